@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import * as schema from './schema.js'
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
+/** A transaction handle; repositories accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+export type DbOrTx = Db | Tx
+
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../drizzle')
+
+function open(path: string): Db {
+  const sqlite = new Database(path)
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  if (path !== ':memory:') sqlite.pragma('journal_mode = WAL')
+  // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash
+  // or power loss can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL')
+  return drizzle(sqlite, { schema }) as Db
+}
+
+/** Open (creating the folder when needed) the SQLite file with production pragmas. Does not migrate. */
+export function createDb(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
+  return open(path)
+}
+
+/** Apply the committed SQL migrations. */
+export function migrateDb(db: Db): void {
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+}
+
+/** A fresh in-memory database with the real migrations applied (one per test). */
+export function createTestDb(): Db {
+  const db = open(':memory:')
+  migrateDb(db)
+  return db
+}
+
+export function closeDb(db: Db): void {
+  if (db.$client.open) db.$client.close()
+}

@@ -1,0 +1,5 @@
+export * from './client.js'
+export * from './ids.js'
+export * as schema from './schema.js'
+export * from './schema.js'
+export * as seedData from './seed/index.js'

@@ -1,0 +1,383 @@
+/**
+ * The whole data model (shared/DESIGN.md §3). SQL names are snake_case plurals; TS names camelCase.
+ * Anonymity: `participations` says who took part, `ballots` says what was answered, and no column
+ * links the two.
+ */
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { newId } from './ids.js'
+
+const id = () =>
+  text('id')
+    .primaryKey()
+    .$defaultFn(() => newId())
+const createdAt = () => text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`)
+const updatedAt = () =>
+  text('updated_at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`)
+    .$onUpdate(() => new Date().toISOString())
+const bool = (name: string) => integer(name, { mode: 'boolean' })
+
+export const units = sqliteTable(
+  'units',
+  {
+    id: id(),
+    kind: text('kind', { enum: ['province', 'district', 'commune', 'village'] }).notNull(),
+    name: text('name').notNull(),
+    code: text('code').notNull(),
+    parentId: text('parent_id').references((): any => units.id),
+    validFrom: text('valid_from'),
+    validTo: text('valid_to'),
+    successorId: text('successor_id').references((): any => units.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('units_parent_code_uq').on(t.parentId, t.code),
+    index('units_parent_idx').on(t.parentId),
+    index('units_kind_idx').on(t.kind),
+  ],
+)
+
+export const households = sqliteTable(
+  'households',
+  {
+    id: id(),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    code: text('code').notNull(),
+    headName: text('head_name').notNull(),
+    phone: text('phone'),
+    address: text('address'),
+    active: bool('active').notNull().default(true),
+    source: text('source').notNull().default('import'),
+    asOf: text('as_of').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('households_village_code_uq').on(t.villageId, t.code)],
+)
+
+export const users = sqliteTable('users', {
+  id: id(),
+  username: text('username').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role', { enum: ['admin', 'front_staff', 'collector', 'council'] }).notNull(),
+  unitId: text('unit_id')
+    .notNull()
+    .references(() => units.id),
+  disabled: bool('disabled').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+export const loginAttempts = sqliteTable(
+  'login_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    username: text('username').notNull(),
+    ip: text('ip').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [index('login_attempts_user_ip_idx').on(t.username, t.ip, t.at), index('login_attempts_ip_idx').on(t.ip, t.at)],
+)
+
+export const criteriaSets = sqliteTable(
+  'criteria_sets',
+  {
+    id: id(),
+    code: text('code').notNull(),
+    version: integer('version').notNull().default(1),
+    name: text('name').notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    /** JSON array of { ref, name, group }. */
+    criteria: text('criteria', { mode: 'json' }).notNull().$type<{ ref: string; name: string; group: string | null }[]>(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('criteria_sets_code_version_uq').on(t.code, t.version)],
+)
+
+export const questionnaireTemplates = sqliteTable(
+  'questionnaire_templates',
+  {
+    id: id(),
+    code: text('code').notNull(),
+    version: integer('version').notNull().default(1),
+    name: text('name').notNull(),
+    criteriaSetId: text('criteria_set_id').references(() => criteriaSets.id),
+    /** Province the template belongs to (null: national). */
+    provinceId: text('province_id').references(() => units.id),
+    /** Levels this template is meant for (JSON array); empty: any. */
+    levels: text('levels', { mode: 'json' }).notNull().$type<string[]>().default(sql`'[]'`),
+    /** JSON array of { key, text, criterionRef, isOverall }. */
+    questions: text('questions', { mode: 'json' })
+      .notNull()
+      .$type<{ key: string; text: string; criterionRef?: string | null; isOverall: boolean }[]>(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('questionnaire_templates_code_version_uq').on(t.code, t.version)],
+)
+
+export const rounds = sqliteTable(
+  'rounds',
+  {
+    id: id(),
+    communeId: text('commune_id')
+      .notNull()
+      .references(() => units.id),
+    level: text('level').notNull(),
+    legalBasis: text('legal_basis'),
+    title: text('title').notNull(),
+    templateId: text('template_id')
+      .notNull()
+      .references(() => questionnaireTemplates.id),
+    /** Copied at open; never changes after. */
+    questionnaireSnapshot: text('questionnaire_snapshot', { mode: 'json' }),
+    /** Household frame counts per village, copied at open: JSON { villageId: count }. */
+    frameSnapshot: text('frame_snapshot', { mode: 'json' }),
+    thresholdBp: integer('threshold_bp').notNull(),
+    coverageBp: integer('coverage_bp').notNull(),
+    coverageScope: text('coverage_scope', { enum: ['village', 'commune'] })
+      .notNull()
+      .default('village'),
+    doubleEntry: bool('double_entry').notNull().default(false),
+    opensAt: text('opens_at').notNull(),
+    closesAt: text('closes_at').notNull(),
+    status: text('status', { enum: ['draft', 'open', 'closed', 'sealed', 'returned'] })
+      .notNull()
+      .default('draft'),
+    createdBy: text('created_by').references(() => users.id),
+    openedAt: text('opened_at'),
+    closedAt: text('closed_at'),
+    sealedAt: text('sealed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('rounds_commune_idx').on(t.communeId, t.status)],
+)
+
+export const invitations = sqliteTable(
+  'invitations',
+  {
+    id: id(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    householdId: text('household_id')
+      .notNull()
+      .references(() => households.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    channel: text('channel', { enum: ['zalo', 'sms', 'print'] }).notNull(),
+    status: text('status', { enum: ['issued', 'queued', 'sent', 'delivered', 'failed', 'revoked', 'used'] })
+      .notNull()
+      .default('issued'),
+    sentAt: text('sent_at'),
+    deliveredAt: text('delivered_at'),
+    reminderCount: integer('reminder_count').notNull().default(0),
+    revoked: bool('revoked').notNull().default(false),
+    revokedAt: text('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('invitations_round_household_idx').on(t.roundId, t.householdId),
+    index('invitations_round_village_idx').on(t.roundId, t.villageId),
+  ],
+)
+
+/** The one-ballot-per-household guarantee across channels. Day only, no time, no ballot id. */
+export const participations = sqliteTable(
+  'participations',
+  {
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    householdId: text('household_id')
+      .notNull()
+      .references(() => households.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    channel: text('channel', { enum: ['link', 'paper', 'meeting'] }).notNull(),
+    day: text('day').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.householdId] }), index('participations_round_village_idx').on(t.roundId, t.villageId)],
+)
+
+/** What was answered. No household id: nothing links a ballot to its participation. */
+export const ballots = sqliteTable(
+  'ballots',
+  {
+    id: id(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    channel: text('channel', { enum: ['link', 'paper', 'meeting'] }).notNull(),
+    /** JSON { [questionKey]: { satisfied, reason? } } including the overall question. */
+    answers: text('answers', { mode: 'json' }).notNull().$type<Record<string, { satisfied: boolean; reason?: string }>>(),
+    overallSatisfied: bool('overall_satisfied').notNull(),
+    comment: text('comment'),
+    clientId: text('client_id'),
+    /** Paradata: seconds to complete, coarse device fingerprint. */
+    secondsToComplete: integer('seconds_to_complete'),
+    deviceFingerprint: text('device_fingerprint'),
+    enteredBy: text('entered_by').references(() => users.id),
+    day: text('day').notNull(),
+    valid: bool('valid').notNull().default(true),
+    invalidationReason: text('invalidation_reason'),
+    receipt: text('receipt').notNull().unique(),
+    ledgerSeq: integer('ledger_seq').notNull(),
+  },
+  (t) => [index('ballots_round_village_idx').on(t.roundId, t.villageId), uniqueIndex('ballots_round_client_uq').on(t.roundId, t.clientId)],
+)
+
+/** Per round × village × question counters, updated inside the ballot transaction. */
+export const tallyCounters = sqliteTable(
+  'tally_counters',
+  {
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    questionKey: text('question_key').notNull(),
+    valid: integer('valid').notNull().default(0),
+    satisfied: integer('satisfied').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.villageId, t.questionKey] })],
+)
+
+/** Append-only hash chain over ballots and invalidations, per round. */
+export const ledger = sqliteTable(
+  'ledger',
+  {
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    seq: integer('seq').notNull(),
+    kind: text('kind', { enum: ['ballot', 'invalidation'] }).notNull(),
+    /** Canonical JSON of the entry (hash of the ballot content, never the household). */
+    entry: text('entry').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.seq] }), uniqueIndex('ledger_hash_uq').on(t.hash)],
+)
+
+export const sealedResults = sqliteTable('sealed_results', {
+  roundId: text('round_id')
+    .primaryKey()
+    .references(() => rounds.id),
+  tallyJson: text('tally_json').notNull(),
+  methodVersion: text('method_version').notNull(),
+  configJson: text('config_json').notNull(),
+  ledgerRootHash: text('ledger_root_hash').notNull(),
+  sealedBy: text('sealed_by')
+    .notNull()
+    .references(() => users.id),
+  sealedAt: text('sealed_at').notNull(),
+})
+
+export const councilDecisions = sqliteTable('council_decisions', {
+  id: id(),
+  roundId: text('round_id')
+    .notNull()
+    .references(() => rounds.id),
+  votesFor: integer('votes_for').notNull(),
+  votesAgainst: integer('votes_against').notNull(),
+  votesAbstain: integer('votes_abstain').notNull(),
+  decision: text('decision', { enum: ['recognise', 'reject', 'return_for_resurvey'] }).notNull(),
+  notes: text('notes'),
+  decidedAt: text('decided_at').notNull(),
+  recordedBy: text('recorded_by')
+    .notNull()
+    .references(() => users.id),
+  createdAt: createdAt(),
+})
+
+/** Reasons and comments, per question, without identity. */
+export const feedback = sqliteTable(
+  'feedback',
+  {
+    id: id(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    villageId: text('village_id').references(() => units.id),
+    questionKey: text('question_key'),
+    kind: text('kind', { enum: ['reason', 'comment'] }).notNull(),
+    text: text('text').notNull(),
+    status: text('status', { enum: ['new', 'forwarded', 'resolved'] })
+      .notNull()
+      .default('new'),
+    assigneeAgency: text('assignee_agency'),
+    followUp: text('follow_up'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('feedback_round_idx').on(t.roundId, t.status)],
+)
+
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: id(),
+    invitationId: text('invitation_id').references(() => invitations.id),
+    channel: text('channel', { enum: ['zalo', 'sms'] }).notNull(),
+    kind: text('kind', { enum: ['invitation', 'reminder'] })
+      .notNull()
+      .default('invitation'),
+    trackingId: text('tracking_id').notNull().unique(),
+    /** JSON payload; never logged (holds phone and link). */
+    payload: text('payload', { mode: 'json' }).notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed', 'deferred', 'unknown', 'cancelled'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    providerMessageId: text('provider_message_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('outbox_invitation_channel_kind_uq').on(t.invitationId, t.channel, t.kind),
+    index('outbox_status_next_idx').on(t.status, t.nextAttemptAt),
+  ],
+)
+
+export const webhookEvents = sqliteTable('webhook_events', {
+  eventId: text('event_id').primaryKey(),
+  source: text('source').notNull(),
+  eventName: text('event_name').notNull(),
+  payload: text('payload').notNull(),
+  receivedAt: text('received_at').notNull(),
+  processedAt: text('processed_at'),
+})
+
+/** Every staff action, itself hash-chained. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    seq: integer('seq').primaryKey(),
+    at: text('at').notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    reason: text('reason'),
+    data: text('data'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_log_target_idx').on(t.targetType, t.targetId)],
+)

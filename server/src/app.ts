@@ -1,0 +1,78 @@
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Db } from '@app/db'
+import { Health } from '@app/shared'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Config } from './config.js'
+import { type Clock, systemClock } from './lib/clock.js'
+import { REDACT_PATHS, redactUrl } from './lib/log-redact.js'
+import { authRoutes } from './modules/auth/routes.js'
+import { householdRoutes } from './modules/households/routes.js'
+import { questionnaireRoutes } from './modules/questionnaires/routes.js'
+import { unitRoutes } from './modules/units/routes.js'
+import { userRoutes } from './modules/users/routes.js'
+import { authPlugin } from './plugins/auth.js'
+import { errorsPlugin } from './plugins/errors.js'
+import { servicesPlugin } from './plugins/services.js'
+import { swaggerPlugin } from './plugins/swagger.js'
+import { webPlugin } from './plugins/web.js'
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  /** Required unless config.auth.jwtSecret is set. */
+  jwtSecret?: string
+  clock?: Clock
+  logger?: FastifyServerOptions['logger']
+}
+
+const DEFAULT_WEB_DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../web/dist')
+
+/** Build the app (plugins, error funnel, routes). Never listens: server.ts does. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db } = deps
+  const clock = deps.clock ?? systemClock
+  const secret = deps.jwtSecret ?? config.auth.jwtSecret
+  if (!secret || secret.length < 32) throw new Error('a JWT secret of at least 32 characters is required')
+
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: config.log.level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+    },
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: false,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  await app.register(errorsPlugin)
+  await app.register(servicesPlugin, { db, config, clock })
+  await app.register(authPlugin, { secret, ttlMinutes: config.auth.jwtTtlMinutes })
+  await app.register(swaggerPlugin)
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'no-referrer')
+    reply.header('x-frame-options', 'DENY')
+    return payload
+  })
+
+  app.get('/api/health', { schema: { tags: ['health'], security: [], response: { 200: Health } } }, async () => ({ status: 'ok' as const }))
+  await app.register(authRoutes, { prefix: '/api/auth' })
+  await app.register(userRoutes, { prefix: '/api/users' })
+  await app.register(unitRoutes, { prefix: '/api/units' })
+  await app.register(householdRoutes, { prefix: '/api/units' })
+  await app.register(questionnaireRoutes, { prefix: '/api' })
+  await app.register(webPlugin, { dist: config.web.dist ?? DEFAULT_WEB_DIST })
+
+  return app
+}

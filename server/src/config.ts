@@ -1,0 +1,107 @@
+import { z } from 'zod'
+
+/** Booleans from the environment: only "true"/"false"/"1"/"0" (never z.coerce.boolean, which reads "false" as true). */
+const envBool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1')
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def)
+
+/**
+ * Per-level defaults (basis points). Nothing in code knows "90 %": the numbers live here and can be
+ * overridden with LEVELS_JSON. 90 % is the bar confirmed for district/province recognition
+ * (QĐ 320/QĐ-TTg, QĐ 211/QĐ-TTg); for communes it is the common practice, unconfirmed (DOMAIN.md §1.3).
+ */
+export const DEFAULT_LEVELS = {
+  xa_ntm: { name: 'Xã nông thôn mới', thresholdBp: 9000, coverageBp: 7000 },
+  xa_ntm_nang_cao: { name: 'Xã nông thôn mới nâng cao', thresholdBp: 9000, coverageBp: 7000 },
+  xa_ntm_kieu_mau: { name: 'Xã nông thôn mới kiểu mẫu', thresholdBp: 9000, coverageBp: 7000 },
+  xa_ntm_hien_dai: { name: 'Xã nông thôn mới hiện đại', thresholdBp: 9000, coverageBp: 7000 },
+} as const
+
+const LevelRule = z.object({
+  name: z.string(),
+  thresholdBp: z.number().int().min(0).max(10_000),
+  coverageBp: z.number().int().min(0).max(10_000),
+})
+
+export const EnvSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_PATH: z.string().min(1).default('./data/hailong.db'),
+  SEED_DEMO: envBool(true),
+  /** Required in production deployments; when absent, server.ts generates one and keeps it beside the DB. */
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_TTL_MINUTES: int(120, 1, 24 * 60),
+  PUBLIC_BASE_URL: z.url().optional(),
+  LINK_RATE_LIMIT_PER_MIN: int(60, 1, 1_000_000),
+  LOGIN_MAX_FAILURES: int(10, 1, 10_000),
+  LOGIN_MAX_FAILURES_PER_IP: int(100, 1, 100_000),
+  LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
+  BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 100 * 1024 * 1024),
+  IMPORT_MAX_BYTES: int(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  IMPORT_MAX_ROWS: int(100_000, 1, 1_000_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LEVELS_JSON: z.string().optional(),
+  WEB_DIST: z.string().optional(),
+})
+
+export interface Config {
+  readonly http: { readonly port: number; readonly host: string; readonly bodyLimit: number }
+  readonly db: { readonly path: string; readonly seedDemo: boolean }
+  readonly auth: {
+    readonly jwtSecret: string | undefined
+    readonly jwtTtlMinutes: number
+    readonly loginMaxFailures: number
+    readonly loginMaxFailuresPerIp: number
+    readonly loginWindowMinutes: number
+  }
+  readonly links: { readonly publicBaseUrl: string; readonly rateLimitPerMin: number }
+  readonly imports: { readonly maxBytes: number; readonly maxRows: number }
+  readonly levels: Readonly<Record<string, z.infer<typeof LevelRule>>>
+  readonly log: { readonly level: string }
+  readonly web: { readonly dist: string | undefined }
+}
+
+export class ConfigError extends Error {}
+
+/** Parse the environment once into a nested, read-only Config. Pure: no side effects. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  const e = parsed.data
+  let levels: Record<string, z.infer<typeof LevelRule>> = { ...DEFAULT_LEVELS }
+  if (e.LEVELS_JSON) {
+    let raw: unknown
+    try {
+      raw = JSON.parse(e.LEVELS_JSON)
+    } catch {
+      throw new ConfigError('Invalid configuration:\n  LEVELS_JSON: not valid JSON')
+    }
+    const lv = z.record(z.string().regex(/^[a-z_]+$/), LevelRule).safeParse(raw)
+    if (!lv.success) throw new ConfigError(`Invalid configuration:\n  LEVELS_JSON: ${lv.error.issues[0]?.message}`)
+    levels = { ...levels, ...lv.data }
+  }
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '')
+  return Object.freeze({
+    http: { port: e.PORT, host: e.HOST, bodyLimit: e.BODY_LIMIT_BYTES },
+    db: { path: e.DATABASE_PATH, seedDemo: e.SEED_DEMO },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      jwtTtlMinutes: e.JWT_TTL_MINUTES,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      loginWindowMinutes: e.LOGIN_WINDOW_MINUTES,
+    },
+    links: { publicBaseUrl, rateLimitPerMin: e.LINK_RATE_LIMIT_PER_MIN },
+    imports: { maxBytes: e.IMPORT_MAX_BYTES, maxRows: e.IMPORT_MAX_ROWS },
+    levels,
+    log: { level: e.LOG_LEVEL },
+    web: { dist: e.WEB_DIST },
+  })
+}

@@ -1,0 +1,30 @@
+import { sha256Hex } from './hash.js'
+
+/** Paths the logger must never print (tokens, phones, names, passwords). */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'password',
+  'body.password',
+  'token',
+  'phone',
+  'headName',
+  'head_name',
+  '*.password',
+  '*.token',
+  '*.phone',
+  '*.headName',
+]
+
+const TOKEN_PATHS = /^(\/api\/ballots\/|\/r\/|\/api\/receipts\/)([^/?#]+)/
+
+/** A short, non-reversible fingerprint of a secret for logs. */
+export function fingerprint(secret: string): string {
+  return `#${sha256Hex(secret).slice(0, 8)}`
+}
+
+/** Replace personal-link tokens in a URL by a fingerprint. */
+export function redactUrl(url: string): string {
+  return url.replace(TOKEN_PATHS, (_m, prefix: string, tok: string) => `${prefix}${fingerprint(tok)}`)
+}

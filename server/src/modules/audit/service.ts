@@ -1,0 +1,65 @@
+import type { DbOrTx } from '@app/db'
+import type { Clock } from '../../lib/clock.js'
+import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
+import { createAuditRepo } from './repo.js'
+
+export interface AuditEntry {
+  actorId: string | null
+  action: string
+  targetType: string
+  targetId?: string | null
+  reason?: string | null
+  /** Structured facts of the action; never PII (no names, phones, tokens). */
+  data?: Record<string, unknown>
+}
+
+/** The audit log: every staff action, hash-chained (hash = SHA-256(prev ‖ canonical JSON of the entry)). */
+export function createAuditService(deps: { clock: Clock }) {
+  const repo = createAuditRepo()
+  function entryHash(prevHash: string, e: { seq: number; at: string } & AuditEntry): string {
+    return sha256Hex(prevHash + canonicalJson({ ...e, targetId: e.targetId ?? null, reason: e.reason ?? null, data: e.data ?? null }))
+  }
+  return {
+    /** Append inside the caller's transaction so the action and its log entry commit together. */
+    record(tx: DbOrTx, e: AuditEntry): void {
+      const last = repo.last(tx)
+      const seq = (last?.seq ?? 0) + 1
+      const prevHash = last?.hash ?? GENESIS_HASH
+      const at = deps.clock.now().toISOString()
+      const hash = entryHash(prevHash, { seq, at, ...e })
+      repo.insert(tx, {
+        seq,
+        at,
+        actorId: e.actorId,
+        action: e.action,
+        targetType: e.targetType,
+        targetId: e.targetId ?? null,
+        reason: e.reason ?? null,
+        data: e.data ? canonicalJson(e.data) : null,
+        prevHash,
+        hash,
+      })
+    },
+    /** Recompute the chain; returns the first broken seq or null when intact. */
+    verify(tx: DbOrTx): { ok: boolean; brokenAt: number | null; count: number } {
+      let prev = GENESIS_HASH
+      const rows = repo.all(tx)
+      for (const r of rows) {
+        const h = entryHash(prev, {
+          seq: r.seq,
+          at: r.at,
+          actorId: r.actorId,
+          action: r.action,
+          targetType: r.targetType,
+          targetId: r.targetId,
+          reason: r.reason,
+          data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : undefined,
+        })
+        if (r.prevHash !== prev || r.hash !== h) return { ok: false, brokenAt: r.seq, count: rows.length }
+        prev = r.hash
+      }
+      return { ok: true, brokenAt: null, count: rows.length }
+    },
+  }
+}
+export type AuditService = ReturnType<typeof createAuditService>

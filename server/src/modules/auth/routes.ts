@@ -1,0 +1,28 @@
+import { ApiError, LoginBody, LoginResponse, User } from '@app/shared'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+
+const tags = ['auth']
+
+export const authRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/login',
+    {
+      schema: {
+        tags,
+        summary: 'Staff login: a short-lived bearer token',
+        body: LoginBody,
+        response: { 200: LoginResponse, 400: ApiError, 401: ApiError, 429: ApiError },
+      },
+    },
+    async (req) => {
+      const actor = await app.services.users.authenticate(req.body.username, req.body.password, req.ip)
+      return { ...app.signToken(actor), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId } }
+    },
+  )
+
+  app.get(
+    '/me',
+    { onRequest: app.authenticate, schema: { tags, summary: 'The logged-in user', response: { 200: User, 401: ApiError } } },
+    async (req) => ({ ...req.actor, disabled: false }),
+  )
+}

@@ -1,0 +1,55 @@
+import { ApiError, Household, HouseholdListQuery, Id, ImportResult, paged } from '@app/shared'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { detectKind } from './parse.js'
+
+const tags = ['households']
+const FILE_TYPES = [
+  'text/csv',
+  'text/plain',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/octet-stream',
+]
+
+/** Mounted under /api/units: households belong to a village, imports to a commune. */
+export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+  // Household files arrive as the raw request body (CSV text or an XLSX workbook).
+  app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: app.config.imports.maxBytes }, (_req, body, done) =>
+    done(null, body),
+  )
+
+  app.post(
+    '/:communeId/households/import',
+    {
+      bodyLimit: app.config.imports.maxBytes,
+      schema: {
+        tags,
+        summary: 'Import households from CSV (UTF-8) or XLSX',
+        description:
+          'Body: the file itself, `Content-Type: text/csv` or the XLSX MIME type. Header `village_code,household_code,head_name,phone,address` (Vietnamese aliases accepted). Upserts by village + household code.',
+        params: z.object({ communeId: Id }),
+        response: { 200: ImportResult, 400: ApiError, 404: ApiError, 413: ApiError, 415: ApiError },
+      },
+    },
+    async (req) => {
+      const buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      const kind = detectKind(req.headers['content-type'], buffer)
+      return app.services.households.import(req.actor, req.params.communeId, { buffer, kind })
+    },
+  )
+
+  app.get(
+    '/:villageId/households',
+    {
+      schema: {
+        tags,
+        summary: "A village's households (paginated; phones only for admin and front staff)",
+        params: z.object({ villageId: Id }),
+        querystring: HouseholdListQuery,
+        response: { 200: paged(Household), 400: ApiError, 404: ApiError },
+      },
+    },
+    async (req) => app.services.households.listByVillage(req.actor, req.params.villageId, req.query),
+  )
+}

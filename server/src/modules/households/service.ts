@@ -1,0 +1,154 @@
+import type { Db } from '@app/db'
+import { foldVi, type Household, type ImportRejection, type ImportResult, normalizeVnPhone, viCollator } from '@app/shared'
+import { badRequest } from '../../lib/app-error.js'
+import { type Clock, vnDay } from '../../lib/clock.js'
+import type { AuditService } from '../audit/service.js'
+import { type Actor, assertRole, canSeeContact } from '../policy.js'
+import type { UnitService } from '../units/service.js'
+import { type FileKind, type ParsedRow, parseHouseholdFile } from './parse.js'
+import { createHouseholdRepo, type HouseholdRowDb, type NewHousehold } from './repo.js'
+
+const MAX_LEN = { householdCode: 32, headName: 200, address: 500 } as const
+
+export function toHouseholdDto(h: HouseholdRowDb, withContact: boolean): Household {
+  const base = { id: h.id, villageId: h.villageId, code: h.code, headName: h.headName, active: h.active }
+  return withContact ? { ...base, phone: h.phone, address: h.address } : base
+}
+
+export type ImportProgress = (done: number, total: number) => void
+
+export function createHouseholdService(deps: {
+  db: Db
+  clock: Clock
+  audit: AuditService
+  units: UnitService
+  limits: { maxBytes: number; maxRows: number }
+}) {
+  const { db, clock, audit, units, limits } = deps
+  const repo = createHouseholdRepo(db)
+
+  function validateRows(rows: ParsedRow[], villageByCode: Map<string, string>) {
+    const rejected: ImportRejection[] = []
+    const good: { row: ParsedRow; villageId: string; phone: string | null }[] = []
+    const seen = new Set<string>()
+    for (const r of rows) {
+      const reject = (code: ImportRejection['code'], message: string) => rejected.push({ row: r.row, code, message })
+      if (!r.villageCode || !r.householdCode || !r.headName) {
+        const miss = [!r.villageCode && 'village_code', !r.householdCode && 'household_code', !r.headName && 'head_name'].filter(Boolean)
+        reject('missing_field', `thiếu ${miss.join(', ')}`)
+        continue
+      }
+      const villageId = villageByCode.get(r.villageCode.toUpperCase())
+      if (!villageId) {
+        reject('unknown_village', `mã ấp/thôn "${r.villageCode}" không thuộc xã này`)
+        continue
+      }
+      if (r.householdCode.length > MAX_LEN.householdCode || r.headName.length > MAX_LEN.headName || r.address.length > MAX_LEN.address) {
+        reject('too_long', 'một trường quá dài (mã hộ ≤ 32, họ tên ≤ 200, địa chỉ ≤ 500 ký tự)')
+        continue
+      }
+      let phone: string | null = null
+      if (r.phone) {
+        phone = normalizeVnPhone(r.phone)
+        if (!phone) {
+          reject('invalid_phone', 'số điện thoại không hợp lệ (cần dạng 09xxxxxxxx hoặc 84xxxxxxxxx)')
+          continue
+        }
+      }
+      const key = `${villageId}|${r.householdCode}`
+      if (seen.has(key)) {
+        reject('duplicate_in_file', `mã hộ ${r.householdCode} lặp lại trong tệp`)
+        continue
+      }
+      seen.add(key)
+      good.push({ row: r, villageId, phone })
+    }
+    return { rejected, good }
+  }
+
+  return {
+    repo,
+
+    /**
+     * Import households of one commune from a CSV or XLSX file. Good rows are upserted by
+     * (village, household code); row-level problems are reported with their row number. A malformed
+     * file is rejected whole and nothing is written. Re-importing the same file changes nothing.
+     */
+    async import(
+      actor: Actor,
+      communeId: string,
+      file: { buffer: Buffer; kind: FileKind },
+      onProgress?: ImportProgress,
+    ): Promise<ImportResult> {
+      assertRole(actor, ['admin', 'front_staff'])
+      const commune = units.getVisible(actor, communeId)
+      if (commune.kind !== 'commune')
+        throw badRequest('validation_failed', 'households are imported into a commune', {
+          issues: [{ path: 'communeId', message: 'not a commune' }],
+        })
+      const rows = await parseHouseholdFile(file.buffer, file.kind, limits.maxRows)
+      const villages = units.repo.children(communeId, 'village')
+      const villageByCode = new Map(villages.map((v) => [v.code.toUpperCase(), v.id]))
+      const { rejected, good } = validateRows(rows, villageByCode)
+      const asOf = vnDay(clock.now())
+      let created = 0
+      let updated = 0
+      let unchanged = 0
+      db.transaction((tx) => {
+        const existing = new Map(
+          repo
+            .inVillages(
+              villages.map((v) => v.id),
+              tx,
+            )
+            .map((h) => [`${h.villageId}|${h.code}`, h]),
+        )
+        const inserts: NewHousehold[] = []
+        good.forEach((g, i) => {
+          const next = { headName: g.row.headName, phone: g.phone, address: g.row.address || null, active: true }
+          const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
+          if (!cur) {
+            inserts.push({ villageId: g.villageId, code: g.row.householdCode, ...next, source: 'import', asOf })
+            created++
+          } else if (cur.headName !== next.headName || cur.phone !== next.phone || cur.address !== next.address || !cur.active) {
+            repo.update(cur.id, { ...next, asOf }, tx)
+            updated++
+          } else unchanged++
+          if (onProgress && i % 1000 === 0) onProgress(i, good.length)
+        })
+        repo.insertMany(inserts, tx)
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'households.import',
+          targetType: 'unit',
+          targetId: communeId,
+          data: { kind: file.kind, rows: rows.length, created, updated, unchanged, rejected: rejected.length },
+        })
+      })
+      onProgress?.(good.length, good.length)
+      return { created, updated, unchanged, rejected }
+    },
+
+    /** A village's households, paginated; phones and addresses only for roles allowed to see them. */
+    listByVillage(actor: Actor, villageId: string, q: { page: number; limit: number; q?: string | undefined }) {
+      const village = units.getVisible(actor, villageId)
+      if (village.kind !== 'village')
+        throw badRequest('validation_failed', 'households are listed per village', {
+          issues: [{ path: 'villageId', message: 'not a village' }],
+        })
+      const needle = q.q ? foldVi(q.q) : null
+      const all = repo
+        .listByVillage(villageId)
+        .filter((h) => (needle ? foldVi(`${h.code} ${h.headName}`).includes(needle) : true))
+        .sort((a, b) => viCollator.compare(a.code, b.code))
+      const withContact = canSeeContact(actor)
+      return {
+        items: all.slice((q.page - 1) * q.limit, q.page * q.limit).map((h) => toHouseholdDto(h, withContact)),
+        page: q.page,
+        limit: q.limit,
+        total: all.length,
+      }
+    },
+  }
+}
+export type HouseholdService = ReturnType<typeof createHouseholdService>

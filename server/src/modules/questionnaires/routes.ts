@@ -1,0 +1,55 @@
+import { ApiError, CreateCriteriaSetBody, CreateTemplateBody, CriteriaSet, IdParams, QuestionnaireTemplate } from '@app/shared'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+const tags = ['questionnaires']
+
+export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+
+  app.get(
+    '/questionnaire-templates',
+    {
+      schema: {
+        tags,
+        summary: 'Questionnaire templates (all versions)',
+        response: { 200: z.object({ items: z.array(QuestionnaireTemplate) }) },
+      },
+    },
+    async () => ({ items: app.services.questionnaires.listTemplates() }),
+  )
+  app.get(
+    '/questionnaire-templates/:id',
+    { schema: { tags, summary: 'One template', params: IdParams, response: { 200: QuestionnaireTemplate, 404: ApiError } } },
+    async (req) => app.services.questionnaires.getTemplate(req.params.id),
+  )
+  app.post(
+    '/questionnaire-templates',
+    {
+      schema: {
+        tags,
+        summary: 'Create a new template version (admin)',
+        body: CreateTemplateBody,
+        response: { 201: QuestionnaireTemplate, 400: ApiError, 403: ApiError, 404: ApiError },
+      },
+    },
+    async (req, reply) => reply.code(201).send(app.services.questionnaires.createTemplate(req.actor, req.body)),
+  )
+  app.get(
+    '/criteria-sets',
+    { schema: { tags, summary: 'Criteria sets (all versions)', response: { 200: z.object({ items: z.array(CriteriaSet) }) } } },
+    async () => ({ items: app.services.questionnaires.listCriteriaSets() }),
+  )
+  app.post(
+    '/criteria-sets',
+    {
+      schema: {
+        tags,
+        summary: 'Create a new criteria set version (admin)',
+        body: CreateCriteriaSetBody,
+        response: { 201: CriteriaSet, 400: ApiError, 403: ApiError },
+      },
+    },
+    async (req, reply) => reply.code(201).send(app.services.questionnaires.createCriteriaSet(req.actor, req.body)),
+  )
+}

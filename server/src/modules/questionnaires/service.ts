@@ -1,0 +1,103 @@
+import type { Db } from '@app/db'
+import type { CreateCriteriaSetBody, CreateTemplateBody, CriteriaSet, QuestionnaireTemplate } from '@app/shared'
+import { badRequest, notFound } from '../../lib/app-error.js'
+import type { AuditService } from '../audit/service.js'
+import { type Actor, assertRole } from '../policy.js'
+import { type CriteriaSetRow, createQuestionnaireRepo, type TemplateRow } from './repo.js'
+
+export function toTemplateDto(t: TemplateRow): QuestionnaireTemplate {
+  return {
+    id: t.id,
+    code: t.code,
+    version: t.version,
+    name: t.name,
+    criteriaSetId: t.criteriaSetId,
+    questions: t.questions.map((q) => ({ key: q.key, text: q.text, criterionRef: q.criterionRef ?? null, isOverall: q.isOverall })),
+  }
+}
+
+export function toCriteriaSetDto(c: CriteriaSetRow): CriteriaSet {
+  return { id: c.id, code: c.code, version: c.version, name: c.name, legalBasis: c.legalBasis, criteria: c.criteria }
+}
+
+/**
+ * Criteria sets and questionnaire templates are versioned data: a change is a new version, never an
+ * edit, so a round's snapshot always names what it asked.
+ */
+export function createQuestionnaireService(deps: { db: Db; audit: AuditService }) {
+  const { db, audit } = deps
+  const repo = createQuestionnaireRepo(db)
+  return {
+    repo,
+    listTemplates(): QuestionnaireTemplate[] {
+      return repo.templates().map(toTemplateDto)
+    },
+    getTemplate(id: string): QuestionnaireTemplate {
+      const t = repo.templateById(id)
+      if (!t) throw notFound('questionnaire template')
+      return toTemplateDto(t)
+    },
+    listCriteriaSets(): CriteriaSet[] {
+      return repo.criteriaSets().map(toCriteriaSetDto)
+    },
+    createCriteriaSet(actor: Actor | null, body: CreateCriteriaSetBody): CriteriaSet {
+      if (actor) assertRole(actor, ['admin'])
+      return db.transaction((tx) => {
+        const version = repo.latestCriteriaSetVersion(body.code, tx) + 1
+        const row = repo.insertCriteriaSet({ ...body, version }, tx)
+        audit.record(tx, {
+          actorId: actor?.id ?? null,
+          action: 'criteria_set.create',
+          targetType: 'criteria_set',
+          targetId: row.id,
+          data: { code: row.code, version },
+        })
+        return toCriteriaSetDto(row)
+      })
+    },
+    /** A new version of a template (same code → version + 1). Question refs must exist in the criteria set. */
+    createTemplate(actor: Actor | null, body: CreateTemplateBody): QuestionnaireTemplate {
+      if (actor) assertRole(actor, ['admin'])
+      return db.transaction((tx) => {
+        if (body.criteriaSetId) {
+          const cs = repo.criteriaSetById(body.criteriaSetId, tx)
+          if (!cs) throw notFound('criteria set')
+          const refs = new Set(cs.criteria.map((c) => c.ref))
+          const bad = body.questions.filter((q) => q.criterionRef && !refs.has(q.criterionRef))
+          if (bad.length > 0) {
+            throw badRequest('validation_failed', 'a question refers to a criterion that is not in the set', {
+              issues: bad.map((q) => ({ path: `questions.${q.key}.criterionRef`, message: `unknown criterion ${q.criterionRef}` })),
+            })
+          }
+        }
+        const version = repo.latestTemplateVersion(body.code, tx) + 1
+        const row = repo.insertTemplate(
+          {
+            code: body.code,
+            version,
+            name: body.name,
+            criteriaSetId: body.criteriaSetId ?? null,
+            provinceId: body.provinceId ?? null,
+            levels: body.levels ?? [],
+            questions: body.questions.map((q) => ({
+              key: q.key,
+              text: q.text,
+              criterionRef: q.criterionRef ?? null,
+              isOverall: q.isOverall,
+            })),
+          },
+          tx,
+        )
+        audit.record(tx, {
+          actorId: actor?.id ?? null,
+          action: 'template.create',
+          targetType: 'questionnaire_template',
+          targetId: row.id,
+          data: { code: row.code, version },
+        })
+        return toTemplateDto(row)
+      })
+    },
+  }
+}
+export type QuestionnaireService = ReturnType<typeof createQuestionnaireService>

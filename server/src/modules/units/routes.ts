@@ -1,0 +1,48 @@
+import { ApiError, CreateUnitBody, IdParams, Unit, UnitListQuery, UpdateUnitBody } from '@app/shared'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+const tags = ['units']
+
+export const unitRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+
+  app.get(
+    '/',
+    { schema: { tags, summary: 'Units in your scope', querystring: UnitListQuery, response: { 200: z.object({ items: z.array(Unit) }) } } },
+    async (req) => ({ items: app.services.units.list(req.actor, req.query) }),
+  )
+
+  app.get(
+    '/:id',
+    { schema: { tags, summary: 'One unit (404 outside your scope)', params: IdParams, response: { 200: Unit, 404: ApiError } } },
+    async (req) => app.services.units.get(req.actor, req.params.id),
+  )
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a unit',
+        body: CreateUnitBody,
+        response: { 201: Unit, 400: ApiError, 404: ApiError, 409: ApiError },
+      },
+    },
+    async (req, reply) => reply.code(201).send(app.services.units.create(req.actor, req.body)),
+  )
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename, recode, set effective dates or successor',
+        params: IdParams,
+        body: UpdateUnitBody,
+        response: { 200: Unit, 400: ApiError, 404: ApiError, 409: ApiError },
+      },
+    },
+    async (req) => app.services.units.update(req.actor, req.params.id, req.body),
+  )
+}

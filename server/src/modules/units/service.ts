@@ -1,0 +1,135 @@
+import type { Db } from '@app/db'
+import { type CreateUnitBody, foldVi, PARENT_KINDS, type Unit, type UnitListQuery, type UpdateUnitBody, viCollator } from '@app/shared'
+import { badRequest, conflict, notFound } from '../../lib/app-error.js'
+import type { AuditService } from '../audit/service.js'
+import { type Actor, assertRole, assertUnitInScope, canSeeUnit, type ScopeResolver } from '../policy.js'
+import { createUnitRepo, type UnitRow } from './repo.js'
+
+export function toUnitDto(u: UnitRow, households?: number): Unit {
+  return {
+    id: u.id,
+    kind: u.kind,
+    name: u.name,
+    code: u.code,
+    parentId: u.parentId,
+    validFrom: u.validFrom,
+    validTo: u.validTo,
+    successorId: u.successorId,
+    ...(households === undefined ? {} : { households }),
+  }
+}
+
+export function createUnitService(deps: { db: Db; audit: AuditService }) {
+  const { db, audit } = deps
+  const repo = createUnitRepo(db)
+
+  /** Is `unitId` inside the subtree of `scopeId`? */
+  const within: ScopeResolver = (unitId, scopeId) => repo.ancestorIds(unitId).includes(scopeId)
+
+  /** Household totals for every unit of a list of units that forms whole subtrees. */
+  function householdTotals(all: UnitRow[]): Map<string, number> {
+    const perVillage = repo.activeHouseholdCounts()
+    const totals = new Map<string, number>()
+    const byId = new Map(all.map((u) => [u.id, u]))
+    for (const u of all) {
+      if (u.kind !== 'village') continue
+      const n = perVillage.get(u.id) ?? 0
+      let cur: UnitRow | undefined = u
+      while (cur) {
+        totals.set(cur.id, (totals.get(cur.id) ?? 0) + n)
+        cur = cur.parentId ? byId.get(cur.parentId) : undefined
+      }
+    }
+    return totals
+  }
+
+  function getVisible(actor: Actor, id: string): UnitRow {
+    const u = repo.findById(id)
+    if (!u || !canSeeUnit(actor, id, within)) throw notFound('unit')
+    return u
+  }
+
+  return {
+    within,
+    repo,
+    getVisible,
+
+    list(actor: Actor, q: UnitListQuery): Unit[] {
+      const all = repo.subtree(actor.role === 'admin' ? null : actor.unitId)
+      const totals = householdTotals(actor.role === 'admin' ? all : repo.subtree(actor.unitId))
+      const needle = q.q ? foldVi(q.q) : null
+      return all
+        .filter((u) => (q.parentId ? u.parentId === q.parentId : true))
+        .filter((u) => (q.kind ? u.kind === q.kind : true))
+        .filter((u) => (needle ? foldVi(`${u.name} ${u.code}`).includes(needle) : true))
+        .sort((a, b) => viCollator.compare(a.name, b.name))
+        .map((u) => toUnitDto(u, totals.get(u.id) ?? 0))
+    },
+
+    get(actor: Actor, id: string): Unit {
+      const u = getVisible(actor, id)
+      const totals = householdTotals(repo.subtree(u.id))
+      return toUnitDto(u, totals.get(u.id) ?? 0)
+    },
+
+    /** Admin anywhere; front_staff inside their scope (e.g. add a village to their commune). */
+    create(actor: Actor, body: CreateUnitBody): Unit {
+      assertRole(actor, ['admin', 'front_staff'])
+      const parentId = body.parentId ?? null
+      const parent = parentId ? repo.findById(parentId) : undefined
+      if (parentId && (!parent || !canSeeUnit(actor, parentId, within))) throw notFound('parent unit')
+      if (!parentId && actor.role !== 'admin') throw notFound('parent unit')
+      if (!PARENT_KINDS[body.kind].includes(parent?.kind ?? null)) {
+        throw badRequest('validation_failed', `a ${body.kind} cannot be placed under ${parent?.kind ?? 'the root'}`, {
+          issues: [{ path: 'parentId', message: 'wrong parent kind' }],
+        })
+      }
+      return db.transaction((tx) => {
+        const siblings = parentId ? repo.children(parentId, undefined, tx) : repo.subtree(null, tx).filter((u) => !u.parentId)
+        let code = body.code
+        if (!code) {
+          const prefix = parent?.code ? `${parent.code}-` : ''
+          let i = siblings.length + 1
+          while (siblings.some((s) => s.code === `${prefix}${String(i).padStart(2, '0')}`)) i++
+          code = `${prefix}${String(i).padStart(2, '0')}`
+        }
+        if (siblings.some((s) => s.code === code)) throw conflict('already_exists', `code ${code} is already used under this parent`)
+        const row = repo.insert(
+          { kind: body.kind, name: body.name, code, parentId, validFrom: body.validFrom ?? null, validTo: body.validTo ?? null },
+          tx,
+        )
+        audit.record(tx, { actorId: actor.id, action: 'unit.create', targetType: 'unit', targetId: row.id, data: { kind: row.kind, code } })
+        return toUnitDto(row, 0)
+      })
+    },
+
+    update(actor: Actor, id: string, body: UpdateUnitBody): Unit {
+      assertRole(actor, ['admin', 'front_staff'])
+      const u = getVisible(actor, id)
+      if (actor.role !== 'admin' && u.id === actor.unitId) throw notFound('unit')
+      if (body.successorId) assertUnitInScope(actor, body.successorId, within, 'successor unit')
+      if (body.validFrom && body.validTo && body.validFrom > body.validTo) {
+        throw badRequest('validation_failed', 'validFrom must not be after validTo', {
+          issues: [{ path: 'validTo', message: 'before validFrom' }],
+        })
+      }
+      return db.transaction((tx) => {
+        if (body.code && body.code !== u.code) {
+          const clash = repo.findChildByCode(u.parentId, body.code, tx)
+          if (clash) throw conflict('already_exists', `code ${body.code} is already used under this parent`)
+        }
+        const row = repo.update(id, body, tx)
+        if (!row) throw notFound('unit')
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'unit.update',
+          targetType: 'unit',
+          targetId: id,
+          data: { fields: Object.keys(body) },
+        })
+        return toUnitDto(row)
+      })
+    },
+  }
+}
+export type UnitService = ReturnType<typeof createUnitService>

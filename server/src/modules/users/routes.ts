@@ -1,0 +1,44 @@
+import { ApiError, CreateUserBody, IdParams, UpdateUserBody, User } from '@app/shared'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+const tags = ['users']
+
+export const userRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+
+  app.get(
+    '/',
+    { schema: { tags, summary: 'All users (admin)', response: { 200: z.object({ items: z.array(User) }), 403: ApiError } } },
+    async (req) => ({
+      items: app.services.users.list(req.actor),
+    }),
+  )
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a user (admin)',
+        body: CreateUserBody,
+        response: { 201: User, 403: ApiError, 404: ApiError, 409: ApiError },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await app.services.users.create(req.actor, req.body)),
+  )
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Disable/enable, reset password, change role or unit (admin)',
+        params: IdParams,
+        body: UpdateUserBody,
+        response: { 200: User, 403: ApiError, 404: ApiError, 409: ApiError },
+      },
+    },
+    async (req) => app.services.users.update(req.actor, req.params.id, req.body),
+  )
+}

@@ -1,0 +1,110 @@
+import type { Db } from '@app/db'
+import type { CreateUserBody, UpdateUserBody, User } from '@app/shared'
+import { AppError, conflict, notFound, tooManyRequests } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../lib/passwords.js'
+import type { AuditService } from '../audit/service.js'
+import { type Actor, assertRole, assertUnitInScope, type ScopeResolver } from '../policy.js'
+import { createUserRepo, type UserRow } from './repo.js'
+
+export function toUserDto(u: UserRow): User {
+  return { id: u.id, username: u.username, role: u.role, unitId: u.unitId, disabled: u.disabled }
+}
+
+export interface LoginPolicy {
+  maxFailures: number
+  maxFailuresPerIp: number
+  windowMinutes: number
+}
+
+export function createUserService(deps: {
+  db: Db
+  clock: Clock
+  audit: AuditService
+  within: ScopeResolver
+  unitExists: (id: string) => boolean
+  login: LoginPolicy
+}) {
+  const { db, clock, audit, within, login } = deps
+  const repo = createUserRepo(db)
+
+  return {
+    repo,
+    /** The actor behind a verified token; null when the user is gone or disabled. */
+    actorFor(id: string): Actor | null {
+      const u = repo.findById(id)
+      if (!u || u.disabled) return null
+      return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
+    },
+
+    /**
+     * Check a username and password. Failed attempts are counted per username+IP and per IP within a
+     * window; past the limit the answer is 429 even for the right password. Successful logins don't count.
+     */
+    async authenticate(username: string, password: string, ip: string): Promise<Actor> {
+      const now = clock.now()
+      const since = new Date(now.getTime() - login.windowMinutes * 60_000).toISOString()
+      const retry = login.windowMinutes * 60
+      if (repo.failuresSince(username, ip, since) >= login.maxFailures || repo.ipFailuresSince(ip, since) >= login.maxFailuresPerIp) {
+        throw tooManyRequests(retry, 'too many failed logins, try again later')
+      }
+      const u = repo.findByUsername(username)
+      const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH)
+      if (!u || !ok || u.disabled) {
+        repo.recordFailure(username, ip, now.toISOString())
+        throw new AppError('invalid_credentials', 'wrong username or password', 401)
+      }
+      repo.clearFailures(username, ip)
+      repo.pruneFailures(since)
+      return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
+    },
+
+    list(actor: Actor): User[] {
+      assertRole(actor, ['admin'])
+      return repo.list().map(toUserDto)
+    },
+
+    async create(actor: Actor, body: CreateUserBody): Promise<User> {
+      assertRole(actor, ['admin'])
+      if (!deps.unitExists(body.unitId)) throw notFound('unit')
+      assertUnitInScope(actor, body.unitId, within)
+      const passwordHash = await hashPassword(body.password)
+      return db.transaction((tx) => {
+        if (repo.findByUsername(body.username)) throw conflict('already_exists', `username ${body.username} is taken`)
+        const row = repo.insert({ username: body.username, passwordHash, role: body.role, unitId: body.unitId }, tx)
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'user.create',
+          targetType: 'user',
+          targetId: row.id,
+          data: { role: row.role, unitId: row.unitId },
+        })
+        return toUserDto(row)
+      })
+    },
+
+    async update(actor: Actor, id: string, body: UpdateUserBody): Promise<User> {
+      assertRole(actor, ['admin'])
+      if (!repo.findById(id)) throw notFound('user')
+      if (body.unitId && !deps.unitExists(body.unitId)) throw notFound('unit')
+      if (id === actor.id && (body.disabled || (body.role && body.role !== 'admin'))) {
+        throw conflict('conflict', 'you cannot disable or demote yourself')
+      }
+      const { password, ...rest } = body
+      const patch = { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) }
+      return db.transaction((tx) => {
+        const row = repo.update(id, patch, tx)
+        if (!row) throw notFound('user')
+        audit.record(tx, {
+          actorId: actor.id,
+          action: body.disabled === true ? 'user.disable' : body.disabled === false ? 'user.enable' : 'user.update',
+          targetType: 'user',
+          targetId: id,
+          data: { fields: Object.keys(body) },
+        })
+        return toUserDto(row)
+      })
+    },
+  }
+}
+export type UserService = ReturnType<typeof createUserService>

@@ -1,0 +1,72 @@
+import type { ApiError, ErrorCode } from '@app/shared'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { AppError } from '../lib/app-error.js'
+
+function envelope(code: ErrorCode | string, message: string, details?: Record<string, unknown>): ApiError {
+  return { error: details ? { code, message, details } : { code, message } }
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'request body is empty' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'unsupported content type',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'validation_failed',
+    message: 'content-length does not match the body',
+  },
+}
+
+/**
+ * The one error funnel: every error leaves as `{ error: { code, message, details? } }`.
+ * Unknown errors answer 500 `internal` without their cause; the cause is logged.
+ */
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+      if (err instanceof AppError) {
+        if (err.statusCode >= 500) req.log.error({ err }, 'app error')
+        else req.log.warn({ code: err.code }, err.message)
+        if (err.headers) reply.headers(err.headers)
+        return reply.code(err.statusCode).send(envelope(err.code, err.message, err.details))
+      }
+      if (hasZodFastifySchemaValidationErrors(err)) {
+        const issues = err.validation.map((v) => ({
+          path: `${err.validationContext ?? ''}${v.instancePath || ''}`.replace(/^\/?/, ''),
+          message: v.message ?? 'invalid',
+        }))
+        req.log.warn({ issues: issues.length }, 'validation failed')
+        return reply.code(400).send(envelope('validation_failed', 'the request does not match the expected shape', { issues }))
+      }
+      const fe = err as FastifyError
+      const known = fe.code ? FASTIFY_CODES[fe.code] : undefined
+      if (known) {
+        req.log.warn({ code: fe.code }, known.message)
+        return reply.code(known.status).send(envelope(known.code, known.message))
+      }
+      if (fe.statusCode === 429) {
+        return reply.code(429).send(envelope('rate_limited', 'too many requests, try again later'))
+      }
+      if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+        req.log.warn({ code: fe.code }, fe.message)
+        return reply.code(fe.statusCode).send(envelope('validation_failed', 'the request could not be processed'))
+      }
+      req.log.error({ err }, 'unhandled error')
+      return reply.code(500).send(envelope('internal', 'an internal error occurred'))
+    })
+
+    app.setNotFoundHandler((req, reply) => {
+      reply.code(404).send(envelope('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`))
+    })
+  },
+  { name: 'errors' },
+)
+
+export { envelope }

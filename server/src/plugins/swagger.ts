@@ -1,0 +1,40 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { jsonSchemaTransform } from 'fastify-type-provider-zod'
+
+/** OpenAPI 3 generated from the same zod schemas the routes validate with. */
+export const swaggerPlugin = fp(
+  async (app: FastifyInstance) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Hài Lòng API',
+          version: '0.1.0',
+          description:
+            'Resident-satisfaction surveys for NTM recognition. Every error answers `{ "error": { "code": "snake_case", "message": "…", "details"?: {…} } }` ' +
+            '(400 validation_failed | invalid_json, 401 unauthorized, 403 forbidden, 404 not_found, 409 conflicts, 413 payload_too_large, 429 rate_limited, 500 internal). ' +
+            'Rates and coverage are fractions in [0, 1]; ids are strings; times ISO 8601.',
+        },
+        tags: [
+          { name: 'health', description: 'Liveness' },
+          { name: 'auth', description: 'Staff login' },
+          { name: 'users', description: 'Staff accounts (admin)' },
+          { name: 'units', description: 'Province → (legacy district) → commune → village' },
+          { name: 'households', description: 'Household frame per village' },
+          { name: 'questionnaires', description: 'Criteria sets and questionnaire templates (versioned)' },
+        ],
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+        security: [{ bearerAuth: [] }],
+      },
+      transform: jsonSchemaTransform,
+    })
+    await app.register(swaggerUi, { routePrefix: '/api/docs' })
+    app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  },
+  { name: 'swagger' },
+)

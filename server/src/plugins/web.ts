@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+/**
+ * Serves the built web app: `/` (staff login), `/app/*` (staff SPA) and `/r/:token` (resident form).
+ * Without a build (API-only runs, tests) these paths answer a short hint instead.
+ */
+export const webPlugin = fp(
+  async (app: FastifyInstance, opts: { dist: string }) => {
+    const has = (f: string) => existsSync(join(opts.dist, f))
+    if (existsSync(opts.dist)) {
+      await app.register(fastifyStatic, { root: opts.dist, prefix: '/', index: false, wildcard: false, cacheControl: false })
+      app.addHook('onSend', async (req, reply, payload) => {
+        if (req.url.startsWith('/assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable')
+        return payload
+      })
+    }
+    const page = (file: string) => async (_req: unknown, reply: import('fastify').FastifyReply) => {
+      if (!has(file))
+        return reply
+          .type('text/plain; charset=utf-8')
+          .send('Hài Lòng API is running. Build the web app with `pnpm --filter @app/web build`.')
+      reply.header('cache-control', 'no-cache')
+      return reply.sendFile(file)
+    }
+    const hide = { schema: { hide: true } }
+    app.get('/', hide, page('index.html'))
+    app.get('/app', hide, page('index.html'))
+    app.get('/app/*', hide, page('index.html'))
+    app.get('/r/:token', hide, page('respond.html'))
+  },
+  { name: 'web' },
+)

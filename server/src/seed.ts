@@ -1,0 +1,100 @@
+import { type Db, seedData } from '@app/db'
+import { vnDay } from './lib/clock.js'
+import { hashPassword } from './lib/passwords.js'
+import type { Services } from './services.js'
+
+export interface SeedSummary {
+  units: number
+  households: number
+  users: string[]
+}
+
+/** True when the database holds no unit yet (first start). */
+export function isEmpty(services: Services): boolean {
+  return services.units.repo.subtree(null).length === 0
+}
+
+/**
+ * Seed the national reference data (criteria sets, questionnaire templates) when missing.
+ * Safe on any database: versions are only added when the code is absent.
+ */
+export function seedReferenceData(services: Services): void {
+  const q = services.questionnaires
+  const sets = new Map<string, string>()
+  for (const cs of [seedData.QD318_2022, seedData.QD51_2025]) {
+    const existing = q.repo.criteriaSetByCode(cs.code, 1)
+    sets.set(cs.code, existing?.id ?? q.createCriteriaSet(null, cs).id)
+  }
+  for (const t of [seedData.TEMPLATE_HD90_9, seedData.TEMPLATE_QD318_19]) {
+    if (q.repo.latestTemplateVersion(t.code) > 0) continue
+    q.createTemplate(null, { ...t, criteriaSetId: sets.get('QD318_2022') ?? null })
+  }
+}
+
+/** Seed the demo commune data (shared/DESIGN.md §6). Deterministic; call only on an empty database. */
+export async function seedDemo(db: Db, services: Services): Promise<SeedSummary> {
+  const provinces = seedData.demoProvinces()
+  const hashes = new Map<string, string>()
+  for (const u of seedData.DEMO_USERS) hashes.set(u.username, await hashPassword(seedData.DEMO_PASSWORD))
+  const asOf = vnDay(new Date())
+  let unitCount = 0
+  let householdCount = 0
+  db.transaction((tx) => {
+    const unitRepo = services.units.repo
+    const ids = new Map<string, string>()
+    for (const p of provinces) {
+      const prov = unitRepo.insert({ kind: 'province', name: p.name, code: p.code, parentId: null }, tx)
+      ids.set(p.code, prov.id)
+      unitCount++
+      const district = p.district
+        ? unitRepo.insert(
+            {
+              kind: 'district',
+              name: p.district.name,
+              code: p.district.code,
+              parentId: prov.id,
+              validFrom: p.district.validFrom,
+              validTo: p.district.validTo,
+            },
+            tx,
+          )
+        : undefined
+      if (district) unitCount++
+      for (const c of p.communes) {
+        const commune = unitRepo.insert({ kind: 'commune', name: c.name, code: c.code, parentId: district?.id ?? prov.id }, tx)
+        ids.set(`${p.code}/${c.code}`, commune.id)
+        unitCount++
+        for (const v of c.villages) {
+          const village = unitRepo.insert({ kind: 'village', name: v.name, code: v.code, parentId: commune.id }, tx)
+          unitCount++
+          services.households.repo.insertMany(
+            v.households.map((h) => ({
+              villageId: village.id,
+              code: h.code,
+              headName: h.headName,
+              phone: h.phone,
+              address: h.address,
+              source: 'demo',
+              asOf,
+            })),
+            tx,
+          )
+          householdCount += v.households.length
+        }
+      }
+    }
+    for (const u of seedData.DEMO_USERS) {
+      const unitId = ids.get('commune' in u.unit ? `${u.unit.province}/${u.unit.commune}` : u.unit.province)
+      if (!unitId) throw new Error(`demo unit missing for ${u.username}`)
+      services.users.repo.insert({ username: u.username, passwordHash: hashes.get(u.username) as string, role: u.role, unitId }, tx)
+    }
+    services.audit.record(tx, {
+      actorId: null,
+      action: 'seed.demo',
+      targetType: 'database',
+      data: { units: unitCount, households: householdCount },
+    })
+  })
+  seedReferenceData(services)
+  return { units: unitCount, households: householdCount, users: seedData.DEMO_USERS.map((u) => u.username) }
+}

@@ -1,0 +1,31 @@
+import type { Db } from '@app/db'
+import type { Config } from './config.js'
+import type { Clock } from './lib/clock.js'
+import { createAuditService } from './modules/audit/service.js'
+import { createHouseholdService } from './modules/households/service.js'
+import { createQuestionnaireService } from './modules/questionnaires/service.js'
+import { createUnitService } from './modules/units/service.js'
+import { createUserService } from './modules/users/service.js'
+
+/** Every service, wired once. Used by the app, the scripts and the tests alike. */
+export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
+  const { db, config, clock } = deps
+  const audit = createAuditService({ clock })
+  const units = createUnitService({ db, audit })
+  const users = createUserService({
+    db,
+    clock,
+    audit,
+    within: units.within,
+    unitExists: (id) => units.repo.findById(id) !== undefined,
+    login: {
+      maxFailures: config.auth.loginMaxFailures,
+      maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
+      windowMinutes: config.auth.loginWindowMinutes,
+    },
+  })
+  const households = createHouseholdService({ db, clock, audit, units, limits: config.imports })
+  const questionnaires = createQuestionnaireService({ db, audit })
+  return { audit, units, users, households, questionnaires }
+}
+export type Services = ReturnType<typeof createServices>

@@ -1,0 +1,39 @@
+import { z } from 'zod'
+
+/** Every machine-readable error code the API can answer with (shared/DESIGN.md §5). */
+export const ErrorCode = z.enum([
+  'validation_failed',
+  'invalid_json',
+  'unsupported_media_type',
+  'unauthorized',
+  'invalid_credentials',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'already_exists',
+  'already_answered',
+  'invalid_transition',
+  'round_closed',
+  'link_not_found',
+  'no_households',
+  'invalid_file',
+  'payload_too_large',
+  'rate_limited',
+  'internal',
+])
+export type ErrorCode = z.infer<typeof ErrorCode>
+export const ERROR_CODES = ErrorCode.options
+
+/** The one error envelope: `{ error: { code, message, details? } }`. */
+export const ApiError = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+})
+export type ApiError = z.infer<typeof ApiError>
+
+export function isApiError(body: unknown): body is ApiError {
+  return ApiError.safeParse(body).success
+}

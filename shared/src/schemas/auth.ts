@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import { Id } from './common.js'
+
+export const Role = z.enum(['admin', 'front_staff', 'collector', 'council'])
+export type Role = z.infer<typeof Role>
+export const ROLES = Role.options
+
+export const LoginBody = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+})
+export type LoginBody = z.infer<typeof LoginBody>
+
+export const User = z.object({
+  id: Id,
+  username: z.string(),
+  role: Role,
+  unitId: Id,
+  disabled: z.boolean(),
+})
+export type User = z.infer<typeof User>
+
+export const LoginResponse = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  user: User.pick({ id: true, username: true, role: true, unitId: true }),
+})
+
+export const Username = z
+  .string()
+  .trim()
+  .min(3)
+  .max(64)
+  .regex(/^[a-z0-9._-]+$/, 'chỉ chữ thường không dấu, số, dấu chấm, gạch')
+
+export const CreateUserBody = z.object({
+  username: Username,
+  password: z.string().min(10).max(256),
+  role: Role,
+  unitId: Id,
+})
+export type CreateUserBody = z.infer<typeof CreateUserBody>
+
+export const UpdateUserBody = z
+  .object({ disabled: z.boolean(), password: z.string().min(10).max(256), role: Role, unitId: Id })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'nothing to update')
+export type UpdateUserBody = z.infer<typeof UpdateUserBody>

@@ -1,0 +1,60 @@
+import { z } from 'zod'
+import { Id } from './common.js'
+
+export const Household = z.object({
+  id: Id,
+  villageId: Id,
+  code: z.string(),
+  headName: z.string(),
+  active: z.boolean(),
+  /** Only for roles allowed to see phones (admin, front_staff); absent otherwise. */
+  phone: z.string().nullable().optional(),
+  address: z.string().nullable().optional(),
+})
+export type Household = z.infer<typeof Household>
+
+export const HouseholdListQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  q: z.string().trim().max(100).optional(),
+})
+
+export const ImportRejectionCode = z.enum(['missing_field', 'unknown_village', 'invalid_phone', 'duplicate_in_file', 'too_long'])
+export type ImportRejectionCode = z.infer<typeof ImportRejectionCode>
+
+export const ImportRejection = z.object({ row: z.number().int(), code: ImportRejectionCode, message: z.string() })
+export type ImportRejection = z.infer<typeof ImportRejection>
+
+export const ImportResult = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.array(ImportRejection),
+})
+export type ImportResult = z.infer<typeof ImportResult>
+
+/** One parsed row of a household file before validation. */
+export interface HouseholdRow {
+  villageCode: string
+  householdCode: string
+  headName: string
+  phone: string
+  address: string
+}
+
+/**
+ * Normalise a Vietnamese phone number to E.164 without "+" (84…): accepts 0xxxxxxxxx, 84xxxxxxxxx,
+ * +84xxxxxxxxx, with spaces, dots or dashes. Mobile and landline subscriber numbers are 9–10 digits
+ * after the country code. Returns null when it is not a plausible Vietnamese number.
+ */
+export function normalizeVnPhone(raw: string): string | null {
+  const s = raw.replace(/[\s.\-()]/g, '')
+  if (s === '') return null
+  let national: string
+  if (/^\+84\d+$/.test(s)) national = s.slice(3)
+  else if (/^84\d{9,10}$/.test(s)) national = s.slice(2)
+  else if (/^0\d+$/.test(s)) national = s.slice(1)
+  else return null
+  if (!/^[1-9]\d{8,9}$/.test(national)) return null
+  return `84${national}`
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod'
+import { Id } from './common.js'
+
+export const QuestionKey = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z0-9_]+$/)
+
+export const Question = z.object({
+  key: QuestionKey,
+  text: z.string().min(1).max(1000),
+  criterionRef: z.string().max(32).nullable().optional(),
+  isOverall: z.boolean(),
+})
+export type Question = z.infer<typeof Question>
+
+export const Criterion = z.object({ ref: z.string(), name: z.string(), group: z.string().nullable() })
+export type Criterion = z.infer<typeof Criterion>
+
+export const CriteriaSet = z.object({
+  id: Id,
+  code: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  legalBasis: z.string(),
+  criteria: z.array(Criterion),
+})
+export type CriteriaSet = z.infer<typeof CriteriaSet>
+
+/** Exactly one overall question, and it is last (HD 90: Q9 is the overall question). */
+export const QuestionList = z
+  .array(Question)
+  .min(2)
+  .max(60)
+  .refine((qs) => qs.filter((q) => q.isOverall).length === 1, 'exactly one overall question')
+  .refine((qs) => qs.at(-1)?.isOverall === true, 'the overall question comes last')
+  .refine((qs) => new Set(qs.map((q) => q.key)).size === qs.length, 'question keys must be unique')
+
+export const QuestionnaireTemplate = z.object({
+  id: Id,
+  code: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  criteriaSetId: Id.nullable(),
+  questions: z.array(Question),
+})
+export type QuestionnaireTemplate = z.infer<typeof QuestionnaireTemplate>
+
+export const CreateCriteriaSetBody = z.object({
+  code: z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9_]+$/),
+  name: z.string().trim().min(1).max(300),
+  legalBasis: z.string().trim().min(1).max(300),
+  criteria: z
+    .array(
+      z.object({ ref: z.string().trim().min(1).max(32), name: z.string().trim().min(1).max(300), group: z.string().max(200).nullable() }),
+    )
+    .min(1)
+    .max(200)
+    .refine((cs) => new Set(cs.map((c) => c.ref)).size === cs.length, 'criterion refs must be unique'),
+})
+export type CreateCriteriaSetBody = z.infer<typeof CreateCriteriaSetBody>
+
+export const CreateTemplateBody = z.object({
+  code: z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9_]+$/),
+  name: z.string().trim().min(1).max(300),
+  criteriaSetId: Id.nullable().optional(),
+  provinceId: Id.nullable().optional(),
+  levels: z.array(z.string().max(40)).max(10).optional(),
+  questions: QuestionList,
+})
+export type CreateTemplateBody = z.infer<typeof CreateTemplateBody>

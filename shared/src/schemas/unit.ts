@@ -1,0 +1,63 @@
+import { z } from 'zod'
+import { Id, IsoDate } from './common.js'
+
+export const UnitKind = z.enum(['province', 'district', 'commune', 'village'])
+export type UnitKind = z.infer<typeof UnitKind>
+export const UNIT_KINDS = UnitKind.options
+
+export const UnitCode = z
+  .string()
+  .trim()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z0-9._-]+$/, 'code: letters, digits, dot, dash, underscore')
+
+export const Unit = z.object({
+  id: Id,
+  kind: UnitKind,
+  name: z.string(),
+  code: z.string(),
+  parentId: Id.nullable(),
+  validFrom: IsoDate.nullable(),
+  validTo: IsoDate.nullable(),
+  successorId: Id.nullable(),
+  households: z.number().int().optional(),
+})
+export type Unit = z.infer<typeof Unit>
+
+export const UnitListQuery = z.object({
+  parentId: Id.optional(),
+  kind: UnitKind.optional(),
+  q: z.string().trim().max(100).optional(),
+})
+export type UnitListQuery = z.infer<typeof UnitListQuery>
+
+export const CreateUnitBody = z.object({
+  kind: UnitKind,
+  name: z.string().trim().min(1).max(200),
+  code: UnitCode.optional(),
+  parentId: Id.nullable().optional(),
+  validFrom: IsoDate.optional(),
+  validTo: IsoDate.optional(),
+})
+export type CreateUnitBody = z.infer<typeof CreateUnitBody>
+
+export const UpdateUnitBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    code: UnitCode,
+    validFrom: IsoDate.nullable(),
+    validTo: IsoDate.nullable(),
+    successorId: Id.nullable(),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'nothing to update')
+export type UpdateUnitBody = z.infer<typeof UpdateUnitBody>
+
+/** Which unit kinds may sit under which parent kind (district is optional and historical). */
+export const PARENT_KINDS: Record<UnitKind, readonly (UnitKind | null)[]> = {
+  province: [null],
+  district: ['province'],
+  commune: ['province', 'district'],
+  village: ['commune'],
+}
