@@ -108,12 +108,12 @@ export function nonResponseBounds(satisfied: number, valid: number, population: 
 export type CommuneVerdict = 'meets' | 'below_threshold' | 'insufficient_coverage' | 'no_data'
 export type VillageVerdict = 'meets_coverage' | 'insufficient_coverage' | 'no_data'
 export type Robustness = 'clear' | 'marginal'
-export type CoverageScope = 'village' | 'commune'
+type CoverageScopeKind = 'village' | 'commune'
 
 export interface VerdictRule {
   thresholdBp: number
   coverageBp: number
-  coverageScope: CoverageScope
+  coverageScope: CoverageScopeKind
 }
 
 /** A village gets the coverage check only; it is never judged against the satisfaction threshold. */

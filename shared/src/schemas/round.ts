@@ -1,0 +1,111 @@
+import { z } from 'zod'
+import { Id, IsoDateTime } from './common.js'
+import { Question } from './questionnaire.js'
+
+export const RoundStatus = z.enum(['draft', 'open', 'closed', 'sealed', 'returned'])
+export type RoundStatus = z.infer<typeof RoundStatus>
+export const ROUND_STATUSES = RoundStatus.options
+
+/** Recognition levels; the list and each level's default threshold/coverage come from configuration. */
+export const Level = z.string().regex(/^[a-z_]{2,40}$/)
+export const KNOWN_LEVELS = ['xa_ntm', 'xa_ntm_nang_cao', 'xa_ntm_kieu_mau', 'xa_ntm_hien_dai'] as const
+
+export const CoverageScope = z.enum(['village', 'commune'])
+export const Bp = z.number().int().min(0).max(10_000)
+
+export const CreateRoundBody = z.object({
+  communeId: Id,
+  level: Level,
+  templateId: Id,
+  title: z.string().trim().min(1).max(300).optional(),
+  opensAt: IsoDateTime,
+  closesAt: IsoDateTime,
+  thresholdBp: Bp.optional(),
+  coverageBp: Bp.optional(),
+  coverageScope: CoverageScope.optional(),
+  doubleEntry: z.boolean().optional(),
+})
+export type CreateRoundBody = z.infer<typeof CreateRoundBody>
+
+export const UpdateRoundBody = CreateRoundBody.omit({ communeId: true })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'nothing to update')
+export type UpdateRoundBody = z.infer<typeof UpdateRoundBody>
+
+export const Round = z.object({
+  id: Id,
+  communeId: Id,
+  communeName: z.string(),
+  level: z.string(),
+  legalBasis: z.string().nullable(),
+  title: z.string(),
+  templateId: Id,
+  status: RoundStatus,
+  thresholdBp: z.number().int(),
+  coverageBp: z.number().int(),
+  coverageScope: CoverageScope,
+  doubleEntry: z.boolean(),
+  opensAt: z.string(),
+  closesAt: z.string(),
+  openedAt: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  sealedAt: z.string().nullable(),
+  createdAt: z.string(),
+  /** The questionnaire snapshot once open; the template's questions while draft. */
+  questions: z.array(Question),
+  /** Active households in the frame (snapshotted at open). */
+  households: z.number().int(),
+})
+export type Round = z.infer<typeof Round>
+
+export const RoundListQuery = z.object({ communeId: Id.optional(), status: RoundStatus.optional() })
+
+export const ReasonBody = z.object({ reason: z.string().trim().min(3).max(1000) })
+
+export const InvitationChannel = z.enum(['print', 'zalo', 'sms'])
+export const CreateInvitationsBody = z.object({ channel: InvitationChannel, villageIds: z.array(Id).min(1).max(500).optional() })
+export const InvitationLink = z.object({ householdId: Id, villageId: Id, url: z.string() })
+export const CreateInvitationsResult = z.object({ created: z.number().int(), links: z.array(InvitationLink).optional() })
+
+export const PaperBallotBody = z.object({
+  householdId: Id,
+  channel: z.enum(['paper', 'meeting']),
+  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: z.string().max(1000).optional() })),
+  comment: z.string().max(2000).optional(),
+})
+export type PaperBallotBody = z.infer<typeof PaperBallotBody>
+
+export const VerdictEnum = z.enum(['meets', 'below_threshold', 'insufficient_coverage', 'no_data', 'meets_coverage'])
+export const Tally = z.object({
+  unitId: Id,
+  name: z.string(),
+  households: z.number().int(),
+  participated: z.number().int(),
+  valid: z.number().int(),
+  satisfied: z.number().int(),
+  notSatisfied: z.number().int(),
+  coverage: z.number().nullable(),
+  rate: z.number().nullable(),
+  interval: z.object({ low: z.number(), high: z.number() }).nullable(),
+  bounds: z.object({ worst: z.number(), best: z.number() }).nullable(),
+  verdict: VerdictEnum,
+  robustness: z.enum(['clear', 'marginal']).nullable(),
+})
+export type Tally = z.infer<typeof Tally>
+
+export const QuestionTally = z.object({ key: z.string(), valid: z.number().int(), satisfied: z.number().int(), rate: z.number().nullable() })
+
+export const RoundTally = z.object({
+  roundId: Id,
+  status: RoundStatus,
+  thresholdBp: z.number().int(),
+  coverageBp: z.number().int(),
+  coverageScope: CoverageScope,
+  commune: Tally,
+  villages: z.array(Tally),
+  questions: z.array(QuestionTally),
+  byChannel: z.record(z.string(), z.number().int()),
+})
+export type RoundTally = z.infer<typeof RoundTally>
+
+export { IsoDateTime }

@@ -1,0 +1,56 @@
+import type { Db } from '@app/db'
+import { households, units, users } from '@app/db'
+import { hashPassword } from '@app/server/lib/passwords.ts'
+import type { Role } from '@app/shared'
+
+export const TEST_PASSWORD = 'hailong-test-pw'
+let cachedHash: string | undefined
+
+type UnitInsert = typeof units.$inferInsert
+
+export function makeUnit(db: Db, row: Partial<UnitInsert> & Pick<UnitInsert, 'kind' | 'name'>) {
+  return db
+    .insert(units)
+    .values({ code: row.code ?? `${row.kind.slice(0, 1).toUpperCase()}${Math.random().toString(36).slice(2, 8)}`, parentId: null, ...row })
+    .returning()
+    .get()
+}
+
+/** A province with one commune and `villages` villages, each with `perVillage` households. */
+export function makeCommune(db: Db, opts: { provinceName?: string; name?: string; code?: string; villages?: number; perVillage?: number; province?: { id: string } } = {}) {
+  const province = opts.province ?? makeUnit(db, { kind: 'province', name: opts.provinceName ?? 'Tỉnh Thử' })
+  const code = opts.code ?? 'XT'
+  const commune = makeUnit(db, { kind: 'commune', name: opts.name ?? 'Xã Thử', code, parentId: province.id })
+  const villages = Array.from({ length: opts.villages ?? 2 }, (_, i) =>
+    makeUnit(db, { kind: 'village', name: `Ấp ${i + 1}`, code: `${code}-${String(i + 1).padStart(2, '0')}`, parentId: commune.id }),
+  )
+  const hh = villages.flatMap((v) => makeHouseholds(db, v.id, opts.perVillage ?? 0))
+  return { province, commune, villages, households: hh }
+}
+
+export function makeHouseholds(db: Db, villageId: string, n: number, prefix = 'H') {
+  if (n === 0) return []
+  return db
+    .insert(households)
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        villageId,
+        code: `${prefix}${String(i + 1).padStart(4, '0')}`,
+        headName: `Chủ Hộ Thử ${i + 1}`,
+        phone: `8490${String(1_000_000 + i).padStart(7, '0')}`,
+        address: `Số ${i + 1}`,
+        asOf: '2025-06-01',
+      })),
+    )
+    .returning()
+    .all()
+}
+
+export async function makeUser(db: Db, opts: { username: string; role: Role; unitId: string; disabled?: boolean }) {
+  cachedHash ??= await hashPassword(TEST_PASSWORD)
+  return db
+    .insert(users)
+    .values({ username: opts.username, role: opts.role, unitId: opts.unitId, passwordHash: cachedHash, disabled: opts.disabled ?? false })
+    .returning()
+    .get()
+}
