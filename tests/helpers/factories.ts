@@ -17,7 +17,10 @@ export function makeUnit(db: Db, row: Partial<UnitInsert> & Pick<UnitInsert, 'ki
 }
 
 /** A province with one commune and `villages` villages, each with `perVillage` households. */
-export function makeCommune(db: Db, opts: { provinceName?: string; name?: string; code?: string; villages?: number; perVillage?: number; province?: { id: string } } = {}) {
+export function makeCommune(
+  db: Db,
+  opts: { provinceName?: string; name?: string; code?: string; villages?: number; perVillage?: number; province?: { id: string } } = {},
+) {
   const province = opts.province ?? makeUnit(db, { kind: 'province', name: opts.provinceName ?? 'Tỉnh Thử' })
   const code = opts.code ?? 'XT'
   const commune = makeUnit(db, { kind: 'commune', name: opts.name ?? 'Xã Thử', code, parentId: province.id })

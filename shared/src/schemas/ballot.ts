@@ -6,7 +6,7 @@
 import * as z from 'zod/mini'
 
 export const QUESTION_KEY_RE = /^[a-z0-9_]{1,32}$/
-export const REASON_MAX = 1000
+export const REASON_MAX = 500
 export const COMMENT_MAX = 2000
 
 export const Answer = z.object({

@@ -70,7 +70,7 @@ export const CreateInvitationsResult = z.object({ created: z.number().int(), lin
 export const PaperBallotBody = z.object({
   householdId: Id,
   channel: z.enum(['paper', 'meeting']),
-  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: z.string().max(1000).optional() })),
+  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: z.string().max(500).optional() })),
   comment: z.string().max(2000).optional(),
 })
 export type PaperBallotBody = z.infer<typeof PaperBallotBody>
@@ -93,7 +93,12 @@ export const Tally = z.object({
 })
 export type Tally = z.infer<typeof Tally>
 
-export const QuestionTally = z.object({ key: z.string(), valid: z.number().int(), satisfied: z.number().int(), rate: z.number().nullable() })
+export const QuestionTally = z.object({
+  key: z.string(),
+  valid: z.number().int(),
+  satisfied: z.number().int(),
+  rate: z.number().nullable(),
+})
 
 export const RoundTally = z.object({
   roundId: Id,
