@@ -21,12 +21,14 @@ CREATE TABLE `ballots` (
 	`overall_satisfied` integer NOT NULL,
 	`comment` text,
 	`client_id` text,
+	`content_hash` text NOT NULL,
 	`seconds_to_complete` integer,
 	`device_fingerprint` text,
 	`entered_by` text,
 	`day` text NOT NULL,
 	`valid` integer DEFAULT true NOT NULL,
 	`invalidation_reason` text,
+	`paper_serial` text,
 	`receipt` text NOT NULL,
 	`ledger_seq` integer NOT NULL,
 	FOREIGN KEY (`round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action,
@@ -37,6 +39,16 @@ CREATE TABLE `ballots` (
 CREATE UNIQUE INDEX `ballots_receipt_unique` ON `ballots` (`receipt`);--> statement-breakpoint
 CREATE INDEX `ballots_round_village_idx` ON `ballots` (`round_id`,`village_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `ballots_round_client_uq` ON `ballots` (`round_id`,`client_id`);--> statement-breakpoint
+CREATE TABLE `collector_assignments` (
+	`round_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`village_id` text NOT NULL,
+	PRIMARY KEY(`round_id`, `user_id`, `village_id`),
+	FOREIGN KEY (`round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`village_id`) REFERENCES `units`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
 CREATE TABLE `council_decisions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`round_id` text NOT NULL,
@@ -109,6 +121,7 @@ CREATE TABLE `invitations` (
 	`reminder_count` integer DEFAULT 0 NOT NULL,
 	`revoked` integer DEFAULT false NOT NULL,
 	`revoked_at` text,
+	`first_opened_at` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	FOREIGN KEY (`round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`household_id`) REFERENCES `households`(`id`) ON UPDATE no action ON DELETE no action,
@@ -160,6 +173,25 @@ CREATE TABLE `outbox` (
 CREATE UNIQUE INDEX `outbox_tracking_id_unique` ON `outbox` (`tracking_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `outbox_invitation_channel_kind_uq` ON `outbox` (`invitation_id`,`channel`,`kind`);--> statement-breakpoint
 CREATE INDEX `outbox_status_next_idx` ON `outbox` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE TABLE `paper_entries` (
+	`id` text PRIMARY KEY NOT NULL,
+	`round_id` text NOT NULL,
+	`serial` text NOT NULL,
+	`household_id` text NOT NULL,
+	`village_id` text NOT NULL,
+	`channel` text NOT NULL,
+	`answers` text NOT NULL,
+	`comment` text,
+	`entered_by` text NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`household_id`) REFERENCES `households`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`village_id`) REFERENCES `units`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`entered_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `paper_entries_round_serial_idx` ON `paper_entries` (`round_id`,`serial`);--> statement-breakpoint
 CREATE TABLE `participations` (
 	`round_id` text NOT NULL,
 	`household_id` text NOT NULL,
@@ -205,6 +237,7 @@ CREATE TABLE `rounds` (
 	`closes_at` text NOT NULL,
 	`status` text DEFAULT 'draft' NOT NULL,
 	`created_by` text,
+	`previous_round_id` text,
 	`opened_at` text,
 	`closed_at` text,
 	`sealed_at` text,
@@ -212,7 +245,8 @@ CREATE TABLE `rounds` (
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	FOREIGN KEY (`commune_id`) REFERENCES `units`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`template_id`) REFERENCES `questionnaire_templates`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`previous_round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE INDEX `rounds_commune_idx` ON `rounds` (`commune_id`,`status`);--> statement-breakpoint

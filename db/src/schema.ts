@@ -149,6 +149,8 @@ export const rounds = sqliteTable(
       .notNull()
       .default('draft'),
     createdBy: text('created_by').references(() => users.id),
+    /** The round this one re-surveys (council returned the earlier one). */
+    previousRoundId: text('previous_round_id').references((): any => rounds.id),
     openedAt: text('opened_at'),
     closedAt: text('closed_at'),
     sealedAt: text('sealed_at'),
@@ -181,6 +183,8 @@ export const invitations = sqliteTable(
     reminderCount: integer('reminder_count').notNull().default(0),
     revoked: bool('revoked').notNull().default(false),
     revokedAt: text('revoked_at'),
+    /** First time the link was opened (paradata: seconds from first open to submit). */
+    firstOpenedAt: text('first_opened_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -225,6 +229,8 @@ export const ballots = sqliteTable(
     overallSatisfied: bool('overall_satisfied').notNull(),
     comment: text('comment'),
     clientId: text('client_id'),
+    /** Hash of the canonical submission, to tell an idempotent replay from a different second ballot. */
+    contentHash: text('content_hash').notNull(),
     /** Paradata: seconds to complete, coarse device fingerprint. */
     secondsToComplete: integer('seconds_to_complete'),
     deviceFingerprint: text('device_fingerprint'),
@@ -232,10 +238,63 @@ export const ballots = sqliteTable(
     day: text('day').notNull(),
     valid: bool('valid').notNull().default(true),
     invalidationReason: text('invalidation_reason'),
+    /** Paper serial number (double entry), when keyed from a paper form. */
+    paperSerial: text('paper_serial'),
     receipt: text('receipt').notNull().unique(),
     ledgerSeq: integer('ledger_seq').notNull(),
   },
   (t) => [index('ballots_round_village_idx').on(t.roundId, t.villageId), uniqueIndex('ballots_round_client_uq').on(t.roundId, t.clientId)],
+)
+
+/**
+ * Double-entry mode: two different staff key the same paper form (by its serial). Matching pairs
+ * become one ballot and both rows are deleted; mismatches wait here, uncounted, until resolved.
+ */
+export const paperEntries = sqliteTable(
+  'paper_entries',
+  {
+    id: id(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    serial: text('serial').notNull(),
+    householdId: text('household_id')
+      .notNull()
+      .references(() => households.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    channel: text('channel', { enum: ['paper', 'meeting'] }).notNull(),
+    answers: text('answers', { mode: 'json' })
+      .notNull()
+      .$type<Record<string, { satisfied: boolean; reason?: string }>>(),
+    comment: text('comment'),
+    enteredBy: text('entered_by')
+      .notNull()
+      .references(() => users.id),
+    status: text('status', { enum: ['pending', 'mismatch'] })
+      .notNull()
+      .default('pending'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('paper_entries_round_serial_idx').on(t.roundId, t.serial)],
+)
+
+/** Collectors are assigned to a round and some of its villages. */
+export const collectorAssignments = sqliteTable(
+  'collector_assignments',
+  {
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.userId, t.villageId] })],
 )
 
 /** Per round × village × question counters, updated inside the ballot transaction. */
