@@ -46,6 +46,8 @@ export interface HouseholdRow {
  * Normalise a Vietnamese phone number to E.164 without "+" (84…): accepts 0xxxxxxxxx, 84xxxxxxxxx,
  * +84xxxxxxxxx, with spaces, dots or dashes. Mobile and landline subscriber numbers are 9–10 digits
  * after the country code. Returns null when it is not a plausible Vietnamese number.
+ * A spreadsheet that stored the number as a number drops the leading 0 (912345678): a bare 9-digit
+ * mobile (3|5|7|8|9…) or 10-digit landline (2…) number is accepted as national for that reason.
  */
 export function normalizeVnPhone(raw: string): string | null {
   const s = raw.replace(/[\s.\-()]/g, '')
@@ -54,6 +56,7 @@ export function normalizeVnPhone(raw: string): string | null {
   if (/^\+84\d+$/.test(s)) national = s.slice(3)
   else if (/^84\d{9,10}$/.test(s)) national = s.slice(2)
   else if (/^0\d+$/.test(s)) national = s.slice(1)
+  else if (/^[35789]\d{8}$|^2\d{9}$/.test(s)) national = s
   else return null
   if (!/^[1-9]\d{8,9}$/.test(national)) return null
   return `84${national}`
