@@ -19,6 +19,14 @@ export function toUnitDto(u: UnitRow, households?: number): Unit {
   }
 }
 
+function assertDateOrder(validFrom: string | null, validTo: string | null): void {
+  if (validFrom && validTo && validFrom > validTo) {
+    throw badRequest('validation_failed', 'validFrom must not be after validTo', {
+      issues: [{ path: 'validTo', message: 'before validFrom' }],
+    })
+  }
+}
+
 export function createUnitService(deps: { db: Db; audit: AuditService }) {
   const { db, audit } = deps
   const repo = createUnitRepo(db)
@@ -79,6 +87,7 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
       const parent = parentId ? repo.findById(parentId) : undefined
       if (parentId && (!parent || !canSeeUnit(actor, parentId, within))) throw notFound('parent unit')
       if (!parentId && actor.role !== 'admin') throw notFound('parent unit')
+      assertDateOrder(body.validFrom ?? null, body.validTo ?? null)
       if (!PARENT_KINDS[body.kind].includes(parent?.kind ?? null)) {
         throw badRequest('validation_failed', `a ${body.kind} cannot be placed under ${parent?.kind ?? 'the root'}`, {
           issues: [{ path: 'parentId', message: 'wrong parent kind' }],
@@ -107,12 +116,19 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
       assertRole(actor, ['admin', 'front_staff'])
       const u = getVisible(actor, id)
       if (actor.role !== 'admin' && u.id === actor.unitId) throw notFound('unit')
-      if (body.successorId) assertUnitInScope(actor, body.successorId, within, 'successor unit')
-      if (body.validFrom && body.validTo && body.validFrom > body.validTo) {
-        throw badRequest('validation_failed', 'validFrom must not be after validTo', {
-          issues: [{ path: 'validTo', message: 'before validFrom' }],
-        })
+      if (body.successorId) {
+        // an unknown successor is a 404 like a foreign one (and never reaches the foreign key as a 500)
+        const successor = repo.findById(body.successorId)
+        if (!successor) throw notFound('successor unit')
+        assertUnitInScope(actor, successor.id, within, 'successor unit')
+        if (successor.id === u.id || successor.kind !== u.kind) {
+          throw badRequest('validation_failed', 'the successor must be another unit of the same kind', {
+            issues: [{ path: 'successorId', message: successor.id === u.id ? 'a unit cannot succeed itself' : `not a ${u.kind}` }],
+          })
+        }
       }
+      // check the dates as they will be stored, not only when both are in the patch
+      assertDateOrder(body.validFrom === undefined ? u.validFrom : body.validFrom, body.validTo === undefined ? u.validTo : body.validTo)
       return db.transaction((tx) => {
         if (body.code && body.code !== u.code) {
           const clash = repo.findChildByCode(u.parentId, body.code, tx)

@@ -1,0 +1,163 @@
+import { auditLog, users } from '@app/db'
+import { describe, expect, it } from 'vitest'
+import { buildTestApp, loginAs } from '../helpers/build-test-app.js'
+import { makeCommune, makeUser } from '../helpers/factories.js'
+
+async function setup() {
+  const t = await buildTestApp()
+  const a = makeCommune(t.db, { code: 'AA' })
+  const b = makeCommune(t.db, { code: 'BB', provinceName: 'Tỉnh Khác' })
+  const admin = await makeUser(t.db, { username: 'root', role: 'admin', unitId: a.province.id })
+  const staffA = await makeUser(t.db, { username: 'staff.a', role: 'front_staff', unitId: a.commune.id })
+  const staffB = await makeUser(t.db, { username: 'staff.b', role: 'front_staff', unitId: b.commune.id })
+  return { ...t, a, b, admin, staffA, staffB }
+}
+
+const NEW_USER_PASSWORD = 'a-long-enough-password'
+
+describe('POST /api/users', () => {
+  it('lets an admin create a user in any province, who can then log in', async () => {
+    const { app, db, b, admin } = await setup()
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: await loginAs(app, 'root'),
+      payload: { username: 'thu.ky.b', password: NEW_USER_PASSWORD, role: 'collector', unitId: b.commune.id },
+    })
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toMatchObject({ username: 'thu.ky.b', role: 'collector', unitId: b.commune.id, disabled: false })
+    expect(res.json()).not.toHaveProperty('passwordHash')
+    const row = db
+      .select()
+      .from(users)
+      .all()
+      .find((u) => u.username === 'thu.ky.b')
+    expect(row?.passwordHash).toMatch(/^scrypt\$/)
+    expect(row?.passwordHash).not.toContain(NEW_USER_PASSWORD)
+    const audit = db.select().from(auditLog).all()
+    expect(audit.at(-1)).toMatchObject({ action: 'user.create', actorId: admin.id, targetId: res.json().id })
+    expect((await loginAs(app, 'thu.ky.b', NEW_USER_PASSWORD)).authorization).toMatch(/^Bearer /)
+  })
+
+  it('answers 403 to front staff, and creates nothing', async () => {
+    const { app, db, a } = await setup()
+    const before = db.select().from(users).all().length
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: await loginAs(app, 'staff.a'),
+      payload: { username: 'sneaky', password: NEW_USER_PASSWORD, role: 'admin', unitId: a.commune.id },
+    })
+    expect(res.statusCode).toBe(403)
+    expect(res.json().error.code).toBe('forbidden')
+    expect(db.select().from(users).all()).toHaveLength(before)
+  })
+
+  it('answers 409 already_exists for a taken username', async () => {
+    const { app, b } = await setup()
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: await loginAs(app, 'root'),
+      payload: { username: 'staff.b', password: NEW_USER_PASSWORD, role: 'council', unitId: b.province.id },
+    })
+    expect(res.statusCode).toBe(409)
+    expect(res.json().error.code).toBe('already_exists')
+  })
+
+  it('answers 404 for an unknown unit and 400 for a short password', async () => {
+    const { app, a } = await setup()
+    const headers = await loginAs(app, 'root')
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers,
+      payload: { username: 'new.user', password: NEW_USER_PASSWORD, role: 'council', unitId: 'no-such-unit' },
+    })
+    expect(unknown.statusCode).toBe(404)
+    const short = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers,
+      payload: { username: 'new.user', password: 'short', role: 'council', unitId: a.commune.id },
+    })
+    expect(short.statusCode).toBe(400)
+    expect(short.json().error.code).toBe('validation_failed')
+  })
+})
+
+describe('GET /api/users', () => {
+  it('lists every user to an admin and answers 403 to front staff', async () => {
+    const { app } = await setup()
+    const res = await app.inject({ method: 'GET', url: '/api/users', headers: await loginAs(app, 'root') })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().items.map((u: { username: string }) => u.username)).toEqual(['root', 'staff.a', 'staff.b'])
+    const staff = await app.inject({ method: 'GET', url: '/api/users', headers: await loginAs(app, 'staff.b') })
+    expect(staff.statusCode).toBe(403)
+  })
+})
+
+describe('PATCH /api/users/:id', () => {
+  it("disabling a user makes their existing token stop working at once; another user's token still works", async () => {
+    const { app, db, staffA, admin } = await setup()
+    const tokenA = await loginAs(app, 'staff.a')
+    const tokenB = await loginAs(app, 'staff.b')
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: tokenA })).statusCode).toBe(200)
+
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/users/${staffA.id}`,
+      headers: await loginAs(app, 'root'),
+      payload: { disabled: true },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().disabled).toBe(true)
+    expect(db.select().from(auditLog).all().at(-1)).toMatchObject({ action: 'user.disable', actorId: admin.id, targetId: staffA.id })
+
+    const after = await app.inject({ method: 'GET', url: '/api/auth/me', headers: tokenA })
+    expect(after.statusCode).toBe(401)
+    expect(after.json().error.code).toBe('unauthorized')
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: tokenB })).statusCode).toBe(200)
+  })
+
+  it('lets an admin re-enable a user and reset the password', async () => {
+    const { app, staffA } = await setup()
+    const headers = await loginAs(app, 'root')
+    await app.inject({ method: 'PATCH', url: `/api/users/${staffA.id}`, headers, payload: { disabled: true } })
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/users/${staffA.id}`,
+      headers,
+      payload: { disabled: false, password: NEW_USER_PASSWORD },
+    })
+    expect(res.statusCode).toBe(200)
+    expect((await loginAs(app, 'staff.a', NEW_USER_PASSWORD)).authorization).toMatch(/^Bearer /)
+  })
+
+  it('answers 403 to front staff trying to disable another user', async () => {
+    const { app, db, staffB } = await setup()
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/users/${staffB.id}`,
+      headers: await loginAs(app, 'staff.a'),
+      payload: { disabled: true },
+    })
+    expect(res.statusCode).toBe(403)
+    expect(
+      db
+        .select()
+        .from(users)
+        .all()
+        .find((u) => u.id === staffB.id)?.disabled,
+    ).toBe(false)
+  })
+
+  it('refuses to let an admin disable themselves (409) and answers 404 for an unknown user', async () => {
+    const { app, admin } = await setup()
+    const headers = await loginAs(app, 'root')
+    const self = await app.inject({ method: 'PATCH', url: `/api/users/${admin.id}`, headers, payload: { disabled: true } })
+    expect(self.statusCode).toBe(409)
+    const unknown = await app.inject({ method: 'PATCH', url: '/api/users/nope', headers, payload: { disabled: true } })
+    expect(unknown.statusCode).toBe(404)
+  })
+})
