@@ -304,6 +304,19 @@ CREATE TABLE `users` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `users_username_unique` ON `users` (`username`);--> statement-breakpoint
+CREATE TABLE `village_counters` (
+	`round_id` text NOT NULL,
+	`village_id` text NOT NULL,
+	`participated` integer DEFAULT 0 NOT NULL,
+	`link` integer DEFAULT 0 NOT NULL,
+	`paper` integer DEFAULT 0 NOT NULL,
+	`meeting` integer DEFAULT 0 NOT NULL,
+	`invalid` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`round_id`, `village_id`),
+	FOREIGN KEY (`round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`village_id`) REFERENCES `units`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
 CREATE TABLE `webhook_events` (
 	`event_id` text PRIMARY KEY NOT NULL,
 	`source` text NOT NULL,

@@ -297,6 +297,25 @@ export const collectorAssignments = sqliteTable(
   (t) => [primaryKey({ columns: [t.roundId, t.userId, t.villageId] })],
 )
 
+/** Per round × village counters (participation by channel, invalidations), updated with each ballot. */
+export const villageCounters = sqliteTable(
+  'village_counters',
+  {
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    participated: integer('participated').notNull().default(0),
+    link: integer('link').notNull().default(0),
+    paper: integer('paper').notNull().default(0),
+    meeting: integer('meeting').notNull().default(0),
+    invalid: integer('invalid').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.villageId] })],
+)
+
 /** Per round × village × question counters, updated inside the ballot transaction. */
 export const tallyCounters = sqliteTable(
   'tally_counters',

@@ -7,7 +7,11 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js'
 import { type Clock, systemClock } from './lib/clock.js'
 import { REDACT_PATHS, redactUrl } from './lib/log-redact.js'
+import rateLimit from '@fastify/rate-limit'
+import { tooManyRequests } from './lib/app-error.js'
 import { authRoutes } from './modules/auth/routes.js'
+import { residentRoutes } from './modules/ballots/routes.js'
+import { roundRoutes } from './modules/rounds/routes.js'
 import { householdRoutes } from './modules/households/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
 import { unitRoutes } from './modules/units/routes.js'
@@ -58,6 +62,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(servicesPlugin, { db, config, clock })
   await app.register(authPlugin, { secret, ttlMinutes: config.auth.jwtTtlMinutes })
   await app.register(swaggerPlugin)
+  // Per-IP limits, enabled per route (the resident endpoints); 429 goes through the error funnel.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => tooManyRequests(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.'),
+  })
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff')
@@ -72,6 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(unitRoutes, { prefix: '/api/units' })
   await app.register(householdRoutes, { prefix: '/api/units' })
   await app.register(questionnaireRoutes, { prefix: '/api' })
+  await app.register(roundRoutes, { prefix: '/api/rounds' })
+  await app.register(residentRoutes, { prefix: '/api' })
   await app.register(webPlugin, { dist: config.web.dist ?? DEFAULT_WEB_DIST })
 
   return app

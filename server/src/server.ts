@@ -47,6 +47,17 @@ async function main() {
     seedReferenceData(services)
   }
 
+  // Close rounds whose collection window has ended (also checked on every ballot).
+  const sweeper = setInterval(() => {
+    try {
+      const n = services.rounds.closeExpired()
+      if (n > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
+    } catch (err) {
+      app.log.error({ err }, 'round sweeper failed')
+    }
+  }, 30_000)
+  sweeper.unref()
+
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'closing after error')
     await app.close()

@@ -2,8 +2,11 @@ import type { Db } from '@app/db'
 import type { Config } from './config.js'
 import type { Clock } from './lib/clock.js'
 import { createAuditService } from './modules/audit/service.js'
+import { createBallotService } from './modules/ballots/service.js'
 import { createHouseholdService } from './modules/households/service.js'
+import { createInvitationService } from './modules/invitations/service.js'
 import { createQuestionnaireService } from './modules/questionnaires/service.js'
+import { createRoundService } from './modules/rounds/service.js'
 import { createUnitService } from './modules/units/service.js'
 import { createUserService } from './modules/users/service.js'
 
@@ -26,6 +29,9 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   })
   const households = createHouseholdService({ db, clock, audit, units, limits: config.imports })
   const questionnaires = createQuestionnaireService({ db, audit })
-  return { audit, units, users, households, questionnaires }
+  const rounds = createRoundService({ db, clock, audit, units, questionnaires, levels: config.levels })
+  const invitations = createInvitationService({ db, clock, audit, rounds, units, publicBaseUrl: config.links.publicBaseUrl })
+  const ballots = createBallotService({ db, clock, audit, rounds, units, households })
+  return { audit, units, users, households, questionnaires, rounds, invitations, ballots }
 }
 export type Services = ReturnType<typeof createServices>

@@ -14,6 +14,8 @@ export const ErrorCode = z.enum([
   'already_answered',
   'invalid_transition',
   'round_closed',
+  'round_not_open',
+  'same_enterer',
   'link_not_found',
   'no_households',
   'invalid_file',

@@ -25,6 +25,10 @@ export const swaggerPlugin = fp(
           { name: 'units', description: 'Province → (legacy district) → commune → village' },
           { name: 'households', description: 'Household frame per village' },
           { name: 'questionnaires', description: 'Criteria sets and questionnaire templates (versioned)' },
+          { name: 'rounds', description: 'Survey rounds: draft → open → closed → sealed' },
+          { name: 'invitations', description: 'Personal links: print slips, Zalo/SMS queue, revoke and reissue' },
+          { name: 'ballots', description: 'Paper and meeting ballots, double entry, invalidation, ledger' },
+          { name: 'resident', description: 'The resident form API (no login: the link token is the credential)' },
         ],
         components: {
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

@@ -54,11 +54,13 @@ function toRows(records: string[][], firstRowNumber: number, maxRows: number): P
   const [header, ...body] = records
   if (!header) throw invalidFile('the file is empty')
   const idx = mapHeader(header)
-  if (body.length > maxRows) throw invalidFile(`the file has ${body.length} rows; at most ${maxRows} are accepted per import`, { maxRows })
+  const isBlank = (r: string[]) => r.every((c) => (c ?? '').trim() === '')
+  const filled = body.reduce((n, r) => (isBlank(r) ? n : n + 1), 0)
+  if (filled > maxRows) throw invalidFile(`the file has ${filled} rows; at most ${maxRows} are accepted per import`, { maxRows })
   const cell = (r: string[], i: number) => (i >= 0 ? (r[i] ?? '').trim() : '')
   const out: ParsedRow[] = []
   body.forEach((r, i) => {
-    if (r.every((c) => (c ?? '').trim() === '')) return
+    if (isBlank(r)) return
     out.push({
       row: firstRowNumber + 1 + i,
       villageCode: cell(r, idx.villageCode),
@@ -99,13 +101,16 @@ export async function parseHouseholdFile(buf: Buffer, kind: FileKind, maxRows: n
     const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ','
     let records: string[][]
     try {
-      records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: true, to: maxRows + 2 }) as string[][]
+      // Blank lines are kept (and skipped in toRows) so row numbers match what a spreadsheet shows;
+      // the body size limit bounds the work, toRows enforces the row limit.
+      records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false }) as string[][]
     } catch (e) {
       throw invalidFile(`the CSV file could not be read: ${(e as Error).message.slice(0, 200)}`)
     }
-    if (records.length > maxRows + 1)
-      throw invalidFile(`the file has more than ${maxRows} rows; at most ${maxRows} are accepted per import`, { maxRows })
-    return toRows(records, 1, maxRows)
+    // a blank first line before the header is tolerated
+    let first = 0
+    while (first < records.length && (records[first] ?? []).every((c) => c.trim() === '')) first++
+    return toRows(records.slice(first), first + 1, maxRows)
   }
   const wb = new ExcelJS.Workbook()
   try {

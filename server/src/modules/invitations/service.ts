@@ -1,0 +1,205 @@
+import type { Db } from '@app/db'
+import { conflict, notFound } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
+import { hashLinkToken, newLinkToken } from '../../lib/tokens.js'
+import type { AuditService } from '../audit/service.js'
+import type { Actor } from '../policy.js'
+import type { RoundRow } from '../rounds/repo.js'
+import type { RoundService } from '../rounds/service.js'
+import type { UnitService } from '../units/service.js'
+import { createInvitationRepo } from './repo.js'
+import { renderSlipsPdf, type Slip } from './slips-pdf.js'
+
+export type InvitationChannel = 'print' | 'zalo' | 'sms'
+
+export interface IssuedLink {
+  householdId: string
+  villageId: string
+  householdCode: string
+  url: string
+}
+
+export function createInvitationService(deps: { db: Db; clock: Clock; audit: AuditService; rounds: RoundService; units: UnitService; publicBaseUrl: string }) {
+  const { db, clock, audit, rounds, units, publicBaseUrl } = deps
+  const repo = createInvitationRepo(db)
+  const linkUrl = (token: string) => `${publicBaseUrl}/r/${token}`
+
+  function assertIssuable(r: RoundRow) {
+    if (r.status !== 'draft' && r.status !== 'open') throw conflict('invalid_transition', `invitations cannot be issued for a ${r.status} round`)
+  }
+
+  function targetVillages(r: RoundRow, villageIds?: string[]) {
+    const villages = units.repo.children(r.communeId, 'village')
+    if (!villageIds) return villages
+    const wanted = new Set(villageIds)
+    const picked = villages.filter((v) => wanted.has(v.id))
+    if (picked.length !== wanted.size) throw notFound('village')
+    return picked
+  }
+
+  /**
+   * Create one invitation per active household that has none yet (and has not taken part). The
+   * token is returned (print) or queued in the outbox (zalo/sms) once, and only its hash is stored.
+   */
+  function issue(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
+    const r = rounds.getManaged(actor, roundId)
+    assertIssuable(r)
+    const villages = targetVillages(r, body.villageIds)
+    const now = clock.now().toISOString()
+    return db.transaction((tx) => {
+      const invited = repo.invitedHouseholds(r.id, tx)
+      const took = repo.participatedHouseholds(r.id, tx)
+      const candidates = repo.activeHouseholds(
+        villages.map((v) => v.id),
+        tx,
+      ).filter((h) => !invited.has(h.id) && !took.has(h.id))
+      const needsPhone = body.channel !== 'print'
+      const eligible = needsPhone ? candidates.filter((h) => h.phone) : candidates
+      const tokens = eligible.map(() => newLinkToken())
+      const rows = repo.insertMany(
+        eligible.map((h, i) => ({
+          roundId: r.id,
+          householdId: h.id,
+          villageId: h.villageId,
+          tokenHash: hashLinkToken(tokens[i] as string),
+          channel: body.channel,
+          status: needsPhone ? ('queued' as const) : ('issued' as const),
+        })),
+        tx,
+      )
+      if (needsPhone) {
+        const channel = body.channel as 'zalo' | 'sms'
+        repo.queueOutbox(
+          rows.map((inv, i) => ({
+            invitationId: inv.id,
+            channel,
+            kind: 'invitation' as const,
+            trackingId: `inv-${inv.id}`,
+            payload: { phone: eligible[i]?.phone, url: linkUrl(tokens[i] as string), roundId: r.id },
+            nextAttemptAt: now,
+          })),
+          tx,
+        )
+      }
+      audit.record(tx, {
+        actorId: actor.id,
+        action: 'invitations.issue',
+        targetType: 'round',
+        targetId: r.id,
+        data: { channel: body.channel, created: rows.length, skippedNoPhone: candidates.length - eligible.length },
+      })
+      const links: IssuedLink[] = eligible.map((h, i) => ({ householdId: h.id, villageId: h.villageId, householdCode: h.code, url: linkUrl(tokens[i] as string) }))
+      return { created: rows.length, skippedNoPhone: candidates.length - eligible.length, links: body.channel === 'print' ? links : undefined }
+    })
+  }
+
+  return {
+    repo,
+    issue,
+
+    /**
+     * A village's households with whether they have a live link and whether they took part (not what
+     * they answered): the village team's list of whom to visit, and the paper-entry picker.
+     */
+    householdStatus(actor: Actor, roundId: string, q: { villageId: string; status?: 'pending' | 'done' | undefined; page: number; limit: number }) {
+      const r = rounds.getVisible(actor, roundId)
+      if (actor.role === 'collector' && !rounds.repo.collectorVillages(r.id, actor.id).includes(q.villageId)) throw notFound('village')
+      if (actor.role === 'council') throw notFound('village')
+      const village = targetVillages(r, [q.villageId])[0]
+      if (!village) throw notFound('village')
+      const invited = repo.invitedHouseholds(r.id)
+      const took = repo.participatedHouseholds(r.id)
+      const all = repo
+        .activeHouseholdsWithNames([village.id])
+        .map((h) => ({ id: h.id, code: h.code, headName: h.headName, villageId: h.villageId, invited: invited.has(h.id), participated: took.has(h.id) }))
+        .filter((h) => (q.status === 'pending' ? !h.participated : q.status === 'done' ? h.participated : true))
+      return { items: all.slice((q.page - 1) * q.limit, q.page * q.limit), page: q.page, limit: q.limit, total: all.length }
+    },
+
+    /** Revoke a household's live link (the old link answers 404 from now on). */
+    revoke(actor: Actor, roundId: string, householdId: string) {
+      const r = rounds.getManaged(actor, roundId)
+      return db.transaction((tx) => {
+        const inv = repo.liveFor(r.id, householdId, tx)
+        if (!inv) throw notFound('invitation')
+        repo.revoke(inv.id, clock.now().toISOString(), tx)
+        repo.cancelOutboxFor(inv.id, tx)
+        audit.record(tx, { actorId: actor.id, action: 'invitation.revoke', targetType: 'invitation', targetId: inv.id, data: { roundId: r.id } })
+        return { revoked: true }
+      })
+    },
+
+    /** Revoke the household's link (if any) and issue a new one on the given channel. */
+    reissue(actor: Actor, roundId: string, householdId: string, channel: InvitationChannel) {
+      const r = rounds.getManaged(actor, roundId)
+      assertIssuable(r)
+      return db.transaction((tx) => {
+        if (repo.participatedHouseholds(r.id, tx).has(householdId)) throw conflict('already_answered', 'this household has already taken part')
+        const hh = repo.activeHouseholds(
+          units.repo.children(r.communeId, 'village').map((v) => v.id),
+          tx,
+        ).find((h) => h.id === householdId)
+        if (!hh) throw notFound('household')
+        if (channel !== 'print' && !hh.phone) throw conflict('conflict', 'the household has no phone number')
+        const old = repo.liveFor(r.id, householdId, tx)
+        const now = clock.now().toISOString()
+        if (old) {
+          repo.revoke(old.id, now, tx)
+          repo.cancelOutboxFor(old.id, tx)
+        }
+        const token = newLinkToken()
+        const [inv] = repo.insertMany(
+          [{ roundId: r.id, householdId, villageId: hh.villageId, tokenHash: hashLinkToken(token), channel, status: channel === 'print' ? 'issued' : 'queued' }],
+          tx,
+        )
+        if (!inv) throw new Error('invitation insert failed')
+        if (channel !== 'print') {
+          repo.queueOutbox(
+            [{ invitationId: inv.id, channel, kind: 'invitation', trackingId: `inv-${inv.id}`, payload: { phone: hh.phone, url: linkUrl(token), roundId: r.id }, nextAttemptAt: now }],
+            tx,
+          )
+        }
+        audit.record(tx, { actorId: actor.id, action: 'invitation.reissue', targetType: 'invitation', targetId: inv.id, data: { roundId: r.id, channel, revoked: old?.id ?? null } })
+        return { householdId, villageId: hh.villageId, url: channel === 'print' ? linkUrl(token) : undefined }
+      })
+    },
+
+    /**
+     * Printable A4 slips for the households of the given villages that have no link yet. With
+     * `reissue`, print links that were already issued but not used are revoked and printed anew.
+     */
+    async slipsPdf(actor: Actor, roundId: string, body: { villageIds?: string[] | undefined; reissue?: boolean | undefined }): Promise<Buffer> {
+      const r = rounds.getManaged(actor, roundId)
+      assertIssuable(r)
+      const villages = targetVillages(r, body.villageIds)
+      if (body.reissue) {
+        const targets = new Set(villages.map((v) => v.id))
+        db.transaction((tx) => {
+          const took = repo.participatedHouseholds(r.id, tx)
+          const hhs = repo.activeHouseholds([...targets], tx).filter((h) => !took.has(h.id))
+          const now = clock.now().toISOString()
+          let n = 0
+          for (const h of hhs) {
+            const inv = repo.liveFor(r.id, h.id, tx)
+            if (inv && inv.channel === 'print') {
+              repo.revoke(inv.id, now, tx)
+              n++
+            }
+          }
+          audit.record(tx, { actorId: actor.id, action: 'invitations.revoke_for_reprint', targetType: 'round', targetId: r.id, data: { revoked: n } })
+        })
+      }
+      const res = issue(actor, roundId, { channel: 'print', villageIds: villages.map((v) => v.id) })
+      const names = new Map(villages.map((v) => [v.id, v.name]))
+      const commune = units.repo.findById(r.communeId)
+      const slips: Slip[] = (res.links ?? []).map((l) => ({
+        communeName: commune?.name ?? '',
+        villageName: names.get(l.villageId) ?? '',
+        householdCode: l.householdCode,
+        url: l.url,
+      }))
+      return renderSlipsPdf(r.title, r.closesAt, slips)
+    },
+  }
+}
+export type InvitationService = ReturnType<typeof createInvitationService>

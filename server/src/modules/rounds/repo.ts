@@ -1,0 +1,65 @@
+import { collectorAssignments, type DbOrTx, rounds } from '@app/db'
+import { and, desc, eq, inArray, lte } from 'drizzle-orm'
+
+export type RoundRow = typeof rounds.$inferSelect
+
+export function createRoundRepo(db: DbOrTx) {
+  return {
+    findById(id: string, tx: DbOrTx = db): RoundRow | undefined {
+      return tx.select().from(rounds).where(eq(rounds.id, id)).get()
+    },
+    list(filter: { communeIds?: string[]; status?: RoundRow['status'] }): RoundRow[] {
+      if (filter.communeIds && filter.communeIds.length === 0) return []
+      return db
+        .select()
+        .from(rounds)
+        .where(and(filter.communeIds ? inArray(rounds.communeId, filter.communeIds) : undefined, filter.status ? eq(rounds.status, filter.status) : undefined))
+        .orderBy(desc(rounds.createdAt))
+        .limit(500)
+        .all()
+    },
+    insert(row: typeof rounds.$inferInsert, tx: DbOrTx = db): RoundRow {
+      return tx.insert(rounds).values(row).returning().get()
+    },
+    update(id: string, patch: Partial<typeof rounds.$inferInsert>, tx: DbOrTx = db): RoundRow {
+      const row = tx.update(rounds).set(patch).where(eq(rounds.id, id)).returning().get()
+      if (!row) throw new Error(`round ${id} vanished`)
+      return row
+    },
+    /** Open rounds whose window has ended. */
+    expiredOpen(nowIso: string, tx: DbOrTx = db): RoundRow[] {
+      return tx
+        .select()
+        .from(rounds)
+        .where(and(eq(rounds.status, 'open'), lte(rounds.closesAt, nowIso)))
+        .all()
+    },
+    assignCollector(roundId: string, userId: string, villageIds: string[], tx: DbOrTx = db): void {
+      tx.delete(collectorAssignments)
+        .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
+        .run()
+      if (villageIds.length > 0) tx.insert(collectorAssignments).values(villageIds.map((villageId) => ({ roundId, userId, villageId }))).run()
+    },
+    collectorVillages(roundId: string, userId: string, tx: DbOrTx = db): string[] {
+      return tx
+        .select({ v: collectorAssignments.villageId })
+        .from(collectorAssignments)
+        .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
+        .all()
+        .map((r) => r.v)
+    },
+    collectorRoundIds(userId: string): string[] {
+      return [
+        ...new Set(
+          db
+            .select({ r: collectorAssignments.roundId })
+            .from(collectorAssignments)
+            .where(eq(collectorAssignments.userId, userId))
+            .all()
+            .map((r) => r.r),
+        ),
+      ]
+    },
+  }
+}
+export type RoundRepo = ReturnType<typeof createRoundRepo>

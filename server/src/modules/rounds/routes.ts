@@ -1,0 +1,217 @@
+import {
+  ApiError,
+  CreateInvitationsBody,
+  CreateRoundBody,
+  Id,
+  IdParams,
+  InvitationChannel,
+  IsoDateTime,
+  PaperBallotBody,
+  ReasonBody,
+  Round,
+  RoundListQuery,
+  UpdateRoundBody,
+} from '@app/shared'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { INVALIDATION_REASONS } from '../ballots/service.js'
+
+const tags = ['rounds']
+const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
+const Serial = z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9._/-]+$/)
+const PaperBody = PaperBallotBody.extend({ serial: Serial.optional() })
+const PaperResult = z.union([z.object({ status: z.literal('counted'), receipt: z.string() }), z.object({ status: z.enum(['pending', 'mismatch']) })])
+
+export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+  const s = () => app.services
+
+  app.get('/', { schema: { tags, summary: 'Rounds in your scope', querystring: RoundListQuery, response: { 200: z.object({ items: z.array(Round) }), 404: ApiError } } }, async (req) => ({
+    items: s().rounds.list(req.actor, req.query),
+  }))
+  app.post('/', { schema: { tags, summary: 'Create a draft round', body: CreateRoundBody, response: { 201: Round, ...Err } } }, async (req, reply) =>
+    reply.code(201).send(s().rounds.create(req.actor, req.body)),
+  )
+  app.get('/:id', { schema: { tags, summary: 'One round', params: IdParams, response: { 200: Round, 404: ApiError } } }, async (req) => s().rounds.get(req.actor, req.params.id))
+  app.patch('/:id', { schema: { tags, summary: 'Edit a draft round', params: IdParams, body: UpdateRoundBody, response: { 200: Round, ...Err } } }, async (req) =>
+    s().rounds.update(req.actor, req.params.id, req.body),
+  )
+  app.post('/:id/open', { schema: { tags, summary: 'Open: snapshot the questionnaire and the household frame', params: IdParams, response: { 200: Round, ...Err } } }, async (req) =>
+    s().rounds.open(req.actor, req.params.id),
+  )
+  app.post(
+    '/:id/close',
+    { schema: { tags, summary: 'Close the collection', params: IdParams, body: z.object({ reason: z.string().max(1000).optional() }).optional(), response: { 200: Round, ...Err } } },
+    async (req) => s().rounds.close(req.actor, req.params.id, req.body?.reason),
+  )
+  app.post(
+    '/:id/reopen',
+    { schema: { tags, summary: 'Reopen a closed round (province Front staff, with a reason)', params: IdParams, body: ReasonBody.extend({ closesAt: IsoDateTime.optional() }), response: { 200: Round, ...Err } } },
+    async (req) => s().rounds.reopen(req.actor, req.params.id, req.body),
+  )
+  app.put(
+    '/:id/collectors/:userId',
+    {
+      schema: {
+        tags,
+        summary: "Assign a collector to villages of the round (replaces the collector's villages)",
+        params: z.object({ id: Id, userId: Id }),
+        body: z.object({ villageIds: z.array(Id).max(500) }),
+        response: { 200: z.object({ userId: Id, villageIds: z.array(Id) }), ...Err },
+      },
+    },
+    async (req) => s().rounds.assignCollector(req.actor, req.params.id, { userId: req.params.userId, villageIds: req.body.villageIds }),
+  )
+
+  // invitations
+  app.post(
+    '/:id/invitations',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'Issue links to households that have none (print returns them once; zalo/sms queue them)',
+        params: IdParams,
+        body: CreateInvitationsBody,
+        response: {
+          201: z.object({
+            created: z.number().int(),
+            skippedNoPhone: z.number().int(),
+            links: z.array(z.object({ householdId: Id, villageId: Id, householdCode: z.string(), url: z.string() })).optional(),
+          }),
+          ...Err,
+        },
+      },
+    },
+    async (req, reply) => reply.code(201).send(s().invitations.issue(req.actor, req.params.id, req.body)),
+  )
+  app.post(
+    '/:id/invitations/slips.pdf',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'A4 PDF of cut-out slips (QR + link) for households without a link; reissue=true reprints unused print links',
+        params: IdParams,
+        body: z.object({ villageIds: z.array(Id).min(1).max(500).optional(), reissue: z.boolean().optional() }).optional(),
+        response: { 200: z.any().describe('application/pdf'), ...Err },
+      },
+    },
+    async (req, reply) => {
+      const pdf = await s().invitations.slipsPdf(req.actor, req.params.id, req.body ?? {})
+      return reply.type('application/pdf').header('content-disposition', 'attachment; filename="phieu-moi.pdf"').send(pdf)
+    },
+  )
+  app.post(
+    '/:id/invitations/:householdId/revoke',
+    { schema: { tags: ['invitations'], summary: "Revoke a household's link", params: z.object({ id: Id, householdId: Id }), response: { 200: z.object({ revoked: z.boolean() }), ...Err } } },
+    async (req) => s().invitations.revoke(req.actor, req.params.id, req.params.householdId),
+  )
+  app.post(
+    '/:id/invitations/:householdId/reissue',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'Revoke and issue a new link for one household',
+        params: z.object({ id: Id, householdId: Id }),
+        body: z.object({ channel: InvitationChannel }),
+        response: { 201: z.object({ householdId: Id, villageId: Id, url: z.string().optional() }), ...Err },
+      },
+    },
+    async (req, reply) => reply.code(201).send(s().invitations.reissue(req.actor, req.params.id, req.params.householdId, req.body.channel)),
+  )
+  app.get(
+    '/:id/households',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: "A village's households with link and participation status (never answers)",
+        params: IdParams,
+        querystring: z.object({
+          villageId: Id,
+          status: z.enum(['pending', 'done']).optional(),
+          page: z.coerce.number().int().min(1).max(100_000).default(1),
+          limit: z.coerce.number().int().min(1).max(100).default(100),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: Id, code: z.string(), headName: z.string(), villageId: Id, invited: z.boolean(), participated: z.boolean() })),
+            page: z.number().int(),
+            limit: z.number().int(),
+            total: z.number().int(),
+          }),
+          ...Err,
+        },
+      },
+    },
+    async (req) => s().invitations.householdStatus(req.actor, req.params.id, req.query),
+  )
+
+  // paper and meeting ballots
+  app.post(
+    '/:id/paper-ballots',
+    { schema: { tags: ['ballots'], summary: 'Enter a paper or meeting ballot (201 counted; 202 waiting for the second entry)', params: IdParams, body: PaperBody, response: { 201: PaperResult, 202: PaperResult, ...Err } } },
+    async (req, reply) => {
+      const res = s().ballots.enterPaper(req.actor, req.params.id, req.body)
+      return reply.code(res.status === 'counted' ? 201 : 202).send(res)
+    },
+  )
+  app.get(
+    '/:id/paper-entries',
+    {
+      schema: {
+        tags: ['ballots'],
+        summary: 'Double-entry reconciliation queue',
+        params: IdParams,
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                serial: z.string(),
+                villageId: Id,
+                status: z.enum(['pending', 'mismatch']),
+                entries: z.number().int(),
+                householdDiffers: z.boolean(),
+                differingQuestions: z.array(z.string()),
+                commentDiffers: z.boolean(),
+              }),
+            ),
+          }),
+          ...Err,
+        },
+      },
+    },
+    async (req) => ({ items: s().ballots.paperQueue(req.actor, req.params.id) }),
+  )
+  app.post(
+    '/:id/paper-entries/:serial/resolve',
+    { schema: { tags: ['ballots'], summary: 'Resolve a mismatched paper form by keying it once more', params: z.object({ id: Id, serial: Serial }), body: PaperBallotBody, response: { 201: PaperResult, ...Err } } },
+    async (req, reply) => reply.code(201).send(s().ballots.resolvePaper(req.actor, req.params.id, req.params.serial, req.body)),
+  )
+  app.post(
+    '/:id/ballots/:ballotId/invalidate',
+    {
+      schema: {
+        tags: ['ballots'],
+        summary: 'Invalidate a ballot (Front staff above the commune, or admin; with a reason code)',
+        params: z.object({ id: Id, ballotId: Id }),
+        body: z.object({ reasonCode: z.enum(INVALIDATION_REASONS), note: z.string().trim().max(1000).optional() }),
+        response: { 200: z.object({ ballotId: Id, valid: z.boolean(), reasonCode: z.string() }), ...Err },
+      },
+    },
+    async (req) => s().ballots.invalidate(req.actor, req.params.id, req.params.ballotId, req.body),
+  )
+  app.get(
+    '/:id/ledger/verify',
+    {
+      schema: {
+        tags: ['ballots'],
+        summary: "Verify the round's ballot hash chain",
+        params: IdParams,
+        response: { 200: z.object({ ok: z.boolean(), count: z.number().int().optional(), rootHash: z.string().optional(), reason: z.string().optional(), seq: z.number().int().nullable().optional() }), 404: ApiError },
+      },
+    },
+    async (req) => {
+      s().rounds.getVisible(req.actor, req.params.id)
+      return s().ballots.verifyLedger(req.params.id)
+    },
+  )
+}

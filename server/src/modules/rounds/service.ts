@@ -1,0 +1,276 @@
+import type { Db } from '@app/db'
+import type { CreateRoundBody, Question, Round, UpdateRoundBody } from '@app/shared'
+import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
+import type { AuditService } from '../audit/service.js'
+import { type Actor, assertRole } from '../policy.js'
+import type { QuestionnaireService } from '../questionnaires/service.js'
+import type { UnitService } from '../units/service.js'
+import { assertCanManageRound, canViewRound } from './policy.js'
+import { createRoundRepo, type RoundRow } from './repo.js'
+
+export interface LevelRule {
+  name: string
+  thresholdBp: number
+  coverageBp: number
+}
+
+const invalidTransition = (from: string, action: string) =>
+  new AppError('invalid_transition', `cannot ${action} a round that is ${from}`, 409, { status: from, action })
+
+export function createRoundService(deps: {
+  db: Db
+  clock: Clock
+  audit: AuditService
+  units: UnitService
+  questionnaires: QuestionnaireService
+  levels: Readonly<Record<string, LevelRule>>
+}) {
+  const { db, clock, audit, units, questionnaires, levels } = deps
+  const repo = createRoundRepo(db)
+  const within = units.within
+
+  function questionsOf(r: RoundRow): Question[] {
+    if (r.questionnaireSnapshot) return r.questionnaireSnapshot as Question[]
+    return questionnaires.repo.templateById(r.templateId)?.questions.map((q) => ({ ...q, criterionRef: q.criterionRef ?? null })) ?? []
+  }
+
+  function frameOf(r: RoundRow): Record<string, number> {
+    if (r.frameSnapshot) return r.frameSnapshot as Record<string, number>
+    const counts = units.repo.activeHouseholdCounts()
+    return Object.fromEntries(units.repo.children(r.communeId, 'village').map((v) => [v.id, counts.get(v.id) ?? 0]))
+  }
+
+  function toDto(r: RoundRow): Round {
+    const commune = units.repo.findById(r.communeId)
+    return {
+      id: r.id,
+      communeId: r.communeId,
+      communeName: commune?.name ?? '',
+      level: r.level,
+      legalBasis: r.legalBasis,
+      title: r.title,
+      templateId: r.templateId,
+      status: r.status,
+      thresholdBp: r.thresholdBp,
+      coverageBp: r.coverageBp,
+      coverageScope: r.coverageScope,
+      doubleEntry: r.doubleEntry,
+      opensAt: r.opensAt,
+      closesAt: r.closesAt,
+      openedAt: r.openedAt,
+      closedAt: r.closedAt,
+      sealedAt: r.sealedAt,
+      createdAt: r.createdAt,
+      questions: questionsOf(r),
+      households: Object.values(frameOf(r)).reduce((a, b) => a + b, 0),
+    }
+  }
+
+  /** A round the actor may see, else 404. */
+  function getVisible(actor: Actor, id: string): RoundRow {
+    const r = repo.findById(id)
+    if (!r || !canViewRound(actor, r, within, () => repo.collectorVillages(r.id, actor.id))) throw notFound('round')
+    return r
+  }
+
+  function getManaged(actor: Actor, id: string): RoundRow {
+    const r = repo.findById(id)
+    if (!r) throw notFound('round')
+    if (!canViewRound(actor, r, within, () => repo.collectorVillages(r.id, actor.id))) throw notFound('round')
+    assertRole(actor, ['front_staff'])
+    assertCanManageRound(actor, r, within)
+    return r
+  }
+
+  function checkWindow(opensAt: string, closesAt: string) {
+    if (new Date(opensAt).getTime() >= new Date(closesAt).getTime()) {
+      throw badRequest('validation_failed', 'closesAt must be after opensAt', { issues: [{ path: 'closesAt', message: 'must be after opensAt' }] })
+    }
+  }
+
+  function levelRule(level: string): LevelRule {
+    const rule = levels[level]
+    if (!rule) {
+      throw badRequest('validation_failed', `unknown level ${level}`, {
+        issues: [{ path: 'level', message: `one of ${Object.keys(levels).join(', ')}` }],
+      })
+    }
+    return rule
+  }
+
+  return {
+    repo,
+    toDto,
+    getVisible,
+    getManaged,
+    questionsOf,
+    frameOf,
+
+    list(actor: Actor, q: { communeId?: string | undefined; status?: RoundRow['status'] | undefined }): Round[] {
+      let communeIds: string[] | undefined
+      if (actor.role === 'collector') {
+        const ids = new Set(repo.collectorRoundIds(actor.id))
+        return repo
+          .list({ status: q.status })
+          .filter((r) => ids.has(r.id) && (!q.communeId || r.communeId === q.communeId))
+          .map(toDto)
+      }
+      if (q.communeId) {
+        units.getVisible(actor, q.communeId)
+        communeIds = [q.communeId]
+      } else if (actor.role !== 'admin') {
+        communeIds = units.repo
+          .subtree(actor.unitId)
+          .filter((u) => u.kind === 'commune')
+          .map((u) => u.id)
+      }
+      return repo.list({ communeIds, status: q.status }).map(toDto)
+    },
+
+    get(actor: Actor, id: string): Round {
+      return toDto(getVisible(actor, id))
+    },
+
+    create(actor: Actor, body: CreateRoundBody, opts: { previousRoundId?: string } = {}): Round {
+      assertRole(actor, ['front_staff'])
+      const commune = units.getVisible(actor, body.communeId)
+      if (commune.kind !== 'commune') throw badRequest('validation_failed', 'a round is run in a commune', { issues: [{ path: 'communeId', message: 'not a commune' }] })
+      const rule = levelRule(body.level)
+      const template = questionnaires.repo.templateById(body.templateId)
+      if (!template) throw notFound('questionnaire template')
+      checkWindow(body.opensAt, body.closesAt)
+      const criteria = template.criteriaSetId ? questionnaires.repo.criteriaSetById(template.criteriaSetId) : undefined
+      return db.transaction((tx) => {
+        const row = repo.insert(
+          {
+            communeId: commune.id,
+            level: body.level,
+            legalBasis: criteria?.legalBasis ?? null,
+            title: body.title ?? `Lấy ý kiến sự hài lòng của người dân — ${rule.name} — xã ${commune.name}`,
+            templateId: template.id,
+            thresholdBp: body.thresholdBp ?? rule.thresholdBp,
+            coverageBp: body.coverageBp ?? rule.coverageBp,
+            coverageScope: body.coverageScope ?? 'village',
+            doubleEntry: body.doubleEntry ?? false,
+            opensAt: new Date(body.opensAt).toISOString(),
+            closesAt: new Date(body.closesAt).toISOString(),
+            createdBy: actor.id,
+            previousRoundId: opts.previousRoundId ?? null,
+          },
+          tx,
+        )
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'round.create',
+          targetType: 'round',
+          targetId: row.id,
+          data: { communeId: row.communeId, level: row.level, thresholdBp: row.thresholdBp, coverageBp: row.coverageBp, coverageScope: row.coverageScope },
+        })
+        return toDto(row)
+      })
+    },
+
+    update(actor: Actor, id: string, body: UpdateRoundBody): Round {
+      const r = getManaged(actor, id)
+      if (r.status !== 'draft') throw invalidTransition(r.status, 'edit')
+      if (body.level) levelRule(body.level)
+      if (body.templateId && !questionnaires.repo.templateById(body.templateId)) throw notFound('questionnaire template')
+      const opensAt = body.opensAt ? new Date(body.opensAt).toISOString() : r.opensAt
+      const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
+      checkWindow(opensAt, closesAt)
+      return db.transaction((tx) => {
+        const row = repo.update(id, { ...body, opensAt, closesAt }, tx)
+        audit.record(tx, { actorId: actor.id, action: 'round.update', targetType: 'round', targetId: id, data: { fields: Object.keys(body) } })
+        return toDto(row)
+      })
+    },
+
+    /** draft → open: snapshot the questionnaire and the household frame; refuse a commune without households. */
+    open(actor: Actor, id: string): Round {
+      const r = getManaged(actor, id)
+      if (r.status !== 'draft') throw invalidTransition(r.status, 'open')
+      const now = clock.now()
+      if (new Date(r.closesAt).getTime() <= now.getTime()) throw conflict('invalid_transition', 'the collection window has already ended; edit closesAt first')
+      const template = questionnaires.repo.templateById(r.templateId)
+      if (!template) throw notFound('questionnaire template')
+      const frame = frameOf(r)
+      const total = Object.values(frame).reduce((a, b) => a + b, 0)
+      if (total === 0) throw conflict('no_households', 'the commune has no active households; import them first')
+      return db.transaction((tx) => {
+        const row = repo.update(
+          id,
+          {
+            status: 'open',
+            openedAt: now.toISOString(),
+            questionnaireSnapshot: template.questions.map((q) => ({ key: q.key, text: q.text, criterionRef: q.criterionRef ?? null, isOverall: q.isOverall })),
+            frameSnapshot: frame,
+          },
+          tx,
+        )
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'round.open',
+          targetType: 'round',
+          targetId: id,
+          data: { households: total, templateId: template.id, templateVersion: template.version },
+        })
+        return toDto(row)
+      })
+    },
+
+    close(actor: Actor, id: string, reason?: string): Round {
+      const r = getManaged(actor, id)
+      if (r.status !== 'open') throw invalidTransition(r.status, 'close')
+      return db.transaction((tx) => {
+        const row = repo.update(id, { status: 'closed', closedAt: clock.now().toISOString() }, tx)
+        audit.record(tx, { actorId: actor.id, action: 'round.close', targetType: 'round', targetId: id, reason: reason ?? null })
+        return toDto(row)
+      })
+    },
+
+    /** closed → open again: only front_staff of a province (above the commune), with a reason. */
+    reopen(actor: Actor, id: string, body: { reason: string; closesAt?: string | undefined }): Round {
+      const r = getManaged(actor, id)
+      const unit = units.repo.findById(actor.unitId)
+      if (unit?.kind !== 'province') throw forbidden('only province-level Front staff may reopen a round')
+      if (r.status !== 'closed') throw invalidTransition(r.status, 'reopen')
+      const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
+      if (new Date(closesAt).getTime() <= clock.now().getTime()) {
+        throw badRequest('validation_failed', 'give a new closesAt in the future to reopen', { issues: [{ path: 'closesAt', message: 'must be in the future' }] })
+      }
+      return db.transaction((tx) => {
+        const row = repo.update(id, { status: 'open', closedAt: null, closesAt }, tx)
+        audit.record(tx, { actorId: actor.id, action: 'round.reopen', targetType: 'round', targetId: id, reason: body.reason, data: { closesAt } })
+        return toDto(row)
+      })
+    },
+
+    /** Close every open round whose window has ended (run periodically by the server). */
+    closeExpired(): number {
+      const now = clock.now().toISOString()
+      const expired = repo.expiredOpen(now)
+      for (const r of expired) {
+        db.transaction((tx) => {
+          repo.update(r.id, { status: 'closed', closedAt: now }, tx)
+          audit.record(tx, { actorId: null, action: 'round.close', targetType: 'round', targetId: r.id, reason: 'collection window ended' })
+        })
+      }
+      return expired.length
+    },
+
+    /** Assign a collector (a user with role collector in scope) to some villages of the round. */
+    assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): { userId: string; villageIds: string[] } {
+      const r = getManaged(actor, id)
+      const villages = new Set(units.repo.children(r.communeId, 'village').map((v) => v.id))
+      const bad = body.villageIds.filter((v) => !villages.has(v))
+      if (bad.length) throw badRequest('validation_failed', 'villages must belong to the round commune', { issues: bad.map((v) => ({ path: 'villageIds', message: `unknown village ${v}` })) })
+      return db.transaction((tx) => {
+        repo.assignCollector(id, body.userId, body.villageIds, tx)
+        audit.record(tx, { actorId: actor.id, action: 'round.assign_collector', targetType: 'round', targetId: id, data: body })
+        return body
+      })
+    },
+  }
+}
+export type RoundService = ReturnType<typeof createRoundService>
