@@ -67,9 +67,16 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v)
+  return Object.freeze(o)
+}
+
 /** Parse the environment once into a nested, read-only Config. Pure: no side effects. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env)
+  // An empty value (`PORT=` in an env file) means "unset": without this PORT= would coerce to 0.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''))
+  const parsed = EnvSchema.safeParse(present)
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
@@ -84,11 +91,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       throw new ConfigError('Invalid configuration:\n  LEVELS_JSON: not valid JSON')
     }
     const lv = z.record(z.string().regex(/^[a-z_]+$/), LevelRule).safeParse(raw)
-    if (!lv.success) throw new ConfigError(`Invalid configuration:\n  LEVELS_JSON: ${lv.error.issues[0]?.message}`)
+    if (!lv.success) {
+      const i = lv.error.issues[0]
+      throw new ConfigError(`Invalid configuration:\n  LEVELS_JSON${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`)
+    }
     levels = { ...levels, ...lv.data }
   }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '')
-  return Object.freeze({
+  return deepFreeze({
     http: { port: e.PORT, host: e.HOST, bodyLimit: e.BODY_LIMIT_BYTES },
     db: { path: e.DATABASE_PATH, seedDemo: e.SEED_DEMO },
     auth: {

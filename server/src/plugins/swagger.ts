@@ -1,12 +1,16 @@
+import { ApiError } from '@app/shared'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { jsonSchemaTransform } from 'fastify-type-provider-zod'
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 
 /** OpenAPI 3 generated from the same zod schemas the routes validate with. */
 export const swaggerPlugin = fp(
   async (app: FastifyInstance) => {
+    // The error envelope is documented once, as components.schemas.ApiError, and referenced by every route.
+    if (!z.globalRegistry.has(ApiError)) z.globalRegistry.add(ApiError, { id: 'ApiError' })
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -36,6 +40,7 @@ export const swaggerPlugin = fp(
         security: [{ bearerAuth: [] }],
       },
       transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
     })
     await app.register(swaggerUi, { routePrefix: '/api/docs' })
     app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
