@@ -22,7 +22,15 @@ export interface BallotForDigest {
 /** Digest of everything a ballot says; any edit to a stored ballot changes it. */
 export function ballotDigest(b: BallotForDigest): string {
   return sha256Hex(
-    canonicalJson({ id: b.id, roundId: b.roundId, villageId: b.villageId, channel: b.channel, answers: b.answers, comment: b.comment ?? null, day: b.day }),
+    canonicalJson({
+      id: b.id,
+      roundId: b.roundId,
+      villageId: b.villageId,
+      channel: b.channel,
+      answers: b.answers,
+      comment: b.comment ?? null,
+      day: b.day,
+    }),
   )
 }
 
@@ -71,7 +79,10 @@ export type LedgerCheck =
  * Verify a round's chain against its ballots: contiguous seqs, every hash recomputes, every ballot
  * entry's digest matches the stored ballot, and every ballot is in the ledger exactly once.
  */
-export function verifyChain(rows: StoredLedgerRow[], ballots: Map<string, BallotForDigest & { ledgerSeq: number; valid: boolean }>): LedgerCheck {
+export function verifyChain(
+  rows: StoredLedgerRow[],
+  ballots: Map<string, BallotForDigest & { ledgerSeq: number; valid: boolean }>,
+): LedgerCheck {
   let prev = GENESIS_HASH
   const seen = new Set<string>()
   const invalidated = new Set<string>()
@@ -89,7 +100,8 @@ export function verifyChain(rows: StoredLedgerRow[], ballots: Map<string, Ballot
     if (entry.kind === 'ballot') {
       const b = ballots.get(entry.ballotId)
       if (!b) return { ok: false, reason: 'missing_ballot', seq: r.seq, ballotId: entry.ballotId }
-      if (b.ledgerSeq !== r.seq || ballotDigest(b) !== entry.digest) return { ok: false, reason: 'ballot_mismatch', seq: r.seq, ballotId: entry.ballotId }
+      if (b.ledgerSeq !== r.seq || ballotDigest(b) !== entry.digest)
+        return { ok: false, reason: 'ballot_mismatch', seq: r.seq, ballotId: entry.ballotId }
       seen.add(entry.ballotId)
     } else invalidated.add(entry.ballotId)
     prev = r.hash

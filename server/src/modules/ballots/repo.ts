@@ -46,7 +46,13 @@ export function createBallotRepo(db: DbOrTx) {
       tx.update(ballots).set({ valid: false, invalidationReason: reason }).where(eq(ballots.id, id)).run()
     },
     /** Add (+1) or remove (−1) one ballot's answers from the per-question counters. */
-    bumpQuestionCounters(roundId: string, villageId: string, answers: Record<string, { satisfied: boolean }>, sign: 1 | -1, tx: DbOrTx = db): void {
+    bumpQuestionCounters(
+      roundId: string,
+      villageId: string,
+      answers: Record<string, { satisfied: boolean }>,
+      sign: 1 | -1,
+      tx: DbOrTx = db,
+    ): void {
       for (const [questionKey, a] of Object.entries(answers)) {
         const s = a.satisfied ? sign : 0
         tx.insert(tallyCounters)
@@ -58,7 +64,12 @@ export function createBallotRepo(db: DbOrTx) {
           .run()
       }
     },
-    bumpVillageCounters(roundId: string, villageId: string, delta: { participated?: number; link?: number; paper?: number; meeting?: number; invalid?: number }, tx: DbOrTx = db): void {
+    bumpVillageCounters(
+      roundId: string,
+      villageId: string,
+      delta: { participated?: number; link?: number; paper?: number; meeting?: number; invalid?: number },
+      tx: DbOrTx = db,
+    ): void {
       const v = { participated: 0, link: 0, paper: 0, meeting: 0, invalid: 0, ...delta }
       tx.insert(villageCounters)
         .values({ roundId, villageId, ...v })
@@ -119,7 +130,12 @@ export function createBallotRepo(db: DbOrTx) {
         .run()
     },
     paperQueue(roundId: string, tx: DbOrTx = db): PaperEntryRow[] {
-      return tx.select().from(paperEntries).where(eq(paperEntries.roundId, roundId)).orderBy(asc(paperEntries.serial), asc(paperEntries.createdAt)).all()
+      return tx
+        .select()
+        .from(paperEntries)
+        .where(eq(paperEntries.roundId, roundId))
+        .orderBy(asc(paperEntries.serial), asc(paperEntries.createdAt))
+        .all()
     },
   }
 }

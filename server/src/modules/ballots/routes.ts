@@ -14,7 +14,13 @@ export const residentRoutes: FastifyPluginAsyncZod = async (app) => {
     '/ballots/:token',
     {
       config: { rateLimit },
-      schema: { tags, security: [], summary: "The questionnaire behind a resident's personal link", params: Token, response: { 200: BallotForm, 404: ApiError, 409: ApiError, 410: ApiError, 429: ApiError } },
+      schema: {
+        tags,
+        security: [],
+        summary: "The questionnaire behind a resident's personal link",
+        params: Token,
+        response: { 200: BallotForm, 404: ApiError, 409: ApiError, 410: ApiError, 429: ApiError },
+      },
     },
     async (req) => app.services.ballots.form(req.params.token),
   )
@@ -43,7 +49,13 @@ export const residentRoutes: FastifyPluginAsyncZod = async (app) => {
     '/receipts/:receipt',
     {
       config: { rateLimit },
-      schema: { tags, security: [], summary: 'Check that a receipt is counted (reveals no answer)', params: z.object({ receipt: z.string().min(1).max(40) }), response: { 200: ReceiptCheck, 404: ApiError, 429: ApiError } },
+      schema: {
+        tags,
+        security: [],
+        summary: 'Check that a receipt is counted (reveals no answer)',
+        params: z.object({ receipt: z.string().min(1).max(40) }),
+        response: { 200: ReceiptCheck, 404: ApiError, 429: ApiError },
+      },
     },
     async (req) => app.services.ballots.checkReceipt(req.params.receipt),
   )

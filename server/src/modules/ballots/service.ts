@@ -3,10 +3,17 @@ import { newId } from '@app/db'
 import { type BallotForm, checkAnswers, type PaperBallotBody, type Question, type SubmitBallotBody } from '@app/shared'
 import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
 import { type Clock, vnDay } from '../../lib/clock.js'
-import { canonicalJson, sha256Hex } from '../../lib/hash.js'
-import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, receiptFromHash, verifyChain } from '../../lib/ledger.js'
+import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
+import {
+  ballotDigest,
+  entryHash,
+  type LedgerCheck,
+  type LedgerEntry,
+  normalizeReceipt,
+  receiptFromHash,
+  verifyChain,
+} from '../../lib/ledger.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
-import { GENESIS_HASH } from '../../lib/hash.js'
 import type { AuditService } from '../audit/service.js'
 import type { HouseholdService } from '../households/service.js'
 import { createInvitationRepo } from '../invitations/repo.js'
@@ -38,7 +45,17 @@ export function deviceFingerprint(ip: string, ua: string | undefined): string {
   const net = ip.includes('.') ? ip.split('.').slice(0, 3).join('.') : ip.split(':').slice(0, 3).join(':')
   const u = (ua ?? '').toLowerCase()
   const os = /android/.test(u) ? 'android' : /iphone|ipad|ios/.test(u) ? 'ios' : /windows/.test(u) ? 'windows' : 'other'
-  const app = /zalo/.test(u) ? 'zalo' : /samsungbrowser/.test(u) ? 'samsung' : /firefox/.test(u) ? 'firefox' : /chrome|crios/.test(u) ? 'chrome' : /safari/.test(u) ? 'safari' : 'other'
+  const app = /zalo/.test(u)
+    ? 'zalo'
+    : /samsungbrowser/.test(u)
+      ? 'samsung'
+      : /firefox/.test(u)
+        ? 'firefox'
+        : /chrome|crios/.test(u)
+          ? 'chrome'
+          : /safari/.test(u)
+            ? 'safari'
+            : 'other'
   return sha256Hex(`fp:${net}|${os}|${app}`).slice(0, 16)
 }
 
@@ -54,7 +71,14 @@ function cleanAnswers(questions: readonly Question[], answers: Answers): Answers
   return out
 }
 
-export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditService; rounds: RoundService; units: UnitService; households: HouseholdService }) {
+export function createBallotService(deps: {
+  db: Db
+  clock: Clock
+  audit: AuditService
+  rounds: RoundService
+  units: UnitService
+  households: HouseholdService
+}) {
   const { db, clock, audit, rounds, units, households } = deps
   const repo = createBallotRepo(db)
   const invitations = createInvitationRepo(db)
@@ -102,7 +126,12 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
   ): { receipt: string; ballotId: string } {
     const { round } = input
     const day = vnDay(clock.now())
-    if (!repo.insertParticipation({ roundId: round.id, householdId: input.householdId, villageId: input.villageId, channel: input.channel, day }, tx)) {
+    if (
+      !repo.insertParticipation(
+        { roundId: round.id, householdId: input.householdId, villageId: input.villageId, channel: input.channel, day },
+        tx,
+      )
+    ) {
       throw alreadyAnswered()
     }
     const questions = rounds.questionsOf(round)
@@ -112,7 +141,15 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
     const seq = (last?.seq ?? 0) + 1
     const prevHash = last?.hash ?? GENESIS_HASH
     const id = newId()
-    const digest = ballotDigest({ id, roundId: round.id, villageId: input.villageId, channel: input.channel, answers: input.answers, comment: input.comment, day })
+    const digest = ballotDigest({
+      id,
+      roundId: round.id,
+      villageId: input.villageId,
+      channel: input.channel,
+      answers: input.answers,
+      comment: input.comment,
+      day,
+    })
     const entry: LedgerEntry = { v: 1, kind: 'ballot', roundId: round.id, seq, ballotId: id, digest, day }
     const hash = entryHash(prevHash, entry)
     const receipt = receiptFromHash(hash)
@@ -144,8 +181,16 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
       [
         ...Object.entries(input.answers)
           .filter(([, a]) => !a.satisfied && a.reason)
-          .map(([questionKey, a]) => ({ roundId: round.id, villageId: input.villageId, questionKey, kind: 'reason' as const, text: a.reason as string })),
-        ...(input.comment ? [{ roundId: round.id, villageId: input.villageId, questionKey: null, kind: 'comment' as const, text: input.comment }] : []),
+          .map(([questionKey, a]) => ({
+            roundId: round.id,
+            villageId: input.villageId,
+            questionKey,
+            kind: 'reason' as const,
+            text: a.reason as string,
+          })),
+        ...(input.comment
+          ? [{ roundId: round.id, villageId: input.villageId, questionKey: null, kind: 'comment' as const, text: input.comment }]
+          : []),
       ],
       tx,
     )
@@ -229,14 +274,19 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
      * collector only for the villages assigned to them in this round. In double-entry rounds the
      * first keying waits for a second one by someone else (matched by serial).
      */
-    enterPaper(actor: Actor, roundId: string, body: PaperBallotBody & { serial?: string | undefined }): { status: 'counted'; receipt: string } | { status: 'pending' | 'mismatch' } {
+    enterPaper(
+      actor: Actor,
+      roundId: string,
+      body: PaperBallotBody & { serial?: string | undefined },
+    ): { status: 'counted'; receipt: string } | { status: 'pending' | 'mismatch' } {
       assertRole(actor, ['front_staff', 'collector'])
       const round = rounds.getVisible(actor, roundId)
       if (actor.role === 'front_staff') rounds.getManaged(actor, roundId)
       const hh = households.repo.findById(body.householdId)
       const villages = new Set(units.repo.children(round.communeId, 'village').map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
-      if (actor.role === 'collector' && !rounds.repo.collectorVillages(round.id, actor.id).includes(hh.villageId)) throw notFound('household')
+      if (actor.role === 'collector' && !rounds.repo.collectorVillages(round.id, actor.id).includes(hh.villageId))
+        throw notFound('household')
       assertAcceptsBallots(round)
       const questions = rounds.questionsOf(round)
       validate(questions, body.answers)
@@ -246,20 +296,61 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
       return db.transaction((tx) => {
         if (repo.participation(round.id, hh.id, tx)) throw alreadyAnswered()
         if (round.doubleEntry) {
-          if (!body.serial) throw badRequest('validation_failed', 'this round uses double entry: give the paper serial number', { issues: [{ path: 'serial', message: 'required' }] })
+          if (!body.serial)
+            throw badRequest('validation_failed', 'this round uses double entry: give the paper serial number', {
+              issues: [{ path: 'serial', message: 'required' }],
+            })
           const prior = repo.paperEntriesFor(round.id, body.serial, tx)
-          if (prior.some((p) => p.enteredBy === actor.id)) throw conflict('same_enterer', 'the second entry of a paper form must be made by another person')
+          if (prior.some((p) => p.enteredBy === actor.id))
+            throw conflict('same_enterer', 'the second entry of a paper form must be made by another person')
           const first = prior[0]
           if (!first) {
-            repo.insertPaperEntry({ roundId: round.id, serial: body.serial, householdId: hh.id, villageId: hh.villageId, channel: body.channel, answers, comment, enteredBy: actor.id }, tx)
-            audit.record(tx, { actorId: actor.id, action: 'paper.first_entry', targetType: 'round', targetId: round.id, data: { serial: body.serial } })
+            repo.insertPaperEntry(
+              {
+                roundId: round.id,
+                serial: body.serial,
+                householdId: hh.id,
+                villageId: hh.villageId,
+                channel: body.channel,
+                answers,
+                comment,
+                enteredBy: actor.id,
+              },
+              tx,
+            )
+            audit.record(tx, {
+              actorId: actor.id,
+              action: 'paper.first_entry',
+              targetType: 'round',
+              targetId: round.id,
+              data: { serial: body.serial },
+            })
             return { status: 'pending' as const }
           }
-          const same = first.householdId === hh.id && first.channel === body.channel && submissionHash(first.answers, first.comment) === contentHash
+          const same =
+            first.householdId === hh.id && first.channel === body.channel && submissionHash(first.answers, first.comment) === contentHash
           if (!same || first.status === 'mismatch') {
-            repo.insertPaperEntry({ roundId: round.id, serial: body.serial, householdId: hh.id, villageId: hh.villageId, channel: body.channel, answers, comment, enteredBy: actor.id }, tx)
+            repo.insertPaperEntry(
+              {
+                roundId: round.id,
+                serial: body.serial,
+                householdId: hh.id,
+                villageId: hh.villageId,
+                channel: body.channel,
+                answers,
+                comment,
+                enteredBy: actor.id,
+              },
+              tx,
+            )
             repo.markPaperMismatch(round.id, body.serial, tx)
-            audit.record(tx, { actorId: actor.id, action: 'paper.mismatch', targetType: 'round', targetId: round.id, data: { serial: body.serial } })
+            audit.record(tx, {
+              actorId: actor.id,
+              action: 'paper.mismatch',
+              targetType: 'round',
+              targetId: round.id,
+              data: { serial: body.serial },
+            })
             return { status: 'mismatch' as const }
           }
           repo.deletePaperEntries(round.id, body.serial, tx)
@@ -278,7 +369,13 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
           enteredBy: actor.id,
           paperSerial: body.serial ?? null,
         })
-        audit.record(tx, { actorId: actor.id, action: 'ballot.paper', targetType: 'round', targetId: round.id, data: { channel: body.channel, villageId: hh.villageId, serial: body.serial ?? null } })
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'ballot.paper',
+          targetType: 'round',
+          targetId: round.id,
+          data: { channel: body.channel, villageId: hh.villageId, serial: body.serial ?? null },
+        })
         return { status: 'counted' as const, receipt }
       })
     },
@@ -295,9 +392,7 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
       return [...bySerial.entries()].map(([serial, entries]) => {
         const [a, b] = entries
         const keys = new Set([...Object.keys(a?.answers ?? {}), ...Object.keys(b?.answers ?? {})])
-        const differs = b
-          ? [...keys].filter((k) => canonicalJson(a?.answers[k] ?? null) !== canonicalJson(b.answers[k] ?? null))
-          : []
+        const differs = b ? [...keys].filter((k) => canonicalJson(a?.answers[k] ?? null) !== canonicalJson(b.answers[k] ?? null)) : []
         return {
           serial,
           villageId: a?.villageId ?? '',
@@ -361,7 +456,8 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
       const round = rounds.getVisible(actor, roundId)
       if (actor.role === 'front_staff') {
         const unit = units.repo.findById(actor.unitId)
-        if (!unit || unit.kind === 'commune' || unit.kind === 'village') throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
+        if (!unit || unit.kind === 'commune' || unit.kind === 'village')
+          throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
       }
       if (round.status === 'sealed') throw conflict('invalid_transition', 'the round is sealed')
       return db.transaction((tx) => {
@@ -371,12 +467,30 @@ export function createBallotService(deps: { db: Db; clock: Clock; audit: AuditSe
         const last = repo.lastLedger(round.id, tx)
         const seq = (last?.seq ?? 0) + 1
         const prevHash = last?.hash ?? GENESIS_HASH
-        const entry: LedgerEntry = { v: 1, kind: 'invalidation', roundId: round.id, seq, ballotId, reasonCode: body.reasonCode, day: vnDay(clock.now()) }
-        repo.insertLedger({ roundId: round.id, seq, kind: 'invalidation', entry: canonicalJson(entry), prevHash, hash: entryHash(prevHash, entry) }, tx)
+        const entry: LedgerEntry = {
+          v: 1,
+          kind: 'invalidation',
+          roundId: round.id,
+          seq,
+          ballotId,
+          reasonCode: body.reasonCode,
+          day: vnDay(clock.now()),
+        }
+        repo.insertLedger(
+          { roundId: round.id, seq, kind: 'invalidation', entry: canonicalJson(entry), prevHash, hash: entryHash(prevHash, entry) },
+          tx,
+        )
         repo.markInvalid(ballotId, body.reasonCode, tx)
         repo.bumpQuestionCounters(round.id, b.villageId, b.answers, -1, tx)
         repo.bumpVillageCounters(round.id, b.villageId, { invalid: 1 }, tx)
-        audit.record(tx, { actorId: actor.id, action: 'ballot.invalidate', targetType: 'ballot', targetId: ballotId, reason: body.note ?? body.reasonCode, data: { roundId: round.id, reasonCode: body.reasonCode } })
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'ballot.invalidate',
+          targetType: 'ballot',
+          targetId: ballotId,
+          reason: body.note ?? body.reasonCode,
+          data: { roundId: round.id, reasonCode: body.reasonCode },
+        })
         return { ballotId, valid: false, reasonCode: body.reasonCode }
       })
     },

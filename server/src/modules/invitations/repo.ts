@@ -57,7 +57,14 @@ export function createInvitationRepo(db: DbOrTx) {
     },
     insertMany(rows: (typeof invitations.$inferInsert)[], tx: DbOrTx = db): InvitationRow[] {
       const out: InvitationRow[] = []
-      for (let i = 0; i < rows.length; i += 500) out.push(...tx.insert(invitations).values(rows.slice(i, i + 500)).returning().all())
+      for (let i = 0; i < rows.length; i += 500)
+        out.push(
+          ...tx
+            .insert(invitations)
+            .values(rows.slice(i, i + 500))
+            .returning()
+            .all(),
+        )
       return out
     },
     revoke(id: string, at: string, tx: DbOrTx = db): void {
@@ -67,7 +74,11 @@ export function createInvitationRepo(db: DbOrTx) {
       tx.update(invitations).set(patch).where(eq(invitations.id, id)).run()
     },
     queueOutbox(rows: (typeof outbox.$inferInsert)[], tx: DbOrTx = db): void {
-      for (let i = 0; i < rows.length; i += 500) tx.insert(outbox).values(rows.slice(i, i + 500)).onConflictDoNothing().run()
+      for (let i = 0; i < rows.length; i += 500)
+        tx.insert(outbox)
+          .values(rows.slice(i, i + 500))
+          .onConflictDoNothing()
+          .run()
     },
     cancelOutboxFor(invitationId: string, tx: DbOrTx = db): void {
       tx.update(outbox)

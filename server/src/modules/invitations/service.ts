@@ -19,13 +19,21 @@ export interface IssuedLink {
   url: string
 }
 
-export function createInvitationService(deps: { db: Db; clock: Clock; audit: AuditService; rounds: RoundService; units: UnitService; publicBaseUrl: string }) {
+export function createInvitationService(deps: {
+  db: Db
+  clock: Clock
+  audit: AuditService
+  rounds: RoundService
+  units: UnitService
+  publicBaseUrl: string
+}) {
   const { db, clock, audit, rounds, units, publicBaseUrl } = deps
   const repo = createInvitationRepo(db)
   const linkUrl = (token: string) => `${publicBaseUrl}/r/${token}`
 
   function assertIssuable(r: RoundRow) {
-    if (r.status !== 'draft' && r.status !== 'open') throw conflict('invalid_transition', `invitations cannot be issued for a ${r.status} round`)
+    if (r.status !== 'draft' && r.status !== 'open')
+      throw conflict('invalid_transition', `invitations cannot be issued for a ${r.status} round`)
   }
 
   function targetVillages(r: RoundRow, villageIds?: string[]) {
@@ -49,10 +57,12 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
     return db.transaction((tx) => {
       const invited = repo.invitedHouseholds(r.id, tx)
       const took = repo.participatedHouseholds(r.id, tx)
-      const candidates = repo.activeHouseholds(
-        villages.map((v) => v.id),
-        tx,
-      ).filter((h) => !invited.has(h.id) && !took.has(h.id))
+      const candidates = repo
+        .activeHouseholds(
+          villages.map((v) => v.id),
+          tx,
+        )
+        .filter((h) => !invited.has(h.id) && !took.has(h.id))
       const needsPhone = body.channel !== 'print'
       const eligible = needsPhone ? candidates.filter((h) => h.phone) : candidates
       const tokens = eligible.map(() => newLinkToken())
@@ -88,8 +98,17 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
         targetId: r.id,
         data: { channel: body.channel, created: rows.length, skippedNoPhone: candidates.length - eligible.length },
       })
-      const links: IssuedLink[] = eligible.map((h, i) => ({ householdId: h.id, villageId: h.villageId, householdCode: h.code, url: linkUrl(tokens[i] as string) }))
-      return { created: rows.length, skippedNoPhone: candidates.length - eligible.length, links: body.channel === 'print' ? links : undefined }
+      const links: IssuedLink[] = eligible.map((h, i) => ({
+        householdId: h.id,
+        villageId: h.villageId,
+        householdCode: h.code,
+        url: linkUrl(tokens[i] as string),
+      }))
+      return {
+        created: rows.length,
+        skippedNoPhone: candidates.length - eligible.length,
+        links: body.channel === 'print' ? links : undefined,
+      }
     })
   }
 
@@ -101,7 +120,11 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
      * A village's households with whether they have a live link and whether they took part (not what
      * they answered): the village team's list of whom to visit, and the paper-entry picker.
      */
-    householdStatus(actor: Actor, roundId: string, q: { villageId: string; status?: 'pending' | 'done' | undefined; page: number; limit: number }) {
+    householdStatus(
+      actor: Actor,
+      roundId: string,
+      q: { villageId: string; status?: 'pending' | 'done' | undefined; page: number; limit: number },
+    ) {
       const r = rounds.getVisible(actor, roundId)
       if (actor.role === 'collector' && !rounds.repo.collectorVillages(r.id, actor.id).includes(q.villageId)) throw notFound('village')
       if (actor.role === 'council') throw notFound('village')
@@ -111,7 +134,14 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
       const took = repo.participatedHouseholds(r.id)
       const all = repo
         .activeHouseholdsWithNames([village.id])
-        .map((h) => ({ id: h.id, code: h.code, headName: h.headName, villageId: h.villageId, invited: invited.has(h.id), participated: took.has(h.id) }))
+        .map((h) => ({
+          id: h.id,
+          code: h.code,
+          headName: h.headName,
+          villageId: h.villageId,
+          invited: invited.has(h.id),
+          participated: took.has(h.id),
+        }))
         .filter((h) => (q.status === 'pending' ? !h.participated : q.status === 'done' ? h.participated : true))
       return { items: all.slice((q.page - 1) * q.limit, q.page * q.limit), page: q.page, limit: q.limit, total: all.length }
     },
@@ -124,7 +154,13 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
         if (!inv) throw notFound('invitation')
         repo.revoke(inv.id, clock.now().toISOString(), tx)
         repo.cancelOutboxFor(inv.id, tx)
-        audit.record(tx, { actorId: actor.id, action: 'invitation.revoke', targetType: 'invitation', targetId: inv.id, data: { roundId: r.id } })
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'invitation.revoke',
+          targetType: 'invitation',
+          targetId: inv.id,
+          data: { roundId: r.id },
+        })
         return { revoked: true }
       })
     },
@@ -134,11 +170,14 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
       const r = rounds.getManaged(actor, roundId)
       assertIssuable(r)
       return db.transaction((tx) => {
-        if (repo.participatedHouseholds(r.id, tx).has(householdId)) throw conflict('already_answered', 'this household has already taken part')
-        const hh = repo.activeHouseholds(
-          units.repo.children(r.communeId, 'village').map((v) => v.id),
-          tx,
-        ).find((h) => h.id === householdId)
+        if (repo.participatedHouseholds(r.id, tx).has(householdId))
+          throw conflict('already_answered', 'this household has already taken part')
+        const hh = repo
+          .activeHouseholds(
+            units.repo.children(r.communeId, 'village').map((v) => v.id),
+            tx,
+          )
+          .find((h) => h.id === householdId)
         if (!hh) throw notFound('household')
         if (channel !== 'print' && !hh.phone) throw conflict('conflict', 'the household has no phone number')
         const old = repo.liveFor(r.id, householdId, tx)
@@ -149,17 +188,41 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
         }
         const token = newLinkToken()
         const [inv] = repo.insertMany(
-          [{ roundId: r.id, householdId, villageId: hh.villageId, tokenHash: hashLinkToken(token), channel, status: channel === 'print' ? 'issued' : 'queued' }],
+          [
+            {
+              roundId: r.id,
+              householdId,
+              villageId: hh.villageId,
+              tokenHash: hashLinkToken(token),
+              channel,
+              status: channel === 'print' ? 'issued' : 'queued',
+            },
+          ],
           tx,
         )
         if (!inv) throw new Error('invitation insert failed')
         if (channel !== 'print') {
           repo.queueOutbox(
-            [{ invitationId: inv.id, channel, kind: 'invitation', trackingId: `inv-${inv.id}`, payload: { phone: hh.phone, url: linkUrl(token), roundId: r.id }, nextAttemptAt: now }],
+            [
+              {
+                invitationId: inv.id,
+                channel,
+                kind: 'invitation',
+                trackingId: `inv-${inv.id}`,
+                payload: { phone: hh.phone, url: linkUrl(token), roundId: r.id },
+                nextAttemptAt: now,
+              },
+            ],
             tx,
           )
         }
-        audit.record(tx, { actorId: actor.id, action: 'invitation.reissue', targetType: 'invitation', targetId: inv.id, data: { roundId: r.id, channel, revoked: old?.id ?? null } })
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'invitation.reissue',
+          targetType: 'invitation',
+          targetId: inv.id,
+          data: { roundId: r.id, channel, revoked: old?.id ?? null },
+        })
         return { householdId, villageId: hh.villageId, url: channel === 'print' ? linkUrl(token) : undefined }
       })
     },
@@ -168,7 +231,11 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
      * Printable A4 slips for the households of the given villages that have no link yet. With
      * `reissue`, print links that were already issued but not used are revoked and printed anew.
      */
-    async slipsPdf(actor: Actor, roundId: string, body: { villageIds?: string[] | undefined; reissue?: boolean | undefined }): Promise<Buffer> {
+    async slipsPdf(
+      actor: Actor,
+      roundId: string,
+      body: { villageIds?: string[] | undefined; reissue?: boolean | undefined },
+    ): Promise<Buffer> {
       const r = rounds.getManaged(actor, roundId)
       assertIssuable(r)
       const villages = targetVillages(r, body.villageIds)
@@ -186,7 +253,13 @@ export function createInvitationService(deps: { db: Db; clock: Clock; audit: Aud
               n++
             }
           }
-          audit.record(tx, { actorId: actor.id, action: 'invitations.revoke_for_reprint', targetType: 'round', targetId: r.id, data: { revoked: n } })
+          audit.record(tx, {
+            actorId: actor.id,
+            action: 'invitations.revoke_for_reprint',
+            targetType: 'round',
+            targetId: r.id,
+            data: { revoked: n },
+          })
         })
       }
       const res = issue(actor, roundId, { channel: 'print', villageIds: villages.map((v) => v.id) })

@@ -38,7 +38,10 @@ export async function renderSlipsPdf(title: string, closesAt: string, slips: Sli
   const deadline = new Date(closesAt).toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' })
 
   if (slips.length === 0) {
-    doc.font('r').fontSize(14).text('Không có phiếu mời mới cần in (mọi hộ đã có đường dẫn hoặc đã tham gia).', margin, margin + 20, { width: pageW - 2 * margin })
+    doc
+      .font('r')
+      .fontSize(14)
+      .text('Không có phiếu mời mới cần in (mọi hộ đã có đường dẫn hoặc đã tham gia).', margin, margin + 20, { width: pageW - 2 * margin })
   }
   for (let i = 0; i < slips.length; i++) {
     const s = slips[i] as Slip
@@ -52,10 +55,23 @@ export async function renderSlipsPdf(title: string, closesAt: string, slips: Sli
     const qrSize = 104
     doc.image(qr, x + w - qrSize - pad, y + pad + 14, { width: qrSize, height: qrSize })
     const textW = w - qrSize - 3 * pad
-    doc.fillColor('#000').font('b').fontSize(10).text('PHIẾU MỜI LẤY Ý KIẾN', x + pad, y + pad, { width: w - 2 * pad })
-    doc.font('r').fontSize(8.5).text(`Sự hài lòng của người dân về kết quả xây dựng nông thôn mới — xã ${s.communeName}`, x + pad, y + pad + 16, { width: textW })
-    doc.font('b').fontSize(10).text(s.villageName, x + pad, doc.y + 4, { width: textW })
-    doc.font('r').fontSize(10).text(`Mã hộ: ${s.householdCode}`, x + pad, doc.y + 2, { width: textW })
+    doc
+      .fillColor('#000')
+      .font('b')
+      .fontSize(10)
+      .text('PHIẾU MỜI LẤY Ý KIẾN', x + pad, y + pad, { width: w - 2 * pad })
+    doc
+      .font('r')
+      .fontSize(8.5)
+      .text(`Sự hài lòng của người dân về kết quả xây dựng nông thôn mới — xã ${s.communeName}`, x + pad, y + pad + 16, { width: textW })
+    doc
+      .font('b')
+      .fontSize(10)
+      .text(s.villageName, x + pad, doc.y + 4, { width: textW })
+    doc
+      .font('r')
+      .fontSize(10)
+      .text(`Mã hộ: ${s.householdCode}`, x + pad, doc.y + 2, { width: textW })
     doc.fontSize(8).text(`Hạn trả lời: ${deadline}`, x + pad, doc.y + 2, { width: textW })
     doc
       .fontSize(8)
@@ -65,7 +81,11 @@ export async function renderSlipsPdf(title: string, closesAt: string, slips: Sli
         y + qrSize + pad + 22,
         { width: w - 2 * pad },
       )
-    doc.font('r').fontSize(6.5).fillColor('#333').text(s.url, x + pad, doc.y + 3, { width: w - 2 * pad })
+    doc
+      .font('r')
+      .fontSize(6.5)
+      .fillColor('#333')
+      .text(s.url, x + pad, doc.y + 3, { width: w - 2 * pad })
   }
   doc.end()
   return done

@@ -13,7 +13,12 @@ export function createRoundRepo(db: DbOrTx) {
       return db
         .select()
         .from(rounds)
-        .where(and(filter.communeIds ? inArray(rounds.communeId, filter.communeIds) : undefined, filter.status ? eq(rounds.status, filter.status) : undefined))
+        .where(
+          and(
+            filter.communeIds ? inArray(rounds.communeId, filter.communeIds) : undefined,
+            filter.status ? eq(rounds.status, filter.status) : undefined,
+          ),
+        )
         .orderBy(desc(rounds.createdAt))
         .limit(500)
         .all()
@@ -38,7 +43,10 @@ export function createRoundRepo(db: DbOrTx) {
       tx.delete(collectorAssignments)
         .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
         .run()
-      if (villageIds.length > 0) tx.insert(collectorAssignments).values(villageIds.map((villageId) => ({ roundId, userId, villageId }))).run()
+      if (villageIds.length > 0)
+        tx.insert(collectorAssignments)
+          .values(villageIds.map((villageId) => ({ roundId, userId, villageId })))
+          .run()
     },
     collectorVillages(roundId: string, userId: string, tx: DbOrTx = db): string[] {
       return tx

@@ -18,35 +18,85 @@ import { INVALIDATION_REASONS } from '../ballots/service.js'
 
 const tags = ['rounds']
 const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
-const Serial = z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9._/-]+$/)
+const Serial = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[A-Za-z0-9._/-]+$/)
 const PaperBody = PaperBallotBody.extend({ serial: Serial.optional() })
-const PaperResult = z.union([z.object({ status: z.literal('counted'), receipt: z.string() }), z.object({ status: z.enum(['pending', 'mismatch']) })])
+const PaperResult = z.union([
+  z.object({ status: z.literal('counted'), receipt: z.string() }),
+  z.object({ status: z.enum(['pending', 'mismatch']) }),
+])
 
 export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticate)
   const s = () => app.services
 
-  app.get('/', { schema: { tags, summary: 'Rounds in your scope', querystring: RoundListQuery, response: { 200: z.object({ items: z.array(Round) }), 404: ApiError } } }, async (req) => ({
-    items: s().rounds.list(req.actor, req.query),
-  }))
-  app.post('/', { schema: { tags, summary: 'Create a draft round', body: CreateRoundBody, response: { 201: Round, ...Err } } }, async (req, reply) =>
-    reply.code(201).send(s().rounds.create(req.actor, req.body)),
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Rounds in your scope',
+        querystring: RoundListQuery,
+        response: { 200: z.object({ items: z.array(Round) }), 404: ApiError },
+      },
+    },
+    async (req) => ({
+      items: s().rounds.list(req.actor, req.query),
+    }),
   )
-  app.get('/:id', { schema: { tags, summary: 'One round', params: IdParams, response: { 200: Round, 404: ApiError } } }, async (req) => s().rounds.get(req.actor, req.params.id))
-  app.patch('/:id', { schema: { tags, summary: 'Edit a draft round', params: IdParams, body: UpdateRoundBody, response: { 200: Round, ...Err } } }, async (req) =>
-    s().rounds.update(req.actor, req.params.id, req.body),
+  app.post(
+    '/',
+    { schema: { tags, summary: 'Create a draft round', body: CreateRoundBody, response: { 201: Round, ...Err } } },
+    async (req, reply) => reply.code(201).send(s().rounds.create(req.actor, req.body)),
   )
-  app.post('/:id/open', { schema: { tags, summary: 'Open: snapshot the questionnaire and the household frame', params: IdParams, response: { 200: Round, ...Err } } }, async (req) =>
-    s().rounds.open(req.actor, req.params.id),
+  app.get('/:id', { schema: { tags, summary: 'One round', params: IdParams, response: { 200: Round, 404: ApiError } } }, async (req) =>
+    s().rounds.get(req.actor, req.params.id),
+  )
+  app.patch(
+    '/:id',
+    { schema: { tags, summary: 'Edit a draft round', params: IdParams, body: UpdateRoundBody, response: { 200: Round, ...Err } } },
+    async (req) => s().rounds.update(req.actor, req.params.id, req.body),
+  )
+  app.post(
+    '/:id/open',
+    {
+      schema: {
+        tags,
+        summary: 'Open: snapshot the questionnaire and the household frame',
+        params: IdParams,
+        response: { 200: Round, ...Err },
+      },
+    },
+    async (req) => s().rounds.open(req.actor, req.params.id),
   )
   app.post(
     '/:id/close',
-    { schema: { tags, summary: 'Close the collection', params: IdParams, body: z.object({ reason: z.string().max(1000).optional() }).optional(), response: { 200: Round, ...Err } } },
+    {
+      schema: {
+        tags,
+        summary: 'Close the collection',
+        params: IdParams,
+        body: z.object({ reason: z.string().max(1000).optional() }).optional(),
+        response: { 200: Round, ...Err },
+      },
+    },
     async (req) => s().rounds.close(req.actor, req.params.id, req.body?.reason),
   )
   app.post(
     '/:id/reopen',
-    { schema: { tags, summary: 'Reopen a closed round (province Front staff, with a reason)', params: IdParams, body: ReasonBody.extend({ closesAt: IsoDateTime.optional() }), response: { 200: Round, ...Err } } },
+    {
+      schema: {
+        tags,
+        summary: 'Reopen a closed round (province Front staff, with a reason)',
+        params: IdParams,
+        body: ReasonBody.extend({ closesAt: IsoDateTime.optional() }),
+        response: { 200: Round, ...Err },
+      },
+    },
     async (req) => s().rounds.reopen(req.actor, req.params.id, req.body),
   )
   app.put(
@@ -102,7 +152,14 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
   )
   app.post(
     '/:id/invitations/:householdId/revoke',
-    { schema: { tags: ['invitations'], summary: "Revoke a household's link", params: z.object({ id: Id, householdId: Id }), response: { 200: z.object({ revoked: z.boolean() }), ...Err } } },
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: "Revoke a household's link",
+        params: z.object({ id: Id, householdId: Id }),
+        response: { 200: z.object({ revoked: z.boolean() }), ...Err },
+      },
+    },
     async (req) => s().invitations.revoke(req.actor, req.params.id, req.params.householdId),
   )
   app.post(
@@ -133,7 +190,9 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           200: z.object({
-            items: z.array(z.object({ id: Id, code: z.string(), headName: z.string(), villageId: Id, invited: z.boolean(), participated: z.boolean() })),
+            items: z.array(
+              z.object({ id: Id, code: z.string(), headName: z.string(), villageId: Id, invited: z.boolean(), participated: z.boolean() }),
+            ),
             page: z.number().int(),
             limit: z.number().int(),
             total: z.number().int(),
@@ -148,7 +207,15 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
   // paper and meeting ballots
   app.post(
     '/:id/paper-ballots',
-    { schema: { tags: ['ballots'], summary: 'Enter a paper or meeting ballot (201 counted; 202 waiting for the second entry)', params: IdParams, body: PaperBody, response: { 201: PaperResult, 202: PaperResult, ...Err } } },
+    {
+      schema: {
+        tags: ['ballots'],
+        summary: 'Enter a paper or meeting ballot (201 counted; 202 waiting for the second entry)',
+        params: IdParams,
+        body: PaperBody,
+        response: { 201: PaperResult, 202: PaperResult, ...Err },
+      },
+    },
     async (req, reply) => {
       const res = s().ballots.enterPaper(req.actor, req.params.id, req.body)
       return reply.code(res.status === 'counted' ? 201 : 202).send(res)
@@ -183,7 +250,15 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
   )
   app.post(
     '/:id/paper-entries/:serial/resolve',
-    { schema: { tags: ['ballots'], summary: 'Resolve a mismatched paper form by keying it once more', params: z.object({ id: Id, serial: Serial }), body: PaperBallotBody, response: { 201: PaperResult, ...Err } } },
+    {
+      schema: {
+        tags: ['ballots'],
+        summary: 'Resolve a mismatched paper form by keying it once more',
+        params: z.object({ id: Id, serial: Serial }),
+        body: PaperBallotBody,
+        response: { 201: PaperResult, ...Err },
+      },
+    },
     async (req, reply) => reply.code(201).send(s().ballots.resolvePaper(req.actor, req.params.id, req.params.serial, req.body)),
   )
   app.post(
@@ -206,7 +281,16 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ballots'],
         summary: "Verify the round's ballot hash chain",
         params: IdParams,
-        response: { 200: z.object({ ok: z.boolean(), count: z.number().int().optional(), rootHash: z.string().optional(), reason: z.string().optional(), seq: z.number().int().nullable().optional() }), 404: ApiError },
+        response: {
+          200: z.object({
+            ok: z.boolean(),
+            count: z.number().int().optional(),
+            rootHash: z.string().optional(),
+            reason: z.string().optional(),
+            seq: z.number().int().nullable().optional(),
+          }),
+          404: ApiError,
+        },
       },
     },
     async (req) => {

@@ -85,7 +85,9 @@ export function createRoundService(deps: {
 
   function checkWindow(opensAt: string, closesAt: string) {
     if (new Date(opensAt).getTime() >= new Date(closesAt).getTime()) {
-      throw badRequest('validation_failed', 'closesAt must be after opensAt', { issues: [{ path: 'closesAt', message: 'must be after opensAt' }] })
+      throw badRequest('validation_failed', 'closesAt must be after opensAt', {
+        issues: [{ path: 'closesAt', message: 'must be after opensAt' }],
+      })
     }
   }
 
@@ -135,7 +137,8 @@ export function createRoundService(deps: {
     create(actor: Actor, body: CreateRoundBody, opts: { previousRoundId?: string } = {}): Round {
       assertRole(actor, ['front_staff'])
       const commune = units.getVisible(actor, body.communeId)
-      if (commune.kind !== 'commune') throw badRequest('validation_failed', 'a round is run in a commune', { issues: [{ path: 'communeId', message: 'not a commune' }] })
+      if (commune.kind !== 'commune')
+        throw badRequest('validation_failed', 'a round is run in a commune', { issues: [{ path: 'communeId', message: 'not a commune' }] })
       const rule = levelRule(body.level)
       const template = questionnaires.repo.templateById(body.templateId)
       if (!template) throw notFound('questionnaire template')
@@ -165,7 +168,13 @@ export function createRoundService(deps: {
           action: 'round.create',
           targetType: 'round',
           targetId: row.id,
-          data: { communeId: row.communeId, level: row.level, thresholdBp: row.thresholdBp, coverageBp: row.coverageBp, coverageScope: row.coverageScope },
+          data: {
+            communeId: row.communeId,
+            level: row.level,
+            thresholdBp: row.thresholdBp,
+            coverageBp: row.coverageBp,
+            coverageScope: row.coverageScope,
+          },
         })
         return toDto(row)
       })
@@ -181,7 +190,13 @@ export function createRoundService(deps: {
       checkWindow(opensAt, closesAt)
       return db.transaction((tx) => {
         const row = repo.update(id, { ...body, opensAt, closesAt }, tx)
-        audit.record(tx, { actorId: actor.id, action: 'round.update', targetType: 'round', targetId: id, data: { fields: Object.keys(body) } })
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'round.update',
+          targetType: 'round',
+          targetId: id,
+          data: { fields: Object.keys(body) },
+        })
         return toDto(row)
       })
     },
@@ -191,7 +206,8 @@ export function createRoundService(deps: {
       const r = getManaged(actor, id)
       if (r.status !== 'draft') throw invalidTransition(r.status, 'open')
       const now = clock.now()
-      if (new Date(r.closesAt).getTime() <= now.getTime()) throw conflict('invalid_transition', 'the collection window has already ended; edit closesAt first')
+      if (new Date(r.closesAt).getTime() <= now.getTime())
+        throw conflict('invalid_transition', 'the collection window has already ended; edit closesAt first')
       const template = questionnaires.repo.templateById(r.templateId)
       if (!template) throw notFound('questionnaire template')
       const frame = frameOf(r)
@@ -203,7 +219,12 @@ export function createRoundService(deps: {
           {
             status: 'open',
             openedAt: now.toISOString(),
-            questionnaireSnapshot: template.questions.map((q) => ({ key: q.key, text: q.text, criterionRef: q.criterionRef ?? null, isOverall: q.isOverall })),
+            questionnaireSnapshot: template.questions.map((q) => ({
+              key: q.key,
+              text: q.text,
+              criterionRef: q.criterionRef ?? null,
+              isOverall: q.isOverall,
+            })),
             frameSnapshot: frame,
           },
           tx,
@@ -237,11 +258,20 @@ export function createRoundService(deps: {
       if (r.status !== 'closed') throw invalidTransition(r.status, 'reopen')
       const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
       if (new Date(closesAt).getTime() <= clock.now().getTime()) {
-        throw badRequest('validation_failed', 'give a new closesAt in the future to reopen', { issues: [{ path: 'closesAt', message: 'must be in the future' }] })
+        throw badRequest('validation_failed', 'give a new closesAt in the future to reopen', {
+          issues: [{ path: 'closesAt', message: 'must be in the future' }],
+        })
       }
       return db.transaction((tx) => {
         const row = repo.update(id, { status: 'open', closedAt: null, closesAt }, tx)
-        audit.record(tx, { actorId: actor.id, action: 'round.reopen', targetType: 'round', targetId: id, reason: body.reason, data: { closesAt } })
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'round.reopen',
+          targetType: 'round',
+          targetId: id,
+          reason: body.reason,
+          data: { closesAt },
+        })
         return toDto(row)
       })
     },
@@ -264,7 +294,10 @@ export function createRoundService(deps: {
       const r = getManaged(actor, id)
       const villages = new Set(units.repo.children(r.communeId, 'village').map((v) => v.id))
       const bad = body.villageIds.filter((v) => !villages.has(v))
-      if (bad.length) throw badRequest('validation_failed', 'villages must belong to the round commune', { issues: bad.map((v) => ({ path: 'villageIds', message: `unknown village ${v}` })) })
+      if (bad.length)
+        throw badRequest('validation_failed', 'villages must belong to the round commune', {
+          issues: bad.map((v) => ({ path: 'villageIds', message: `unknown village ${v}` })),
+        })
       return db.transaction((tx) => {
         repo.assignCollector(id, body.userId, body.villageIds, tx)
         audit.record(tx, { actorId: actor.id, action: 'round.assign_collector', targetType: 'round', targetId: id, data: body })
