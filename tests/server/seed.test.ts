@@ -30,7 +30,9 @@ function snapshot(db: Db) {
 
 async function seeded() {
   const db = createTestDb()
-  onTestFinished(() => db.$client.close())
+  onTestFinished(() => {
+    db.$client.close()
+  })
   const services = servicesFor(db)
   expect(isEmpty(services)).toBe(true)
   const summary = await seedDemo(db, services)
