@@ -2,18 +2,19 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Db } from '@app/db'
 import { Health } from '@app/shared'
+import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
+import { tooManyRequests } from './lib/app-error.js'
 import { type Clock, systemClock } from './lib/clock.js'
 import { REDACT_PATHS, redactUrl } from './lib/log-redact.js'
-import rateLimit from '@fastify/rate-limit'
-import { tooManyRequests } from './lib/app-error.js'
 import { authRoutes } from './modules/auth/routes.js'
 import { residentRoutes } from './modules/ballots/routes.js'
-import { roundRoutes } from './modules/rounds/routes.js'
 import { householdRoutes } from './modules/households/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
+import { roundRoutes } from './modules/rounds/routes.js'
+import { tallyRoutes } from './modules/tally/routes.js'
 import { unitRoutes } from './modules/units/routes.js'
 import { userRoutes } from './modules/users/routes.js'
 import { authPlugin } from './plugins/auth.js'
@@ -65,7 +66,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Per-IP limits, enabled per route (the resident endpoints); 429 goes through the error funnel.
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, ctx) => tooManyRequests(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.'),
+    errorResponseBuilder: (_req, ctx) =>
+      tooManyRequests(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.'),
   })
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -82,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(householdRoutes, { prefix: '/api/units' })
   await app.register(questionnaireRoutes, { prefix: '/api' })
   await app.register(roundRoutes, { prefix: '/api/rounds' })
+  await app.register(tallyRoutes, { prefix: '/api/rounds' })
   await app.register(residentRoutes, { prefix: '/api' })
   await app.register(webPlugin, { dist: config.web.dist ?? DEFAULT_WEB_DIST })
 

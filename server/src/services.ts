@@ -7,6 +7,7 @@ import { createHouseholdService } from './modules/households/service.js'
 import { createInvitationService } from './modules/invitations/service.js'
 import { createQuestionnaireService } from './modules/questionnaires/service.js'
 import { createRoundService } from './modules/rounds/service.js'
+import { createTallyService } from './modules/tally/service.js'
 import { createUnitService } from './modules/units/service.js'
 import { createUserService } from './modules/users/service.js'
 
@@ -32,6 +33,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   const rounds = createRoundService({ db, clock, audit, units, questionnaires, levels: config.levels })
   const invitations = createInvitationService({ db, clock, audit, rounds, units, publicBaseUrl: config.links.publicBaseUrl })
   const ballots = createBallotService({ db, clock, audit, rounds, units, households })
-  return { audit, units, users, households, questionnaires, rounds, invitations, ballots }
+  const tally = createTallyService({ db, clock, audit, rounds, units, ballots })
+  return { audit, units, users, households, questionnaires, rounds, invitations, ballots, tally }
 }
 export type Services = ReturnType<typeof createServices>

@@ -32,21 +32,24 @@ export function makeCommune(
 }
 
 export function makeHouseholds(db: Db, villageId: string, n: number, prefix = 'H') {
-  if (n === 0) return []
-  return db
-    .insert(households)
-    .values(
-      Array.from({ length: n }, (_, i) => ({
-        villageId,
-        code: `${prefix}${String(i + 1).padStart(4, '0')}`,
-        headName: `Chủ Hộ Thử ${i + 1}`,
-        phone: `8490${String(1_000_000 + i).padStart(7, '0')}`,
-        address: `Số ${i + 1}`,
-        asOf: '2025-06-01',
-      })),
+  const rows = Array.from({ length: n }, (_, i) => ({
+    villageId,
+    code: `${prefix}${String(i + 1).padStart(4, '0')}`,
+    headName: `Chủ Hộ Thử ${i + 1}`,
+    phone: `8490${String(1_000_000 + i).padStart(7, '0')}`,
+    address: `Số ${i + 1}`,
+    asOf: '2025-06-01',
+  }))
+  const out: (typeof households.$inferSelect)[] = []
+  for (let i = 0; i < rows.length; i += 1000)
+    out.push(
+      ...db
+        .insert(households)
+        .values(rows.slice(i, i + 1000))
+        .returning()
+        .all(),
     )
-    .returning()
-    .all()
+  return out
 }
 
 export async function makeUser(db: Db, opts: { username: string; role: Role; unitId: string; disabled?: boolean }) {

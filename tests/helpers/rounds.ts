@@ -57,7 +57,14 @@ export async function createRound(app: FastifyInstance, w: World, body: Record<s
     method: 'POST',
     url: '/api/rounds',
     headers,
-    payload: { communeId: w.commune.id, level: 'xa_ntm', templateId: w.template.id, opensAt: '2025-06-01T00:00:00Z', closesAt: '2025-06-15T00:00:00Z', ...body },
+    payload: {
+      communeId: w.commune.id,
+      level: 'xa_ntm',
+      templateId: w.template.id,
+      opensAt: '2025-06-01T00:00:00Z',
+      closesAt: '2025-06-15T00:00:00Z',
+      ...body,
+    },
   })
   if (res.statusCode !== 201) throw new Error(`create round: ${res.statusCode} ${res.body}`)
   return res.json() as { id: string; status: string }
@@ -68,8 +75,51 @@ export async function openRoundWithLinks(app: FastifyInstance, w: World, body: R
   const round = await createRound(app, w, body)
   const open = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/open`, headers: w.auth.xa })
   if (open.statusCode !== 200) throw new Error(`open: ${open.statusCode} ${open.body}`)
-  const inv = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/invitations`, headers: w.auth.xa, payload: { channel: 'print' } })
+  const inv = await app.inject({
+    method: 'POST',
+    url: `/api/rounds/${round.id}/invitations`,
+    headers: w.auth.xa,
+    payload: { channel: 'print' },
+  })
   if (inv.statusCode !== 201) throw new Error(`invitations: ${inv.statusCode} ${inv.body}`)
   const links = inv.json().links as { householdId: string; villageId: string; url: string }[]
   return { round, links, tokens: links.map((l) => l.url.split('/r/')[1] as string) }
+}
+
+/**
+ * Count ballots in bulk through the same repository code the API uses (no HTTP), for large
+ * worked examples: the first `n` households of `householdIds` answer, `satisfied` of them
+ * satisfied on every question.
+ */
+export function bulkBallots(
+  app: FastifyInstance,
+  db: Db,
+  roundId: string,
+  householdIds: { id: string; villageId: string }[],
+  n: number,
+  satisfied: number,
+) {
+  const round = app.services.rounds.repo.findById(roundId)
+  if (!round) throw new Error('no round')
+  db.transaction((tx) => {
+    for (let i = 0; i < n; i++) {
+      const h = householdIds[i]
+      if (!h) throw new Error('not enough households')
+      const yes = i < satisfied
+      const answers = yes ? allSatisfied : overallNo
+      app.services.ballots.recordBallot(tx, {
+        round,
+        householdId: h.id,
+        villageId: h.villageId,
+        channel: i % 2 ? 'paper' : 'link',
+        answers,
+        comment: null,
+        clientKey: null,
+        contentHash: 'bulk',
+        secondsToComplete: null,
+        fingerprint: null,
+        enteredBy: null,
+      })
+    }
+  })
 }

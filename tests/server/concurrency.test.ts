@@ -20,7 +20,7 @@ describe('one ballot per household under concurrency', () => {
           body: JSON.stringify({ answers: allSatisfied, clientId: `client-${String(i).padStart(4, '0')}` }),
         }).then(async (r) => ({
           status: r.status,
-          body: await r.json(),
+          body: (await r.json()) as { error: { code: string } },
         })),
       ),
     )

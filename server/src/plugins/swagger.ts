@@ -32,6 +32,7 @@ export const swaggerPlugin = fp(
           { name: 'rounds', description: 'Survey rounds: draft → open → closed → sealed' },
           { name: 'invitations', description: 'Personal links: print slips, Zalo/SMS queue, revoke and reissue' },
           { name: 'ballots', description: 'Paper and meeting ballots, double entry, invalidation, ledger' },
+          { name: 'tally', description: 'Tally, verdict, recount, seal' },
           { name: 'resident', description: 'The resident form API (no login: the link token is the credential)' },
         ],
         components: {

@@ -1,0 +1,107 @@
+import { ballots, type DbOrTx, participations, sealedResults, tallyCounters, villageCounters } from '@app/db'
+import { and, eq, sql } from 'drizzle-orm'
+
+export type SealedRow = typeof sealedResults.$inferSelect
+
+/** Raw counts for one village of a round. */
+export interface VillageCounts {
+  participated: number
+  link: number
+  paper: number
+  meeting: number
+  invalid: number
+}
+export interface QuestionCounts {
+  villageId: string
+  questionKey: string
+  valid: number
+  satisfied: number
+}
+
+export function createTallyRepo(db: DbOrTx) {
+  return {
+    /** O(villages) rows: the per-village counters kept by the ballot transaction. */
+    villageCounters(roundId: string, tx: DbOrTx = db): Map<string, VillageCounts> {
+      const rows = tx.select().from(villageCounters).where(eq(villageCounters.roundId, roundId)).all()
+      return new Map(
+        rows.map((r) => [
+          r.villageId,
+          { participated: r.participated, link: r.link, paper: r.paper, meeting: r.meeting, invalid: r.invalid },
+        ]),
+      )
+    },
+    /** O(villages × questions) rows. */
+    questionCounters(roundId: string, tx: DbOrTx = db): QuestionCounts[] {
+      return tx
+        .select({
+          villageId: tallyCounters.villageId,
+          questionKey: tallyCounters.questionKey,
+          valid: tallyCounters.valid,
+          satisfied: tallyCounters.satisfied,
+        })
+        .from(tallyCounters)
+        .where(eq(tallyCounters.roundId, roundId))
+        .all()
+    },
+    /** Recount from the source rows (participations and ballots): slow, for checks and sealing. */
+    recountVillages(roundId: string, tx: DbOrTx = db): Map<string, VillageCounts> {
+      const out = new Map<string, VillageCounts>()
+      const get = (v: string) => {
+        let c = out.get(v)
+        if (!c) {
+          c = { participated: 0, link: 0, paper: 0, meeting: 0, invalid: 0 }
+          out.set(v, c)
+        }
+        return c
+      }
+      for (const r of tx
+        .select({ villageId: participations.villageId, channel: participations.channel, n: sql<number>`count(*)` })
+        .from(participations)
+        .where(eq(participations.roundId, roundId))
+        .groupBy(participations.villageId, participations.channel)
+        .all()) {
+        const c = get(r.villageId)
+        c.participated += r.n
+        c[r.channel] += r.n
+      }
+      for (const r of tx
+        .select({ villageId: ballots.villageId, n: sql<number>`count(*)` })
+        .from(ballots)
+        .where(and(eq(ballots.roundId, roundId), eq(ballots.valid, false)))
+        .groupBy(ballots.villageId)
+        .all()) {
+        get(r.villageId).invalid = r.n
+      }
+      return out
+    },
+    /** Per village × question counts recomputed from the valid ballots (json_each over answers). */
+    recountQuestions(roundId: string, tx: DbOrTx = db): QuestionCounts[] {
+      return tx.all<QuestionCounts>(sql`
+        SELECT b.village_id AS villageId, j.key AS questionKey, count(*) AS valid,
+               sum(CASE WHEN json_extract(j.value, '$.satisfied') THEN 1 ELSE 0 END) AS satisfied
+        FROM ballots b, json_each(b.answers) j
+        WHERE b.round_id = ${roundId} AND b.valid = 1
+        GROUP BY b.village_id, j.key`)
+    },
+    replaceCounters(roundId: string, villages: Map<string, VillageCounts>, questions: QuestionCounts[], tx: DbOrTx = db): void {
+      tx.delete(villageCounters).where(eq(villageCounters.roundId, roundId)).run()
+      tx.delete(tallyCounters).where(eq(tallyCounters.roundId, roundId)).run()
+      const vrows = [...villages.entries()].map(([villageId, c]) => ({ roundId, villageId, ...c }))
+      if (vrows.length) tx.insert(villageCounters).values(vrows).run()
+      for (let i = 0; i < questions.length; i += 500) {
+        const chunk = questions.slice(i, i + 500).map((q) => ({ roundId, ...q }))
+        if (chunk.length) tx.insert(tallyCounters).values(chunk).run()
+      }
+    },
+    sealed(roundId: string, tx: DbOrTx = db): SealedRow | undefined {
+      return tx.select().from(sealedResults).where(eq(sealedResults.roundId, roundId)).get()
+    },
+    insertSealed(row: typeof sealedResults.$inferInsert, tx: DbOrTx = db): void {
+      tx.insert(sealedResults).values(row).run()
+    },
+    deleteSealed(roundId: string, tx: DbOrTx = db): void {
+      tx.delete(sealedResults).where(eq(sealedResults.roundId, roundId)).run()
+    },
+  }
+}
+export type TallyRepo = ReturnType<typeof createTallyRepo>

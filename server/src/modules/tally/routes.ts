@@ -1,0 +1,62 @@
+import { ApiError, IdParams, ReasonBody, Round, RoundTally } from '@app/shared'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+const tags = ['tally']
+const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
+
+export const tallyRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+  const s = () => app.services.tally
+
+  app.get(
+    '/:id/tally',
+    {
+      schema: {
+        tags,
+        summary: 'Coverage, rate, interval and verdict per village and for the commune (frozen once sealed)',
+        params: IdParams,
+        response: { 200: RoundTally, ...Err },
+      },
+    },
+    async (req) => s().tally(req.actor, req.params.id),
+  )
+  app.post(
+    '/:id/recount',
+    {
+      schema: {
+        tags,
+        summary: 'Recompute the counters from the ballots and compare (repair=true replaces them, logged)',
+        params: IdParams,
+        body: z.object({ repair: z.boolean().optional() }).optional(),
+        response: { 200: z.object({ roundId: z.string(), matches: z.boolean(), repaired: z.boolean() }), ...Err },
+      },
+    },
+    async (req) => s().recount(req.actor, req.params.id, req.body ?? {}),
+  )
+  app.post(
+    '/:id/seal',
+    {
+      schema: {
+        tags,
+        summary: 'Seal a closed round: freeze tally, method, thresholds and ledger root',
+        params: IdParams,
+        response: { 200: Round, ...Err },
+      },
+    },
+    async (req) => s().seal(req.actor, req.params.id),
+  )
+  app.post(
+    '/:id/unseal',
+    {
+      schema: {
+        tags,
+        summary: 'Unseal (admin, with a reason; logged)',
+        params: IdParams,
+        body: ReasonBody,
+        response: { 200: Round, ...Err },
+      },
+    },
+    async (req) => s().unseal(req.actor, req.params.id, req.body.reason),
+  )
+}

@@ -1,0 +1,178 @@
+import type { Db } from '@app/db'
+import type { RoundTally } from '@app/shared'
+import { AppError, conflict, forbidden } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
+import { canonicalJson } from '../../lib/hash.js'
+import type { AuditService } from '../audit/service.js'
+import type { BallotService } from '../ballots/service.js'
+import { type Actor, assertRole } from '../policy.js'
+import type { RoundRow } from '../rounds/repo.js'
+import type { RoundService } from '../rounds/service.js'
+import type { UnitService } from '../units/service.js'
+import { buildRoundTally, METHOD_VERSION, Z } from './queries/get-round-tally.js'
+import { createTallyRepo, type QuestionCounts, type VillageCounts } from './repo.js'
+
+export function createTallyService(deps: {
+  db: Db
+  clock: Clock
+  audit: AuditService
+  rounds: RoundService
+  units: UnitService
+  ballots: BallotService
+}) {
+  const { db, clock, audit, rounds, units, ballots } = deps
+  const repo = createTallyRepo(db)
+
+  function inputFor(r: RoundRow, status: RoundRow['status'], villageCounts: Map<string, VillageCounts>, questionCounts: QuestionCounts[]) {
+    const frame = rounds.frameOf(r)
+    const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+    const questions = rounds.questionsOf(r)
+    const commune = units.repo.findById(r.communeId)
+    return {
+      round: {
+        id: r.id,
+        status,
+        communeId: r.communeId,
+        communeName: commune?.name ?? '',
+        thresholdBp: r.thresholdBp,
+        coverageBp: r.coverageBp,
+        coverageScope: r.coverageScope,
+        overallKey: questions.find((q) => q.isOverall)?.key ?? '',
+        questionKeys: questions.map((q) => q.key),
+      },
+      villages: Object.entries(frame).map(([id, households]) => ({ id, name: names.get(id) ?? id, households })),
+      villageCounts,
+      questionCounts,
+    }
+  }
+
+  /** The tally from the live counters. */
+  function live(r: RoundRow): RoundTally {
+    return buildRoundTally(inputFor(r, r.status, repo.villageCounters(r.id), repo.questionCounters(r.id)))
+  }
+
+  /** The tally recomputed from the ballots themselves (ignores the counters). */
+  function fromBallots(r: RoundRow, status: RoundRow['status'] = r.status): RoundTally {
+    return buildRoundTally(inputFor(r, status, repo.recountVillages(r.id), repo.recountQuestions(r.id)))
+  }
+
+  function assertMayReadTally(actor: Actor, r: RoundRow) {
+    if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
+    if (actor.role === 'council' && r.status !== 'sealed') throw forbidden('the council reads results once they are sealed')
+  }
+
+  return {
+    repo,
+    live,
+    fromBallots,
+
+    /** GET /tally: the frozen JSON once sealed, else live from the counters. */
+    tally(actor: Actor, roundId: string): RoundTally {
+      const r = rounds.getVisible(actor, roundId)
+      assertMayReadTally(actor, r)
+      const sealed = r.status === 'sealed' ? repo.sealed(r.id) : undefined
+      if (sealed) return JSON.parse(sealed.tallyJson) as RoundTally
+      return live(r)
+    },
+
+    /**
+     * Recompute the counters from the ballots and compare. With `repair`, replace the counters by the
+     * recount (logged). Never needed in normal operation; it is the check that they agree.
+     */
+    recount(actor: Actor | null, roundId: string, opts: { repair?: boolean } = {}) {
+      const r = actor ? rounds.getVisible(actor, roundId) : rounds.repo.findById(roundId)
+      if (!r) throw new AppError('not_found', 'round not found', 404)
+      if (actor) assertRole(actor, ['admin', 'front_staff'])
+      const counted = canonicalJson(live(r))
+      const recounted = canonicalJson(fromBallots(r))
+      const matches = counted === recounted
+      if (!matches && opts.repair) {
+        if (r.status === 'sealed') throw conflict('invalid_transition', 'a sealed round cannot be changed')
+        db.transaction((tx) => {
+          repo.replaceCounters(r.id, repo.recountVillages(r.id, tx), repo.recountQuestions(r.id, tx), tx)
+          audit.record(tx, { actorId: actor?.id ?? null, action: 'tally.repair', targetType: 'round', targetId: r.id })
+        })
+      }
+      return { roundId: r.id, matches, repaired: !matches && opts.repair === true }
+    },
+
+    /**
+     * closed → sealed: freeze the tally (recomputed from the ballots, and checked against the
+     * counters), the method version, the thresholds used and the ledger root hash.
+     */
+    seal(actor: Actor, roundId: string) {
+      const r = rounds.getManaged(actor, roundId)
+      if (r.status !== 'closed')
+        throw new AppError('invalid_transition', `cannot seal a round that is ${r.status}`, 409, { status: r.status, action: 'seal' })
+      const ledger = ballots.verifyLedger(r.id)
+      if (!ledger.ok) throw conflict('conflict', `the ballot ledger does not verify (${ledger.reason}); the round cannot be sealed`)
+      const tally = fromBallots(r, 'sealed')
+      if (canonicalJson(live(r)) !== canonicalJson(fromBallots(r)))
+        throw conflict('conflict', 'the live counters disagree with the ballots; run a recount first')
+      const now = clock.now().toISOString()
+      return db.transaction((tx) => {
+        const fresh = rounds.repo.findById(r.id, tx)
+        if (fresh?.status !== 'closed') throw new AppError('invalid_transition', 'the round was sealed or changed meanwhile', 409)
+        const config = { thresholdBp: r.thresholdBp, coverageBp: r.coverageBp, coverageScope: r.coverageScope, z: Z, level: r.level }
+        repo.insertSealed(
+          {
+            roundId: r.id,
+            tallyJson: canonicalJson(tally),
+            methodVersion: METHOD_VERSION,
+            configJson: canonicalJson(config),
+            ledgerRootHash: ledger.rootHash,
+            sealedBy: actor.id,
+            sealedAt: now,
+          },
+          tx,
+        )
+        const row = rounds.repo.update(r.id, { status: 'sealed', sealedAt: now }, tx)
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'round.seal',
+          targetType: 'round',
+          targetId: r.id,
+          data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
+        })
+        return rounds.toDto(row)
+      })
+    },
+
+    /** sealed → closed by an admin with a reason (logged); the frozen result is removed. */
+    unseal(actor: Actor, roundId: string, reason: string) {
+      assertRole(actor, ['admin'])
+      const r = rounds.getVisible(actor, roundId)
+      if (r.status !== 'sealed') throw new AppError('invalid_transition', `cannot unseal a round that is ${r.status}`, 409)
+      return db.transaction((tx) => {
+        const prior = repo.sealed(r.id, tx)
+        repo.deleteSealed(r.id, tx)
+        const row = rounds.repo.update(r.id, { status: 'closed', sealedAt: null }, tx)
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'round.unseal',
+          targetType: 'round',
+          targetId: r.id,
+          reason,
+          data: { ledgerRootHash: prior?.ledgerRootHash ?? null },
+        })
+        return rounds.toDto(row)
+      })
+    },
+
+    /** The sealed record (for minutes, exports and the public verify page). */
+    sealedRecord(roundId: string) {
+      const s = repo.sealed(roundId)
+      if (!s) return undefined
+      return {
+        tally: JSON.parse(s.tallyJson) as RoundTally,
+        tallyJson: s.tallyJson,
+        methodVersion: s.methodVersion,
+        config: JSON.parse(s.configJson) as Record<string, unknown>,
+        ledgerRootHash: s.ledgerRootHash,
+        sealedAt: s.sealedAt,
+        sealedBy: s.sealedBy,
+      }
+    },
+  }
+}
+export type TallyService = ReturnType<typeof createTallyService>
