@@ -19,6 +19,7 @@ import { unitRoutes } from './modules/units/routes.js'
 import { userRoutes } from './modules/users/routes.js'
 import { authPlugin } from './plugins/auth.js'
 import { errorsPlugin } from './plugins/errors.js'
+import { securityHeadersPlugin } from './plugins/security-headers.js'
 import { servicesPlugin } from './plugins/services.js'
 import { swaggerPlugin } from './plugins/swagger.js'
 import { webPlugin } from './plugins/web.js'
@@ -62,19 +63,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin)
   await app.register(servicesPlugin, { db, config, clock })
   await app.register(authPlugin, { secret, ttlMinutes: config.auth.jwtTtlMinutes })
+  await app.register(securityHeadersPlugin)
   await app.register(swaggerPlugin)
   // Per-IP limits, enabled per route (the resident endpoints); 429 goes through the error funnel.
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) =>
       tooManyRequests(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.'),
-  })
-
-  app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'no-referrer')
-    reply.header('x-frame-options', 'DENY')
-    return payload
   })
 
   app.get('/api/health', { schema: { tags: ['health'], security: [], response: { 200: Health } } }, async () => ({ status: 'ok' as const }))

@@ -43,7 +43,7 @@ export const swaggerPlugin = fp(
       transform: jsonSchemaTransform,
       transformObject: jsonSchemaTransformObject,
     })
-    await app.register(swaggerUi, { routePrefix: '/api/docs' })
+    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
     app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   },
   { name: 'swagger' },
