@@ -64,50 +64,50 @@ export class BallotPage {
   questions: FormQuestion[] = $derived(orderQuestions(this.form?.questions ?? []))
   progress = $derived(progress(this.questions, this.answers))
 
-  readonly #token: string
-  readonly #deps: Required<Omit<BallotPageDeps, 'events'>> & Pick<BallotPageDeps, 'events'>
-  #draft: Draft
-  #timer: unknown = null
-  #attempt = 0
-  #onOnline = () => this.#wake()
+  private readonly token: string
+  private readonly deps: Required<Omit<BallotPageDeps, 'events'>> & Pick<BallotPageDeps, 'events'>
+  private draft: Draft
+  private timer: unknown = null
+  private attempt = 0
+  private onOnline = () => this.wake()
 
   constructor(token: string, deps: BallotPageDeps) {
-    this.#token = token
-    this.#deps = {
+    this.token = token
+    this.deps = {
       now: () => Date.now(),
       retryDelays: DEFAULT_RETRY,
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
       ...deps,
     }
-    this.#draft = loadDraft(deps.store, token)
-    this.answers = this.#draft.answers
-    this.comment = this.#draft.comment
-    this.receipt = this.#draft.receipt
+    this.draft = loadDraft(deps.store, token)
+    this.answers = this.draft.answers
+    this.comment = this.draft.comment
+    this.receipt = this.draft.receipt
   }
 
   get clientId(): string {
-    return this.#draft.clientId
+    return this.draft.clientId
   }
 
   /** Opens the link: a stored receipt is shown as is, a queued ballot is sent first, else the form loads. */
   async start(): Promise<void> {
-    this.#deps.events?.addEventListener('online', this.#onOnline)
-    if (this.#draft.receipt) {
+    this.deps.events?.addEventListener('online', this.onOnline)
+    if (this.draft.receipt) {
       this.view = 'done'
       return
     }
-    if (this.#draft.queued) {
+    if (this.draft.queued) {
       this.view = 'queued'
-      await this.#send()
+      await this.send()
       return
     }
-    await this.#load()
+    await this.load()
   }
 
   dispose(): void {
-    this.#deps.events?.removeEventListener('online', this.#onOnline)
-    this.#stopTimer()
+    this.deps.events?.removeEventListener('online', this.onOnline)
+    this.stopTimer()
   }
 
   answerOf(key: string): UiAnswer {
@@ -116,21 +116,21 @@ export class BallotPage {
 
   choose(key: string, satisfied: boolean): void {
     this.answers = { ...this.answers, [key]: { satisfied, reason: this.answers[key]?.reason ?? '' } }
-    this.#clearError(`answers.${key}`)
-    if (satisfied) this.#clearError(`answers.${key}.reason`)
-    this.#persist()
+    this.clearError(`answers.${key}`)
+    if (satisfied) this.clearError(`answers.${key}.reason`)
+    this.persist()
   }
 
   setReason(key: string, reason: string): void {
     this.answers = { ...this.answers, [key]: { satisfied: this.answers[key]?.satisfied ?? false, reason } }
-    if (reason.trim()) this.#clearError(`answers.${key}.reason`)
-    this.#persist()
+    if (reason.trim()) this.clearError(`answers.${key}.reason`)
+    this.persist()
   }
 
   setComment(comment: string): void {
     this.comment = comment
-    this.#clearError('comment')
-    this.#persist()
+    this.clearError('comment')
+    this.persist()
   }
 
   /**
@@ -143,86 +143,86 @@ export class BallotPage {
       this.questions,
       this.answers,
       this.comment,
-      this.#draft.clientId,
-      secondsSince(this.#draft.startedAt, this.#deps.now()),
+      this.draft.clientId,
+      secondsSince(this.draft.startedAt, this.deps.now()),
     )
     const errors = validate(this.questions, body)
     this.errors = errors
     if (Object.keys(errors).length) return firstErrorTarget(this.questions, errors, this.answers)
-    this.#draft.queued = body
-    this.#persist()
-    await this.#send()
+    this.draft.queued = body
+    this.persist()
+    await this.send()
     return this.view === 'form' ? firstErrorTarget(this.questions, this.errors, this.answers) : null
   }
 
   /** "Thử gửi lại ngay" on the queued screen, and the `online` event. */
   async retry(): Promise<void> {
-    if (this.view === 'queued') await this.#send()
-    else if (this.view === 'load_error') await this.#load()
+    if (this.view === 'queued') await this.send()
+    else if (this.view === 'load_error') await this.load()
   }
 
-  #wake(): void {
+  private wake(): void {
     void this.retry()
   }
 
-  async #load(): Promise<void> {
+  private async load(): Promise<void> {
     this.view = 'loading'
     try {
-      const form = await this.#deps.api.getBallot(this.#token)
+      const form = await this.deps.api.getBallot(this.token)
       this.form = form
       const keys = new Set(form.questions.map((q) => q.key))
       this.answers = Object.fromEntries(Object.entries(this.answers).filter(([k]) => keys.has(k)))
-      if (this.#draft.startedAt === null) this.#draft.startedAt = this.#deps.now()
-      this.#persist()
+      if (this.draft.startedAt === null) this.draft.startedAt = this.deps.now()
+      this.persist()
       this.notice = ''
       this.view = 'form'
     } catch (e) {
-      const state = this.#linkState(e)
-      if (state) this.#forget()
+      const state = this.linkState(e)
+      if (state) this.forget()
       else this.notice = errorMessage(e)
       this.view = state ?? 'load_error'
     }
   }
 
-  async #send(): Promise<void> {
-    const body = this.#draft.queued
+  private async send(): Promise<void> {
+    const body = this.draft.queued
     if (this.sending || !body) return
     this.sending = true
-    this.#stopTimer()
+    this.stopTimer()
     try {
-      const { receipt } = await this.#deps.api.submitBallot(this.#token, body)
+      const { receipt } = await this.deps.api.submitBallot(this.token, body)
       // Done: keep only the idempotency key and the receipt, forget the answers.
-      this.#draft = { ...this.#draft, answers: {}, comment: '', queued: null, receipt }
+      this.draft = { ...this.draft, answers: {}, comment: '', queued: null, receipt }
       this.answers = {}
       this.comment = ''
       this.receipt = receipt
       this.notice = ''
-      this.#attempt = 0
+      this.attempt = 0
       this.view = 'done'
     } catch (e) {
       if (isTransient(e)) {
         this.notice = errorMessage(e)
         this.view = 'queued'
-        this.#schedule()
+        this.schedule()
       } else if (e instanceof ApiError && e.code === 'validation_failed') {
-        this.#draft.queued = null
+        this.draft.queued = null
         this.errors = serverErrors(e.issues)
-        if (!this.form) await this.#load()
+        if (!this.form) await this.load()
         this.view = 'form'
       } else {
-        this.#draft.queued = null
-        const state = this.#linkState(e)
-        if (state) this.#forget()
+        this.draft.queued = null
+        const state = this.linkState(e)
+        if (state) this.forget()
         this.view = state ?? 'form'
         this.notice = errorMessage(e)
       }
     } finally {
       this.sending = false
-      this.#persist()
+      this.persist()
     }
   }
 
-  #linkState(e: unknown): View | null {
+  private linkState(e: unknown): View | null {
     if (!(e instanceof ApiError)) return null
     if (e.code === 'link_not_found' || e.status === 404) return 'not_found'
     if (e.code === 'already_answered') return 'answered'
@@ -230,38 +230,38 @@ export class BallotPage {
     return null
   }
 
-  #schedule(): void {
-    const delays = this.#deps.retryDelays
-    const ms = delays[Math.min(this.#attempt, delays.length - 1)] ?? 60_000
-    this.#attempt++
-    this.#timer = this.#deps.setTimer(() => {
-      this.#timer = null
+  private schedule(): void {
+    const delays = this.deps.retryDelays
+    const ms = delays[Math.min(this.attempt, delays.length - 1)] ?? 60_000
+    this.attempt++
+    this.timer = this.deps.setTimer(() => {
+      this.timer = null
       void this.retry()
     }, ms)
   }
 
-  #stopTimer(): void {
-    if (this.#timer !== null) this.#deps.clearTimer(this.#timer)
-    this.#timer = null
+  private stopTimer(): void {
+    if (this.timer !== null) this.deps.clearTimer(this.timer)
+    this.timer = null
   }
 
   /** The link can no longer take a ballot: drop the answers kept on this phone. */
-  #forget(): void {
+  private forget(): void {
     this.answers = {}
     this.comment = ''
-    this.#persist()
+    this.persist()
   }
 
-  #clearError(path: string): void {
+  private clearError(path: string): void {
     if (!(path in this.errors)) return
     const { [path]: _, ...rest } = this.errors
     this.errors = rest
   }
 
-  #persist(): void {
+  private persist(): void {
     // Plain objects ($state.raw), replaced on every change: safe to store as they are.
-    this.#draft.answers = this.answers
-    this.#draft.comment = this.comment
-    this.canSave = saveDraft(this.#deps.store, this.#token, this.#draft)
+    this.draft.answers = this.answers
+    this.draft.comment = this.comment
+    this.canSave = saveDraft(this.deps.store, this.token, this.draft)
   }
 }

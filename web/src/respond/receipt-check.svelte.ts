@@ -11,10 +11,10 @@ export class ReceiptLookup {
   /** The Vietnamese result line (aria-live region). */
   message = $state('')
 
-  readonly #check: (receipt: string) => Promise<ReceiptCheck | null>
+  private readonly check: (receipt: string) => Promise<ReceiptCheck | null>
 
   constructor(check: (receipt: string) => Promise<ReceiptCheck | null>, code = '') {
-    this.#check = check
+    this.check = check
     this.code = code
   }
 
@@ -30,7 +30,7 @@ export class ReceiptLookup {
     this.status = 'checking'
     this.message = 'Đang kiểm tra…'
     try {
-      const r = await this.#check(receipt)
+      const r = await this.check(receipt)
       if (r?.included) {
         this.status = 'found'
         this.message = `Phiếu có mã ${receipt} đã được tính vào kết quả (ghi nhận ngày ${formatDayVn(r.day)}).`
