@@ -104,6 +104,8 @@ export function createHouseholdService(deps: {
             .map((h) => [`${h.villageId}|${h.code}`, h]),
         )
         const inserts: NewHousehold[] = []
+        // progress counts rows settled: compared (and updated when needed), or inserted
+        let settled = 0
         good.forEach((g, i) => {
           const next = { headName: g.row.headName, phone: g.phone, address: g.row.address || null, active: true }
           const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
@@ -114,9 +116,15 @@ export function createHouseholdService(deps: {
             repo.update(cur.id, { ...next, asOf }, tx)
             updated++
           } else unchanged++
-          if (onProgress && i % 1000 === 0) onProgress(i, good.length)
+          if (cur) settled++
+          if (onProgress && i % 1000 === 0) onProgress(settled, good.length)
         })
-        repo.insertMany(inserts, tx)
+        for (let i = 0; i < inserts.length; i += 1000) {
+          const chunk = inserts.slice(i, i + 1000)
+          repo.insertMany(chunk, tx)
+          settled += chunk.length
+          onProgress?.(settled, good.length)
+        }
         audit.record(tx, {
           actorId: actor.id,
           action: 'households.import',

@@ -16,6 +16,14 @@ export function createUnitRepo(db: DbOrTx) {
         .where(and(parentId ? eq(units.parentId, parentId) : isNull(units.parentId), eq(units.code, code)))
         .get()
     },
+    /** Units of a kind with this code (codes are unique among siblings only, so there may be several). */
+    findByCode(kind: UnitKind, code: string, tx: DbOrTx = db): UnitRow[] {
+      return tx
+        .select()
+        .from(units)
+        .where(and(eq(units.kind, kind), eq(units.code, code)))
+        .all()
+    },
     children(parentId: string, kind?: UnitKind, tx: DbOrTx = db): UnitRow[] {
       return tx
         .select()

@@ -1,0 +1,32 @@
+import { closeDb, createDb, type Db, migrateDb } from '@app/db'
+import { type Config, ConfigError, loadConfig } from '@app/server/config.ts'
+import { systemClock } from '@app/server/lib/clock.ts'
+import { createServices, type Services } from '@app/server/services.ts'
+
+export interface CliContext {
+  config: Config
+  db: Db
+  services: Services
+  close: () => void
+}
+
+/** The one way scripts start: loadConfig(env) → createDb → migrateDb → createServices (STYLE rule 22). */
+export function openContext(env: Record<string, string | undefined>): CliContext {
+  let config: Config
+  try {
+    config = loadConfig(env)
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message)
+    throw e
+  }
+  const db = createDb(config.db.path)
+  migrateDb(db)
+  const services = createServices({ db, config, clock: systemClock })
+  return { config, db, services, close: () => closeDb(db) }
+}
+
+/** Print a message to stderr and exit 1. */
+export function fail(message: string): never {
+  console.error(message)
+  process.exit(1)
+}

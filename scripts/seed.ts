@@ -1,0 +1,21 @@
+/**
+ * Seed the demo data (Cà Mau / Thới Bình, demo users, criteria sets and templates) into the database
+ * at DATABASE_PATH. Refuses on a database that already holds units: seeding is for a fresh database
+ * only, so it can never mix demo households into real data.
+ * Usage: pnpm db:seed
+ */
+import { resolve } from 'node:path'
+import { seedData } from '@app/db'
+import { isEmpty, seedDemo } from '@app/server/seed.ts'
+import { fail, openContext } from './lib-cli.js'
+
+const ctx = openContext(process.env)
+const path = resolve(ctx.config.db.path)
+if (!isEmpty(ctx.services)) {
+  ctx.close()
+  fail(`Refusing to seed: ${path} already holds data. Seed only a fresh database (point DATABASE_PATH at a new file).`)
+}
+const summary = await seedDemo(ctx.db, ctx.services)
+ctx.close()
+console.log(`Seeded ${path}: ${summary.units} units, ${summary.households} households.`)
+console.log(`Demo logins (password "${seedData.DEMO_PASSWORD}"): ${summary.users.join(', ')}`)

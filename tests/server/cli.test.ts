@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { closeDb, createDb, households, migrateDb } from '@app/db'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { makeCommune, makeUser } from '../helpers/factories.js'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const TSX = join(ROOT, 'node_modules/.bin/tsx')
+
+function run(script: string, args: string[], dbPath: string) {
+  const res = spawnSync(TSX, [join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_PATH: dbPath, LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { code: res.status, out: `${res.stdout}${res.stderr}` }
+}
+
+/** A database file with two communes coded AA (in two provinces), one coded CC, and an admin. */
+async function fixture(opts: { admin?: boolean } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'hailong-cli-'))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'test.db')
+  const db = createDb(path)
+  migrateDb(db)
+  const cc = makeCommune(db, { code: 'CC', name: 'Tân Lộc' })
+  const aa1 = makeCommune(db, { code: 'AA', province: cc.province })
+  const aa2 = makeCommune(db, { code: 'AA', provinceName: 'Tỉnh Khác' })
+  if (opts.admin !== false) await makeUser(db, { username: 'root', role: 'admin', unitId: cc.province.id })
+  closeDb(db)
+  const count = () => {
+    const d = createDb(path)
+    try {
+      return d.select().from(households).all()
+    } finally {
+      closeDb(d)
+    }
+  }
+  return { dir, path, cc, aa1, aa2, count }
+}
+
+describe('pnpm import-households', () => {
+  it('imports a CSV into the commune named by its code and prints the counts and rejections', async () => {
+    const f = await fixture()
+    const file = join(f.dir, 'ho.csv')
+    writeFileSync(
+      file,
+      'Mã ấp,Mã hộ,Chủ hộ,SĐT\nCC-01,H1,Nguyễn Văn Một,0912345678\nCC-02,H2,Trần Thị Hai,\nXX-01,H3,Lê Ba,\nCC-01,H4,Võ Bốn,12\n',
+    )
+    const r = run('scripts/import-households.ts', [file, '--commune', 'CC'], f.path)
+    expect(r.out).toMatch(/2 created, 0 updated, 0 unchanged, 2 rejected/)
+    expect(r.out).toMatch(/row 4: unknown_village/)
+    expect(r.out).toMatch(/row 5: invalid_phone/)
+    expect(r.code).toBe(0)
+    const rows = f.count()
+    expect(rows.map((h) => h.headName).sort()).toEqual(['Nguyễn Văn Một', 'Trần Thị Hai'])
+    // idempotent through the CLI too
+    expect(run('scripts/import-households.ts', [file, '--commune', 'CC'], f.path).out).toMatch(/0 created, 0 updated, 2 unchanged/)
+  })
+
+  it('refuses an ambiguous code and accepts the commune id instead', async () => {
+    const f = await fixture()
+    const file = join(f.dir, 'ho.csv')
+    writeFileSync(file, 'village_code,household_code,head_name\nAA-01,H1,Hộ Một\n')
+    const ambiguous = run('scripts/import-households.ts', [file, '--commune', 'AA'], f.path)
+    expect(ambiguous.code).toBe(1)
+    expect(ambiguous.out).toMatch(/names 2 communes/)
+    expect(f.count()).toHaveLength(0)
+    const byId = run('scripts/import-households.ts', [file, '--commune', f.aa2.commune.id], f.path)
+    expect(byId.code).toBe(0)
+    expect(f.count().map((h) => h.villageId)).toEqual([f.aa2.villages[0]!.id])
+  })
+
+  it('fails with a clear message for a malformed file, an unknown commune, a missing admin or missing arguments', async () => {
+    const f = await fixture({ admin: false })
+    const file = join(f.dir, 'bad.csv')
+    writeFileSync(file, 'name,phone\nA,1\n')
+    const noAdmin = run('scripts/import-households.ts', [file, '--commune', 'CC'], f.path)
+    expect(noAdmin.code).toBe(1)
+    expect(noAdmin.out).toMatch(/No active admin/)
+    const g = await fixture()
+    const bad = run('scripts/import-households.ts', [file, '--commune', 'CC'], g.path)
+    expect(bad.code).toBe(1)
+    expect(bad.out).toMatch(/invalid_file/)
+    const unknown = run('scripts/import-households.ts', [file, '--commune', 'ZZ'], g.path)
+    expect(unknown.code).toBe(1)
+    expect(unknown.out).toMatch(/No commune/)
+    const usage = run('scripts/import-households.ts', [file], g.path)
+    expect(usage.code).toBe(1)
+    expect(usage.out).toMatch(/Usage/)
+  })
+})
+
+describe('pnpm db:seed', () => {
+  it('refuses a database that already holds data and changes nothing', async () => {
+    const f = await fixture()
+    const before = f.count().length
+    const r = run('scripts/seed.ts', [], f.path)
+    expect(r.code).toBe(1)
+    expect(r.out).toMatch(/Refusing to seed/)
+    expect(f.count()).toHaveLength(before)
+  })
+})
