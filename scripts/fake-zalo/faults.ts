@@ -63,20 +63,27 @@ export class Faults {
     return active
   }
 
-  /** The fault to apply to this call, if any; consumes one use. */
+  /**
+   * The fault to apply to this call, if any; consumes one use. `skip` counts every matching call to the route,
+   * whether or not another fault took it.
+   */
   take(route: string): ActiveFault | null {
+    let chosen: ActiveFault | null = null
     for (const f of this.list) {
       if (f.route !== route) continue
       if (f.skip > 0) {
         f.skip--
         continue
       }
+      if (chosen) continue
       if (f.probability < 1 && this.rng.next() >= f.probability) continue
-      f.hits++
-      if (f.times !== 0 && f.hits >= f.times) this.list = this.list.filter((x) => x !== f)
-      return f
+      chosen = f
     }
-    return null
+    if (!chosen) return null
+    chosen.hits++
+    const done = chosen
+    if (done.times !== 0 && done.hits >= done.times) this.list = this.list.filter((x) => x !== done)
+    return done
   }
 
   clear(): void {
