@@ -6,6 +6,5 @@ import { resolve } from 'node:path'
 import { openContext } from './lib-cli.js'
 
 const ctx = openContext(process.env)
-const tables = ctx.db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
-console.log(`Migrated ${resolve(ctx.config.db.path)} (${tables.n} tables).`)
+console.log(`Migrated ${resolve(ctx.config.db.path)}.`)
 ctx.close()

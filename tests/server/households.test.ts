@@ -189,7 +189,7 @@ describe('POST /api/units/:communeId/households/import (XLSX)', () => {
     ])
   })
 
-  it('recognises an XLSX sent as application/octet-stream', async () => {
+  it('recognises an XLSX sent as application/octet-stream or mislabelled text/csv', async () => {
     const s = await setup()
     const file = await workbook([
       ['village_code', 'household_code', 'head_name'],
@@ -197,6 +197,9 @@ describe('POST /api/units/:communeId/households/import (XLSX)', () => {
     ])
     const res = await importFile(s, file, { contentType: 'application/octet-stream' })
     expect(res.json()).toMatchObject({ created: 1 })
+    const mislabelled = await importFile(s, file, { contentType: 'text/csv' })
+    expect(mislabelled.statusCode).toBe(200)
+    expect(mislabelled.json()).toMatchObject({ created: 0, unchanged: 1 })
   })
 
   it('rejects a workbook with the wrong header as invalid_file', async () => {

@@ -81,7 +81,7 @@ export function detectKind(contentType: string | undefined, buf: Buffer): FileKi
     if (!isZip) throw invalidFile('the file is not a valid XLSX workbook')
     return 'xlsx'
   }
-  if (ct === 'text/csv' || ct === 'text/plain') return 'csv'
+  // A ZIP is never a CSV: some browsers and tools label an .xlsx upload text/csv or octet-stream.
   return isZip ? 'xlsx' : 'csv'
 }
 

@@ -3,6 +3,7 @@ import type { CreateCriteriaSetBody, CreateTemplateBody, CriteriaSet, Questionna
 import { badRequest, notFound } from '../../lib/app-error.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole } from '../policy.js'
+import { createUnitRepo } from '../units/repo.js'
 import { type CriteriaSetRow, createQuestionnaireRepo, type TemplateRow } from './repo.js'
 
 export function toTemplateDto(t: TemplateRow): QuestionnaireTemplate {
@@ -27,6 +28,7 @@ export function toCriteriaSetDto(c: CriteriaSetRow): CriteriaSet {
 export function createQuestionnaireService(deps: { db: Db; audit: AuditService }) {
   const { db, audit } = deps
   const repo = createQuestionnaireRepo(db)
+  const units = createUnitRepo(db)
   return {
     repo,
     listTemplates(): QuestionnaireTemplate[] {
@@ -69,6 +71,12 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
               issues: bad.map((q) => ({ path: `questions.${q.key}.criterionRef`, message: `unknown criterion ${q.criterionRef}` })),
             })
           }
+        }
+        if (body.provinceId && units.findById(body.provinceId, tx)?.kind !== 'province') {
+          // checked here so an unknown id answers 400 instead of failing the foreign key with a 500
+          throw badRequest('validation_failed', 'provinceId is not a province', {
+            issues: [{ path: 'provinceId', message: 'unknown province' }],
+          })
         }
         const version = repo.latestTemplateVersion(body.code, tx) + 1
         const row = repo.insertTemplate(
