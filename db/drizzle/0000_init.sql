@@ -92,6 +92,24 @@ CREATE TABLE `feedback` (
 );
 --> statement-breakpoint
 CREATE INDEX `feedback_round_idx` ON `feedback` (`round_id`,`status`);--> statement-breakpoint
+CREATE TABLE `household_requests` (
+	`id` text PRIMARY KEY NOT NULL,
+	`round_id` text NOT NULL,
+	`village_id` text,
+	`head_name` text NOT NULL,
+	`phone` text,
+	`note` text,
+	`status` text DEFAULT 'new' NOT NULL,
+	`resolution` text,
+	`resolved_by` text,
+	`resolved_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`village_id`) REFERENCES `units`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`resolved_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `household_requests_round_idx` ON `household_requests` (`round_id`,`status`);--> statement-breakpoint
 CREATE TABLE `households` (
 	`id` text PRIMARY KEY NOT NULL,
 	`village_id` text NOT NULL,
@@ -237,6 +255,8 @@ CREATE TABLE `rounds` (
 	`closes_at` text NOT NULL,
 	`status` text DEFAULT 'draft' NOT NULL,
 	`created_by` text,
+	`purpose` text DEFAULT 'recognition' NOT NULL,
+	`village_ids` text,
 	`previous_round_id` text,
 	`opened_at` text,
 	`closed_at` text,

@@ -149,6 +149,12 @@ export const rounds = sqliteTable(
       .notNull()
       .default('draft'),
     createdBy: text('created_by').references(() => users.id),
+    /** `recognition` (the legal survey) or `follow_up` (targeted re-survey after remediation; no legal verdict). */
+    purpose: text('purpose', { enum: ['recognition', 'follow_up'] })
+      .notNull()
+      .default('recognition'),
+    /** Villages the round covers (JSON array); null = every village of the commune. */
+    villageIds: text('village_ids', { mode: 'json' }).$type<string[] | null>(),
     /** The round this one re-surveys (council returned the earlier one). */
     previousRoundId: text('previous_round_id').references((): any => rounds.id),
     openedAt: text('opened_at'),
@@ -295,6 +301,32 @@ export const collectorAssignments = sqliteTable(
       .references(() => units.id),
   },
   (t) => [primaryKey({ columns: [t.roundId, t.userId, t.villageId] })],
+)
+
+/**
+ * "Hộ tôi chưa được hỏi ý kiến": a resident's request to be asked, made on a public page while a
+ * round is open. Holds identity (to reach the household) and never anything answered.
+ */
+export const householdRequests = sqliteTable(
+  'household_requests',
+  {
+    id: id(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    villageId: text('village_id').references(() => units.id),
+    headName: text('head_name').notNull(),
+    phone: text('phone'),
+    note: text('note'),
+    status: text('status', { enum: ['new', 'link_issued', 'visit_planned', 'rejected'] })
+      .notNull()
+      .default('new'),
+    resolution: text('resolution'),
+    resolvedBy: text('resolved_by').references(() => users.id),
+    resolvedAt: text('resolved_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('household_requests_round_idx').on(t.roundId, t.status)],
 )
 
 /** Per round × village counters (participation by channel, invalidations), updated with each ballot. */

@@ -7,11 +7,20 @@ import { createRound, makeWorld } from '../helpers/rounds.js'
 
 describe('rounds lifecycle', () => {
   it('creates a draft with threshold and coverage floor from the level configuration', async () => {
-    const { app, db } = await buildTestApp({ env: { LEVELS_JSON: JSON.stringify({ xa_ntm_nang_cao: { name: 'Nâng cao', thresholdBp: 9500, coverageBp: 8000 } }) } })
+    const { app, db } = await buildTestApp({
+      env: { LEVELS_JSON: JSON.stringify({ xa_ntm_nang_cao: { name: 'Nâng cao', thresholdBp: 9500, coverageBp: 8000 } }) },
+    })
     const w = await makeWorld(app, db)
     const r = await createRound(app, w, { level: 'xa_ntm_nang_cao' })
     const got = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}`, headers: w.auth.xa })).json()
-    expect(got).toMatchObject({ status: 'draft', level: 'xa_ntm_nang_cao', thresholdBp: 9500, coverageBp: 8000, coverageScope: 'village', households: 10 })
+    expect(got).toMatchObject({
+      status: 'draft',
+      level: 'xa_ntm_nang_cao',
+      thresholdBp: 9500,
+      coverageBp: 8000,
+      coverageScope: 'village',
+      households: 10,
+    })
     expect(got.questions.map((q: { key: string }) => q.key)).toEqual(['q1', 'q2', 'q9'])
     const custom = await createRound(app, w, { thresholdBp: 9200, coverageBp: 6000, coverageScope: 'commune' })
     const c = (await app.inject({ method: 'GET', url: `/api/rounds/${custom.id}`, headers: w.auth.xa })).json()
@@ -21,11 +30,22 @@ describe('rounds lifecycle', () => {
   it('rejects an unknown level, a reversed window and a foreign commune', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const base = { communeId: w.commune.id, level: 'xa_ntm', templateId: w.template.id, opensAt: '2025-06-01T00:00:00Z', closesAt: '2025-06-15T00:00:00Z' }
+    const base = {
+      communeId: w.commune.id,
+      level: 'xa_ntm',
+      templateId: w.template.id,
+      opensAt: '2025-06-01T00:00:00Z',
+      closesAt: '2025-06-15T00:00:00Z',
+    }
     const bad = await app.inject({ method: 'POST', url: '/api/rounds', headers: w.auth.xa, payload: { ...base, level: 'huyen_xyz' } })
     expect(bad.statusCode).toBe(400)
     expect(bad.json().error.code).toBe('validation_failed')
-    const rev = await app.inject({ method: 'POST', url: '/api/rounds', headers: w.auth.xa, payload: { ...base, closesAt: '2025-05-01T00:00:00Z' } })
+    const rev = await app.inject({
+      method: 'POST',
+      url: '/api/rounds',
+      headers: w.auth.xa,
+      payload: { ...base, closesAt: '2025-05-01T00:00:00Z' },
+    })
     expect(rev.statusCode).toBe(400)
     const foreign = await app.inject({ method: 'POST', url: '/api/rounds', headers: w.auth.khac, payload: base })
     expect(foreign.statusCode).toBe(404)
@@ -47,7 +67,12 @@ describe('rounds lifecycle', () => {
     expect(editOpen.json().error.code).toBe('invalid_transition')
     const reopenOpen = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })
     expect(reopenOpen.statusCode).toBe(409)
-    const close = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.xa, payload: { reason: 'đủ phiếu' } })
+    const close = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/close`,
+      headers: w.auth.xa,
+      payload: { reason: 'đủ phiếu' },
+    })
     expect(close.json().status).toBe('closed')
     const again = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.xa, payload: {} })
     expect(again.statusCode).toBe(409)
@@ -80,13 +105,28 @@ describe('rounds lifecycle', () => {
     const r = await createRound(app, w)
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.xa, payload: {} })
-    const byCommune = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/reopen`, headers: w.auth.xa, payload: { reason: 'thiếu phiếu ấp 2' } })
+    const byCommune = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/reopen`,
+      headers: w.auth.xa,
+      payload: { reason: 'thiếu phiếu ấp 2' },
+    })
     expect(byCommune.statusCode).toBe(403)
     const noReason = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/reopen`, headers: w.auth.tinh, payload: {} })
     expect(noReason.statusCode).toBe(400)
-    const foreign = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/reopen`, headers: w.auth.khac, payload: { reason: 'thiếu phiếu' } })
+    const foreign = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/reopen`,
+      headers: w.auth.khac,
+      payload: { reason: 'thiếu phiếu' },
+    })
     expect(foreign.statusCode).toBe(404)
-    const ok = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/reopen`, headers: w.auth.tinh, payload: { reason: 'thiếu phiếu ấp 2' } })
+    const ok = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/reopen`,
+      headers: w.auth.tinh,
+      payload: { reason: 'thiếu phiếu ấp 2' },
+    })
     expect(ok.statusCode).toBe(200)
     expect(ok.json().status).toBe('open')
     const log = db.select().from(auditLog).where(eq(auditLog.targetId, r.id)).all()
@@ -119,5 +159,40 @@ describe('rounds lifecycle', () => {
     expect((await app.inject({ method: 'GET', url: '/api/rounds', headers: w.auth.khac })).json().items).toHaveLength(0)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r.id}`, headers: w.auth.khac })).statusCode).toBe(404)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r.id}`, headers: w.auth.thuky })).statusCode).toBe(404)
+  })
+})
+
+describe('targeted follow-up rounds', () => {
+  it('covers only the named villages: frame, invitations and tally', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const v2 = w.villages[1]?.id as string
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/rounds',
+      headers: w.auth.xa,
+      payload: {
+        communeId: w.commune.id,
+        level: 'xa_ntm',
+        templateId: w.template.id,
+        opensAt: '2025-06-01T00:00:00Z',
+        closesAt: '2025-06-15T00:00:00Z',
+        villageIds: [w.other.villages[0]?.id],
+      },
+    })
+    expect(bad.statusCode).toBe(400)
+    const r = await createRound(app, w, { purpose: 'follow_up', villageIds: [v2] })
+    const open = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })
+    expect(open.json()).toMatchObject({ purpose: 'follow_up', villageIds: [v2], households: 5 })
+    const inv = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/invitations`,
+      headers: w.auth.xa,
+      payload: { channel: 'print' },
+    })
+    expect(inv.json().created).toBe(5)
+    expect(inv.json().links.every((l: { villageId: string }) => l.villageId === v2)).toBe(true)
+    const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.xa })).json()
+    expect(t.villages.map((v: { unitId: string }) => v.unitId)).toEqual([v2])
   })
 })

@@ -24,6 +24,10 @@ export const CreateRoundBody = z.object({
   coverageBp: Bp.optional(),
   coverageScope: CoverageScope.optional(),
   doubleEntry: z.boolean().optional(),
+  /** `follow_up`: a targeted re-survey after remediation (advisory, not the legal survey). */
+  purpose: z.enum(['recognition', 'follow_up']).optional(),
+  /** Limit the round to some villages (default: every village of the commune). */
+  villageIds: z.array(Id).min(1).max(500).optional(),
 })
 export type CreateRoundBody = z.infer<typeof CreateRoundBody>
 
@@ -45,6 +49,9 @@ export const Round = z.object({
   coverageBp: z.number().int(),
   coverageScope: CoverageScope,
   doubleEntry: z.boolean(),
+  purpose: z.enum(['recognition', 'follow_up']),
+  villageIds: z.array(Id).nullable(),
+  previousRoundId: Id.nullable(),
   opensAt: z.string(),
   closesAt: z.string(),
   openedAt: z.string().nullable(),

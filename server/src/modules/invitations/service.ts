@@ -37,7 +37,7 @@ export function createInvitationService(deps: {
   }
 
   function targetVillages(r: RoundRow, villageIds?: string[]) {
-    const villages = units.repo.children(r.communeId, 'village')
+    const villages = rounds.villagesOf(r)
     if (!villageIds) return villages
     const wanted = new Set(villageIds)
     const picked = villages.filter((v) => wanted.has(v.id))

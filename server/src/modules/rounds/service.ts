@@ -35,10 +35,18 @@ export function createRoundService(deps: {
     return questionnaires.repo.templateById(r.templateId)?.questions.map((q) => ({ ...q, criterionRef: q.criterionRef ?? null })) ?? []
   }
 
+  /** The villages a round covers: all of the commune's, or the subset a targeted round names. */
+  function villagesOf(r: Pick<RoundRow, 'communeId' | 'villageIds'>) {
+    const all = units.repo.children(r.communeId, 'village')
+    if (!r.villageIds) return all
+    const wanted = new Set(r.villageIds)
+    return all.filter((v) => wanted.has(v.id))
+  }
+
   function frameOf(r: RoundRow): Record<string, number> {
     if (r.frameSnapshot) return r.frameSnapshot as Record<string, number>
     const counts = units.repo.activeHouseholdCounts()
-    return Object.fromEntries(units.repo.children(r.communeId, 'village').map((v) => [v.id, counts.get(v.id) ?? 0]))
+    return Object.fromEntries(villagesOf(r).map((v) => [v.id, counts.get(v.id) ?? 0]))
   }
 
   function toDto(r: RoundRow): Round {
@@ -56,6 +64,9 @@ export function createRoundService(deps: {
       coverageBp: r.coverageBp,
       coverageScope: r.coverageScope,
       doubleEntry: r.doubleEntry,
+      purpose: r.purpose,
+      villageIds: r.villageIds ?? null,
+      previousRoundId: r.previousRoundId,
       opensAt: r.opensAt,
       closesAt: r.closesAt,
       openedAt: r.openedAt,
@@ -108,6 +119,7 @@ export function createRoundService(deps: {
     getManaged,
     questionsOf,
     frameOf,
+    villagesOf,
 
     list(actor: Actor, q: { communeId?: string | undefined; status?: RoundRow['status'] | undefined }): Round[] {
       let communeIds: string[] | undefined
@@ -143,6 +155,11 @@ export function createRoundService(deps: {
       const template = questionnaires.repo.templateById(body.templateId)
       if (!template) throw notFound('questionnaire template')
       checkWindow(body.opensAt, body.closesAt)
+      if (body.villageIds && villagesOf({ communeId: commune.id, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
+        throw badRequest('validation_failed', 'villages must belong to the commune', {
+          issues: [{ path: 'villageIds', message: 'unknown village' }],
+        })
+      }
       const criteria = template.criteriaSetId ? questionnaires.repo.criteriaSetById(template.criteriaSetId) : undefined
       return db.transaction((tx) => {
         const row = repo.insert(
@@ -156,6 +173,8 @@ export function createRoundService(deps: {
             coverageBp: body.coverageBp ?? rule.coverageBp,
             coverageScope: body.coverageScope ?? 'village',
             doubleEntry: body.doubleEntry ?? false,
+            purpose: body.purpose ?? 'recognition',
+            villageIds: body.villageIds ? [...new Set(body.villageIds)] : null,
             opensAt: new Date(body.opensAt).toISOString(),
             closesAt: new Date(body.closesAt).toISOString(),
             createdBy: actor.id,
@@ -185,6 +204,11 @@ export function createRoundService(deps: {
       if (r.status !== 'draft') throw invalidTransition(r.status, 'edit')
       if (body.level) levelRule(body.level)
       if (body.templateId && !questionnaires.repo.templateById(body.templateId)) throw notFound('questionnaire template')
+      if (body.villageIds && villagesOf({ communeId: r.communeId, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
+        throw badRequest('validation_failed', 'villages must belong to the commune', {
+          issues: [{ path: 'villageIds', message: 'unknown village' }],
+        })
+      }
       const opensAt = body.opensAt ? new Date(body.opensAt).toISOString() : r.opensAt
       const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
       checkWindow(opensAt, closesAt)
@@ -292,7 +316,7 @@ export function createRoundService(deps: {
     /** Assign a collector (a user with role collector in scope) to some villages of the round. */
     assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): { userId: string; villageIds: string[] } {
       const r = getManaged(actor, id)
-      const villages = new Set(units.repo.children(r.communeId, 'village').map((v) => v.id))
+      const villages = new Set(villagesOf(r).map((v) => v.id))
       const bad = body.villageIds.filter((v) => !villages.has(v))
       if (bad.length)
         throw badRequest('validation_failed', 'villages must belong to the round commune', {
