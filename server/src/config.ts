@@ -21,6 +21,60 @@ export const DEFAULT_LEVELS = {
   xa_ntm_hien_dai: { name: 'Xã nông thôn mới hiện đại', thresholdBp: 9000, coverageBp: 7000 },
 } as const
 
+/**
+ * Integrity signals (issue 9): every threshold, per signal. Flags are prompts to look, not verdicts, so
+ * the defaults err towards few flags on honest rounds. Override any subset with INTEGRITY_JSON, e.g.
+ * `{"fastCompletion":{"ratioOfMedian":0.2}}`. Why each default: README "Integrity signals".
+ */
+const share = (def: number) => z.number().min(0).max(1).default(def)
+const count = (def: number) => z.number().int().min(1).max(1_000_000).default(def)
+const zScore = (def: number) => z.number().min(0).max(20).default(def)
+export const IntegrityConfigSchema = z
+  .object({
+    /** Link ballots whose seconds per question are below ratioOfMedian × the round median are "fast". */
+    fastCompletion: z
+      .object({ ratioOfMedian: share(0.25), maxShare: share(0.15), minBallots: count(10) })
+      .strict()
+      .prefault({}),
+    /** A village's share of straight-lined ballots vs the rest of the round (two-proportion z-test). */
+    straightLining: z
+      .object({ minDiff: share(0.25), zMin: zScore(3), minBallots: count(20) })
+      .strict()
+      .prefault({}),
+    /** One coarse device fingerprint behind many link ballots. */
+    sharedDevice: z
+      .object({ minCount: count(15), maxShare: share(0.25) })
+      .strict()
+      .prefault({}),
+    /** Paper/meeting ballots keyed by one person on one day; link openings bunched in a short window. */
+    bursts: z
+      .object({
+        paperPerCollectorDay: count(60),
+        windowMinutes: count(10),
+        linkOpensPerWindow: count(15),
+        loginLookbackMinutes: count(30),
+      })
+      .strict()
+      .prefault({}),
+    /** A collector's paper rate vs the link rate in the same village. */
+    collectorVsLink: z
+      .object({ minCount: count(20), minDiff: share(0.15), zMin: zScore(3) })
+      .strict()
+      .prefault({}),
+    /** A village at exactly 100 % with high coverage, every participation on one day. */
+    perfectVillage: z
+      .object({ minCoverage: share(0.8), minBallots: count(20) })
+      .strict()
+      .prefault({}),
+    /** Invalidated ballots more often dissatisfied than the round's ballots. */
+    invalidations: z
+      .object({ minInvalid: count(5), minDiff: share(0.3), zMin: zScore(3) })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+export type IntegrityConfig = z.infer<typeof IntegrityConfigSchema>
+
 const LevelRule = z.object({
   name: z.string(),
   thresholdBp: z.number().int().min(0).max(10_000),
@@ -45,6 +99,13 @@ export const EnvSchema = z.object({
   IMPORT_MAX_ROWS: int(100_000, 1, 1_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEVELS_JSON: z.string().optional(),
+  /** Small-group suppression: fewer ballots than this → counts withheld on anything public (DESIGN §4). */
+  PRIVACY_MIN_CELL: int(5, 1, 1000),
+  INTEGRITY_JSON: z.string().optional(),
+  /** "Hộ tôi chưa được hỏi ý kiến": requests per IP per hour (a village meeting can share one carrier IP). */
+  REQUEST_RATE_LIMIT_PER_HOUR: int(30, 1, 1_000_000),
+  /** Re-survey follow-up: a village × question is a candidate at this share dissatisfied (basis points). */
+  FOLLOWUP_DISSATISFIED_BP: int(5000, 1, 10_000),
   WEB_DIST: z.string().optional(),
 })
 
@@ -62,6 +123,10 @@ export interface Config {
   readonly imports: { readonly maxBytes: number; readonly maxRows: number }
   readonly levels: Readonly<Record<string, z.infer<typeof LevelRule>>>
   readonly log: { readonly level: string }
+  readonly privacy: { readonly minCell: number }
+  readonly integrity: Readonly<IntegrityConfig>
+  readonly requests: { readonly rateLimitPerHour: number }
+  readonly followUp: { readonly dissatisfiedBp: number }
   readonly web: { readonly dist: string | undefined }
 }
 
@@ -97,6 +162,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     levels = { ...levels, ...lv.data }
   }
+  let integrityRaw: unknown = {}
+  if (e.INTEGRITY_JSON) {
+    try {
+      integrityRaw = JSON.parse(e.INTEGRITY_JSON)
+    } catch {
+      throw new ConfigError('Invalid configuration:\n  INTEGRITY_JSON: not valid JSON')
+    }
+  }
+  const ig = IntegrityConfigSchema.safeParse(integrityRaw)
+  if (!ig.success) {
+    const i = ig.error.issues[0]
+    throw new ConfigError(`Invalid configuration:\n  INTEGRITY_JSON${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`)
+  }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '')
   return deepFreeze({
     http: { port: e.PORT, host: e.HOST, bodyLimit: e.BODY_LIMIT_BYTES },
@@ -112,6 +190,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     imports: { maxBytes: e.IMPORT_MAX_BYTES, maxRows: e.IMPORT_MAX_ROWS },
     levels,
     log: { level: e.LOG_LEVEL },
+    privacy: { minCell: e.PRIVACY_MIN_CELL },
+    integrity: ig.data,
+    requests: { rateLimitPerHour: e.REQUEST_RATE_LIMIT_PER_HOUR },
+    followUp: { dissatisfiedBp: e.FOLLOWUP_DISSATISFIED_BP },
     web: { dist: e.WEB_DIST },
   })
 }
