@@ -1,0 +1,222 @@
+/**
+ * The staff app's only I/O: typed functions over the staff API (shared/DESIGN.md §5), parsed with the
+ * shared zod schemas. Failures throw an `ApiError(code, message)` built from the one error envelope.
+ * Components never call `fetch`; they call these functions through a state class.
+ */
+import {
+  CouncilDecision,
+  type CreateCouncilDecisionBody,
+  type CreateInvitationsBody,
+  type CreateRoundBody,
+  type CreateTemplateBody,
+  type CreateUserBody,
+  CriteriaSet,
+  FeedbackItem,
+  type FeedbackQuery,
+  FeedbackSummary,
+  Household,
+  ImportResult,
+  type InvitationChannel,
+  type LoginBody,
+  LoginResponse,
+  type PaperBallotBody,
+  paged,
+  QuestionnaireTemplate,
+  Round,
+  type RoundStatus,
+  RoundTally,
+  Unit,
+  type UnitKind,
+  type UpdateFeedbackBody,
+  type UpdateRoundBody,
+  type UpdateUserBody,
+  User,
+} from '@app/shared'
+import { z } from 'zod'
+import { ApiError, toApiError } from './errors.js'
+
+export { ApiError }
+
+const Items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) })
+
+export const IssueResult = z.object({
+  created: z.number().int(),
+  skippedNoPhone: z.number().int().optional(),
+  links: z
+    .array(z.object({ householdId: z.string(), villageId: z.string(), householdCode: z.string().optional(), url: z.string() }))
+    .optional(),
+})
+export type IssueResult = z.infer<typeof IssueResult>
+
+export const RoundHousehold = z.object({
+  id: z.string(),
+  code: z.string(),
+  headName: z.string(),
+  villageId: z.string(),
+  invited: z.boolean(),
+  participated: z.boolean(),
+})
+export type RoundHousehold = z.infer<typeof RoundHousehold>
+
+export const PaperResult = z.union([
+  z.object({ status: z.literal('counted'), receipt: z.string() }),
+  z.object({ status: z.enum(['pending', 'mismatch']) }),
+])
+export type PaperResult = z.infer<typeof PaperResult>
+
+export const PaperEntry = z.object({
+  serial: z.string(),
+  villageId: z.string(),
+  status: z.enum(['pending', 'mismatch']),
+  entries: z.number().int(),
+  householdDiffers: z.boolean(),
+  differingQuestions: z.array(z.string()),
+  commentDiffers: z.boolean(),
+})
+export type PaperEntry = z.infer<typeof PaperEntry>
+
+type Query = Record<string, string | number | undefined>
+
+function qs(q: Query = {}): string {
+  const p = new URLSearchParams()
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v))
+  const s = p.toString()
+  return s ? `?${s}` : ''
+}
+
+export interface RequestOptions {
+  method?: string
+  body?: unknown
+  /** A raw body (file upload) with its content type. */
+  raw?: { data: Blob; type: string }
+}
+
+/** The API client. One instance (`api`) per page; the session sets the token. */
+export class ApiClient {
+  token: string | null = null
+  /** Called when the server answers 401 on an authenticated call (expired token). */
+  onUnauthorized: (() => void) | null = null
+
+  constructor(private readonly base = '') {}
+
+  private async send(path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (this.token) headers.authorization = `Bearer ${this.token}`
+    let body: BodyInit | undefined
+    if (opts.raw) {
+      headers['content-type'] = opts.raw.type
+      body = opts.raw.data
+    } else if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(opts.body)
+    }
+    let res: Response
+    try {
+      res = await fetch(`${this.base}${path}`, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body })
+    } catch {
+      throw new ApiError('network', 'network error')
+    }
+    if (!res.ok) {
+      const data = await res.json().catch(() => null)
+      const err = toApiError(res.status, data)
+      if (res.status === 401 && this.token) this.onUnauthorized?.()
+      throw err
+    }
+    return res
+  }
+
+  /** JSON call parsed with a schema: the wire shape is checked, not assumed. */
+  async json<T extends z.ZodType>(schema: T, path: string, opts?: RequestOptions): Promise<z.infer<T>> {
+    const res = await this.send(path, opts)
+    const data = await res.json().catch(() => null)
+    const parsed = schema.safeParse(data)
+    if (!parsed.success) throw new ApiError('bad_response', `unexpected response from ${path}`, res.status)
+    return parsed.data
+  }
+
+  /** A file (PDF, XLSX, CSV) with its suggested name from content-disposition. */
+  async file(path: string, opts?: RequestOptions): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.send(path, opts)
+    const cd = res.headers.get('content-disposition') ?? ''
+    const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd)
+    return { blob: await res.blob(), filename: m?.[1] ? decodeURIComponent(m[1]) : null }
+  }
+
+  // auth
+  login = (body: LoginBody) => this.json(LoginResponse, '/api/auth/login', { body })
+  me = () => this.json(User, '/api/auth/me')
+
+  // units and households
+  units = async (q: { parentId?: string; kind?: UnitKind; q?: string } = {}) => (await this.json(Items(Unit), `/api/units${qs(q)}`)).items
+  unit = (id: string) => this.json(Unit, `/api/units/${encodeURIComponent(id)}`)
+  importHouseholds = (communeId: string, file: Blob, type: string) =>
+    this.json(ImportResult, `/api/units/${encodeURIComponent(communeId)}/households/import`, { method: 'POST', raw: { data: file, type } })
+  households = (villageId: string, q: { page?: number; limit?: number; q?: string } = {}) =>
+    this.json(paged(Household), `/api/units/${encodeURIComponent(villageId)}/households${qs(q)}`)
+
+  // questionnaires
+  templates = async () => (await this.json(Items(QuestionnaireTemplate), '/api/questionnaire-templates')).items
+  createTemplate = (body: CreateTemplateBody) => this.json(QuestionnaireTemplate, '/api/questionnaire-templates', { body })
+  criteriaSets = async () => (await this.json(Items(CriteriaSet), '/api/criteria-sets')).items
+
+  // rounds
+  rounds = async (q: { communeId?: string; status?: RoundStatus } = {}) => (await this.json(Items(Round), `/api/rounds${qs(q)}`)).items
+  round = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}`)
+  createRound = (body: CreateRoundBody) => this.json(Round, '/api/rounds', { body })
+  updateRound = (id: string, body: UpdateRoundBody) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}`, { method: 'PATCH', body })
+  openRound = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}/open`, { method: 'POST' })
+  closeRound = (id: string, reason?: string) =>
+    this.json(Round, `/api/rounds/${encodeURIComponent(id)}/close`, { method: 'POST', body: reason ? { reason } : {} })
+  sealRound = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}/seal`, { method: 'POST' })
+  tally = (id: string) => this.json(RoundTally, `/api/rounds/${encodeURIComponent(id)}/tally`)
+  roundFile = (id: string, name: string) => this.file(`/api/rounds/${encodeURIComponent(id)}/${name}`)
+
+  // invitations
+  issueInvitations = (id: string, body: z.infer<typeof CreateInvitationsBody>) =>
+    this.json(IssueResult, `/api/rounds/${encodeURIComponent(id)}/invitations`, { body })
+  slipsPdf = (id: string, body: { villageIds?: string[]; reissue?: boolean } = {}) =>
+    this.file(`/api/rounds/${encodeURIComponent(id)}/invitations/slips.pdf`, { method: 'POST', body })
+  revokeInvitation = (id: string, householdId: string) =>
+    this.json(
+      z.object({ revoked: z.boolean() }),
+      `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/revoke`,
+      {
+        method: 'POST',
+      },
+    )
+  reissueInvitation = (id: string, householdId: string, channel: z.infer<typeof InvitationChannel>) =>
+    this.json(
+      z.object({ householdId: z.string(), villageId: z.string(), url: z.string().optional() }),
+      `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/reissue`,
+      { body: { channel } },
+    )
+  roundHouseholds = (id: string, q: { villageId: string; status?: 'pending' | 'done'; page?: number; limit?: number }) =>
+    this.json(paged(RoundHousehold), `/api/rounds/${encodeURIComponent(id)}/households${qs(q)}`)
+
+  // paper ballots
+  enterPaper = (id: string, body: PaperBallotBody & { serial?: string }) =>
+    this.json(PaperResult, `/api/rounds/${encodeURIComponent(id)}/paper-ballots`, { body })
+  paperEntries = async (id: string) => (await this.json(Items(PaperEntry), `/api/rounds/${encodeURIComponent(id)}/paper-entries`)).items
+  resolvePaper = (id: string, serial: string, body: PaperBallotBody) =>
+    this.json(PaperResult, `/api/rounds/${encodeURIComponent(id)}/paper-entries/${encodeURIComponent(serial)}/resolve`, { body })
+
+  // council
+  decisions = async (id: string) =>
+    (await this.json(Items(CouncilDecision), `/api/rounds/${encodeURIComponent(id)}/council-decisions`)).items
+  recordDecision = (id: string, body: CreateCouncilDecisionBody) =>
+    this.json(CouncilDecision, `/api/rounds/${encodeURIComponent(id)}/council-decisions`, { body })
+
+  // feedback (dissatisfied reasons and comments, no identity)
+  feedback = (id: string, q: Partial<FeedbackQuery> = {}) =>
+    this.json(paged(FeedbackItem), `/api/rounds/${encodeURIComponent(id)}/feedback${qs(q)}`)
+  feedbackSummary = (id: string) => this.json(FeedbackSummary, `/api/rounds/${encodeURIComponent(id)}/feedback/summary`)
+  updateFeedback = (id: string, body: UpdateFeedbackBody) =>
+    this.json(FeedbackItem, `/api/feedback/${encodeURIComponent(id)}`, { method: 'PATCH', body })
+
+  // admin
+  users = async () => (await this.json(Items(User), '/api/users')).items
+  createUser = (body: CreateUserBody) => this.json(User, '/api/users', { body })
+  updateUser = (id: string, body: UpdateUserBody) => this.json(User, `/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', body })
+}
+
+export const api = new ApiClient()

@@ -1,0 +1,92 @@
+import type { Round } from '@app/shared'
+import { type ApiClient, api, type IssueResult } from '../api/client.js'
+import { saveBlob } from '../utils/download.js'
+import { handleError } from '../utils/handle-error.js'
+import { toasts } from './toasts.svelte.js'
+
+type Channel = 'print' | 'zalo' | 'sms'
+
+/**
+ * The actions of a round page: issue invitations by channel, print slips, revoke/reissue one
+ * household's link, open/close/seal, and the sealed documents. Each action reports through the
+ * toast funnel and hands the updated round back.
+ */
+export class RoundActions {
+  busy = $state<string | null>(null)
+  lastIssue = $state<(IssueResult & { channel: Channel }) | null>(null)
+  reissued = $state<{ householdId: string; url: string | null } | null>(null)
+
+  constructor(
+    readonly roundId: string,
+    private readonly onRound: (r: Round) => void = () => {},
+    private readonly client: ApiClient = api,
+  ) {}
+
+  private async run<T>(key: string, label: string, fn: () => Promise<T>): Promise<T | null> {
+    this.busy = key
+    try {
+      return await fn()
+    } catch (err) {
+      handleError(err, label)
+      return null
+    } finally {
+      this.busy = null
+    }
+  }
+
+  issue = (channel: Channel, villageIds?: string[]) =>
+    this.run(`issue-${channel}`, 'Phát hành phiếu mời', async () => {
+      const res = await this.client.issueInvitations(this.roundId, { channel, ...(villageIds?.length ? { villageIds } : {}) })
+      this.lastIssue = { ...res, channel }
+      const skipped = res.skippedNoPhone ? `; ${res.skippedNoPhone} hộ không có số điện thoại` : ''
+      toasts.show(`Đã tạo ${res.created} phiếu mời (${channel === 'print' ? 'in' : channel.toUpperCase()})${skipped}.`, 'success')
+      return res
+    })
+
+  /** The A4 slips PDF (QR + link) for households without a link; `reissue` reprints unused print links. */
+  slips = (opts: { villageIds?: string[]; reissue?: boolean } = {}) =>
+    this.run('slips', 'Tải phiếu mời (PDF)', async () => {
+      const { blob, filename } = await this.client.slipsPdf(this.roundId, {
+        ...(opts.villageIds?.length ? { villageIds: opts.villageIds } : {}),
+        ...(opts.reissue ? { reissue: true } : {}),
+      })
+      saveBlob(blob, filename ?? 'phieu-moi.pdf')
+      toasts.show('Đã tải tệp phiếu mời để in.', 'success')
+      return true
+    })
+
+  revoke = (householdId: string) =>
+    this.run(`revoke-${householdId}`, 'Thu hồi đường dẫn', async () => {
+      const res = await this.client.revokeInvitation(this.roundId, householdId)
+      toasts.show(res.revoked ? 'Đã thu hồi đường dẫn của hộ.' : 'Hộ này chưa có đường dẫn đang dùng.', 'success')
+      return res
+    })
+
+  reissue = (householdId: string, channel: Channel) =>
+    this.run(`reissue-${householdId}`, 'Cấp lại đường dẫn', async () => {
+      const res = await this.client.reissueInvitation(this.roundId, householdId, channel)
+      this.reissued = { householdId, url: res.url ?? null }
+      toasts.show(channel === 'print' ? 'Đã cấp đường dẫn mới.' : `Đã cấp lại và xếp hàng gửi qua ${channel.toUpperCase()}.`, 'success')
+      return res
+    })
+
+  private transition = (key: 'open' | 'close' | 'seal', label: string, fn: () => Promise<Round>, done: string) =>
+    this.run(key, label, async () => {
+      const r = await fn()
+      this.onRound(r)
+      toasts.show(done, 'success')
+      return r
+    })
+
+  open = () => this.transition('open', 'Mở đợt', () => this.client.openRound(this.roundId), 'Đã mở đợt lấy ý kiến.')
+  close = () => this.transition('close', 'Kết thúc đợt', () => this.client.closeRound(this.roundId), 'Đã kết thúc thu phiếu.')
+  seal = () => this.transition('seal', 'Niêm phong', () => this.client.sealRound(this.roundId), 'Đã niêm phong kết quả.')
+
+  /** A sealed round's document: minutes.pdf, notices.pdf, export.xlsx, export.csv. */
+  download = (name: string, fallback: string) =>
+    this.run(`file-${name}`, 'Tải tệp', async () => {
+      const { blob, filename } = await this.client.roundFile(this.roundId, name)
+      saveBlob(blob, filename ?? fallback)
+      return true
+    })
+}

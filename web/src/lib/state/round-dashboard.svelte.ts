@@ -1,0 +1,117 @@
+import type { Round, RoundTally } from '@app/shared'
+import { type ApiClient, ApiError, api, type RoundHousehold } from '../api/client.js'
+import { handleError } from '../utils/handle-error.js'
+
+/** Poll interval of the live dashboard (≤ 10 s, issue 7). */
+export const POLL_MS = 8_000
+
+/**
+ * A live round: the round, its tally (coverage per village, rate and interval, counts by channel)
+ * and the households not yet reached in one selected village. Refreshes by polling while started;
+ * polling pauses when the tab is hidden. Never holds a household's answers (the API has none).
+ */
+export class RoundDashboard {
+  round = $state<Round | null>(null)
+  tally = $state<RoundTally | null>(null)
+  status = $state<'loading' | 'ready' | 'error'>('loading')
+  /** The tally route is not on this server yet: the page shows "chưa có". */
+  tallyMissing = $state(false)
+  updatedAt = $state<Date | null>(null)
+  refreshing = $state(false)
+
+  villageId = $state('')
+  pending = $state<RoundHousehold[]>([])
+  pendingTotal = $state(0)
+  pendingStatus = $state<'idle' | 'loading' | 'ready'>('idle')
+
+  #timer: ReturnType<typeof setInterval> | null = null
+  #failures = 0
+
+  constructor(
+    readonly roundId: string,
+    private readonly client: ApiClient = api,
+  ) {}
+
+  villages = $derived(this.tally?.villages ?? [])
+  /** Households not yet reached per village, from the tally. */
+  notReached = $derived(this.villages.map((v) => ({ id: v.unitId, name: v.name, count: Math.max(0, v.households - v.participated) })))
+  live = $derived(this.round?.status === 'open')
+
+  load = async (): Promise<void> => {
+    try {
+      this.round = await this.client.round(this.roundId)
+      this.status = 'ready'
+    } catch (err) {
+      this.status = 'error'
+      handleError(err, 'Tải đợt lấy ý kiến')
+      return
+    }
+    await this.refreshTally()
+  }
+
+  refreshTally = async (): Promise<void> => {
+    if (this.round?.status === 'draft' || this.tallyMissing) return
+    this.refreshing = true
+    try {
+      this.tally = await this.client.tally(this.roundId)
+      this.updatedAt = new Date()
+      this.#failures = 0
+      if (!this.villageId && this.tally.villages[0]) this.villageId = this.tally.villages[0].unitId
+    } catch (err) {
+      if (err instanceof ApiError && err.routeMissing) this.tallyMissing = true
+      // one toast per outage, not one per poll
+      else if (this.#failures++ === 0) handleError(err, 'Cập nhật số liệu')
+    } finally {
+      this.refreshing = false
+    }
+  }
+
+  /** One refresh tick: the round (status may change elsewhere), the tally and the selected village's list. */
+  tick = async (): Promise<void> => {
+    try {
+      this.round = await this.client.round(this.roundId)
+    } catch {
+      // the tally call below reports the outage
+    }
+    await Promise.all([this.refreshTally(), this.loadPending(true)])
+  }
+
+  loadPending = async (quiet = false): Promise<void> => {
+    if (!this.villageId || !this.round || this.round.status === 'draft') return
+    if (!quiet) this.pendingStatus = 'loading'
+    try {
+      const res = await this.client.roundHouseholds(this.roundId, { villageId: this.villageId, status: 'pending', limit: 100 })
+      this.pending = res.items
+      this.pendingTotal = res.total
+      this.pendingStatus = 'ready'
+    } catch (err) {
+      if (!quiet) handleError(err, 'Tải danh sách hộ chưa tham gia')
+      this.pendingStatus = 'ready'
+    }
+  }
+
+  selectVillage = (id: string): void => {
+    this.villageId = id
+    void this.loadPending()
+  }
+
+  /** Start polling; returns the stop function (use it in an $effect cleanup). */
+  start = (intervalMs = POLL_MS): (() => void) => {
+    this.stop()
+    this.#timer = setInterval(() => {
+      if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return
+      if (this.round && this.round.status !== 'open') return
+      void this.tick()
+    }, intervalMs)
+    return this.stop
+  }
+
+  stop = (): void => {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  get polling(): boolean {
+    return this.#timer !== null
+  }
+}

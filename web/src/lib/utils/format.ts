@@ -1,0 +1,98 @@
+import { formatPercentVi, formatRatioVi, viCollator } from '@app/shared'
+
+export { formatPercentVi, formatRatioVi, viCollator }
+
+/** Basis points as a Vietnamese percent: 9000 → "90,00 %". */
+export function bpToPercentVi(bp: number): string {
+  return formatPercentVi(bp / 10_000)
+}
+
+/** A percent typed by a person ("90", "90,5", "90.5 %") to basis points; null when not a number in 0..100. */
+export function percentInputToBp(text: string): number | null {
+  const s = text.replace('%', '').replace(',', '.').trim()
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(s)) return null
+  const bp = Math.round(Number(s) * 100)
+  return bp >= 0 && bp <= 10_000 ? bp : null
+}
+
+/** Basis points back to the input form: 9050 → "90,5". */
+export function bpToInput(bp: number): string {
+  return String(bp / 100).replace('.', ',')
+}
+
+/** Integers with Vietnamese grouping: 11683 → "11.683". */
+export function formatInt(n: number): string {
+  return new Intl.NumberFormat('vi-VN').format(n)
+}
+
+const dateFmt = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric' })
+const dateTimeFmt = new Intl.DateTimeFormat('vi-VN', {
+  timeZone: 'Asia/Ho_Chi_Minh',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+})
+
+export function formatDateVi(iso: string | null | undefined): string {
+  return iso ? dateFmt.format(new Date(iso)) : '—'
+}
+export function formatDateTimeVi(iso: string | null | undefined): string {
+  return iso ? dateTimeFmt.format(new Date(iso)) : '—'
+}
+
+/** A YYYY-MM-DD day in Vietnam time (for <input type="date">). */
+export function vnDay(d: Date): string {
+  return new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 10)
+}
+
+/** The start (00:00) or end (23:59:59) of a Vietnam day as an ISO timestamp with offset. */
+export function vnDayBoundary(day: string, end: boolean): string {
+  return `${day}T${end ? '23:59:59' : '00:00:00'}+07:00`
+}
+
+export const LEVEL_LABELS: Record<string, string> = {
+  xa_ntm: 'Xã nông thôn mới',
+  xa_ntm_nang_cao: 'Xã nông thôn mới nâng cao',
+  xa_ntm_kieu_mau: 'Xã nông thôn mới kiểu mẫu',
+  xa_ntm_hien_dai: 'Xã nông thôn mới hiện đại',
+}
+export const levelLabel = (level: string): string => LEVEL_LABELS[level] ?? level
+
+export const STATUS_LABELS: Record<string, string> = {
+  draft: 'Bản nháp',
+  open: 'Đang lấy ý kiến',
+  closed: 'Đã kết thúc',
+  sealed: 'Đã niêm phong',
+  returned: 'Hội đồng trả lại',
+}
+export const statusLabel = (s: string): string => STATUS_LABELS[s] ?? s
+
+export const KIND_LABELS: Record<string, string> = { province: 'Tỉnh', district: 'Huyện (cũ)', commune: 'Xã', village: 'Thôn/ấp' }
+
+export const ROLE_LABELS: Record<string, string> = {
+  admin: 'Quản trị',
+  front_staff: 'Cán bộ Mặt trận',
+  collector: 'Tổ lấy ý kiến',
+  council: 'Hội đồng thẩm định',
+}
+
+export const CHANNEL_LABELS: Record<string, string> = {
+  link: 'Đường dẫn (Zalo/SMS/QR)',
+  paper: 'Phiếu giấy',
+  meeting: 'Họp thôn/ấp',
+  print: 'In phiếu mời (QR)',
+  zalo: 'Zalo',
+  sms: 'SMS',
+}
+
+/** The commune's legal verdict in plain Vietnamese. */
+export const VERDICT_LABELS: Record<string, string> = {
+  meets: 'Đạt: tỷ lệ hài lòng và độ bao phủ đều đạt yêu cầu',
+  below_threshold: 'Chưa đạt: tỷ lệ hài lòng thấp hơn ngưỡng',
+  insufficient_coverage: 'Chưa đạt: số hộ tham gia chưa đủ độ bao phủ tối thiểu',
+  no_data: 'Chưa có phiếu hợp lệ',
+  meets_coverage: 'Đủ độ bao phủ',
+}
+export const verdictLabel = (v: string): string => VERDICT_LABELS[v] ?? v

@@ -1,0 +1,45 @@
+import { ApiError } from '../api/errors.js'
+import { toasts } from '../state/toasts.svelte.js'
+
+/** A Vietnamese message per error code (shared/errors.ts); the server's English message is never shown. */
+const MESSAGES: Record<string, string> = {
+  validation_failed: 'Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại.',
+  invalid_json: 'Dữ liệu gửi lên không hợp lệ.',
+  unsupported_media_type: 'Định dạng tệp không được hỗ trợ (chỉ CSV hoặc XLSX).',
+  unauthorized: 'Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.',
+  invalid_credentials: 'Tên đăng nhập hoặc mật khẩu không đúng.',
+  forbidden: 'Bạn không có quyền thực hiện thao tác này.',
+  not_found: 'Không tìm thấy dữ liệu (hoặc ngoài phạm vi của bạn).',
+  conflict: 'Thao tác xung đột với dữ liệu hiện có.',
+  already_exists: 'Mục này đã tồn tại.',
+  already_answered: 'Hộ này đã tham gia đợt lấy ý kiến (mỗi hộ một phiếu).',
+  invalid_transition: 'Không thể chuyển trạng thái đợt lấy ý kiến như vậy.',
+  round_closed: 'Đợt lấy ý kiến đã kết thúc.',
+  round_not_open: 'Đợt lấy ý kiến chưa mở.',
+  same_enterer: 'Lần nhập thứ hai của phiếu giấy phải do người khác thực hiện.',
+  link_not_found: 'Không tìm thấy đường dẫn.',
+  no_households: 'Chưa có hộ gia đình nào trong phạm vi này.',
+  invalid_file: 'Tệp không đọc được: cần CSV (UTF-8) hoặc XLSX có dòng tiêu đề đúng mẫu.',
+  payload_too_large: 'Tệp quá lớn.',
+  rate_limited: 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.',
+  internal: 'Máy chủ gặp lỗi, vui lòng thử lại sau.',
+  network: 'Không kết nối được máy chủ. Kiểm tra mạng và thử lại.',
+  bad_response: 'Máy chủ trả về dữ liệu không đúng định dạng.',
+}
+
+/** The Vietnamese message for an error (any thrown value). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.routeMissing) return 'Chức năng này chưa có trên máy chủ.'
+    return MESSAGES[err.code] ?? `Có lỗi xảy ra (${err.code}).`
+  }
+  return 'Có lỗi xảy ra, vui lòng thử lại.'
+}
+
+/** The one error funnel: every caught error goes here and becomes a toast. Returns the message. */
+export function handleError(err: unknown, context?: string): string {
+  const msg = errorMessage(err)
+  toasts.show(context ? `${context}: ${msg}` : msg, 'error')
+  if (!(err instanceof ApiError)) console.error(err)
+  return msg
+}

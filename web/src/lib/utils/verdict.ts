@@ -1,0 +1,58 @@
+import { formatPercentVi, formatRatioVi, type Tally } from '@app/shared'
+import { bpToPercentVi, formatInt } from './format.js'
+
+/** The commune verdict and what the numbers mean, in plain Vietnamese sentences for the council. */
+export function explainVerdict(
+  t: Tally,
+  rule: { thresholdBp: number; coverageBp: number; coverageScope: 'village' | 'commune' },
+): string[] {
+  const out: string[] = []
+  const threshold = bpToPercentVi(rule.thresholdBp)
+  const floor = bpToPercentVi(rule.coverageBp)
+  if (t.verdict === 'no_data') return ['Chưa có phiếu hợp lệ nào nên chưa thể kết luận.']
+  const rate = formatRatioVi(t.satisfied, t.valid)
+  const cov = formatRatioVi(t.participated, t.households)
+  switch (t.verdict) {
+    case 'meets':
+      out.push(`ĐẠT. Tỷ lệ hài lòng ${rate} không thấp hơn ngưỡng ${threshold}, và độ bao phủ đạt mức tối thiểu ${floor}.`)
+      break
+    case 'below_threshold':
+      out.push(`CHƯA ĐẠT. Tỷ lệ hài lòng ${rate} thấp hơn ngưỡng ${threshold}.`)
+      break
+    case 'insufficient_coverage':
+      out.push(
+        rule.coverageScope === 'village'
+          ? `CHƯA ĐẠT vì độ bao phủ: có thôn/ấp có ít hơn ${floor} số hộ tham gia (xem bảng thôn/ấp). Khi độ bao phủ chưa đủ thì không xét tỷ lệ hài lòng.`
+          : `CHƯA ĐẠT vì độ bao phủ: toàn xã mới có ${cov} số hộ tham gia, dưới mức tối thiểu ${floor}.`,
+      )
+      break
+  }
+  out.push(
+    `${formatInt(t.satisfied)} trong ${formatInt(t.valid)} phiếu hợp lệ hài lòng ở câu đánh giá chung; ${formatInt(t.participated)} trong ${formatInt(t.households)} hộ đã tham gia (${cov}).`,
+  )
+  if (t.interval) {
+    const lo = formatPercentVi(t.interval.low)
+    const hi = formatPercentVi(t.interval.high)
+    out.push(
+      t.participated >= t.households
+        ? 'Tất cả các hộ đã tham gia nên tỷ lệ là chính xác, không có sai số chọn mẫu.'
+        : `Khoảng tin cậy 95 %: ${lo} – ${hi}. Nghĩa là nếu mọi hộ đều trả lời, tỷ lệ hài lòng rất có thể nằm trong khoảng này. ` +
+            (t.robustness === 'clear'
+              ? `Cận dưới không thấp hơn ngưỡng ${threshold}: kết quả vững.`
+              : `Cận dưới thấp hơn ngưỡng ${threshold}: kết quả sát ngưỡng, nên xem xét thận trọng.`) +
+            ' (Chỉ để tham khảo; kết luận theo quy định ở trên.)',
+    )
+  }
+  if (t.bounds && t.participated < t.households) {
+    out.push(
+      `Nếu tất cả ${formatInt(t.households - t.valid)} hộ chưa có phiếu hợp lệ đều không hài lòng, tỷ lệ trên tổng số hộ là ${formatPercentVi(t.bounds.worst)}; nếu đều hài lòng là ${formatPercentVi(t.bounds.best)}.`,
+    )
+  }
+  return out
+}
+
+export const DECISION_LABELS: Record<string, string> = {
+  recognise: 'Đề nghị công nhận',
+  reject: 'Không công nhận',
+  return_for_resurvey: 'Trả lại, lấy ý kiến lại',
+}
