@@ -140,6 +140,7 @@ CREATE TABLE `invitations` (
 	`revoked` integer DEFAULT false NOT NULL,
 	`revoked_at` text,
 	`first_opened_at` text,
+	`last_reminded_at` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	FOREIGN KEY (`round_id`) REFERENCES `rounds`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`household_id`) REFERENCES `households`(`id`) ON UPDATE no action ON DELETE no action,
@@ -261,6 +262,11 @@ CREATE TABLE `rounds` (
 	`opened_at` text,
 	`closed_at` text,
 	`sealed_at` text,
+	`reminder_max` integer,
+	`reminder_gap_hours` integer,
+	`unknown_outcome_policy` text,
+	`messaging_halted_at` text,
+	`messaging_halt_code` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	FOREIGN KEY (`commune_id`) REFERENCES `units`(`id`) ON UPDATE no action ON DELETE no action,
@@ -344,4 +350,14 @@ CREATE TABLE `webhook_events` (
 	`payload` text NOT NULL,
 	`received_at` text NOT NULL,
 	`processed_at` text
+);
+--> statement-breakpoint
+CREATE TABLE `zalo_tokens` (
+	`id` text PRIMARY KEY NOT NULL,
+	`access_token` text NOT NULL,
+	`refresh_token` text NOT NULL,
+	`access_expires_at` text NOT NULL,
+	`rotated_at` text NOT NULL,
+	`state` text DEFAULT 'ok' NOT NULL,
+	`last_error` text
 );

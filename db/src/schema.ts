@@ -160,6 +160,13 @@ export const rounds = sqliteTable(
     openedAt: text('opened_at'),
     closedAt: text('closed_at'),
     sealedAt: text('sealed_at'),
+    /** Messaging policy (issue 8); null = the configured default (ZALO_REMINDER_MAX, ZALO_REMINDER_GAP_HOURS, ZALO_UNKNOWN_OUTCOME). */
+    reminderMax: integer('reminder_max'),
+    reminderGapHours: integer('reminder_gap_hours'),
+    unknownOutcomePolicy: text('unknown_outcome_policy', { enum: ['resend', 'sms'] }),
+    /** Set when a `config`-class Zalo error stopped this round's dispatcher (ZALO.md §8.2); cleared by a staff retry. */
+    messagingHaltedAt: text('messaging_halted_at'),
+    messagingHaltCode: text('messaging_halt_code'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -191,6 +198,8 @@ export const invitations = sqliteTable(
     revokedAt: text('revoked_at'),
     /** First time the link was opened (paradata: seconds from first open to submit). */
     firstOpenedAt: text('first_opened_at'),
+    /** When the last reminder went out (the next one waits the round's reminder gap). */
+    lastRemindedAt: text('last_reminded_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -472,6 +481,22 @@ export const webhookEvents = sqliteTable('webhook_events', {
   payload: text('payload').notNull(),
   receivedAt: text('received_at').notNull(),
   processedAt: text('processed_at'),
+})
+
+/**
+ * The Zalo OA token pair (ZALO.md §8.5), one row per OA. Refresh tokens are single-use and rotating, so the
+ * new pair is written here before it is used; losing it means an OA admin must re-consent in a browser.
+ */
+export const zaloTokens = sqliteTable('zalo_tokens', {
+  id: text('id').primaryKey(),
+  accessToken: text('access_token').notNull(),
+  refreshToken: text('refresh_token').notNull(),
+  accessExpiresAt: text('access_expires_at').notNull(),
+  rotatedAt: text('rotated_at').notNull(),
+  state: text('state', { enum: ['ok', 'needs_reconsent'] })
+    .notNull()
+    .default('ok'),
+  lastError: text('last_error'),
 })
 
 /** Every staff action, itself hash-chained. */
