@@ -11,8 +11,13 @@ import { type Clock, systemClock } from './lib/clock.js'
 import { REDACT_PATHS, redactUrl } from './lib/log-redact.js'
 import { authRoutes } from './modules/auth/routes.js'
 import { residentRoutes } from './modules/ballots/routes.js'
+import { councilRoutes } from './modules/council/routes.js'
+import { feedbackRoutes } from './modules/feedback/routes.js'
 import { householdRoutes } from './modules/households/routes.js'
+import { overviewRoutes } from './modules/overview/routes.js'
+import { publicRoutes } from './modules/public/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
+import { reportRoutes } from './modules/reports/routes.js'
 import { roundRoutes } from './modules/rounds/routes.js'
 import { tallyRoutes } from './modules/tally/routes.js'
 import { unitRoutes } from './modules/units/routes.js'
@@ -81,6 +86,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(roundRoutes, { prefix: '/api/rounds' })
   await app.register(tallyRoutes, { prefix: '/api/rounds' })
   await app.register(residentRoutes, { prefix: '/api' })
+  await app.register(overviewRoutes, { prefix: '/api/units' })
+  await app.register(reportRoutes, { prefix: '/api/rounds' })
+  await app.register(councilRoutes, { prefix: '/api/rounds' })
+  await app.register(feedbackRoutes, { prefix: '/api' })
+  await app.register(publicRoutes)
   await app.register(webPlugin, { dist: config.web.dist ?? DEFAULT_WEB_DIST })
 
   return app

@@ -3,9 +3,14 @@ import type { Config } from './config.js'
 import type { Clock } from './lib/clock.js'
 import { createAuditService } from './modules/audit/service.js'
 import { createBallotService } from './modules/ballots/service.js'
+import { createCouncilService } from './modules/council/service.js'
+import { createFeedbackService } from './modules/feedback/service.js'
 import { createHouseholdService } from './modules/households/service.js'
 import { createInvitationService } from './modules/invitations/service.js'
+import { createOverviewService } from './modules/overview/service.js'
+import { createPublicService } from './modules/public/service.js'
 import { createQuestionnaireService } from './modules/questionnaires/service.js'
+import { createReportsService } from './modules/reports/service.js'
 import { createRoundService } from './modules/rounds/service.js'
 import { createTallyService } from './modules/tally/service.js'
 import { createUnitService } from './modules/units/service.js'
@@ -34,6 +39,36 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   const invitations = createInvitationService({ db, clock, audit, rounds, units, publicBaseUrl: config.links.publicBaseUrl })
   const ballots = createBallotService({ db, clock, audit, rounds, units, households })
   const tally = createTallyService({ db, clock, audit, rounds, units, ballots })
-  return { audit, units, users, households, questionnaires, rounds, invitations, ballots, tally }
+  const overview = createOverviewService({ db, units, tally, levels: config.levels })
+  const council = createCouncilService({ db, audit, rounds })
+  const feedback = createFeedbackService({ db, audit, rounds, units })
+  const publicResults = createPublicService({ rounds, units, tally, levels: config.levels })
+  const reports = createReportsService({
+    db,
+    audit,
+    rounds,
+    units,
+    tally,
+    ballots,
+    feedback: feedback.repo,
+    levels: config.levels,
+    publicBaseUrl: config.links.publicBaseUrl,
+  })
+  return {
+    audit,
+    units,
+    users,
+    households,
+    questionnaires,
+    rounds,
+    invitations,
+    ballots,
+    tally,
+    overview,
+    council,
+    feedback,
+    publicResults,
+    reports,
+  }
 }
 export type Services = ReturnType<typeof createServices>

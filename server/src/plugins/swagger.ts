@@ -34,6 +34,11 @@ export const swaggerPlugin = fp(
           { name: 'ballots', description: 'Paper and meeting ballots, double entry, invalidation, ledger' },
           { name: 'tally', description: 'Tally, verdict, recount, seal' },
           { name: 'resident', description: 'The resident form API (no login: the link token is the credential)' },
+          { name: 'overview', description: 'Province / district overview of communes and per-commune trend' },
+          { name: 'reports', description: 'Minutes PDF, village notices, CSV/XLSX exports of sealed rounds' },
+          { name: 'council', description: 'Appraisal council decisions and re-survey rounds' },
+          { name: 'feedback', description: 'Feedback inbox: dissatisfied reasons and comments, without identity' },
+          { name: 'public', description: 'Public verify page of sealed results (no login)' },
         ],
         components: {
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

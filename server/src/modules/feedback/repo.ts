@@ -1,0 +1,72 @@
+import { type DbOrTx, feedback } from '@app/db'
+import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm'
+
+export type FeedbackRow = typeof feedback.$inferSelect
+
+export interface FeedbackFilter {
+  status?: FeedbackRow['status'] | undefined
+  /** A question key, or 'comment' for the free comments (no question). */
+  questionKey?: string | undefined
+  kind?: FeedbackRow['kind'] | undefined
+}
+
+export function createFeedbackRepo(db: DbOrTx) {
+  function where(roundId: string, f: FeedbackFilter): SQL | undefined {
+    return and(
+      eq(feedback.roundId, roundId),
+      f.status ? eq(feedback.status, f.status) : undefined,
+      f.kind ? eq(feedback.kind, f.kind) : undefined,
+      f.questionKey === 'comment' ? isNull(feedback.questionKey) : f.questionKey ? eq(feedback.questionKey, f.questionKey) : undefined,
+    )
+  }
+  return {
+    /**
+     * One page of a round's feedback. Ordered by question then text, never by time: the insertion
+     * time would date the ballot it came from.
+     */
+    list(roundId: string, f: FeedbackFilter, page: { page: number; limit: number }, tx: DbOrTx = db) {
+      const items = tx
+        .select()
+        .from(feedback)
+        .where(where(roundId, f))
+        .orderBy(asc(feedback.kind), asc(feedback.questionKey), asc(feedback.text), asc(feedback.id))
+        .limit(page.limit)
+        .offset((page.page - 1) * page.limit)
+        .all()
+      const total = tx.select({ n: sql<number>`count(*)` }).from(feedback).where(where(roundId, f)).get()?.n ?? 0
+      return { items, total }
+    },
+    findById(id: string, tx: DbOrTx = db): FeedbackRow | undefined {
+      return tx.select().from(feedback).where(eq(feedback.id, id)).get()
+    },
+    update(id: string, patch: Partial<Pick<FeedbackRow, 'status' | 'assigneeAgency' | 'followUp'>>, tx: DbOrTx = db): FeedbackRow {
+      const row = tx.update(feedback).set(patch).where(eq(feedback.id, id)).returning().get()
+      if (!row) throw new Error(`feedback ${id} vanished`)
+      return row
+    },
+    /** Counts per (kind, question, status): O(questions × 3) rows. */
+    counts(roundId: string, tx: DbOrTx = db) {
+      return tx
+        .select({ kind: feedback.kind, questionKey: feedback.questionKey, status: feedback.status, n: sql<number>`count(*)` })
+        .from(feedback)
+        .where(eq(feedback.roundId, roundId))
+        .groupBy(feedback.kind, feedback.questionKey, feedback.status)
+        .all()
+    },
+    /**
+     * The most frequent texts per question (reasons) or of the comments, at most `perGroup` each,
+     * with how often each text occurs. For the minutes.
+     */
+    topTexts(roundId: string, kind: FeedbackRow['kind'], perGroup: number, tx: DbOrTx = db) {
+      return tx.all<{ questionKey: string | null; text: string; n: number }>(sql`
+        SELECT question_key AS questionKey, text, n FROM (
+          SELECT question_key, text, count(*) AS n,
+                 ROW_NUMBER() OVER (PARTITION BY question_key ORDER BY count(*) DESC, text) AS rn
+          FROM feedback WHERE round_id = ${roundId} AND kind = ${kind}
+          GROUP BY question_key, text)
+        WHERE rn <= ${perGroup}
+        ORDER BY question_key, n DESC, text`)
+    },
+  }
+}
+export type FeedbackRepo = ReturnType<typeof createFeedbackRepo>

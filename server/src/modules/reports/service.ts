@@ -1,0 +1,156 @@
+import type { Readable } from 'node:stream'
+import type { Db } from '@app/db'
+import { AppError, forbidden } from '../../lib/app-error.js'
+import type { AuditService } from '../audit/service.js'
+import type { BallotService } from '../ballots/service.js'
+import type { FeedbackRepo } from '../feedback/repo.js'
+import { type Actor, assertRole } from '../policy.js'
+import { publicTally } from '../public/service.js'
+import type { RoundRow } from '../rounds/repo.js'
+import type { LevelRule, RoundService } from '../rounds/service.js'
+import type { TallyService } from '../tally/service.js'
+import type { UnitService } from '../units/service.js'
+import { csvStream, type ExportInput, xlsxStream } from './exports.js'
+import { renderMinutesPdf } from './minutes-pdf.js'
+import { renderNoticesPdf } from './notices-pdf.js'
+import { createReportsRepo } from './repo.js'
+
+/** How many example texts per question the minutes quote (the most frequent first). */
+export const MINUTES_EXAMPLES_PER_QUESTION = 8
+
+/**
+ * Documents of a sealed round: the official minutes PDF, the village notices PDF and the CSV/XLSX
+ * exports. Front staff and council in scope (admin too); 404 outside scope; 409 before sealing.
+ */
+export function createReportsService(deps: {
+  db: Db
+  audit: AuditService
+  rounds: RoundService
+  units: UnitService
+  tally: TallyService
+  ballots: BallotService
+  feedback: FeedbackRepo
+  levels: Readonly<Record<string, LevelRule>>
+  publicBaseUrl: string
+  onStreamError?: (err: unknown) => void
+}) {
+  const { db, audit, rounds, units, tally, ballots, feedback, levels, publicBaseUrl } = deps
+  const repo = createReportsRepo(db)
+
+  function sealedFor(actor: Actor, roundId: string) {
+    const r = rounds.getVisible(actor, roundId)
+    if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
+    assertRole(actor, ['admin', 'front_staff', 'council'])
+    const rec = r.status === 'sealed' || r.status === 'returned' ? tally.sealedRecord(r.id) : undefined
+    if (!rec)
+      throw new AppError('invalid_transition', `documents are issued for sealed rounds; this one is ${r.status}`, 409, {
+        status: r.status,
+        action: 'report',
+      })
+    return { r, rec }
+  }
+
+  function log(actor: Actor, r: RoundRow, action: string, data: Record<string, unknown> = {}) {
+    db.transaction((tx) => audit.record(tx, { actorId: actor.id, action, targetType: 'round', targetId: r.id, data }))
+  }
+
+  const verifyUrl = (roundId: string) => `${publicBaseUrl}/v/${roundId}`
+
+  function exportInput(r: RoundRow, t: ExportInput['tally']): ExportInput {
+    return {
+      questions: rounds.questionsOf(r),
+      villages: new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, { code: v.code, name: v.name }])),
+      ballots: ballots.repo.iterateRound(r.id),
+      tally: t,
+    }
+  }
+
+  return {
+    repo,
+    verifyUrl,
+
+    async minutesPdf(actor: Actor, roundId: string): Promise<Buffer> {
+      const { r, rec } = sealedFor(actor, roundId)
+      const commune = units.repo.findById(r.communeId)
+      const parents = units.repo
+        .ancestorIds(r.communeId)
+        .slice(1)
+        .map((id) => units.repo.findById(id))
+        .filter((u) => u !== undefined)
+        .map((u) => (u.kind === 'province' ? `tỉnh ${u.name}` : u.kind === 'district' ? `huyện ${u.name}` : u.name))
+      const reasonTotals = new Map<string, number>()
+      let commentTotal = 0
+      for (const c of feedback.counts(r.id)) {
+        if (c.kind === 'comment') commentTotal += c.n
+        else if (c.questionKey) reasonTotals.set(c.questionKey, (reasonTotals.get(c.questionKey) ?? 0) + c.n)
+      }
+      const top = feedback.topTexts(r.id, 'reason', MINUTES_EXAMPLES_PER_QUESTION)
+      const pdf = await renderMinutesPdf({
+        communeName: commune?.name ?? '',
+        parentNames: parents,
+        round: {
+          id: r.id,
+          title: r.title,
+          level: r.level,
+          levelName: levels[r.level]?.name ?? r.level,
+          legalBasis: r.legalBasis,
+          opensAt: r.opensAt,
+          closesAt: r.closesAt,
+        },
+        questions: rounds.questionsOf(r),
+        tally: rec.tally,
+        methodVersion: rec.methodVersion,
+        ledgerRootHash: rec.ledgerRootHash,
+        sealedAt: rec.sealedAt,
+        reasons: [...reasonTotals.entries()].map(([questionKey, total]) => ({
+          questionKey,
+          total,
+          examples: top.filter((t) => t.questionKey === questionKey).map((t) => ({ text: t.text, n: t.n })),
+        })),
+        comments: {
+          total: commentTotal,
+          examples: feedback.topTexts(r.id, 'comment', MINUTES_EXAMPLES_PER_QUESTION).map((t) => ({ text: t.text, n: t.n })),
+        },
+        invalid: repo.invalidByReason(r.id),
+        verifyUrl: verifyUrl(r.id),
+      })
+      log(actor, r, 'report.minutes')
+      return pdf
+    },
+
+    async noticesPdf(actor: Actor, roundId: string): Promise<Buffer> {
+      const { r, rec } = sealedFor(actor, roundId)
+      const pdf = await renderNoticesPdf({
+        communeName: units.repo.findById(r.communeId)?.name ?? '',
+        levelName: levels[r.level]?.name ?? r.level,
+        title: r.title,
+        opensAt: r.opensAt,
+        closesAt: r.closesAt,
+        thresholdBp: rec.tally.thresholdBp,
+        coverageBp: rec.tally.coverageBp,
+        coverageScope: rec.tally.coverageScope,
+        commune: publicTally(rec.tally.commune),
+        villages: rec.tally.villages.map(publicTally),
+        ledgerRootHash: rec.ledgerRootHash,
+        sealedAt: rec.sealedAt,
+        verifyUrl: verifyUrl(r.id),
+      })
+      log(actor, r, 'report.notices')
+      return pdf
+    },
+
+    /** One record per ballot, streamed; checks and the audit entry happen before the first byte. */
+    exportCsv(actor: Actor, roundId: string): Readable {
+      const { r, rec } = sealedFor(actor, roundId)
+      log(actor, r, 'report.export', { format: 'csv' })
+      return csvStream(exportInput(r, rec.tally))
+    },
+
+    exportXlsx(actor: Actor, roundId: string): Readable {
+      const { r, rec } = sealedFor(actor, roundId)
+      log(actor, r, 'report.export', { format: 'xlsx' })
+      return xlsxStream(exportInput(r, rec.tally), deps.onStreamError ?? (() => {}))
+    },
+  }
+}
+export type ReportsService = ReturnType<typeof createReportsService>

@@ -1,0 +1,94 @@
+import { z } from 'zod'
+import { Id } from './common.js'
+import { CoverageScope, RoundStatus, VerdictEnum } from './round.js'
+
+/** Province / legacy-district overview: every commune's latest round (read from counters, never ballots). */
+export const OverviewSort = z.enum(['name', 'coverage', 'rate', 'status'])
+export const OverviewQuery = z.object({
+  sort: OverviewSort.default('name'),
+  order: z.enum(['asc', 'desc']).default('asc'),
+})
+export type OverviewQuery = z.infer<typeof OverviewQuery>
+
+export const RoundSummary = z.object({
+  id: Id,
+  title: z.string(),
+  level: z.string(),
+  levelName: z.string(),
+  status: RoundStatus,
+  opensAt: z.string(),
+  closesAt: z.string(),
+  sealedAt: z.string().nullable(),
+  previousRoundId: Id.nullable(),
+  households: z.number().int().nullable(),
+  participated: z.number().int().nullable(),
+  valid: z.number().int().nullable(),
+  /** Fractions in [0, 1]; null without data or while hidden from the caller (council before sealing). */
+  coverage: z.number().nullable(),
+  rate: z.number().nullable(),
+  verdict: VerdictEnum.nullable(),
+  robustness: z.enum(['clear', 'marginal']).nullable(),
+  /** Where the figures come from: the frozen sealed JSON, the live counters, or none (draft / hidden). */
+  source: z.enum(['sealed', 'live', 'none']),
+})
+export type RoundSummary = z.infer<typeof RoundSummary>
+
+export const CommuneOverview = z.object({
+  communeId: Id,
+  communeName: z.string(),
+  communeCode: z.string(),
+  parentId: Id.nullable(),
+  round: RoundSummary.nullable(),
+})
+export type CommuneOverview = z.infer<typeof CommuneOverview>
+
+export const UnitOverview = z.object({
+  unitId: Id,
+  unitName: z.string(),
+  unitKind: z.string(),
+  items: z.array(CommuneOverview),
+})
+export type UnitOverview = z.infer<typeof UnitOverview>
+
+export const CommuneTrend = z.object({
+  communeId: Id,
+  communeName: z.string(),
+  rounds: z.array(RoundSummary),
+})
+export type CommuneTrend = z.infer<typeof CommuneTrend>
+
+/** Public verify page: aggregate figures only, small groups suppressed, never free text. */
+export const PublicTally = z.object({
+  unitId: Id,
+  name: z.string(),
+  households: z.number().int(),
+  /** True when fewer than 5 valid ballots: the counts below are withheld (null). */
+  suppressed: z.boolean(),
+  participated: z.number().int().nullable(),
+  valid: z.number().int().nullable(),
+  satisfied: z.number().int().nullable(),
+  notSatisfied: z.number().int().nullable(),
+  coverage: z.number().nullable(),
+  rate: z.number().nullable(),
+  verdict: VerdictEnum,
+})
+export type PublicTally = z.infer<typeof PublicTally>
+
+export const PublicRoundResult = z.object({
+  roundId: Id,
+  title: z.string(),
+  communeName: z.string(),
+  level: z.string(),
+  levelName: z.string(),
+  opensAt: z.string(),
+  closesAt: z.string(),
+  thresholdBp: z.number().int(),
+  coverageBp: z.number().int(),
+  coverageScope: CoverageScope,
+  commune: PublicTally,
+  villages: z.array(PublicTally),
+  ledgerRootHash: z.string(),
+  sealedAt: z.string(),
+  methodVersion: z.string(),
+})
+export type PublicRoundResult = z.infer<typeof PublicRoundResult>
