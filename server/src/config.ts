@@ -107,6 +107,46 @@ export const EnvSchema = z.object({
   /** Re-survey follow-up: a village × question is a candidate at this share dissatisfied (basis points). */
   FOLLOWUP_DISSATISFIED_BP: int(5000, 1, 10_000),
   WEB_DIST: z.string().optional(),
+  // ── Zalo ZNS invitations (issue 8, shared/ZALO.md §8) ──
+  ZALO_MODE: z.enum(['fake', 'live', 'off']).default('fake'),
+  /** Real hosts by default; in fake mode an unset ZNS URL means "start the fake in-process". */
+  ZALO_ZNS_BASE_URL: z.url().optional(),
+  ZALO_OA_BASE_URL: z.url().optional(),
+  ZALO_OAUTH_BASE_URL: z.url().optional(),
+  ZALO_APP_ID: z.string().regex(/^\d{1,32}$/).optional(),
+  /** Real Zalo secrets are ~20 characters, so min(16) rather than the min(32) of our own secrets. */
+  ZALO_APP_SECRET: z.string().min(16).optional(),
+  ZALO_OA_SECRET_KEY: z.string().min(16).optional(),
+  /** Bootstrap only: used when the database holds no token pair yet (rotated pairs live in zalo_tokens). */
+  ZALO_REFRESH_TOKEN: z.string().min(1).optional(),
+  ZALO_ACCESS_TOKEN: z.string().min(1).optional(),
+  ZALO_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional(),
+  ZALO_RATE_PER_SEC: z.coerce.number().positive().max(10_000).default(20),
+  ZALO_CONNECT_TIMEOUT_MS: int(5_000, 1, 120_000),
+  ZALO_RESPONSE_TIMEOUT_MS: int(10_000, 1, 120_000),
+  ZALO_REQUEST_TIMEOUT_MS: int(15_000, 1, 300_000),
+  ZALO_SEND_HOURS: z
+    .string()
+    .regex(/^\d{1,2}-\d{1,2}$/)
+    .default('7-21'),
+  ZALO_REMINDER_MAX: int(2, 0, 10),
+  ZALO_REMINDER_GAP_HOURS: int(48, 1, 24 * 30),
+  ZALO_UNKNOWN_OUTCOME: z.enum(['resend', 'sms']).default('resend'),
+  ZALO_RECEIPT_WAIT_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  ZALO_WEBHOOK_MAX_AGE_MINUTES: int(120, 1, 7 * 24 * 60),
+  ZALO_MAX_ATTEMPTS: int(5, 1, 50),
+  ZALO_BACKOFF_BASE_MS: int(500, 1, 600_000),
+  ZALO_BACKOFF_CAP_MS: int(30_000, 1, 3_600_000),
+  ZALO_WORKER_POLL_MS: int(1_000, 10, 600_000),
+  ZALO_FAKE_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+  ZALO_FAKE_DAILY_QUOTA: int(100_000, 0, 100_000_000),
+  ZALO_FAKE_RATE_PER_SEC: z.coerce.number().positive().max(100_000).default(50),
+  // ── SMS brandname fallback (ZALO.md §6) ──
+  SMS_MODE: z.enum(['fake', 'live', 'off']).optional(),
+  SMS_BASE_URL: z.url().optional(),
+  SMS_API_KEY: z.string().min(8).optional(),
+  SMS_SECRET_KEY: z.string().min(8).optional(),
+  SMS_BRANDNAME: z.string().min(1).max(11).default('MTTQ'),
 })
 
 export interface Config {
@@ -128,6 +168,100 @@ export interface Config {
   readonly requests: { readonly rateLimitPerHour: number }
   readonly followUp: { readonly dissatisfiedBp: number }
   readonly web: { readonly dist: string | undefined }
+  readonly zalo: ZaloConfig
+  readonly sms: SmsConfig
+}
+
+export interface ZaloConfig {
+  readonly mode: 'fake' | 'live' | 'off'
+  /** Fake mode with no ZALO_ZNS_BASE_URL: server.ts starts the fake in-process and fills in the URLs. */
+  readonly inProcessFake: boolean
+  readonly znsBaseUrl: string
+  readonly oaBaseUrl: string
+  readonly oauthBaseUrl: string
+  readonly appId: string
+  readonly appSecret: string
+  readonly oaSecretKey: string
+  readonly bootstrapTokens: { readonly accessToken: string | undefined; readonly refreshToken: string | undefined }
+  readonly templateId: string
+  readonly ratePerSec: number
+  readonly timeouts: { readonly connectMs: number; readonly responseMs: number; readonly requestMs: number }
+  /** Sending window, Asia/Ho_Chi_Minh hours [start, end). */
+  readonly sendHours: { readonly start: number; readonly end: number }
+  readonly reminders: { readonly max: number; readonly gapHours: number }
+  readonly unknownOutcome: 'resend' | 'sms'
+  readonly receiptWaitMinutes: number
+  readonly webhookMaxAgeMinutes: number
+  readonly retry: { readonly maxAttempts: number; readonly baseMs: number; readonly capMs: number }
+  readonly workerPollMs: number
+  readonly fake: { readonly timeScale: number; readonly dailyQuota: number; readonly ratePerSec: number }
+}
+
+export interface SmsConfig {
+  readonly mode: 'fake' | 'live' | 'off'
+  readonly inProcessFake: boolean
+  readonly baseUrl: string
+  readonly apiKey: string
+  readonly secretKey: string
+  readonly brandname: string
+}
+
+/** Credentials the fake accepts by default; real ones are required in live mode. Not secrets. */
+const FAKE_ZALO = {
+  appId: '2074138120372622546',
+  appSecret: 'fake-app-secret-key-0123456789abcdef',
+  oaSecretKey: 'fake-oa-secret-key-0123456789abcdef',
+} as const
+const FAKE_SMS = { apiKey: 'fake-sms-api-key', secretKey: 'fake-sms-secret-key' } as const
+
+function zaloConfig(e: z.infer<typeof EnvSchema>): { zalo: ZaloConfig; sms: SmsConfig } {
+  const mode = e.ZALO_MODE
+  const live = mode === 'live'
+  if (live) {
+    const missing = (['ZALO_APP_ID', 'ZALO_APP_SECRET', 'ZALO_OA_SECRET_KEY', 'ZALO_TEMPLATE_ID'] as const).filter((k) => !e[k])
+    if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n  ZALO_MODE=live requires ${missing.join(', ')}`)
+  }
+  const [start, end] = e.ZALO_SEND_HOURS.split('-').map(Number) as [number, number]
+  if (!(start >= 0 && end <= 24 && start < end)) throw new ConfigError('Invalid configuration:\n  ZALO_SEND_HOURS: expected "start-end" with 0 ≤ start < end ≤ 24')
+  const inProcessFake = mode === 'fake' && !e.ZALO_ZNS_BASE_URL
+  const zns = (e.ZALO_ZNS_BASE_URL ?? 'https://business.openapi.zalo.me').replace(/\/$/, '')
+  const zalo: ZaloConfig = {
+    mode,
+    inProcessFake,
+    znsBaseUrl: zns,
+    // one fake origin serves all three hosts (scripts/fake-zalo/README.md)
+    oaBaseUrl: (e.ZALO_OA_BASE_URL ?? (mode === 'fake' ? zns : 'https://openapi.zalo.me')).replace(/\/$/, ''),
+    oauthBaseUrl: (e.ZALO_OAUTH_BASE_URL ?? (mode === 'fake' ? zns : 'https://oauth.zaloapp.com')).replace(/\/$/, ''),
+    appId: e.ZALO_APP_ID ?? FAKE_ZALO.appId,
+    appSecret: e.ZALO_APP_SECRET ?? FAKE_ZALO.appSecret,
+    oaSecretKey: e.ZALO_OA_SECRET_KEY ?? FAKE_ZALO.oaSecretKey,
+    bootstrapTokens: { accessToken: e.ZALO_ACCESS_TOKEN, refreshToken: e.ZALO_REFRESH_TOKEN },
+    templateId: e.ZALO_TEMPLATE_ID ?? '231677',
+    ratePerSec: e.ZALO_RATE_PER_SEC,
+    timeouts: { connectMs: e.ZALO_CONNECT_TIMEOUT_MS, responseMs: e.ZALO_RESPONSE_TIMEOUT_MS, requestMs: e.ZALO_REQUEST_TIMEOUT_MS },
+    sendHours: { start, end },
+    reminders: { max: e.ZALO_REMINDER_MAX, gapHours: e.ZALO_REMINDER_GAP_HOURS },
+    unknownOutcome: e.ZALO_UNKNOWN_OUTCOME,
+    receiptWaitMinutes: e.ZALO_RECEIPT_WAIT_MINUTES,
+    webhookMaxAgeMinutes: e.ZALO_WEBHOOK_MAX_AGE_MINUTES,
+    retry: { maxAttempts: e.ZALO_MAX_ATTEMPTS, baseMs: e.ZALO_BACKOFF_BASE_MS, capMs: e.ZALO_BACKOFF_CAP_MS },
+    workerPollMs: e.ZALO_WORKER_POLL_MS,
+    fake: { timeScale: e.ZALO_FAKE_TIME_SCALE, dailyQuota: e.ZALO_FAKE_DAILY_QUOTA, ratePerSec: e.ZALO_FAKE_RATE_PER_SEC },
+  }
+  const smsMode = e.SMS_MODE ?? mode
+  if (smsMode === 'live') {
+    const missing = (['SMS_BASE_URL', 'SMS_API_KEY', 'SMS_SECRET_KEY'] as const).filter((k) => !e[k])
+    if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n  SMS_MODE=live requires ${missing.join(', ')}`)
+  }
+  const sms: SmsConfig = {
+    mode: smsMode,
+    inProcessFake: smsMode === 'fake' && !e.SMS_BASE_URL,
+    baseUrl: (e.SMS_BASE_URL ?? 'https://rest.esms.vn').replace(/\/$/, ''),
+    apiKey: e.SMS_API_KEY ?? FAKE_SMS.apiKey,
+    secretKey: e.SMS_SECRET_KEY ?? FAKE_SMS.secretKey,
+    brandname: e.SMS_BRANDNAME,
+  }
+  return { zalo, sms }
 }
 
 export class ConfigError extends Error {}
@@ -195,5 +329,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requests: { rateLimitPerHour: e.REQUEST_RATE_LIMIT_PER_HOUR },
     followUp: { dissatisfiedBp: e.FOLLOWUP_DISSATISFIED_BP },
     web: { dist: e.WEB_DIST },
+    ...zaloConfig(e),
   })
 }
