@@ -14,9 +14,12 @@ import { residentRoutes } from './modules/ballots/routes.js'
 import { councilRoutes } from './modules/council/routes.js'
 import { feedbackRoutes } from './modules/feedback/routes.js'
 import { householdRoutes } from './modules/households/routes.js'
+import { followUpRoutes } from './modules/followup/routes.js'
+import { integrityRoutes } from './modules/integrity/routes.js'
 import { overviewRoutes } from './modules/overview/routes.js'
 import { publicRoutes } from './modules/public/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
+import { publicRequestRoutes, requestStaffRoutes } from './modules/requests/routes.js'
 import { reportRoutes } from './modules/reports/routes.js'
 import { roundRoutes } from './modules/rounds/routes.js'
 import { tallyRoutes } from './modules/tally/routes.js'
@@ -61,6 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
+    // Errors raised before routing (malformed URL, parameter too long) still leave in the envelope.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
+      const raw = reply as unknown as { code(n: number): { send(body: unknown): void } }
+      raw.code(status).send({ error: { code: 'validation_failed', message: 'the request URL is not valid' } })
+    },
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -86,6 +95,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(roundRoutes, { prefix: '/api/rounds' })
   await app.register(tallyRoutes, { prefix: '/api/rounds' })
   await app.register(residentRoutes, { prefix: '/api' })
+  await app.register(integrityRoutes, { prefix: '/api/rounds' })
+  await app.register(requestStaffRoutes, { prefix: '/api/rounds' })
+  await app.register(publicRequestRoutes)
+  await app.register(followUpRoutes, { prefix: '/api' })
   await app.register(overviewRoutes, { prefix: '/api/units' })
   await app.register(reportRoutes, { prefix: '/api/rounds' })
   await app.register(councilRoutes, { prefix: '/api/rounds' })

@@ -52,6 +52,17 @@ describe('the error funnel', () => {
     expect(res.json().error.code).toBe('not_found')
   })
 
+  it('answers a malformed URL and an over-long path parameter inside the envelope too', async () => {
+    const { app } = await buildTestApp()
+    const bad = await app.inject({ method: 'GET', url: '/api/units/%E0%A4%A' })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error.code).toBe('validation_failed')
+    const long = await app.inject({ method: 'GET', url: `/api/ballots/${'a'.repeat(300)}` })
+    expect(long.statusCode).toBeGreaterThanOrEqual(400)
+    expect(long.statusCode).toBeLessThan(500)
+    expect(isApiError(long.json())).toBe(true)
+  })
+
   it('answers malformed JSON with 400 invalid_json', async () => {
     const { app } = await buildTestApp()
     const res = await app.inject({
