@@ -2,6 +2,7 @@ import { COMMENT_MAX, REASON_MAX } from '@app/shared/schemas/ballot'
 import { describe, expect, it } from 'vitest'
 import {
   buildBody,
+  communeLabel,
   estimateMinutes,
   firstErrorTarget,
   formatDateVn,
@@ -126,6 +127,14 @@ describe('dates', () => {
     expect(formatDateVn('2025-06-14T17:00:00Z')).toBe('15/06/2025')
     expect(formatDateVn('not a date')).toBe('not a date')
     expect(formatDayVn('2025-06-01')).toBe('01/06/2025')
+  })
+})
+
+describe('communeLabel', () => {
+  it('names the commune as residents say it', () => {
+    expect(communeLabel('Biển Bạch')).toBe('Xã Biển Bạch')
+    expect(communeLabel('Xã Tân Lộc')).toBe('Xã Tân Lộc')
+    expect(communeLabel('Phường 1')).toBe('Phường 1')
   })
 })
 

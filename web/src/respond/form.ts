@@ -137,10 +137,15 @@ export function normalizeReceipt(input: string): string | null {
   return RECEIPT_RE.test(code) ? code : null
 }
 
+/** "Biển Bạch" → "Xã Biển Bạch"; names that already say what they are stay as they are. */
+export function communeLabel(name: string): string {
+  return /^(xã|phường|thị trấn|đặc khu)\s/i.test(name) || !name ? name : `Xã ${name}`
+}
+
 /** The per-token form data the page needs to show at the top. */
 export function heading(form: BallotForm): { commune: string; title: string; closes: string; minutes: number } {
   return {
-    commune: form.round.commune,
+    commune: communeLabel(form.round.commune),
     title: form.round.title,
     closes: formatDateVn(form.round.closesAt),
     minutes: estimateMinutes(form.questions.length),
