@@ -95,6 +95,8 @@ export const EnvSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: int(100, 1, 100_000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
   BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 100 * 1024 * 1024),
+  /** Behind a reverse proxy, trust X-Forwarded-For so per-IP limits see the real client. */
+  TRUST_PROXY: envBool(false),
   IMPORT_MAX_BYTES: int(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   IMPORT_MAX_ROWS: int(100_000, 1, 1_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -150,7 +152,7 @@ export const EnvSchema = z.object({
 })
 
 export interface Config {
-  readonly http: { readonly port: number; readonly host: string; readonly bodyLimit: number }
+  readonly http: { readonly port: number; readonly host: string; readonly bodyLimit: number; readonly trustProxy: boolean }
   readonly db: { readonly path: string; readonly seedDemo: boolean }
   readonly auth: {
     readonly jwtSecret: string | undefined
@@ -311,7 +313,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '')
   return deepFreeze({
-    http: { port: e.PORT, host: e.HOST, bodyLimit: e.BODY_LIMIT_BYTES },
+    http: { port: e.PORT, host: e.HOST, bodyLimit: e.BODY_LIMIT_BYTES, trustProxy: e.TRUST_PROXY },
     db: { path: e.DATABASE_PATH, seedDemo: e.SEED_DEMO },
     auth: {
       jwtSecret: e.JWT_SECRET,
