@@ -52,7 +52,7 @@ export const IntegrityConfigSchema = z
         paperPerCollectorDay: count(60),
         windowMinutes: count(10),
         linkOpensPerWindow: count(15),
-        loginLookbackMinutes: count(30),
+        staffLookbackMinutes: count(30),
       })
       .strict()
       .prefault({}),

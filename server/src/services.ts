@@ -5,12 +5,15 @@ import { createAuditService } from './modules/audit/service.js'
 import { createBallotService } from './modules/ballots/service.js'
 import { createCouncilService } from './modules/council/service.js'
 import { createFeedbackService } from './modules/feedback/service.js'
+import { createFollowUpService } from './modules/followup/service.js'
 import { createHouseholdService } from './modules/households/service.js'
+import { createIntegrityService } from './modules/integrity/service.js'
 import { createInvitationService } from './modules/invitations/service.js'
 import { createOverviewService } from './modules/overview/service.js'
 import { createPublicService } from './modules/public/service.js'
 import { createQuestionnaireService } from './modules/questionnaires/service.js'
 import { createReportsService } from './modules/reports/service.js'
+import { createRequestService } from './modules/requests/service.js'
 import { createRoundService } from './modules/rounds/service.js'
 import { createTallyService } from './modules/tally/service.js'
 import { createUnitService } from './modules/units/service.js'
@@ -39,6 +42,15 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   const invitations = createInvitationService({ db, clock, audit, rounds, units, publicBaseUrl: config.links.publicBaseUrl })
   const ballots = createBallotService({ db, clock, audit, rounds, units, households })
   const tally = createTallyService({ db, clock, audit, rounds, units, ballots })
+  const integrity = createIntegrityService({ db, clock, rounds, units, users, config: config.integrity })
+  const requests = createRequestService({ db, clock, audit, rounds, units, invitations })
+  const followUp = createFollowUpService({
+    db,
+    rounds,
+    units,
+    dissatisfiedBp: config.followUp.dissatisfiedBp,
+    minBallots: config.privacy.minCell,
+  })
   const overview = createOverviewService({ db, units, tally, levels: config.levels })
   const council = createCouncilService({ db, audit, rounds })
   const feedback = createFeedbackService({ db, audit, rounds, units })
@@ -69,6 +81,9 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     feedback,
     publicResults,
     reports,
+    integrity,
+    requests,
+    followUp,
   }
 }
 export type Services = ReturnType<typeof createServices>

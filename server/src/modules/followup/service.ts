@@ -1,0 +1,116 @@
+import type { Db } from '@app/db'
+import type { CriteriaTrend, FollowUpCandidates } from '@app/shared'
+import { satisfactionRate } from '@app/shared'
+import { forbidden } from '../../lib/app-error.js'
+import type { Actor } from '../policy.js'
+import type { RoundRow } from '../rounds/repo.js'
+import type { RoundService } from '../rounds/service.js'
+import type { UnitService } from '../units/service.js'
+import { createFollowUpRepo } from './repo.js'
+
+const DONE: readonly RoundRow['status'][] = ['closed', 'sealed', 'returned']
+
+/**
+ * Re-survey follow-up (issue 9 item 5): which villages were mostly dissatisfied on a question (the
+ * target of a follow-up round after remediation, POST /api/rounds with purpose follow_up), and how
+ * each criterion's rate moved across a commune's rounds.
+ */
+export function createFollowUpService(deps: {
+  db: Db
+  rounds: RoundService
+  units: UnitService
+  dissatisfiedBp: number
+  minBallots: number
+}) {
+  const { db, rounds, units, dissatisfiedBp, minBallots } = deps
+  const repo = createFollowUpRepo(db)
+
+  function assertMayRead(actor: Actor, r: RoundRow) {
+    if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
+    if (actor.role === 'council' && !['sealed', 'returned'].includes(r.status))
+      throw forbidden('the council reads results once they are sealed')
+  }
+
+  return {
+    repo,
+
+    /** Villages with ≥ minBallots valid ballots where the share not satisfied on some question ≥ the threshold. */
+    candidates(actor: Actor, roundId: string): FollowUpCandidates {
+      const r = rounds.getVisible(actor, roundId)
+      assertMayRead(actor, r)
+      const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
+      const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+      const byVillage = new Map<string, FollowUpCandidates['villages'][number]['questions']>()
+      for (const c of repo.villageQuestions(r.id)) {
+        const q = questions.get(c.questionKey)
+        if (!q || c.valid < minBallots) continue
+        const notSatisfied = c.valid - c.satisfied
+        // integer-exact: notSatisfied / valid >= bp / 10000
+        if (notSatisfied * 10_000 < dissatisfiedBp * c.valid) continue
+        const list = byVillage.get(c.villageId) ?? []
+        list.push({
+          key: q.key,
+          text: q.text,
+          criterionRef: q.criterionRef ?? null,
+          valid: c.valid,
+          notSatisfied,
+          dissatisfiedShare: notSatisfied / c.valid,
+        })
+        byVillage.set(c.villageId, list)
+      }
+      const order = [...questions.keys()]
+      return {
+        roundId: r.id,
+        thresholdBp: dissatisfiedBp,
+        minBallots,
+        villages: [...byVillage.entries()]
+          .map(([villageId, qs]) => ({
+            villageId,
+            villageName: names.get(villageId) ?? villageId,
+            questions: qs.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key)),
+          }))
+          .sort((a, b) => a.villageName.localeCompare(b.villageName, 'vi')),
+      }
+    },
+
+    /** Per criterion ref: the commune-level rate in each closed or sealed round, oldest first. */
+    criteriaTrend(actor: Actor, communeId: string): CriteriaTrend {
+      const commune = units.getVisible(actor, communeId)
+      if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
+      const visible = (r: RoundRow) => (actor.role === 'council' ? ['sealed', 'returned'].includes(r.status) : DONE.includes(r.status))
+      const list = rounds.repo.list({ communeIds: [commune.id] }).filter(visible)
+      const date = (r: RoundRow) => r.sealedAt ?? r.closedAt ?? r.closesAt
+      list.sort((a, b) => date(a).localeCompare(date(b)))
+      const counts = new Map(repo.roundQuestions(list.map((r) => r.id)).map((c) => [`${c.roundId}|${c.questionKey}`, c]))
+      const byRef = new Map<string, CriteriaTrend['criteria'][number]['points']>()
+      for (const r of list) {
+        for (const q of rounds.questionsOf(r)) {
+          if (!q.criterionRef) continue
+          const c = counts.get(`${r.id}|${q.key}`)
+          const valid = c?.valid ?? 0
+          const satisfied = c?.satisfied ?? 0
+          const points = byRef.get(q.criterionRef) ?? []
+          points.push({
+            roundId: r.id,
+            title: r.title,
+            purpose: r.purpose,
+            status: r.status,
+            date: date(r),
+            questionKey: q.key,
+            valid,
+            satisfied,
+            rate: satisfactionRate(satisfied, valid),
+          })
+          byRef.set(q.criterionRef, points)
+        }
+      }
+      return {
+        communeId: commune.id,
+        criteria: [...byRef.entries()]
+          .map(([criterionRef, points]) => ({ criterionRef, points }))
+          .sort((a, b) => a.criterionRef.localeCompare(b.criterionRef, 'vi', { numeric: true })),
+      }
+    },
+  }
+}
+export type FollowUpService = ReturnType<typeof createFollowUpService>

@@ -1,0 +1,113 @@
+import type { DbOrTx } from '@app/db'
+import { sql } from 'drizzle-orm'
+import type { EntererDayRow, OpenBucketRow } from './signals/bursts.js'
+import type { ChannelRow } from './signals/collector-vs-link.js'
+import type { DurationRow } from './signals/fast-completion.js'
+import type { ValidityRow } from './signals/invalidations.js'
+import type { DeviceRow } from './signals/shared-device.js'
+import type { StraightRow } from './signals/straight-lining.js'
+
+/**
+ * The aggregated rows behind the integrity signals. Everything is grouped in SQL: no query returns
+ * one row per ballot, and none reads answers' free text.
+ */
+export function createIntegrityRepo(db: DbOrTx) {
+  return {
+    /** Valid link ballots with a completion time: a histogram per village × seconds. */
+    linkDurations(roundId: string): DurationRow[] {
+      return db.all<DurationRow>(sql`
+        SELECT village_id AS villageId, seconds_to_complete AS seconds, count(*) AS n
+        FROM ballots
+        WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND seconds_to_complete IS NOT NULL
+        GROUP BY village_id, seconds_to_complete`)
+    },
+    /** Per village: valid ballots and those with one and the same answer on every question. */
+    straightLined(roundId: string): StraightRow[] {
+      return db.all<StraightRow>(sql`
+        SELECT village_id AS villageId, count(*) AS n, coalesce(sum(straight), 0) AS straight
+        FROM (
+          SELECT b.village_id,
+                 (SELECT count(DISTINCT coalesce(json_extract(j.value, '$.satisfied'), 0)) FROM json_each(b.answers) j) = 1 AS straight
+          FROM ballots b
+          WHERE b.round_id = ${roundId} AND b.valid = 1
+        )
+        GROUP BY village_id`)
+    },
+    /** Valid link ballots per coarse device fingerprint. */
+    devices(roundId: string): DeviceRow[] {
+      return db.all<DeviceRow>(sql`
+        SELECT device_fingerprint AS fingerprint, count(*) AS n
+        FROM ballots
+        WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND device_fingerprint IS NOT NULL
+        GROUP BY device_fingerprint`)
+    },
+    /** Paper and meeting ballots per person who keyed them, per day. */
+    entriesPerDay(roundId: string): EntererDayRow[] {
+      return db.all<EntererDayRow>(sql`
+        SELECT entered_by AS userId, day, count(*) AS n
+        FROM ballots
+        WHERE round_id = ${roundId} AND entered_by IS NOT NULL
+        GROUP BY entered_by, day`)
+    },
+    /** First openings of the round's links per village, in windows of `minutes` aligned on the epoch. */
+    linkOpenWindows(roundId: string, minutes: number): OpenBucketRow[] {
+      const w = minutes * 60
+      return db.all<OpenBucketRow>(sql`
+        SELECT village_id AS villageId,
+               strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', first_opened_at) AS INTEGER) / ${w}) * ${w}, 'unixepoch') AS windowStart,
+               count(*) AS n
+        FROM invitations
+        WHERE round_id = ${roundId} AND first_opened_at IS NOT NULL
+        GROUP BY village_id, windowStart`)
+    },
+    /**
+     * When staff of the given units were active (any audited action, logins included once they are
+     * audited) between two instants. Only times: who and what stay in the audit log.
+     */
+    staffActivityBetween(unitIds: readonly string[], fromIso: string, toIso: string): string[] {
+      if (unitIds.length === 0) return []
+      return db
+        .all<{ at: string }>(sql`
+          SELECT a.at AS at FROM audit_log a JOIN users u ON u.id = a.actor_id
+          WHERE a.at >= ${fromIso} AND a.at <= ${toIso}
+            AND u.unit_id IN (${sql.join(
+              unitIds.map((id) => sql`${id}`),
+              sql`, `,
+            )})
+          ORDER BY a.at`)
+        .map((r) => r.at)
+    },
+    /** Valid ballots per village × channel × who keyed them, with the overall "hài lòng" count. */
+    channels(roundId: string): ChannelRow[] {
+      return db.all<ChannelRow>(sql`
+        SELECT village_id AS villageId, channel, entered_by AS enteredBy, count(*) AS n, coalesce(sum(overall_satisfied), 0) AS satisfied
+        FROM ballots
+        WHERE round_id = ${roundId} AND valid = 1
+        GROUP BY village_id, channel, entered_by`)
+    },
+    /** Per village: households that took part and on how many distinct days. */
+    participationDays(roundId: string): { villageId: string; participated: number; days: number }[] {
+      return db.all(sql`
+        SELECT village_id AS villageId, count(*) AS participated, count(DISTINCT day) AS days
+        FROM participations WHERE round_id = ${roundId}
+        GROUP BY village_id`)
+    },
+    /** Per village: valid ballots and satisfied on the overall question. */
+    villageRates(roundId: string): { villageId: string; valid: number; satisfied: number }[] {
+      return db.all(sql`
+        SELECT village_id AS villageId, count(*) AS valid, coalesce(sum(overall_satisfied), 0) AS satisfied
+        FROM ballots WHERE round_id = ${roundId} AND valid = 1
+        GROUP BY village_id`)
+    },
+    /** Ballots by validity × overall answer. */
+    validity(roundId: string): ValidityRow[] {
+      return db
+        .all<{ valid: number; overallSatisfied: number; n: number }>(sql`
+          SELECT valid, overall_satisfied AS overallSatisfied, count(*) AS n
+          FROM ballots WHERE round_id = ${roundId}
+          GROUP BY valid, overall_satisfied`)
+        .map((r) => ({ valid: r.valid === 1, overallSatisfied: r.overallSatisfied === 1, n: r.n }))
+    },
+  }
+}
+export type IntegrityRepo = ReturnType<typeof createIntegrityRepo>

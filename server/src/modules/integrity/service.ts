@@ -1,0 +1,110 @@
+import type { Db } from '@app/db'
+import type { IntegrityReport, IntegritySignal } from '@app/shared'
+import type { IntegrityConfig } from '../../config.js'
+import { forbidden, notFound } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
+import type { Actor } from '../policy.js'
+import type { RoundRow } from '../rounds/repo.js'
+import type { RoundService } from '../rounds/service.js'
+import type { UnitService } from '../units/service.js'
+import type { UserService } from '../users/service.js'
+import { createIntegrityRepo } from './repo.js'
+import { collectorDayBurst, linkOpenBurst } from './signals/bursts.js'
+import { collectorVsLink } from './signals/collector-vs-link.js'
+import { fastCompletion } from './signals/fast-completion.js'
+import { invalidationsDissatisfied } from './signals/invalidations.js'
+import { perfectVillage } from './signals/perfect-village.js'
+import { sharedDevice } from './signals/shared-device.js'
+import { straightLining } from './signals/straight-lining.js'
+
+const SEALED: readonly RoundRow['status'][] = ['sealed', 'returned']
+
+/**
+ * Who may read a round's integrity signals: admin; province- (or legacy district-) level Front staff
+ * in scope; the council once the round is sealed; the commune's own Front staff only once sealed
+ * (never the commune being assessed while it is being assessed); collectors never.
+ */
+export function assertMayReadSignals(actor: Actor, round: RoundRow, actorUnitKind: string | undefined): void {
+  if (actor.role === 'admin') return
+  if (actor.role === 'collector') throw notFound('round')
+  const sealed = SEALED.includes(round.status)
+  if (actor.role === 'council') {
+    if (!sealed) throw forbidden('the council reads integrity signals once the round is sealed')
+    return
+  }
+  if (actor.role === 'front_staff' && (actorUnitKind === 'province' || actorUnitKind === 'district')) return
+  if (!sealed) throw forbidden('integrity signals are for the province Front and the council; the commune sees them once sealed')
+}
+
+export function createIntegrityService(deps: {
+  db: Db
+  clock: Clock
+  rounds: RoundService
+  units: UnitService
+  users: UserService
+  config: Readonly<IntegrityConfig>
+}) {
+  const { db, clock, rounds, units, users, config } = deps
+  const repo = createIntegrityRepo(db)
+
+  /** Every signal of a round, computed now (no access check: the caller decides, e.g. the minutes annex). */
+  function signals(round: RoundRow): IntegritySignal[] {
+    const villages = units.repo.children(round.communeId, 'village')
+    const villageNames = new Map(villages.map((v) => [v.id, v.name]))
+    const usernameCache = new Map<string, string>()
+    const channelRows = repo.channels(round.id)
+    const enterRows = repo.entriesPerDay(round.id)
+    for (const id of new Set([...channelRows.map((r) => r.enteredBy), ...enterRows.map((r) => r.userId)])) {
+      const u = id ? users.repo.findById(id) : undefined
+      if (u && id) usernameCache.set(id, u.username)
+    }
+    const questionCount = rounds.questionsOf(round).length
+    const frame = rounds.frameOf(round)
+    const part = new Map(repo.participationDays(round.id).map((r) => [r.villageId, r]))
+    const rates = new Map(repo.villageRates(round.id).map((r) => [r.villageId, r]))
+    const villageDays = Object.entries(frame).map(([villageId, households]) => ({
+      villageId,
+      households,
+      participated: part.get(villageId)?.participated ?? 0,
+      days: part.get(villageId)?.days ?? 0,
+      valid: rates.get(villageId)?.valid ?? 0,
+      satisfied: rates.get(villageId)?.satisfied ?? 0,
+    }))
+    // Activity of staff whose unit is the commune, one of its villages or an ancestor, during the round.
+    const chain = [...units.repo.ancestorIds(round.communeId), round.communeId, ...villages.map((v) => v.id)]
+    const from = round.openedAt ?? round.opensAt
+    const to = round.closedAt ?? clock.now().toISOString()
+    const staffActivity = repo.staffActivityBetween(chain, from, to)
+
+    return [
+      ...fastCompletion(repo.linkDurations(round.id), { questionCount, villageNames }, config.fastCompletion),
+      ...straightLining(repo.straightLined(round.id), { villageNames }, config.straightLining),
+      ...sharedDevice(repo.devices(round.id), config.sharedDevice),
+      ...collectorDayBurst(enterRows, { usernames: usernameCache }, config.bursts),
+      ...linkOpenBurst(repo.linkOpenWindows(round.id, config.bursts.windowMinutes), { villageNames, staffActivity }, config.bursts),
+      ...collectorVsLink(channelRows, { villageNames, usernames: usernameCache }, config.collectorVsLink),
+      ...perfectVillage(villageDays, { villageNames }, config.perfectVillage),
+      ...invalidationsDissatisfied(repo.validity(round.id), config.invalidations),
+    ]
+  }
+
+  return {
+    repo,
+    signals,
+
+    /** GET /api/rounds/:id/integrity. */
+    report(actor: Actor, roundId: string): IntegrityReport {
+      const round = rounds.getVisible(actor, roundId)
+      assertMayReadSignals(actor, round, units.repo.findById(actor.unitId)?.kind)
+      return { roundId: round.id, status: round.status, signals: signals(round) }
+    },
+
+    /** For the minutes annex: the signals of a round by id (the caller has checked access). */
+    forRound(roundId: string): IntegritySignal[] {
+      const round = rounds.repo.findById(roundId)
+      if (!round) throw notFound('round')
+      return signals(round)
+    },
+  }
+}
+export type IntegrityService = ReturnType<typeof createIntegrityService>
