@@ -1,0 +1,250 @@
+/**
+ * THE authorisation table (issue 11): every registered route, keyed "METHOD /path", with the outcome
+ * each role gets on a target in its own scope and on one in a foreign scope (another province).
+ * tests/security/authz.test.ts fails for any registered route missing here, and for any entry whose
+ * route no longer exists.
+ *
+ * Outcomes: 'ok' = any 2xx; a number = that exact status with the error envelope. DESIGN §7 and STYLE
+ * rule 14: a foreign id answers 404 (ids can't be probed); a visible target the role may not act on
+ * answers 403.
+ *
+ * Roles: admin; provinceStaff (front_staff of the province); communeStaff (front_staff of the
+ * commune); collector (assigned to every village of every own round); council (of the province).
+ *
+ * Targets: a generic filler (authz.test.ts `fillParams`) puts own/foreign fixtures into the path:
+ * `:id` under /api/rounds is the round in `round` status (default open), under /api/units the unit
+ * named by `unit` (default the commune); bodies and queries come from `body` / `query`.
+ */
+import { allSatisfied } from '../helpers/rounds.js'
+import type { RoleName, RoundStatus, ScopeFixtures } from './helpers/world.js'
+
+export type Outcome = 'ok' | 400 | 401 | 403 | 404 | 409
+export type PerRole = Readonly<Record<RoleName, Outcome>>
+
+export interface RequestSpec {
+  /** Which round fills `:id` under /api/rounds (default 'open'). */
+  round?: RoundStatus
+  /** Which unit fills `:id` under /api/units (default 'commune'). */
+  unit?: 'province' | 'commune' | 'village'
+  body?: (f: ScopeFixtures) => unknown
+  query?: (f: ScopeFixtures) => Record<string, string>
+  contentType?: string
+}
+
+export interface StaffEntry extends RequestSpec {
+  kind: 'staff'
+  own: PerRole
+  /** 'same' for routes that address nothing scoped (lists of the caller's own scope, templates). */
+  foreign: PerRole | 'same'
+}
+
+export interface PublicEntry extends RequestSpec {
+  kind: 'public'
+  /** What an anonymous caller gets with a valid target. */
+  expect: Outcome
+}
+
+export type Entry = StaffEntry | PublicEntry
+
+const r = (admin: Outcome, provinceStaff: Outcome, communeStaff: Outcome, collector: Outcome, council: Outcome): PerRole => ({
+  admin,
+  provinceStaff,
+  communeStaff,
+  collector,
+  council,
+})
+
+const ALL_OK = r('ok', 'ok', 'ok', 'ok', 'ok')
+const ADMIN_ONLY = r('ok', 403, 403, 403, 403)
+/** A foreign target: admin as in own scope, everyone else 404. */
+const foreignOf = (own: PerRole): PerRole => r(own.admin, 404, 404, 404, 404)
+/** Managing a round (rounds/policy.ts assertCanManageRound): front_staff in scope only; admin 403. */
+const MANAGE: Pick<StaffEntry, 'own' | 'foreign'> = { own: r(403, 'ok', 'ok', 403, 403), foreign: r(403, 404, 404, 404, 404) }
+/** Reading sealed results (reports): front_staff, council, admin; collectors 403. */
+const READ_RESULTS: Pick<StaffEntry, 'own' | 'foreign'> = { own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) }
+/** Front-staff-only reads of a visible round (tally before sealing, feedback inbox, recount). */
+const FRONT_READ: Pick<StaffEntry, 'own' | 'foreign'> = { own: r('ok', 'ok', 'ok', 403, 403), foreign: r('ok', 404, 404, 404, 404) }
+
+const paper = (f: ScopeFixtures, serial: string) => ({ householdId: f.freeHouseholdId, channel: 'paper', answers: allSatisfied, serial })
+
+export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
+  // ── public (no login) ────────────────────────────────────────────────────────────────
+  'GET /api/health': { kind: 'public', expect: 'ok' },
+  'POST /api/auth/login': { kind: 'public', expect: 'ok', body: () => ({ username: 'xa', password: 'hailong-test-pw' }) },
+  'GET /api/ballots/:token': { kind: 'public', expect: 'ok' },
+  'POST /api/ballots/:token': { kind: 'public', expect: 'ok', body: () => ({ answers: allSatisfied }) },
+  'GET /api/receipts/:receipt': { kind: 'public', expect: 'ok' },
+  'GET /api/public/rounds/:id': { kind: 'public', expect: 'ok', round: 'sealed' },
+  'GET /v/:roundId': { kind: 'public', expect: 'ok', round: 'sealed' },
+  'GET /': { kind: 'public', expect: 'ok' },
+  'GET /app': { kind: 'public', expect: 'ok' },
+  'GET /app/*': { kind: 'public', expect: 'ok' },
+  'GET /r/:token': { kind: 'public', expect: 'ok' },
+
+  // ── auth, users ─────────────────────────────────────────────────────────────────────
+  'GET /api/auth/me': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'GET /api/users': { kind: 'staff', own: ADMIN_ONLY, foreign: 'same' },
+  'POST /api/users': {
+    kind: 'staff',
+    own: ADMIN_ONLY,
+    foreign: ADMIN_ONLY,
+    body: (f) => ({ username: 'moi.tao', password: 'mat-khau-dai-10', role: 'front_staff', unitId: f.commune.id }),
+  },
+  'PATCH /api/users/:id': { kind: 'staff', own: ADMIN_ONLY, foreign: ADMIN_ONLY, body: () => ({ disabled: false }) },
+
+  // ── units, households, overview ─────────────────────────────────────────────────────
+  'GET /api/units': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'GET /api/units/:id': { kind: 'staff', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+  'POST /api/units': {
+    kind: 'staff',
+    own: r('ok', 'ok', 'ok', 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    body: (f) => ({ kind: 'village', name: 'Ấp Mới', code: 'MOI-99', parentId: f.commune.id }),
+  },
+  'PATCH /api/units/:id': {
+    kind: 'staff',
+    unit: 'village',
+    own: r('ok', 'ok', 'ok', 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    body: () => ({ name: 'Ấp Đổi Tên' }),
+  },
+  'POST /api/units/:communeId/households/import': {
+    kind: 'staff',
+    own: r('ok', 'ok', 'ok', 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    contentType: 'text/csv',
+    body: () => 'village_code,household_code,head_name,phone,address\nXT-01,N0001,Nguyễn Văn Mới,84901234567,Số 1\n',
+  },
+  'GET /api/units/:villageId/households': { kind: 'staff', unit: 'village', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+  'GET /api/units/:id/overview': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) },
+  'GET /api/units/:communeId/trend': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) },
+
+  // ── questionnaires (not scoped: every staff member reads them, admin writes) ───────
+  'GET /api/questionnaire-templates': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'GET /api/questionnaire-templates/:id': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'POST /api/questionnaire-templates': {
+    kind: 'staff',
+    own: ADMIN_ONLY,
+    foreign: 'same',
+    body: () => ({
+      code: 'T_MOI',
+      name: 'Phiếu mới',
+      questions: [
+        { key: 'q1', text: 'Đường?', criterionRef: null, isOverall: false },
+        { key: 'q9', text: 'Chung?', criterionRef: null, isOverall: true },
+      ],
+    }),
+  },
+  'GET /api/criteria-sets': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'POST /api/criteria-sets': {
+    kind: 'staff',
+    own: ADMIN_ONLY,
+    foreign: 'same',
+    body: () => ({ code: 'CS_MOI', name: 'Bộ mới', legalBasis: 'QĐ thử', criteria: [{ ref: '1', name: 'Quy hoạch', group: null }] }),
+  },
+
+  // ── rounds ──────────────────────────────────────────────────────────────────────────
+  'GET /api/rounds': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'POST /api/rounds': {
+    kind: 'staff',
+    own: r(403, 'ok', 'ok', 403, 403),
+    foreign: r(403, 404, 404, 403, 403),
+    body: (f) => ({
+      communeId: f.commune.id,
+      level: 'xa_ntm',
+      templateId: f.templateId,
+      opensAt: '2025-06-01T00:00:00Z',
+      closesAt: '2025-06-15T00:00:00Z',
+    }),
+  },
+  'GET /api/rounds/:id': { kind: 'staff', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+  'PATCH /api/rounds/:id': { kind: 'staff', round: 'draft', ...MANAGE, body: () => ({ title: 'Đổi tên' }) },
+  'POST /api/rounds/:id/open': { kind: 'staff', round: 'draft', ...MANAGE },
+  'POST /api/rounds/:id/close': { kind: 'staff', round: 'open', ...MANAGE, body: () => ({}) },
+  'POST /api/rounds/:id/reopen': {
+    kind: 'staff',
+    round: 'closed',
+    // Only province-level Front staff reopen (rounds/service.ts reopen).
+    own: r(403, 'ok', 403, 403, 403),
+    foreign: MANAGE.foreign,
+    body: () => ({ reason: 'Gia hạn thu phiếu' }),
+  },
+  'PUT /api/rounds/:id/collectors/:userId': { kind: 'staff', ...MANAGE, body: (f) => ({ villageIds: [f.villages[0]?.id] }) },
+  'POST /api/rounds/:id/invitations': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'print' }) },
+  'POST /api/rounds/:id/invitations/slips.pdf': { kind: 'staff', ...MANAGE, body: () => ({}) },
+  'POST /api/rounds/:id/invitations/:householdId/revoke': { kind: 'staff', ...MANAGE },
+  'POST /api/rounds/:id/invitations/:householdId/reissue': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'print' }) },
+  'GET /api/rounds/:id/households': {
+    kind: 'staff',
+    // Council never sees the household list (invitations/service.ts householdStatus).
+    own: r('ok', 'ok', 'ok', 'ok', 404),
+    foreign: foreignOf(ALL_OK),
+    query: (f) => ({ villageId: f.villages[0]?.id as string }),
+  },
+
+  // ── ballots: paper entry, double entry, invalidation, ledger ────────────────────────
+  'POST /api/rounds/:id/paper-ballots': {
+    kind: 'staff',
+    own: r(403, 'ok', 'ok', 'ok', 403),
+    foreign: r(403, 404, 404, 404, 403),
+    body: (f) => paper(f, 'S-0099'),
+  },
+  'GET /api/rounds/:id/paper-entries': { kind: 'staff', ...MANAGE },
+  'POST /api/rounds/:id/paper-entries/:serial/resolve': {
+    kind: 'staff',
+    ...MANAGE,
+    body: (f) => ({ householdId: f.freeHouseholdId, channel: 'paper', answers: allSatisfied }),
+  },
+  'POST /api/rounds/:id/ballots/:ballotId/invalidate': {
+    kind: 'staff',
+    // Front staff above the commune, or admin (DESIGN §1 separation of duties).
+    own: r('ok', 'ok', 403, 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    body: () => ({ reasonCode: 'entry_error', note: 'nhập nhầm' }),
+  },
+  'GET /api/rounds/:id/ledger/verify': { kind: 'staff', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+
+  // ── tally, seal ─────────────────────────────────────────────────────────────────────
+  'GET /api/rounds/:id/tally': { kind: 'staff', round: 'open', ...FRONT_READ },
+  'POST /api/rounds/:id/recount': { kind: 'staff', ...FRONT_READ, body: () => ({}) },
+  'POST /api/rounds/:id/seal': { kind: 'staff', round: 'closed', ...MANAGE },
+  'POST /api/rounds/:id/unseal': {
+    kind: 'staff',
+    round: 'sealed',
+    own: ADMIN_ONLY,
+    foreign: ADMIN_ONLY,
+    body: () => ({ reason: 'Sai sót cần sửa' }),
+  },
+
+  // ── reports (sealed rounds) ─────────────────────────────────────────────────────────
+  'GET /api/rounds/:id/minutes.pdf': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
+  'GET /api/rounds/:id/notices.pdf': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
+  'GET /api/rounds/:id/export.csv': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
+  'GET /api/rounds/:id/export.xlsx': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
+
+  // ── feedback inbox (front staff) ────────────────────────────────────────────────────
+  'GET /api/rounds/:id/feedback': { kind: 'staff', ...FRONT_READ },
+  'GET /api/rounds/:id/feedback/summary': { kind: 'staff', ...FRONT_READ },
+  'PATCH /api/feedback/:id': {
+    kind: 'staff',
+    own: r('ok', 'ok', 'ok', 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    body: () => ({ status: 'forwarded', assigneeAgency: 'UBND xã' }),
+  },
+
+  // ── council ─────────────────────────────────────────────────────────────────────────
+  'POST /api/rounds/:id/council-decisions': {
+    kind: 'staff',
+    round: 'sealed',
+    own: r(403, 403, 403, 403, 'ok'),
+    foreign: r(403, 404, 404, 404, 404),
+    body: () => ({ votesFor: 12, votesAgainst: 0, votesAbstain: 1, decision: 'recognise', decidedAt: '2025-06-01' }),
+  },
+  'GET /api/rounds/:id/council-decisions': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
+  'POST /api/rounds/:id/resurvey': {
+    kind: 'staff',
+    round: 'returned',
+    ...MANAGE,
+    body: () => ({ opensAt: '2025-06-02T00:00:00Z', closesAt: '2025-06-20T00:00:00Z' }),
+  },
+}

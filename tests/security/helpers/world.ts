@@ -1,0 +1,181 @@
+import { ballots, type Db, feedback, users } from '@app/db'
+import { and, eq } from 'drizzle-orm'
+import type { FastifyInstance } from 'fastify'
+import { loginAs } from '../../helpers/build-test-app.js'
+import { makeUser } from '../../helpers/factories.js'
+import { allSatisfied, makeWorld, overallNo, type World } from '../../helpers/rounds.js'
+
+export type RoundStatus = 'draft' | 'open' | 'closed' | 'sealed' | 'returned'
+type Headers = { authorization: string }
+
+/** Everything one commune offers as a request target: a round in each status, a ballot, a feedback row… */
+export interface ScopeFixtures {
+  province: { id: string }
+  commune: { id: string }
+  villages: { id: string }[]
+  /** A staff user of this scope (target of PATCH /api/users/:id). */
+  staffUserId: string
+  /** A collector of this scope (target of PUT /collectors/:userId). */
+  collectorId: string
+  templateId: string
+  rounds: Record<RoundStatus, string>
+  /** In the open round: a household with an unused print link, its token, a counted ballot and its receipt. */
+  invitedHouseholdId: string
+  freeHouseholdId: string
+  unusedToken: string
+  ballotId: string
+  receipt: string
+  feedbackId: string
+  /** A double-entry serial of the open round whose two entries disagree. */
+  mismatchSerial: string
+}
+
+export type RoleName = 'admin' | 'provinceStaff' | 'communeStaff' | 'collector' | 'council'
+export const ROLES: readonly RoleName[] = ['admin', 'provinceStaff', 'communeStaff', 'collector', 'council']
+
+export interface AuthzWorld {
+  world: World
+  own: ScopeFixtures
+  foreign: ScopeFixtures
+  /** Bearer headers per role; every role's "own" scope is `own`, `foreign` is another province. */
+  auth: Record<RoleName, Headers>
+}
+
+async function ok(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT', url: string, headers: Headers | undefined, payload?: unknown) {
+  const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
+  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
+  return res.json() as Record<string, unknown>
+}
+
+/**
+ * One commune's fixtures, built through the HTTP API by its own staff (`staff`), council (`council`)
+ * and collector: rounds in every status, print links, ballots with reasons (→ feedback) and a
+ * double-entry mismatch.
+ */
+async function buildScope(
+  app: FastifyInstance,
+  db: Db,
+  s: { province: { id: string }; commune: { id: string }; villages: { id: string }[]; templateId: string },
+  who: { staff: Headers; council: Headers; collector: Headers; collectorId: string; staffUserId: string },
+): Promise<ScopeFixtures> {
+  const create = async (extra: Record<string, unknown> = {}) =>
+    (
+      await ok(app, 'POST', '/api/rounds', who.staff, {
+        communeId: s.commune.id,
+        level: 'xa_ntm',
+        templateId: s.templateId,
+        opensAt: '2025-06-01T00:00:00Z',
+        closesAt: '2025-06-15T00:00:00Z',
+        ...extra,
+      })
+    ).id as string
+  const villageIds = s.villages.map((v) => v.id)
+  const assign = (id: string) => ok(app, 'PUT', `/api/rounds/${id}/collectors/${who.collectorId}`, who.staff, { villageIds })
+  const openWithBallots = async (extra: Record<string, unknown> = {}) => {
+    const id = await create(extra)
+    await assign(id)
+    await ok(app, 'POST', `/api/rounds/${id}/open`, who.staff)
+    const inv = await ok(app, 'POST', `/api/rounds/${id}/invitations`, who.staff, { channel: 'print' })
+    const links = inv.links as { householdId: string; url: string }[]
+    const tokens = links.map((l) => l.url.split('/r/')[1] as string)
+    const r1 = await ok(app, 'POST', `/api/ballots/${tokens[0]}`, undefined, {
+      answers: overallNo,
+      comment: 'Cần sửa đường',
+    })
+    await ok(app, 'POST', `/api/ballots/${tokens[1]}`, undefined, { answers: allSatisfied })
+    return { id, links, tokens, receipt: r1.receipt as string }
+  }
+
+  const draft = await create()
+  await assign(draft)
+  const open = await openWithBallots({ doubleEntry: true })
+  // A double-entry mismatch: the same serial keyed twice with different answers.
+  const paperHh = open.links[2]?.householdId as string
+  const serial = 'S-0001'
+  // Two different people key it (double entry refuses a second entry by the same person).
+  for (const [headers, answers] of [
+    [who.staff, allSatisfied],
+    [who.collector, overallNo],
+  ] as const)
+    await ok(app, 'POST', `/api/rounds/${open.id}/paper-ballots`, headers, { householdId: paperHh, channel: 'paper', answers, serial })
+
+  const closed = await openWithBallots()
+  await ok(app, 'POST', `/api/rounds/${closed.id}/close`, who.staff, {})
+  const sealed = await openWithBallots()
+  await ok(app, 'POST', `/api/rounds/${sealed.id}/close`, who.staff, {})
+  await ok(app, 'POST', `/api/rounds/${sealed.id}/seal`, who.staff)
+  const returned = await openWithBallots()
+  await ok(app, 'POST', `/api/rounds/${returned.id}/close`, who.staff, {})
+  await ok(app, 'POST', `/api/rounds/${returned.id}/seal`, who.staff)
+  await ok(app, 'POST', `/api/rounds/${returned.id}/council-decisions`, who.council, {
+    votesFor: 5,
+    votesAgainst: 10,
+    votesAbstain: 0,
+    decision: 'return_for_resurvey',
+    decidedAt: '2025-06-01',
+  })
+
+  const ballot = db.select().from(ballots).where(eq(ballots.roundId, open.id)).all()[0]
+  const fb = db
+    .select()
+    .from(feedback)
+    .where(and(eq(feedback.roundId, open.id)))
+    .all()[0]
+  if (!ballot || !fb) throw new Error('fixtures: no ballot or feedback in the open round')
+  const invitedHouseholdId = open.links[3]?.householdId as string
+  return {
+    province: s.province,
+    commune: s.commune,
+    villages: s.villages,
+    staffUserId: who.staffUserId,
+    collectorId: who.collectorId,
+    templateId: s.templateId,
+    rounds: { draft, open: open.id, closed: closed.id, sealed: sealed.id, returned: returned.id },
+    invitedHouseholdId,
+    freeHouseholdId: open.links[4]?.householdId as string,
+    unusedToken: open.tokens[3] as string,
+    ballotId: ballot.id,
+    receipt: open.receipt,
+    feedbackId: fb.id,
+    mismatchSerial: serial,
+  }
+}
+
+/**
+ * makeWorld (a commune with 2 villages × 6 households, a foreign commune in another province, staff of
+ * every role) plus a full set of request targets in both communes.
+ */
+export async function makeAuthzWorld(app: FastifyInstance, db: Db): Promise<AuthzWorld> {
+  const w = await makeWorld(app, db, { perVillage: 6 })
+  // The foreign commune gets its own council and collector, and enough households for 5 rounds' fixtures.
+  const { makeHouseholds } = await import('../../helpers/factories.js')
+  const otherVillages = w.other.villages
+  for (const v of otherVillages) makeHouseholds(db, v.id, 3, 'F')
+  const council2 = await makeUser(db, { username: 'hoidong2', role: 'council', unitId: w.other.province.id })
+  const collector2 = await makeUser(db, { username: 'thuky2', role: 'collector', unitId: w.other.commune.id })
+  const userId = (name: string) => db.select().from(users).where(eq(users.username, name)).get()?.id as string
+  const own = await buildScope(
+    app,
+    db,
+    { province: w.province, commune: w.commune, villages: w.villages, templateId: w.template.id },
+    { staff: w.auth.xa, council: w.auth.hoidong, collector: w.auth.thuky, collectorId: w.collector.id, staffUserId: userId('xa') },
+  )
+  const foreign = await buildScope(
+    app,
+    db,
+    { province: w.other.province, commune: w.other.commune, villages: otherVillages, templateId: w.template.id },
+    {
+      staff: w.auth.khac,
+      council: await loginAs(app, council2.username),
+      collector: await loginAs(app, collector2.username),
+      collectorId: collector2.id,
+      staffUserId: userId('khac'),
+    },
+  )
+  return {
+    world: w,
+    own,
+    foreign,
+    auth: { admin: w.auth.admin, provinceStaff: w.auth.tinh, communeStaff: w.auth.xa, collector: w.auth.thuky, council: w.auth.hoidong },
+  }
+}
