@@ -1,0 +1,194 @@
+/**
+ * Resident form: (1) gzip bytes of every JS and CSS file respond.html loads, following its module
+ * graph (scripts, stylesheets, modulepreloads, static and dynamic imports); (2) time to interactive in
+ * Debian Chromium with DevTools' Slow 3G preset and 4× CPU throttling, over a real server:
+ * navigation start → the first question's radio visible and enabled. Median of 3 cold loads.
+ * The web app is built into a temp folder (the checkout's web/dist is left alone).
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+import { type Figure, freePort, JWT_SECRET, LOAD_RATE_LIMIT, median, openBenchContext, progress, ROOT, round, spawnServer } from './lib.js'
+import { makeCommune, makeFrame, openRound, printTokens } from './world.js'
+
+const BYTES_GOAL = 25 * 1024
+const TTI_GOAL_MS = 1500
+/** Chrome DevTools' "Slow 3G" preset (front_end/core/sdk/NetworkManager.ts): 400 kbit/s each way, 2 s RTT. */
+const SLOW_3G = {
+  offline: false,
+  latency: 400 * 5,
+  downloadThroughput: ((500 * 1000) / 8) * 0.8,
+  uploadThroughput: ((500 * 1000) / 8) * 0.8,
+}
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+/** Evaluated in the page on every animation frame: ms since navigation start once the first radio is usable. */
+const FIRST_RADIO_READY = `(() => {
+  const r = document.querySelector('input[type="radio"]')
+  if (!r || r.disabled) return false
+  const box = r.getBoundingClientRect()
+  const style = getComputedStyle(r)
+  if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' || style.display === 'none') return false
+  return performance.now()
+})()`
+
+function build(outDir: string): { dist: string; note: string } {
+  try {
+    execFileSync('pnpm', ['--filter', '@app/web', 'exec', 'vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 180_000,
+    })
+    return { dist: outDir, note: 'fresh build of the working tree' }
+  } catch (e) {
+    const fallback = join(ROOT, 'web/dist')
+    if (existsSync(join(fallback, 'respond.html')))
+      return { dist: fallback, note: `build failed (${String((e as Error).message).split('\n')[0]}); measured the existing web/dist` }
+    throw e
+  }
+}
+
+/** Every asset respond.html pulls in, then whatever those JS files import (lazy chunks included). */
+export function respondAssets(dist: string): string[] {
+  const html = readFileSync(join(dist, 'respond.html'), 'utf8')
+  const queue = [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => join(dist, m[1] ?? ''))
+  const seen = new Set<string>()
+  while (queue.length) {
+    const file = queue.shift() as string
+    if (seen.has(file) || !existsSync(file)) continue
+    seen.add(file)
+    if (!file.endsWith('.js')) continue
+    const code = readFileSync(file, 'utf8')
+    for (const m of code.matchAll(/(?:from|import)\s*\(?\s*["'`]([^"'`]+\.(?:js|css))["'`]|["'`](assets\/[^"'`]+\.(?:js|css))["'`]/g)) {
+      const spec = m[1] ?? `/${m[2]}`
+      queue.push(spec.startsWith('/') ? join(dist, spec) : resolve(dirname(file), spec))
+    }
+  }
+  return [...seen]
+}
+
+async function prepare(dbPath: string, n: number): Promise<string[]> {
+  const ctx = openBenchContext(dbPath)
+  try {
+    const frame = await makeFrame(ctx)
+    const commune = makeCommune(ctx, frame, { code: 'FM', villages: 2, perVillage: n })
+    const r = openRound(ctx, frame, commune.communeId)
+    return printTokens(ctx, frame, r.id)
+  } finally {
+    ctx.close()
+  }
+}
+
+export async function benchForm(opts: {
+  tmp: string
+  quick: boolean
+  skip: (bench: string, figure: string, why?: string) => Figure
+}): Promise<Figure[]> {
+  const bytesFigure = 'Resident form: gzip JS + CSS of respond.html'
+  const ttiFigure = 'Resident form: time to interactive, Slow 3G + 4× CPU (median of 3)'
+  const ttiCpuFigure = 'Resident form: time to interactive, 4× CPU, no network throttle (context)'
+  if (!existsSync(join(ROOT, 'web/respond.html'))) return [opts.skip('form', bytesFigure), opts.skip('form', ttiFigure)]
+  const pb = progress('build web')
+  const { dist, note } = build(join(opts.tmp, 'web-dist'))
+  pb.done(note)
+  const files = respondAssets(dist)
+  const rows = files.map((f) => ({ file: f.slice(dist.length + 1), gzip: gzipSync(readFileSync(f), { level: 9 }).length }))
+  const total = rows.reduce((s, r) => s + r.gzip, 0)
+  const figures: Figure[] = [
+    {
+      bench: 'form',
+      figure: bytesFigure,
+      value: round(total / 1024, 2),
+      unit: 'KB',
+      goal: '≤ 25 KB',
+      pass: total <= BYTES_GOAL,
+      note: `${rows.map((r) => `${r.file} ${(r.gzip / 1024).toFixed(2)} KB`).join(', ')} (gzip -9; ${note})`,
+    },
+  ]
+
+  const runs = opts.quick ? 1 : 3
+  const tokens = await prepare(join(opts.tmp, 'form.db'), 10)
+  const server = await spawnServer({
+    script: join(ROOT, 'server/src/server.ts'),
+    env: {
+      DATABASE_PATH: join(opts.tmp, 'form.db'),
+      SEED_DEMO: 'false',
+      JWT_SECRET,
+      LOG_LEVEL: 'info',
+      LINK_RATE_LIMIT_PER_MIN: LOAD_RATE_LIMIT,
+      WEB_DIST: dist,
+    },
+    port: await freePort(),
+    healthPath: '/api/health',
+    logFile: join(opts.tmp, 'server-form.log'),
+  })
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  })
+  const p = progress('chromium')
+  try {
+    let next = 0
+    const tti = async (network: boolean): Promise<number> => {
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true })
+      try {
+        const page = await context.newPage()
+        const cdp = await context.newCDPSession(page)
+        await cdp.send('Network.enable')
+        await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
+        if (network) await cdp.send('Network.emulateNetworkConditions', SLOW_3G)
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 })
+        const token = tokens[next++]
+        if (!token) throw new Error('out of form tokens')
+        await page.goto(`${server.url}/r/${token}`, { waitUntil: 'commit', timeout: 60_000 })
+        const handle = await page.waitForFunction(FIRST_RADIO_READY, undefined, { polling: 'raf', timeout: 60_000 })
+        return (await handle.jsonValue()) as number
+      } finally {
+        await context.close()
+      }
+    }
+    await tti(false) // warm the server's file cache and the tsx transform, not measured
+    const slow: number[] = []
+    for (let i = 0; i < runs; i++) {
+      slow.push(await tti(true))
+      p.update(`Slow 3G run ${i + 1}/${runs}: ${slow.at(-1)?.toFixed(0)} ms`)
+    }
+    const fast: number[] = []
+    for (let i = 0; i < runs; i++) fast.push(await tti(false))
+    p.done(`TTI Slow 3G median ${median(slow).toFixed(0)} ms; CPU-only median ${median(fast).toFixed(0)} ms`)
+    figures.push(
+      {
+        bench: 'form',
+        figure: ttiFigure,
+        value: round(median(slow), 0),
+        unit: 'ms',
+        baseline: round(median(fast), 0),
+        ratio: round(median(slow) / median(fast), 2),
+        goal: `≤ ${TTI_GOAL_MS} ms`,
+        pass: median(slow) <= TTI_GOAL_MS,
+        note: `DevTools Slow 3G preset (2,000 ms latency per request, 400 kbit/s down/up) via CDP Network.emulateNetworkConditions, Emulation.setCPUThrottlingRate 4, cold cache, 360×740; navigation start → first radio visible & enabled; runs ${slow.map((x) => x.toFixed(0)).join(', ')} ms; baseline = same page at 4× CPU without network throttling`,
+      },
+      {
+        bench: 'form',
+        figure: ttiCpuFigure,
+        value: round(median(fast), 0),
+        unit: 'ms',
+        note: `runs ${fast.map((x) => x.toFixed(0)).join(', ')} ms`,
+      },
+    )
+  } finally {
+    await browser.close()
+    await server.stop()
+  }
+  return figures
+}

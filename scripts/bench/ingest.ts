@@ -1,0 +1,221 @@
+/**
+ * Ballot ingestion: the real server (`server/src/server.ts`, production settings, LOG_LEVEL=info as
+ * in production) on a temporary SQLite file with open rounds of 20,000 households each, loaded by
+ * undici at 50 connections with a distinct print-link token per request. Baseline: the bare Fastify
+ * echo server (echo-server.ts) receiving the same bodies on the same URLs, in the same run.
+ * Then the 409 path: resubmitting tokens that were already used.
+ */
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import {
+  BENCH_DIR,
+  type Figure,
+  freePort,
+  JWT_SECRET,
+  LOAD_RATE_LIMIT,
+  openBenchContext,
+  progress,
+  ROOT,
+  round,
+  spawnServer,
+  summarize,
+} from './lib.js'
+import { type LoadResult, runLoad, statusSummary } from './load.js'
+import { answersFor, makeCommune, makeFrame, openRound, printTokens, rng } from './world.js'
+
+const HOUSEHOLDS_PER_ROUND = 20_000
+const CONNECTIONS = 50
+
+interface Job {
+  token: string
+  body: string
+}
+
+/** Build the DB through the services (one commune per round), then close it: the server owns it from here. */
+async function prepare(dbPath: string, rounds: number): Promise<Job[]> {
+  const ctx = openBenchContext(dbPath, { bulk: true })
+  const p = progress('ingest setup')
+  try {
+    const frame = await makeFrame(ctx)
+    const perRound: string[][] = []
+    let keys: string[] = []
+    for (let r = 0; r < rounds; r++) {
+      const commune = makeCommune(ctx, frame, {
+        code: `IN${r}`,
+        villages: 20,
+        perVillage: HOUSEHOLDS_PER_ROUND / 20,
+        onProgress: (n) => p.update(`round ${r + 1}/${rounds}: ${n} households`),
+      })
+      const row = openRound(ctx, frame, commune.communeId)
+      keys = ctx.services.rounds.questionsOf(row).map((q) => q.key)
+      perRound.push(printTokens(ctx, frame, row.id))
+    }
+    // Rounds collect at the same time: interleave their links.
+    const rand = rng(7)
+    const jobs: Job[] = []
+    for (let i = 0; i < HOUSEHOLDS_PER_ROUND; i++)
+      for (const tokens of perRound) {
+        const token = tokens[i]
+        if (!token) continue
+        const body = JSON.stringify({ answers: answersFor(keys, rand), clientId: randomUUID() })
+        jobs.push({ token, body })
+      }
+    p.done(
+      `${rounds} open round(s) × ${HOUSEHOLDS_PER_ROUND.toLocaleString('en')} households, ${jobs.length.toLocaleString('en')} print links`,
+    )
+    return jobs
+  } finally {
+    ctx.close()
+  }
+}
+
+function figures(label: string, r: LoadResult) {
+  const s = summarize(r.latencies)
+  const okPerSec = (r.ok.length / r.elapsedMs) * 1000
+  return { label, okPerSec, p50: s.p50, p99: s.p99, n: r.latencies.length, statuses: statusSummary(r.statuses), errors: r.errors }
+}
+
+export async function benchIngest(opts: { tmp: string; quick: boolean }): Promise<Figure[]> {
+  const durationMs = opts.quick ? 3_000 : 10_000
+  const rounds = opts.quick ? 1 : 4
+  const dbPath = join(opts.tmp, 'ingest.db')
+  const jobs = await prepare(dbPath, rounds)
+  const cpuProfDir = process.env.BENCH_CPU_PROF
+
+  // Baseline first, then the app, then the baseline again: the mean of the two baselines absorbs drift.
+  const echo = async (pass: number) => {
+    const child = await spawnServer({
+      script: join(BENCH_DIR, 'echo-server.ts'),
+      env: {},
+      port: await freePort(),
+      healthPath: '/api/health',
+      logFile: join(opts.tmp, 'echo.log'),
+    })
+    try {
+      let i = 0
+      const p = progress(`baseline echo ${pass}`)
+      const r = await runLoad({
+        origin: child.url,
+        connections: CONNECTIONS,
+        durationMs,
+        expect: 201,
+        next: () => {
+          const j = jobs[i % jobs.length] as Job
+          return { index: i++, path: `/api/ballots/${j.token}`, body: j.body }
+        },
+        onTick: (n, ms) => p.update(`${n} requests, ${Math.round((n / ms) * 1000)}/s`),
+      })
+      const f = figures('baseline', r)
+      p.done(`${Math.round(f.okPerSec)}/s, p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms [${f.statuses}]`)
+      return f
+    } finally {
+      await child.stop()
+    }
+  }
+
+  const base1 = await echo(1)
+  const app = await spawnServer({
+    script: join(ROOT, 'server/src/server.ts'),
+    env: {
+      DATABASE_PATH: dbPath,
+      SEED_DEMO: 'false',
+      JWT_SECRET,
+      LOG_LEVEL: 'info',
+      LINK_RATE_LIMIT_PER_MIN: LOAD_RATE_LIMIT,
+    },
+    port: await freePort(),
+    healthPath: '/api/health',
+    logFile: join(opts.tmp, 'server-ingest.log'),
+    nodeArgs: cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [],
+  })
+  let ingest: ReturnType<typeof figures>
+  let conflict: ReturnType<typeof figures>
+  let exhausted = false
+  try {
+    let i = 0
+    const p = progress('ingest ballots')
+    const r = await runLoad({
+      origin: app.url,
+      connections: CONNECTIONS,
+      durationMs,
+      expect: 201,
+      next: () => {
+        const j = jobs[i]
+        if (!j) {
+          exhausted = true
+          return undefined
+        }
+        return { index: i++, path: `/api/ballots/${j.token}`, body: j.body }
+      },
+      onTick: (n, ms) => p.update(`${n} ballots, ${Math.round((n / ms) * 1000)}/s`),
+    })
+    ingest = figures('ingest', r)
+    p.done(
+      `${Math.round(ingest.okPerSec)} ballots/s, p50 ${ingest.p50.toFixed(2)} ms, p99 ${ingest.p99.toFixed(2)} ms [${ingest.statuses}]`,
+    )
+
+    // The 409 path: the same tokens again (each already answered), new clientIds.
+    const used = r.ok
+    let k = 0
+    const p2 = progress('409 already_answered')
+    const r2 = await runLoad({
+      origin: app.url,
+      connections: CONNECTIONS,
+      durationMs: opts.quick ? 2_000 : 5_000,
+      expect: 409,
+      next: () => {
+        const j = jobs[used[k % used.length] as number] as Job
+        return { index: k++, path: `/api/ballots/${j.token}`, body: j.body.replace(/"clientId":"[^"]+"/, `"clientId":"${randomUUID()}"`) }
+      },
+      onTick: (n, ms) => p2.update(`${n} requests, ${Math.round((n / ms) * 1000)}/s`),
+    })
+    conflict = figures('409', r2)
+    p2.done(
+      `${Math.round(conflict.okPerSec)}/s, p50 ${conflict.p50.toFixed(2)} ms, p99 ${conflict.p99.toFixed(2)} ms [${conflict.statuses}]`,
+    )
+  } finally {
+    await app.stop()
+  }
+  const base2 = await echo(2)
+  const baseline = (base1.okPerSec + base2.okPerSec) / 2
+  const ratio = ingest.okPerSec / baseline
+  const secs = `${(durationMs / 1000).toFixed(0)} s`
+  return [
+    {
+      bench: 'ingest',
+      figure: 'Ballot ingestion (POST /api/ballots/:token → 201)',
+      value: round(ingest.okPerSec, 0),
+      unit: 'ballots/s',
+      baseline: round(baseline, 0),
+      ratio: round(ratio, 3),
+      goal: 'ratio ≥ 0.5',
+      pass: ratio >= 0.5,
+      note: `${CONNECTIONS} connections, ${secs}${exhausted ? ' (token supply ran out early)' : ''}, ${rounds} round(s) × 20,000 households, LOG_LEVEL=info; statuses ${ingest.statuses}; baseline = bare Fastify JSON echo (${Math.round(base1.okPerSec)}/s before, ${Math.round(base2.okPerSec)}/s after)`,
+    },
+    {
+      bench: 'ingest',
+      figure: 'Ingestion latency p50',
+      value: round(ingest.p50, 2),
+      unit: 'ms',
+      baseline: round((base1.p50 + base2.p50) / 2, 2),
+      ratio: round(ingest.p50 / ((base1.p50 + base2.p50) / 2), 2),
+    },
+    {
+      bench: 'ingest',
+      figure: 'Ingestion latency p99',
+      value: round(ingest.p99, 2),
+      unit: 'ms',
+      baseline: round((base1.p99 + base2.p99) / 2, 2),
+      ratio: round(ingest.p99 / ((base1.p99 + base2.p99) / 2), 2),
+    },
+    {
+      bench: 'ingest',
+      figure: '409 already_answered path (used tokens resubmitted)',
+      value: round(conflict.okPerSec, 0),
+      unit: 'req/s',
+      baseline: round(baseline, 0),
+      ratio: round(conflict.okPerSec / baseline, 3),
+      note: `p50 ${conflict.p50.toFixed(2)} ms, p99 ${conflict.p99.toFixed(2)} ms; statuses ${conflict.statuses}`,
+    },
+  ]
+}

@@ -1,0 +1,156 @@
+/**
+ * Tally latency: GET /api/rounds/:id/tally (app.inject, bearer token) at 10 k, 100 k and 1 M ballots
+ * in one round of 1 M households across 100 villages, the ballots counted in batched transactions by
+ * ballots.recordBallot. The 1 M-ballot file is kept for the export and cold-start benches.
+ * Plus the province overview over 100 communes when GET /api/units/:id/overview exists.
+ */
+import { join } from 'node:path'
+import { buildApp } from '@app/server'
+import type { FastifyInstance } from 'fastify'
+import { type BenchContext, type Figure, JWT_SECRET, openBenchContext, progress, round, summarize } from './lib.js'
+import { bulkRecord, communeHouseholds, type Frame, interleave, makeCommune, makeFrame, openRound, STAFF_PASSWORD } from './world.js'
+
+/** The big database left behind for the export and cold-start benches. */
+export interface TallyDb {
+  path: string
+  roundId: string
+  provinceId: string
+  username: string
+  password: string
+  ballots: number
+}
+
+const GOAL_MS = 50
+
+async function appFor(ctx: BenchContext): Promise<FastifyInstance> {
+  const app = await buildApp({ config: ctx.config, db: ctx.db, jwtSecret: JWT_SECRET, logger: false })
+  await app.ready()
+  return app
+}
+
+async function login(app: FastifyInstance, username: string): Promise<Record<string, string>> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: STAFF_PASSWORD } })
+  if (res.statusCode !== 200) throw new Error(`login: ${res.statusCode} ${res.body}`)
+  return { authorization: `Bearer ${res.json().token}` }
+}
+
+/** Latency of `calls` GETs after 5 warm-up calls; every answer must be 200. */
+async function timeGets(app: FastifyInstance, url: string, headers: Record<string, string>, calls: number) {
+  const samples: number[] = []
+  for (let i = 0; i < calls + 5; i++) {
+    const t = performance.now()
+    const res = await app.inject({ method: 'GET', url, headers })
+    const ms = performance.now() - t
+    if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`)
+    if (i >= 5) samples.push(ms)
+  }
+  return summarize(samples)
+}
+
+export async function benchTally(opts: { tmp: string; quick: boolean; measure: boolean }): Promise<{ db: TallyDb; figures: Figure[] }> {
+  const sizes = opts.quick ? [1_000, 10_000, 50_000] : [10_000, 100_000, 1_000_000]
+  const villages = opts.quick ? 50 : 100
+  const total = sizes.at(-1) as number
+  const calls = opts.quick ? 20 : 60
+  const path = join(opts.tmp, 'tally.db')
+  const ctx = openBenchContext(path, { bulk: true })
+  const figures: Figure[] = []
+  let frame: Frame
+  let roundId: string
+  try {
+    frame = await makeFrame(ctx)
+    const p1 = progress('households')
+    const commune = makeCommune(ctx, frame, {
+      code: 'TL',
+      villages,
+      perVillage: total / villages,
+      onProgress: (n) => p1.update(`${n.toLocaleString('en')} / ${total.toLocaleString('en')}`),
+    })
+    const r = openRound(ctx, frame, commune.communeId)
+    roundId = r.id
+    const households = interleave(communeHouseholds(ctx, commune))
+    p1.done(`${households.length.toLocaleString('en')} households in ${villages} villages, round open`)
+
+    const app = opts.measure ? await appFor(ctx) : undefined
+    const headers = app ? await login(app, frame.username) : {}
+    const p50s: number[] = []
+    let done = 0
+    for (const size of sizes) {
+      const p = progress(`count to ${size.toLocaleString('en')} ballots`)
+      const t0 = performance.now()
+      const from = done
+      bulkRecord(ctx, r, households, {
+        from,
+        to: size,
+        onProgress: (n) => p.update(`${n.toLocaleString('en')} (${Math.round(((n - from) / (performance.now() - t0)) * 1000)}/s)`),
+      })
+      done = size
+      p.done(
+        `${size.toLocaleString('en')} ballots (${Math.round(((size - from) / (performance.now() - t0)) * 1000)} ballots/s through recordBallot)`,
+      )
+      if (!app) continue
+      const s = await timeGets(app, `/api/rounds/${r.id}/tally`, headers, calls)
+      p50s.push(s.p50)
+      const ok = s.p50 <= GOAL_MS && s.p99 <= GOAL_MS
+      console.log(`  tally @ ${size.toLocaleString('en')}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.n} calls`)
+      figures.push({
+        bench: 'tally',
+        figure: `Commune tally @ ${size.toLocaleString('en')} ballots, p50 / p99`,
+        value: round(s.p50, 2),
+        unit: 'ms',
+        baseline: round(p50s[0], 2),
+        ratio: round(s.p50 / (p50s[0] as number), 2),
+        goal: `p50 & p99 ≤ ${GOAL_MS} ms, flat`,
+        pass: ok,
+        note: `p99 ${s.p99.toFixed(2)} ms over ${s.n} calls (app.inject, bearer auth); ${villages} villages × 9 questions; baseline = the smallest size`,
+      })
+    }
+    if (app) {
+      const ov = await overview(app, headers, frame, ctx, opts.quick)
+      figures.push(ov)
+      await app.close()
+    }
+  } finally {
+    ctx.close()
+  }
+  return {
+    db: { path, roundId, provinceId: frame.provinceId, username: frame.username, password: STAFF_PASSWORD, ballots: total },
+    figures,
+  }
+}
+
+/** Province overview over 100 communes (built on a separate province in the same file), if the route exists. */
+async function overview(
+  app: FastifyInstance,
+  headers: Record<string, string>,
+  frame: Frame,
+  ctx: BenchContext,
+  quick: boolean,
+): Promise<Figure> {
+  const figure = 'Province overview over 100 communes, p50 / p99'
+  const probe = await app.inject({ method: 'GET', url: `/api/units/${frame.provinceId}/overview`, headers })
+  if (probe.statusCode === 404 && /no route for/.test(probe.body))
+    return { bench: 'tally', figure, value: null, unit: '', note: 'skipped: not built yet' }
+  const p = progress('overview world')
+  const prov = await makeFrame(ctx, 'OV')
+  const communes = quick ? 20 : 100
+  for (let c = 0; c < communes; c++) {
+    const commune = makeCommune(ctx, prov, { code: `OV${c}`, villages: 10, perVillage: 100 })
+    const r = openRound(ctx, prov, commune.communeId)
+    bulkRecord(ctx, r, interleave(communeHouseholds(ctx, commune)), { from: 0, to: 600, seed: c })
+    p.update(`${c + 1} / ${communes} communes with an open round`)
+  }
+  p.done(`${communes} communes × 10 villages × 100 households, 600 ballots each`)
+  const h = await login(app, prov.username)
+  const s = await timeGets(app, `/api/units/${prov.provinceId}/overview`, h, quick ? 20 : 60)
+  console.log(`  overview: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`)
+  return {
+    bench: 'tally',
+    figure,
+    value: round(s.p50, 2),
+    unit: 'ms',
+    goal: `p50 & p99 ≤ ${GOAL_MS} ms`,
+    pass: s.p50 <= GOAL_MS && s.p99 <= GOAL_MS,
+    note: `p99 ${s.p99.toFixed(2)} ms over ${s.n} calls; ${communes} communes with an open round each`,
+  }
+}
