@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
@@ -83,7 +84,7 @@ describe.skipIf(!serverReady)('resident page /r/:token', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'mttq.xa', password: 'hailong-demo' }),
-    }).then((r) => r.json())
+    }).then((r) => r.json() as Promise<{ token: string }>)
     auth = { authorization: `Bearer ${login.token}` }
     const communes = await api<{ items: { id: string; name: string }[] }>('GET', '/api/units?kind=commune')
     const commune = communes.items.find((u) => u.name.includes('Biển Bạch')) ?? communes.items[0]

@@ -18,7 +18,7 @@ function memoryStore(): KeyValueStore & { data: Map<string, string> } {
 }
 
 function setup(over: Partial<BallotPageDeps> & { submit?: (body: SubmitBallotBody) => Promise<SubmitResult> } = {}) {
-  const store = over.store === undefined ? memoryStore() : over.store
+  const store = memoryStore()
   const events = new EventTarget()
   const timers: { fn: () => void; ms: number }[] = []
   let clock = 1_000_000
@@ -30,7 +30,7 @@ function setup(over: Partial<BallotPageDeps> & { submit?: (body: SubmitBallotBod
   }
   const deps: BallotPageDeps = {
     api,
-    store,
+    store: over.store === undefined ? store : over.store,
     events,
     now: () => clock,
     setTimer: (fn, ms) => timers.push({ fn, ms }),
