@@ -2,7 +2,7 @@ import type { BallotForm } from '@app/shared/schemas/ballot'
 import { flushSync, mount, unmount } from 'svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import BallotFormView from './ballot-form.svelte'
-import { BallotPage } from './ballot-form.svelte.ts'
+import { BallotPage } from './ballot-page.svelte.ts'
 
 const FORM: BallotForm = {
   round: { id: 'r1', title: 'Lấy ý kiến NTM 2025', commune: 'Biển Bạch', closesAt: '2025-06-14T16:59:59Z' },

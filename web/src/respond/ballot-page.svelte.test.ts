@@ -1,7 +1,7 @@
 import type { BallotForm, SubmitBallotBody } from '@app/shared/schemas/ballot'
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError, type SubmitResult } from './api.ts'
-import { BallotPage, type BallotPageDeps } from './ballot-form.svelte.ts'
+import { BallotPage, type BallotPageDeps } from './ballot-page.svelte.ts'
 import { draftKey, type KeyValueStore } from './draft.ts'
 
 const FORM: BallotForm = {
