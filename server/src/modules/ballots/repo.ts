@@ -24,7 +24,13 @@ function prepareBallotStatements(db: DbOrTx) {
       .values({ roundId: p('roundId'), householdId: p('householdId'), villageId: p('villageId'), channel: p('channel'), day: p('day') })
       .onConflictDoNothing()
       .prepare(),
-    lastLedger: db.select().from(ledger).where(eq(ledger.roundId, p('roundId'))).orderBy(desc(ledger.seq)).limit(1).prepare(),
+    lastLedger: db
+      .select()
+      .from(ledger)
+      .where(eq(ledger.roundId, p('roundId')))
+      .orderBy(desc(ledger.seq))
+      .limit(1)
+      .prepare(),
     insertLedger: db
       .insert(ledger)
       .values({ roundId: p('roundId'), seq: p('seq'), kind: p('kind'), entry: p('entry'), prevHash: p('prevHash'), hash: p('hash') })
@@ -54,7 +60,13 @@ function prepareBallotStatements(db: DbOrTx) {
       .prepare(),
     bumpQuestion: db
       .insert(tallyCounters)
-      .values({ roundId: p('roundId'), villageId: p('villageId'), questionKey: p('questionKey'), valid: p('valid'), satisfied: p('satisfied') })
+      .values({
+        roundId: p('roundId'),
+        villageId: p('villageId'),
+        questionKey: p('questionKey'),
+        valid: p('valid'),
+        satisfied: p('satisfied'),
+      })
       .onConflictDoUpdate({
         target: [tallyCounters.roundId, tallyCounters.villageId, tallyCounters.questionKey],
         set: { valid: sql`${tallyCounters.valid} + excluded.valid`, satisfied: sql`${tallyCounters.satisfied} + excluded.satisfied` },
@@ -84,7 +96,14 @@ function prepareBallotStatements(db: DbOrTx) {
       .prepare(),
     insertFeedback: db
       .insert(feedback)
-      .values({ id: p('id'), roundId: p('roundId'), villageId: p('villageId'), questionKey: p('questionKey'), kind: p('kind'), text: p('text') })
+      .values({
+        id: p('id'),
+        roundId: p('roundId'),
+        villageId: p('villageId'),
+        questionKey: p('questionKey'),
+        kind: p('kind'),
+        text: p('text'),
+      })
       .prepare(),
   }
 }
