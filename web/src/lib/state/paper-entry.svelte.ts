@@ -185,7 +185,7 @@ export class PaperEntry {
             ? `Đã lưu lần nhập thứ nhất của phiếu số ${this.serial.trim()}; chờ người thứ hai nhập lại.`
             : `Phiếu số ${this.serial.trim()}: hai lần nhập khác nhau, đã chuyển vào hàng chờ đối chiếu.`
       this.lastMessage = { kind: res.status === 'mismatch' ? 'error' : 'success', text }
-      toasts.show(text, res.status === 'mismatch' ? 'error' : 'success', 2500)
+      if (res.status === 'mismatch') toasts.show(text, 'error')
       this.advance(hh.id)
       return res
     } catch (err) {

@@ -19,6 +19,8 @@ export class RoundResult {
   reasons = $state<FeedbackItem[]>([])
   status = $state<'loading' | 'ready' | 'error'>('loading')
   missing = $state<{ tally: boolean; decisions: boolean; feedback: boolean }>({ tally: false, decisions: false, feedback: false })
+  /** The server keeps reason texts to Front staff (the council gets 403): only counts per question are shown. */
+  feedbackDenied = $state(false)
   saving = $state(false)
 
   constructor(
@@ -40,11 +42,23 @@ export class RoundResult {
       .filter((g) => g.count > 0)
   })
 
+  /** Not-satisfied counts per question from the tally (always available, no text). */
+  dissatisfiedCounts = $derived(
+    (this.tally?.questions ?? [])
+      .map((q) => {
+        const i = (this.round?.questions ?? []).findIndex((x) => x.key === q.key)
+        const text = this.round?.questions[i]?.text ?? q.key
+        return { key: q.key, label: `Câu ${i + 1}. ${text}`, count: q.valid - q.satisfied }
+      })
+      .filter((q) => q.count > 0),
+  )
+
   private async optional<T>(what: keyof RoundResult['missing'], fn: () => Promise<T>): Promise<T | null> {
     try {
       return await fn()
     } catch (err) {
-      if (err instanceof ApiError && (err.routeMissing || err.code === 'forbidden')) this.missing[what] = true
+      if (err instanceof ApiError && err.routeMissing) this.missing[what] = true
+      else if (err instanceof ApiError && err.code === 'forbidden' && what === 'feedback') this.feedbackDenied = true
       else handleError(err)
       return null
     }

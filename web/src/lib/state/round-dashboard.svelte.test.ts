@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api/errors.js'
+import { fakeClient } from './fake-client.js'
+import { POLL_MS, RoundDashboard } from './round-dashboard.svelte.js'
+
+const village = (id: string, households: number, participated: number) => ({
+  unitId: id,
+  name: id,
+  households,
+  participated,
+  valid: participated,
+  satisfied: participated,
+  notSatisfied: 0,
+  coverage: participated / households,
+  rate: null,
+  interval: null,
+  bounds: null,
+  verdict: 'insufficient_coverage',
+  robustness: null,
+})
+
+beforeEach(() => vi.useFakeTimers())
+afterEach(() => vi.useRealTimers())
+
+describe('RoundDashboard', () => {
+  it('polls the tally at most every 10 s while the round is open, and stops', async () => {
+    let participated = 0
+    const tally = vi.fn(async () => ({
+      villages: [village('v1', 100, participated)],
+      commune: village('c', 100, participated),
+      byChannel: {},
+    }))
+    const client = fakeClient({
+      round: async () => ({ id: 'r1', status: 'open' }),
+      tally,
+      roundHouseholds: async () => ({ items: [], total: 0, page: 1, limit: 100 }),
+    })
+    const dash = new RoundDashboard('r1', client)
+    await dash.load()
+    expect(POLL_MS).toBeLessThanOrEqual(10_000)
+    expect(dash.notReached).toEqual([{ id: 'v1', name: 'v1', count: 100 }])
+    const stop = dash.start()
+    participated = 7
+    await vi.advanceTimersByTimeAsync(POLL_MS)
+    expect(tally).toHaveBeenCalledTimes(2)
+    expect(dash.notReached[0]?.count).toBe(93)
+    stop()
+    await vi.advanceTimersByTimeAsync(POLL_MS * 3)
+    expect(tally).toHaveBeenCalledTimes(2)
+  })
+
+  it('shows "chưa có" when the tally route is not on the server, and stops asking', async () => {
+    const tally = vi.fn(async () => {
+      throw new ApiError('not_found', 'no route for GET /api/rounds/r1/tally', 404)
+    })
+    const dash = new RoundDashboard('r1', fakeClient({ round: async () => ({ id: 'r1', status: 'open' }), tally }))
+    await dash.load()
+    expect(dash.tallyMissing).toBe(true)
+    await dash.refreshTally()
+    expect(tally).toHaveBeenCalledTimes(1)
+  })
+})

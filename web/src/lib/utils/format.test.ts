@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { bpToInput, bpToPercentVi, formatInt, formatPercentVi, formatRatioVi, percentInputToBp, vnDay, vnDayBoundary } from './format.js'
+
+describe('Vietnamese number formatting', () => {
+  it('reproduces the published figures exactly (shared formatters)', () => {
+    expect(formatRatioVi(11_679, 11_683)).toBe('99,97 %')
+    expect(formatRatioVi(11_683, 16_226)).toBe('72,00 %')
+    expect(formatRatioVi(71, 72)).toBe('98,61 %')
+    expect(formatRatioVi(0, 0)).toBe('—')
+    expect(formatPercentVi(0.9)).toBe('90,00 %')
+  })
+
+  it('shows basis points as percents and reads typed percents back', () => {
+    expect(bpToPercentVi(9000)).toBe('90,00 %')
+    expect(bpToInput(9050)).toBe('90,5')
+    expect(percentInputToBp('90')).toBe(9000)
+    expect(percentInputToBp('90,5')).toBe(9050)
+    expect(percentInputToBp('72.25 %')).toBe(7225)
+    expect(percentInputToBp('101')).toBeNull()
+    expect(percentInputToBp('abc')).toBeNull()
+    expect(percentInputToBp('')).toBeNull()
+  })
+
+  it('groups thousands the Vietnamese way', () => {
+    expect(formatInt(16_226)).toBe('16.226')
+  })
+
+  it('works in Vietnam days (UTC+7)', () => {
+    expect(vnDay(new Date('2025-06-30T18:00:00Z'))).toBe('2025-07-01')
+    expect(vnDayBoundary('2025-07-01', true)).toBe('2025-07-01T23:59:59+07:00')
+  })
+})

@@ -1,0 +1,40 @@
+import type { Tally } from '@app/shared'
+import { describe, expect, it } from 'vitest'
+import { explainVerdict } from './verdict.js'
+
+const base: Tally = {
+  unitId: 'c',
+  name: 'Biển Bạch',
+  households: 76,
+  participated: 72,
+  valid: 72,
+  satisfied: 71,
+  notSatisfied: 1,
+  coverage: 72 / 76,
+  rate: 71 / 72,
+  interval: { low: 0.95, high: 0.999 },
+  bounds: { worst: 71 / 76, best: 75 / 76 },
+  verdict: 'meets',
+  robustness: 'clear',
+}
+const rule = { thresholdBp: 9000, coverageBp: 7000, coverageScope: 'village' as const }
+
+describe('explainVerdict', () => {
+  it('states a pass with the exact rate and what the interval and bounds mean', () => {
+    const lines = explainVerdict(base, rule)
+    expect(lines[0]).toContain('ĐẠT')
+    expect(lines[0]).toContain('98,61 %')
+    expect(lines.join(' ')).toContain('Khoảng tin cậy 95 %')
+    expect(lines.join(' ')).toContain('kết quả vững')
+    expect(lines.at(-1)).toContain('đều không hài lòng')
+  })
+  it('says coverage failed before judging the rate', () => {
+    expect(explainVerdict({ ...base, verdict: 'insufficient_coverage' }, rule)[0]).toContain('CHƯA ĐẠT vì độ bao phủ')
+  })
+  it('flags a marginal result as advisory', () => {
+    expect(explainVerdict({ ...base, robustness: 'marginal' }, rule).join(' ')).toContain('sát ngưỡng')
+  })
+  it('has nothing to conclude without ballots', () => {
+    expect(explainVerdict({ ...base, verdict: 'no_data', valid: 0 }, rule)).toEqual(['Chưa có phiếu hợp lệ nào nên chưa thể kết luận.'])
+  })
+})
