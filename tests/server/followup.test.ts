@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest'
+import { buildTestApp } from '../helpers/build-test-app.js'
+import { allSatisfied, createRound, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+
+type Answers = Record<string, { satisfied: boolean; reason?: string }>
+const roadNo: Answers = { q1: { satisfied: false, reason: 'Đường lầy' }, q2: { satisfied: true }, q9: { satisfied: true } }
+
+async function setup(env: Record<string, string> = {}) {
+  const t = await buildTestApp({ env })
+  const w = await makeWorld(t.app, t.db, { perVillage: 12 })
+  return { ...t, w }
+}
+
+function answer(
+  t: Awaited<ReturnType<typeof setup>>,
+  roundId: string,
+  hhs: { id: string; villageId: string }[],
+  pick: (i: number) => Answers,
+) {
+  const round = t.app.services.rounds.repo.findById(roundId)
+  if (!round) throw new Error('no round')
+  t.db.transaction((tx) => {
+    hhs.forEach((h, i) =>
+      t.app.services.ballots.recordBallot(tx, {
+        round,
+        householdId: h.id,
+        villageId: h.villageId,
+        channel: 'paper',
+        answers: pick(i),
+        comment: null,
+        clientKey: null,
+        contentHash: 'x',
+        secondsToComplete: null,
+        fingerprint: null,
+        enteredBy: null,
+      }),
+    )
+  })
+}
+
+describe('GET /api/rounds/:id/follow-up-candidates', () => {
+  it('lists villages mostly dissatisfied on a question with ≥ 5 ballots, with the criterion ref from the snapshot', async () => {
+    const t = await setup()
+    const { w } = t
+    const { round } = await openRoundWithLinks(t.app, w)
+    const [a, b] = [w.villages[0]?.id, w.villages[1]?.id]
+    // Ấp 1: 10 ballots, 6 dissatisfied on q1 (criterion 2) → 60 % ≥ 50 %
+    answer(t, round.id, w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 6 ? roadNo : allSatisfied))
+    // Ấp 2: 4 ballots all dissatisfied → fewer than 5: not listed
+    answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(0, 4), () => roadNo)
+    const res = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({
+      roundId: round.id,
+      thresholdBp: 5000,
+      minBallots: 5,
+      villages: [
+        {
+          villageId: a,
+          villageName: 'Ấp 1',
+          questions: [{ key: 'q1', text: 'Giao thông?', criterionRef: '2', valid: 10, notSatisfied: 6, dissatisfiedShare: 0.6 }],
+        },
+      ],
+    })
+    // the threshold is configuration
+    const strict = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.tinh })
+    expect(strict.json().villages).toHaveLength(1)
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.khac })).statusCode,
+    ).toBe(404)
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.hoidong })).statusCode,
+    ).toBe(403)
+  })
+
+  it('takes the threshold from FOLLOWUP_DISSATISFIED_BP (exact at the boundary)', async () => {
+    const t = await setup({ FOLLOWUP_DISSATISFIED_BP: '7000' })
+    const { round } = await openRoundWithLinks(t.app, t.w)
+    const a = t.w.villages[0]?.id
+    answer(t, round.id, t.w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 7 ? roadNo : allSatisfied))
+    const res = (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: t.w.auth.xa })).json()
+    expect(res.thresholdBp).toBe(7000)
+    expect(res.villages[0].questions[0]).toMatchObject({ notSatisfied: 7, valid: 10 })
+  })
+})
+
+describe('GET /api/units/:communeId/criteria-trend', () => {
+  it("gives each criterion's rate per closed round over time, including a follow-up round, and skips open ones", async () => {
+    const t = await setup()
+    const { w } = t
+    const first = await openRoundWithLinks(t.app, w)
+    const a = w.villages[0]?.id as string
+    const inA = w.households.filter((h) => h.villageId === a)
+    answer(t, first.round.id, inA.slice(0, 10), (i) => (i < 6 ? roadNo : allSatisfied))
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/rounds/${first.round.id}/close`, headers: w.auth.xa, payload: {} })).statusCode,
+    ).toBe(200)
+
+    t.clock.set('2025-07-01T08:00:00Z')
+    const follow = await createRound(t.app, w, {
+      purpose: 'follow_up',
+      villageIds: [a],
+      opensAt: '2025-07-01T00:00:00Z',
+      closesAt: '2025-07-10T00:00:00Z',
+    })
+    expect((await t.app.inject({ method: 'POST', url: `/api/rounds/${follow.id}/open`, headers: w.auth.xa })).statusCode).toBe(200)
+    answer(t, follow.id, inA.slice(0, 10), (i) => (i < 1 ? roadNo : allSatisfied))
+    const open = await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.xa })
+    expect(open.json().criteria.find((c: { criterionRef: string }) => c.criterionRef === '2').points).toHaveLength(1)
+    await t.app.inject({ method: 'POST', url: `/api/rounds/${follow.id}/close`, headers: w.auth.xa, payload: {} })
+
+    const res = await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.xa })
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    expect(body.criteria.map((c: { criterionRef: string }) => c.criterionRef)).toEqual(['2', '17'])
+    expect(body.criteria[0].points.map((p: any) => [p.purpose, p.questionKey, p.valid, p.satisfied, p.rate])).toEqual([
+      ['recognition', 'q1', 10, 4, 0.4],
+      ['follow_up', 'q1', 10, 9, 0.9],
+    ])
+    expect((await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.khac })).statusCode).toBe(
+      404,
+    )
+    // the council reads sealed rounds only: nothing sealed yet
+    const council = await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.hoidong })
+    expect(council.json().criteria).toEqual([])
+  })
+})
