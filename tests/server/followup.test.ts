@@ -20,7 +20,7 @@ function answer(
   const round = t.app.services.rounds.repo.findById(roundId)
   if (!round) throw new Error('no round')
   t.db.transaction((tx) => {
-    hhs.forEach((h, i) =>
+    hhs.forEach((h, i) => {
       t.app.services.ballots.recordBallot(tx, {
         round,
         householdId: h.id,
@@ -33,8 +33,8 @@ function answer(
         secondsToComplete: null,
         fingerprint: null,
         enteredBy: null,
-      }),
-    )
+      })
+    })
   })
 }
 
