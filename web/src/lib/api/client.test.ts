@@ -28,7 +28,8 @@ describe('ApiClient', () => {
     const onUnauthorized = vi.fn()
     client.onUnauthorized = onUnauthorized
     await expect(client.me()).rejects.toMatchObject({ code: 'unauthorized' })
-    expect((fetchMock.mock.calls[0]?.[1]?.headers as Record<string, string>).authorization).toBe('Bearer tok')
+    const headers = (fetchMock.mock.calls[0]?.[1]?.headers ?? {}) as Record<string, string>
+    expect(headers.authorization).toBe('Bearer tok')
     expect(onUnauthorized).toHaveBeenCalledOnce()
   })
 
@@ -57,7 +58,8 @@ describe('ApiClient', () => {
     expect(res.created).toBe(1)
     const [url, init] = fetchMock.mock.calls[0] ?? []
     expect(url).toBe('/api/units/c1/households/import')
-    expect((init?.headers as Record<string, string>)['content-type']).toBe('text/csv')
+    const headers = (init?.headers ?? {}) as Record<string, string>
+    expect(headers['content-type']).toBe('text/csv')
   })
 })
 

@@ -1,5 +1,6 @@
 import type { Round } from '@app/shared'
 import { describe, expect, it, vi } from 'vitest'
+import type { PaperResult } from '../api/client.js'
 import { ApiError } from '../api/errors.js'
 import { fakeClient } from './fake-client.js'
 import { PaperEntry } from './paper-entry.svelte.js'
@@ -23,7 +24,9 @@ const households = [
   { id: 'h3', code: 'H3', headName: 'C', villageId: 'v1', invited: false, participated: false },
 ]
 
-async function setup(enterPaper = vi.fn(async () => ({ status: 'counted' as const, receipt: 'R' })), r: Round = round) {
+type Enter = (id: string, body: Record<string, unknown>) => Promise<PaperResult>
+
+async function setup(enterPaper = vi.fn<Enter>(async () => ({ status: 'counted', receipt: 'R' })), r: Round = round) {
   const client = fakeClient({
     round: async () => r,
     units: async () => [{ id: 'v1', name: 'Ấp 1' }],
@@ -89,7 +92,7 @@ describe('PaperEntry (keyboard keying)', () => {
 
   it('moves on when the household already took part by another channel', async () => {
     const { entry } = await setup(
-      vi.fn(async () => {
+      vi.fn<Enter>(async () => {
         throw new ApiError('already_answered', 'x', 409)
       }),
     )
@@ -101,7 +104,7 @@ describe('PaperEntry (keyboard keying)', () => {
 
   it('requires the paper serial when the round uses double entry', async () => {
     const { entry, enterPaper } = await setup(
-      vi.fn(async () => ({ status: 'pending' as const })),
+      vi.fn<Enter>(async () => ({ status: 'pending' })),
       { ...round, doubleEntry: true },
     )
     for (let i = 0; i < 3; i++) entry.key('1')
