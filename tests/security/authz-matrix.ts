@@ -80,6 +80,19 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'GET /app': { kind: 'public', expect: 'ok' },
   'GET /app/*': { kind: 'public', expect: 'ok' },
   'GET /r/:token': { kind: 'public', expect: 'ok' },
+  'GET /api/public/communes/:communeId/requests': { kind: 'public', expect: 'ok' },
+  'POST /api/public/communes/:communeId/requests': {
+    kind: 'public',
+    expect: 'ok',
+    body: (f) => ({ villageId: f.villages[0]?.id, headName: 'Lê Văn Chưa Hỏi' }),
+  },
+  'GET /hoi/:communeId': { kind: 'public', expect: 'ok' },
+  'POST /hoi/:communeId': {
+    kind: 'public',
+    expect: 'ok',
+    contentType: 'application/x-www-form-urlencoded',
+    body: (f) => new URLSearchParams({ villageId: f.villages[0]?.id as string, headName: 'Lê Văn Chưa Hỏi' }).toString(),
+  },
 
   // ── auth, users ─────────────────────────────────────────────────────────────────────
   'GET /api/auth/me': { kind: 'staff', own: ALL_OK, foreign: 'same' },
@@ -231,6 +244,29 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     foreign: r('ok', 404, 404, 403, 403),
     body: () => ({ status: 'forwarded', assigneeAgency: 'UBND xã' }),
   },
+
+  // ── integrity signals, "my household was not asked" requests, follow-up (issue 9) ──────
+  'GET /api/rounds/:id/integrity': {
+    kind: 'staff',
+    // Province Front and admin any time; commune Front and council once sealed; collectors never (404).
+    round: 'open',
+    own: r('ok', 'ok', 403, 404, 403),
+    foreign: r('ok', 404, 404, 404, 404),
+  },
+  'GET /api/rounds/:id/requests': {
+    kind: 'staff',
+    // Admin reads any round's requests (requests/service.ts managedRound); otherwise front_staff in scope.
+    own: r('ok', 'ok', 'ok', 403, 403),
+    foreign: r('ok', 404, 404, 404, 404),
+  },
+  'POST /api/rounds/:id/requests/:requestId/resolve': {
+    kind: 'staff',
+    own: r('ok', 'ok', 'ok', 403, 403),
+    foreign: r('ok', 404, 404, 404, 404),
+    body: () => ({ action: 'reject', reason: 'Không thuộc địa bàn' }),
+  },
+  'GET /api/rounds/:id/follow-up-candidates': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
+  'GET /api/units/:communeId/criteria-trend': { kind: 'staff', ...READ_RESULTS },
 
   // ── council ─────────────────────────────────────────────────────────────────────────
   'POST /api/rounds/:id/council-decisions': {

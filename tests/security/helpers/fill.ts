@@ -27,6 +27,7 @@ export function fillParams(path: string, f: ScopeFixtures, spec: RequestSpec = {
     serial: () => f.mismatchSerial,
     token: () => f.unusedToken,
     receipt: () => f.receipt,
+    requestId: () => f.requestId,
   }
   return path
     .replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {

@@ -1,4 +1,4 @@
-import { ballots, type Db, feedback, users } from '@app/db'
+import { ballots, type Db, feedback, householdRequests, users } from '@app/db'
 import { and, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { loginAs } from '../../helpers/build-test-app.js'
@@ -28,6 +28,8 @@ export interface ScopeFixtures {
   feedbackId: string
   /** A double-entry serial of the open round whose two entries disagree. */
   mismatchSerial: string
+  /** A "my household was not asked" request on the open round. */
+  requestId: string
 }
 
 export type RoleName = 'admin' | 'provinceStaff' | 'communeStaff' | 'collector' | 'council'
@@ -99,6 +101,13 @@ async function buildScope(
   ] as const)
     await ok(app, 'POST', `/api/rounds/${open.id}/paper-ballots`, headers, { householdId: paperHh, channel: 'paper', answers, serial })
 
+  await ok(app, 'POST', `/api/public/communes/${s.commune.id}/requests`, undefined, {
+    villageId: s.villages[0]?.id,
+    headName: 'Trần Thị Hỏi',
+  })
+  const request = db.select().from(householdRequests).where(eq(householdRequests.roundId, open.id)).get()
+  if (!request) throw new Error('fixtures: no household request')
+
   const closed = await openWithBallots()
   await ok(app, 'POST', `/api/rounds/${closed.id}/close`, who.staff, {})
   const sealed = await openWithBallots()
@@ -138,6 +147,7 @@ async function buildScope(
     receipt: open.receipt,
     feedbackId: fb.id,
     mismatchSerial: serial,
+    requestId: request.id,
   }
 }
 

@@ -1,4 +1,4 @@
-import { collectorAssignments, type DbOrTx, rounds } from '@app/db'
+import { collectorAssignments, type DbOrTx, rounds, users } from '@app/db'
 import { and, desc, eq, inArray, lte } from 'drizzle-orm'
 
 export type RoundRow = typeof rounds.$inferSelect
@@ -38,6 +38,14 @@ export function createRoundRepo(db: DbOrTx) {
         .from(rounds)
         .where(and(eq(rounds.status, 'open'), lte(rounds.closesAt, nowIso)))
         .all()
+    },
+    /** The user a collector assignment names (role and scope are checked by the service). */
+    assignee(userId: string, tx: DbOrTx = db): { id: string; role: string; unitId: string; disabled: boolean } | undefined {
+      return tx
+        .select({ id: users.id, role: users.role, unitId: users.unitId, disabled: users.disabled })
+        .from(users)
+        .where(eq(users.id, userId))
+        .get()
     },
     assignCollector(roundId: string, userId: string, villageIds: string[], tx: DbOrTx = db): void {
       tx.delete(collectorAssignments)

@@ -316,6 +316,10 @@ export function createRoundService(deps: {
     /** Assign a collector (a user with role collector in scope) to some villages of the round. */
     assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): { userId: string; villageIds: string[] } {
       const r = getManaged(actor, id)
+      // An unknown user used to reach the foreign key and answer 500 (issue 11 fuzzing): the assignee must
+      // be a collector account in the caller's scope, else 404 like any id outside it.
+      const user = repo.assignee(body.userId)
+      if (user?.role !== 'collector' || !within(user.unitId, actor.unitId)) throw notFound('collector')
       const villages = new Set(villagesOf(r).map((v) => v.id))
       const bad = body.villageIds.filter((v) => !villages.has(v))
       if (bad.length)
