@@ -13,14 +13,15 @@ import { authRoutes } from './modules/auth/routes.js'
 import { residentRoutes } from './modules/ballots/routes.js'
 import { councilRoutes } from './modules/council/routes.js'
 import { feedbackRoutes } from './modules/feedback/routes.js'
-import { householdRoutes } from './modules/households/routes.js'
 import { followUpRoutes } from './modules/followup/routes.js'
+import { householdRoutes } from './modules/households/routes.js'
 import { integrityRoutes } from './modules/integrity/routes.js'
+import { messagingRoutes, zaloDemoRoutes, zaloWebhookRoutes } from './modules/messaging/routes.js'
 import { overviewRoutes } from './modules/overview/routes.js'
 import { publicRoutes } from './modules/public/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
-import { publicRequestRoutes, requestStaffRoutes } from './modules/requests/routes.js'
 import { reportRoutes } from './modules/reports/routes.js'
+import { publicRequestRoutes, requestStaffRoutes } from './modules/requests/routes.js'
 import { roundRoutes } from './modules/rounds/routes.js'
 import { tallyRoutes } from './modules/tally/routes.js'
 import { unitRoutes } from './modules/units/routes.js'
@@ -104,6 +105,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(councilRoutes, { prefix: '/api/rounds' })
   await app.register(feedbackRoutes, { prefix: '/api' })
   await app.register(publicRoutes)
+  await app.register(messagingRoutes, { prefix: '/api/rounds' })
+  // Zalo posts here; off mode has no webhook. The demo inbox exists only when Zalo is faked.
+  if (config.zalo.mode !== 'off') await app.register(zaloWebhookRoutes)
+  if (config.zalo.mode === 'fake') await app.register(zaloDemoRoutes)
   await app.register(webPlugin, { dist: config.web.dist ?? DEFAULT_WEB_DIST })
 
   return app

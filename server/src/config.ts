@@ -115,14 +115,20 @@ export const EnvSchema = z.object({
   ZALO_ZNS_BASE_URL: z.url().optional(),
   ZALO_OA_BASE_URL: z.url().optional(),
   ZALO_OAUTH_BASE_URL: z.url().optional(),
-  ZALO_APP_ID: z.string().regex(/^\d{1,32}$/).optional(),
+  ZALO_APP_ID: z
+    .string()
+    .regex(/^\d{1,32}$/)
+    .optional(),
   /** Real Zalo secrets are ~20 characters, so min(16) rather than the min(32) of our own secrets. */
   ZALO_APP_SECRET: z.string().min(16).optional(),
   ZALO_OA_SECRET_KEY: z.string().min(16).optional(),
   /** Bootstrap only: used when the database holds no token pair yet (rotated pairs live in zalo_tokens). */
   ZALO_REFRESH_TOKEN: z.string().min(1).optional(),
   ZALO_ACCESS_TOKEN: z.string().min(1).optional(),
-  ZALO_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional(),
+  ZALO_TEMPLATE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,64}$/)
+    .optional(),
   ZALO_RATE_PER_SEC: z.coerce.number().positive().max(10_000).default(20),
   ZALO_CONNECT_TIMEOUT_MS: int(5_000, 1, 120_000),
   ZALO_RESPONSE_TIMEOUT_MS: int(10_000, 1, 120_000),
@@ -134,7 +140,11 @@ export const EnvSchema = z.object({
   ZALO_REMINDER_MAX: int(2, 0, 10),
   ZALO_REMINDER_GAP_HOURS: int(48, 1, 24 * 30),
   ZALO_UNKNOWN_OUTCOME: z.enum(['resend', 'sms']).default('resend'),
-  ZALO_RECEIPT_WAIT_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  ZALO_RECEIPT_WAIT_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(30),
   ZALO_WEBHOOK_MAX_AGE_MINUTES: int(120, 1, 7 * 24 * 60),
   ZALO_MAX_ATTEMPTS: int(5, 1, 50),
   ZALO_BACKOFF_BASE_MS: int(500, 1, 600_000),
@@ -224,7 +234,8 @@ function zaloConfig(e: z.infer<typeof EnvSchema>): { zalo: ZaloConfig; sms: SmsC
     if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n  ZALO_MODE=live requires ${missing.join(', ')}`)
   }
   const [start, end] = e.ZALO_SEND_HOURS.split('-').map(Number) as [number, number]
-  if (!(start >= 0 && end <= 24 && start < end)) throw new ConfigError('Invalid configuration:\n  ZALO_SEND_HOURS: expected "start-end" with 0 ≤ start < end ≤ 24')
+  if (!(start >= 0 && end <= 24 && start < end))
+    throw new ConfigError('Invalid configuration:\n  ZALO_SEND_HOURS: expected "start-end" with 0 ≤ start < end ≤ 24')
   const inProcessFake = mode === 'fake' && !e.ZALO_ZNS_BASE_URL
   const zns = (e.ZALO_ZNS_BASE_URL ?? 'https://business.openapi.zalo.me').replace(/\/$/, '')
   const zalo: ZaloConfig = {

@@ -9,6 +9,7 @@ import { createFollowUpService } from './modules/followup/service.js'
 import { createHouseholdService } from './modules/households/service.js'
 import { createIntegrityService } from './modules/integrity/service.js'
 import { createInvitationService } from './modules/invitations/service.js'
+import { createMessagingService } from './modules/messaging/service.js'
 import { createOverviewService } from './modules/overview/service.js'
 import { createPublicService } from './modules/public/service.js'
 import { createQuestionnaireService } from './modules/questionnaires/service.js'
@@ -66,6 +67,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     levels: config.levels,
     publicBaseUrl: config.links.publicBaseUrl,
   })
+  const messaging = createMessagingService({ db, clock, audit, rounds, config })
   return {
     audit,
     units,
@@ -84,6 +86,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     integrity,
     requests,
     followUp,
+    messaging,
   }
 }
 export type Services = ReturnType<typeof createServices>

@@ -42,6 +42,7 @@ export const swaggerPlugin = fp(
           { name: 'council', description: 'Appraisal council decisions and re-survey rounds' },
           { name: 'feedback', description: 'Feedback inbox: dissatisfied reasons and comments, without identity' },
           { name: 'public', description: 'Public verify page of sealed results (no login)' },
+          { name: 'messaging', description: 'Zalo/SMS invitations: per-round status, retry, reminder policy; the Zalo webhook' },
         ],
         components: {
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

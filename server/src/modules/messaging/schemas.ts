@@ -1,0 +1,58 @@
+/** Wire schemas of the staff messaging API (issue 8 item 8). */
+import { z } from 'zod'
+
+export const MessagingPolicy = z.object({
+  reminderMax: z.number().int(),
+  reminderGapHours: z.number().int(),
+  unknownOutcome: z.enum(['resend', 'sms']),
+})
+
+export const MessagingPolicyBody = z
+  .object({
+    reminderMax: z.number().int().min(0).max(10).nullable(),
+    reminderGapHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .nullable(),
+    unknownOutcome: z.enum(['resend', 'sms']).nullable(),
+  })
+  .partial()
+
+export const MessagingFailure = z.object({
+  invitationId: z.string(),
+  householdId: z.string(),
+  householdCode: z.string(),
+  villageId: z.string(),
+  channel: z.enum(['zalo', 'sms']),
+  kind: z.enum(['invitation', 'reminder']),
+  status: z.enum(['failed', 'unknown']),
+  code: z.string().nullable(),
+  /** Vietnamese, for staff. */
+  reason: z.string(),
+  attempts: z.number().int(),
+})
+
+export const RoundMessaging = z.object({
+  roundId: z.string(),
+  modes: z.object({ zalo: z.enum(['fake', 'live', 'off']), sms: z.enum(['fake', 'live', 'off']) }),
+  counts: z.object({
+    queued: z.number().int(),
+    sent: z.number().int(),
+    delivered: z.number().int(),
+    failed: z.number().int(),
+    unknown: z.number().int(),
+    deferred: z.number().int(),
+    fellBackToSms: z.number().int(),
+    answered: z.number().int(),
+    revoked: z.number().int(),
+    remindersSent: z.number().int(),
+  }),
+  policy: MessagingPolicy,
+  alerts: z.array(z.object({ code: z.string(), message: z.string() })),
+  failures: z.array(MessagingFailure),
+})
+export type RoundMessaging = z.infer<typeof RoundMessaging>
+
+export const RetryResult = z.object({ retried: z.number().int() })

@@ -1,0 +1,231 @@
+/**
+ * Messaging service: the webhook inbox (store, then process asynchronously and idempotently — ZALO.md §8.4) and the
+ * staff view of a round's invitations by Zalo/SMS (issue 8 item 8). The sending itself is the outbox worker's.
+ */
+import type { Db } from '@app/db'
+import type { Config } from '../../config.js'
+import { AppError, conflict } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
+import type { AuditService } from '../audit/service.js'
+import type { Actor } from '../policy.js'
+import type { RoundService } from '../rounds/service.js'
+import { applySent } from './outcomes.js'
+import { createMessagingRepo } from './repo.js'
+import type { RoundMessaging } from './schemas.js'
+import { eventKey, parseJsonKeepBigInts, verifyZaloWebhook } from './webhook.js'
+import { reasonVi } from './zalo-errors.js'
+
+export interface WebhookLogger {
+  warn(o: object, msg: string): void
+  error(o: object, msg: string): void
+}
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {})
+const idStr = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null)
+
+export function createMessagingService(deps: {
+  db: Db
+  clock: Clock
+  audit: AuditService
+  rounds: RoundService
+  config: Pick<Config, 'zalo' | 'sms'>
+}) {
+  const { db, clock, audit, rounds, config } = deps
+  const repo = createMessagingRepo(db)
+  let processing = false
+
+  /** A ZNS delivery receipt (§3.2): the row is sent (it may have been `unknown`), the invitation delivered. */
+  function onReceipt(ev: Record<string, unknown>): void {
+    const msg = obj(ev.message)
+    const trackingId = idStr(msg.tracking_id)
+    const msgId = idStr(msg.msg_id)
+    const row = (trackingId ? repo.byTrackingId(trackingId) : undefined) ?? (msgId ? repo.byProviderMessageId(msgId) : undefined)
+    if (row?.channel !== 'zalo') return
+    const dt = idStr(msg.delivery_time)
+    // the receipt time is message.delivery_time, not the envelope timestamp (§0.6)
+    const deliveredAt =
+      dt && /^\d{10,13}$/.test(dt) ? new Date(dt.length === 13 ? Number(dt) : Number(dt) * 1000).toISOString() : clock.now().toISOString()
+    db.transaction((tx) => {
+      // a receipt proves the send: settle an unknown/in-flight row, and cancel a pending resend of the same tracking_id
+      if (
+        repo.transition(
+          row.id,
+          ['sending', 'unknown', 'pending', 'deferred'],
+          { status: 'sent', providerMessageId: msgId, lastError: null },
+          tx,
+        )
+      )
+        applySent(repo, row, clock.now().toISOString(), tx)
+      if (row.kind === 'invitation' && row.invitationId) repo.markDelivered(row.invitationId, deliveredAt, tx)
+    })
+  }
+
+  function processEvent(e: { eventId: string; eventName: string; source: string; payload: string }): void {
+    const ev = obj(parseJsonKeepBigInts(e.payload))
+    const isZnsReceipt = e.eventName === 'user_received_message' && (e.source === 'zalo:zns' || idStr(obj(ev.message).tracking_id) !== null)
+    if (isZnsReceipt) onReceipt(ev)
+    // every other event (OA receipts, user texts, follow, quota/template changes, unknown names) is stored only
+  }
+
+  /** Process stored events not yet processed; safe to call concurrently and repeatedly. */
+  function processPending(limit = 500): number {
+    if (processing) return 0
+    processing = true
+    try {
+      let n = 0
+      for (const e of repo.unprocessedEvents(limit)) {
+        try {
+          processEvent(e)
+        } catch {
+          // a poison event must not block the inbox; it stays stored for inspection
+        }
+        repo.markEventProcessed(e.eventId, clock.now().toISOString())
+        n++
+      }
+      return n
+    } finally {
+      processing = false
+    }
+  }
+
+  function policyOf(r: { reminderMax: number | null; reminderGapHours: number | null; unknownOutcomePolicy: 'resend' | 'sms' | null }) {
+    return {
+      reminderMax: r.reminderMax ?? config.zalo.reminders.max,
+      reminderGapHours: r.reminderGapHours ?? config.zalo.reminders.gapHours,
+      unknownOutcome: r.unknownOutcomePolicy ?? config.zalo.unknownOutcome,
+    }
+  }
+
+  return {
+    repo,
+    processPending,
+
+    /**
+     * Verify, dedupe and store one webhook delivery (§8.4 steps 1–6); processing happens after the 200.
+     * Throws 401 for anything unauthenticated (bad/missing signature, wrong app, replay window).
+     */
+    ingestZaloWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): { duplicate: boolean } {
+      const h = (k: string) => {
+        const v = headers[k]
+        return Array.isArray(v) ? v[0] : v
+      }
+      const now = clock.now()
+      const v = verifyZaloWebhook(raw, h('x-zevent-signature'), {
+        appId: config.zalo.appId,
+        oaSecretKey: config.zalo.oaSecretKey,
+        nowMs: now.getTime(),
+        maxAgeMs: config.zalo.webhookMaxAgeMinutes * 60_000,
+      })
+      if (!v.ok) {
+        if (v.reason === 'invalid_json') throw new AppError('invalid_json', 'webhook body is not a JSON object', 400)
+        throw new AppError('unauthorized', 'webhook signature rejected', 401, { reason: v.reason })
+      }
+      const zns = (h('x-zevent-server') ?? '').toUpperCase() === 'ZNS'
+      const stored = repo.storeEvent({
+        eventId: eventKey(v.event, raw),
+        source: zns ? 'zalo:zns' : 'zalo:oa',
+        eventName: typeof v.event.event_name === 'string' ? v.event.event_name.slice(0, 100) : 'unknown',
+        payload: raw.toString('utf8'),
+        receivedAt: now.toISOString(),
+      })
+      if (stored) setImmediate(() => processPending())
+      return { duplicate: !stored }
+    },
+
+    summary(actor: Actor, roundId: string): RoundMessaging {
+      const r = rounds.getVisible(actor, roundId)
+      if (actor.role === 'collector' || actor.role === 'council') throw new AppError('not_found', 'round not found', 404)
+      const inv = Object.fromEntries(repo.invitationStatusCounts(r.id).map((x) => [x.status, x]))
+      const n = (s: string) => Number(inv[s]?.n ?? 0)
+      let unknown = 0
+      let deferred = 0
+      let fellBackToSms = 0
+      for (const c of repo.outboxCounts(r.id)) {
+        if (c.kind !== 'invitation') continue
+        if (c.status === 'unknown') unknown += Number(c.n)
+        if (c.status === 'deferred') deferred += Number(c.n)
+        if (c.channel === 'sms' && Number(c.fallback) === 1 && c.status !== 'cancelled') fellBackToSms += Number(c.n)
+      }
+      const alerts: { code: string; message: string }[] = []
+      if (r.messagingHaltedAt)
+        alerts.push({
+          code: 'round_halted',
+          message: `Đã dừng gửi tin của đợt này: ${reasonVi(r.messagingHaltCode)}. Sửa cấu hình rồi bấm "Gửi lại".`,
+        })
+      const token = repo.token('oa')
+      if (config.zalo.mode !== 'off' && token?.state === 'needs_reconsent')
+        alerts.push({ code: 'zalo_reconsent', message: reasonVi('auth_failed') })
+      if (config.zalo.mode === 'off')
+        alerts.push({ code: 'zalo_off', message: 'Kênh Zalo đang tắt (ZALO_MODE=off): tin Zalo chờ trong hàng đợi.' })
+      const remindersSent = Object.values(inv).reduce((a, x) => a + Number(x.reminders ?? 0), 0)
+      return {
+        roundId: r.id,
+        modes: { zalo: config.zalo.mode, sms: config.sms.mode },
+        counts: {
+          queued: n('queued'),
+          sent: n('sent'),
+          delivered: n('delivered'),
+          failed: n('failed'),
+          unknown,
+          deferred,
+          fellBackToSms,
+          answered: n('used'),
+          revoked: n('revoked'),
+          remindersSent,
+        },
+        policy: policyOf(r),
+        alerts,
+        failures: repo.failures(r.id, 200).map((f) => ({
+          invitationId: f.invitationId,
+          householdId: f.householdId,
+          householdCode: f.householdCode,
+          villageId: f.villageId,
+          channel: f.channel,
+          kind: f.kind,
+          status: f.status as 'failed' | 'unknown',
+          code: f.lastError,
+          reason: reasonVi(f.lastError),
+          attempts: f.attempts,
+        })),
+      }
+    },
+
+    /** Re-queue a round's failed sends (live invitations of households that have not taken part) and lift a halt. */
+    retry(actor: Actor, roundId: string): { retried: number } {
+      const r = rounds.getManaged(actor, roundId)
+      if (r.status !== 'open' && r.status !== 'draft') throw conflict('invalid_transition', `cannot retry sends of a ${r.status} round`)
+      const now = clock.now().toISOString()
+      return db.transaction((tx) => {
+        let retried = 0
+        for (const row of repo.retryableFailed(r.id, tx)) {
+          if (!repo.transition(row.id, ['failed'], { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null }, tx)) continue
+          if (row.kind === 'invitation' && row.invitationId) repo.invitationUpdate(row.invitationId, { status: 'queued' }, ['failed'], tx)
+          retried++
+        }
+        repo.unhaltRound(r.id, tx)
+        audit.record(tx, { actorId: actor.id, action: 'messaging.retry', targetType: 'round', targetId: r.id, data: { retried } })
+        return { retried }
+      })
+    },
+
+    setPolicy(
+      actor: Actor,
+      roundId: string,
+      body: { reminderMax?: number | null; reminderGapHours?: number | null; unknownOutcome?: 'resend' | 'sms' | null },
+    ) {
+      const r = rounds.getManaged(actor, roundId)
+      const patch = {
+        ...(body.reminderMax !== undefined ? { reminderMax: body.reminderMax } : {}),
+        ...(body.reminderGapHours !== undefined ? { reminderGapHours: body.reminderGapHours } : {}),
+        ...(body.unknownOutcome !== undefined ? { unknownOutcomePolicy: body.unknownOutcome } : {}),
+      }
+      db.transaction((tx) => {
+        repo.setPolicy(r.id, patch, tx)
+        audit.record(tx, { actorId: actor.id, action: 'messaging.policy', targetType: 'round', targetId: r.id, data: patch })
+      })
+      const after = rounds.repo.findById(r.id)!
+      return policyOf(after)
+    },
+  }
+}
+export type MessagingService = ReturnType<typeof createMessagingService>

@@ -1,0 +1,148 @@
+/**
+ * The OA token pair (ZALO.md §8.5): stored in `zalo_tokens`, refreshed proactively at 80 % of `expires_in` and on
+ * any auth-class error, single-flight (one refresh in flight per process; a compare-and-swap on the refresh token in
+ * the DB guards against a second writer), and persisted in one transaction **before** the new token is used —
+ * refresh tokens are single-use, so losing the new one means an OA admin must re-consent in a browser.
+ */
+import type { Db } from '@app/db'
+import type { Clock } from '../../lib/clock.js'
+import type { AuditService } from '../audit/service.js'
+import type { MessagingRepo } from './repo.js'
+import type { ZaloClient } from './zalo-client.js'
+
+const OA = 'oa'
+
+export type TokenState = 'ok' | 'needs_reconsent' | 'missing'
+
+export function createTokenManager(deps: {
+  db: Db
+  repo: MessagingRepo
+  client: Pick<ZaloClient, 'refresh'>
+  clock: Clock
+  audit: AuditService
+  bootstrap: { accessToken?: string | undefined; refreshToken?: string | undefined }
+  log?: { warn(o: object, msg: string): void; error(o: object, msg: string): void }
+}) {
+  const { db, repo, client, clock, audit } = deps
+  let inflight: Promise<string | null> | null = null
+
+  /** Seed the table from the bootstrap env once (no row yet). An absent access token is refreshed on first use. */
+  function ensureRow(): void {
+    if (repo.token(OA)) return
+    const rt = deps.bootstrap.refreshToken
+    if (!rt) return
+    const now = clock.now().toISOString()
+    repo.insertToken({
+      id: OA,
+      accessToken: deps.bootstrap.accessToken ?? '',
+      refreshToken: rt,
+      // unknown age: treat a bootstrap access token as due for a proactive refresh
+      accessExpiresAt: deps.bootstrap.accessToken ? new Date(clock.now().getTime() + 3_600_000).toISOString() : now,
+      rotatedAt: now,
+    })
+  }
+
+  async function doRefresh(reason: string): Promise<string | null> {
+    const row = repo.token(OA)
+    if (!row) return null
+    if (row.state === 'needs_reconsent') return null
+    const res = await client.refresh(row.refreshToken)
+    if (!res.ok) {
+      if (res.permanent) {
+        repo.setTokenState(OA, 'needs_reconsent', res.code)
+        deps.log?.error({ code: res.code, reason }, 'zalo token refresh rejected: an OA admin must re-authorize the app')
+      } else {
+        deps.log?.warn({ code: res.code, reason }, 'zalo token refresh failed (transient)')
+      }
+      return null
+    }
+    const now = clock.now()
+    // 80 % of expires_in: refresh well before the 25 h expiry (§8.5)
+    const expires = new Date(now.getTime() + res.expiresInSec * 1000).toISOString()
+    const saved = db.transaction((tx) => {
+      const ok = repo.rotateToken(
+        OA,
+        row.refreshToken,
+        { accessToken: res.accessToken, refreshToken: res.refreshToken, accessExpiresAt: expires, rotatedAt: now.toISOString() },
+        tx,
+      )
+      if (ok) audit.record(tx, { actorId: null, action: 'zalo.token.rotate', targetType: 'zalo_oa', targetId: OA, data: { reason } })
+      return ok
+    })
+    if (!saved) {
+      // someone else rotated first: use theirs
+      return repo.token(OA)?.accessToken ?? null
+    }
+    return res.accessToken
+  }
+
+  /** Single-flight: concurrent callers share one refresh. */
+  function refreshOnce(reason: string): Promise<string | null> {
+    if (!inflight) {
+      inflight = doRefresh(reason).finally(() => {
+        inflight = null
+      })
+    }
+    return inflight
+  }
+
+  function dueForRefresh(row: { accessToken: string; accessExpiresAt: string; rotatedAt: string }): boolean {
+    if (!row.accessToken) return true
+    const now = clock.now().getTime()
+    const rotated = new Date(row.rotatedAt).getTime()
+    const expires = new Date(row.accessExpiresAt).getTime()
+    return now >= rotated + (expires - rotated) * 0.8
+  }
+
+  return {
+    state(): TokenState {
+      ensureRow()
+      const row = repo.token(OA)
+      if (!row) return 'missing'
+      return row.state
+    },
+    /** A usable access token, refreshing first when it is ≥ 80 % through its life; null when none can be had. */
+    async accessToken(): Promise<string | null> {
+      ensureRow()
+      if (inflight) return inflight
+      const row = repo.token(OA)
+      if (row?.state !== 'ok') return null
+      if (dueForRefresh(row)) return refreshOnce('proactive')
+      return row.accessToken
+    },
+    /**
+     * Called after an auth-class error with the token that failed. If the stored token has already moved on (another
+     * caller refreshed), that one is returned without a second refresh: a burst of -124s costs exactly one rotation.
+     */
+    async afterAuthFailure(failedToken: string): Promise<string | null> {
+      if (inflight) return inflight
+      const row = repo.token(OA)
+      if (row?.state !== 'ok') return null
+      if (row.accessToken !== failedToken && row.accessToken) return row.accessToken
+      return refreshOnce('auth_error')
+    },
+    /** A refreshed token was rejected too: stop and ask a human (§8.2 "second failure → config alert"). */
+    markBroken(code: string): void {
+      repo.setTokenState(OA, 'needs_reconsent', code)
+      deps.log?.error({ code }, 'zalo rejected a freshly refreshed token: check the app id, secrets and OA link')
+    },
+    /** Re-consent done out of band (or a new bootstrap pair): replace the pair. */
+    setPair(p: { accessToken: string; refreshToken: string; expiresInSec?: number }): void {
+      const now = clock.now()
+      const row = {
+        accessToken: p.accessToken,
+        refreshToken: p.refreshToken,
+        accessExpiresAt: new Date(now.getTime() + (p.expiresInSec ?? 90_000) * 1000).toISOString(),
+        rotatedAt: now.toISOString(),
+      }
+      db.transaction((tx) => {
+        if (repo.token(OA, tx)) {
+          const cur = repo.token(OA, tx)!
+          repo.rotateToken(OA, cur.refreshToken, row, tx)
+        } else repo.insertToken({ id: OA, ...row }, tx)
+        audit.record(tx, { actorId: null, action: 'zalo.token.set', targetType: 'zalo_oa', targetId: OA })
+      })
+    },
+  }
+}
+export type TokenManager = ReturnType<typeof createTokenManager>
