@@ -5,14 +5,22 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
 /**
- * Serves the built web app: `/` (staff login), `/app/*` (staff SPA) and `/r/:token` (resident form).
+ * Serves the built web app: `/` (staff login), `/app/*` (staff SPA), `/r/:token` (resident form) and
+ * `/verify` (receipt check). Assets are sent pre-compressed (brotli/gzip) when the client accepts it.
  * Without a build (API-only runs, tests) these paths answer a short hint instead.
  */
 export const webPlugin = fp(
   async (app: FastifyInstance, opts: { dist: string }) => {
     const has = (f: string) => existsSync(join(opts.dist, f))
     if (existsSync(opts.dist)) {
-      await app.register(fastifyStatic, { root: opts.dist, prefix: '/', index: false, wildcard: false, cacheControl: false })
+      await app.register(fastifyStatic, {
+        root: opts.dist,
+        prefix: '/',
+        index: false,
+        wildcard: false,
+        cacheControl: false,
+        preCompressed: true,
+      })
       app.addHook('onSend', async (req, reply, payload) => {
         if (req.url.startsWith('/assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable')
         return payload
@@ -31,6 +39,8 @@ export const webPlugin = fp(
     app.get('/app', hide, page('index.html'))
     app.get('/app/*', hide, page('index.html'))
     app.get('/r/:token', hide, page('respond.html'))
+    // the resident's receipt check (linked from the thank-you screen)
+    app.get('/verify', hide, page('respond.html'))
   },
   { name: 'web' },
 )
