@@ -58,7 +58,7 @@ const villageId = async (token: string, code: string) => {
 
 describe('staff app: a round from launch to the council decision', () => {
   it('launches a round with the wizard (defaults from the level), opens it and downloads the print slips', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     await login(page, 'mttq.xa')
     await page.getByRole('navigation').getByRole('link', { name: 'Đợt lấy ý kiến' }).click()
     await page.getByRole('link', { name: 'Tạo đợt lấy ý kiến' }).click()
@@ -106,7 +106,7 @@ describe('staff app: a round from launch to the council decision', () => {
 
   it('shows coverage per village and refreshes by polling when a resident answers (no reload)', async () => {
     expect(roundId).not.toBe('')
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     const chartRequests: string[] = []
     page.on('request', (r) => {
       if (/\/assets\/chart-[^/]+\.js$/.test(r.url())) chartRequests.push(r.url())
@@ -162,7 +162,7 @@ describe('staff app: a round from launch to the council decision', () => {
     const kenhTu = await villageId(staff.token, 'BB-01')
     await api(staff.token, `/api/rounds/${roundId}/collectors/${collector.id}`, { villageIds: [kenhTu] }, 'PUT')
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     await login(page, 'thu.ky')
     await page.waitForURL('**/app/rounds')
     await page.getByRole('link', { name: 'Nhập phiếu' }).click()
@@ -210,7 +210,7 @@ describe('staff app: a round from launch to the council decision', () => {
 
   it('closes and seals the round, offers the documents, and the council records its decision', async () => {
     expect(roundId).not.toBe('')
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     await login(page, 'mttq.xa')
     await page.goto(`${server.url}/app/rounds/${roundId}`)
     await page.getByRole('button', { name: 'Kết thúc thu phiếu' }).click()
@@ -225,7 +225,7 @@ describe('staff app: a round from launch to the council decision', () => {
     await page.screenshot({ path: `${SHOTS}/staff-sealed.png`, fullPage: true })
     await page.close()
 
-    const council = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const council = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     await login(council, 'hoidong')
     await council.waitForURL('**/app/council')
     await council.getByRole('link', { name: 'Xem kết quả' }).first().click()

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './helpers/browser.js'
@@ -5,6 +7,14 @@ import { type RunningServer, startServer } from './helpers/server.js'
 
 /** Issue 7, journeys 1 and 2 in real Chromium: log in, the units tree and search, household import. */
 const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp'
+/** axe-core when the workspace has it installed (the resident-form tests bring it); the check is skipped otherwise. */
+const axeSource = (() => {
+  try {
+    return readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+  } catch {
+    return null
+  }
+})()
 let server: RunningServer
 let browser: Browser
 
@@ -26,7 +36,7 @@ async function login(page: Page, username: string): Promise<void> {
 
 describe('staff app: login, units, households', () => {
   it('refuses a wrong password in Vietnamese, then logs in and shows the province tree with household counts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     await page.goto(`${server.url}/`)
@@ -71,17 +81,20 @@ describe('staff app: login, units, households', () => {
   })
 
   it('imports a CSV, shows the per-row rejections, accepts the fixed file, and lists a village with phones', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     await login(page, 'mttq.xa')
-    await page.getByRole('link', { name: 'Hộ gia đình' }).click()
+    await page.getByRole('navigation').getByRole('link', { name: 'Hộ gia đình' }).click()
     await page.waitForURL('**/app/households')
     // a commune user has one commune: preselected
     await expect.poll(() => page.getByLabel('Xã', { exact: true }).inputValue()).not.toBe('')
 
     const header = 'village_code,household_code,head_name,phone,address'
-    const bad = [header, 'BB-01,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1', 'BB-01,E2E-002,Trần Thị Thử,12345,Tổ 2', 'ZZ-99,E2E-003,Lê Văn Thử,0912345679,Tổ 3'].join(
-      '\n',
-    )
+    const bad = [
+      header,
+      'BB-01,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1',
+      'BB-01,E2E-002,Trần Thị Thử,12345,Tổ 2',
+      'ZZ-99,E2E-003,Lê Văn Thử,0912345679,Tổ 3',
+    ].join('\n')
     await page.getByLabel('Tệp danh sách').setInputFiles({ name: 'ho.csv', mimeType: 'text/csv', buffer: Buffer.from(bad, 'utf8') })
     await page.getByRole('button', { name: 'Tải lên' }).click()
     const report = page.getByRole('table', { name: 'Các dòng bị từ chối' })
@@ -96,9 +109,12 @@ describe('staff app: login, units, households', () => {
     await page.screenshot({ path: `${SHOTS}/staff-import-rejected.png`, fullPage: true })
 
     // fix and re-upload: the first row is unchanged, the two fixed rows are created
-    const fixed = [header, 'BB-01,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1', 'BB-01,E2E-002,Trần Thị Thử,0912345670,Tổ 2', 'BB-02,E2E-003,Lê Văn Thử,0912345679,Tổ 3'].join(
-      '\n',
-    )
+    const fixed = [
+      header,
+      'BB-01,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1',
+      'BB-01,E2E-002,Trần Thị Thử,0912345670,Tổ 2',
+      'BB-02,E2E-003,Lê Văn Thử,0912345679,Tổ 3',
+    ].join('\n')
     await page.getByLabel('Tệp danh sách').setInputFiles({ name: 'ho-sua.csv', mimeType: 'text/csv', buffer: Buffer.from(fixed, 'utf8') })
     await page.getByRole('button', { name: 'Tải lên lại' }).click()
     await page.getByText('Tất cả các dòng đã được nhập.').waitFor()
@@ -114,6 +130,32 @@ describe('staff app: login, units, households', () => {
     expect(text).toContain('Nguyễn Văn Thử')
     expect(text).toContain('0912345678')
     await page.screenshot({ path: `${SHOTS}/staff-village.png`, fullPage: true })
+    await page.close()
+  })
+
+  it.skipIf(axeSource === null)('axe-core finds no violations on the login, units and households pages', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', bypassCSP: true })
+    const audit = async (where: string) => {
+      await page.addScriptTag({ content: axeSource ?? '' })
+      const result = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as { axe: { run: (o?: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }
+        ).axe
+        const r = await axe.run({ resultTypes: ['violations'] })
+        return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+      })
+      expect(result, where).toEqual([])
+    }
+    await page.goto(`${server.url}/`)
+    await page.getByLabel('Tên đăng nhập').waitFor()
+    await audit('login')
+    await login(page, 'mttq.xa')
+    await page.getByRole('table', { name: 'Cây đơn vị' }).waitFor()
+    await audit('units')
+    await page.getByRole('navigation').getByRole('link', { name: 'Hộ gia đình' }).click()
+    await page.getByRole('heading', { name: 'Thôn/ấp của xã' }).waitFor()
+    await page.getByRole('link', { name: 'Ấp Kênh Tư' }).waitFor()
+    await audit('households')
     await page.close()
   })
 })
