@@ -4,8 +4,10 @@ import { dirname, join, resolve } from 'node:path'
 import { closeDb, createDb, migrateDb, seedData } from '@app/db'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { type Config, ConfigError, loadConfig } from './config.js'
 import { systemClock } from './lib/clock.js'
+import { createMessagingRepo } from './modules/messaging/repo.js'
+import { createMessagingRuntime } from './modules/messaging/runtime.js'
 import { isEmpty, seedDemo, seedReferenceData } from './seed.js'
 import { createServices } from './services.js'
 
@@ -18,6 +20,56 @@ function jwtSecretFor(dbPath: string, configured: string | undefined): { secret:
   const secret = randomBytes(48).toString('base64url')
   writeFileSync(file, `${secret}\n`, { mode: 0o600 })
   return { secret, generated: true }
+}
+
+/**
+ * ZALO_MODE=fake (the default) with no ZALO_ZNS_BASE_URL: run the fake Zalo server and the fake SMS gateway in this
+ * process (issue 8 item 7) and point the config at them. The fakes live in scripts/fake-zalo and are imported
+ * dynamically here only, so the server package takes no dependency on scripts/ and live mode never loads them.
+ * The fake is seeded with the token pair stored in our database, so rotations survive restarts.
+ */
+async function startFakes(config: Config, db: ReturnType<typeof createDb>) {
+  const closers: (() => Promise<void>)[] = []
+  let zalo = config.zalo
+  let sms = config.sms
+  let setWebhookUrl = (_url: string) => {}
+  if (config.zalo.inProcessFake) {
+    const { startFakeZalo } = await import('../../scripts/fake-zalo/app.ts')
+    const stored = createMessagingRepo(db).token('oa')
+    const f = config.zalo.fake
+    const fake = await startFakeZalo({
+      appId: zalo.appId,
+      appSecret: zalo.appSecret,
+      oaSecretKey: zalo.oaSecretKey,
+      timeScale: f.timeScale,
+      dailyQuota: f.dailyQuota,
+      rateLimit: { perSecond: f.ratePerSec, burst: f.ratePerSec },
+      tokens: stored ? { accessToken: stored.accessToken || undefined, refreshToken: stored.refreshToken } : undefined,
+    })
+    closers.push(() => fake.close())
+    const t = fake.control.tokens()
+    zalo = {
+      ...zalo,
+      znsBaseUrl: fake.url,
+      oaBaseUrl: fake.url,
+      oauthBaseUrl: fake.url,
+      bootstrapTokens: { accessToken: t.accessToken, refreshToken: t.refreshToken },
+    }
+    setWebhookUrl = (url) => fake.control.configure({ webhook: { url } })
+  }
+  if (config.sms.inProcessFake) {
+    const { startFakeSmsGateway } = await import('../../scripts/fake-zalo/sms-gateway.ts')
+    const gw = await startFakeSmsGateway({ apiKey: sms.apiKey, secretKey: sms.secretKey, brandnames: [sms.brandname] })
+    closers.push(() => gw.close())
+    sms = { ...sms, baseUrl: gw.url }
+  }
+  return {
+    config: { ...config, zalo, sms } as Config,
+    setWebhookUrl,
+    close: async () => {
+      for (const c of closers) await c()
+    },
+  }
 }
 
 async function main() {
@@ -34,6 +86,8 @@ async function main() {
   const db = createDb(config.db.path)
   migrateDb(db)
   const { secret, generated } = jwtSecretFor(config.db.path, config.auth.jwtSecret)
+  const fakes = await startFakes(config, db)
+  config = fakes.config
   const app = await buildApp({ config, db, jwtSecret: secret, clock: systemClock })
   if (generated) app.log.warn('JWT_SECRET not set: generated one and stored it beside the database; set JWT_SECRET in production')
 
@@ -63,14 +117,33 @@ async function main() {
     await app.close()
     closeDb(db)
   })
+  // Zalo/SMS outbox worker (issue 8): stops before the database closes
+  const messaging = createMessagingRuntime({
+    db,
+    clock: systemClock,
+    config,
+    audit: app.services.audit,
+    log: app.log,
+    sweepInbox: () => app.services.messaging.processPending(),
+  })
+  app.addHook('onClose', async () => {
+    await messaging.close()
+    await fakes.close()
+  })
   app.addHook('onClose', async () => closeDb(db))
 
   await app.listen({ port: config.http.port, host: config.http.host })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : config.http.port
+  const local = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
+  fakes.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${port}/api/webhooks/zalo`)
+  messaging.worker.start()
   const base = config.links.publicBaseUrl
   const lines = [
     '',
     `  Hài Lòng is running at ${base}  (API docs: ${base}/api/docs)`,
     `  Database: ${resolve(config.db.path)}${seeded ? '  (demo data seeded)' : ''}`,
+    `  Zalo: ${config.zalo.mode}${config.zalo.mode === 'fake' ? ` (fake at ${config.zalo.znsBaseUrl}; inbox: ${base}/demo/zalo; sends ${config.zalo.sendHours.start}:00–${config.zalo.sendHours.end}:00 VN)` : ''}`,
   ]
   if (config.db.seedDemo) {
     lines.push(`  Demo logins (password "${seedData.DEMO_PASSWORD}"):`)

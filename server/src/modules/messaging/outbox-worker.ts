@@ -250,14 +250,18 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     if (!row) return
     const ctx = row.invitationId ? repo.sendContext(row.invitationId) : undefined
     if (checkStillWanted(row, ctx) !== 'ok' || !ctx) return
+    if (row.channel === 'zalo' && (ctx.round.messagingHaltedAt || !deps.zalo || nowMs() < zaloPausedUntil)) {
+      // halted (config error) or paused since the batch was read: give the row back untouched
+      repo.transition(row.id, ['sending'], { status: 'pending', attempts: Math.max(0, row.attempts - 1) })
+      return
+    }
     const p = payloadOf(row)
     const phone = normalizePhone(p.phone ?? ctx.household.phone)
     if (!phone) {
       failRow(row, p.phone || ctx.household.phone ? 'phone_invalid' : 'phone_missing', { invitationFailed: true })
       return
     }
-    if (row.channel === 'zalo') {
-      if (!deps.zalo) return
+    if (row.channel === 'zalo' && deps.zalo) {
       const td = buildTemplateData(SURVEY_TEMPLATE_PARAMS, {
         customer_name: ctx.household.headName,
         round_name: p.reminder ? `Nhắc lại: ${ctx.round.title}` : ctx.round.title,

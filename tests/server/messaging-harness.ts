@@ -1,0 +1,117 @@
+/**
+ * Shared set-up for the messaging tests: the fake Zalo server and the fake SMS gateway on 127.0.0.1, our app
+ * listening on a real port (the fake posts receipts to it), one FakeClock shared by both sides (it runs in real
+ * time from a chosen instant, and can be set or advanced), and the outbox worker built from config.
+ */
+import { createTestDb, invitations, outbox } from '@app/db'
+import { buildApp } from '@app/server'
+import { createMessagingRuntime } from '@app/server/modules/messaging/runtime.ts'
+import { eq } from 'drizzle-orm'
+import { onTestFinished } from 'vitest'
+import { FakeClock, type FakeZaloOptions, startFakeZalo } from '../../scripts/fake-zalo/app.ts'
+import { startFakeSmsGateway } from '../../scripts/fake-zalo/sms-gateway.ts'
+import { createRound, makeWorld } from '../helpers/rounds.js'
+import { testConfig } from '../helpers/test-config.js'
+
+/** 10:00 in Vietnam (03:00 UTC): inside the 07:00–21:00 sending window. */
+export const MORNING_VN = '2025-06-02T03:00:00Z'
+
+export const silentLog = { info() {}, warn() {}, error() {} }
+
+export async function startMessaging(
+  opts: { now?: string; env?: Record<string, string>; fake?: FakeZaloOptions; perVillage?: number; concurrency?: number } = {},
+) {
+  const clock = new FakeClock()
+  clock.set(Date.parse(opts.now ?? MORNING_VN))
+  // timeScale 0.001: a 2 s receipt delay becomes 2 ms; the webhook ladder 30 s → 30 ms
+  const fake = await startFakeZalo({ clock, timeScale: 0.001, rateLimit: { perSecond: 1000, burst: 1000 }, ...opts.fake })
+  const gw = await startFakeSmsGateway({ now: () => clock.now() })
+  const db = createTestDb()
+  const serverClock = { now: () => new Date(clock.now()) }
+  const t = fake.control.tokens()
+  const config = testConfig({
+    ZALO_MODE: 'fake',
+    ZALO_ZNS_BASE_URL: fake.url,
+    SMS_BASE_URL: gw.url,
+    ZALO_REFRESH_TOKEN: t.refreshToken,
+    ZALO_ACCESS_TOKEN: t.accessToken,
+    ZALO_RATE_PER_SEC: '500',
+    ZALO_REQUEST_TIMEOUT_MS: '400',
+    ZALO_BACKOFF_BASE_MS: '5',
+    ZALO_BACKOFF_CAP_MS: '20',
+    ZALO_WORKER_POLL_MS: '15',
+    PUBLIC_BASE_URL: 'https://hailong.example.vn',
+    ...opts.env,
+  })
+  const app = await buildApp({ config, db, clock: serverClock, logger: false })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  const webhookUrl = `http://127.0.0.1:${port}/api/webhooks/zalo`
+  fake.control.configure({ webhook: { url: webhookUrl } })
+  const makeRuntime = () =>
+    createMessagingRuntime({
+      db,
+      clock: serverClock,
+      config,
+      audit: app.services.audit,
+      log: silentLog,
+      sweepInbox: () => app.services.messaging.processPending(),
+      concurrency: opts.concurrency ?? 4,
+      random: () => 0.5,
+    })
+  const runtimes: ReturnType<typeof makeRuntime>[] = []
+  const runtime = () => {
+    const r = makeRuntime()
+    runtimes.push(r)
+    return r
+  }
+  onTestFinished(async () => {
+    for (const r of runtimes) await r.worker.kill().then(() => r.close())
+    await app.close()
+    await fake.close()
+    await gw.close()
+    db.$client.close()
+  })
+  const world = await makeWorld(app, db, { perVillage: opts.perVillage ?? 3 })
+  return { app, db, clock, fake, gw, config, world, runtime, webhookUrl }
+}
+export type MessagingWorld = Awaited<ReturnType<typeof startMessaging>>
+
+/** Create and open a round, then queue Zalo (or SMS) invitations for every household with a phone. */
+export async function openRoundWithZalo(m: MessagingWorld, channel: 'zalo' | 'sms' = 'zalo', body: Record<string, unknown> = {}) {
+  const round = await createRound(m.app, m.world, { opensAt: '2025-06-01T00:00:00Z', closesAt: '2025-06-20T00:00:00Z', ...body })
+  const open = await m.app.inject({ method: 'POST', url: `/api/rounds/${round.id}/open`, headers: m.world.auth.xa })
+  if (open.statusCode !== 200) throw new Error(`open: ${open.body}`)
+  const inv = await m.app.inject({
+    method: 'POST',
+    url: `/api/rounds/${round.id}/invitations`,
+    headers: m.world.auth.xa,
+    payload: { channel },
+  })
+  if (inv.statusCode !== 201) throw new Error(`invitations: ${inv.body}`)
+  return round
+}
+
+export function outboxRows(m: MessagingWorld) {
+  return m.db.select().from(outbox).all()
+}
+export function invitationRows(m: MessagingWorld) {
+  return m.db.select().from(invitations).all()
+}
+export function invitation(m: MessagingWorld, id: string) {
+  return m.db.select().from(invitations).where(eq(invitations.id, id)).get()
+}
+
+/** Poll until `fn` is truthy (real time), or throw with the last value. */
+export async function waitFor<T>(fn: () => T, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+  const start = Date.now()
+  let last: T = fn()
+  while (!last) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+    last = fn()
+  }
+  return last
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
