@@ -10,10 +10,20 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     const w = await makeWorld(app, db)
     const { round, tokens, links } = await openRoundWithLinks(app, w)
     const hh = links[0]?.householdId as string
-    const res = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.xa, payload: { householdId: hh, channel: 'paper', answers: overallNo } })
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.xa,
+      payload: { householdId: hh, channel: 'paper', answers: overallNo },
+    })
     expect(res.statusCode).toBe(201)
     expect(res.json()).toMatchObject({ status: 'counted', receipt: expect.any(String) })
-    const twice = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.xa, payload: { householdId: hh, channel: 'meeting', answers: allSatisfied } })
+    const twice = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.xa,
+      payload: { householdId: hh, channel: 'meeting', answers: allSatisfied },
+    })
     expect(twice.statusCode).toBe(409)
     expect(twice.json().error.code).toBe('already_answered')
     // the household's link is now used too
@@ -32,60 +42,150 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     const [v1, v2] = w.villages
     const inV1 = links.find((l) => l.villageId === v1?.id)?.householdId
     const inV2 = links.find((l) => l.villageId === v2?.id)?.householdId
-    const before = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.thuky, payload: { householdId: inV1, channel: 'paper', answers: allSatisfied } })
+    const before = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.thuky,
+      payload: { householdId: inV1, channel: 'paper', answers: allSatisfied },
+    })
     expect(before.statusCode).toBe(404)
-    const assign = await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/collectors/${w.collector.id}`, headers: w.auth.xa, payload: { villageIds: [v1?.id] } })
+    const assign = await app.inject({
+      method: 'PUT',
+      url: `/api/rounds/${round.id}/collectors/${w.collector.id}`,
+      headers: w.auth.xa,
+      payload: { villageIds: [v1?.id] },
+    })
     expect(assign.statusCode).toBe(200)
-    const ok = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.thuky, payload: { householdId: inV1, channel: 'paper', answers: allSatisfied } })
+    const ok = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.thuky,
+      payload: { householdId: inV1, channel: 'paper', answers: allSatisfied },
+    })
     expect(ok.statusCode).toBe(201)
-    const other = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.thuky, payload: { householdId: inV2, channel: 'paper', answers: allSatisfied } })
+    const other = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.thuky,
+      payload: { householdId: inV2, channel: 'paper', answers: allSatisfied },
+    })
     expect(other.statusCode).toBe(404)
     const foreignHh = w.other.households[0]?.id
-    const foreign = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.xa, payload: { householdId: foreignHh, channel: 'paper', answers: allSatisfied } })
+    const foreign = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.xa,
+      payload: { householdId: foreignHh, channel: 'paper', answers: allSatisfied },
+    })
     expect(foreign.statusCode).toBe(404)
-    const foreignStaff = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.khac, payload: { householdId: inV2, channel: 'paper', answers: allSatisfied } })
+    const foreignStaff = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.khac,
+      payload: { householdId: inV2, channel: 'paper', answers: allSatisfied },
+    })
     expect(foreignStaff.statusCode).toBe(404)
-    const council = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-ballots`, headers: w.auth.hoidong, payload: { householdId: inV2, channel: 'paper', answers: allSatisfied } })
+    const council = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.hoidong,
+      payload: { householdId: inV2, channel: 'paper', answers: allSatisfied },
+    })
     expect(council.statusCode).toBe(403)
     // the collector sees pending households of their village only, names but no answers
-    const list = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/households?villageId=${v1?.id}&status=pending`, headers: w.auth.thuky })
+    const list = await app.inject({
+      method: 'GET',
+      url: `/api/rounds/${round.id}/households?villageId=${v1?.id}&status=pending`,
+      headers: w.auth.thuky,
+    })
     expect(list.json().total).toBe(4)
     expect(Object.keys(list.json().items[0]).sort()).toEqual(['code', 'headName', 'id', 'invited', 'participated', 'villageId'])
-    expect((await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/households?villageId=${v2?.id}`, headers: w.auth.thuky })).statusCode).toBe(404)
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/households?villageId=${v2?.id}`, headers: w.auth.thuky }))
+        .statusCode,
+    ).toBe(404)
   })
 
   it('double entry: a matching second keying by someone else counts once; a mismatch waits until resolved', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
     const { round, links } = await openRoundWithLinks(app, w, { doubleEntry: true })
-    await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/collectors/${w.collector.id}`, headers: w.auth.xa, payload: { villageIds: w.villages.map((v) => v.id) } })
+    await app.inject({
+      method: 'PUT',
+      url: `/api/rounds/${round.id}/collectors/${w.collector.id}`,
+      headers: w.auth.xa,
+      payload: { villageIds: w.villages.map((v) => v.id) },
+    })
     const url = `/api/rounds/${round.id}/paper-ballots`
     const [h1, h2] = [links[0]?.householdId, links[1]?.householdId]
-    const noSerial = await app.inject({ method: 'POST', url, headers: w.auth.xa, payload: { householdId: h1, channel: 'paper', answers: allSatisfied } })
+    const noSerial = await app.inject({
+      method: 'POST',
+      url,
+      headers: w.auth.xa,
+      payload: { householdId: h1, channel: 'paper', answers: allSatisfied },
+    })
     expect(noSerial.statusCode).toBe(400)
-    const first = await app.inject({ method: 'POST', url, headers: w.auth.xa, payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' } })
+    const first = await app.inject({
+      method: 'POST',
+      url,
+      headers: w.auth.xa,
+      payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' },
+    })
     expect(first.statusCode).toBe(202)
     expect(first.json().status).toBe('pending')
-    const sameUser = await app.inject({ method: 'POST', url, headers: w.auth.xa, payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' } })
+    const sameUser = await app.inject({
+      method: 'POST',
+      url,
+      headers: w.auth.xa,
+      payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' },
+    })
     expect(sameUser.statusCode).toBe(409)
     expect(sameUser.json().error.code).toBe('same_enterer')
     expect(db.select().from(ballots).all()).toHaveLength(0)
-    const match = await app.inject({ method: 'POST', url, headers: w.auth.thuky, payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' } })
+    const match = await app.inject({
+      method: 'POST',
+      url,
+      headers: w.auth.thuky,
+      payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' },
+    })
     expect(match.statusCode).toBe(201)
     expect(db.select().from(ballots).all()).toHaveLength(1)
     expect(db.select().from(paperEntries).all()).toHaveLength(0)
 
-    await app.inject({ method: 'POST', url, headers: w.auth.xa, payload: { householdId: h2, channel: 'paper', answers: allSatisfied, serial: 'P-002' } })
-    const mismatch = await app.inject({ method: 'POST', url, headers: w.auth.thuky, payload: { householdId: h2, channel: 'paper', answers: overallNo, serial: 'P-002' } })
+    await app.inject({
+      method: 'POST',
+      url,
+      headers: w.auth.xa,
+      payload: { householdId: h2, channel: 'paper', answers: allSatisfied, serial: 'P-002' },
+    })
+    const mismatch = await app.inject({
+      method: 'POST',
+      url,
+      headers: w.auth.thuky,
+      payload: { householdId: h2, channel: 'paper', answers: overallNo, serial: 'P-002' },
+    })
     expect(mismatch.statusCode).toBe(202)
     expect(mismatch.json().status).toBe('mismatch')
     expect(db.select().from(ballots).all()).toHaveLength(1)
     const queue = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/paper-entries`, headers: w.auth.xa })
     expect(queue.json().items).toEqual([
-      { serial: 'P-002', villageId: expect.any(String), status: 'mismatch', entries: 2, householdDiffers: false, differingQuestions: ['q9'], commentDiffers: false },
+      {
+        serial: 'P-002',
+        villageId: expect.any(String),
+        status: 'mismatch',
+        entries: 2,
+        householdDiffers: false,
+        differingQuestions: ['q9'],
+        commentDiffers: false,
+      },
     ])
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/paper-entries`, headers: w.auth.thuky })).statusCode).toBe(403)
-    const resolve = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/paper-entries/P-002/resolve`, headers: w.auth.xa, payload: { householdId: h2, channel: 'paper', answers: overallNo } })
+    const resolve = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-entries/P-002/resolve`,
+      headers: w.auth.xa,
+      payload: { householdId: h2, channel: 'paper', answers: overallNo },
+    })
     expect(resolve.statusCode).toBe(201)
     expect(db.select().from(ballots).all()).toHaveLength(2)
     expect(db.select().from(paperEntries).all()).toHaveLength(0)
@@ -95,9 +195,30 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
   it('zalo invitations queue one outbox row per household with a phone', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    db.update(households).set({ phone: null }).where(eq(households.id, w.households[0]?.id as string)).run()
-    const r = (await app.inject({ method: 'POST', url: '/api/rounds', headers: w.auth.xa, payload: { communeId: w.commune.id, level: 'xa_ntm', templateId: w.template.id, opensAt: '2025-06-01T00:00:00Z', closesAt: '2025-06-15T00:00:00Z' } })).json()
-    const res = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations`, headers: w.auth.xa, payload: { channel: 'zalo' } })
+    db.update(households)
+      .set({ phone: null })
+      .where(eq(households.id, w.households[0]?.id as string))
+      .run()
+    const r = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/rounds',
+        headers: w.auth.xa,
+        payload: {
+          communeId: w.commune.id,
+          level: 'xa_ntm',
+          templateId: w.template.id,
+          opensAt: '2025-06-01T00:00:00Z',
+          closesAt: '2025-06-15T00:00:00Z',
+        },
+      })
+    ).json()
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/invitations`,
+      headers: w.auth.xa,
+      payload: { channel: 'zalo' },
+    })
     expect(res.statusCode).toBe(201)
     expect(res.json()).toEqual({ created: 9, skippedNoPhone: 1 })
     const rows = db.select().from(outbox).all()
@@ -119,10 +240,19 @@ describe('invalidation', () => {
     expect((await app.inject({ method: 'POST', url, headers: w.auth.xa, payload: { reasonCode: 'not_resident' } })).statusCode).toBe(403)
     expect((await app.inject({ method: 'POST', url, headers: w.auth.khac, payload: { reasonCode: 'not_resident' } })).statusCode).toBe(404)
     expect((await app.inject({ method: 'POST', url, headers: w.auth.tinh, payload: { reasonCode: 'because' } })).statusCode).toBe(400)
-    const ok = await app.inject({ method: 'POST', url, headers: w.auth.tinh, payload: { reasonCode: 'not_resident', note: 'hộ đã chuyển đi' } })
+    const ok = await app.inject({
+      method: 'POST',
+      url,
+      headers: w.auth.tinh,
+      payload: { reasonCode: 'not_resident', note: 'hộ đã chuyển đi' },
+    })
     expect(ok.statusCode).toBe(200)
     expect((await app.inject({ method: 'POST', url, headers: w.auth.tinh, payload: { reasonCode: 'not_resident' } })).statusCode).toBe(409)
-    const stored = db.select().from(ballots).where(eq(ballots.id, target?.id as string)).get()
+    const stored = db
+      .select()
+      .from(ballots)
+      .where(eq(ballots.id, target?.id as string))
+      .get()
     expect(stored).toMatchObject({ valid: false, invalidationReason: 'not_resident' })
     const q9 = db.select().from(tallyCounters).where(eq(tallyCounters.questionKey, 'q9')).all()
     expect(q9.reduce((a, r) => a + r.valid, 0)).toBe(1)
@@ -136,5 +266,51 @@ describe('invalidation', () => {
     const verify = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/ledger/verify`, headers: w.auth.tinh })
     expect(verify.json()).toMatchObject({ ok: true, count: 3 })
     expect(db.select().from(participations).all()).toHaveLength(2)
+  })
+})
+
+describe('collectors and levels for the staff app', () => {
+  it('front staff list collectors in scope, assign one, and see the assignment; the collector sees only their own', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const { round } = await openRoundWithLinks(app, w)
+    const list = await app.inject({ method: 'GET', url: '/api/users?role=collector', headers: w.auth.xa })
+    expect(list.statusCode).toBe(200)
+    expect(list.json().items.map((u: { username: string }) => u.username)).toEqual(['thuky'])
+    expect((await app.inject({ method: 'GET', url: '/api/users?role=collector', headers: w.auth.khac })).json().items).toEqual([])
+    expect((await app.inject({ method: 'GET', url: '/api/users', headers: w.auth.hoidong })).statusCode).toBe(403)
+    const notCollector = await app.inject({
+      method: 'PUT',
+      url: `/api/rounds/${round.id}/collectors/${w.collector.id}x`,
+      headers: w.auth.xa,
+      payload: { villageIds: [w.villages[0]?.id] },
+    })
+    expect(notCollector.statusCode).toBe(404)
+    await app.inject({
+      method: 'PUT',
+      url: `/api/rounds/${round.id}/collectors/${w.collector.id}`,
+      headers: w.auth.xa,
+      payload: { villageIds: [w.villages[0]?.id] },
+    })
+    const staffView = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/collectors`, headers: w.auth.xa })
+    expect(staffView.json().items).toEqual([{ userId: w.collector.id, username: 'thuky', villageIds: [w.villages[0]?.id] }])
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/collectors`, headers: w.auth.thuky })).json().items,
+    ).toHaveLength(1)
+    expect((await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/collectors`, headers: w.auth.khac })).statusCode).toBe(404)
+  })
+
+  it('lists the configured levels and searches a village household list without diacritics', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const levels = (await app.inject({ method: 'GET', url: '/api/levels', headers: w.auth.xa })).json().items
+    expect(levels.find((l: { key: string }) => l.key === 'xa_ntm')).toMatchObject({ thresholdBp: 9000, coverageBp: 7000 })
+    const { round } = await openRoundWithLinks(app, w)
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/rounds/${round.id}/households?villageId=${w.villages[0]?.id}&q=chu ho thu 3`,
+      headers: w.auth.xa,
+    })
+    expect(res.json().items.map((h: { headName: string }) => h.headName)).toEqual(['Chủ Hộ Thử 3'])
   })
 })

@@ -1,4 +1,5 @@
 import type { Db } from '@app/db'
+import { foldVi } from '@app/shared'
 import { conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens.js'
@@ -123,7 +124,7 @@ export function createInvitationService(deps: {
     householdStatus(
       actor: Actor,
       roundId: string,
-      q: { villageId: string; status?: 'pending' | 'done' | undefined; page: number; limit: number },
+      q: { villageId: string; status?: 'pending' | 'done' | undefined; q?: string | undefined; page: number; limit: number },
     ) {
       const r = rounds.getVisible(actor, roundId)
       if (actor.role === 'collector' && !rounds.repo.collectorVillages(r.id, actor.id).includes(q.villageId)) throw notFound('village')
@@ -132,6 +133,7 @@ export function createInvitationService(deps: {
       if (!village) throw notFound('village')
       const invited = repo.invitedHouseholds(r.id)
       const took = repo.participatedHouseholds(r.id)
+      const needle = q.q ? foldVi(q.q) : null
       const all = repo
         .activeHouseholdsWithNames([village.id])
         .map((h) => ({
@@ -143,6 +145,7 @@ export function createInvitationService(deps: {
           participated: took.has(h.id),
         }))
         .filter((h) => (q.status === 'pending' ? !h.participated : q.status === 'done' ? h.participated : true))
+        .filter((h) => !needle || foldVi(`${h.code} ${h.headName}`).includes(needle))
       return { items: all.slice((q.page - 1) * q.limit, q.page * q.limit), page: q.page, limit: q.limit, total: all.length }
     },
 

@@ -8,6 +8,22 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticate)
 
   app.get(
+    '/levels',
+    {
+      schema: {
+        tags,
+        summary: 'Recognition levels with their default threshold and coverage floor (configuration)',
+        response: {
+          200: z.object({
+            items: z.array(z.object({ key: z.string(), name: z.string(), thresholdBp: z.number().int(), coverageBp: z.number().int() })),
+          }),
+        },
+      },
+    },
+    async () => ({ items: Object.entries(app.config.levels).map(([key, l]) => ({ key, ...l })) }),
+  )
+
+  app.get(
     '/questionnaire-templates',
     {
       schema: {

@@ -39,14 +39,6 @@ export function createRoundRepo(db: DbOrTx) {
         .where(and(eq(rounds.status, 'open'), lte(rounds.closesAt, nowIso)))
         .all()
     },
-    /** The user a collector assignment names (role and scope are checked by the service). */
-    assignee(userId: string, tx: DbOrTx = db): { id: string; role: string; unitId: string; disabled: boolean } | undefined {
-      return tx
-        .select({ id: users.id, role: users.role, unitId: users.unitId, disabled: users.disabled })
-        .from(users)
-        .where(eq(users.id, userId))
-        .get()
-    },
     assignCollector(roundId: string, userId: string, villageIds: string[], tx: DbOrTx = db): void {
       tx.delete(collectorAssignments)
         .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
@@ -63,6 +55,22 @@ export function createRoundRepo(db: DbOrTx) {
         .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
         .all()
         .map((r) => r.v)
+    },
+    /** Every collector assignment of a round, with the collector's username. */
+    assignments(roundId: string, tx: DbOrTx = db): { userId: string; username: string; villageId: string }[] {
+      return tx
+        .select({ userId: collectorAssignments.userId, username: users.username, villageId: collectorAssignments.villageId })
+        .from(collectorAssignments)
+        .innerJoin(users, eq(users.id, collectorAssignments.userId))
+        .where(eq(collectorAssignments.roundId, roundId))
+        .all()
+    },
+    userById(id: string, tx: DbOrTx = db) {
+      return tx
+        .select({ id: users.id, role: users.role, unitId: users.unitId, disabled: users.disabled })
+        .from(users)
+        .where(eq(users.id, id))
+        .get()
     },
     collectorRoundIds(userId: string): string[] {
       return [

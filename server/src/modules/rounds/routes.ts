@@ -113,6 +113,19 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => s().rounds.assignCollector(req.actor, req.params.id, { userId: req.params.userId, villageIds: req.body.villageIds }),
   )
 
+  app.get(
+    '/:id/collectors',
+    {
+      schema: {
+        tags,
+        summary: "The round's collectors and their villages (a collector sees their own)",
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(z.object({ userId: Id, username: z.string(), villageIds: z.array(Id) })) }), ...Err },
+      },
+    },
+    async (req) => ({ items: s().rounds.collectors(req.actor, req.params.id) }),
+  )
+
   // invitations
   app.post(
     '/:id/invitations',
@@ -185,6 +198,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: z.object({
           villageId: Id,
           status: z.enum(['pending', 'done']).optional(),
+          q: z.string().trim().max(100).optional(),
           page: z.coerce.number().int().min(1).max(100_000).default(1),
           limit: z.coerce.number().int().min(1).max(100).default(100),
         }),

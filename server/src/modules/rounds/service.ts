@@ -313,13 +313,27 @@ export function createRoundService(deps: {
       return expired.length
     },
 
+    /** Collectors of a round and their villages: all of them for front staff, one's own for a collector. */
+    collectors(actor: Actor, id: string): { userId: string; username: string; villageIds: string[] }[] {
+      const r = getVisible(actor, id)
+      if (actor.role === 'council') throw forbidden()
+      const byUser = new Map<string, { userId: string; username: string; villageIds: string[] }>()
+      for (const a of repo.assignments(r.id)) {
+        if (actor.role === 'collector' && a.userId !== actor.id) continue
+        const cur = byUser.get(a.userId) ?? { userId: a.userId, username: a.username, villageIds: [] }
+        cur.villageIds.push(a.villageId)
+        byUser.set(a.userId, cur)
+      }
+      return [...byUser.values()]
+    },
+
     /** Assign a collector (a user with role collector in scope) to some villages of the round. */
     assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): { userId: string; villageIds: string[] } {
       const r = getManaged(actor, id)
       // An unknown user used to reach the foreign key and answer 500 (issue 11 fuzzing): the assignee must
       // be a collector account in the caller's scope, else 404 like any id outside it.
-      const user = repo.assignee(body.userId)
-      if (user?.role !== 'collector' || !within(user.unitId, actor.unitId)) throw notFound('collector')
+      const user = repo.userById(body.userId)
+      if (!user || user.role !== 'collector' || user.disabled || !within(user.unitId, actor.unitId)) throw notFound('collector')
       const villages = new Set(villagesOf(r).map((v) => v.id))
       const bad = body.villageIds.filter((v) => !villages.has(v))
       if (bad.length)

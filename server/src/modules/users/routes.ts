@@ -1,4 +1,4 @@
-import { ApiError, CreateUserBody, IdParams, UpdateUserBody, User } from '@app/shared'
+import { ApiError, CreateUserBody, IdParams, Role, UpdateUserBody, User } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
@@ -9,10 +9,15 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/',
-    { schema: { tags, summary: 'All users (admin)', response: { 200: z.object({ items: z.array(User) }), 403: ApiError } } },
-    async (req) => ({
-      items: app.services.users.list(req.actor),
-    }),
+    {
+      schema: {
+        tags,
+        summary: 'Users (admin: all; front staff: the collectors in their scope)',
+        querystring: z.object({ role: Role.optional() }),
+        response: { 200: z.object({ items: z.array(User) }), 403: ApiError },
+      },
+    },
+    async (req) => ({ items: app.services.users.list(req.actor, req.query) }),
   )
 
   app.post(

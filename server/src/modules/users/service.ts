@@ -59,9 +59,12 @@ export function createUserService(deps: {
       return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
     },
 
-    list(actor: Actor): User[] {
-      assertRole(actor, ['admin'])
-      return repo.list().map(toUserDto)
+    /** Admin: every user. Front staff: the collectors in their scope (to assign them to rounds). */
+    list(actor: Actor, q: { role?: User['role'] | undefined } = {}): User[] {
+      assertRole(actor, ['admin', 'front_staff'])
+      const all = repo.list().filter((u) => !q.role || u.role === q.role)
+      if (actor.role === 'admin') return all.map(toUserDto)
+      return all.filter((u) => u.role === 'collector' && within(u.unitId, actor.unitId)).map(toUserDto)
     },
 
     async create(actor: Actor, body: CreateUserBody): Promise<User> {
