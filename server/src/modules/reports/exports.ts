@@ -91,9 +91,10 @@ const cellValue = (v: string | number | null) => (typeof v === 'string' ? neutra
 /**
  * The XLSX export through exceljs's streaming writer: "Tổng hợp" (village tallies and the commune
  * totals), "Câu hỏi" (per question) and "Phiếu" (one row per ballot, like the CSV). Rows are
- * committed as they are written; the writer pauses when the client is slow.
+ * committed as they are written; the writer pauses when the client is slow. A failure mid-way
+ * destroys the stream (the client sees a truncated download, never a valid-looking partial file).
  */
-export function xlsxStream(input: ExportInput, onError: (err: unknown) => void): Readable {
+export function xlsxStream(input: ExportInput): Readable {
   const out = new PassThrough()
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
   ;(async () => {
@@ -170,9 +171,7 @@ export function xlsxStream(input: ExportInput, onError: (err: unknown) => void):
     }
     sheet.commit()
     await wb.commit()
-  })().catch((err) => {
-    onError(err)
-    out.destroy(err as Error)
-  })
+    // a failure after the headers were sent aborts the response; Fastify logs the stream error
+  })().catch((err) => out.destroy(err as Error))
   return out
 }

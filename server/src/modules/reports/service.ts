@@ -32,7 +32,6 @@ export function createReportsService(deps: {
   feedback: FeedbackRepo
   levels: Readonly<Record<string, LevelRule>>
   publicBaseUrl: string
-  onStreamError?: (err: unknown) => void
 }) {
   const { db, audit, rounds, units, tally, ballots, feedback, levels, publicBaseUrl } = deps
   const repo = createReportsRepo(db)
@@ -149,7 +148,7 @@ export function createReportsService(deps: {
     exportXlsx(actor: Actor, roundId: string): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'xlsx' })
-      return xlsxStream(exportInput(r, rec.tally), deps.onStreamError ?? (() => {}))
+      return xlsxStream(exportInput(r, rec.tally))
     },
   }
 }
