@@ -10,7 +10,9 @@ import { eq } from 'drizzle-orm'
 import { onTestFinished } from 'vitest'
 import { FakeClock, type FakeZaloOptions, startFakeZalo } from '../../scripts/fake-zalo/app.ts'
 import { startFakeSmsGateway } from '../../scripts/fake-zalo/sms-gateway.ts'
-import { createRound, makeWorld } from '../helpers/rounds.js'
+import { loginAs } from '../helpers/build-test-app.js'
+import { makeCommune, makeUser } from '../helpers/factories.js'
+import { createRound, makeTemplate, type World } from '../helpers/rounds.js'
 import { testConfig } from '../helpers/test-config.js'
 
 /** 10:00 in Vietnam (03:00 UTC): inside the 07:00–21:00 sending window. */
@@ -19,7 +21,15 @@ export const MORNING_VN = '2025-06-02T03:00:00Z'
 export const silentLog = { info() {}, warn() {}, error() {} }
 
 export async function startMessaging(
-  opts: { now?: string; env?: Record<string, string>; fake?: FakeZaloOptions; perVillage?: number; concurrency?: number } = {},
+  opts: {
+    now?: string
+    env?: Record<string, string>
+    fake?: FakeZaloOptions
+    perVillage?: number
+    concurrency?: number
+    /** Also create a second commune with its own staff ("khac") and a collector ("thuky") for authorisation tests. */
+    others?: boolean
+  } = {},
 ) {
   const clock = new FakeClock()
   clock.set(Date.parse(opts.now ?? MORNING_VN))
@@ -72,10 +82,31 @@ export async function startMessaging(
     await gw.close()
     db.$client.close()
   })
-  const world = await makeWorld(app, db, { perVillage: opts.perVillage ?? 3 })
+  const world = await makeLightWorld(app, db, opts.perVillage ?? 3, opts.others ?? false)
   return { app, db, clock, fake, gw, config, world, runtime, webhookUrl }
 }
 export type MessagingWorld = Awaited<ReturnType<typeof startMessaging>>
+
+/** makeWorld without the six logins (scrypt makes each one slow): staff "xa" of the commune, optionally "khac" and "thuky". */
+async function makeLightWorld(
+  app: Parameters<typeof loginAs>[0],
+  db: ReturnType<typeof createTestDb>,
+  perVillage: number,
+  others: boolean,
+) {
+  const w = makeCommune(db, { perVillage })
+  const template = makeTemplate(db)
+  await makeUser(db, { username: 'xa', role: 'front_staff', unitId: w.commune.id })
+  const auth: Record<string, { authorization: string }> = { xa: await loginAs(app, 'xa') }
+  if (others) {
+    const other = makeCommune(db, { provinceName: 'Tỉnh Khác', name: 'Xã Khác', code: 'XK', perVillage: 1 })
+    await makeUser(db, { username: 'khac', role: 'front_staff', unitId: other.commune.id })
+    await makeUser(db, { username: 'thuky', role: 'collector', unitId: w.commune.id })
+    auth.khac = await loginAs(app, 'khac')
+    auth.thuky = await loginAs(app, 'thuky')
+  }
+  return { ...w, template, auth } as unknown as World
+}
 
 /** Create and open a round, then queue Zalo (or SMS) invitations for every household with a phone. */
 export async function openRoundWithZalo(m: MessagingWorld, channel: 'zalo' | 'sms' = 'zalo', body: Record<string, unknown> = {}) {
@@ -103,7 +134,7 @@ export function invitation(m: MessagingWorld, id: string) {
 }
 
 /** Poll until `fn` is truthy (real time), or throw with the last value. */
-export async function waitFor<T>(fn: () => T, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(fn: () => T, timeoutMs = 5_000, what = 'condition'): Promise<NonNullable<T>> {
   const start = Date.now()
   let last: T = fn()
   while (!last) {
@@ -111,7 +142,7 @@ export async function waitFor<T>(fn: () => T, timeoutMs = 5_000, what = 'conditi
     await new Promise((r) => setTimeout(r, 10))
     last = fn()
   }
-  return last
+  return last as NonNullable<T>
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -368,19 +368,32 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     }
     resolveUnknown(now)
     deps.sweepInbox?.()
-    const channels = channelsOpen(now)
-    if (channels.length === 0) return 0
-    const due = repo.dueIdsWithChannel(iso(now), channels, concurrency * 4)
-    let i = 0
+    // lanes pull from a shared queue refilled from the DB, so one slow call never holds back the others
+    const queue: { id: string; channel: Channel }[] = []
+    const seen = new Set<string>()
+    let attempted = 0
+    let exhausted = false
+    const refill = () => {
+      const channels = channelsOpen(nowMs())
+      const batch = repo.dueIdsWithChannel(iso(nowMs()), channels, concurrency * 4).filter((d) => !seen.has(d.id))
+      if (batch.length === 0) exhausted = true
+      for (const d of batch) {
+        seen.add(d.id)
+        queue.push(d)
+      }
+    }
     const lane = async () => {
-      while (!stopping && !killed && i < due.length) {
-        const d = due[i++]!
+      while (!stopping && !killed) {
+        if (queue.length === 0 && !exhausted) refill()
+        const d = queue.shift()
+        if (!d) return
         if (d.channel === 'zalo' && nowMs() < zaloPausedUntil) continue
+        attempted++
         await processOne(d.id, d.channel)
       }
     }
-    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, lane))
-    return due.length
+    await Promise.all(Array.from({ length: concurrency }, lane))
+    return attempted
   }
 
   async function loop(): Promise<void> {
