@@ -94,45 +94,51 @@ export function createHouseholdService(deps: {
       let created = 0
       let updated = 0
       let unchanged = 0
-      db.transaction((tx) => {
-        const existing = new Map(
-          repo
-            .inVillages(
-              villages.map((v) => v.id),
-              tx,
-            )
-            .map((h) => [`${h.villageId}|${h.code}`, h]),
-        )
-        const inserts: NewHousehold[] = []
-        // progress counts rows settled: compared (and updated when needed), or inserted
-        let settled = 0
-        good.forEach((g, i) => {
-          const next = { headName: g.row.headName, phone: g.phone, address: g.row.address || null, active: true }
-          const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
-          if (!cur) {
-            inserts.push({ villageId: g.villageId, code: g.row.householdCode, ...next, source: 'import', asOf })
-            created++
-          } else if (cur.headName !== next.headName || cur.phone !== next.phone || cur.address !== next.address || !cur.active) {
-            repo.update(cur.id, { ...next, asOf }, tx)
-            updated++
-          } else unchanged++
-          if (cur) settled++
-          if (onProgress && i % 1000 === 0) onProgress(settled, good.length)
-        })
-        for (let i = 0; i < inserts.length; i += 1000) {
-          const chunk = inserts.slice(i, i + 1000)
-          repo.insertMany(chunk, tx)
-          settled += chunk.length
-          onProgress?.(settled, good.length)
-        }
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'households.import',
-          targetType: 'unit',
-          targetId: communeId,
-          data: { kind: file.kind, rows: rows.length, created, updated, unchanged, rejected: rejected.length },
-        })
-      })
+      // IMMEDIATE: the transaction reads the village's households and then writes. Deferred, a second
+      // process (the import CLI beside the server) committing in between made the upgrade fail with
+      // SQLITE_BUSY_SNAPSHOT → 500 (issue 11); immediate takes the write lock first and waits (busy_timeout).
+      db.transaction(
+        (tx) => {
+          const existing = new Map(
+            repo
+              .inVillages(
+                villages.map((v) => v.id),
+                tx,
+              )
+              .map((h) => [`${h.villageId}|${h.code}`, h]),
+          )
+          const inserts: NewHousehold[] = []
+          // progress counts rows settled: compared (and updated when needed), or inserted
+          let settled = 0
+          good.forEach((g, i) => {
+            const next = { headName: g.row.headName, phone: g.phone, address: g.row.address || null, active: true }
+            const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
+            if (!cur) {
+              inserts.push({ villageId: g.villageId, code: g.row.householdCode, ...next, source: 'import', asOf })
+              created++
+            } else if (cur.headName !== next.headName || cur.phone !== next.phone || cur.address !== next.address || !cur.active) {
+              repo.update(cur.id, { ...next, asOf }, tx)
+              updated++
+            } else unchanged++
+            if (cur) settled++
+            if (onProgress && i % 1000 === 0) onProgress(settled, good.length)
+          })
+          for (let i = 0; i < inserts.length; i += 1000) {
+            const chunk = inserts.slice(i, i + 1000)
+            repo.insertMany(chunk, tx)
+            settled += chunk.length
+            onProgress?.(settled, good.length)
+          }
+          audit.record(tx, {
+            actorId: actor.id,
+            action: 'households.import',
+            targetType: 'unit',
+            targetId: communeId,
+            data: { kind: file.kind, rows: rows.length, created, updated, unchanged, rejected: rejected.length },
+          })
+        },
+        { behavior: 'immediate' },
+      )
       onProgress?.(good.length, good.length)
       return { created, updated, unchanged, rejected }
     },

@@ -106,36 +106,42 @@ export function createTallyService(deps: {
         throw new AppError('invalid_transition', `cannot seal a round that is ${r.status}`, 409, { status: r.status, action: 'seal' })
       const ledger = ballots.verifyLedger(r.id)
       if (!ledger.ok) throw conflict('conflict', `the ballot ledger does not verify (${ledger.reason}); the round cannot be sealed`)
-      const tally = fromBallots(r, 'sealed')
-      if (canonicalJson(live(r)) !== canonicalJson(fromBallots(r)))
+      const recounted = fromBallots(r)
+      const tally: RoundTally = { ...recounted, status: 'sealed' }
+      if (canonicalJson(live(r)) !== canonicalJson(recounted))
         throw conflict('conflict', 'the live counters disagree with the ballots; run a recount first')
       const now = clock.now().toISOString()
-      return db.transaction((tx) => {
-        const fresh = rounds.repo.findById(r.id, tx)
-        if (fresh?.status !== 'closed') throw new AppError('invalid_transition', 'the round was sealed or changed meanwhile', 409)
-        const config = { thresholdBp: r.thresholdBp, coverageBp: r.coverageBp, coverageScope: r.coverageScope, z: Z, level: r.level }
-        repo.insertSealed(
-          {
-            roundId: r.id,
-            tallyJson: canonicalJson(tally),
-            methodVersion: METHOD_VERSION,
-            configJson: canonicalJson(config),
-            ledgerRootHash: ledger.rootHash,
-            sealedBy: actor.id,
-            sealedAt: now,
-          },
-          tx,
-        )
-        const row = rounds.repo.update(r.id, { status: 'sealed', sealedAt: now }, tx)
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'round.seal',
-          targetType: 'round',
-          targetId: r.id,
-          data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
-        })
-        return rounds.toDto(row)
-      })
+      // IMMEDIATE (issue 11): read-then-write; deferred, a seal committed by another process in between
+      // failed the lock upgrade with SQLITE_BUSY_SNAPSHOT (500) instead of answering 409 below.
+      return db.transaction(
+        (tx) => {
+          const fresh = rounds.repo.findById(r.id, tx)
+          if (fresh?.status !== 'closed') throw new AppError('invalid_transition', 'the round was sealed or changed meanwhile', 409)
+          const config = { thresholdBp: r.thresholdBp, coverageBp: r.coverageBp, coverageScope: r.coverageScope, z: Z, level: r.level }
+          repo.insertSealed(
+            {
+              roundId: r.id,
+              tallyJson: canonicalJson(tally),
+              methodVersion: METHOD_VERSION,
+              configJson: canonicalJson(config),
+              ledgerRootHash: ledger.rootHash,
+              sealedBy: actor.id,
+              sealedAt: now,
+            },
+            tx,
+          )
+          const row = rounds.repo.update(r.id, { status: 'sealed', sealedAt: now }, tx)
+          audit.record(tx, {
+            actorId: actor.id,
+            action: 'round.seal',
+            targetType: 'round',
+            targetId: r.id,
+            data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
+          })
+          return rounds.toDto(row)
+        },
+        { behavior: 'immediate' },
+      )
     },
 
     /** sealed → closed by an admin with a reason (logged); the frozen result is removed. */
