@@ -257,6 +257,22 @@ export function createMessagingRepo(db: DbOrTx) {
         .groupBy(invitations.status)
         .all()
     },
+    /** Invited (Zalo/SMS, live) households of a round that took part, by any channel. */
+    answeredCount(roundId: string, tx: DbOrTx = db): number {
+      const r = tx
+        .select({ n: sql<number>`count(*)` })
+        .from(invitations)
+        .where(
+          and(
+            eq(invitations.roundId, roundId),
+            eq(invitations.revoked, false),
+            inArray(invitations.channel, ['zalo', 'sms']),
+            sql`exists (select 1 from ${participations} p where p.round_id = ${invitations.roundId} and p.household_id = ${invitations.householdId})`,
+          ),
+        )
+        .get()
+      return Number(r?.n ?? 0)
+    },
     outboxCounts(roundId: string, tx: DbOrTx = db) {
       return tx
         .select({

@@ -45,6 +45,7 @@ export const RoundMessaging = z.object({
     unknown: z.number().int(),
     deferred: z.number().int(),
     fellBackToSms: z.number().int(),
+    /** Invited households that took part (link, paper or meeting). */
     answered: z.number().int(),
     revoked: z.number().int(),
     remindersSent: z.number().int(),

@@ -169,7 +169,7 @@ export function createMessagingService(deps: {
           unknown,
           deferred,
           fellBackToSms,
-          answered: n('used'),
+          answered: repo.answeredCount(r.id),
           revoked: n('revoked'),
           remindersSent,
         },
