@@ -7,6 +7,7 @@
 import { resolve } from 'node:path'
 import { seedData } from '@app/db'
 import { isEmpty, seedDemo } from '@app/server/seed.ts'
+import { seedDemoRounds } from '@app/server/seed-rounds.ts'
 import { fail, openContext } from './lib-cli.js'
 
 const ctx = openContext(process.env)
@@ -16,6 +17,7 @@ if (!isEmpty(ctx.services)) {
   fail(`Refusing to seed: ${path} already holds data. Seed only a fresh database (point DATABASE_PATH at a new file).`)
 }
 const summary = await seedDemo(ctx.db, ctx.services)
+seedDemoRounds(ctx.db, ctx.services)
 ctx.close()
 console.log(`Seeded ${path}: ${summary.units} units, ${summary.households} households.`)
 console.log(`Demo logins (password "${seedData.DEMO_PASSWORD}"): ${summary.users.join(', ')}`)

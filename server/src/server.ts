@@ -9,6 +9,7 @@ import { systemClock } from './lib/clock.js'
 import { createMessagingRepo } from './modules/messaging/repo.js'
 import { createMessagingRuntime } from './modules/messaging/runtime.js'
 import { isEmpty, seedDemo, seedReferenceData } from './seed.js'
+import { seedDemoRounds } from './seed-rounds.js'
 import { createServices } from './services.js'
 
 /** Use JWT_SECRET, or a secret generated once and kept beside the database (0600). */
@@ -95,7 +96,8 @@ async function main() {
   let seeded = false
   if (config.db.seedDemo && isEmpty(services)) {
     const s = await seedDemo(db, services)
-    app.log.info({ units: s.units, households: s.households }, 'seeded the demo data (Cà Mau / Thới Bình)')
+    const { rounds } = seedDemoRounds(db, services)
+    app.log.info({ units: s.units, households: s.households, rounds: rounds.length }, 'seeded the demo data (Cà Mau / Thới Bình)')
     seeded = true
   } else {
     seedReferenceData(services)
