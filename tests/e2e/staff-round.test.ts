@@ -83,10 +83,10 @@ describe('staff app: a round from launch to the council decision', () => {
     await page.getByText('Đã thay đổi so với mặc định').waitFor()
     await page.screenshot({ path: `${SHOTS}/staff-wizard-2.png`, fullPage: true })
     await threshold.fill('90')
-    await page.getByRole('button', { name: 'Lưu và tiếp tục →' }).click()
+    await page.getByRole('button', { name: 'Tiếp tục →' }).click()
 
     // step 3: summary, open
-    await page.getByText('Bước 3: Kiểm tra và mở đợt').waitFor()
+    await page.getByText('Bước 3: Kiểm tra và tạo đợt').waitFor()
     await page.getByRole('button', { name: 'Mở đợt lấy ý kiến' }).click()
     await page.waitForURL((u) => /\/app\/rounds\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith('/new'))
     roundId = page.url().split('/').pop() ?? ''

@@ -4,7 +4,9 @@
  * Components never call `fetch`; they call these functions through a state class.
  */
 import {
+  CommuneTrend,
   CouncilDecision,
+  CriteriaTrend,
   type CreateCouncilDecisionBody,
   type CreateInvitationsBody,
   type CreateRoundBody,
@@ -14,19 +16,27 @@ import {
   FeedbackItem,
   type FeedbackQuery,
   FeedbackSummary,
+  FollowUpCandidates,
   Household,
+  HouseholdRequest,
   ImportResult,
+  IntegrityReport,
   type InvitationChannel,
   type LoginBody,
+  type OverviewQuery,
   LoginResponse,
   type PaperBallotBody,
   paged,
   QuestionnaireTemplate,
+  type ResolveHouseholdRequestBody,
+  ResolveHouseholdRequestResult,
+  type Role,
   Round,
   type RoundStatus,
   RoundTally,
   Unit,
   type UnitKind,
+  UnitOverview,
   type UpdateFeedbackBody,
   type UpdateRoundBody,
   type UpdateUserBody,
@@ -74,6 +84,52 @@ export const PaperEntry = z.object({
   commentDiffers: z.boolean(),
 })
 export type PaperEntry = z.infer<typeof PaperEntry>
+
+/** A recognition level with its configured default threshold and coverage floor (GET /api/levels). */
+export const LevelDefaults = z.object({ key: z.string(), name: z.string(), thresholdBp: z.number().int(), coverageBp: z.number().int() })
+export type LevelDefaults = z.infer<typeof LevelDefaults>
+
+/** A collector of a round and the villages they may enter paper ballots for. */
+export const RoundCollector = z.object({ userId: z.string(), username: z.string(), villageIds: z.array(z.string()) })
+export type RoundCollector = z.infer<typeof RoundCollector>
+
+/**
+ * GET /api/rounds/:id/messaging. The wire schema lives in server/src/modules/messaging/schemas.ts (not
+ * in shared/ yet), so the fields the staff app reads are restated here; extra keys are ignored.
+ */
+export const RoundMessaging = z.object({
+  roundId: z.string(),
+  modes: z.object({ zalo: z.string(), sms: z.string() }),
+  counts: z.object({
+    queued: z.number().int(),
+    sent: z.number().int(),
+    delivered: z.number().int(),
+    failed: z.number().int(),
+    unknown: z.number().int(),
+    deferred: z.number().int().default(0),
+    fellBackToSms: z.number().int(),
+    answered: z.number().int().default(0),
+    revoked: z.number().int().default(0),
+    remindersSent: z.number().int().default(0),
+  }),
+  alerts: z.array(z.object({ code: z.string(), message: z.string() })).default([]),
+  failures: z
+    .array(
+      z.object({
+        invitationId: z.string(),
+        householdCode: z.string(),
+        villageId: z.string(),
+        channel: z.string(),
+        kind: z.string(),
+        status: z.string(),
+        code: z.string().nullable(),
+        reason: z.string(),
+        attempts: z.number().int(),
+      }),
+    )
+    .default([]),
+})
+export type RoundMessaging = z.infer<typeof RoundMessaging>
 
 type Query = Record<string, string | number | undefined>
 
@@ -190,8 +246,49 @@ export class ApiClient {
       `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/reissue`,
       { body: { channel } },
     )
-  roundHouseholds = (id: string, q: { villageId: string; status?: 'pending' | 'done'; page?: number; limit?: number }) =>
+  /** A village's households in the round's frame; `q` matches code or head name without diacritics; limit ≤ 100. */
+  roundHouseholds = (id: string, q: { villageId: string; status?: 'pending' | 'done'; q?: string; page?: number; limit?: number }) =>
     this.json(paged(RoundHousehold), `/api/rounds/${encodeURIComponent(id)}/households${qs(q)}`)
+
+  // recognition levels and their default rules (configuration)
+  levels = async () => (await this.json(Items(LevelDefaults), '/api/levels')).items
+
+  // collectors of a round
+  roundCollectors = async (id: string) =>
+    (await this.json(Items(RoundCollector), `/api/rounds/${encodeURIComponent(id)}/collectors`)).items
+  assignCollector = (id: string, userId: string, villageIds: string[]) =>
+    this.json(
+      z.object({ userId: z.string(), villageIds: z.array(z.string()) }),
+      `/api/rounds/${encodeURIComponent(id)}/collectors/${encodeURIComponent(userId)}`,
+      { method: 'PUT', body: { villageIds } },
+    )
+
+  // province overview and trends
+  overview = (unitId: string, q: Partial<OverviewQuery> = {}) =>
+    this.json(UnitOverview, `/api/units/${encodeURIComponent(unitId)}/overview${qs(q)}`)
+  communeTrend = (communeId: string) => this.json(CommuneTrend, `/api/units/${encodeURIComponent(communeId)}/trend`)
+  criteriaTrend = (communeId: string) => this.json(CriteriaTrend, `/api/units/${encodeURIComponent(communeId)}/criteria-trend`)
+
+  // integrity signals (prompts to look, not verdicts)
+  integrity = (id: string) => this.json(IntegrityReport, `/api/rounds/${encodeURIComponent(id)}/integrity`)
+
+  // "Hộ tôi chưa được hỏi ý kiến" requests
+  householdRequests = async (id: string) =>
+    (await this.json(Items(HouseholdRequest), `/api/rounds/${encodeURIComponent(id)}/requests`)).items
+  resolveRequest = (id: string, requestId: string, body: ResolveHouseholdRequestBody) =>
+    this.json(
+      ResolveHouseholdRequestResult,
+      `/api/rounds/${encodeURIComponent(id)}/requests/${encodeURIComponent(requestId)}/resolve`,
+      { body },
+    )
+
+  // re-survey follow-up
+  followUpCandidates = (id: string) => this.json(FollowUpCandidates, `/api/rounds/${encodeURIComponent(id)}/follow-up-candidates`)
+
+  // Zalo/SMS messaging of a round
+  messaging = (id: string) => this.json(RoundMessaging, `/api/rounds/${encodeURIComponent(id)}/messaging`)
+  retryMessaging = (id: string) =>
+    this.json(z.object({ retried: z.number().int() }), `/api/rounds/${encodeURIComponent(id)}/messaging/retry`, { method: 'POST' })
 
   // paper ballots
   enterPaper = (id: string, body: PaperBallotBody & { serial?: string }) =>
@@ -214,7 +311,7 @@ export class ApiClient {
     this.json(FeedbackItem, `/api/feedback/${encodeURIComponent(id)}`, { method: 'PATCH', body })
 
   // admin
-  users = async () => (await this.json(Items(User), '/api/users')).items
+  users = async (q: { role?: Role } = {}) => (await this.json(Items(User), `/api/users${qs(q)}`)).items
   createUser = (body: CreateUserBody) => this.json(User, '/api/users', { body })
   updateUser = (id: string, body: UpdateUserBody) => this.json(User, `/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', body })
 }

@@ -1,5 +1,6 @@
 import type { Round } from '@app/shared'
 import { describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api/errors.js'
 import { fakeClient } from './fake-client.js'
 import { RoundWizard } from './round-wizard.svelte.js'
 
@@ -11,14 +12,21 @@ const draft = {
   thresholdBp: 9000,
   coverageBp: 7000,
   coverageScope: 'village',
+  status: 'draft',
 } as Round
+
+const LEVELS = [
+  { key: 'xa_ntm', name: 'Xã nông thôn mới', thresholdBp: 9000, coverageBp: 7000 },
+  { key: 'xa_ntm_nang_cao', name: 'Xã nông thôn mới nâng cao', thresholdBp: 9250, coverageBp: 7500 },
+]
 
 function wizard(overrides: Record<string, (...a: any[]) => unknown> = {}) {
   const client = fakeClient({
     units: async () => [{ id: 'c1', name: 'Biển Bạch', kind: 'commune' }],
     templates: async () => [{ id: 't1', code: 'HD90', version: 1, name: 'Mẫu 9 câu', questions: [] }],
-    createRound: vi.fn(async () => draft),
-    updateRound: vi.fn(async (_id: string, body: object) => ({ ...draft, ...body })),
+    levels: async () => LEVELS,
+    createRound: vi.fn(async (body: object) => ({ ...draft, ...body })),
+    updateRound: vi.fn(),
     openRound: vi.fn(async () => ({ ...draft, status: 'open' })),
     ...overrides,
   })
@@ -26,43 +34,73 @@ function wizard(overrides: Record<string, (...a: any[]) => unknown> = {}) {
 }
 
 describe('RoundWizard', () => {
-  it('preselects the only commune and the newest template', async () => {
+  it('preselects the only commune and the newest template, and prefills the rules from GET /api/levels', async () => {
     const { w } = wizard()
     await w.load()
     expect(w.communeId).toBe('c1')
     expect(w.templateId).toBe('t1')
     expect(w.step1Valid).toBe(true)
-  })
-
-  it('prefills threshold and floor from the level defaults the server applied, and notes a change', async () => {
-    const { w, client } = wizard()
-    await w.load()
-    expect(await w.next()).toBe(true)
-    expect(client.createRound).toHaveBeenCalledWith(
-      expect.objectContaining({ communeId: 'c1', level: 'xa_ntm_nang_cao', templateId: 't1' }),
-    )
-    expect(w.step).toBe(2)
+    expect(w.threshold).toBe('92,5')
+    expect(w.coverage).toBe('75')
+    w.selectLevel('xa_ntm')
     expect(w.threshold).toBe('90')
     expect(w.coverage).toBe('70')
     expect(w.changedFromDefaults).toBe(false)
+  })
+
+  it('creates nothing before the last step, then creates the round once with the edited rules and opens it', async () => {
+    const { w, client } = wizard()
+    await w.load()
+    expect(w.next()).toBe(true)
+    expect(w.step).toBe(2)
     w.threshold = '95'
     expect(w.thresholdBp).toBe(9500)
     expect(w.changedFromDefaults).toBe(true)
-    expect(await w.save()).toBe(true)
-    expect(client.updateRound).toHaveBeenCalledWith('r1', expect.objectContaining({ thresholdBp: 9500, coverageBp: 7000 }))
+    expect(w.save()).toBe(true)
     expect(w.step).toBe(3)
-    expect((await w.open())?.status).toBe('open')
+    expect(client.createRound).not.toHaveBeenCalled()
+    expect(client.updateRound).not.toHaveBeenCalled()
+
+    const r = await w.create({ open: true })
+    expect(r?.status).toBe('open')
+    expect(client.createRound).toHaveBeenCalledTimes(1)
+    expect(client.createRound).toHaveBeenCalledWith(
+      expect.objectContaining({ communeId: 'c1', level: 'xa_ntm_nang_cao', templateId: 't1', thresholdBp: 9500, coverageBp: 7500 }),
+    )
+    expect(client.openRound).toHaveBeenCalledWith('r1')
+  })
+
+  it('keeps a draft when asked, and a retry after a failed open does not create a second round', async () => {
+    const openRound = vi.fn().mockRejectedValueOnce(new ApiError('network', 'down')).mockResolvedValueOnce({ ...draft, status: 'open' })
+    const { w, client } = wizard({ openRound })
+    await w.load()
+    w.next()
+    w.save()
+    expect(await w.create({ open: true })).toBeNull()
+    expect(w.draft?.id).toBe('r1')
+    expect((await w.create({ open: true }))?.status).toBe('open')
+    expect(client.createRound).toHaveBeenCalledTimes(1)
+
+    const other = wizard()
+    await other.w.load()
+    other.w.next()
+    other.w.save()
+    expect((await other.w.create({ open: false }))?.status).toBe('draft')
+    expect(other.client.openRound).not.toHaveBeenCalled()
   })
 
   it('refuses an invalid percentage or a window that ends before it starts', async () => {
-    const { w } = wizard()
+    const { w, client } = wizard()
     await w.load()
-    await w.next()
+    w.next()
     w.threshold = '120'
     expect(w.step2Valid).toBe(false)
+    expect(w.save()).toBe(false)
     w.threshold = '90'
     w.closesDay = '2020-01-01'
     expect(w.windowError).not.toBeNull()
-    expect(await w.save()).toBe(false)
+    expect(w.save()).toBe(false)
+    expect(await w.create({ open: false })).toBeNull()
+    expect(client.createRound).not.toHaveBeenCalled()
   })
 })

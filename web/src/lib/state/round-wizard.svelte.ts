@@ -1,20 +1,22 @@
 import type { QuestionnaireTemplate, Round, Unit } from '@app/shared'
-import { type ApiClient, api } from '../api/client.js'
+import { type ApiClient, api, type LevelDefaults } from '../api/client.js'
 import { bpToInput, LEVEL_LABELS, percentInputToBp, vnDay, vnDayBoundary } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
 
 export type WizardStep = 1 | 2 | 3
 
 /**
- * Launch a round in three steps: (1) commune, level, questionnaire; (2) window and rules; (3) open.
- * The draft is created when leaving step 1, so the threshold and coverage floor shown in step 2 are
- * the server's configured defaults for the level (no percentage is hard-coded here); editing them is
- * allowed with a visible note and saved on the draft (PATCH, audited by the server).
+ * Launch a round in three steps: (1) commune, level, questionnaire; (2) window and rules; (3) check,
+ * then create. Nothing is written before the last step: the threshold and coverage floor are
+ * prefilled from the level's configured defaults (GET /api/levels, no percentage hard-coded here) and
+ * the round is created once, at the end, as a draft or created and opened. Editing the defaults is
+ * allowed with a visible note (the server audits the values).
  */
 export class RoundWizard {
   step = $state<WizardStep>(1)
   communes = $state<Unit[]>([])
   templates = $state<QuestionnaireTemplate[]>([])
+  levels = $state<LevelDefaults[]>([])
   loading = $state(false)
   busy = $state(false)
 
@@ -29,11 +31,17 @@ export class RoundWizard {
   coverageScope = $state<'village' | 'commune'>('village')
   doubleEntry = $state(false)
 
+  /** The round once created (only in the last step). */
   draft = $state<Round | null>(null)
-  /** The level defaults as the server applied them when the draft was created. */
-  defaults = $state<{ thresholdBp: number; coverageBp: number } | null>(null)
 
-  levels = Object.entries(LEVEL_LABELS).map(([key, name]) => ({ key, name }))
+  /** The configured defaults of the chosen level; null when the server lists no such level. */
+  defaults = $derived.by(() => {
+    const l = this.levels.find((x) => x.key === this.level)
+    return l ? { thresholdBp: l.thresholdBp, coverageBp: l.coverageBp } : null
+  })
+  levelOptions = $derived(
+    this.levels.length ? this.levels.map((l) => ({ key: l.key, name: l.name })) : Object.entries(LEVEL_LABELS).map(([key, name]) => ({ key, name })),
+  )
   template = $derived(this.templates.find((t) => t.id === this.templateId) ?? null)
   thresholdBp = $derived(percentInputToBp(this.threshold))
   coverageBp = $derived(percentInputToBp(this.coverage))
@@ -49,13 +57,16 @@ export class RoundWizard {
   load = async (communeId?: string): Promise<void> => {
     this.loading = true
     try {
-      const [units, templates] = await Promise.all([this.client.units({ kind: 'commune' }), this.client.templates()])
+      const [units, templates, levels] = await Promise.all([this.client.units({ kind: 'commune' }), this.client.templates(), this.client.levels()])
       this.communes = units
+      this.levels = levels
+      if (levels.length && !levels.some((l) => l.key === this.level) && levels[0]) this.level = levels[0].key
       // the newest version of each template code first
       this.templates = [...templates].sort((a, b) => a.code.localeCompare(b.code) || b.version - a.version)
       if (communeId && units.some((u) => u.id === communeId)) this.communeId = communeId
       else if (units.length === 1 && units[0]) this.communeId = units[0].id
       if (!this.templateId && this.templates[0]) this.templateId = this.templates[0].id
+      this.applyDefaults()
     } catch (err) {
       handleError(err, 'Tải dữ liệu')
     } finally {
@@ -63,65 +74,66 @@ export class RoundWizard {
     }
   }
 
-  /** Step 1 → 2: create the draft (server applies the level defaults), or update its questionnaire. */
-  next = async (): Promise<boolean> => {
+  /** Put the level's configured threshold and floor back in the fields. */
+  applyDefaults = (): void => {
+    if (!this.defaults) return
+    this.threshold = bpToInput(this.defaults.thresholdBp)
+    this.coverage = bpToInput(this.defaults.coverageBp)
+  }
+
+  /** Choose a level: its defaults replace the threshold and floor (a new level, new rules). */
+  selectLevel = (key: string): void => {
+    this.level = key
+    this.applyDefaults()
+  }
+
+  /** Step 1 → 2: nothing is saved yet. */
+  next = (): boolean => {
     if (!this.step1Valid) return false
+    if (this.threshold === '' && this.coverage === '') this.applyDefaults()
+    this.step = 2
+    return true
+  }
+
+  /** Step 2 → 3: check the window and rules; nothing is saved yet. */
+  save = (): boolean => {
+    if (!this.step1Valid || !this.step2Valid) return false
+    this.step = 3
+    return true
+  }
+
+  /**
+   * Step 3: create the round (the only write of the wizard), then open it when asked. A second click
+   * after a failed open does not create a second round.
+   */
+  create = async (opts: { open: boolean }): Promise<Round | null> => {
+    if (!this.step1Valid || !this.step2Valid || this.thresholdBp === null || this.coverageBp === null) return null
     this.busy = true
     try {
       if (!this.draft) {
-        const round = await this.client.createRound({
+        this.draft = await this.client.createRound({
           communeId: this.communeId,
           level: this.level,
           templateId: this.templateId,
           ...(this.title.trim() ? { title: this.title.trim() } : {}),
           opensAt: vnDayBoundary(this.opensDay, false),
           closesAt: vnDayBoundary(this.closesDay, true),
+          thresholdBp: this.thresholdBp,
+          coverageBp: this.coverageBp,
+          coverageScope: this.coverageScope,
+          doubleEntry: this.doubleEntry,
         })
-        this.draft = round
-        this.defaults = { thresholdBp: round.thresholdBp, coverageBp: round.coverageBp }
-        this.threshold = bpToInput(round.thresholdBp)
-        this.coverage = bpToInput(round.coverageBp)
-        this.coverageScope = round.coverageScope
-        this.title = round.title
-      } else if (this.draft.templateId !== this.templateId) {
-        this.draft = await this.client.updateRound(this.draft.id, { templateId: this.templateId })
       }
-      this.step = 2
-      return true
     } catch (err) {
       handleError(err, 'Tạo đợt lấy ý kiến')
-      return false
+      return null
     } finally {
       this.busy = false
     }
+    return opts.open ? this.open() : this.draft
   }
 
-  /** Step 2 → 3: save window and rules on the draft. */
-  save = async (): Promise<boolean> => {
-    const draft = this.draft
-    if (!draft || !this.step2Valid || this.thresholdBp === null || this.coverageBp === null) return false
-    this.busy = true
-    try {
-      this.draft = await this.client.updateRound(draft.id, {
-        title: this.title.trim() || draft.title,
-        opensAt: vnDayBoundary(this.opensDay, false),
-        closesAt: vnDayBoundary(this.closesDay, true),
-        thresholdBp: this.thresholdBp,
-        coverageBp: this.coverageBp,
-        coverageScope: this.coverageScope,
-        doubleEntry: this.doubleEntry,
-      })
-      this.step = 3
-      return true
-    } catch (err) {
-      handleError(err, 'Lưu bản nháp')
-      return false
-    } finally {
-      this.busy = false
-    }
-  }
-
-  /** Step 3: open the round (the server snapshots the questionnaire and the household frame). */
+  /** Open the created round (the server snapshots the questionnaire and the household frame). */
   open = async (): Promise<Round | null> => {
     if (!this.draft) return null
     this.busy = true
@@ -137,6 +149,6 @@ export class RoundWizard {
   }
 
   back = (): void => {
-    if (this.step > 1) this.step = (this.step - 1) as WizardStep
+    if (this.step > 1 && !this.draft) this.step = (this.step - 1) as WizardStep
   }
 }

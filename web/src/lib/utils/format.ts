@@ -42,6 +42,12 @@ export function formatDateTimeVi(iso: string | null | undefined): string {
   return iso ? dateTimeFmt.format(new Date(iso)) : '—'
 }
 
+/** A YYYY-MM-DD day as Vietnamese people write it: "2025-06-01" → "01/06/2025". */
+export function formatDayVi(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : day
+}
+
 /** A YYYY-MM-DD day in Vietnam time (for <input type="date">). */
 export function vnDay(d: Date): string {
   return new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 10)
