@@ -112,7 +112,9 @@ describe('token manager (ZALO.md §8.5)', () => {
   it('many concurrent auth failures cost one refresh; the new pair is stored before use', async () => {
     const { fake, client } = await fakeAndClient()
     const db = createTestDb()
-    onTestFinished(() => db.$client.close())
+    onTestFinished(() => {
+      db.$client.close()
+    })
     const t = fake.control.tokens()
     const clock = fixedClock('2025-06-02T03:00:00Z')
     const tokens = createTokenManager({
