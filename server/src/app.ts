@@ -40,6 +40,8 @@ export interface AppDeps {
   jwtSecret?: string
   clock?: Clock
   logger?: FastifyServerOptions['logger']
+  /** Write the real logger's output (level, redaction, serializers) to this stream: tests capture logs with it. */
+  logStream?: { write(msg: string): void }
 }
 
 const DEFAULT_WEB_DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../web/dist')
@@ -58,12 +60,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       serializers: {
         req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
       },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
-    keepAliveTimeout: 10_000,
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
     routerOptions: { maxParamLength: 200 },
     // Errors raised before routing (malformed URL, parameter too long) still leave in the envelope.
     frameworkErrors: (err, _req, reply) => {
@@ -72,6 +75,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       raw.code(status).send({ error: { code: 'validation_failed', message: 'the request URL is not valid' } })
     },
   }).withTypeProvider<ZodTypeProvider>()
+  // Node's default headersTimeout (60 s) outlives requestTimeout; headers alone must not get longer than a request.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, config.http.requestTimeoutMs)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
 

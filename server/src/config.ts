@@ -97,6 +97,11 @@ export const EnvSchema = z.object({
   BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 100 * 1024 * 1024),
   /** Behind a reverse proxy, trust X-Forwarded-For so per-IP limits see the real client. */
   TRUST_PROXY: envBool(false),
+  /** Slow clients (issue 11): a whole request must arrive within this… */
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
+  /** …and a socket idle this long (headers sent, then nothing) is cut off. */
+  HTTP_CONNECTION_TIMEOUT_MS: int(60_000, 100, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(10_000, 100, 600_000),
   IMPORT_MAX_BYTES: int(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   IMPORT_MAX_ROWS: int(100_000, 1, 1_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -162,7 +167,15 @@ export const EnvSchema = z.object({
 })
 
 export interface Config {
-  readonly http: { readonly port: number; readonly host: string; readonly bodyLimit: number; readonly trustProxy: boolean }
+  readonly http: {
+    readonly port: number
+    readonly host: string
+    readonly bodyLimit: number
+    readonly trustProxy: boolean
+    readonly requestTimeoutMs: number
+    readonly connectionTimeoutMs: number
+    readonly keepAliveTimeoutMs: number
+  }
   readonly db: { readonly path: string; readonly seedDemo: boolean }
   readonly auth: {
     readonly jwtSecret: string | undefined
@@ -324,7 +337,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '')
   return deepFreeze({
-    http: { port: e.PORT, host: e.HOST, bodyLimit: e.BODY_LIMIT_BYTES, trustProxy: e.TRUST_PROXY },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimit: e.BODY_LIMIT_BYTES,
+      trustProxy: e.TRUST_PROXY,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     db: { path: e.DATABASE_PATH, seedDemo: e.SEED_DEMO },
     auth: {
       jwtSecret: e.JWT_SECRET,
