@@ -6,13 +6,13 @@
 import {
   CommuneTrend,
   CouncilDecision,
-  CriteriaTrend,
   type CreateCouncilDecisionBody,
   type CreateInvitationsBody,
   type CreateRoundBody,
   type CreateTemplateBody,
   type CreateUserBody,
   CriteriaSet,
+  CriteriaTrend,
   FeedbackItem,
   type FeedbackQuery,
   FeedbackSummary,
@@ -23,8 +23,8 @@ import {
   IntegrityReport,
   type InvitationChannel,
   type LoginBody,
-  type OverviewQuery,
   LoginResponse,
+  type OverviewQuery,
   type PaperBallotBody,
   paged,
   QuestionnaireTemplate,
@@ -254,8 +254,7 @@ export class ApiClient {
   levels = async () => (await this.json(Items(LevelDefaults), '/api/levels')).items
 
   // collectors of a round
-  roundCollectors = async (id: string) =>
-    (await this.json(Items(RoundCollector), `/api/rounds/${encodeURIComponent(id)}/collectors`)).items
+  roundCollectors = async (id: string) => (await this.json(Items(RoundCollector), `/api/rounds/${encodeURIComponent(id)}/collectors`)).items
   assignCollector = (id: string, userId: string, villageIds: string[]) =>
     this.json(
       z.object({ userId: z.string(), villageIds: z.array(z.string()) }),
@@ -276,11 +275,9 @@ export class ApiClient {
   householdRequests = async (id: string) =>
     (await this.json(Items(HouseholdRequest), `/api/rounds/${encodeURIComponent(id)}/requests`)).items
   resolveRequest = (id: string, requestId: string, body: ResolveHouseholdRequestBody) =>
-    this.json(
-      ResolveHouseholdRequestResult,
-      `/api/rounds/${encodeURIComponent(id)}/requests/${encodeURIComponent(requestId)}/resolve`,
-      { body },
-    )
+    this.json(ResolveHouseholdRequestResult, `/api/rounds/${encodeURIComponent(id)}/requests/${encodeURIComponent(requestId)}/resolve`, {
+      body,
+    })
 
   // re-survey follow-up
   followUpCandidates = (id: string) => this.json(FollowUpCandidates, `/api/rounds/${encodeURIComponent(id)}/follow-up-candidates`)

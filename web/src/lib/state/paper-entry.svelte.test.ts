@@ -116,3 +116,61 @@ describe('PaperEntry (keyboard keying)', () => {
     expect(entry.lastMessage?.text).toContain('chờ người thứ hai')
   })
 })
+
+describe('PaperEntry (villages and household search)', () => {
+  it('a collector sees only the villages assigned to them in this round', async () => {
+    const client = fakeClient({
+      round: async () => round,
+      units: async () => [
+        { id: 'v1', name: 'Ấp 1' },
+        { id: 'v2', name: 'Ấp 2' },
+        { id: 'v3', name: 'Ấp 3' },
+      ],
+      roundCollectors: async () => [{ userId: 'u1', username: 'thu.ky', villageIds: ['v2'] }],
+      roundHouseholds: async () => ({ items: households, total: 3, page: 1, limit: 50 }),
+    })
+    const entry = new PaperEntry('r1', client, true)
+    await entry.load()
+    expect(entry.villages.map((v) => v.id)).toEqual(['v2'])
+    expect(entry.villageId).toBe('v2')
+    expect(entry.unassigned).toBe(false)
+  })
+
+  it('a collector without an assignment (404) gets no village; front staff see every village', async () => {
+    const units = async () => [
+      { id: 'v1', name: 'Ấp 1' },
+      { id: 'v2', name: 'Ấp 2' },
+    ]
+    const roundCollectors = vi.fn(async () => {
+      throw new ApiError('not_found', 'round not found', 404)
+    })
+    const collector = new PaperEntry('r1', fakeClient({ round: async () => round, units, roundCollectors }), true)
+    await collector.load()
+    expect(collector.villages).toEqual([])
+    expect(collector.unassigned).toBe(true)
+
+    const staff = new PaperEntry('r1', fakeClient({ round: async () => round, units, roundCollectors }))
+    await staff.load()
+    expect(staff.villages.map((v) => v.id)).toEqual(['v1', 'v2'])
+    expect(roundCollectors).toHaveBeenCalledTimes(1)
+  })
+
+  it('searches and pages the pending households of the village', async () => {
+    const roundHouseholds = vi.fn(async (_id: string, q: { q?: string; page?: number }) => ({
+      items: q.q ? [households[1]] : households,
+      total: q.q ? 1 : 120,
+      page: q.page ?? 1,
+      limit: 50,
+    }))
+    const client = fakeClient({ round: async () => round, units: async () => [{ id: 'v1', name: 'Ấp 1' }], roundHouseholds })
+    const entry = new PaperEntry('r1', client)
+    await entry.load()
+    expect(entry.pages).toBe(3)
+    await entry.goToPage(2)
+    expect(roundHouseholds).toHaveBeenLastCalledWith('r1', { villageId: 'v1', status: 'pending', page: 2, limit: 50 })
+    await entry.search('nguyen van')
+    expect(roundHouseholds).toHaveBeenLastCalledWith('r1', { villageId: 'v1', status: 'pending', q: 'nguyen van', page: 1, limit: 50 })
+    expect(entry.householdId).toBe('h2')
+    expect(entry.pages).toBe(1)
+  })
+})

@@ -8,6 +8,9 @@ export interface DraftAnswer {
   reason: string
 }
 
+/** Households per page of the paper-entry list (the API allows up to 100). */
+export const HOUSEHOLD_PAGE = 50
+
 export type KeyOutcome = 'answered' | 'reason' | 'moved' | 'save' | 'ignored'
 
 /**
@@ -22,7 +25,12 @@ export class PaperEntry {
   villageId = $state('')
   households = $state<RoundHousehold[]>([])
   householdsTotal = $state(0)
+  /** Search in the village's pending households (code or head name, diacritics-insensitive on the server). */
+  query = $state('')
+  page = $state(1)
   householdId = $state('')
+  /** A collector with no village of this round assigned: nothing to enter. */
+  unassigned = $state(false)
   loading = $state(false)
 
   channel = $state<'paper' | 'meeting'>('paper')
@@ -42,6 +50,7 @@ export class PaperEntry {
 
   questions = $derived<Question[]>(this.round?.questions ?? [])
   household = $derived(this.households.find((h) => h.id === this.householdId) ?? null)
+  pages = $derived(Math.max(1, Math.ceil(this.householdsTotal / HOUSEHOLD_PAGE)))
   missing = $derived(this.questions.filter((q) => !isComplete(this.answers[q.key])).map((q) => q.key))
   complete = $derived(
     this.questions.length > 0 &&
@@ -49,9 +58,14 @@ export class PaperEntry {
       (!this.round?.doubleEntry || this.resolveSerial !== null || this.serial.trim() !== ''),
   )
 
+  /**
+   * `collector`: the person is a collector, who keys only the villages assigned to them in this round
+   * (GET /api/rounds/:id/collectors answers with their own assignment).
+   */
   constructor(
     readonly roundId: string,
     private readonly client: ApiClient = api,
+    private readonly collector = false,
   ) {}
 
   load = async (): Promise<void> => {
@@ -59,8 +73,19 @@ export class PaperEntry {
     try {
       const round = await this.client.round(this.roundId)
       this.round = round
-      this.villages = await this.client.units({ parentId: round.communeId, kind: 'village' })
-      this.reset()
+      let villages = await this.client.units({ parentId: round.communeId, kind: 'village' })
+      if (round.villageIds) {
+        const inRound = new Set(round.villageIds)
+        villages = villages.filter((v) => inRound.has(v.id))
+      }
+      if (this.collector) {
+        const mine = new Set((await this.mine()).flatMap((c) => c.villageIds))
+        villages = villages.filter((v) => mine.has(v.id))
+        this.unassigned = villages.length === 0
+      }
+      this.villages = villages
+      if (villages.length === 1 && villages[0]) await this.selectVillage(villages[0].id)
+      else this.reset()
     } catch (err) {
       handleError(err, 'Tải đợt lấy ý kiến')
     } finally {
@@ -68,23 +93,68 @@ export class PaperEntry {
     }
   }
 
+  /** The collector's own assignment; none (404) means no village. */
+  private async mine() {
+    try {
+      return await this.client.roundCollectors(this.roundId)
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return []
+      throw err
+    }
+  }
+
   selectVillage = async (villageId: string): Promise<void> => {
     this.villageId = villageId
-    this.households = []
-    this.householdId = ''
-    if (!villageId) return
+    this.query = ''
+    this.page = 1
+    await this.loadHouseholds()
+  }
+
+  /** Search the village's pending households (first page of the matches). */
+  search = async (q: string): Promise<void> => {
+    this.query = q
+    this.page = 1
+    await this.loadHouseholds()
+  }
+
+  goToPage = async (page: number): Promise<void> => {
+    this.page = Math.min(Math.max(1, page), this.pages)
+    await this.loadHouseholds()
+  }
+
+  /** The current page of pending households for the village and search; selects the first. */
+  loadHouseholds = async (): Promise<void> => {
+    const villageId = this.villageId
+    const q = this.query.trim()
+    if (!villageId) {
+      this.households = []
+      this.householdsTotal = 0
+      this.householdId = ''
+      this.reset()
+      return
+    }
     this.loading = true
     try {
-      const res = await this.client.roundHouseholds(this.roundId, { villageId, status: 'pending', limit: 100 })
+      const res = await this.client.roundHouseholds(this.roundId, {
+        villageId,
+        status: 'pending',
+        ...(q ? { q } : {}),
+        page: this.page,
+        limit: HOUSEHOLD_PAGE,
+      })
+      // a later search or village wins over an answer that arrives late
+      if (villageId !== this.villageId || q !== this.query.trim()) return
       this.households = res.items
       this.householdsTotal = res.total
-      this.householdId = res.items[0]?.id ?? ''
+      if (!res.items.some((h) => h.id === this.householdId)) {
+        this.householdId = res.items[0]?.id ?? ''
+        this.reset()
+      }
     } catch (err) {
       handleError(err, 'Tải danh sách hộ')
     } finally {
       this.loading = false
     }
-    this.reset()
   }
 
   selectHousehold = (id: string): void => {
@@ -210,6 +280,11 @@ export class PaperEntry {
     this.householdsTotal = Math.max(0, this.householdsTotal - 1)
     this.householdId = this.households[Math.max(0, i)]?.id ?? this.households[0]?.id ?? ''
     this.reset()
+    // the page ran out but more households are pending: fetch the next ones
+    if (this.households.length === 0 && this.householdsTotal > 0) {
+      this.page = Math.min(this.page, this.pages)
+      void this.loadHouseholds()
+    }
   }
 }
 

@@ -4,6 +4,8 @@ import { handleError } from '../utils/handle-error.js'
 
 /** Poll interval of the live dashboard (≤ 10 s, issue 7). */
 export const POLL_MS = 8_000
+/** Households per page of the "not yet reached" list. */
+export const PENDING_PAGE = 50
 
 /**
  * A live round: the round, its tally (coverage per village, rate and interval, counts by channel)
@@ -23,6 +25,10 @@ export class RoundDashboard {
   pending = $state<RoundHousehold[]>([])
   pendingTotal = $state(0)
   pendingStatus = $state<'idle' | 'loading' | 'ready'>('idle')
+  /** Search in the list (code or head name, diacritics-insensitive on the server) and its page. */
+  pendingQuery = $state('')
+  pendingPage = $state(1)
+  pendingPages = $derived(Math.max(1, Math.ceil(this.pendingTotal / PENDING_PAGE)))
 
   #timer: ReturnType<typeof setInterval> | null = null
   #failures = 0
@@ -78,9 +84,20 @@ export class RoundDashboard {
 
   loadPending = async (quiet = false): Promise<void> => {
     if (!this.villageId || !this.round || this.round.status === 'draft') return
+    if (quiet && this.pendingStatus === 'idle') return
     if (!quiet) this.pendingStatus = 'loading'
+    const villageId = this.villageId
+    const q = this.pendingQuery.trim()
     try {
-      const res = await this.client.roundHouseholds(this.roundId, { villageId: this.villageId, status: 'pending', limit: 100 })
+      const res = await this.client.roundHouseholds(this.roundId, {
+        villageId,
+        status: 'pending',
+        ...(q ? { q } : {}),
+        page: this.pendingPage,
+        limit: PENDING_PAGE,
+      })
+      // a later village or search wins over a late answer
+      if (villageId !== this.villageId || q !== this.pendingQuery.trim()) return
       this.pending = res.items
       this.pendingTotal = res.total
       this.pendingStatus = 'ready'
@@ -92,7 +109,20 @@ export class RoundDashboard {
 
   selectVillage = (id: string): void => {
     this.villageId = id
+    this.pendingQuery = ''
+    this.pendingPage = 1
     void this.loadPending()
+  }
+
+  searchPending = (q: string): Promise<void> => {
+    this.pendingQuery = q
+    this.pendingPage = 1
+    return this.loadPending()
+  }
+
+  pendingGoTo = (page: number): Promise<void> => {
+    this.pendingPage = Math.min(Math.max(1, page), this.pendingPages)
+    return this.loadPending()
   }
 
   /** Start polling; returns the stop function (use it in an $effect cleanup). */

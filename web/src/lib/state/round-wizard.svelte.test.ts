@@ -71,7 +71,10 @@ describe('RoundWizard', () => {
   })
 
   it('keeps a draft when asked, and a retry after a failed open does not create a second round', async () => {
-    const openRound = vi.fn().mockRejectedValueOnce(new ApiError('network', 'down')).mockResolvedValueOnce({ ...draft, status: 'open' })
+    const openRound = vi
+      .fn()
+      .mockRejectedValueOnce(new ApiError('network', 'down'))
+      .mockResolvedValueOnce({ ...draft, status: 'open' })
     const { w, client } = wizard({ openRound })
     await w.load()
     w.next()

@@ -40,7 +40,9 @@ export class RoundWizard {
     return l ? { thresholdBp: l.thresholdBp, coverageBp: l.coverageBp } : null
   })
   levelOptions = $derived(
-    this.levels.length ? this.levels.map((l) => ({ key: l.key, name: l.name })) : Object.entries(LEVEL_LABELS).map(([key, name]) => ({ key, name })),
+    this.levels.length
+      ? this.levels.map((l) => ({ key: l.key, name: l.name }))
+      : Object.entries(LEVEL_LABELS).map(([key, name]) => ({ key, name })),
   )
   template = $derived(this.templates.find((t) => t.id === this.templateId) ?? null)
   thresholdBp = $derived(percentInputToBp(this.threshold))
@@ -57,7 +59,11 @@ export class RoundWizard {
   load = async (communeId?: string): Promise<void> => {
     this.loading = true
     try {
-      const [units, templates, levels] = await Promise.all([this.client.units({ kind: 'commune' }), this.client.templates(), this.client.levels()])
+      const [units, templates, levels] = await Promise.all([
+        this.client.units({ kind: 'commune' }),
+        this.client.templates(),
+        this.client.levels(),
+      ])
       this.communes = units
       this.levels = levels
       if (levels.length && !levels.some((l) => l.key === this.level) && levels[0]) this.level = levels[0].key
