@@ -50,7 +50,23 @@ export function fingerprint(secret: string): string {
   return `#${sha256Hex(secret).slice(0, 8)}`
 }
 
-/** Replace personal-link tokens in a URL by a fingerprint. */
+/**
+ * Replace personal-link tokens in a URL by a fingerprint, and every query value by `[redacted]`:
+ * queries carry searches by head-of-household name or phone (`?q=`), which logs must not keep
+ * (issue 11 found `?q=<name>` in the request log). Keys stay, for debugging.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(TOKEN_PATHS, (_m, prefix: string, tok: string) => `${prefix}${fingerprint(tok)}`)
+  const [path = '', query] = splitOnce(url, '?')
+  const safePath = path.replace(TOKEN_PATHS, (_m, prefix: string, tok: string) => `${prefix}${fingerprint(tok)}`)
+  if (query === undefined) return safePath
+  const keys = query
+    .split('&')
+    .filter(Boolean)
+    .map((kv) => `${splitOnce(kv, '=')[0]}=[redacted]`)
+  return `${safePath}?${keys.join('&')}`
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep)
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)]
 }

@@ -10,6 +10,8 @@ export interface RouteInfo {
   hasBody: boolean
   bodyLimit: number | undefined
   rateLimited: boolean
+  /** Keys of the querystring schema (zod object), when declared. */
+  queryKeys: string[]
 }
 
 const tables = new WeakMap<object, RouteInfo[]>()
@@ -39,6 +41,7 @@ export async function recordRoutes(importOriginal: () => Promise<unknown>) {
           hasBody: ['POST', 'PUT', 'PATCH'].includes(method),
           bodyLimit: r.bodyLimit,
           rateLimited: Boolean((r.config as { rateLimit?: unknown } | undefined)?.rateLimit),
+          queryKeys: Object.keys((r.schema?.querystring as { shape?: Record<string, unknown> } | undefined)?.shape ?? {}),
         })
       }
     })
