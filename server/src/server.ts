@@ -45,6 +45,8 @@ async function startFakes(config: Config, db: ReturnType<typeof createDb>) {
       timeScale: f.timeScale,
       dailyQuota: f.dailyQuota,
       rateLimit: { perSecond: f.ratePerSec, burst: f.ratePerSec },
+      // a demo run with ZALO_SEND_HOURS reaching into the night (e.g. 0-24) means "send now": lift the fake's night ban
+      ...(zalo.sendHours.start < 6 || zalo.sendHours.end > 22 ? { nightWindow: null } : {}),
       tokens: stored ? { accessToken: stored.accessToken || undefined, refreshToken: stored.refreshToken } : undefined,
     })
     closers.push(() => fake.close())

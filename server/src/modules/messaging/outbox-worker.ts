@@ -157,7 +157,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         const base =
           kind === 'daily' ? nextVnMidnight(now) : Math.max(nextVnHour(now, 6), nextWindowOpen(nextVnHour(now, 6), policy.sendHours))
         const until = base + jitter()
-        if (kind === 'daily') zaloPausedUntil = Math.max(zaloPausedUntil, until)
+        // the whole channel is blocked until then: pause instead of collecting the same answer row by row
+        zaloPausedUntil = Math.max(zaloPausedUntil, base)
         repo.transition(row.id, ['sending'], {
           status: 'deferred',
           nextAttemptAt: iso(until),

@@ -257,6 +257,11 @@ export function createMessagingRepo(db: DbOrTx) {
         .groupBy(invitations.status)
         .all()
     },
+    /** Rows per status across the whole outbox (operations, the drain benchmark). */
+    statusCounts(tx: DbOrTx = db): Record<string, number> {
+      const rows = tx.select({ s: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status).all()
+      return Object.fromEntries(rows.map((r) => [r.s, Number(r.n)]))
+    },
     /** Invited (Zalo/SMS, live) households of a round that took part, by any channel. */
     answeredCount(roundId: string, tx: DbOrTx = db): number {
       const r = tx
