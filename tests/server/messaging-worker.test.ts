@@ -75,4 +75,17 @@ describe('outbox worker against the fake Zalo server', () => {
     await waitFor(() => m.fake.control.messages().length === 6, 5_000, 'morning sends')
     expect(m.fake.control.stats().duplicateTrackingIds).toEqual([])
   })
+
+  it('a round that chooses SMS directly sends one unaccented SMS per household, idempotent on the request id', async () => {
+    const m = await startMessaging()
+    await openRoundWithZalo(m, 'sms')
+    m.gw.control.addFault({ kind: 'http', status: 503 })
+    const rt = m.runtime()
+    rt.worker.start()
+    await waitFor(() => invitationRows(m).every((i) => i.status === 'sent'), 5_000, 'all sent')
+    expect(m.fake.control.requests({ path: '/message/template' })).toHaveLength(0)
+    expect(m.gw.control.messages).toHaveLength(6)
+    expect(m.gw.control.stats()).toMatchObject({ multipart: 0, duplicateRequestIds: [] })
+    expect(outboxRows(m).every((r) => r.channel === 'sms' && r.status === 'sent')).toBe(true)
+  })
 })
