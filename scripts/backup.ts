@@ -11,8 +11,19 @@ const src = openServices({ migrate: false })
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const dest = resolve(process.argv[2] ?? join(dirname(resolve(src.config.db.path)), 'backups', `hailong-${stamp}.db`))
 mkdirSync(dirname(dest), { recursive: true })
-await src.db.$client.backup(dest)
-const before = fingerprintRounds(src.services)
+// One read snapshot for both the fingerprint and the copy: with the server still writing, a fingerprint
+// taken after the copy saw newer ballots and reported DIFFER (issue 11). Inside an open read transaction
+// (WAL), the backup reads that same snapshot, so the copy must match it exactly.
+const raw = src.db.$client
+raw.exec('BEGIN')
+raw.prepare('SELECT count(*) FROM sqlite_master').get()
+let before: ReturnType<typeof fingerprintRounds>
+try {
+  before = fingerprintRounds(src.services)
+  await raw.backup(dest)
+} finally {
+  raw.exec('COMMIT')
+}
 src.close()
 
 const copy = openServices({ path: dest, migrate: false })
