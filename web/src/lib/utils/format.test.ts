@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { bpToInput, bpToPercentVi, formatInt, formatPercentVi, formatRatioVi, percentInputToBp, vnDay, vnDayBoundary } from './format.js'
+import {
+  bpToInput,
+  bpToPercentVi,
+  formatDayVi,
+  formatInt,
+  formatPercentVi,
+  formatPhoneVi,
+  formatRatioVi,
+  percentInputToBp,
+  vnDay,
+  vnDayBoundary,
+} from './format.js'
 
 describe('Vietnamese number formatting', () => {
   it('reproduces the published figures exactly (shared formatters)', () => {
@@ -28,5 +39,15 @@ describe('Vietnamese number formatting', () => {
   it('works in Vietnam days (UTC+7)', () => {
     expect(vnDay(new Date('2025-06-30T18:00:00Z'))).toBe('2025-07-01')
     expect(vnDayBoundary('2025-07-01', true)).toBe('2025-07-01T23:59:59+07:00')
+  })
+})
+
+describe('formatPhoneVi and formatDayVi', () => {
+  it('writes a stored 84… phone the Vietnamese way and leaves anything else alone', () => {
+    expect(formatPhoneVi('84912345678')).toBe('0912 345 678')
+    expect(formatPhoneVi('+1 555')).toBe('+1 555')
+  })
+  it('writes a YYYY-MM-DD day as dd/mm/yyyy', () => {
+    expect(formatDayVi('2025-06-01')).toBe('01/06/2025')
   })
 })

@@ -42,6 +42,12 @@ export function formatDateTimeVi(iso: string | null | undefined): string {
   return iso ? dateTimeFmt.format(new Date(iso)) : '—'
 }
 
+/** A stored phone (84… without +) as people write it: "84912345678" → "0912 345 678"; anything else as is. */
+export function formatPhoneVi(phone: string): string {
+  const m = /^84(\d{3})(\d{3})(\d{3,4})$/.exec(phone)
+  return m ? `0${m[1]} ${m[2]} ${m[3]}` : phone
+}
+
 /** A YYYY-MM-DD day as Vietnamese people write it: "2025-06-01" → "01/06/2025". */
 export function formatDayVi(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)

@@ -1,0 +1,48 @@
+import { describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api/errors.js'
+import { fakeClient } from './fake-client.js'
+import { RoundMessagingState } from './round-messaging.svelte.js'
+
+const summary = (failed: number) => ({
+  roundId: 'r1',
+  modes: { zalo: 'fake', sms: 'fake' },
+  counts: {
+    queued: 1,
+    sent: 2,
+    delivered: 3,
+    failed,
+    unknown: 0,
+    deferred: 0,
+    fellBackToSms: 1,
+    answered: 0,
+    revoked: 0,
+    remindersSent: 0,
+  },
+  alerts: [],
+  failures: [],
+})
+
+describe('RoundMessagingState', () => {
+  it('offers a retry when sends failed, and reloads the counts after it', async () => {
+    const messaging = vi.fn().mockResolvedValueOnce(summary(2)).mockResolvedValueOnce(summary(0))
+    const s = new RoundMessagingState('r1', fakeClient({ messaging, retryMessaging: async () => ({ retried: 2 }) }))
+    await s.load()
+    expect(s.canRetry).toBe(true)
+    expect(await s.retry()).toBe(2)
+    expect(s.data?.counts.failed).toBe(0)
+    expect(s.canRetry).toBe(false)
+  })
+
+  it('hides the panel when the server has no messaging route', async () => {
+    const s = new RoundMessagingState(
+      'r1',
+      fakeClient({
+        messaging: async () => {
+          throw new ApiError('not_found', 'no route for GET /api/rounds/r1/messaging', 404)
+        },
+      }),
+    )
+    await s.load()
+    expect(s.status).toBe('hidden')
+  })
+})
