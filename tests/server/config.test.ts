@@ -6,7 +6,7 @@ const SECRET = 'x'.repeat(32)
 describe('loadConfig', () => {
   it('works with no environment at all, using the documented defaults', () => {
     const c = loadConfig({})
-    expect(c.http).toEqual({ port: 3000, host: '127.0.0.1', bodyLimit: 1024 * 1024 })
+    expect(c.http).toMatchObject({ port: 3000, host: '127.0.0.1', bodyLimit: 1024 * 1024, trustProxy: false })
     expect(c.db).toEqual({ path: './data/hailong.db', seedDemo: true })
     expect(c.auth.jwtSecret).toBeUndefined()
     expect(c.auth.loginMaxFailures).toBe(10)

@@ -87,13 +87,19 @@ describe('POST /api/users', () => {
 })
 
 describe('GET /api/users', () => {
-  it('lists every user to an admin and answers 403 to front staff', async () => {
-    const { app } = await setup()
+  it('lists every user to an admin; front staff see only the collectors in their scope; others get 403', async () => {
+    const { app, db, a, b } = await setup()
+    await makeUser(db, { username: 'tk.a', role: 'collector', unitId: a.commune.id })
+    await makeUser(db, { username: 'tk.b', role: 'collector', unitId: b.commune.id })
+    const council = await makeUser(db, { username: 'hd.a', role: 'council', unitId: a.province.id })
     const res = await app.inject({ method: 'GET', url: '/api/users', headers: await loginAs(app, 'root') })
     expect(res.statusCode).toBe(200)
-    expect(res.json().items.map((u: { username: string }) => u.username)).toEqual(['root', 'staff.a', 'staff.b'])
+    expect(res.json().items.map((u: { username: string }) => u.username)).toEqual(['hd.a', 'root', 'staff.a', 'staff.b', 'tk.a', 'tk.b'])
     const staff = await app.inject({ method: 'GET', url: '/api/users', headers: await loginAs(app, 'staff.b') })
-    expect(staff.statusCode).toBe(403)
+    expect(staff.statusCode).toBe(200)
+    expect(staff.json().items.map((u: { username: string }) => u.username)).toEqual(['tk.b'])
+    const other = await app.inject({ method: 'GET', url: '/api/users', headers: await loginAs(app, council.username) })
+    expect(other.statusCode).toBe(403)
   })
 })
 
