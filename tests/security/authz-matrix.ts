@@ -80,6 +80,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'GET /app': { kind: 'public', expect: 'ok' },
   'GET /app/*': { kind: 'public', expect: 'ok' },
   'GET /r/:token': { kind: 'public', expect: 'ok' },
+  'GET /verify': { kind: 'public', expect: 'ok' },
   'GET /api/public/communes/:communeId/requests': { kind: 'public', expect: 'ok' },
   'POST /api/public/communes/:communeId/requests': {
     kind: 'public',
@@ -87,6 +88,15 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     body: (f) => ({ villageId: f.villages[0]?.id, headName: 'Lê Văn Chưa Hỏi' }),
   },
   'GET /hoi/:communeId': { kind: 'public', expect: 'ok' },
+  // Zalo webhook: no login, the X-ZEvent-Signature over the raw body is the credential.
+  'POST /api/webhooks/zalo': {
+    kind: 'public',
+    expect: 401,
+    contentType: 'application/json',
+    body: () => ({ event_name: 'user_received_message' }),
+  },
+  // The fake-Zalo demo inbox (registered only when Zalo runs in fake mode).
+  'GET /demo/zalo': { kind: 'public', expect: 'ok' },
   'POST /hoi/:communeId': {
     kind: 'public',
     expect: 'ok',
@@ -96,7 +106,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
 
   // ── auth, users ─────────────────────────────────────────────────────────────────────
   'GET /api/auth/me': { kind: 'staff', own: ALL_OK, foreign: 'same' },
-  'GET /api/users': { kind: 'staff', own: ADMIN_ONLY, foreign: 'same' },
+  // Front staff list the collectors of their scope (to assign them); everything else is admin's.
+  'GET /api/users': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 403), foreign: 'same' },
   'POST /api/users': {
     kind: 'staff',
     own: ADMIN_ONLY,
@@ -148,6 +159,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
       ],
     }),
   },
+  'GET /api/levels': { kind: 'staff', own: ALL_OK, foreign: 'same' },
   'GET /api/criteria-sets': { kind: 'staff', own: ALL_OK, foreign: 'same' },
   'POST /api/criteria-sets': {
     kind: 'staff',
@@ -183,6 +195,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     body: () => ({ reason: 'Gia hạn thu phiếu' }),
   },
   'PUT /api/rounds/:id/collectors/:userId': { kind: 'staff', ...MANAGE, body: (f) => ({ villageIds: [f.villages[0]?.id] }) },
+  // Council never; a collector sees only their own assignment.
+  'GET /api/rounds/:id/collectors': { kind: 'staff', own: r('ok', 'ok', 'ok', 'ok', 403), foreign: foreignOf(ALL_OK) },
   'POST /api/rounds/:id/invitations': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'print' }) },
   'POST /api/rounds/:id/invitations/slips.pdf': { kind: 'staff', ...MANAGE, body: () => ({}) },
   'POST /api/rounds/:id/invitations/:householdId/revoke': { kind: 'staff', ...MANAGE },
@@ -267,6 +281,16 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   },
   'GET /api/rounds/:id/follow-up-candidates': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
   'GET /api/units/:communeId/criteria-trend': { kind: 'staff', ...READ_RESULTS },
+
+  // ── messaging (Zalo/SMS invitations; issue 8) ────────────────────────────────────────
+  'GET /api/rounds/:id/messaging': {
+    kind: 'staff',
+    // Collectors and council never see the send log (messaging/service.ts summary): 404.
+    own: r('ok', 'ok', 'ok', 404, 404),
+    foreign: r('ok', 404, 404, 404, 404),
+  },
+  'POST /api/rounds/:id/messaging/retry': { kind: 'staff', ...MANAGE },
+  'PUT /api/rounds/:id/messaging/policy': { kind: 'staff', ...MANAGE, body: () => ({ reminderMax: 2, reminderGapHours: 48 }) },
 
   // ── council ─────────────────────────────────────────────────────────────────────────
   'POST /api/rounds/:id/council-decisions': {
