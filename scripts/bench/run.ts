@@ -6,7 +6,7 @@
  * Temporary databases live under os.tmpdir() and are deleted at the end.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     write: { type: 'boolean', default: false },
+    resume: { type: 'string' },
   },
 })
 const only = new Set((values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()))
@@ -59,7 +60,7 @@ function machine() {
 const fmt = (x: number | null | undefined) =>
   x === null || x === undefined ? '—' : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en') : String(x)
 
-function markdown(m: ReturnType<typeof machine>, figures: Figure[], totalS: number): string {
+function markdown(m: ReturnType<typeof machine>, figures: Figure[], totalS: number, resumed: Step[]): string {
   const lines = [
     '# Benchmarks',
     '',
@@ -68,6 +69,7 @@ function markdown(m: ReturnType<typeof machine>, figures: Figure[], totalS: numb
     '',
     `- Machine: ${m.cpuModel}, ${m.cpuCount} CPUs, ${m.memoryGb} GB RAM; Node ${m.node}; SQLite ${m.sqlite}`,
     `- Commit: ${m.commit}${m.dirty ? ' (working tree had uncommitted changes by others)' : ''}; run at ${m.date}; took ${totalS.toFixed(0)} s${m.quick ? '; **--quick** sizes' : ''}`,
+    ...(resumed.length ? [`- Resumed run (\`--resume\`): ${resumed.join(', ')} measured before the interruption, on the same files`] : []),
     '',
     '| Figure | Value | Baseline | Ratio | Goal | Result |',
     '| --- | ---: | ---: | ---: | --- | --- |',
@@ -84,11 +86,30 @@ function markdown(m: ReturnType<typeof machine>, figures: Figure[], totalS: numb
 }
 
 const started = performance.now()
-const tmp = mkdtempSync(join(tmpdir(), 'hailong-bench-'))
-const figures: Figure[] = []
+// --resume <dir>: continue an interrupted run in its temp folder (kept when a run is interrupted):
+// steps recorded in <dir>/state.json are not run again, and the 1 M-ballot file is reused.
+const tmp = values.resume ?? mkdtempSync(join(tmpdir(), 'hailong-bench-'))
+const statePath = join(tmp, 'state.json')
+interface State {
+  done: Step[]
+  figures: Figure[]
+  tallyDb?: TallyDb
+}
+const resumedSteps: Step[] = []
+const state: State = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as State) : { done: [], figures: [] }
+const figures: Figure[] = state.figures
+let interrupted = false
+process.once('SIGINT', () => {
+  interrupted = true
+  console.log(`\ninterrupted: continue with \`pnpm bench --resume ${tmp}\``)
+  process.exit(130)
+})
+process.once('exit', () => {
+  if (!interrupted && !values.resume) rmSync(tmp, { recursive: true, force: true })
+})
 const facts = machine()
 console.log(`Hài Lòng bench${quick ? ' (--quick)' : ''}: ${facts.cpuCount} × ${facts.cpuModel}, Node ${facts.node}, SQLite ${facts.sqlite}`)
-let tallyDb: TallyDb | undefined
+let tallyDb: TallyDb | undefined = state.tallyDb
 const skip = (bench: string, figure: string, why = 'skipped: not built yet'): Figure => ({
   bench,
   figure,
@@ -98,9 +119,16 @@ const skip = (bench: string, figure: string, why = 'skipped: not built yet'): Fi
 })
 /** Run one step; a crash becomes an error row so the other figures still get written. */
 async function step(name: Step, fn: () => Promise<Figure[]>): Promise<void> {
+  if (state.done.includes(name)) {
+    console.log(`▶ ${name}: done before --resume, kept`)
+    resumedSteps.push(name)
+    return
+  }
   console.log(`▶ ${name}`)
   try {
     figures.push(...(await fn()))
+    state.done.push(name)
+    writeFileSync(statePath, JSON.stringify({ ...state, figures, tallyDb }))
   } catch (e) {
     console.error(`  ✗ ${name} failed:`, e)
     figures.push({
@@ -135,11 +163,11 @@ try {
       ),
     )
 } finally {
-  rmSync(tmp, { recursive: true, force: true })
+  if (values.resume) rmSync(tmp, { recursive: true, force: true })
 }
 
 const totalS = (performance.now() - started) / 1000
-const md = markdown(facts, figures, totalS)
+const md = markdown(facts, figures, totalS, resumedSteps)
 console.log(`\n${md}`)
 if ((!quick && only.size === 0) || values.write) {
   mkdirSync(join(ROOT, 'docs'), { recursive: true })
