@@ -168,11 +168,11 @@ describe('staff app: a round from launch to the council decision', () => {
     await page.getByRole('link', { name: 'Nhập phiếu' }).click()
     await page.waitForURL('**/paper')
     await page.getByLabel('Thôn/ấp').selectOption(kenhTu)
-    const households = page.getByLabel(/Hộ \(chưa tham gia/)
+    const households = page.getByLabel(/^Hộ chưa tham gia/)
     await expect.poll(() => households.locator('option').count()).toBeGreaterThan(2)
     const first = await households.inputValue()
     const total = (await page
-      .getByLabel(/Hộ \(chưa tham gia/)
+      .getByLabel(/^Hộ chưa tham gia/)
       .locator('option')
       .count()) as number
     expect(total).toBeGreaterThan(2)
