@@ -55,7 +55,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   const overview = createOverviewService({ db, units, tally, levels: config.levels })
   const council = createCouncilService({ db, audit, rounds })
   const feedback = createFeedbackService({ db, audit, rounds, units })
-  const publicResults = createPublicService({ rounds, units, tally, levels: config.levels })
+  const publicResults = createPublicService({ rounds, units, tally, levels: config.levels, minCell: config.privacy.minCell })
   const reports = createReportsService({
     db,
     audit,
@@ -66,6 +66,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     feedback: feedback.repo,
     levels: config.levels,
     publicBaseUrl: config.links.publicBaseUrl,
+    minCell: config.privacy.minCell,
   })
   const messaging = createMessagingService({ db, clock, audit, rounds, config })
   return {

@@ -7,9 +7,9 @@ import type { UnitService } from '../units/service.js'
 /** Below this many valid ballots a unit's counts are withheld on anything public (DESIGN §4). */
 export const SMALL_GROUP_MIN = 5
 
-/** A tally as it may be shown publicly: fewer than 5 valid ballots → counts withheld, verdict kept. */
-export function publicTally(t: Tally): PublicTally {
-  const suppressed = t.valid < SMALL_GROUP_MIN
+/** A tally as it may be shown publicly: fewer than `min` valid ballots → counts withheld, verdict kept. */
+export function publicTally(t: Tally, min = SMALL_GROUP_MIN): PublicTally {
+  const suppressed = t.valid < min
   return {
     unitId: t.unitId,
     name: t.name,
@@ -34,8 +34,11 @@ export function createPublicService(deps: {
   units: UnitService
   tally: TallyService
   levels: Readonly<Record<string, LevelRule>>
+  /** PRIVACY_MIN_CELL */
+  minCell?: number
 }) {
   const { rounds, units, tally, levels } = deps
+  const min = deps.minCell ?? SMALL_GROUP_MIN
   function find(roundId: string): PublicRoundResult | undefined {
     const r = rounds.repo.findById(roundId)
     const rec = r && (r.status === 'sealed' || r.status === 'returned') ? tally.sealedRecord(r.id) : undefined
@@ -51,8 +54,8 @@ export function createPublicService(deps: {
       thresholdBp: rec.tally.thresholdBp,
       coverageBp: rec.tally.coverageBp,
       coverageScope: rec.tally.coverageScope,
-      commune: publicTally(rec.tally.commune),
-      villages: rec.tally.villages.map(publicTally),
+      commune: publicTally(rec.tally.commune, min),
+      villages: rec.tally.villages.map((v) => publicTally(v, min)),
       ledgerRootHash: rec.ledgerRootHash,
       sealedAt: rec.sealedAt,
       methodVersion: rec.methodVersion,

@@ -19,6 +19,18 @@ export interface ExportInput {
   villages: Map<string, { code: string; name: string }>
   ballots: Iterable<ExportBallot>
   tally: RoundTally
+  /**
+   * Small-group suppression for non-council readers (issue 9): villages with 1 … min−1 valid ballots
+   * lose their identity on ballot rows and their counts in the summary. Null: no suppression (council).
+   */
+  suppressMin: number | null
+}
+
+/** Village ids whose breakdown must be withheld for this export. */
+export function smallVillages(input: Pick<ExportInput, 'tally' | 'suppressMin'>): Set<string> {
+  const min = input.suppressMin
+  if (min === null) return new Set()
+  return new Set(input.tally.villages.filter((v) => v.valid > 0 && v.valid < min).map((v) => v.unitId))
 }
 
 /**
@@ -49,12 +61,17 @@ export function ballotHeader(questions: Question[]): string[] {
   ]
 }
 
-export function ballotRow(b: ExportBallot, input: Pick<ExportInput, 'questions' | 'villages'>): (string | number | null)[] {
+export function ballotRow(
+  b: ExportBallot,
+  input: Pick<ExportInput, 'questions' | 'villages' | 'suppressMin'>,
+  small: Set<string> = new Set(),
+): (string | number | null)[] {
+  const hidden = small.has(b.villageId)
   const v = input.villages.get(b.villageId)
   return [
     b.id,
-    v?.code ?? '',
-    v?.name ?? '',
+    hidden ? '*' : (v?.code ?? ''),
+    hidden ? `Thôn/ấp dưới ${input.suppressMin} phiếu (gộp)` : (v?.name ?? ''),
     b.channel,
     b.valid ? 1 : 0,
     b.invalidationReason,
@@ -71,11 +88,12 @@ export function ballotRow(b: ExportBallot, input: Pick<ExportInput, 'questions' 
  * Ballots are pulled page by page as the client reads, so a million never sit in memory.
  */
 export function csvStream(input: ExportInput): Readable {
+  const small = smallVillages(input)
   function* chunks(): Generator<string> {
     yield `\uFEFF${ballotHeader(input.questions).map(csvCell).join(',')}\r\n`
     let buf: string[] = []
     for (const b of input.ballots) {
-      buf.push(`${ballotRow(b, input).map(csvCell).join(',')}\r\n`)
+      buf.push(`${ballotRow(b, input, small).map(csvCell).join(',')}\r\n`)
       if (buf.length >= 1000) {
         yield buf.join('')
         buf = []
@@ -97,6 +115,7 @@ const cellValue = (v: string | number | null) => (typeof v === 'string' ? neutra
 export function xlsxStream(input: ExportInput): Readable {
   const out = new PassThrough()
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
+  const small = smallVillages(input)
   ;(async () => {
     const sum = wb.addWorksheet('Tổng hợp')
     sum.columns = [
@@ -124,7 +143,18 @@ export function xlsxStream(input: ExportInput): Readable {
       coverage: t.coverage,
       verdict: t.verdict,
     })
-    for (const v of input.tally.villages) sum.addRow(line(input.villages.get(v.unitId)?.code ?? '', v)).commit()
+    for (const v of input.tally.villages) {
+      if (!small.has(v.unitId)) sum.addRow(line(input.villages.get(v.unitId)?.code ?? '', v)).commit()
+      else
+        sum
+          .addRow({
+            code: cellValue(input.villages.get(v.unitId)?.code ?? ''),
+            name: cellValue(v.name),
+            households: v.households,
+            verdict: `dưới ${input.suppressMin} phiếu`,
+          })
+          .commit()
+    }
     const total = sum.addRow(line('', { ...input.tally.commune, name: `Toàn xã ${input.tally.commune.name}` }))
     total.font = { bold: true }
     total.commit()
@@ -162,7 +192,7 @@ export function xlsxStream(input: ExportInput): Readable {
     header.commit()
     let n = 0
     for (const b of input.ballots) {
-      sheet.addRow(ballotRow(b, input).map(cellValue)).commit()
+      sheet.addRow(ballotRow(b, input, small).map(cellValue)).commit()
       if (++n % 2000 === 0) {
         // let the zip stream flush; wait while the client is behind
         await new Promise((r) => setImmediate(r))

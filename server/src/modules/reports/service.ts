@@ -32,8 +32,10 @@ export function createReportsService(deps: {
   feedback: FeedbackRepo
   levels: Readonly<Record<string, LevelRule>>
   publicBaseUrl: string
+  /** Small-group suppression minimum (PRIVACY_MIN_CELL). */
+  minCell: number
 }) {
-  const { db, audit, rounds, units, tally, ballots, feedback, levels, publicBaseUrl } = deps
+  const { db, audit, rounds, units, tally, ballots, feedback, levels, publicBaseUrl, minCell } = deps
   const repo = createReportsRepo(db)
 
   function sealedFor(actor: Actor, roundId: string) {
@@ -55,8 +57,10 @@ export function createReportsService(deps: {
 
   const verifyUrl = (roundId: string) => `${publicBaseUrl}/v/${roundId}`
 
-  function exportInput(r: RoundRow, t: ExportInput['tally']): ExportInput {
+  /** The council reads everything; every other role gets small villages withheld (issue 9). */
+  function exportInput(actor: Actor, r: RoundRow, t: ExportInput['tally']): ExportInput {
     return {
+      suppressMin: actor.role === 'council' ? null : minCell,
       questions: rounds.questionsOf(r),
       villages: new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, { code: v.code, name: v.name }])),
       ballots: ballots.repo.iterateRound(r.id),
@@ -128,8 +132,8 @@ export function createReportsService(deps: {
         thresholdBp: rec.tally.thresholdBp,
         coverageBp: rec.tally.coverageBp,
         coverageScope: rec.tally.coverageScope,
-        commune: publicTally(rec.tally.commune),
-        villages: rec.tally.villages.map(publicTally),
+        commune: publicTally(rec.tally.commune, minCell),
+        villages: rec.tally.villages.map((v) => publicTally(v, minCell)),
         ledgerRootHash: rec.ledgerRootHash,
         sealedAt: rec.sealedAt,
         verifyUrl: verifyUrl(r.id),
@@ -142,13 +146,13 @@ export function createReportsService(deps: {
     exportCsv(actor: Actor, roundId: string): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'csv' })
-      return csvStream(exportInput(r, rec.tally))
+      return csvStream(exportInput(actor, r, rec.tally))
     },
 
     exportXlsx(actor: Actor, roundId: string): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'xlsx' })
-      return xlsxStream(exportInput(r, rec.tally))
+      return xlsxStream(exportInput(actor, r, rec.tally))
     },
   }
 }
