@@ -59,4 +59,30 @@ describe('RoundDashboard', () => {
     await dash.refreshTally()
     expect(tally).toHaveBeenCalledTimes(1)
   })
+
+  it('searches and pages the households not yet reached in a village', async () => {
+    const roundHouseholds = vi.fn(async (_id: string, q: { q?: string; page?: number }) => ({
+      items: [{ id: 'h1', code: 'H1', headName: 'Nguyễn Văn A', villageId: 'v1', invited: false, participated: false }],
+      total: q.q ? 1 : 120,
+      page: q.page ?? 1,
+      limit: 50,
+    }))
+    const dash = new RoundDashboard(
+      'r1',
+      fakeClient({
+        round: async () => ({ id: 'r1', status: 'open' }),
+        tally: async () => ({ villages: [village('v1', 200, 80)], commune: village('c', 200, 80), byChannel: {} }),
+        roundHouseholds,
+      }),
+    )
+    await dash.load()
+    await dash.loadPending()
+    expect(dash.pendingPages).toBe(3)
+    await dash.pendingGoTo(3)
+    expect(roundHouseholds).toHaveBeenLastCalledWith('r1', { villageId: 'v1', status: 'pending', page: 3, limit: 50 })
+    await dash.searchPending('nguyen van')
+    expect(roundHouseholds).toHaveBeenLastCalledWith('r1', { villageId: 'v1', status: 'pending', q: 'nguyen van', page: 1, limit: 50 })
+    expect(dash.pendingTotal).toBe(1)
+    expect(dash.pendingPages).toBe(1)
+  })
 })
