@@ -1,4 +1,4 @@
-import { collectorAssignments, users } from '@app/db'
+import { auditLog, collectorAssignments, users } from '@app/db'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
@@ -32,5 +32,25 @@ describe('PUT /api/rounds/:id/collectors/:userId (found by fuzzing: an unknown u
       payload: body,
     })
     expect(ok.statusCode).toBe(200)
+  })
+})
+
+describe('PUT /api/rounds/:id/messaging/policy (found by fuzzing: an empty body answered 500)', () => {
+  it('treats an empty body as no change: 200 with the current policy, no audit entry', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const round = await createRound(app, w)
+    const before = db.select().from(auditLog).all().length
+    const res = await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/messaging/policy`, headers: w.auth.xa, payload: {} })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(db.select().from(auditLog).all()).toHaveLength(before)
+    const set = await app.inject({
+      method: 'PUT',
+      url: `/api/rounds/${round.id}/messaging/policy`,
+      headers: w.auth.xa,
+      payload: { reminderMax: 1 },
+    })
+    expect(set.statusCode).toBe(200)
+    expect(set.json()).toMatchObject({ reminderMax: 1 })
   })
 })

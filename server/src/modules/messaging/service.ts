@@ -219,10 +219,12 @@ export function createMessagingService(deps: {
         ...(body.reminderGapHours !== undefined ? { reminderGapHours: body.reminderGapHours } : {}),
         ...(body.unknownOutcome !== undefined ? { unknownOutcomePolicy: body.unknownOutcome } : {}),
       }
-      db.transaction((tx) => {
-        repo.setPolicy(r.id, patch, tx)
-        audit.record(tx, { actorId: actor.id, action: 'messaging.policy', targetType: 'round', targetId: r.id, data: patch })
-      })
+      // An empty body changes nothing (it used to reach `UPDATE … SET` with no column: 500, found by issue 11 fuzzing).
+      if (Object.keys(patch).length > 0)
+        db.transaction((tx) => {
+          repo.setPolicy(r.id, patch, tx)
+          audit.record(tx, { actorId: actor.id, action: 'messaging.policy', targetType: 'round', targetId: r.id, data: patch })
+        })
       const after = rounds.repo.findById(r.id)!
       return policyOf(after)
     },
