@@ -139,7 +139,12 @@ export async function benchExport(opts: {
     )
   } else out.push(opts.skip('export', csvFigure))
   if (exists.xlsx) {
-    const r = await fetchExport({ tmp: opts.tmp, db: opts.db, format: 'xlsx', capMs: CAP_MS })
+    const r = await fetchExport({ tmp: opts.tmp, db: opts.db, format: 'xlsx', capMs: CAP_MS }).catch((e: Error) => e)
+    if (r instanceof Error)
+      return [
+        ...out,
+        { bench: 'export', figure: xlsxFigure, value: null, unit: '', pass: false, note: `failed: ${r.message.split('\n')[0]}` },
+      ]
     out.push(
       {
         bench: 'export',
