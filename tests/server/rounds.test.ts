@@ -181,9 +181,24 @@ describe('targeted follow-up rounds', () => {
       },
     })
     expect(bad.statusCode).toBe(400)
-    const r = await createRound(app, w, { purpose: 'follow_up', villageIds: [v2] })
+    const earlier = await createRound(app, w)
+    const foreign = await app.inject({
+      method: 'POST',
+      url: '/api/rounds',
+      headers: w.auth.tinh,
+      payload: {
+        communeId: w.commune.id,
+        level: 'xa_ntm',
+        templateId: w.template.id,
+        opensAt: '2025-06-01T00:00:00Z',
+        closesAt: '2025-06-15T00:00:00Z',
+        previousRoundId: 'nope',
+      },
+    })
+    expect(foreign.statusCode).toBe(404)
+    const r = await createRound(app, w, { purpose: 'follow_up', villageIds: [v2], previousRoundId: earlier.id })
     const open = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })
-    expect(open.json()).toMatchObject({ purpose: 'follow_up', villageIds: [v2], households: 5 })
+    expect(open.json()).toMatchObject({ purpose: 'follow_up', villageIds: [v2], households: 5, previousRoundId: earlier.id })
     const inv = await app.inject({
       method: 'POST',
       url: `/api/rounds/${r.id}/invitations`,

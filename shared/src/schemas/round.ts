@@ -28,10 +28,12 @@ export const CreateRoundBody = z.object({
   purpose: z.enum(['recognition', 'follow_up']).optional(),
   /** Limit the round to some villages (default: every village of the commune). */
   villageIds: z.array(Id).min(1).max(500).optional(),
+  /** The earlier round of the same commune this one follows up (follow-up or re-survey). */
+  previousRoundId: Id.optional(),
 })
 export type CreateRoundBody = z.infer<typeof CreateRoundBody>
 
-export const UpdateRoundBody = CreateRoundBody.omit({ communeId: true })
+export const UpdateRoundBody = CreateRoundBody.omit({ communeId: true, previousRoundId: true })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
 export type UpdateRoundBody = z.infer<typeof UpdateRoundBody>

@@ -160,6 +160,8 @@ export function createRoundService(deps: {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
         })
       }
+      const previousRoundId = opts.previousRoundId ?? body.previousRoundId
+      if (previousRoundId && repo.findById(previousRoundId)?.communeId !== commune.id) throw notFound('previous round')
       const criteria = template.criteriaSetId ? questionnaires.repo.criteriaSetById(template.criteriaSetId) : undefined
       return db.transaction((tx) => {
         const row = repo.insert(
@@ -178,7 +180,7 @@ export function createRoundService(deps: {
             opensAt: new Date(body.opensAt).toISOString(),
             closesAt: new Date(body.closesAt).toISOString(),
             createdBy: actor.id,
-            previousRoundId: opts.previousRoundId ?? null,
+            previousRoundId: previousRoundId ?? null,
           },
           tx,
         )
