@@ -111,4 +111,23 @@ describe('reminders (issue 8 item 4)', () => {
     expect(rem.map((r) => r.status).sort()).toEqual(['cancelled', 'sent'])
     expect(m.fake.control.messages().filter((x) => x.trackingId?.startsWith('rem1-'))).toHaveLength(1)
   })
+
+  it('reminders fall back to SMS too, one SMS per reminder (the SMS reminder row is re-armed)', async () => {
+    const m = await startMessaging({ perVillage: 1 })
+    await openRoundWithZalo(m)
+    const rt = m.runtime()
+    rt.worker.start()
+    await waitFor(() => invitationRows(m).every((i) => i.status === 'delivered'), 5_000, 'delivered')
+    // both households share the phone 84901000000; it leaves Zalo after the invitation
+    m.fake.control.setRecipient('84901000000', 'not_on_zalo')
+    for (const n of [1, 2]) {
+      m.clock.advance(49 * HOUR)
+      expect(rt.worker.scheduleReminders()).toBe(2)
+      await waitFor(() => invitationRows(m).every((i) => i.reminderCount === n), 5_000, `reminder ${n}`)
+    }
+    const sms = m.gw.control.messages.map((x) => x.requestId.replace(/-.*/, '')).sort()
+    expect(sms).toEqual(['smsrem1', 'smsrem1', 'smsrem2', 'smsrem2'])
+    expect(m.gw.control.messages.every((x) => x.content.includes('Nhac lai'))).toBe(true)
+    expect(m.gw.control.stats().duplicateRequestIds).toEqual([])
+  })
 })

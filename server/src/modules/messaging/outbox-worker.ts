@@ -114,17 +114,20 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     const payload: OutboxPayload = { phone: p.phone, url: p.url, roundId: p.roundId, fallbackFrom: code, ...(n ? { reminder: n } : {}) }
     return db.transaction((tx) => {
       if (!repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx)) return false
-      repo.insertIfAbsent(
-        {
-          invitationId: row.invitationId,
-          channel: 'sms',
-          kind: row.kind,
-          trackingId: n ? `smsrem${n}-${row.invitationId}` : `sms-${row.invitationId}`,
-          payload,
-          nextAttemptAt: iso(nowMs()),
-        },
-        tx,
-      )
+      const trackingId = n ? `smsrem${n}-${row.invitationId}` : `sms-${row.invitationId}`
+      const fresh = {
+        invitationId: row.invitationId,
+        channel: 'sms' as const,
+        kind: row.kind,
+        trackingId,
+        payload,
+        nextAttemptAt: iso(nowMs()),
+      }
+      if (!repo.insertIfAbsent(fresh, tx)) {
+        // a later reminder: the (invitation, sms, reminder) row of an earlier one is re-armed
+        const prev = repo.forInvitation(row.invitationId!, tx).find((r) => r.channel === 'sms' && r.kind === row.kind)
+        if (prev && prev.trackingId !== trackingId) repo.rearm(prev.id, { trackingId, payload, nextAttemptAt: fresh.nextAttemptAt }, tx)
+      }
       return true
     })
   }
