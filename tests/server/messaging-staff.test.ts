@@ -54,6 +54,15 @@ describe('GET /api/rounds/:id/messaging and POST …/retry', () => {
     })
     expect(res.statusCode).toBe(400)
     expect(res.json().error.code).toBe('validation_failed')
+    // an empty (or unknown-keys-only) body changes nothing and answers the current policy
+    const empty = await m.app.inject({
+      method: 'PUT',
+      url: `/api/rounds/${round.id}/messaging/policy`,
+      headers: m.world.auth.xa,
+      payload: { answers: {} },
+    })
+    expect(empty.statusCode).toBe(200)
+    expect(empty.json()).toEqual({ reminderMax: 2, reminderGapHours: 48, unknownOutcome: 'resend' })
   })
 })
 
