@@ -52,6 +52,7 @@ export class FollowUpState {
         templateId: this.round.templateId,
         purpose: 'follow_up',
         villageIds: this.selected,
+        previousRoundId: this.round.id,
         title: `Khảo sát lại sau khắc phục — xã ${this.round.communeName}`,
         opensAt: vnDayBoundary(vnDay(now), false),
         closesAt: vnDayBoundary(vnDay(new Date(now.getTime() + FOLLOW_UP_DAYS * 86_400_000)), true),
