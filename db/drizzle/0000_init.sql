@@ -39,6 +39,7 @@ CREATE TABLE `ballots` (
 CREATE UNIQUE INDEX `ballots_receipt_unique` ON `ballots` (`receipt`);--> statement-breakpoint
 CREATE INDEX `ballots_round_village_idx` ON `ballots` (`round_id`,`village_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `ballots_round_client_uq` ON `ballots` (`round_id`,`client_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `ballots_round_seq_uq` ON `ballots` (`round_id`,`ledger_seq`);--> statement-breakpoint
 CREATE TABLE `collector_assignments` (
 	`round_id` text NOT NULL,
 	`user_id` text NOT NULL,

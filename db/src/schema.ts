@@ -258,7 +258,12 @@ export const ballots = sqliteTable(
     receipt: text('receipt').notNull().unique(),
     ledgerSeq: integer('ledger_seq').notNull(),
   },
-  (t) => [index('ballots_round_village_idx').on(t.roundId, t.villageId), uniqueIndex('ballots_round_client_uq').on(t.roundId, t.clientId)],
+  (t) => [
+    index('ballots_round_village_idx').on(t.roundId, t.villageId),
+    uniqueIndex('ballots_round_client_uq').on(t.roundId, t.clientId),
+    // exports, recounts and ledger checks walk a round's ballots in ledger order, page by page
+    uniqueIndex('ballots_round_seq_uq').on(t.roundId, t.ledgerSeq),
+  ],
 )
 
 /**
