@@ -21,7 +21,13 @@ function open(path: string): Db {
   // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash
   // or power loss can lose the last commits.
   sqlite.pragma('synchronous = NORMAL')
-  return drizzle(sqlite, { schema }) as Db
+  const db = drizzle(sqlite, { schema }) as Db
+  // Write transactions take the write lock up front (BEGIN IMMEDIATE). A deferred transaction that
+  // reads first and writes later fails at once with SQLITE_BUSY_SNAPSHOT when another process (a CLI
+  // script beside the server) wrote in between; an immediate one waits busy_timeout for the lock.
+  const transaction = db.transaction.bind(db)
+  db.transaction = ((fn, config) => transaction(fn, { behavior: 'immediate', ...config })) as Db['transaction']
+  return db
 }
 
 /** Open (creating the folder when needed) the SQLite file with production pragmas. Does not migrate. */

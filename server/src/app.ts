@@ -9,6 +9,7 @@ import type { Config } from './config.js'
 import { tooManyRequests } from './lib/app-error.js'
 import { type Clock, systemClock } from './lib/clock.js'
 import { REDACT_PATHS, redactUrl } from './lib/log-redact.js'
+import { SharedWindowStore } from './lib/rate-limit-store.js'
 import { authRoutes } from './modules/auth/routes.js'
 import { residentRoutes } from './modules/ballots/routes.js'
 import { councilRoutes } from './modules/council/routes.js'
@@ -88,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Per-IP limits, enabled per route (the resident endpoints); 429 goes through the error funnel.
   await app.register(rateLimit, {
     global: false,
+    // one store shared by all routes, so routes with the same groupId draw on one budget per IP
+    store: SharedWindowStore as unknown as NonNullable<Parameters<typeof rateLimit>[1]>['store'],
     errorResponseBuilder: (_req, ctx) =>
       tooManyRequests(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.'),
   })

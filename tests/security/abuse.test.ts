@@ -20,13 +20,18 @@ const median = (xs: number[]) => {
 describe('token guessing on /api/ballots/:token', () => {
   it('answers 404 link_not_found, then 429 rate_limited with Retry-After once the per-IP limit is spent', async () => {
     const { app } = await buildTestApp({ env: { LINK_RATE_LIMIT_PER_MIN: '5' } })
-    // Each resident endpoint counts per IP: 5 guesses, then 429 — on GET and on POST alike.
-    for (const method of ['GET', 'POST'] as const) {
+    // One budget per IP shared by the resident endpoints: 5 guesses, then 429 — on GET and on POST alike
+    // (each method from its own address here; tests/server/ballots.test.ts checks the sharing).
+    for (const [method, remoteAddress] of [
+      ['GET', '10.0.0.1'],
+      ['POST', '10.0.0.2'],
+    ] as const) {
       const statuses: number[] = []
       let last: { statusCode: number; headers: Record<string, unknown>; json: () => { error: { code: string } } } | undefined
       for (let i = 0; i < 8; i++) {
         last = await app.inject({
           method,
+          remoteAddress,
           url: `/api/ballots/${randomToken()}`,
           ...(method === 'POST' ? { payload: { answers: allSatisfied } } : {}),
         })
@@ -39,7 +44,8 @@ describe('token guessing on /api/ballots/:token', () => {
     }
     // Guessing receipts is throttled too.
     const receipts = []
-    for (let i = 0; i < 7; i++) receipts.push((await app.inject({ method: 'GET', url: `/api/receipts/ABCD-EF${i}H` })).statusCode)
+    for (let i = 0; i < 7; i++)
+      receipts.push((await app.inject({ method: 'GET', url: `/api/receipts/ABCD-EF${i}H`, remoteAddress: '10.0.0.3' })).statusCode)
     expect(receipts).toEqual([404, 404, 404, 404, 404, 429, 429])
   })
 

@@ -13,8 +13,15 @@ describe('GET/POST /api/ballots/:token', () => {
     expect(links[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/r\/[A-Za-z0-9_-]{22}$/)
     const form = await app.inject({ method: 'GET', url: `/api/ballots/${tokens[0]}` })
     expect(form.statusCode).toBe(200)
-    expect(form.json()).toMatchObject({ round: { id: round.id, commune: 'Xã Thử' }, questions: [{ key: 'q1' }, { key: 'q2' }, { key: 'q9', isOverall: true }] })
-    const res = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[0]}`, payload: { answers: overallNo, comment: 'Cần thêm đèn đường', clientId: 'client-0001' } })
+    expect(form.json()).toMatchObject({
+      round: { id: round.id, commune: 'Xã Thử' },
+      questions: [{ key: 'q1' }, { key: 'q2' }, { key: 'q9', isOverall: true }],
+    })
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/ballots/${tokens[0]}`,
+      payload: { answers: overallNo, comment: 'Cần thêm đèn đường', clientId: 'client-0001' },
+    })
     expect(res.statusCode).toBe(201)
     const { receipt } = res.json()
     expect(receipt).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/)
@@ -40,7 +47,11 @@ describe('GET/POST /api/ballots/:token', () => {
     expect(first.statusCode).toBe(201)
     expect(replay.statusCode).toBe(200)
     expect(replay.json().receipt).toBe(first.json().receipt)
-    const other = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: { answers: allSatisfied, clientId: 'zzzzzzzz-9999' } })
+    const other = await app.inject({
+      method: 'POST',
+      url: `/api/ballots/${tokens[1]}`,
+      payload: { answers: allSatisfied, clientId: 'zzzzzzzz-9999' },
+    })
     expect(other.statusCode).toBe(409)
     expect(other.json().error.code).toBe('already_answered')
     const changed = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: { ...body, answers: overallNo } })
@@ -66,13 +77,22 @@ describe('GET/POST /api/ballots/:token', () => {
       expect(res.json().error.code).toBe('validation_failed')
       expect(res.json().error.details.issues.map((i: { path: string }) => i.path)).toContain(path)
     }
-    const long = await app.inject({ method: 'POST', url, payload: { answers: { ...allSatisfied, q1: { satisfied: false, reason: 'x'.repeat(501) } } } })
+    const long = await app.inject({
+      method: 'POST',
+      url,
+      payload: { answers: { ...allSatisfied, q1: { satisfied: false, reason: 'x'.repeat(501) } } },
+    })
     expect(long.statusCode).toBe(400)
     const longComment = await app.inject({ method: 'POST', url, payload: { answers: allSatisfied, comment: 'x'.repeat(2001) } })
     expect(longComment.statusCode).toBe(400)
     const notBool = await app.inject({ method: 'POST', url, payload: { answers: { ...allSatisfied, q1: { satisfied: 'yes' } } } })
     expect(notBool.statusCode).toBe(400)
-    const proto = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"answers":{"__proto__":{"satisfied":true}}}' })
+    const proto = await app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"answers":{"__proto__":{"satisfied":true}}}',
+    })
     expect(proto.statusCode).toBe(400)
     expect(db.select().from(ballots).all()).toHaveLength(0)
     expect(db.select().from(participations).all()).toHaveLength(0)
@@ -89,11 +109,22 @@ describe('GET/POST /api/ballots/:token', () => {
       expect(res.statusCode).toBe(404)
       expect(res.json().error.code).toBe('link_not_found')
     }
-    const revoke = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/invitations/${links[3]?.householdId}/revoke`, headers: w.auth.xa })
+    const revoke = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/invitations/${links[3]?.householdId}/revoke`,
+      headers: w.auth.xa,
+    })
     expect(revoke.statusCode).toBe(200)
     expect((await app.inject({ method: 'GET', url: `/api/ballots/${tokens[3]}` })).json().error.code).toBe('link_not_found')
-    expect((await app.inject({ method: 'POST', url: `/api/ballots/${tokens[3]}`, payload: { answers: allSatisfied } })).statusCode).toBe(404)
-    const reissue = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/invitations/${links[3]?.householdId}/reissue`, headers: w.auth.xa, payload: { channel: 'print' } })
+    expect((await app.inject({ method: 'POST', url: `/api/ballots/${tokens[3]}`, payload: { answers: allSatisfied } })).statusCode).toBe(
+      404,
+    )
+    const reissue = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/invitations/${links[3]?.householdId}/reissue`,
+      headers: w.auth.xa,
+      payload: { channel: 'print' },
+    })
     expect(reissue.statusCode).toBe(201)
     const fresh = reissue.json().url.split('/r/')[1]
     expect((await app.inject({ method: 'GET', url: `/api/ballots/${fresh}` })).statusCode).toBe(200)
@@ -106,8 +137,26 @@ describe('GET/POST /api/ballots/:token', () => {
   it('a link issued for a draft round answers 410 round_not_open', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const r = (await app.inject({ method: 'POST', url: '/api/rounds', headers: w.auth.xa, payload: { communeId: w.commune.id, level: 'xa_ntm', templateId: w.template.id, opensAt: '2025-06-02T00:00:00Z', closesAt: '2025-06-15T00:00:00Z' } })).json()
-    const inv = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations`, headers: w.auth.xa, payload: { channel: 'print' } })
+    const r = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/rounds',
+        headers: w.auth.xa,
+        payload: {
+          communeId: w.commune.id,
+          level: 'xa_ntm',
+          templateId: w.template.id,
+          opensAt: '2025-06-02T00:00:00Z',
+          closesAt: '2025-06-15T00:00:00Z',
+        },
+      })
+    ).json()
+    const inv = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/invitations`,
+      headers: w.auth.xa,
+      payload: { channel: 'print' },
+    })
     const token = inv.json().links[0].url.split('/r/')[1]
     const res = await app.inject({ method: 'GET', url: `/api/ballots/${token}` })
     expect(res.statusCode).toBe(410)
@@ -118,24 +167,61 @@ describe('GET/POST /api/ballots/:token', () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
     const { round } = await openRoundWithLinks(app, w)
-    const again = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/invitations`, headers: w.auth.xa, payload: { channel: 'print' } })
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/invitations`,
+      headers: w.auth.xa,
+      payload: { channel: 'print' },
+    })
     expect(again.json()).toMatchObject({ created: 0, links: [] })
     const stored = db.select().from(invitations).where(eq(invitations.roundId, round.id)).all()
     expect(stored).toHaveLength(10)
     expect(stored.every((i) => /^[0-9a-f]{64}$/.test(i.tokenHash))).toBe(true)
-    expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/invitations`, headers: w.auth.khac, payload: { channel: 'print' } })).statusCode).toBe(404)
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/api/rounds/${round.id}/invitations`,
+          headers: w.auth.khac,
+          payload: { channel: 'print' },
+        })
+      ).statusCode,
+    ).toBe(404)
   })
 
   it('prints A4 slips as a PDF for households without a link', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const r = (await app.inject({ method: 'POST', url: '/api/rounds', headers: w.auth.xa, payload: { communeId: w.commune.id, level: 'xa_ntm', templateId: w.template.id, opensAt: '2025-06-01T00:00:00Z', closesAt: '2025-06-15T00:00:00Z' } })).json()
-    const res = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations/slips.pdf`, headers: w.auth.xa, payload: { villageIds: [w.villages[0]?.id] } })
+    const r = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/rounds',
+        headers: w.auth.xa,
+        payload: {
+          communeId: w.commune.id,
+          level: 'xa_ntm',
+          templateId: w.template.id,
+          opensAt: '2025-06-01T00:00:00Z',
+          closesAt: '2025-06-15T00:00:00Z',
+        },
+      })
+    ).json()
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/invitations/slips.pdf`,
+      headers: w.auth.xa,
+      payload: { villageIds: [w.villages[0]?.id] },
+    })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('application/pdf')
     expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-')
     expect(db.select().from(invitations).where(eq(invitations.roundId, r.id)).all()).toHaveLength(5)
-    const reprint = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations/slips.pdf`, headers: w.auth.xa, payload: { villageIds: [w.villages[0]?.id], reissue: true } })
+    const reprint = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/invitations/slips.pdf`,
+      headers: w.auth.xa,
+      payload: { villageIds: [w.villages[0]?.id], reissue: true },
+    })
     expect(reprint.statusCode).toBe(200)
     const all = db.select().from(invitations).where(eq(invitations.roundId, r.id)).all()
     expect(all.filter((i) => i.revoked)).toHaveLength(5)
@@ -154,6 +240,18 @@ describe('GET/POST /api/ballots/:token', () => {
     expect(codes).toEqual([404, 404, 404, 429])
     expect(last?.json().error.code).toBe('rate_limited')
     expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0)
+    // the budget is shared by all resident endpoints, not one per route
+    expect((await app.inject({ method: 'GET', url: '/api/receipts/0000-0000-0000', remoteAddress: '10.1.2.3' })).statusCode).toBe(429)
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/api/ballots/${'B'.repeat(22)}`,
+          payload: { answers: allSatisfied },
+          remoteAddress: '10.1.2.3',
+        })
+      ).statusCode,
+    ).toBe(429)
     // another IP is not affected
     expect((await app.inject({ method: 'GET', url: `/api/ballots/${'B'.repeat(22)}`, remoteAddress: '10.9.9.9' })).statusCode).toBe(404)
     void w

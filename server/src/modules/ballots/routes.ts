@@ -8,7 +8,8 @@ const Token = z.object({ token: z.string().min(1).max(200) })
 
 /** The resident API: no login, the personal-link token is the credential. Rate-limited per IP. */
 export const residentRoutes: FastifyPluginAsyncZod = async (app) => {
-  const rateLimit = { max: app.config.links.rateLimitPerMin, timeWindow: 60_000 }
+  // one budget per IP shared by every resident endpoint (not one per route)
+  const rateLimit = { max: app.config.links.rateLimitPerMin, timeWindow: 60_000, groupId: 'resident' }
 
   app.get(
     '/ballots/:token',
