@@ -6,6 +6,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { systemClock } from './lib/clock.js'
+import { warmDocumentLibraries } from './lib/lazy-deps.js'
 import { createMessagingRepo } from './modules/messaging/repo.js'
 import { createMessagingRuntime } from './modules/messaging/runtime.js'
 import { isEmpty, seedDemo, seedReferenceData } from './seed.js'
@@ -142,6 +143,7 @@ async function main() {
   const local = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
   fakes.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${port}/api/webhooks/zalo`)
   messaging.worker.start()
+  warmDocumentLibraries().catch((err) => app.log.error({ err }, 'could not load the document libraries'))
   const base = config.links.publicBaseUrl
   const lines = [
     '',

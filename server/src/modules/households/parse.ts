@@ -1,8 +1,8 @@
 import type { HouseholdRow } from '@app/shared'
 import { foldVi } from '@app/shared'
 import { parse as parseCsv } from 'csv-parse/sync'
-import ExcelJS from 'exceljs'
 import { AppError } from '../../lib/app-error.js'
+import { loadExcelJs } from '../../lib/lazy-deps.js'
 
 export type FileKind = 'csv' | 'xlsx'
 
@@ -112,6 +112,7 @@ export async function parseHouseholdFile(buf: Buffer, kind: FileKind, maxRows: n
     while (first < records.length && (records[first] ?? []).every((c) => c.trim() === '')) first++
     return toRows(records.slice(first), first + 1, maxRows)
   }
+  const ExcelJS = await loadExcelJs()
   const wb = new ExcelJS.Workbook()
   try {
     await wb.xlsx.load(buf as unknown as ArrayBuffer)

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
+import { loadPdfKit } from '../../lib/lazy-deps.js'
 
 const require = createRequire(import.meta.url)
 // DejaVu renders every Vietnamese diacritic; pdfkit's built-in Helvetica does not.
@@ -21,6 +21,7 @@ export interface Slip {
  * the personal link, the link itself and short instructions. No answers, no phone, no name.
  */
 export async function renderSlipsPdf(title: string, closesAt: string, slips: Slip[]): Promise<Buffer> {
+  const PDFDocument = await loadPdfKit()
   const doc = new PDFDocument({ size: 'A4', margin: 0, info: { Title: title, Author: 'Hài Lòng' } })
   doc.registerFont('r', FONT_REGULAR)
   doc.registerFont('b', FONT_BOLD)

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { PassThrough, Readable } from 'node:stream'
 import type { Question, RoundTally } from '@app/shared'
-import ExcelJS from 'exceljs'
+import { loadExcelJs } from '../../lib/lazy-deps.js'
 
 /** The fields of a ballot an export may carry: never the household (ballots have no household id anyway). */
 export interface ExportBallot {
@@ -114,9 +114,10 @@ const cellValue = (v: string | number | null) => (typeof v === 'string' ? neutra
  */
 export function xlsxStream(input: ExportInput): Readable {
   const out = new PassThrough()
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
   const small = smallVillages(input)
   ;(async () => {
+    const ExcelJS = await loadExcelJs()
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
     const sum = wb.addWorksheet('Tổng hợp')
     sum.columns = [
       { header: 'Mã', key: 'code', width: 12 },

@@ -70,7 +70,7 @@ function verdictSentence(d: MinutesData): string {
  * hash and a QR code to the public verify page.
  */
 export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
-  const { doc, finish } = newDocument({ title: `Biên bản kết quả lấy ý kiến — xã ${d.communeName}` })
+  const { doc, finish } = await newDocument({ title: `Biên bản kết quả lấy ý kiến — xã ${d.communeName}` })
   const t = d.tally
   const c = t.commune
 

@@ -28,7 +28,7 @@ const upper = (s: string) => s.toLocaleUpperCase('vi')
  * Aggregates only, never free text; a village with fewer than 5 valid ballots shows no breakdown.
  */
 export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
-  const { doc, finish } = newDocument({ title: `Thông báo kết quả lấy ý kiến — xã ${d.communeName}` }, 50)
+  const { doc, finish } = await newDocument({ title: `Thông báo kết quả lấy ý kiến — xã ${d.communeName}` }, 50)
   const qr = await QRCode.toBuffer(d.verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 300 })
   const c = d.commune
   d.villages.forEach((v, i) => {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import PDFDocument from 'pdfkit'
+import type PDFDocument from 'pdfkit'
+import { loadPdfKit } from '../../lib/lazy-deps.js'
 
 const require = createRequire(import.meta.url)
 // DejaVu renders every Vietnamese diacritic; pdfkit's built-in fonts do not. Serif for the official
@@ -20,8 +21,9 @@ export type FontName = keyof typeof FONTS
 export type Doc = InstanceType<typeof PDFDocument>
 
 /** An A4 document with the fonts registered, collected into a Buffer when `finish` is called. */
-export function newDocument(info: { title: string }, margin = 45): { doc: Doc; finish: () => Promise<Buffer> } {
-  const doc = new PDFDocument({
+export async function newDocument(info: { title: string }, margin = 45): Promise<{ doc: Doc; finish: () => Promise<Buffer> }> {
+  const PDF = await loadPdfKit()
+  const doc = new PDF({
     size: 'A4',
     margins: { top: margin, bottom: margin + 10, left: margin, right: margin },
     bufferPages: true,
