@@ -303,12 +303,12 @@ export function createBallotService(deps: {
           const prior = repo.paperEntriesFor(round.id, body.serial, tx)
           if (prior.some((p) => p.enteredBy === actor.id))
             throw conflict('same_enterer', 'the second entry of a paper form must be made by another person')
-          const first = prior[0]
-          if (!first) {
+          const serial = body.serial
+          const stage = () =>
             repo.insertPaperEntry(
               {
                 roundId: round.id,
-                serial: body.serial,
+                serial,
                 householdId: hh.id,
                 villageId: hh.villageId,
                 channel: body.channel,
@@ -318,6 +318,9 @@ export function createBallotService(deps: {
               },
               tx,
             )
+          const first = prior[0]
+          if (!first) {
+            stage()
             audit.record(tx, {
               actorId: actor.id,
               action: 'paper.first_entry',
@@ -330,19 +333,7 @@ export function createBallotService(deps: {
           const same =
             first.householdId === hh.id && first.channel === body.channel && submissionHash(first.answers, first.comment) === contentHash
           if (!same || first.status === 'mismatch') {
-            repo.insertPaperEntry(
-              {
-                roundId: round.id,
-                serial: body.serial,
-                householdId: hh.id,
-                villageId: hh.villageId,
-                channel: body.channel,
-                answers,
-                comment,
-                enteredBy: actor.id,
-              },
-              tx,
-            )
+            stage()
             repo.markPaperMismatch(round.id, body.serial, tx)
             audit.record(tx, {
               actorId: actor.id,
