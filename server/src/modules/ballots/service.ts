@@ -219,7 +219,7 @@ export function createBallotService(deps: {
       if (!round) throw linkNotFound()
       assertAcceptsBallots(round)
       if (repo.participation(round.id, inv.householdId)) throw alreadyAnswered()
-      if (!inv.firstOpenedAt) invitations.update(inv.id, { firstOpenedAt: clock.now().toISOString() })
+      if (!inv.firstOpenedAt) invitations.markOpened(inv.id, clock.now().toISOString())
       const commune = units.repo.findById(round.communeId)
       return {
         round: { id: round.id, title: round.title, commune: commune?.name ?? '', closesAt: round.closesAt },
@@ -264,7 +264,7 @@ export function createBallotService(deps: {
           fingerprint: deviceFingerprint(meta.ip, meta.userAgent),
           enteredBy: null,
         })
-        invitations.update(inv.id, { status: 'used' }, tx)
+        invitations.markUsed(inv.id)
         return { receipt, replay: false }
       })
     },

@@ -1,12 +1,36 @@
 import { type DbOrTx, households, invitations, outbox, participations } from '@app/db'
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 
 export type InvitationRow = typeof invitations.$inferSelect
 
 export function createInvitationRepo(db: DbOrTx) {
+  const hot = {
+    byTokenHash: db
+      .select()
+      .from(invitations)
+      .where(eq(invitations.tokenHash, sql.placeholder('tokenHash')))
+      .prepare(),
+    markUsed: db
+      .update(invitations)
+      .set({ status: 'used' })
+      .where(eq(invitations.id, sql.placeholder('id')))
+      .prepare(),
+    markOpened: db
+      .update(invitations)
+      .set({ firstOpenedAt: sql`${sql.placeholder('at')}` })
+      .where(and(eq(invitations.id, sql.placeholder('id')), isNull(invitations.firstOpenedAt)))
+      .prepare(),
+  }
   return {
-    findByTokenHash(tokenHash: string, tx: DbOrTx = db): InvitationRow | undefined {
-      return tx.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).get()
+    /** Hot path of every resident request: a statement compiled once per connection. */
+    findByTokenHash(tokenHash: string): InvitationRow | undefined {
+      return hot.byTokenHash.get({ tokenHash })
+    },
+    markUsed(id: string): void {
+      hot.markUsed.run({ id })
+    },
+    markOpened(id: string, at: string): void {
+      hot.markOpened.run({ id, at })
     },
     /** The live (not revoked) invitation of a household in a round. */
     liveFor(roundId: string, householdId: string, tx: DbOrTx = db): InvitationRow | undefined {

@@ -1,12 +1,18 @@
 import { collectorAssignments, type DbOrTx, rounds, users } from '@app/db'
-import { and, desc, eq, inArray, lte } from 'drizzle-orm'
+import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 
 export type RoundRow = typeof rounds.$inferSelect
 
 export function createRoundRepo(db: DbOrTx) {
+  // read on every resident request: compiled once per connection (a transaction of the same Db shares it)
+  const byId = db
+    .select()
+    .from(rounds)
+    .where(eq(rounds.id, sql.placeholder('id')))
+    .prepare()
   return {
-    findById(id: string, tx: DbOrTx = db): RoundRow | undefined {
-      return tx.select().from(rounds).where(eq(rounds.id, id)).get()
+    findById(id: string, _tx?: DbOrTx): RoundRow | undefined {
+      return byId.get({ id })
     },
     list(filter: { communeIds?: string[]; status?: RoundRow['status'] }): RoundRow[] {
       if (filter.communeIds && filter.communeIds.length === 0) return []
