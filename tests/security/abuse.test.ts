@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
+import { parseCsv } from '../helpers/csv.js'
 import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 
 const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
@@ -255,34 +256,6 @@ describe('free text is data, never markup or formulas', () => {
     expect(pub.body).not.toContain('alert(')
   })
 })
-
-/** RFC 4180 enough for our export: quoted cells with doubled quotes, commas and newlines inside. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [[]]
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else cell += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') {
-      rows.at(-1)?.push(cell)
-      cell = ''
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++
-      rows.at(-1)?.push(cell)
-      cell = ''
-      rows.push([])
-    } else cell += ch
-  }
-  rows.at(-1)?.push(cell)
-  return rows
-}
 
 function pdfText(pdf: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'hailong-pdf-'))

@@ -2,7 +2,7 @@ import { ballots, invitations, participations } from '@app/db'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied, createRound, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
 
 describe('GET/POST /api/ballots/:token', () => {
   it('serves the questionnaire, counts one ballot, returns a receipt that checks out', async () => {
@@ -137,20 +137,7 @@ describe('GET/POST /api/ballots/:token', () => {
   it('a link issued for a draft round answers 410 round_not_open', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const r = (
-      await app.inject({
-        method: 'POST',
-        url: '/api/rounds',
-        headers: w.auth.xa,
-        payload: {
-          communeId: w.commune.id,
-          level: 'xa_ntm',
-          templateId: w.template.id,
-          opensAt: '2025-06-02T00:00:00Z',
-          closesAt: '2025-06-15T00:00:00Z',
-        },
-      })
-    ).json()
+    const r = await createRound(app, w, { opensAt: '2025-06-02T00:00:00Z' })
     const inv = await app.inject({
       method: 'POST',
       url: `/api/rounds/${r.id}/invitations`,
@@ -192,20 +179,7 @@ describe('GET/POST /api/ballots/:token', () => {
   it('prints A4 slips as a PDF for households without a link', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const r = (
-      await app.inject({
-        method: 'POST',
-        url: '/api/rounds',
-        headers: w.auth.xa,
-        payload: {
-          communeId: w.commune.id,
-          level: 'xa_ntm',
-          templateId: w.template.id,
-          opensAt: '2025-06-01T00:00:00Z',
-          closesAt: '2025-06-15T00:00:00Z',
-        },
-      })
-    ).json()
+    const r = await createRound(app, w)
     const res = await app.inject({
       method: 'POST',
       url: `/api/rounds/${r.id}/invitations/slips.pdf`,

@@ -5,38 +5,9 @@ import ExcelJS from 'exceljs'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
+import { parseCsv } from '../helpers/csv.js'
 import { makeCommune } from '../helpers/factories.js'
 import { allSatisfied, bulkBallots, createRound, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
-
-/** RFC 4180 parser for the assertions (quoted cells, doubled quotes, CRLF records). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else cell += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') {
-      row.push(cell)
-      cell = ''
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(cell)
-      rows.push(row)
-      row = []
-      cell = ''
-      i++
-    } else cell += ch
-  }
-  if (cell || row.length) rows.push([...row, cell])
-  return rows
-}
 
 const HEADER = [
   'ballot_id',

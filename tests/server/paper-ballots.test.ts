@@ -2,7 +2,7 @@ import { auditLog, ballots, households, outbox, paperEntries, participations, ta
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied, createRound, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
 
 describe('POST /api/rounds/:id/paper-ballots', () => {
   it('front staff enter paper and meeting ballots; a household that already took part gets 409', async () => {
@@ -199,20 +199,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
       .set({ phone: null })
       .where(eq(households.id, w.households[0]?.id as string))
       .run()
-    const r = (
-      await app.inject({
-        method: 'POST',
-        url: '/api/rounds',
-        headers: w.auth.xa,
-        payload: {
-          communeId: w.commune.id,
-          level: 'xa_ntm',
-          templateId: w.template.id,
-          opensAt: '2025-06-01T00:00:00Z',
-          closesAt: '2025-06-15T00:00:00Z',
-        },
-      })
-    ).json()
+    const r = await createRound(app, w)
     const res = await app.inject({
       method: 'POST',
       url: `/api/rounds/${r.id}/invitations`,
