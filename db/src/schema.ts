@@ -285,9 +285,7 @@ export const paperEntries = sqliteTable(
       .notNull()
       .references(() => units.id),
     channel: text('channel', { enum: ['paper', 'meeting'] }).notNull(),
-    answers: text('answers', { mode: 'json' })
-      .notNull()
-      .$type<Record<string, { satisfied: boolean; reason?: string }>>(),
+    answers: text('answers', { mode: 'json' }).notNull().$type<Record<string, { satisfied: boolean; reason?: string }>>(),
     comment: text('comment'),
     enteredBy: text('entered_by')
       .notNull()

@@ -335,7 +335,7 @@ export function createRoundService(deps: {
       // An unknown user used to reach the foreign key and answer 500 (issue 11 fuzzing): the assignee must
       // be a collector account in the caller's scope, else 404 like any id outside it.
       const user = repo.userById(body.userId)
-      if (!user || user.role !== 'collector' || user.disabled || !within(user.unitId, actor.unitId)) throw notFound('collector')
+      if (user?.role !== 'collector' || user.disabled || !within(user.unitId, actor.unitId)) throw notFound('collector')
       const villages = new Set(villagesOf(r).map((v) => v.id))
       const bad = body.villageIds.filter((v) => !villages.has(v))
       if (bad.length)
