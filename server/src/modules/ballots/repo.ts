@@ -1,9 +1,37 @@
-import { ballots, type DbOrTx, feedback, ledger, newId, paperEntries, participations, tallyCounters, villageCounters } from '@app/db'
+import {
+  ballots,
+  type Db,
+  type DbOrTx,
+  feedback,
+  ledger,
+  newId,
+  paperEntries,
+  participations,
+  tallyCounters,
+  villageCounters,
+} from '@app/db'
 import { and, asc, desc, eq, sql } from 'drizzle-orm'
 
 export type BallotRow = typeof ballots.$inferSelect
 export type LedgerRow = typeof ledger.$inferSelect
 export type PaperEntryRow = typeof paperEntries.$inferSelect
+/** What exports and ledger checks read of a ballot. */
+export type BallotPageRow = Pick<
+  BallotRow,
+  'id' | 'roundId' | 'villageId' | 'channel' | 'answers' | 'comment' | 'day' | 'ledgerSeq' | 'valid' | 'invalidationReason'
+>
+interface RawBallotPageRow {
+  id: string
+  round_id: string
+  village_id: string
+  channel: string
+  answers: string
+  comment: string | null
+  day: string
+  ledger_seq: number
+  valid: number
+  invalidation_reason: string | null
+}
 
 const p = (name: string) => sql.placeholder(name)
 
@@ -110,6 +138,17 @@ function prepareBallotStatements(db: DbOrTx) {
 
 /** Every write that makes up one counted ballot lives here, so the service can run them in one transaction. */
 export function createBallotRepo(db: DbOrTx) {
+  const sqlite = (db as Db).$client
+  let page: ReturnType<Db['$client']['prepare']> | undefined
+  const pageStmt = {
+    all: (roundId: string, after: number) => {
+      page ??= sqlite.prepare(
+        `SELECT id, round_id, village_id, channel, answers, comment, day, ledger_seq, valid, invalidation_reason
+         FROM ballots WHERE round_id = @roundId AND ledger_seq > @after ORDER BY ledger_seq LIMIT 5000`,
+      )
+      return page.all({ roundId, after })
+    },
+  }
   let stmts: ReturnType<typeof prepareBallotStatements> | undefined
   // Prepared lazily: the repo may be created before the migrations have run.
   const st = () => {
@@ -186,19 +225,31 @@ export function createBallotRepo(db: DbOrTx) {
       return tx.select().from(ledger).where(eq(ledger.roundId, roundId)).orderBy(asc(ledger.seq)).all()
     },
     /** Iterate a round's ballots without loading them all at once. */
-    *iterateRound(roundId: string, tx: DbOrTx = db): Generator<BallotRow> {
+    /**
+     * Walk a round's ballots in ledger order, 5,000 per page by the (round, ledger_seq) index, without
+     * holding a statement open between pages (other requests keep using the connection meanwhile).
+     * Raw rows, mapped by hand: exports and ledger checks read a million of them.
+     */
+    *iterateRound(roundId: string): Generator<BallotPageRow> {
       let after = 0
       for (;;) {
-        const page = tx
-          .select()
-          .from(ballots)
-          .where(and(eq(ballots.roundId, roundId), sql`${ballots.ledgerSeq} > ${after}`))
-          .orderBy(asc(ballots.ledgerSeq))
-          .limit(5000)
-          .all()
+        const page = pageStmt.all(roundId, after) as RawBallotPageRow[]
         if (page.length === 0) return
-        yield* page
-        after = (page.at(-1) as BallotRow).ledgerSeq
+        for (const r of page) {
+          yield {
+            id: r.id,
+            roundId: r.round_id,
+            villageId: r.village_id,
+            channel: r.channel as BallotRow['channel'],
+            answers: JSON.parse(r.answers) as BallotRow['answers'],
+            comment: r.comment,
+            day: r.day,
+            ledgerSeq: r.ledger_seq,
+            valid: r.valid === 1,
+            invalidationReason: r.invalidation_reason,
+          }
+        }
+        after = (page.at(-1) as RawBallotPageRow).ledger_seq
       }
     },
     paperEntriesFor(roundId: string, serial: string, tx: DbOrTx = db): PaperEntryRow[] {
