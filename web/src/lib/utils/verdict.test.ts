@@ -1,6 +1,6 @@
 import type { Tally } from '@app/shared'
 import { describe, expect, it } from 'vitest'
-import { explainVerdict } from './verdict.js'
+import { explainVerdict, villageCoverageLabel } from './verdict.js'
 
 const base: Tally = {
   unitId: 'c',
@@ -36,5 +36,13 @@ describe('explainVerdict', () => {
   })
   it('has nothing to conclude without ballots', () => {
     expect(explainVerdict({ ...base, verdict: 'no_data', valid: 0 }, rule)).toEqual(['Chưa có phiếu hợp lệ nào nên chưa thể kết luận.'])
+  })
+})
+
+describe('villageCoverageLabel', () => {
+  it('labels the village coverage check', () => {
+    expect(villageCoverageLabel('meets_coverage')).toEqual({ text: 'Đủ', cls: 'ok' })
+    expect(villageCoverageLabel('insufficient_coverage')).toEqual({ text: 'Chưa đủ', cls: 'warn' })
+    expect(villageCoverageLabel('no_data')).toEqual({ text: '—', cls: '' })
   })
 })

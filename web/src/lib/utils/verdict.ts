@@ -56,3 +56,10 @@ export const DECISION_LABELS: Record<string, string> = {
   reject: 'Không công nhận',
   return_for_resurvey: 'Trả lại, lấy ý kiến lại',
 }
+
+/** A village's coverage check as the tables show it: label and CSS class. */
+export function villageCoverageLabel(verdict: string): { text: string; cls: string } {
+  if (verdict === 'meets_coverage') return { text: 'Đủ', cls: 'ok' }
+  if (verdict === 'insufficient_coverage') return { text: 'Chưa đủ', cls: 'warn' }
+  return { text: '—', cls: '' }
+}
