@@ -1,8 +1,10 @@
 /**
  * Resident form: (1) gzip bytes of every JS and CSS file respond.html loads, following its module
  * graph (scripts, stylesheets, modulepreloads, static and dynamic imports); (2) time to interactive in
- * Debian Chromium with DevTools' Slow 3G preset and 4× CPU throttling, over a real server:
- * navigation start → the first question's radio visible and enabled. Median of 3 cold loads.
+ * Debian Chromium over a real server, with 4× CPU throttling and three network profiles: DevTools'
+ * Slow 3G (the goal), DevTools' Slow 4G (Lighthouse's mobile profile, context) and no network
+ * throttling (the same-run baseline): navigation start → the first question's radio visible and
+ * enabled. Median of 3 cold loads each, plus the requests the page made before it was interactive.
  * The web app is built into a temp folder (the checkout's web/dist is left alone).
  */
 import { execFileSync } from 'node:child_process'
@@ -22,6 +24,17 @@ const SLOW_3G = {
   downloadThroughput: ((500 * 1000) / 8) * 0.8,
   uploadThroughput: ((500 * 1000) / 8) * 0.8,
 }
+/**
+ * Chrome DevTools' "Slow 4G" preset, the DevTools-throttling form of Lighthouse's mobile profile
+ * (150 ms RTT, 1.6 Mbit/s down, 750 kbit/s up): request latency 150 ms × 3.75, throughput × 0.9.
+ */
+const SLOW_4G = {
+  offline: false,
+  latency: 150 * 3.75,
+  downloadThroughput: ((1.6 * 1000 * 1000) / 8) * 0.9,
+  uploadThroughput: ((750 * 1000) / 8) * 0.9,
+}
+type Network = typeof SLOW_3G | null
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -95,7 +108,9 @@ export async function benchForm(opts: {
 }): Promise<Figure[]> {
   const bytesFigure = 'Resident form: gzip JS + CSS of respond.html'
   const ttiFigure = 'Resident form: time to interactive, Slow 3G + 4× CPU (median of 3)'
+  const tti4gFigure = 'Resident form: time to interactive, Slow 4G (Lighthouse mobile) + 4× CPU (context)'
   const ttiCpuFigure = 'Resident form: time to interactive, 4× CPU, no network throttle (context)'
+  const requestsFigure = 'Resident form: requests before interactive'
   if (!existsSync(join(ROOT, 'web/respond.html'))) return [opts.skip('form', bytesFigure), opts.skip('form', ttiFigure)]
   const pb = progress('build web')
   const { dist, note } = build(join(opts.tmp, 'web-dist'))
@@ -116,7 +131,7 @@ export async function benchForm(opts: {
   ]
 
   const runs = opts.quick ? 1 : 3
-  const tokens = await prepare(join(opts.tmp, 'form.db'), 10)
+  const tokens = await prepare(join(opts.tmp, 'form.db'), 20)
   const server = await spawnServer({
     script: join(ROOT, 'server/src/server.ts'),
     env: {
@@ -139,52 +154,85 @@ export async function benchForm(opts: {
   const p = progress('chromium')
   try {
     let next = 0
-    const tti = async (network: boolean): Promise<number> => {
+    /** One cold load on a fresh link: ms to interactive, and the requests the page made until then. */
+    const tti = async (network: Network): Promise<{ ms: number; requests: string[]; bytes: number }> => {
       // bypassCSP: the page's strict CSP forbids the string evaluation Playwright's waitForFunction needs
       const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, bypassCSP: true })
       try {
         const page = await context.newPage()
+        const requests: string[] = []
+        page.on('request', (r) => requests.push(new URL(r.url()).pathname.replace(/^\/(r|api\/ballots)\/[^/]+/, '/$1/…')))
         const cdp = await context.newCDPSession(page)
         await cdp.send('Network.enable')
         await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
-        if (network) await cdp.send('Network.emulateNetworkConditions', SLOW_3G)
+        if (network) await cdp.send('Network.emulateNetworkConditions', network)
         await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 })
         const token = tokens[next++]
         if (!token) throw new Error('out of form tokens')
         await page.goto(`${server.url}/r/${token}`, { waitUntil: 'commit', timeout: 60_000 })
         const handle = await page.waitForFunction(FIRST_RADIO_READY, undefined, { polling: 'raf', timeout: 60_000 })
-        return (await handle.jsonValue()) as number
+        const ms = (await handle.jsonValue()) as number
+        const bytes = await page.evaluate(() =>
+          [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].reduce(
+            (sum, e) => sum + (e as PerformanceResourceTiming).transferSize,
+            0,
+          ),
+        )
+        return { ms, requests: [...requests], bytes }
       } finally {
         await context.close()
       }
     }
-    await tti(false) // warm the server's file cache and the tsx transform, not measured
-    const slow: number[] = []
-    for (let i = 0; i < runs; i++) {
-      slow.push(await tti(true))
-      p.update(`Slow 3G run ${i + 1}/${runs}: ${slow.at(-1)?.toFixed(0)} ms`)
+    await tti(null) // warm the server's file cache and the tsx transform, not measured
+    const profile = async (name: string, network: Network) => {
+      const out: { ms: number; requests: string[]; bytes: number }[] = []
+      for (let i = 0; i < runs; i++) {
+        out.push(await tti(network))
+        p.update(`${name} run ${i + 1}/${runs}: ${out.at(-1)?.ms.toFixed(0)} ms`)
+      }
+      return { ms: out.map((o) => o.ms), requests: out[0]?.requests ?? [], bytes: out[0]?.bytes ?? 0 }
     }
-    const fast: number[] = []
-    for (let i = 0; i < runs; i++) fast.push(await tti(false))
-    p.done(`TTI Slow 3G median ${median(slow).toFixed(0)} ms; CPU-only median ${median(fast).toFixed(0)} ms`)
+    const slow = await profile('Slow 3G', SLOW_3G)
+    const slow4g = await profile('Slow 4G', SLOW_4G)
+    const fast = await profile('CPU only', null)
+    const runsNote = (xs: number[]) => `runs ${xs.map((x) => x.toFixed(0)).join(', ')} ms`
+    p.done(
+      `TTI median: Slow 3G ${median(slow.ms).toFixed(0)} ms; Slow 4G ${median(slow4g.ms).toFixed(0)} ms; CPU only ${median(fast.ms).toFixed(0)} ms`,
+    )
     figures.push(
       {
         bench: 'form',
         figure: ttiFigure,
-        value: round(median(slow), 0),
+        value: round(median(slow.ms), 0),
         unit: 'ms',
-        baseline: round(median(fast), 0),
-        ratio: round(median(slow) / median(fast), 2),
+        baseline: round(median(fast.ms), 0),
+        ratio: round(median(slow.ms) / median(fast.ms), 2),
         goal: `≤ ${TTI_GOAL_MS} ms`,
-        pass: median(slow) <= TTI_GOAL_MS,
-        note: `DevTools Slow 3G preset (2,000 ms latency per request, 400 kbit/s down/up) via CDP Network.emulateNetworkConditions, Emulation.setCPUThrottlingRate 4, cold cache, 360×740; navigation start → first radio visible & enabled; runs ${slow.map((x) => x.toFixed(0)).join(', ')} ms; baseline = same page at 4× CPU without network throttling`,
+        pass: median(slow.ms) <= TTI_GOAL_MS,
+        note: `DevTools Slow 3G preset (2,000 ms latency per request, 400 kbit/s down/up) via CDP Network.emulateNetworkConditions, Emulation.setCPUThrottlingRate 4, cold cache, 360×740; navigation start → first radio visible & enabled; ${runsNote(slow.ms)}; baseline = same page at 4× CPU without network throttling. One request costs 2 s here, so ≤ 1.5 s is out of reach for this preset by construction`,
+      },
+      {
+        bench: 'form',
+        figure: tti4gFigure,
+        value: round(median(slow4g.ms), 0),
+        unit: 'ms',
+        baseline: round(median(fast.ms), 0),
+        ratio: round(median(slow4g.ms) / median(fast.ms), 2),
+        note: `DevTools Slow 4G preset = Lighthouse mobile (150 ms RTT → 562.5 ms request latency, 1.6 Mbit/s × 0.9 down, 750 kbit/s × 0.9 up), 4× CPU; ${runsNote(slow4g.ms)}`,
       },
       {
         bench: 'form',
         figure: ttiCpuFigure,
-        value: round(median(fast), 0),
+        value: round(median(fast.ms), 0),
         unit: 'ms',
-        note: `runs ${fast.map((x) => x.toFixed(0)).join(', ')} ms`,
+        note: runsNote(fast.ms),
+      },
+      {
+        bench: 'form',
+        figure: requestsFigure,
+        value: slow.requests.length,
+        unit: 'requests',
+        note: `on Slow 3G, navigation → interactive: ${slow.requests.join(', ')}; ${(slow.bytes / 1024).toFixed(1)} KB on the wire (headers included, gzip)`,
       },
     )
   } finally {
