@@ -3,11 +3,13 @@ import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { respondPagePlugin } from './respond-page.js'
 
 /**
  * Serves the built web app: `/` (staff login), `/app/*` (staff SPA), `/r/:token` (resident form) and
  * `/verify` (receipt check). Assets are sent pre-compressed (brotli/gzip) when the client accepts it.
- * Without a build (API-only runs, tests) these paths answer a short hint instead.
+ * The resident page is one self-contained response (respond-page.ts). Without a build (API-only runs,
+ * tests) these paths answer a short hint instead.
  */
 export const webPlugin = fp(
   async (app: FastifyInstance, opts: { dist: string }) => {
@@ -26,7 +28,7 @@ export const webPlugin = fp(
         return payload
       })
     }
-    const page = (file: string) => async (_req: unknown, reply: import('fastify').FastifyReply) => {
+    const sendPage = (reply: import('fastify').FastifyReply, file: string) => {
       if (!has(file))
         return reply
           .type('text/plain; charset=utf-8')
@@ -34,13 +36,12 @@ export const webPlugin = fp(
       reply.header('cache-control', 'no-cache')
       return reply.sendFile(file)
     }
+    const page = (file: string) => async (_req: unknown, reply: import('fastify').FastifyReply) => sendPage(reply, file)
     const hide = { schema: { hide: true } }
     app.get('/', hide, page('index.html'))
     app.get('/app', hide, page('index.html'))
     app.get('/app/*', hide, page('index.html'))
-    app.get('/r/:token', hide, page('respond.html'))
-    // the resident's receipt check (linked from the thank-you screen)
-    app.get('/verify', hide, page('respond.html'))
+    await app.register(respondPagePlugin, { dist: opts.dist, fallback: sendPage })
   },
   { name: 'web' },
 )
