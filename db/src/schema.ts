@@ -35,7 +35,9 @@ export const units = sqliteTable(
   },
   (t) => [
     uniqueIndex('units_parent_code_uq').on(t.parentId, t.code),
-    index('units_parent_idx').on(t.parentId),
+    // (parent, kind): children(communeId, 'village') was planned on units_kind_idx, i.e. a scan of every
+    // village in the database per call (issue 10: tally and province overview); this also serves parent_id alone
+    index('units_parent_kind_idx').on(t.parentId, t.kind),
     index('units_kind_idx').on(t.kind),
   ],
 )
