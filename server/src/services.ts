@@ -52,7 +52,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     dissatisfiedBp: config.followUp.dissatisfiedBp,
     minBallots: config.privacy.minCell,
   })
-  const overview = createOverviewService({ db, units, tally, levels: config.levels })
+  const overview = createOverviewService({ db, units, rounds, levels: config.levels })
   const council = createCouncilService({ db, audit, rounds })
   const feedback = createFeedbackService({ db, audit, rounds, units })
   const publicResults = createPublicService({ rounds, units, tally, levels: config.levels, minCell: config.privacy.minCell })

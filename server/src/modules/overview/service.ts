@@ -1,10 +1,18 @@
 import type { Db } from '@app/db'
-import { type CommuneOverview, type CommuneTrend, type OverviewQuery, type RoundSummary, type UnitOverview, viCollator } from '@app/shared'
+import {
+  type CommuneOverview,
+  type CommuneTrend,
+  type OverviewQuery,
+  type RoundSummary,
+  type Tally,
+  type UnitOverview,
+  viCollator,
+} from '@app/shared'
 import { badRequest, forbidden } from '../../lib/app-error.js'
 import { type Actor, assertRole } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
-import type { LevelRule } from '../rounds/service.js'
-import type { TallyService } from '../tally/service.js'
+import type { LevelRule, RoundService } from '../rounds/service.js'
+import { buildRoundTally } from '../tally/queries/get-round-tally.js'
 import type { UnitService } from '../units/service.js'
 import { createOverviewRepo } from './repo.js'
 
@@ -19,20 +27,21 @@ function nullsLast(a: number | null | undefined, b: number | null | undefined, d
 }
 
 /**
- * Province / legacy-district view and the per-commune trend. Reads the sealed JSON or the live
- * counters (O(villages × questions) per round), never the ballots, so it stays fast at any size.
+ * Province / legacy-district view and the per-commune trend. Reads the commune part of the sealed JSON
+ * or the live counters of the overall question (O(villages) per round), never the ballots, and a fixed
+ * number of queries per request whatever the number of communes, so it stays fast at any size.
  */
 export function createOverviewService(deps: {
   db: Db
   units: UnitService
-  tally: TallyService
+  rounds: RoundService
   levels: Readonly<Record<string, LevelRule>>
 }) {
-  const { db, units, tally, levels } = deps
+  const { db, units, rounds, levels } = deps
   const repo = createOverviewRepo(db)
 
-  function summarize(actor: Actor, r: RoundRow): RoundSummary {
-    const base = {
+  function base(r: RoundRow) {
+    return {
       id: r.id,
       title: r.title,
       level: r.level,
@@ -43,34 +52,85 @@ export function createOverviewService(deps: {
       sealedAt: r.sealedAt,
       previousRoundId: r.previousRoundId,
     }
-    const frozen = r.status === 'sealed' || r.status === 'returned' ? tally.sealedRecord(r.id)?.tally : undefined
-    // the council reads results once sealed; a draft has no figures yet
-    const hidden = r.status === 'draft' || (actor.role === 'council' && !frozen)
-    const t = frozen ?? (hidden ? undefined : tally.live(r))
-    if (!t)
-      return {
-        ...base,
-        households: null,
-        participated: null,
-        valid: null,
-        coverage: null,
-        rate: null,
-        verdict: null,
-        robustness: null,
-        source: 'none',
-      }
-    const c = t.commune
-    return {
-      ...base,
-      households: c.households,
-      participated: c.participated,
-      valid: c.valid,
-      coverage: c.coverage,
-      rate: c.rate,
-      verdict: c.verdict,
-      robustness: c.robustness,
-      source: frozen ? 'sealed' : 'live',
+  }
+
+  /**
+   * The commune figures of live rounds from their counters, read for all rounds at once (one query per
+   * counter table) and put through the same buildRoundTally as GET /tally. Only the overall question's
+   * counters are read: the commune's coverage, rate, verdict and robustness depend on nothing else, and
+   * only the commune part of the result is used.
+   */
+  function liveCommunes(rows: RoundRow[]): Map<string, Tally> {
+    const out = new Map<string, Tally>()
+    if (rows.length === 0) return out
+    const keyOf = new Map(rows.map((r) => [r.id, rounds.questionsOf(r).find((q) => q.isOverall)?.key ?? '']))
+    const villageCounts = repo.villageCounters(rows.map((r) => r.id))
+    const questionCounts = repo.questionCounters(keyOf)
+    for (const r of rows) {
+      const overallKey = keyOf.get(r.id) ?? ''
+      const t = buildRoundTally({
+        round: {
+          id: r.id,
+          status: r.status,
+          communeId: r.communeId,
+          communeName: '',
+          thresholdBp: r.thresholdBp,
+          coverageBp: r.coverageBp,
+          coverageScope: r.coverageScope,
+          overallKey,
+          questionKeys: [overallKey],
+        },
+        // village names appear only in the per-village part, which is not used here
+        villages: Object.entries(rounds.frameOf(r)).map(([id, households]) => ({ id, name: id, households })),
+        villageCounts: villageCounts.get(r.id) ?? new Map(),
+        questionCounts: questionCounts.get(r.id) ?? [],
+      })
+      out.set(r.id, t.commune)
     }
+    return out
+  }
+
+  /**
+   * One summary per round, in the order given: the sealed figures once sealed (or returned), else the
+   * live counters; none for a draft, nor for the council before sealing. A fixed number of queries
+   * whatever the number of rounds.
+   */
+  function summarizeMany(actor: Actor, rows: RoundRow[]): RoundSummary[] {
+    const sealedJson = repo.sealedCommuneJson(rows.filter((r) => r.status === 'sealed' || r.status === 'returned').map((r) => r.id))
+    const frozen = new Map([...sealedJson].map(([id, json]) => [id, JSON.parse(json) as Tally]))
+    // the council reads results once sealed; a draft has no figures yet
+    const hidden = (r: RoundRow) => r.status === 'draft' || (actor.role === 'council' && !frozen.has(r.id))
+    const live = liveCommunes(rows.filter((r) => !frozen.has(r.id) && !hidden(r)))
+    return rows.map((r) => {
+      const c = frozen.get(r.id) ?? live.get(r.id)
+      if (!c)
+        return {
+          ...base(r),
+          households: null,
+          participated: null,
+          valid: null,
+          coverage: null,
+          rate: null,
+          verdict: null,
+          robustness: null,
+          source: 'none',
+        }
+      return {
+        ...base(r),
+        households: c.households,
+        participated: c.participated,
+        valid: c.valid,
+        coverage: c.coverage,
+        rate: c.rate,
+        verdict: c.verdict,
+        robustness: c.robustness,
+        source: frozen.has(r.id) ? 'sealed' : 'live',
+      }
+    })
+  }
+
+  function summarize(actor: Actor, r: RoundRow): RoundSummary {
+    return summarizeMany(actor, [r])[0] as RoundSummary
   }
 
   function sortItems(items: CommuneOverview[], q: OverviewQuery): CommuneOverview[] {
@@ -103,11 +163,14 @@ export function createOverviewService(deps: {
         throw badRequest('validation_failed', 'the overview is for a province, a district or a commune', {
           issues: [{ path: 'id', message: 'a village' }],
         })
-      const communes = units.repo.subtree(unit.id).filter((u) => u.kind === 'commune')
+      const communes = repo.communesUnder(unit.id)
       const latest = repo.latestByCommune(communes.map((c) => c.id))
+      const roundRows = communes.flatMap((c) => latest.get(c.id) ?? [])
+      const summaries = new Map(summarizeMany(actor, roundRows).map((s) => [s.id, s]))
       const items = communes.map((c) => {
         const r = latest.get(c.id)
-        return { communeId: c.id, communeName: c.name, communeCode: c.code, parentId: c.parentId, round: r ? summarize(actor, r) : null }
+        const round = r ? (summaries.get(r.id) ?? null) : null
+        return { communeId: c.id, communeName: c.name, communeCode: c.code, parentId: c.parentId, round }
       })
       return { unitId: unit.id, unitName: unit.name, unitKind: unit.kind, items: sortItems(items, q) }
     },
@@ -118,7 +181,7 @@ export function createOverviewService(deps: {
       assertReader(actor)
       if (unit.kind !== 'commune')
         throw badRequest('validation_failed', 'the trend is per commune', { issues: [{ path: 'communeId', message: `a ${unit.kind}` }] })
-      return { communeId: unit.id, communeName: unit.name, rounds: repo.roundsOfCommune(unit.id).map((r) => summarize(actor, r)) }
+      return { communeId: unit.id, communeName: unit.name, rounds: summarizeMany(actor, repo.roundsOfCommune(unit.id)) }
     },
   }
 }

@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify'
+import { describe, expect, it } from 'vitest'
+import { buildTestApp } from '../helpers/build-test-app.js'
+import { makeCommune, makeUnit } from '../helpers/factories.js'
+import { bulkBallots, createRound, makeWorld, type World } from '../helpers/rounds.js'
+
+type Commune = ReturnType<typeof makeCommune>
+type Figures = Record<'households' | 'participated' | 'valid' | 'coverage' | 'rate' | 'verdict' | 'robustness', unknown>
+
+const pick = (t: Figures): Figures => ({
+  households: t.households,
+  participated: t.participated,
+  valid: t.valid,
+  coverage: t.coverage,
+  rate: t.rate,
+  verdict: t.verdict,
+  robustness: t.robustness,
+})
+
+async function post(app: FastifyInstance, w: World, url: string) {
+  const res = await app.inject({ method: 'POST', url, headers: w.auth.tinh, payload: {} })
+  expect(res.statusCode).toBe(200)
+}
+
+/** A round on the commune with `n` ballots of which `yes` are satisfied overall, left open, closed or sealed. */
+async function roundWith(app: FastifyInstance, w: World, c: Commune, n: number, yes: number, end: 'open' | 'closed' | 'sealed') {
+  const r = await createRound(app, w, { communeId: c.commune.id }, w.auth.tinh)
+  await post(app, w, `/api/rounds/${r.id}/open`)
+  bulkBallots(app, app.db, r.id, c.households, n, yes)
+  if (end !== 'open') await post(app, w, `/api/rounds/${r.id}/close`)
+  if (end === 'sealed') await post(app, w, `/api/rounds/${r.id}/seal`)
+  return r
+}
+
+async function tallyOf(app: FastifyInstance, w: World, roundId: string): Promise<Figures> {
+  const res = await app.inject({ method: 'GET', url: `/api/rounds/${roundId}/tally`, headers: w.auth.tinh })
+  expect(res.statusCode).toBe(200)
+  return pick(res.json().commune)
+}
+
+describe('GET /api/units/:id/overview figures', () => {
+  it('gives every commune the same coverage, rate, verdict and robustness as its own tally, open, closed or sealed', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const district = makeUnit(db, { kind: 'district', name: 'Huyện Cũ', parentId: w.province.id })
+    const communes = [
+      makeCommune(db, { province: w.province, name: 'Ấp Ba Làng', code: 'A3', villages: 3, perVillage: 10 }),
+      makeCommune(db, { province: w.province, name: 'Bến Đò', code: 'BD', villages: 2, perVillage: 8 }),
+      makeCommune(db, { province: w.province, name: 'Cà Mau Mới', code: 'CM', villages: 1, perVillage: 10 }),
+      makeCommune(db, { province: w.province, name: 'Dạ Lý', code: 'DL', villages: 2, perVillage: 5 }),
+      makeCommune(db, { province: district, name: 'Đất Mũi', code: 'DM', villages: 4, perVillage: 5 }),
+    ]
+    const plan: [number, number, 'open' | 'closed' | 'sealed'][] = [
+      [25, 20, 'open'],
+      [14, 14, 'open'],
+      [9, 8, 'closed'],
+      [10, 9, 'sealed'],
+      [19, 18, 'open'],
+    ]
+    const roundIds = new Map<string, string>()
+    for (const [i, c] of communes.entries()) {
+      const [n, yes, end] = plan[i] as (typeof plan)[number]
+      roundIds.set(c.commune.id, (await roundWith(app, w, c, n, yes, end)).id)
+    }
+
+    const res = await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview`, headers: w.auth.tinh })
+    expect(res.statusCode).toBe(200)
+    const items: { communeId: string; round: (Figures & { id: string; status: string; source: string }) | null }[] = res.json().items
+    // the five communes above plus the world's own commune (no round), never the other province's
+    expect(items).toHaveLength(6)
+    for (const c of communes) {
+      const item = items.find((i) => i.communeId === c.commune.id)
+      const roundId = roundIds.get(c.commune.id) as string
+      expect(item?.round?.id).toBe(roundId)
+      expect(pick(item?.round as Figures)).toEqual(await tallyOf(app, w, roundId))
+    }
+    const byStatus = items.flatMap((i) => (i.round ? [[i.round.status, i.round.source]] : []))
+    expect(byStatus.sort()).toEqual([
+      ['closed', 'live'],
+      ['open', 'live'],
+      ['open', 'live'],
+      ['open', 'live'],
+      ['sealed', 'sealed'],
+    ])
+    // hand-checked: 20 of 25 satisfied, 25 of 30 households took part
+    const first = items.find((i) => i.communeId === communes[0]?.commune.id)?.round
+    expect(first).toMatchObject({ households: 30, participated: 25, valid: 25, rate: 0.8 })
+    expect(first?.coverage).toBeCloseTo(25 / 30, 10)
+  })
+})
+
+describe('GET /api/units/:communeId/trend figures', () => {
+  it('gives every round of the commune the same figures as its own tally, in one answer', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const c = makeCommune(db, { province: w.province, name: 'Tân Lộc', code: 'TL', villages: 3, perVillage: 10 })
+    const sealed = await roundWith(app, w, c, 28, 26, 'sealed')
+    const closed = await roundWith(app, w, c, 12, 7, 'closed')
+    const open = await roundWith(app, w, c, 20, 19, 'open')
+    const t = (await app.inject({ method: 'GET', url: `/api/units/${c.commune.id}/trend`, headers: w.auth.tinh })).json()
+    expect(t.rounds.map((r: { id: string }) => r.id).sort()).toEqual([sealed.id, closed.id, open.id].sort())
+    for (const r of t.rounds as (Figures & { id: string })[]) expect(pick(r)).toEqual(await tallyOf(app, w, r.id))
+  })
+})
