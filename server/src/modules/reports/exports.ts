@@ -1,7 +1,7 @@
-import { once } from 'node:events'
-import { PassThrough, Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { Question, RoundTally } from '@app/shared'
-import { loadExcelJs } from '../../lib/lazy-deps.js'
+import { pullStream } from '../../lib/pull-stream.js'
+import { type XlsxRow, type XlsxSheet, xlsxWorkbookStream } from './xlsx-writer.js'
 
 /** The fields of a ballot an export may carry: never the household (ballots have no household id anyway). */
 export interface ExportBallot {
@@ -38,14 +38,26 @@ export function smallVillages(input: Pick<ExportInput, 'tally' | 'suppressMin'>)
  * a tab or a carriage return gets a leading apostrophe, so no spreadsheet evaluates it.
  */
 export function neutralise(s: string): string {
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
+  return FORMULA_START.test(s) ? `'${s}` : s
 }
+const FORMULA_START = /^[=+\-@\t\r]/
+const CSV_QUOTE = /[",\r\n]/
 
-function csvCell(v: string | number | null): string {
+type Cell = string | number | null
+
+function csvCell(v: Cell): string {
   if (v === null) return ''
   if (typeof v === 'number') return String(v)
   const s = neutralise(v)
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+  return CSV_QUOTE.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+}
+
+/** One CSV record, CRLF-terminated (the cells are encoded in place). */
+function csvRecord(cells: Cell[]): string {
+  const last = cells.length - 1
+  for (let i = 0; i < last; i++) cells[i] = csvCell(cells[i] ?? null)
+  cells[last] = `${csvCell(cells[last] ?? null)}\r\n`
+  return cells.join(',')
 }
 
 export function ballotHeader(questions: Question[]): string[] {
@@ -61,148 +73,138 @@ export function ballotHeader(questions: Question[]): string[] {
   ]
 }
 
-export function ballotRow(
-  b: ExportBallot,
+/**
+ * The cells of one ballot's row (the same for CSV and XLSX, before formula neutralisation), as a
+ * function built once per export: the village cells, suppressed or not, are worked out once per village.
+ */
+export function ballotRows(
   input: Pick<ExportInput, 'questions' | 'villages' | 'suppressMin'>,
   small: Set<string> = new Set(),
-): (string | number | null)[] {
-  const hidden = small.has(b.villageId)
-  const v = input.villages.get(b.villageId)
-  return [
-    b.id,
-    hidden ? '*' : (v?.code ?? ''),
-    hidden ? `Thôn/ấp dưới ${input.suppressMin} phiếu (gộp)` : (v?.name ?? ''),
-    b.channel,
-    b.valid ? 1 : 0,
-    b.invalidationReason,
-    ...input.questions.flatMap((q) => {
-      const a = b.answers[q.key]
-      return [a ? (a.satisfied ? 1 : 0) : null, a?.reason ?? null]
-    }),
-    b.comment,
-  ]
+): (b: ExportBallot) => Cell[] {
+  const keys = input.questions.map((q) => q.key)
+  const hiddenName = `Thôn/ấp dưới ${input.suppressMin} phiếu (gộp)`
+  const villageCells = new Map<string, readonly [string, string]>()
+  const villageOf = (id: string) => {
+    let cells = villageCells.get(id)
+    if (!cells) {
+      const v = input.villages.get(id)
+      cells = small.has(id) ? ['*', hiddenName] : [v?.code ?? '', v?.name ?? '']
+      villageCells.set(id, cells)
+    }
+    return cells
+  }
+  const width = 7 + 2 * keys.length
+  return (b) => {
+    const row: Cell[] = new Array(width)
+    const [code, name] = villageOf(b.villageId)
+    row[0] = b.id
+    row[1] = code
+    row[2] = name
+    row[3] = b.channel
+    row[4] = b.valid ? 1 : 0
+    row[5] = b.invalidationReason
+    let i = 6
+    for (const key of keys) {
+      const a = b.answers[key]
+      row[i++] = a ? (a.satisfied ? 1 : 0) : null
+      row[i++] = a?.reason ?? null
+    }
+    row[i] = b.comment
+    return row
+  }
 }
 
 /**
  * The CSV export as a stream: UTF-8 with BOM, one header line, exactly one CRLF record per ballot.
- * Ballots are pulled page by page as the client reads, so a million never sit in memory.
+ * Ballots are pulled from the database only as the client reads (back-pressure), so a million
+ * never sit in memory.
  */
 export function csvStream(input: ExportInput): Readable {
-  const small = smallVillages(input)
-  function* chunks(): Generator<string> {
-    yield `\uFEFF${ballotHeader(input.questions).map(csvCell).join(',')}\r\n`
-    let buf: string[] = []
-    for (const b of input.ballots) {
-      buf.push(`${ballotRow(b, input, small).map(csvCell).join(',')}\r\n`)
-      if (buf.length >= 1000) {
-        yield buf.join('')
-        buf = []
-      }
-    }
-    if (buf.length) yield buf.join('')
-  }
-  return Readable.from(chunks(), { objectMode: false })
+  const row = ballotRows(input, smallVillages(input))
+  return pullStream({
+    source: input.ballots,
+    encode: (b) => csvRecord(row(b)),
+    head: `\uFEFF${csvRecord(ballotHeader(input.questions))}`,
+  })
 }
 
-const cellValue = (v: string | number | null) => (typeof v === 'string' ? neutralise(v) : v)
+const cellValue = (v: Cell) => (typeof v === 'string' ? neutralise(v) : v)
+
+const SUMMARY_HEADER = [
+  'Mã',
+  'Ấp/thôn',
+  'Số hộ',
+  'Số hộ tham gia',
+  'Phiếu hợp lệ',
+  'Hài lòng',
+  'Không hài lòng',
+  'Tỉ lệ hài lòng',
+  'Tỉ lệ tham gia',
+  'Kết luận',
+]
+const QUESTIONS_HEADER = ['Mã câu', 'Nội dung', 'Tiêu chí', 'Câu hỏi chung', 'Phiếu hợp lệ', 'Hài lòng', 'Tỉ lệ hài lòng']
 
 /**
- * The XLSX export through exceljs's streaming writer: "Tổng hợp" (village tallies and the commune
- * totals), "Câu hỏi" (per question) and "Phiếu" (one row per ballot, like the CSV). Rows are
- * committed as they are written; the writer pauses when the client is slow. A failure mid-way
- * destroys the stream (the client sees a truncated download, never a valid-looking partial file).
+ * The XLSX export: "Tổng hợp" (village tallies and the commune totals), "Câu hỏi" (per question) and
+ * "Phiếu" (one row per ballot, like the CSV), written by the streaming writer in xlsx-writer.ts: ballot
+ * rows are read from the database only as the zip stream consumes them. A failure mid-way destroys the
+ * stream (the client sees a truncated download, never a valid-looking partial file).
  */
 export function xlsxStream(input: ExportInput): Readable {
-  const out = new PassThrough()
   const small = smallVillages(input)
-  ;(async () => {
-    const ExcelJS = await loadExcelJs()
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
-    const sum = wb.addWorksheet('Tổng hợp')
-    sum.columns = [
-      { header: 'Mã', key: 'code', width: 12 },
-      { header: 'Ấp/thôn', key: 'name', width: 28 },
-      { header: 'Số hộ', key: 'households', width: 10 },
-      { header: 'Số hộ tham gia', key: 'participated', width: 14 },
-      { header: 'Phiếu hợp lệ', key: 'valid', width: 12 },
-      { header: 'Hài lòng', key: 'satisfied', width: 10 },
-      { header: 'Không hài lòng', key: 'notSatisfied', width: 14 },
-      { header: 'Tỉ lệ hài lòng', key: 'rate', width: 14, style: { numFmt: '0.00%' } },
-      { header: 'Tỉ lệ tham gia', key: 'coverage', width: 14, style: { numFmt: '0.00%' } },
-      { header: 'Kết luận', key: 'verdict', width: 22 },
-    ]
-    sum.getRow(1).font = { bold: true }
-    const line = (code: string, t: RoundTally['commune']) => ({
-      code: cellValue(code),
-      name: cellValue(t.name),
-      households: t.households,
-      participated: t.participated,
-      valid: t.valid,
-      satisfied: t.satisfied,
-      notSatisfied: t.notSatisfied,
-      rate: t.rate,
-      coverage: t.coverage,
-      verdict: t.verdict,
+  const code = (villageId: string) => neutralise(input.villages.get(villageId)?.code ?? '')
+  const line = (c: Cell, t: RoundTally['commune']): Cell[] => [
+    c,
+    cellValue(t.name),
+    t.households,
+    t.participated,
+    t.valid,
+    t.satisfied,
+    t.notSatisfied,
+    t.rate,
+    t.coverage,
+    t.verdict,
+  ]
+  const summary: XlsxRow[] = [{ cells: SUMMARY_HEADER, bold: true }]
+  for (const v of input.tally.villages)
+    summary.push({
+      cells: small.has(v.unitId)
+        ? [code(v.unitId), cellValue(v.name), v.households, null, null, null, null, null, null, `dưới ${input.suppressMin} phiếu`]
+        : line(code(v.unitId), v),
     })
-    for (const v of input.tally.villages) {
-      if (!small.has(v.unitId)) sum.addRow(line(input.villages.get(v.unitId)?.code ?? '', v)).commit()
-      else
-        sum
-          .addRow({
-            code: cellValue(input.villages.get(v.unitId)?.code ?? ''),
-            name: cellValue(v.name),
-            households: v.households,
-            verdict: `dưới ${input.suppressMin} phiếu`,
-          })
-          .commit()
-    }
-    const total = sum.addRow(line('', { ...input.tally.commune, name: `Toàn xã ${input.tally.commune.name}` }))
-    total.font = { bold: true }
-    total.commit()
-    sum.commit()
+  summary.push({ cells: line('', { ...input.tally.commune, name: `Toàn xã ${input.tally.commune.name}` }), bold: true })
 
-    const qs = wb.addWorksheet('Câu hỏi')
-    qs.columns = [
-      { header: 'Mã câu', key: 'key', width: 10 },
-      { header: 'Nội dung', key: 'text', width: 60 },
-      { header: 'Tiêu chí', key: 'criterion', width: 10 },
-      { header: 'Câu hỏi chung', key: 'overall', width: 12 },
-      { header: 'Phiếu hợp lệ', key: 'valid', width: 12 },
-      { header: 'Hài lòng', key: 'satisfied', width: 10 },
-      { header: 'Tỉ lệ hài lòng', key: 'rate', width: 14, style: { numFmt: '0.00%' } },
-    ]
-    qs.getRow(1).font = { bold: true }
-    const qt = new Map(input.tally.questions.map((q) => [q.key, q]))
-    for (const q of input.questions) {
-      const s = qt.get(q.key)
-      qs.addRow({
-        key: q.key,
-        text: cellValue(q.text),
-        criterion: q.criterionRef ? cellValue(q.criterionRef) : null,
-        overall: q.isOverall ? 1 : 0,
-        valid: s?.valid ?? 0,
-        satisfied: s?.satisfied ?? 0,
-        rate: s?.rate ?? null,
-      }).commit()
-    }
-    qs.commit()
+  const qt = new Map(input.tally.questions.map((q) => [q.key, q]))
+  const questions: XlsxRow[] = [{ cells: QUESTIONS_HEADER, bold: true }]
+  for (const q of input.questions) {
+    const s = qt.get(q.key)
+    questions.push({
+      cells: [
+        q.key,
+        cellValue(q.text),
+        q.criterionRef ? cellValue(q.criterionRef) : null,
+        q.isOverall ? 1 : 0,
+        s?.valid ?? 0,
+        s?.satisfied ?? 0,
+        s?.rate ?? null,
+      ],
+    })
+  }
 
-    const sheet = wb.addWorksheet('Phiếu')
-    const header = sheet.addRow(ballotHeader(input.questions))
-    header.font = { bold: true }
-    header.commit()
-    let n = 0
+  const row = ballotRows(input, small)
+  function* ballotSheet(): Generator<XlsxRow> {
+    yield { cells: ballotHeader(input.questions), bold: true }
     for (const b of input.ballots) {
-      sheet.addRow(ballotRow(b, input, small).map(cellValue)).commit()
-      if (++n % 2000 === 0) {
-        // let the zip stream flush; wait while the client is behind
-        await new Promise((r) => setImmediate(r))
-        if (out.writableNeedDrain) await once(out, 'drain')
-      }
+      const cells = row(b)
+      for (let i = 0; i < cells.length; i++) cells[i] = cellValue(cells[i] as Cell)
+      yield { cells }
     }
-    sheet.commit()
-    await wb.commit()
-    // a failure after the headers were sent aborts the response; Fastify logs the stream error
-  })().catch((err) => out.destroy(err as Error))
-  return out
+  }
+
+  const sheets: XlsxSheet[] = [
+    { name: 'Tổng hợp', widths: [12, 28, 10, 14, 12, 10, 14, 14, 14, 22], percentColumns: [7, 8], rows: summary },
+    { name: 'Câu hỏi', widths: [10, 60, 10, 12, 12, 10, 14], percentColumns: [6], rows: questions },
+    { name: 'Phiếu', rows: ballotSheet() },
+  ]
+  return xlsxWorkbookStream(sheets)
 }
