@@ -1,4 +1,5 @@
 export * from './client.js'
+export * from './group-commit.js'
 export * from './ids.js'
 export * as schema from './schema.js'
 export * from './schema.js'

@@ -41,7 +41,7 @@ export const residentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const res = app.services.ballots.submit(req.params.token, req.body, { ip: req.ip, userAgent: req.headers['user-agent'] })
+      const res = await app.services.ballots.submit(req.params.token, req.body, { ip: req.ip, userAgent: req.headers['user-agent'] })
       return reply.code(res.replay ? 200 : 201).send({ receipt: res.receipt })
     },
   )

@@ -1,5 +1,5 @@
 import type { Db, DbOrTx } from '@app/db'
-import { newId } from '@app/db'
+import { createGroupCommit, newId } from '@app/db'
 import { type BallotForm, checkAnswers, type PaperBallotBody, type Question, type SubmitBallotBody } from '@app/shared'
 import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
 import { type Clock, vnDay } from '../../lib/clock.js'
@@ -18,7 +18,7 @@ import type { AuditService } from '../audit/service.js'
 import type { HouseholdService } from '../households/service.js'
 import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
-import type { RoundRow } from '../rounds/repo.js'
+import type { RoundRow, RoundWindow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
 import { createBallotRepo } from './repo.js'
@@ -82,8 +82,10 @@ export function createBallotService(deps: {
   const { db, clock, audit, rounds, units, households } = deps
   const repo = createBallotRepo(db)
   const invitations = createInvitationRepo(db)
+  // resident ballots arriving together share one durable commit (see createGroupCommit)
+  const commits = createGroupCommit(db)
 
-  function windowState(r: RoundRow): 'open' | 'not_open' | 'closed' {
+  function windowState(r: RoundWindow): 'open' | 'not_open' | 'closed' {
     const now = clock.now().getTime()
     if (r.status === 'draft') return 'not_open'
     if (r.status !== 'open' || now >= new Date(r.closesAt).getTime()) return 'closed'
@@ -91,7 +93,7 @@ export function createBallotService(deps: {
     return 'open'
   }
 
-  function assertAcceptsBallots(r: RoundRow) {
+  function assertAcceptsBallots(r: RoundWindow) {
     const s = windowState(r)
     if (s === 'closed') throw roundClosed()
     if (s === 'not_open') throw roundNotOpen()
@@ -218,7 +220,7 @@ export function createBallotService(deps: {
       const round = rounds.repo.findById(inv.roundId)
       if (!round) throw linkNotFound()
       assertAcceptsBallots(round)
-      if (repo.participation(round.id, inv.householdId)) throw alreadyAnswered()
+      if (repo.participated(round.id, inv.householdId)) throw alreadyAnswered()
       if (!inv.firstOpenedAt) invitations.markOpened(inv.id, clock.now().toISOString())
       const commune = units.repo.findById(round.communeId)
       return {
@@ -230,28 +232,39 @@ export function createBallotService(deps: {
     /**
      * A resident's ballot through the personal link. Returns `replay: true` when the same clientId
      * (and content) was already counted for this link: the same receipt, nothing counted twice.
+     * Everything that can be decided by reading (unknown link, answered, replay, closed, invalid
+     * answers) is decided before taking the write lock; the write itself joins the next group commit
+     * and re-checks the round window and the participation there. Settles only after COMMIT.
      */
-    submit(token: string, body: SubmitBallotBody, meta: ClientMeta): { receipt: string; replay: boolean } {
+    async submit(token: string, body: SubmitBallotBody, meta: ClientMeta): Promise<{ receipt: string; replay: boolean }> {
       const inv = lookupToken(token)
       if (!inv) throw linkNotFound()
-      return db.transaction((tx) => {
-        const round = rounds.repo.findById(inv.roundId, tx)
-        if (!round) throw linkNotFound()
-        const questions = rounds.questionsOf(round)
-        const answers = cleanAnswers(questions, body.answers)
-        const comment = body.comment?.trim() || null
-        const contentHash = submissionHash(answers, comment)
-        const clientKey = body.clientId ? sha256Hex(`${inv.tokenHash}:${body.clientId}`) : null
-        if (repo.participation(round.id, inv.householdId, tx)) {
-          const prior = clientKey ? repo.byClientKey(round.id, clientKey, tx) : undefined
-          if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
-          throw alreadyAnswered()
-        }
-        assertAcceptsBallots(round)
-        validate(questions, body.answers)
-        const now = clock.now().getTime()
-        const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
-        const { receipt } = recordBallot(tx, {
+      const round = rounds.repo.findById(inv.roundId)
+      if (!round) throw linkNotFound()
+      const questions = rounds.questionsOf(round)
+      const answers = cleanAnswers(questions, body.answers)
+      const comment = body.comment?.trim() || null
+      const contentHash = submissionHash(answers, comment)
+      const clientKey = body.clientId ? sha256Hex(`${inv.tokenHash}:${body.clientId}`) : null
+      /** Answered already: the same submission again is a replay (same receipt), anything else a 409. */
+      const answered = () => {
+        const prior = clientKey ? repo.priorByClientKey(round.id, clientKey) : undefined
+        if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
+        throw alreadyAnswered()
+      }
+      if (repo.participated(round.id, inv.householdId)) return answered()
+      assertAcceptsBallots(round)
+      validate(questions, body.answers)
+      const now = clock.now().getTime()
+      const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
+      const fingerprint = deviceFingerprint(meta.ip, meta.userAgent)
+      return commits.run(() => {
+        // the state may have moved between the reads above and this write (a close, the same link twice)
+        const current = rounds.repo.windowOf(round.id)
+        if (!current) throw linkNotFound()
+        if (repo.participated(round.id, inv.householdId)) return answered()
+        assertAcceptsBallots(current)
+        const { receipt } = recordBallot(db, {
           round,
           householdId: inv.householdId,
           villageId: inv.villageId,
@@ -261,7 +274,7 @@ export function createBallotService(deps: {
           clientKey,
           contentHash,
           secondsToComplete: fromOpen ?? body.paradata?.secondsToComplete ?? null,
-          fingerprint: deviceFingerprint(meta.ip, meta.userAgent),
+          fingerprint,
           enteredBy: null,
         })
         invitations.markUsed(inv.id)
@@ -294,7 +307,7 @@ export function createBallotService(deps: {
       const comment = body.comment?.trim() || null
       const contentHash = submissionHash(answers, comment)
       return db.transaction((tx) => {
-        if (repo.participation(round.id, hh.id, tx)) throw alreadyAnswered()
+        if (repo.participated(round.id, hh.id, tx)) throw alreadyAnswered()
         if (round.doubleEntry) {
           if (!body.serial)
             throw badRequest('validation_failed', 'this round uses double entry: give the paper serial number', {

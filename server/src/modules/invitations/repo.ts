@@ -1,36 +1,44 @@
-import { type DbOrTx, households, invitations, outbox, participations } from '@app/db'
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { type Db, type DbOrTx, households, invitations, outbox, participations } from '@app/db'
+import { and, eq, inArray } from 'drizzle-orm'
 
 export type InvitationRow = typeof invitations.$inferSelect
+/** What a resident's link resolves to. */
+export type LinkInvitation = Pick<InvitationRow, 'id' | 'roundId' | 'householdId' | 'villageId' | 'tokenHash' | 'revoked' | 'firstOpenedAt'>
+type RawLinkInvitation = Omit<LinkInvitation, 'revoked'> & { revoked: number }
 
 export function createInvitationRepo(db: DbOrTx) {
-  const hot = {
-    byTokenHash: db
-      .select()
-      .from(invitations)
-      .where(eq(invitations.tokenHash, sql.placeholder('tokenHash')))
-      .prepare(),
-    markUsed: db
-      .update(invitations)
-      .set({ status: 'used' })
-      .where(eq(invitations.id, sql.placeholder('id')))
-      .prepare(),
-    markOpened: db
-      .update(invitations)
-      .set({ firstOpenedAt: sql`${sql.placeholder('at')}` })
-      .where(and(eq(invitations.id, sql.placeholder('id')), isNull(invitations.firstOpenedAt)))
-      .prepare(),
+  const sqlite = (db as Db).$client
+  // The resident hot path (every link request): raw statements compiled once per connection, reading
+  // only the columns the link needs (the ORM's row mapping cost more than the lookup itself).
+  let hot:
+    | {
+        byTokenHash: ReturnType<typeof sqlite.prepare<[string], RawLinkInvitation>>
+        markUsed: ReturnType<typeof sqlite.prepare<[string]>>
+        markOpened: ReturnType<typeof sqlite.prepare<[string, string]>>
+      }
+    | undefined
+  const st = () => {
+    hot ??= {
+      byTokenHash: sqlite.prepare(
+        `SELECT id, round_id AS roundId, household_id AS householdId, village_id AS villageId, token_hash AS tokenHash,
+           revoked, first_opened_at AS firstOpenedAt FROM invitations WHERE token_hash = ?`,
+      ),
+      markUsed: sqlite.prepare(`UPDATE invitations SET status = 'used' WHERE id = ?`),
+      markOpened: sqlite.prepare('UPDATE invitations SET first_opened_at = ? WHERE id = ? AND first_opened_at IS NULL'),
+    }
+    return hot
   }
   return {
-    /** Hot path of every resident request: a statement compiled once per connection. */
-    findByTokenHash(tokenHash: string): InvitationRow | undefined {
-      return hot.byTokenHash.get({ tokenHash })
+    /** Hot path of every resident request: what a personal link resolves to. */
+    findByTokenHash(tokenHash: string): LinkInvitation | undefined {
+      const r = st().byTokenHash.get(tokenHash)
+      return r && { ...r, revoked: r.revoked === 1 }
     },
     markUsed(id: string): void {
-      hot.markUsed.run({ id })
+      st().markUsed.run(id)
     },
     markOpened(id: string, at: string): void {
-      hot.markOpened.run({ id, at })
+      st().markOpened.run(at, id)
     },
     /** The live (not revoked) invitation of a household in a round. */
     liveFor(roundId: string, householdId: string, tx: DbOrTx = db): InvitationRow | undefined {

@@ -1,7 +1,8 @@
-import { collectorAssignments, type DbOrTx, rounds, users } from '@app/db'
+import { collectorAssignments, type Db, type DbOrTx, rounds, users } from '@app/db'
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 
 export type RoundRow = typeof rounds.$inferSelect
+export type RoundWindow = Pick<RoundRow, 'status' | 'opensAt' | 'closesAt'>
 
 export function createRoundRepo(db: DbOrTx) {
   // read on every resident request: compiled once per connection (a transaction of the same Db shares it)
@@ -10,9 +11,16 @@ export function createRoundRepo(db: DbOrTx) {
     .from(rounds)
     .where(eq(rounds.id, sql.placeholder('id')))
     .prepare()
+  const sqlite = (db as Db).$client
+  let windowStmt: ReturnType<typeof sqlite.prepare<[string], RoundWindow>> | undefined
   return {
     findById(id: string, _tx?: DbOrTx): RoundRow | undefined {
       return byId.get({ id })
+    },
+    /** Just what decides whether a round takes ballots now: re-read inside every ballot write. */
+    windowOf(id: string): RoundWindow | undefined {
+      windowStmt ??= sqlite.prepare('SELECT status, opens_at AS opensAt, closes_at AS closesAt FROM rounds WHERE id = ?')
+      return windowStmt.get(id)
     },
     list(filter: { communeIds?: string[]; status?: RoundRow['status'] }): RoundRow[] {
       if (filter.communeIds && filter.communeIds.length === 0) return []
