@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { Db } from '@app/db'
 import { Health } from '@app/shared'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
 import { tooManyRequests } from './lib/app-error.js'
@@ -47,6 +47,20 @@ export interface AppDeps {
 
 const DEFAULT_WEB_DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../web/dist')
 
+/**
+ * One access line per request, written when it completes (method, redacted URL, status, time), instead
+ * of Fastify's two (incoming + completed): half the logging work on the resident hot path, same facts.
+ */
+class OneLineRequestLog extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime }
+    if (error) reply.log.error({ ...line, err: error }, 'request errored')
+    else reply.log.info(line, 'request completed')
+  }
+}
+
 /** Build the app (plugins, error funnel, routes). Never listens: server.ts does. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps
@@ -63,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
+    logController: new OneLineRequestLog(),
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     requestTimeout: config.http.requestTimeoutMs,
