@@ -15,6 +15,7 @@ import { benchExport } from './export.js'
 import { benchForm } from './form.js'
 import { benchIngest } from './ingest.js'
 import { type Figure, openBenchContext, ROOT } from './lib.js'
+import { benchOutbox } from './outbox-drain.js'
 import { benchTally, type TallyDb } from './tally.js'
 
 const STEPS = ['ingest', 'tally', 'export', 'form', 'coldstart', 'outbox'] as const
@@ -154,14 +155,7 @@ try {
   if (wants('export') && big) await step('export', () => benchExport({ tmp, quick, db: big, skip }))
   if (wants('form')) await step('form', () => benchForm({ tmp, quick, skip }))
   if (wants('coldstart') && big) await step('coldstart', () => benchColdStart({ tmp, quick, db: big }))
-  if (wants('outbox'))
-    figures.push(
-      skip(
-        'outbox',
-        'Outbox drain vs fake Zalo rate limit (messages/s ÷ limit, duplicates)',
-        'placeholder: not measured yet (needs the Zalo outbox worker)',
-      ),
-    )
+  if (wants('outbox')) await step('outbox', () => benchOutbox({ tmp, quick }))
 } finally {
   if (values.resume) rmSync(tmp, { recursive: true, force: true })
 }
