@@ -13,6 +13,9 @@ import { isEmpty, seedDemo, seedReferenceData } from './seed.js'
 import { seedDemoRounds } from './seed-rounds.js'
 import { createServices } from './services.js'
 
+/** Delay from listening to warming the document libraries (lib/lazy-deps.ts). */
+const WARM_DOCUMENTS_AFTER_MS = 2_000
+
 /** Use JWT_SECRET, or a secret generated once and kept beside the database (0600). */
 function jwtSecretFor(dbPath: string, configured: string | undefined): { secret: string; generated: boolean } {
   if (configured) return { secret: configured, generated: false }
@@ -143,7 +146,11 @@ async function main() {
   const local = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
   fakes.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${port}/api/webhooks/zalo`)
   messaging.worker.start()
-  warmDocumentLibraries().catch((err) => app.log.error({ err }, 'could not load the document libraries'))
+  // Import pdfkit/exceljs once the first requests after a (re)start are served: the import blocks the event loop
+  // for ~0.5 s, and a health check or resident arriving meanwhile would wait behind it.
+  setTimeout(() => {
+    warmDocumentLibraries().catch((err) => app.log.error({ err }, 'could not load the document libraries'))
+  }, WARM_DOCUMENTS_AFTER_MS).unref()
   const base = config.links.publicBaseUrl
   const lines = [
     '',
