@@ -97,8 +97,9 @@ export interface Child {
 }
 
 /**
- * Spawn `node --import tsx <script>` (what `tsx <script>` does, minus the extra watcher process) and
- * wait for the first 200 on `healthPath`. Output goes to `logFile`, as a service manager would keep it.
+ * Spawn `node --import tsx <script>` (what `tsx <script>` does, minus the extra watcher process), or
+ * `node <script>` for a built bundle (`tsx: false`), and wait for the first 200 on `healthPath`.
+ * Output goes to `logFile`, as a service manager would keep it.
  */
 export async function spawnServer(opts: {
   script: string
@@ -107,11 +108,14 @@ export async function spawnServer(opts: {
   healthPath: string
   logFile: string
   nodeArgs?: string[]
+  /** Load the script through tsx (TypeScript source; the default). false: plain JavaScript, e.g. server/dist/server.mjs. */
+  tsx?: boolean
   timeoutMs?: number
 }): Promise<Child> {
   const fd = openSync(opts.logFile, 'a')
   const t0 = performance.now()
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script], {
+  const loader = opts.tsx === false ? [] : ['--import', 'tsx']
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.script], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env, PORT: String(opts.port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     stdio: ['ignore', fd, fd],
