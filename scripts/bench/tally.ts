@@ -105,6 +105,9 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
         note: `p99 ${s.p99.toFixed(2)} ms over ${s.n} calls (app.inject, bearer auth); ${villages} villages × 9 questions; baseline = the smallest size`,
       })
     }
+    // let the 1 M household objects go before the overview is timed: marking them is this process's GC
+    // work, not the server's (a server never holds them), and it showed up as the overview's p99
+    households.length = 0
     if (app) {
       const ov = await overview(app, headers, frame, ctx, opts.quick)
       figures.push(ov)
@@ -119,7 +122,11 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
   }
 }
 
-/** Province overview over 100 communes (built on a separate province in the same file), if the route exists. */
+/**
+ * Province overview over 100 communes (built on a separate province in the same file), if the route exists.
+ * Baseline: the same route on one of those communes, in the same run, so the ratio is the cost of 100 communes
+ * against one (the overview reads a fixed number of queries per request, whatever the number of communes).
+ */
 async function overview(
   app: FastifyInstance,
   headers: Record<string, string>,
@@ -127,30 +134,38 @@ async function overview(
   ctx: BenchContext,
   quick: boolean,
 ): Promise<Figure> {
-  const figure = 'Province overview over 100 communes, p50 / p99'
+  const communes = quick ? 20 : 100
+  const figure = `Province overview over ${communes} communes, p50 / p99`
   const probe = await app.inject({ method: 'GET', url: `/api/units/${frame.provinceId}/overview`, headers })
   if (probe.statusCode === 404 && /no route for/.test(probe.body))
     return { bench: 'tally', figure, value: null, unit: '', note: 'skipped: not built yet' }
   const p = progress('overview world')
   const prov = await makeFrame(ctx, 'OV')
-  const communes = quick ? 20 : 100
+  let oneCommune = ''
   for (let c = 0; c < communes; c++) {
     const commune = makeCommune(ctx, prov, { code: `OV${c}`, villages: 10, perVillage: 100 })
     const r = openRound(ctx, prov, commune.communeId)
     bulkRecord(ctx, r, interleave(communeHouseholds(ctx, commune)), { from: 0, to: 600, seed: c })
+    oneCommune = commune.communeId
     p.update(`${c + 1} / ${communes} communes with an open round`)
   }
   p.done(`${communes} communes × 10 villages × 100 households, 600 ballots each`)
   const h = await login(app, prov.username)
-  const s = await timeGets(app, `/api/units/${prov.provinceId}/overview`, h, quick ? 20 : 60)
-  console.log(`  overview: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`)
+  const calls = quick ? 20 : 60
+  const one = await timeGets(app, `/api/units/${oneCommune}/overview`, h, calls)
+  const s = await timeGets(app, `/api/units/${prov.provinceId}/overview`, h, calls)
+  console.log(`  overview: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (one commune: p50 ${one.p50.toFixed(2)} ms)`)
   return {
     bench: 'tally',
     figure,
     value: round(s.p50, 2),
     unit: 'ms',
+    baseline: round(one.p50, 2),
+    ratio: round(s.p50 / one.p50, 2),
     goal: `p50 & p99 ≤ ${GOAL_MS} ms`,
     pass: s.p50 <= GOAL_MS && s.p99 <= GOAL_MS,
-    note: `p99 ${s.p99.toFixed(2)} ms over ${s.n} calls; ${communes} communes with an open round each`,
+    note:
+      `p99 ${s.p99.toFixed(2)} ms over ${s.n} calls; ${communes} communes with an open round each (10 villages, 600 ballots); ` +
+      `baseline = the same route on one commune (p99 ${one.p99.toFixed(2)} ms)`,
   }
 }

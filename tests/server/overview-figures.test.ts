@@ -86,6 +86,13 @@ describe('GET /api/units/:id/overview figures', () => {
     const first = items.find((i) => i.communeId === communes[0]?.commune.id)?.round
     expect(first).toMatchObject({ households: 30, participated: 25, valid: 25, rate: 0.8 })
     expect(first?.coverage).toBeCloseTo(25 / 30, 10)
+
+    // a newer round replaces the sealed one in the overview, whatever its status
+    const sealedCommune = communes[3] as Commune
+    const draft = await createRound(app, w, { communeId: sealedCommune.commune.id, level: 'xa_ntm_nang_cao' }, w.auth.tinh)
+    const again = (await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview`, headers: w.auth.tinh })).json()
+    const latest = again.items.find((i: { communeId: string }) => i.communeId === sealedCommune.commune.id).round
+    expect(latest).toMatchObject({ id: draft.id, status: 'draft', source: 'none', rate: null })
   })
 })
 

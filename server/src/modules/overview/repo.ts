@@ -1,5 +1,5 @@
 import { type DbOrTx, rounds, sealedResults, tallyCounters, units, villageCounters } from '@app/db'
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { RoundRow } from '../rounds/repo.js'
 import type { QuestionCounts, VillageCounts } from '../tally/repo.js'
 import type { UnitRow } from '../units/repo.js'
@@ -30,14 +30,17 @@ export function createOverviewRepo(db: DbOrTx) {
         ) SELECT id FROM sub WHERE kind = 'commune'`
       return tx.select().from(units).where(sql`${units.id} IN (${sub})`).orderBy(asc(sql`rowid`)).all()
     },
-    /** The most recently created round of each commune (one query; rounds are few per commune). */
+    /** The most recently created round of each commune (two queries: the ids, then those rows). */
     latestByCommune(communeIds: string[], tx: DbOrTx = db): Map<string, RoundRow> {
-      const out = new Map<string, RoundRow>()
-      const rows = chunked(communeIds, (chunk) =>
-        tx.select().from(rounds).where(inArray(rounds.communeId, chunk)).orderBy(desc(rounds.createdAt), desc(sql`rowid`)).all(),
-      )
-      for (const r of rows) if (!out.has(r.communeId)) out.set(r.communeId, r)
-      return out
+      const ids = chunked(communeIds, (chunk) =>
+        tx.all<{ id: string }>(sql`
+          SELECT id FROM (
+            SELECT id, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, rowid DESC) AS n
+            FROM rounds WHERE ${inArray(rounds.communeId, chunk)}
+          ) WHERE n = 1`),
+      ).map((r) => r.id)
+      const rows = chunked(ids, (chunk) => tx.select().from(rounds).where(inArray(rounds.id, chunk)).all())
+      return new Map(rows.map((r) => [r.communeId, r]))
     },
     /** Every round of a commune in time order (collection window, then creation). */
     roundsOfCommune(communeId: string, tx: DbOrTx = db): RoundRow[] {
@@ -51,14 +54,19 @@ export function createOverviewRepo(db: DbOrTx) {
     /** The per-village counters of several rounds: round id → village id → counts. */
     villageCounters(roundIds: string[], tx: DbOrTx = db): Map<string, Map<string, VillageCounts>> {
       const out = new Map<string, Map<string, VillageCounts>>()
-      const rows = chunked(roundIds, (chunk) => tx.select().from(villageCounters).where(inArray(villageCounters.roundId, chunk)).all())
-      for (const r of rows) {
-        let m = out.get(r.roundId)
+      // plain rows (no per-row mapping): a province reads ~10 rows per commune
+      const rows = chunked(roundIds, (chunk) =>
+        tx.all<VillageCounts & { roundId: string; villageId: string }>(sql`
+          SELECT round_id AS roundId, village_id AS villageId, participated, link, paper, meeting, invalid
+          FROM village_counters WHERE ${inArray(villageCounters.roundId, chunk)}`),
+      )
+      for (const { roundId, villageId, ...c } of rows) {
+        let m = out.get(roundId)
         if (!m) {
           m = new Map()
-          out.set(r.roundId, m)
+          out.set(roundId, m)
         }
-        m.set(r.villageId, { participated: r.participated, link: r.link, paper: r.paper, meeting: r.meeting, invalid: r.invalid })
+        m.set(villageId, c)
       }
       return out
     },
@@ -76,17 +84,9 @@ export function createOverviewRepo(db: DbOrTx) {
       const out = new Map<string, QuestionCounts[]>()
       for (const [key, ids] of byKey) {
         const rows = chunked(ids, (chunk) =>
-          tx
-            .select({
-              roundId: tallyCounters.roundId,
-              villageId: tallyCounters.villageId,
-              questionKey: tallyCounters.questionKey,
-              valid: tallyCounters.valid,
-              satisfied: tallyCounters.satisfied,
-            })
-            .from(tallyCounters)
-            .where(and(inArray(tallyCounters.roundId, chunk), eq(tallyCounters.questionKey, key)))
-            .all(),
+          tx.all<QuestionCounts & { roundId: string }>(sql`
+            SELECT round_id AS roundId, village_id AS villageId, question_key AS questionKey, valid, satisfied
+            FROM tally_counters WHERE ${inArray(tallyCounters.roundId, chunk)} AND question_key = ${key}`),
         )
         for (const { roundId, ...c } of rows) {
           const list = out.get(roundId)
