@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { bundleForNode, SERVER_ENTRY, SERVER_OUT_DIR } from './build-server.js'
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer()
+    srv.once('error', fail)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      srv.close(() => done(typeof addr === 'object' && addr ? addr.port : 0))
+    })
+  })
+}
+
+async function waitForHealth(base: string, proc: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the bundle exited (${proc.exitCode}):\n${output()}`)
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`no /api/health in 30 s:\n${output()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe('the production server bundle (pnpm start)', () => {
+  it('runs under plain node from server/dist: migrates and seeds a fresh database, loads the fake Zalo chunk, serves the API docs and a minutes PDF', async () => {
+    // a folder of its own under server/dist, so the bundle resolves better-sqlite3 & co. as server.mjs does
+    const outDir = join(SERVER_OUT_DIR, `test-${process.pid}`)
+    const data = mkdtempSync(join(tmpdir(), 'hailong-bundle-'))
+    onTestFinished(() => {
+      rmSync(outDir, { recursive: true, force: true })
+      rmSync(data, { recursive: true, force: true })
+    })
+    const built = await bundleForNode({ entry: SERVER_ENTRY, outDir, name: 'server' })
+    expect(built.externals).toEqual(expect.arrayContaining(['better-sqlite3', 'pdfkit']))
+
+    const port = await freePort()
+    const proc = spawn(process.execPath, [join(outDir, 'server.mjs')], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_PATH: join(data, 'hailong.db'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        JWT_SECRET: 'bundle-test-secret-bundle-test-secret-0123',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    proc.stdout?.on('data', (d) => {
+      out += d
+    })
+    proc.stderr?.on('data', (d) => {
+      out += d
+    })
+    const exited = new Promise<void>((done) => proc.once('exit', () => done()))
+    onTestFinished(async () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL')
+      await exited
+    })
+    const base = `http://127.0.0.1:${port}`
+    await waitForHealth(base, proc, () => out)
+    expect(out).toContain('demo data seeded')
+
+    // @fastify/swagger-ui serves files from its own package folder (__dirname inside the bundle)
+    const css = await fetch(`${base}/api/docs/static/swagger-ui.css`)
+    expect(css.status).toBe(200)
+    expect(css.headers.get('content-type')).toContain('text/css')
+    // the in-process fake Zalo is a separate chunk, imported at start-up in ZALO_MODE=fake (the default)
+    const inbox = await fetch(`${base}/demo/zalo`)
+    expect(inbox.status).toBe(200)
+
+    // pdfkit stays in node_modules, the DejaVu fonts resolve from the bundled module's own location
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'hailong-demo' }),
+    })
+    const { token } = (await login.json()) as { token: string }
+    const auth = { authorization: `Bearer ${token}` }
+    const rounds = (await (await fetch(`${base}/api/rounds`, { headers: auth })).json()) as { items: { id: string; status: string }[] }
+    const sealed = rounds.items.find((r) => r.status === 'sealed')
+    expect(sealed).toBeDefined()
+    const pdf = await fetch(`${base}/api/rounds/${sealed?.id}/minutes.pdf`, { headers: auth })
+    expect(pdf.status).toBe(200)
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-')
+
+    proc.kill('SIGTERM')
+    await exited
+  }, 90_000)
+})
