@@ -1,6 +1,10 @@
 /**
  * Heavy document libraries (pdfkit, exceljs: ~0.7 s to import) load on first use, not at start-up,
- * so a restart answers /api/health quickly; server.ts warms them once it is listening.
+ * so a restart answers /api/health quickly; server.ts warms pdfkit once it is listening.
+ *
+ * exceljs is no longer warmed: the XLSX export writes its sheets itself (reports/xlsx-writer.ts), and
+ * only the household import reads .xlsx files: the memory exceljs holds (10–15 MB resident) and its
+ * load time are paid by the first import instead of by every server process.
  */
 import type ExcelJSModule from 'exceljs'
 import type PDFDocumentClass from 'pdfkit'
@@ -18,7 +22,7 @@ export async function loadExcelJs(): Promise<typeof ExcelJSModule> {
   return exceljs
 }
 
-/** Import both in the background (after listen) so the first document is not slow either. */
+/** Import pdfkit in the background (after listen) so the first minutes or notices PDF is not slow either. */
 export function warmDocumentLibraries(): Promise<void> {
-  return Promise.all([loadPdfKit(), loadExcelJs()]).then(() => undefined)
+  return loadPdfKit().then(() => undefined)
 }
