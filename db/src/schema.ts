@@ -207,6 +207,8 @@ export const invitations = sqliteTable(
   (t) => [
     index('invitations_round_household_idx').on(t.roundId, t.householdId),
     index('invitations_round_village_idx').on(t.roundId, t.villageId),
+    // the reminder scan (every few seconds): a round's reached, not-yet-maxed invitations by when they fall due
+    index('invitations_reminder_due_idx').on(t.roundId, t.status, t.reminderCount, sql`coalesce(${t.lastRemindedAt}, ${t.sentAt})`),
   ],
 )
 

@@ -328,7 +328,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   // ── reminders (issue 8 item 4) ───────────────────────────────────────────────────────────────────────────
   function scheduleReminders(now: number): number {
     let armed = 0
-    for (const c of repo.reminderCandidates(iso(now))) {
+    for (const c of repo.reminderCandidates(iso(now), policy.reminders)) {
       const max = c.reminderMax ?? policy.reminders.max
       const gapMs = (c.reminderGapHours ?? policy.reminders.gapHours) * 3_600_000
       if (c.reminderCount >= max) continue

@@ -1,6 +1,6 @@
 /** All SQL of the messaging module: outbox, Zalo tokens, webhook inbox, and the invitation/round columns it owns. */
 import { type DbOrTx, households, invitations, outbox, participations, rounds, units, webhookEvents, zaloTokens } from '@app/db'
-import { and, asc, eq, inArray, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm'
 
 export type OutboxRow = typeof outbox.$inferSelect
 export type OutboxStatus = OutboxRow['status']
@@ -213,35 +213,60 @@ export function createMessagingRepo(db: DbOrTx) {
 
     // ── reminders ──────────────────────────────────────────────────────────────────────────────────────────
     /**
-     * Invitations of open rounds that reached the household (sent/delivered), are live, whose household has not
-     * taken part, with no reminder in flight. The caller applies each round's max/gap.
+     * Invitations due for a reminder: of open rounds, reached (sent/delivered), live, below the round's reminder
+     * max, quiet for at least the round's gap since the invitation or the last reminder, whose household has not
+     * taken part, with no reminder in flight. Walks each open round through invitations_reminder_due_idx, so a
+     * scan reads only the invitations that are due (not every invitation in the database), at most `limit`.
      */
-    reminderCandidates(nowIso: string, tx: DbOrTx = db) {
-      return tx
-        .select({
-          id: invitations.id,
-          roundId: invitations.roundId,
-          reminderCount: invitations.reminderCount,
-          sentAt: invitations.sentAt,
-          lastRemindedAt: invitations.lastRemindedAt,
-          reminderMax: rounds.reminderMax,
-          reminderGapHours: rounds.reminderGapHours,
-        })
-        .from(invitations)
-        .innerJoin(rounds, eq(rounds.id, invitations.roundId))
-        .where(
-          and(
-            eq(rounds.status, 'open'),
-            sql`${rounds.closesAt} > ${nowIso}`,
-            eq(invitations.revoked, false),
-            inArray(invitations.status, ['sent', 'delivered']),
-            inArray(invitations.channel, ['zalo', 'sms']),
-            isNotNull(invitations.sentAt),
-            sql`not exists (select 1 from ${participations} p where p.round_id = ${invitations.roundId} and p.household_id = ${invitations.householdId})`,
-            sql`not exists (select 1 from ${outbox} o where o.invitation_id = ${invitations.id} and o.kind = 'reminder' and o.status in ('pending','sending','deferred','unknown'))`,
-          ),
-        )
+    reminderCandidates(nowIso: string, defaults: { max: number; gapHours: number }, limit = 1000, tx: DbOrTx = db) {
+      const open = tx
+        .select({ id: rounds.id, reminderMax: rounds.reminderMax, reminderGapHours: rounds.reminderGapHours })
+        .from(rounds)
+        .where(and(eq(rounds.status, 'open'), gt(rounds.closesAt, nowIso)))
         .all()
+      const now = Date.parse(nowIso)
+      const out: {
+        id: string
+        roundId: string
+        reminderCount: number
+        sentAt: string | null
+        lastRemindedAt: string | null
+        reminderMax: number | null
+        reminderGapHours: number | null
+      }[] = []
+      for (const r of open) {
+        const max = r.reminderMax ?? defaults.max
+        if (max <= 0 || out.length >= limit) continue
+        const dueBy = new Date(now - (r.reminderGapHours ?? defaults.gapHours) * 3_600_000).toISOString()
+        const rows = tx
+          .select({
+            id: invitations.id,
+            roundId: invitations.roundId,
+            reminderCount: invitations.reminderCount,
+            sentAt: invitations.sentAt,
+            lastRemindedAt: invitations.lastRemindedAt,
+          })
+          .from(invitations)
+          .where(
+            and(
+              eq(invitations.roundId, r.id),
+              inArray(invitations.status, ['sent', 'delivered']),
+              inArray(
+                invitations.reminderCount,
+                Array.from({ length: max }, (_, i) => i),
+              ),
+              sql`coalesce(${invitations.lastRemindedAt}, ${invitations.sentAt}) <= ${dueBy}`,
+              eq(invitations.revoked, false),
+              inArray(invitations.channel, ['zalo', 'sms']),
+              sql`not exists (select 1 from ${participations} p where p.round_id = ${invitations.roundId} and p.household_id = ${invitations.householdId})`,
+              sql`not exists (select 1 from ${outbox} o where o.invitation_id = ${invitations.id} and o.kind = 'reminder' and o.status in ('pending','sending','deferred','unknown'))`,
+            ),
+          )
+          .limit(limit - out.length)
+          .all()
+        for (const row of rows) out.push({ ...row, reminderMax: r.reminderMax, reminderGapHours: r.reminderGapHours })
+      }
+      return out
     },
 
     // ── staff view ─────────────────────────────────────────────────────────────────────────────────────────
