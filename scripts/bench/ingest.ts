@@ -1,5 +1,5 @@
 /**
- * Ballot ingestion: the real server (`server/src/server.ts`, production settings, LOG_LEVEL=info as
+ * Ballot ingestion: the real server (`server/dist/server.mjs` as `pnpm start` runs it, production settings, LOG_LEVEL=info as
  * in production) on a temporary SQLite file with open rounds of 20,000 households each, loaded by
  * undici at 50 connections with a distinct print-link token per request. Baseline: the bare Fastify
  * echo server (echo-server.ts) receiving the same bodies on the same URLs, in the same run.
@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import { buildServer, bundleForNode, SERVER_BUNDLE } from '../build-server.js'
 import {
   BENCH_DIR,
   type Figure,
@@ -15,7 +16,6 @@ import {
   LOAD_RATE_LIMIT,
   openBenchContext,
   progress,
-  ROOT,
   round,
   spawnServer,
   summarize,
@@ -81,11 +81,18 @@ export async function benchIngest(opts: { tmp: string; quick: boolean }): Promis
   const dbPath = join(opts.tmp, 'ingest.db')
   const jobs = await prepare(dbPath, rounds)
   const cpuProfDir = process.env.BENCH_CPU_PROF
+  // Both servers run as production runs them (`pnpm start`): esbuild bundles under plain node, built once here.
+  const b = progress('esbuild')
+  await buildServer()
+  const echoDir = join(opts.tmp, 'echo-dist')
+  await bundleForNode({ entry: join(BENCH_DIR, 'echo-server.ts'), outDir: echoDir, name: 'echo' })
+  b.done('server/dist/server.mjs and the echo baseline bundled')
 
   // Baseline first, then the app, then the baseline again: the mean of the two baselines absorbs drift.
   const echo = async (pass: number) => {
     const child = await spawnServer({
-      script: join(BENCH_DIR, 'echo-server.ts'),
+      script: join(echoDir, 'echo.mjs'),
+      tsx: false,
       env: {},
       port: await freePort(),
       healthPath: '/api/health',
@@ -115,7 +122,8 @@ export async function benchIngest(opts: { tmp: string; quick: boolean }): Promis
 
   const base1 = await echo(1)
   const app = await spawnServer({
-    script: join(ROOT, 'server/src/server.ts'),
+    script: SERVER_BUNDLE,
+    tsx: false,
     env: {
       DATABASE_PATH: dbPath,
       SEED_DEMO: 'false',
