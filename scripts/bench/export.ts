@@ -1,7 +1,8 @@
 /**
- * Export: GET /api/rounds/:id/export.csv and /export.xlsx of the sealed 1 M-ballot round from a real
- * server process: rows/s and the peak RSS of the server (VmHWM from /proc/<pid>/status), a fresh
- * process per format so each peak is its own. Skipped while the export routes do not exist.
+ * Export: GET /api/rounds/:id/export.csv and /export.xlsx of the sealed 1 M-ballot round from the
+ * production server process (`node server/dist/server.mjs` as `pnpm start` runs it, the esbuild bundle
+ * built first): rows/s and the peak RSS of the server (VmHWM from /proc/<pid>/status), a fresh process
+ * per format so each peak is its own. Skipped while the export routes do not exist.
  *
  * Baselines from the same run: for rows/s, how fast the bench process alone walks the same ballots
  * through ballots.repo.iterateRound (the database read every export starts from: no HTTP, no encoding);
@@ -12,19 +13,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
-import {
-  type Figure,
-  freePort,
-  JWT_SECRET,
-  openBenchContext,
-  peakRssMb,
-  progress,
-  ROOT,
-  round,
-  sleep,
-  spawnServer,
-  summarize,
-} from './lib.js'
+import { buildServer, SERVER_BUNDLE } from '../build-server.js'
+import { type Figure, freePort, JWT_SECRET, openBenchContext, peakRssMb, progress, round, sleep, spawnServer, summarize } from './lib.js'
 import type { TallyDb } from './tally.js'
 
 const CSV_GOAL = 100_000
@@ -127,13 +117,16 @@ export async function fetchExport(opts: {
   db: TallyDb
   format: 'csv' | 'xlsx'
   capMs: number
-  /** Another checkout's server (a before/after comparison), and extra node flags (profiling). */
+  /** Another server entry (default: the bundle, built beforehand), and extra node flags (profiling). */
   script?: string
+  /** true: `script` is TypeScript, run through tsx. */
+  tsx?: boolean
   nodeArgs?: string[]
 }) {
   const cpuProfDir = process.env.BENCH_CPU_PROF
   const child = await spawnServer({
-    script: opts.script ?? join(ROOT, 'server/src/server.ts'),
+    script: opts.script ?? SERVER_BUNDLE,
+    tsx: opts.tsx ?? false,
     nodeArgs: [...(opts.nodeArgs ?? []), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])],
     env: { DATABASE_PATH: opts.db.path, SEED_DEMO: 'false', JWT_SECRET, LOG_LEVEL: 'info' },
     port: await freePort(),
@@ -201,9 +194,13 @@ export async function benchExport(opts: {
   const size = opts.db.ballots.toLocaleString('en')
   const csvFigure = `CSV export of ${size} ballots`
   const xlsxFigure = `XLSX export of ${size} ballots`
+  const b = progress('esbuild')
+  const built = await buildServer()
+  b.done(`server/dist/server.mjs in ${built.ms.toFixed(0)} ms`)
   // Probe the routes on a throwaway server: without them, nothing to measure (and no need to seal).
   const probe = await spawnServer({
-    script: join(ROOT, 'server/src/server.ts'),
+    script: SERVER_BUNDLE,
+    tsx: false,
     env: { DATABASE_PATH: opts.db.path, SEED_DEMO: 'false', JWT_SECRET, LOG_LEVEL: 'warn' },
     port: await freePort(),
     healthPath: '/api/health',
