@@ -81,7 +81,7 @@ export function createBallotRepo(db: DbOrTx) {
     all: (roundId: string, after: number) => {
       page ??= sqlite.prepare(
         `SELECT id, round_id, village_id, channel, answers, comment, day, ledger_seq, valid, invalidation_reason
-         FROM ballots WHERE round_id = @roundId AND ledger_seq > @after ORDER BY ledger_seq LIMIT 5000`,
+         FROM ballots WHERE round_id = @roundId AND ledger_seq > @after ORDER BY ledger_seq LIMIT 1000`,
       )
       return page.all({ roundId, after })
     },
@@ -178,9 +178,8 @@ export function createBallotRepo(db: DbOrTx) {
     ledgerRows(roundId: string, tx: DbOrTx = db): LedgerRow[] {
       return tx.select().from(ledger).where(eq(ledger.roundId, roundId)).orderBy(asc(ledger.seq)).all()
     },
-    /** Iterate a round's ballots without loading them all at once. */
     /**
-     * Walk a round's ballots in ledger order, 5,000 per page by the (round, ledger_seq) index, without
+     * Walk a round's ballots in ledger order, 1,000 per page by the (round, ledger_seq) index, without
      * holding a statement open between pages (other requests keep using the connection meanwhile).
      * Raw rows, mapped by hand: exports and ledger checks read a million of them.
      */
