@@ -112,17 +112,8 @@ export function printTokens(ctx: BenchContext, frame: Frame, roundId: string): s
   return (res.links ?? []).map((l) => l.url.slice(l.url.lastIndexOf('/') + 1))
 }
 
-/** Deterministic PRNG (mulberry32) so every run counts the same ballots. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (the demo seed's mulberry32) so every run counts the same ballots. */
+export const rng = seedData.prng
 
 const REASONS = ['Đường sá còn lầy lội', 'Chưa có nước sạch', 'Rác chưa được thu gom thường xuyên', 'Chợ xuống cấp']
 

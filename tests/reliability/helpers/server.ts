@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { closeDb, createDb, migrateDb } from '@app/db'
+import { closeDb, createDb, migrateDb, seedData } from '@app/db'
 import { loadConfig } from '@app/server/config.ts'
 import { systemClock } from '@app/server/lib/clock.ts'
 import type { Actor } from '@app/server/modules/policy.ts'
@@ -141,14 +141,5 @@ export async function startServer(dbPath: string, extraEnv: Record<string, strin
   }
 }
 
-/** A seeded PRNG (mulberry32) so a failing trial can be replayed from the printed seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG (the demo seed's mulberry32) so a failing trial can be replayed from the printed seed. */
+export const rng = seedData.prng
