@@ -4,11 +4,8 @@
  *   exit 0: the counters match (or were repaired with --repair); exit 2: they differ; exit 1: error.
  * --repair replaces the counters by the recount (refused on sealed rounds; logged in the audit log).
  */
-import { closeDb, createDb, migrateDb } from '@app/db'
-import { ConfigError, loadConfig } from '@app/server/config.ts'
 import { AppError } from '@app/server/lib/app-error.ts'
-import { systemClock } from '@app/server/lib/clock.ts'
-import { createServices } from '@app/server/services.ts'
+import { openContext } from './lib-cli.js'
 
 function main(argv: string[]): number {
   const args = argv.filter((a) => !a.startsWith('--'))
@@ -18,20 +15,8 @@ function main(argv: string[]): number {
     console.error('usage: pnpm recount <roundId> [--repair]')
     return 1
   }
-  let config: ReturnType<typeof loadConfig>
+  const { services, close } = openContext(process.env)
   try {
-    config = loadConfig(process.env)
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message)
-      return 1
-    }
-    throw e
-  }
-  const db = createDb(config.db.path)
-  try {
-    migrateDb(db)
-    const services = createServices({ db, config, clock: systemClock })
     const started = performance.now()
     const res = services.tally.recount(null, args[0] as string, { repair })
     const ms = Math.round(performance.now() - started)
@@ -46,7 +31,7 @@ function main(argv: string[]): number {
     }
     throw e
   } finally {
-    closeDb(db)
+    close()
   }
 }
 
