@@ -1,9 +1,8 @@
-import { ApiError, IdParams } from '@app/shared'
+import { ApiError, IdParams, MessagingPolicy, MessagingPolicyBody, RetryResult, RoundMessaging } from '@app/shared'
 import type { FastifyPluginAsync } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { loadInbox, renderInboxPage } from './demo-page.js'
-import { MessagingPolicy, MessagingPolicyBody, RetryResult, RoundMessaging } from './schemas.js'
 
 const tags = ['messaging']
 const Err = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }

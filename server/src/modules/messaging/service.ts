@@ -3,6 +3,7 @@
  * staff view of a round's invitations by Zalo/SMS (issue 8 item 8). The sending itself is the outbox worker's.
  */
 import type { Db } from '@app/db'
+import type { RoundMessaging } from '@app/shared'
 import type { Config } from '../../config.js'
 import { AppError, conflict } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -11,7 +12,6 @@ import type { Actor } from '../policy.js'
 import type { RoundService } from '../rounds/service.js'
 import { applySent } from './outcomes.js'
 import { createMessagingRepo } from './repo.js'
-import type { RoundMessaging } from './schemas.js'
 import { eventKey, parseJsonKeepBigInts, verifyZaloWebhook } from './webhook.js'
 import { reasonVi } from './zalo-errors.js'
 

@@ -30,8 +30,10 @@ import {
   QuestionnaireTemplate,
   type ResolveHouseholdRequestBody,
   ResolveHouseholdRequestResult,
+  RetryResult,
   type Role,
   Round,
+  RoundMessaging,
   type RoundStatus,
   RoundTally,
   Unit,
@@ -92,44 +94,6 @@ export type LevelDefaults = z.infer<typeof LevelDefaults>
 /** A collector of a round and the villages they may enter paper ballots for. */
 export const RoundCollector = z.object({ userId: z.string(), username: z.string(), villageIds: z.array(z.string()) })
 export type RoundCollector = z.infer<typeof RoundCollector>
-
-/**
- * GET /api/rounds/:id/messaging. The wire schema lives in server/src/modules/messaging/schemas.ts (not
- * in shared/ yet), so the fields the staff app reads are restated here; extra keys are ignored.
- */
-export const RoundMessaging = z.object({
-  roundId: z.string(),
-  modes: z.object({ zalo: z.string(), sms: z.string() }),
-  counts: z.object({
-    queued: z.number().int(),
-    sent: z.number().int(),
-    delivered: z.number().int(),
-    failed: z.number().int(),
-    unknown: z.number().int(),
-    deferred: z.number().int().default(0),
-    fellBackToSms: z.number().int(),
-    answered: z.number().int().default(0),
-    revoked: z.number().int().default(0),
-    remindersSent: z.number().int().default(0),
-  }),
-  alerts: z.array(z.object({ code: z.string(), message: z.string() })).default([]),
-  failures: z
-    .array(
-      z.object({
-        invitationId: z.string(),
-        householdCode: z.string(),
-        villageId: z.string(),
-        channel: z.string(),
-        kind: z.string(),
-        status: z.string(),
-        code: z.string().nullable(),
-        reason: z.string(),
-        attempts: z.number().int(),
-      }),
-    )
-    .default([]),
-})
-export type RoundMessaging = z.infer<typeof RoundMessaging>
 
 type Query = Record<string, string | number | undefined>
 
@@ -284,8 +248,7 @@ export class ApiClient {
 
   // Zalo/SMS messaging of a round
   messaging = (id: string) => this.json(RoundMessaging, `/api/rounds/${encodeURIComponent(id)}/messaging`)
-  retryMessaging = (id: string) =>
-    this.json(z.object({ retried: z.number().int() }), `/api/rounds/${encodeURIComponent(id)}/messaging/retry`, { method: 'POST' })
+  retryMessaging = (id: string) => this.json(RetryResult, `/api/rounds/${encodeURIComponent(id)}/messaging/retry`, { method: 'POST' })
 
   // paper ballots
   enterPaper = (id: string, body: PaperBallotBody & { serial?: string }) =>

@@ -1,4 +1,5 @@
-import { type ApiClient, ApiError, api, type RoundMessaging } from '../api/client.js'
+import type { RoundMessaging } from '@app/shared'
+import { type ApiClient, ApiError, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
 
