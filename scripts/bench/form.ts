@@ -9,9 +9,10 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
+import { pageAssets } from '../lib/page-assets.js'
 import { type Figure, freePort, JWT_SECRET, LOAD_RATE_LIMIT, median, openBenchContext, progress, ROOT, round, spawnServer } from './lib.js'
 import { makeCommune, makeFrame, openRound, printTokens } from './world.js'
 
@@ -70,25 +71,6 @@ function build(outDir: string): { dist: string; note: string } {
   }
 }
 
-/** Every asset respond.html pulls in, then whatever those JS files import (lazy chunks included). */
-export function respondAssets(dist: string): string[] {
-  const html = readFileSync(join(dist, 'respond.html'), 'utf8')
-  const queue = [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => join(dist, m[1] ?? ''))
-  const seen = new Set<string>()
-  while (queue.length) {
-    const file = queue.shift() as string
-    if (seen.has(file) || !existsSync(file)) continue
-    seen.add(file)
-    if (!file.endsWith('.js')) continue
-    const code = readFileSync(file, 'utf8')
-    for (const m of code.matchAll(/(?:from|import)\s*\(?\s*["'`]([^"'`]+\.(?:js|css))["'`]|["'`](assets\/[^"'`]+\.(?:js|css))["'`]/g)) {
-      const spec = m[1] ?? `/${m[2]}`
-      queue.push(spec.startsWith('/') ? join(dist, spec) : resolve(dirname(file), spec))
-    }
-  }
-  return [...seen]
-}
-
 async function prepare(dbPath: string, n: number): Promise<string[]> {
   const ctx = openBenchContext(dbPath)
   try {
@@ -115,7 +97,7 @@ export async function benchForm(opts: {
   const pb = progress('build web')
   const { dist, note } = build(join(opts.tmp, 'web-dist'))
   pb.done(note)
-  const files = respondAssets(dist)
+  const files = pageAssets(dist)
   const rows = files.map((f) => ({ file: f.slice(dist.length + 1), gzip: gzipSync(readFileSync(f), { level: 9 }).length }))
   const total = rows.reduce((s, r) => s + r.gzip, 0)
   const figures: Figure[] = [

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pageAssets } from '../../scripts/lib/page-assets.js'
 
 /** Issue 6: all JS + CSS of the resident page, gzip, at most 25 KB (Formbricks' widget is 190 KB). */
 const BUDGET = 25 * 1024
@@ -23,26 +24,7 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dist, { recursive: true, force: true }))
 
-/** Every asset respond.html pulls in: its scripts, stylesheets and modulepreloads, then whatever those JS files import. */
-function respondAssets(): string[] {
-  const html = readFileSync(join(dist, 'respond.html'), 'utf8')
-  const queue = [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => join(dist, m[1] ?? ''))
-  const seen = new Set<string>()
-  while (queue.length) {
-    const file = queue.shift() ?? ''
-    if (seen.has(file)) continue
-    seen.add(file)
-    if (!file.endsWith('.js')) continue
-    const code = readFileSync(file, 'utf8')
-    // Static `import … from "./x.js"`, bare `import "./x.js"`, dynamic `import("./x.js")`, and
-    // Vite's preload map (`"assets/x.js"`) — counted even if lazy: the budget is for the whole page.
-    for (const m of code.matchAll(/(?:from|import)\s*\(?\s*["'`]([^"'`]+\.(?:js|css))["'`]|["'`](assets\/[^"'`]+\.(?:js|css))["'`]/g)) {
-      const spec = m[1] ?? `/${m[2]}`
-      queue.push(spec.startsWith('/') ? join(dist, spec) : resolve(dirname(file), spec))
-    }
-  }
-  return [...seen]
-}
+const respondAssets = () => pageAssets(dist)
 
 describe('resident page budget', () => {
   it('ships at most 25 KB of gzip JS + CSS', () => {
