@@ -5,9 +5,10 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fingerprintRounds, openServices } from './lib/open.js'
+import { fingerprintRounds } from './lib/open.js'
+import { openContext } from './lib-cli.js'
 
-const src = openServices({ migrate: false })
+const src = openContext(process.env, { migrate: false })
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const dest = resolve(process.argv[2] ?? join(dirname(resolve(src.config.db.path)), 'backups', `hailong-${stamp}.db`))
 mkdirSync(dirname(dest), { recursive: true })
@@ -26,7 +27,7 @@ try {
 }
 src.close()
 
-const copy = openServices({ path: dest, migrate: false })
+const copy = openContext({ ...process.env, DATABASE_PATH: dest }, { migrate: false })
 const after = fingerprintRounds(copy.services)
 copy.close()
 const same = JSON.stringify(before) === JSON.stringify(after)

@@ -10,8 +10,11 @@ export interface CliContext {
   close: () => void
 }
 
-/** The one way scripts start: loadConfig(env) → createDb → migrateDb → createServices (STYLE rule 22). */
-export function openContext(env: Record<string, string | undefined>): CliContext {
+/**
+ * The one way scripts start: loadConfig(env) → createDb → migrateDb → createServices (STYLE rule 22).
+ * `migrate: false` opens a database as it is (backups, copies being checked, ledger verification).
+ */
+export function openContext(env: Record<string, string | undefined>, opts: { migrate?: boolean } = {}): CliContext {
   let config: Config
   try {
     config = loadConfig(env)
@@ -20,7 +23,7 @@ export function openContext(env: Record<string, string | undefined>): CliContext
     throw e
   }
   const db = createDb(config.db.path)
-  migrateDb(db)
+  if (opts.migrate !== false) migrateDb(db)
   const services = createServices({ db, config, clock: systemClock })
   return { config, db, services, close: () => closeDb(db) }
 }

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { fingerprintRounds, openServices } from './lib/open.js'
+import { fingerprintRounds } from './lib/open.js'
+import { openContext } from './lib-cli.js'
 
 const [from, toDir] = process.argv.slice(2)
 if (!from || !toDir) {
@@ -19,11 +20,11 @@ if (existsSync(dest)) {
   process.exit(2)
 }
 mkdirSync(resolve(toDir), { recursive: true })
-const src = openServices({ path: resolve(from), migrate: false })
+const src = openContext({ ...process.env, DATABASE_PATH: resolve(from) }, { migrate: false })
 await src.db.$client.backup(dest)
 const before = fingerprintRounds(src.services)
 src.close()
-const restored = openServices({ path: dest })
+const restored = openContext({ ...process.env, DATABASE_PATH: dest })
 const after = fingerprintRounds(restored.services)
 restored.close()
 for (const r of after) console.log(`${r.ledgerOk ? 'ok    ' : 'BROKEN'}  ${r.roundId}  root ${r.rootHash ?? '-'}`)

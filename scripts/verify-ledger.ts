@@ -2,9 +2,9 @@
  * Verify every round's ballot hash chain (or one: `pnpm verify-ledger <roundId>`) against the stored
  * ballots. Exit code 1 when any chain is broken.
  */
-import { openServices } from './lib/open.js'
+import { openContext } from './lib-cli.js'
 
-const { services, close } = openServices({ migrate: false })
+const { services, close } = openContext(process.env, { migrate: false })
 const only = process.argv[2]
 const rounds = services.rounds.repo.list({}).filter((r) => !only || r.id === only)
 if (only && rounds.length === 0) {
