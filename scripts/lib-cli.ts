@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { closeDb, createDb, type Db, migrateDb } from '@app/db'
 import { type Config, ConfigError, loadConfig } from '@app/server/config.ts'
 import { systemClock } from '@app/server/lib/clock.ts'
@@ -22,6 +23,9 @@ export function openContext(env: Record<string, string | undefined>, opts: { mig
     if (e instanceof ConfigError) fail(e.message)
     throw e
   }
+  // opening a file as it is: a missing file is an error, not a new empty database
+  if (opts.migrate === false && config.db.path !== ':memory:' && !existsSync(config.db.path))
+    fail(`no database at ${config.db.path} (set DATABASE_PATH)`)
   const db = createDb(config.db.path)
   if (opts.migrate !== false) migrateDb(db)
   const services = createServices({ db, config, clock: systemClock })

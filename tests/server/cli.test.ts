@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -103,5 +103,19 @@ describe('pnpm db:seed', () => {
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/Refusing to seed/)
     expect(f.count()).toHaveLength(before)
+  })
+})
+
+describe('scripts that open a database as it is', () => {
+  it('verify-ledger and backup refuse a missing database file instead of creating an empty one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hailong-cli-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const missing = join(dir, 'missing.db')
+    for (const script of ['scripts/verify-ledger.ts', 'scripts/backup.ts']) {
+      const r = run(script, [], missing)
+      expect(r.code).toBe(1)
+      expect(r.out).toContain(`no database at ${missing}`)
+    }
+    expect(existsSync(missing)).toBe(false)
   })
 })
