@@ -3,6 +3,7 @@ import { join, normalize } from 'node:path'
 import { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { z } from 'zod'
 import { AppError, tooManyRequests } from '../lib/app-error.js'
 import { addCspSources, type InlinedPage, inlinePage } from '../lib/inline-page.js'
 import { envelope } from './errors.js'
@@ -99,7 +100,9 @@ export const respondPagePlugin = fp(
     }
 
     const hide = { schema: { hide: true } }
-    app.get<{ Params: { token: string } }>('/r/:token', hide, async (req, reply) => {
+    // the same bounds as the resident API's token (modules/ballots/routes.ts)
+    const tokenPage = { schema: { hide: true, params: z.object({ token: z.string().min(1).max(200) }) } }
+    app.get<{ Params: { token: string } }>('/r/:token', tokenPage, async (req, reply) => {
       const p = page()
       if (!p) return opts.fallback(reply, 'respond.html')
       let state: InitialState | null = null
