@@ -71,20 +71,21 @@ export const users = sqliteTable('users', {
     .notNull()
     .references(() => units.id),
   disabled: bool('disabled').notNull().default(false),
+  /** In every staff token; bumped on password change, disable/enable, role or unit change and logout, so older tokens stop working. */
+  tokenVersion: integer('token_version').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 })
 
-export const loginAttempts = sqliteTable(
-  'login_attempts',
-  {
-    id: integer('id').primaryKey({ autoIncrement: true }),
-    username: text('username').notNull(),
-    ip: text('ip').notNull(),
-    at: text('at').notNull(),
-  },
-  (t) => [index('login_attempts_user_ip_idx').on(t.username, t.ip, t.at), index('login_attempts_ip_idx').on(t.ip, t.at)],
-)
+/**
+ * Login throttle: one counter per key ("u:" username + IP, "ip:" IP) and fixed window. A login bumps its
+ * counters in one upsert before the password is checked, so parallel guesses cannot all slip under the limit.
+ */
+export const loginThrottle = sqliteTable('login_throttle', {
+  key: text('key').primaryKey(),
+  windowStart: text('window_start').notNull(),
+  count: integer('count').notNull(),
+})
 
 export const criteriaSets = sqliteTable(
   'criteria_sets',

@@ -40,7 +40,7 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   const rand = seedData.prng(opts.seed ?? 20250601)
   const actorOf = (username: string): Actor => {
     const u = services.users.repo.findByUsername(username)
-    const a = u ? services.users.actorFor(u.id) : null
+    const a = u ? services.users.actorFor(u.id, u.tokenVersion) : null
     if (!a) throw new Error(`demo user ${username} missing: run seedDemo first`)
     return a
   }

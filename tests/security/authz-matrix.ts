@@ -106,6 +106,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
 
   // ── auth, users ─────────────────────────────────────────────────────────────────────
   'GET /api/auth/me': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'POST /api/auth/logout': { kind: 'staff', own: ALL_OK, foreign: 'same' },
   // Front staff list the collectors of their scope (to assign them); everything else is admin's.
   'GET /api/users': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 403), foreign: 'same' },
   'POST /api/users': {

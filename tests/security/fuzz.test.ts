@@ -24,7 +24,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647)
  * Tables a rejected request may legitimately write: a failed login is recorded so the throttle
  * counts it (LOGIN_MAX_FAILURES), and nothing else.
  */
-const MAY_CHANGE_ON_REJECT: Record<string, readonly string[]> = { 'POST /api/auth/login': ['login_attempts'] }
+const MAY_CHANGE_ON_REJECT: Record<string, readonly string[]> = { 'POST /api/auth/login': ['login_throttle'] }
 
 let app: FastifyInstance
 let db: Db

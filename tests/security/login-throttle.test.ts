@@ -14,7 +14,10 @@ describe('login throttle (attacker guesses one staff password in parallel)', () 
     )
     const codes = results.map((r) => r.statusCode)
     const checked = codes.filter((c) => c === 401).length
-    expect(codes.every((c) => c === 401 || c === 429), codes.join(',')).toBe(true)
+    expect(
+      codes.every((c) => c === 401 || c === 429),
+      codes.join(','),
+    ).toBe(true)
     expect(checked).toBeLessThanOrEqual(10)
     expect(codes.filter((c) => c === 429).length).toBe(40 - checked)
     // the right password is refused too while the window lasts

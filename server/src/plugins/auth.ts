@@ -6,8 +6,8 @@ import type { Actor } from '../modules/policy.js'
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { sub: string; role: string; unitId: string }
-    user: { sub: string; role: string; unitId: string }
+    payload: { sub: string; role: string; unitId: string; tv: number }
+    user: { sub: string; role: string; unitId: string; tv: number }
   }
 }
 
@@ -23,32 +23,36 @@ declare module 'fastify' {
 
 /**
  * Staff authentication: short-lived HS256 JWTs (algorithm pinned, so `alg: none` and key confusion
- * are refused). Every request re-reads the user, so a disabled account stops working at once.
+ * are refused; `exp` required, so a token cannot live forever). Every request re-reads the user and
+ * compares the token's `tv` with users.token_version, so a disabled account, a reset password, a new
+ * role or unit, or a logout ends every older token at once.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, opts: { secret: string; ttlMinutes: number }) => {
     await app.register(fastifyJwt, {
       secret: opts.secret,
       sign: { algorithm: 'HS256', expiresIn: `${opts.ttlMinutes}m` },
-      verify: { algorithms: ['HS256'] },
+      verify: { algorithms: ['HS256'], requiredClaims: ['exp', 'tv'] },
     })
     app.decorateRequest('actor', null as unknown as Actor)
 
     app.decorate('signToken', (actor: Actor) => {
-      const token = app.jwt.sign({ sub: actor.id, role: actor.role, unitId: actor.unitId })
+      const tv = app.services.users.tokenVersion(actor.id)
+      const token = app.jwt.sign({ sub: actor.id, role: actor.role, unitId: actor.unitId, tv })
       const expiresAt = new Date(app.clock.now().getTime() + opts.ttlMinutes * 60_000).toISOString()
       return { token, expiresAt }
     })
 
     app.decorate('authenticate', async (req: FastifyRequest) => {
       if (!req.headers.authorization) throw unauthorized()
-      let payload: { sub: string }
+      let payload: { sub: string; tv: unknown }
       try {
-        payload = await req.jwtVerify<{ sub: string }>()
+        payload = await req.jwtVerify<{ sub: string; tv: unknown }>()
       } catch {
         throw unauthorized('invalid or expired token')
       }
-      const actor = app.services.users.actorFor(payload.sub)
+      if (typeof payload.tv !== 'number') throw unauthorized('invalid or expired token')
+      const actor = app.services.users.actorFor(payload.sub, payload.tv)
       if (!actor) throw unauthorized('account not found or disabled')
       req.actor = actor
     })

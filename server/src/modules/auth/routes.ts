@@ -1,5 +1,6 @@
 import { ApiError, LoginBody, LoginResponse, User } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 
 const tags = ['auth']
 
@@ -17,6 +18,22 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const actor = await app.services.users.authenticate(req.body.username, req.body.password, req.ip)
       return { ...app.signToken(actor), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId } }
+    },
+  )
+
+  app.post(
+    '/logout',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags,
+        summary: "Logout: ends every token of the caller (all of the user's sessions)",
+        response: { 204: z.null(), 401: ApiError },
+      },
+    },
+    async (req, reply) => {
+      app.services.users.revokeTokens(req.actor.id)
+      return reply.code(204).send(null)
     },
   )
 

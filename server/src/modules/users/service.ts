@@ -30,32 +30,45 @@ export function createUserService(deps: {
 
   return {
     repo,
-    /** The actor behind a verified token; null when the user is gone or disabled. */
-    actorFor(id: string): Actor | null {
+    /** The actor behind a verified token; null when the user is gone, disabled or the token's version is old. */
+    actorFor(id: string, tokenVersion: number): Actor | null {
       const u = repo.findById(id)
-      if (!u || u.disabled) return null
+      if (!u || u.disabled || u.tokenVersion !== tokenVersion) return null
       return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
     },
 
+    /** The version a new token for this user carries. */
+    tokenVersion(id: string): number {
+      return repo.findById(id)?.tokenVersion ?? -1
+    },
+
+    /** Logout: every token of this user stops working (see README "Staff sessions" for why not a denylist). */
+    revokeTokens(id: string): void {
+      repo.bumpTokenVersion(id)
+    },
+
     /**
-     * Check a username and password. Failed attempts are counted per username+IP and per IP within a
-     * window; past the limit the answer is 429 even for the right password. Successful logins don't count.
+     * Check a username and password. Every attempt is counted per username+IP and per IP, within a
+     * window, BEFORE the password is checked (one upsert); past the limit the answer is 429 unchecked,
+     * even for the right password. A successful login takes its attempt back and clears its username+IP count.
      */
     async authenticate(username: string, password: string, ip: string): Promise<Actor> {
       const now = clock.now()
       const since = new Date(now.getTime() - login.windowMinutes * 60_000).toISOString()
       const retry = login.windowMinutes * 60
-      if (repo.failuresSince(username, ip, since) >= login.maxFailures || repo.ipFailuresSince(ip, since) >= login.maxFailuresPerIp) {
+      const keys = [`u:${username}\u0000${ip}`, `ip:${ip}`] as const
+      const [mine = 0, fromIp = 0] = repo.countAttempt(keys, now.toISOString(), since)
+      if (mine > login.maxFailures || fromIp > login.maxFailuresPerIp) {
+        // a refused attempt costs nothing: the counters keep meaning "passwords checked in this window"
+        repo.uncountAttempt(keys)
         throw tooManyRequests(retry, 'too many failed logins, try again later')
       }
       const u = repo.findByUsername(username)
       const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH)
-      if (!u || !ok || u.disabled) {
-        repo.recordFailure(username, ip, now.toISOString())
-        throw new AppError('invalid_credentials', 'wrong username or password', 401)
-      }
-      repo.clearFailures(username, ip)
-      repo.pruneFailures(since)
+      if (!u || !ok || u.disabled) throw new AppError('invalid_credentials', 'wrong username or password', 401)
+      repo.uncountAttempt(keys)
+      repo.clearAttempts(keys[0])
+      repo.pruneAttempts(since)
       return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
     },
 
@@ -96,8 +109,17 @@ export function createUserService(deps: {
       const { password, ...rest } = body
       const patch = { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) }
       return db.transaction((tx) => {
+        const before = repo.findById(id)
         const row = repo.update(id, patch, tx)
-        if (!row) throw notFound('user')
+        if (!row || !before) throw notFound('user')
+        // A new password, a disable/enable, a new role or unit: tokens issued before no longer speak for this user.
+        if (
+          password ||
+          (body.disabled !== undefined && body.disabled !== before.disabled) ||
+          row.role !== before.role ||
+          row.unitId !== before.unitId
+        )
+          repo.bumpTokenVersion(id, tx)
         audit.record(tx, {
           actorId: actor.id,
           action: body.disabled === true ? 'user.disable' : body.disabled === false ? 'user.enable' : 'user.update',

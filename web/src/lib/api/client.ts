@@ -165,6 +165,10 @@ export class ApiClient {
   // auth
   login = (body: LoginBody) => this.json(LoginResponse, '/api/auth/login', { body })
   me = () => this.json(User, '/api/auth/me')
+  /** Ends the token on the server too (a copied token stops working), not just in this tab. */
+  logout = async (): Promise<void> => {
+    await this.send('/api/auth/logout', { method: 'POST' })
+  }
 
   // units and households
   units = async (q: { parentId?: string; kind?: UnitKind; q?: string } = {}) => (await this.json(Items(Unit), `/api/units${qs(q)}`)).items

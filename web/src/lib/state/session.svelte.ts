@@ -20,7 +20,7 @@ export class Session {
     private readonly client: ApiClient = api,
     private readonly storage: Storage | null = typeof sessionStorage === 'undefined' ? null : sessionStorage,
   ) {
-    client.onUnauthorized = () => this.logout()
+    client.onUnauthorized = () => this.clear()
     this.restore()
   }
 
@@ -66,7 +66,11 @@ export class Session {
     this.expiresAt = null
   }
 
-  logout = (): void => this.clear()
+  /** The server revokes the token (best effort: offline, the tab forgets it anyway). */
+  logout = (): void => {
+    if (this.client.token) this.client.logout().catch(() => {})
+    this.clear()
+  }
 
   /** Role checks used by the navigation and the pages (the server enforces them anyway). */
   can = (...roles: Role[]): boolean => this.user !== null && roles.includes(this.user.role)
