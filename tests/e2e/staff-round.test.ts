@@ -231,7 +231,7 @@ describe('staff app: a round from launch to the council decision', () => {
     await council.getByRole('link', { name: 'Xem kết quả' }).first().click()
     await council.getByRole('heading', { name: 'Kết luận' }).waitFor()
     // 3 of 3,096 households took part: the coverage check fails, said in plain Vietnamese
-    expect(await council.locator('.verdict .lead').textContent()).toContain('CHƯA ĐẠT vì độ bao phủ')
+    expect(await council.locator('.verdict .lead').textContent()).toContain('Chưa đạt: tỷ lệ hộ tham gia chưa đạt mức tối thiểu')
     await council
       .getByText(/Lý do không hài lòng/)
       .first()

@@ -6,7 +6,14 @@
  */
 import type { Readable } from 'node:stream'
 import { pullStream } from '@app/server/lib/pull-stream.ts'
-import { csvStream, type ExportBallot, type ExportInput, neutralise, xlsxStream } from '@app/server/modules/reports/exports.ts'
+import {
+  csvStream,
+  type ExportBallot,
+  type ExportHeaders,
+  type ExportInput,
+  neutralise,
+  xlsxStream,
+} from '@app/server/modules/reports/exports.ts'
 import { columnName, xlsxWorkbookStream } from '@app/server/modules/reports/xlsx-writer.ts'
 import type { RoundTally } from '@app/shared'
 import ExcelJS from 'exceljs'
@@ -87,8 +94,8 @@ function ballot(i: number): ExportBallot {
   }
 }
 
-function input(ballots: Iterable<ExportBallot>, suppressMin: number | null = 5): ExportInput {
-  return { questions: QUESTIONS, villages: VILLAGES, ballots, tally: TALLY, suppressMin }
+function input(ballots: Iterable<ExportBallot>, suppressMin: number | null = 5, headers: ExportHeaders = 'codes'): ExportInput {
+  return { questions: QUESTIONS, villages: VILLAGES, ballots, tally: TALLY, suppressMin, headers }
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
@@ -130,6 +137,64 @@ async function readXlsx(buf: Buffer): Promise<ExcelJS.Workbook> {
 const N = 3_000
 
 describe('CSV and XLSX export streams', () => {
+  it('speak Vietnamese to people by default: headers, channel, validity, reasons and answers in words', async () => {
+    const q: ExportInput['questions'] = [
+      { key: 'q1', text: 'Có được thông tin về quy hoạch không?', isOverall: false, answerType: 'yes_no' },
+      { key: 'q2', text: 'Có tình trạng ô nhiễm không?', isOverall: false, answerType: 'yes_no', favourable: 'no' },
+      { key: 'q9', text: 'Hài lòng chung?', isOverall: true },
+    ]
+    const b: ExportBallot = {
+      id: 'b1',
+      villageId: 'v1',
+      channel: 'paper',
+      valid: false,
+      invalidationReason: 'entry_error',
+      answers: { q1: { satisfied: true }, q2: { satisfied: true }, q9: { satisfied: false, reason: 'đường xấu' } },
+      comment: null,
+    }
+    const csv = (await collect(csvStream({ ...input([b], null, 'vi'), questions: q }))).toString('utf8')
+    const rows = parseCsv(csv.slice(1))
+    expect(rows[0]).toEqual([
+      'Mã phiếu',
+      'Mã thôn/ấp',
+      'Thôn/ấp',
+      'Hình thức',
+      'Hợp lệ',
+      'Lý do không hợp lệ',
+      'Câu 1: trả lời',
+      'Câu 1: lý do',
+      'Câu 2: trả lời',
+      'Câu 2: lý do',
+      'Câu 3: trả lời',
+      'Câu 3: lý do',
+      'Ý kiến khác',
+    ])
+    // "không" is the favourable answer to the pollution question: stored as satisfied, read as "Không"
+    expect(rows[1]).toEqual([
+      'b1',
+      'AP-1',
+      'Ấp Một',
+      'Phiếu giấy',
+      'Không',
+      'Nhập sai',
+      'Có',
+      '',
+      'Không',
+      '',
+      'Không hài lòng',
+      'đường xấu',
+      '',
+    ])
+    for (const cell of rows.flat()) expect(cell).not.toMatch(/^[a-z]+_[a-z_]+$/)
+    const wb = await readXlsx(await collect(xlsxStream({ ...input([b], null, 'vi'), questions: q })))
+    const sum = wb.getWorksheet('Tổng hợp') as ExcelJS.Worksheet
+    const words: unknown[] = []
+    sum.eachRow((row) => words.push(...(row.values as unknown[]).slice(1)))
+    expect(words).toContain('Chưa đạt: tỷ lệ hài lòng thấp hơn mức quy định')
+    for (const v of words) if (typeof v === 'string') expect(v).not.toMatch(/^[a-z]+_[a-z_]+$/)
+    expect(((wb.getWorksheet('Phiếu') as ExcelJS.Worksheet).getRow(1).values as unknown[]).slice(1)).toEqual(rows[0])
+  })
+
   it('carry the same cells for every ballot, through many chunks, formulas neutralised, small villages withheld', async () => {
     const ballots = Array.from({ length: N }, (_, i) => ballot(i))
     for (const suppressMin of [5, null]) {
@@ -178,12 +243,12 @@ describe('CSV and XLSX export streams', () => {
       'Phiếu hợp lệ',
       'Hài lòng',
       'Không hài lòng',
-      'Tỉ lệ hài lòng',
-      'Tỉ lệ tham gia',
+      'Tỷ lệ hài lòng',
+      'Tỷ lệ tham gia',
       'Kết luận',
     ])
     expect(sum.getRow(1).getCell(1).font?.bold).toBe(true)
-    expect((sum.getRow(2).values as unknown[]).slice(1)).toEqual(['AP-1', 'Ấp Một', 100, 30, 30, 15, 15, 0.5, 0.3, 'below_threshold'])
+    expect((sum.getRow(2).values as unknown[]).slice(1)).toEqual(['AP-1', 'Ấp Một', 100, 30, 30, 15, 15, 0.5, 0.3, 'Chưa đạt'])
     expect(sum.getRow(2).getCell(8).numFmt).toBe('0.00%')
     expect(sum.getRow(2).getCell(9).numFmt).toBe('0.00%')
     expect(sum.getRow(2).getCell(1).font?.bold).not.toBe(true)

@@ -10,6 +10,21 @@ import { makeCommune } from '../helpers/factories.js'
 import { allSatisfied, bulkBallots, createRound, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
 
 const HEADER = [
+  'Mã phiếu',
+  'Mã thôn/ấp',
+  'Thôn/ấp',
+  'Hình thức',
+  'Hợp lệ',
+  'Lý do không hợp lệ',
+  'Câu 1: trả lời',
+  'Câu 1: lý do',
+  'Câu 2: trả lời',
+  'Câu 2: lý do',
+  'Câu 3: trả lời',
+  'Câu 3: lý do',
+  'Ý kiến khác',
+]
+const CODES_HEADER = [
   'ballot_id',
   'village_code',
   'village_name',
@@ -86,15 +101,23 @@ describe('GET /api/rounds/:id/export.csv', () => {
     expect(cells).toContain('Dòng 1\r\nDòng 2, có "ngoặc"')
     for (const c of cells) expect(c).not.toMatch(/^[=+\-@\t\r]/)
     const invalid = body.find((r) => r[0] === invalidId)
-    expect(invalid?.slice(4, 6)).toEqual(['0', 'entry_error'])
-    expect(body.find((r) => r[0] !== invalidId)?.[4]).toBe('1')
+    expect(invalid?.slice(3, 6)).toEqual(['Đường dẫn cá nhân (Zalo/SMS/QR)', 'Không', 'Nhập sai'])
+    expect(body.find((r) => r[0] !== invalidId)?.[4]).toBe('Có')
+    // machines ask for the codes
+    const codes = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/export.csv?headers=codes`, headers: w.auth.xa })
+    const codeRows = parseCsv(codes.rawPayload.toString('utf8').slice(1))
+    expect(codeRows[0]).toEqual(CODES_HEADER)
+    expect(codeRows.find((r) => r[0] === invalidId)?.slice(3, 6)).toEqual(['link', '0', 'entry_error'])
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/export.csv?headers=english`, headers: w.auth.xa })).statusCode,
+    ).toBe(400)
     // the village has 4 valid ballots (< PRIVACY_MIN_CELL): front staff get it withheld, the council sees it
     expect(body.every((r) => r[1] === '*' && r[2] === 'Thôn/ấp dưới 5 phiếu (gộp)')).toBe(true)
     const council = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/export.csv`, headers: w.auth.hoidong })
     const councilRows = parseCsv(council.rawPayload.toString('utf8').slice(1)).slice(1)
     expect(councilRows[0]?.slice(1, 3)).toEqual([expect.stringMatching(/^XT-0\d$/), expect.stringMatching(/^Ấp \d$/)])
     // nothing that identifies a household
-    expect(HEADER.join(',')).not.toMatch(/household|head|phone|address/)
+    expect(CODES_HEADER.join(',')).not.toMatch(/household|head|phone|address/)
     for (const h of db.select().from(households).all()) {
       expect(text).not.toContain(h.headName)
       expect(text).not.toContain(h.phone as string)
@@ -168,6 +191,8 @@ describe('GET /api/rounds/:id/export.xlsx', () => {
     expect(sum.rowCount).toBe(1 + 2 + 1)
     const total = sum.getRow(4).values as unknown[]
     expect(total.slice(2, 8)).toEqual(['Toàn xã Xã Thử', 10, 5, 4, 4, 0])
+    // the verdict in words, never its code
+    expect(String(total[10])).toMatch(/^(Đạt|Chưa đạt)/)
     const qs = wb.getWorksheet('Câu hỏi')!
     expect(qs.rowCount).toBe(1 + 3)
     expect((qs.getRow(2).values as unknown[]).slice(1, 7)).toEqual(['q1', 'Giao thông?', '2', 0, 4, 3])

@@ -75,7 +75,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     // commune totals: 10 households, 8 ballots, all satisfied on the overall question
     expect(text).toMatch(/Toàn xã\s+10\s+8\s+8\s+8\s+0\s+100,00 %\s+80,00 %/)
     // village 2: 3 of 5 took part → 60,00 % < 70 % → not enough coverage
-    expect(text).toMatch(/Ấp 2\s+5\s+3\s+3\s+3\s+0\s+100,00 %\s+60,00 %\s+Chưa đạt/)
+    expect(text).toMatch(/Ấp 2\s+5\s+3\s+3\s+3\s+0\s+100,00 %\s+60,00 %\s+Chưa đủ/)
     expect(flat).toContain('CHƯA ĐỦ ĐIỀU KIỆN KẾT LUẬN')
     const logged = db.select().from(auditLog).where(eq(auditLog.action, 'report.minutes')).all()
     expect(logged).toHaveLength(1)

@@ -7,11 +7,18 @@ export const QuestionKey = z
   .max(32)
   .regex(/^[a-z0-9_]+$/)
 
+export const AnswerType = z.enum(['satisfaction', 'yes_no'])
+export type AnswerType = z.infer<typeof AnswerType>
+
 export const Question = z.object({
   key: QuestionKey,
   text: z.string().min(1).max(1000),
   criterionRef: z.string().max(32).nullable().optional(),
   isOverall: z.boolean(),
+  /** How the question is answered: "Hài lòng / Không hài lòng" (default) or "Có / Không". */
+  answerType: AnswerType.optional(),
+  /** Which answer counts as favourable (stored as `satisfied: true`); default `yes` ("Hài lòng", "Có"). */
+  favourable: z.enum(['yes', 'no']).optional(),
 })
 export type Question = z.infer<typeof Question>
 
@@ -35,6 +42,10 @@ export const QuestionList = z
   .max(60)
   .refine((qs) => qs.filter((q) => q.isOverall).length === 1, 'exactly one overall question')
   .refine((qs) => qs.at(-1)?.isOverall === true, 'the overall question comes last')
+  .refine(
+    (qs) => qs.every((q) => !q.isOverall || ((q.answerType ?? 'satisfaction') === 'satisfaction' && (q.favourable ?? 'yes') === 'yes')),
+    'the overall question is always answered "hài lòng / không hài lòng"',
+  )
   .refine((qs) => new Set(qs.map((q) => q.key)).size === qs.length, 'question keys must be unique')
 
 export const QuestionnaireTemplate = z.object({

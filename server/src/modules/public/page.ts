@@ -1,5 +1,14 @@
 import type { PublicRoundResult, PublicTally } from '@app/shared'
-import { bpVi, dateTimeVi, dateVi, formatRatioVi, intVi, SCOPE_VI, VERDICT_VI, VILLAGE_VERDICT_VI } from '../reports/format-vi.js'
+import {
+  bpVi,
+  coverageScopeVi,
+  dateTimeVi,
+  dateVi,
+  formatRatioVi,
+  intVi,
+  verdictSentenceVi,
+  villageCoverageVi,
+} from '../reports/format-vi.js'
 
 /** Escape text for HTML element content and quoted attributes. */
 export function escapeHtml(s: string): string {
@@ -11,7 +20,7 @@ function pct(num: number | null, den: number | null): string {
 }
 
 function row(t: PublicTally, isVillage: boolean): string {
-  const verdict = isVillage ? (VILLAGE_VERDICT_VI[t.verdict] ?? t.verdict) : (VERDICT_VI[t.verdict] ?? t.verdict)
+  const verdict = isVillage ? villageCoverageVi(t.verdict) : verdictSentenceVi(t.verdict)
   if (t.suppressed)
     return `<tr><th scope="row">${escapeHtml(t.name)}</th><td>${intVi(t.households)}</td><td colspan="4" class="s">Dưới 5 phiếu hợp lệ — không công bố chi tiết</td><td>${escapeHtml(verdict)}</td></tr>`
   return `<tr><th scope="row">${escapeHtml(t.name)}</th><td>${intVi(t.households)}</td><td>${intVi(t.participated)}</td><td>${intVi(t.valid)}</td><td>${intVi(t.satisfied)}</td><td>${pct(t.satisfied, t.valid)}<br><small>tham gia ${pct(t.participated, t.households)}</small></td><td>${escapeHtml(verdict)}</td></tr>`
@@ -50,8 +59,8 @@ ${
     : `<p><span class="big">${pct(c.satisfied, c.valid)}</span> hài lòng (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ)</p>
 <p>Số hộ: ${intVi(c.households)} · Số hộ tham gia: ${intVi(c.participated)} (${pct(c.participated, c.households)}) · Không hài lòng: ${intVi(c.notSatisfied)}</p>`
 }
-<p>Kết luận: <span class="v${ok ? '' : ' no'}">${escapeHtml(VERDICT_VI[c.verdict] ?? c.verdict)}</span></p>
-<p class="muted">Ngưỡng hài lòng ≥ ${bpVi(p.thresholdBp)} số phiếu hợp lệ; tỉ lệ hộ tham gia tối thiểu ${bpVi(p.coverageBp)} (${escapeHtml(SCOPE_VI[p.coverageScope] ?? p.coverageScope)}).</p>
+<p>Kết luận: <span class="v${ok ? '' : ' no'}">${escapeHtml(verdictSentenceVi(c.verdict))}</span></p>
+<p class="muted">Ngưỡng hài lòng ≥ ${bpVi(p.thresholdBp)} số phiếu hợp lệ; tỷ lệ hộ tham gia tối thiểu ${bpVi(p.coverageBp)} (${escapeHtml(coverageScopeVi(p.coverageScope))}).</p>
 <h2>Theo ấp/thôn</h2>
 <div class="scroll"><table>
 <thead><tr><th>Ấp/thôn</th><th>Số hộ</th><th>Tham gia</th><th>Hợp lệ</th><th>Hài lòng</th><th>Tỉ lệ hài lòng</th><th>Đủ tỉ lệ lấy ý kiến</th></tr></thead>

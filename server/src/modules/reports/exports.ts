@@ -1,5 +1,15 @@
 import type { Readable } from 'node:stream'
-import type { Question, RoundTally } from '@app/shared'
+import {
+  answerWordsVi,
+  ballotChannelVi,
+  EXPORT_COLUMN_VI,
+  invalidationVi,
+  type Question,
+  questionColumnVi,
+  type RoundTally,
+  verdictSentenceVi,
+  villageCoverageVi,
+} from '@app/shared'
 import { pullStream } from '../../lib/pull-stream.js'
 import { type XlsxRow, type XlsxSheet, xlsxWorkbookStream } from './xlsx-writer.js'
 
@@ -24,7 +34,13 @@ export interface ExportInput {
    * lose their identity on ballot rows and their counts in the summary. Null: no suppression (council).
    */
   suppressMin: number | null
+  /**
+   * `vi` (default): Vietnamese headers and values for people ("Hình thức: Phiếu giấy", "Hài lòng");
+   * `codes`: the machine columns (`ballot_id`, `q1_satisfied` = 1/0, `channel` = `paper`).
+   */
+  headers?: ExportHeaders
 }
+export type ExportHeaders = 'vi' | 'codes'
 
 /** Village ids whose breakdown must be withheld for this export. */
 export function smallVillages(input: Pick<ExportInput, 'tally' | 'suppressMin'>): Set<string> {
@@ -60,17 +76,21 @@ function csvRecord(cells: Cell[]): string {
   return cells.join(',')
 }
 
-export function ballotHeader(questions: Question[]): string[] {
+const FIXED_COLUMNS = ['ballot_id', 'village_code', 'village_name', 'channel', 'valid', 'invalidation_reason'] as const
+
+export function ballotHeader(questions: Question[], headers: ExportHeaders = 'vi'): string[] {
+  if (headers === 'codes') return [...FIXED_COLUMNS, ...questions.flatMap((q) => [`${q.key}_satisfied`, `${q.key}_reason`]), 'comment']
   return [
-    'ballot_id',
-    'village_code',
-    'village_name',
-    'channel',
-    'valid',
-    'invalidation_reason',
-    ...questions.flatMap((q) => [`${q.key}_satisfied`, `${q.key}_reason`]),
-    'comment',
+    ...FIXED_COLUMNS.map((c) => EXPORT_COLUMN_VI[c] ?? c),
+    ...questions.flatMap((_, i) => [questionColumnVi(i + 1, 'answer'), questionColumnVi(i + 1, 'reason')]),
+    EXPORT_COLUMN_VI.comment ?? 'comment',
   ]
+}
+
+/** The answer cell: 1/0 for machines, the question type's Vietnamese words for people. */
+function answerCell(q: Question, satisfied: boolean, vi: boolean): Cell {
+  if (!vi) return satisfied ? 1 : 0
+  return answerWordsVi(q, satisfied)
 }
 
 /**
@@ -78,10 +98,12 @@ export function ballotHeader(questions: Question[]): string[] {
  * function built once per export: the village cells, suppressed or not, are worked out once per village.
  */
 export function ballotRows(
-  input: Pick<ExportInput, 'questions' | 'villages' | 'suppressMin'>,
+  input: Pick<ExportInput, 'questions' | 'villages' | 'suppressMin' | 'headers'>,
   small: Set<string> = new Set(),
 ): (b: ExportBallot) => Cell[] {
-  const keys = input.questions.map((q) => q.key)
+  const vi = (input.headers ?? 'vi') === 'vi'
+  const qs = input.questions
+  const keys = qs.map((q) => q.key)
   const hiddenName = `Thôn/ấp dưới ${input.suppressMin} phiếu (gộp)`
   const villageCells = new Map<string, readonly [string, string]>()
   const villageOf = (id: string) => {
@@ -100,13 +122,13 @@ export function ballotRows(
     row[0] = b.id
     row[1] = code
     row[2] = name
-    row[3] = b.channel
-    row[4] = b.valid ? 1 : 0
-    row[5] = b.invalidationReason
+    row[3] = vi ? ballotChannelVi(b.channel) : b.channel
+    row[4] = vi ? (b.valid ? 'Có' : 'Không') : b.valid ? 1 : 0
+    row[5] = vi && b.invalidationReason ? invalidationVi(b.invalidationReason) : b.invalidationReason
     let i = 6
-    for (const key of keys) {
-      const a = b.answers[key]
-      row[i++] = a ? (a.satisfied ? 1 : 0) : null
+    for (let k = 0; k < keys.length; k++) {
+      const a = b.answers[keys[k] as string]
+      row[i++] = a ? answerCell(qs[k] as Question, a.satisfied, vi) : null
       row[i++] = a?.reason ?? null
     }
     row[i] = b.comment
@@ -124,7 +146,7 @@ export function csvStream(input: ExportInput): Readable {
   return pullStream({
     source: input.ballots,
     encode: (b) => csvRecord(row(b)),
-    head: `\uFEFF${csvRecord(ballotHeader(input.questions))}`,
+    head: `\uFEFF${csvRecord(ballotHeader(input.questions, input.headers))}`,
   })
 }
 
@@ -138,11 +160,11 @@ const SUMMARY_HEADER = [
   'Phiếu hợp lệ',
   'Hài lòng',
   'Không hài lòng',
-  'Tỉ lệ hài lòng',
-  'Tỉ lệ tham gia',
+  'Tỷ lệ hài lòng',
+  'Tỷ lệ tham gia',
   'Kết luận',
 ]
-const QUESTIONS_HEADER = ['Mã câu', 'Nội dung', 'Tiêu chí', 'Câu hỏi chung', 'Phiếu hợp lệ', 'Hài lòng', 'Tỉ lệ hài lòng']
+const QUESTIONS_HEADER = ['Mã câu', 'Nội dung', 'Tiêu chí', 'Câu hỏi chung', 'Phiếu hợp lệ', 'Hài lòng', 'Tỷ lệ hài lòng']
 
 /**
  * The XLSX export: "Tổng hợp" (village tallies and the commune totals), "Câu hỏi" (per question) and
@@ -163,7 +185,7 @@ export function xlsxStream(input: ExportInput): Readable {
     t.notSatisfied,
     t.rate,
     t.coverage,
-    t.verdict,
+    t === input.tally.commune || t.unitId === input.tally.commune.unitId ? verdictSentenceVi(t.verdict) : villageCoverageVi(t.verdict),
   ]
   const summary: XlsxRow[] = [{ cells: SUMMARY_HEADER, bold: true }]
   for (const v of input.tally.villages)
@@ -193,7 +215,7 @@ export function xlsxStream(input: ExportInput): Readable {
 
   const row = ballotRows(input, small)
   function* ballotSheet(): Generator<XlsxRow> {
-    yield { cells: ballotHeader(input.questions), bold: true }
+    yield { cells: ballotHeader(input.questions, input.headers), bold: true }
     for (const b of input.ballots) {
       const cells = row(b)
       for (let i = 0; i < cells.length; i++) cells[i] = cellValue(cells[i] as Cell)

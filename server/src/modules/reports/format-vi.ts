@@ -33,28 +33,12 @@ export function longDateVi(iso: string): string {
   return `ngày ${d} tháng ${m} năm ${y}`
 }
 
-export const VERDICT_VI: Record<string, string> = {
-  meets: 'ĐẠT',
-  below_threshold: 'CHƯA ĐẠT (tỉ lệ hài lòng thấp hơn ngưỡng)',
-  insufficient_coverage: 'CHƯA ĐỦ ĐIỀU KIỆN KẾT LUẬN (tỉ lệ hộ được lấy ý kiến chưa đạt mức tối thiểu)',
-  no_data: 'KHÔNG CÓ PHIẾU HỢP LỆ',
-  meets_coverage: 'Đủ tỉ lệ lấy ý kiến',
-}
-
-export const VILLAGE_VERDICT_VI: Record<string, string> = {
-  meets_coverage: 'Đạt',
-  insufficient_coverage: 'Chưa đạt',
-  no_data: 'Không có hộ',
-}
-
-export const CHANNEL_VI: Record<string, string> = { link: 'Đường dẫn cá nhân', paper: 'Phiếu giấy', meeting: 'Họp khu dân cư' }
-
-export const INVALIDATION_VI: Record<string, string> = {
-  duplicate_household: 'Trùng hộ',
-  not_resident: 'Không phải hộ trên địa bàn',
-  coerced: 'Bị tác động, ép buộc',
-  entry_error: 'Nhập sai',
-  other: 'Lý do khác',
-}
-
-export const SCOPE_VI: Record<string, string> = { village: 'từng ấp/thôn', commune: 'toàn xã' }
+/** The one vocabulary lives in shared/ (staff app, documents, exports and public pages read the same labels). */
+export {
+  ballotChannelVi,
+  coverageScopeVi,
+  invalidationVi,
+  verdictLabelVi,
+  verdictSentenceVi,
+  villageCoverageVi,
+} from '@app/shared'

@@ -1,17 +1,17 @@
 import { formatPercentVi, type Question, type RoundTally } from '@app/shared'
 import QRCode from 'qrcode'
 import {
+  ballotChannelVi,
   bpVi,
-  CHANNEL_VI,
+  coverageScopeVi,
   dateTimeVi,
   dateVi,
   formatRatioVi,
-  INVALIDATION_VI,
   intVi,
+  invalidationVi,
   longDateVi,
-  SCOPE_VI,
-  VERDICT_VI,
-  VILLAGE_VERDICT_VI,
+  verdictSentenceVi,
+  villageCoverageVi,
 } from './format-vi.js'
 import { type Column, contentWidth, drawTable, ensureSpace, left, nationalHeading, newDocument, pageFooters, para } from './pdf-kit.js'
 
@@ -47,7 +47,7 @@ function verdictSentence(d: MinutesData): string {
   const c = d.tally.commune
   const rate = formatRatioVi(c.satisfied, c.valid)
   const cov = formatRatioVi(c.participated, c.households)
-  const rule = `ngưỡng hài lòng ≥ ${bpVi(d.tally.thresholdBp)}; tỉ lệ hộ tham gia tối thiểu ${bpVi(d.tally.coverageBp)} xét theo ${SCOPE_VI[d.tally.coverageScope]}`
+  const rule = `ngưỡng hài lòng ≥ ${bpVi(d.tally.thresholdBp)}; tỉ lệ hộ tham gia tối thiểu ${bpVi(d.tally.coverageBp)} xét theo ${coverageScopeVi(d.tally.coverageScope)}`
   switch (c.verdict) {
     case 'meets':
       return `Tỉ lệ hộ hài lòng chung với kết quả xây dựng nông thôn mới của xã ${d.communeName} đạt ${rate} (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ), tỉ lệ hộ tham gia lấy ý kiến ${cov}. Kết quả: ĐẠT yêu cầu về sự hài lòng của người dân để đề nghị công nhận ${d.round.levelName} (${rule}).`
@@ -116,7 +116,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     'Hình thức',
     Object.entries(t.byChannel)
       .filter(([, n]) => n > 0)
-      .map(([ch, n]) => `${CHANNEL_VI[ch] ?? ch}: ${intVi(n)} phiếu`)
+      .map(([ch, n]) => `${ballotChannelVi(ch)}: ${intVi(n)} phiếu`)
       .join('; ') || 'không có phiếu',
   )
   kv('Đối tượng', 'đại diện hộ gia đình, mỗi hộ một phiếu')
@@ -144,7 +144,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     formatRatioVi(v.participated, v.households),
   ]
   drawTable(doc, vcols, [
-    ...t.villages.map((v, i) => [String(i + 1), v.name, ...vrow(v), VILLAGE_VERDICT_VI[v.verdict] ?? v.verdict]),
+    ...t.villages.map((v, i) => [String(i + 1), v.name, ...vrow(v), villageCoverageVi(v.verdict)]),
     { cells: ['', 'Toàn xã', ...vrow(c), ''], bold: true, fill: '#f3f3f3' },
   ])
   para(doc, 'Tỉ lệ hài lòng tính trên số phiếu hợp lệ của câu hỏi chung; tỉ lệ hộ tham gia tính trên số hộ trong danh sách lúc mở đợt.', {
@@ -211,18 +211,18 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     doc,
     invalidTotal === 0
       ? 'Không có phiếu bị loại.'
-      : `Số phiếu bị loại: ${intVi(invalidTotal)} — ${d.invalid.map((r) => `${INVALIDATION_VI[r.reason] ?? r.reason} (${r.reason}): ${intVi(r.n)}`).join('; ')}. Mỗi lần loại phiếu đều có lý do, được ghi vào sổ phiếu và nhật ký thao tác.`,
+      : `Số phiếu bị loại: ${intVi(invalidTotal)} — ${d.invalid.map((r) => `${invalidationVi(r.reason)}: ${intVi(r.n)}`).join('; ')}. Mỗi lần loại phiếu đều có lý do, được ghi vào sổ phiếu và nhật ký thao tác.`,
     { gap: 2 },
   )
 
   h('VI. KẾT LUẬN')
-  para(doc, `Kết quả: ${VERDICT_VI[c.verdict] ?? c.verdict}`, { font: 'b', size: 11 })
+  para(doc, `Kết quả: ${verdictSentenceVi(c.verdict)}`, { font: 'b', size: 11 })
   para(doc, verdictSentence(d), { align: 'justify', gap: 2 })
 
   h('VII. GHI CHÚ VỀ PHƯƠNG PHÁP')
   const note = [
     `Tỉ lệ hài lòng = số phiếu "hài lòng" ở câu hỏi chung ÷ số phiếu hợp lệ (mẫu số là số phiếu, không phải tổng số hộ). So sánh với ngưỡng bằng số nguyên, tính cả trường hợp bằng ngưỡng.`,
-    `Ngưỡng hài lòng: ≥ ${bpVi(t.thresholdBp)}. Tỉ lệ hộ tham gia tối thiểu: ${bpVi(t.coverageBp)}, xét theo ${SCOPE_VI[t.coverageScope]}; nếu chưa đạt thì không kết luận theo tỉ lệ hài lòng. Các ấp/thôn chỉ xét tỉ lệ tham gia, không xét ngưỡng hài lòng.`,
+    `Ngưỡng hài lòng: ≥ ${bpVi(t.thresholdBp)}. Tỉ lệ hộ tham gia tối thiểu: ${bpVi(t.coverageBp)}, xét theo ${coverageScopeVi(t.coverageScope)}; nếu chưa đạt thì không kết luận theo tỉ lệ hài lòng. Các ấp/thôn chỉ xét tỉ lệ tham gia, không xét ngưỡng hài lòng.`,
     c.interval
       ? `Khoảng tin cậy 95 % của tỉ lệ hài lòng (Wilson, hiệu chỉnh quần thể hữu hạn): ${formatPercentVi(c.interval.low)} – ${formatPercentVi(c.interval.high)}; đánh giá: ${c.robustness === 'clear' ? 'vững (cận dưới không thấp hơn ngưỡng)' : 'sát ngưỡng (cận dưới thấp hơn ngưỡng)'}. Chỉ để tham khảo, không thay thế kết luận theo quy định.`
       : 'Khoảng tin cậy: không tính được (không có phiếu hợp lệ).',

@@ -1,6 +1,6 @@
 import type { PublicTally } from '@app/shared'
 import QRCode from 'qrcode'
-import { bpVi, dateVi, formatRatioVi, intVi, SCOPE_VI, VERDICT_VI } from './format-vi.js'
+import { bpVi, coverageScopeVi, dateVi, formatRatioVi, intVi, verdictSentenceVi } from './format-vi.js'
 import { contentWidth, drawTable, left, nationalHeading, newDocument, pageFooters, para } from './pdf-kit.js'
 
 export interface NoticesData {
@@ -93,10 +93,10 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
         : `Tỉ lệ hài lòng: ${pct(c.satisfied, c.valid)} (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ). Số hộ tham gia: ${intVi(c.participated)}/${intVi(c.households)} (${pct(c.participated, c.households)}).`,
       { size: 11 },
     )
-    para(doc, `Kết luận: ${VERDICT_VI[c.verdict] ?? c.verdict}`, { font: 'b', size: 11 })
+    para(doc, `Kết luận: ${verdictSentenceVi(c.verdict)}`, { font: 'b', size: 11 })
     para(
       doc,
-      `Ngưỡng hài lòng ≥ ${bpVi(d.thresholdBp)} số phiếu hợp lệ; tỉ lệ hộ tham gia tối thiểu ${bpVi(d.coverageBp)} xét theo ${SCOPE_VI[d.coverageScope]}.`,
+      `Ngưỡng hài lòng ≥ ${bpVi(d.thresholdBp)} số phiếu hợp lệ; tỉ lệ hộ tham gia tối thiểu ${bpVi(d.coverageBp)} xét theo ${coverageScopeVi(d.coverageScope)}.`,
       { font: 'i', size: 9.5, gap: 12 },
     )
 

@@ -5,6 +5,8 @@ import { z } from 'zod'
 const tags = ['reports']
 const Err = { 403: ApiError, 404: ApiError, 409: ApiError }
 const file = (mime: string) => z.any().describe(mime)
+/** Exports speak Vietnamese to people by default; `?headers=codes` gives the machine columns. */
+const ExportQuery = z.object({ headers: z.enum(['vi', 'codes']).default('vi') })
 const disposition = (name: string) => `attachment; filename="${name}"`
 
 /** Mounted under /api/rounds. Sealed rounds only; Front staff and council in scope. */
@@ -55,11 +57,12 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'One record per ballot (UTF-8 with BOM, streamed); never household identity; formulas neutralised',
         params: IdParams,
+        querystring: ExportQuery,
         response: { 200: file('text/csv'), ...Err },
       },
     },
     async (req, reply) => {
-      const stream = s().exportCsv(req.actor, req.params.id)
+      const stream = s().exportCsv(req.actor, req.params.id, req.query.headers)
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', disposition(`phieu-${req.params.id}.csv`))
@@ -73,11 +76,12 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'XLSX (streamed): village tallies, per-question sheet and one row per ballot',
         params: IdParams,
+        querystring: ExportQuery,
         response: { 200: file('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'), ...Err },
       },
     },
     async (req, reply) => {
-      const stream = s().exportXlsx(req.actor, req.params.id)
+      const stream = s().exportXlsx(req.actor, req.params.id, req.query.headers)
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', disposition(`ket-qua-${req.params.id}.xlsx`))

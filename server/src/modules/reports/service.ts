@@ -10,7 +10,7 @@ import type { RoundRow } from '../rounds/repo.js'
 import type { LevelRule, RoundService } from '../rounds/service.js'
 import type { TallyService } from '../tally/service.js'
 import type { UnitService } from '../units/service.js'
-import { csvStream, type ExportInput, xlsxStream } from './exports.js'
+import { csvStream, type ExportHeaders, type ExportInput, xlsxStream } from './exports.js'
 import { renderMinutesPdf } from './minutes-pdf.js'
 import { renderNoticesPdf } from './notices-pdf.js'
 import { createReportsRepo } from './repo.js'
@@ -58,8 +58,9 @@ export function createReportsService(deps: {
   const verifyUrl = (roundId: string) => `${publicBaseUrl}/v/${roundId}`
 
   /** The council reads everything; every other role gets small villages withheld (issue 9). */
-  function exportInput(actor: Actor, r: RoundRow, t: ExportInput['tally']): ExportInput {
+  function exportInput(actor: Actor, r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): ExportInput {
     return {
+      headers,
       suppressMin: actor.role === 'council' ? null : minCell,
       questions: rounds.questionsOf(r),
       villages: new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, { code: v.code, name: v.name }])),
@@ -143,16 +144,16 @@ export function createReportsService(deps: {
     },
 
     /** One record per ballot, streamed; checks and the audit entry happen before the first byte. */
-    exportCsv(actor: Actor, roundId: string): Readable {
+    exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'csv' })
-      return csvStream(exportInput(actor, r, rec.tally))
+      return csvStream(exportInput(actor, r, rec.tally, headers))
     },
 
-    exportXlsx(actor: Actor, roundId: string): Readable {
+    exportXlsx(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'xlsx' })
-      return xlsxStream(exportInput(actor, r, rec.tally))
+      return xlsxStream(exportInput(actor, r, rec.tally, headers))
     },
   }
 }

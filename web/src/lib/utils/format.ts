@@ -1,4 +1,17 @@
-import { formatPercentVi, formatRatioVi, viCollator } from '@app/shared'
+import {
+  BALLOT_CHANNEL_VI,
+  formatPercentVi,
+  formatRatioVi,
+  INVITATION_CHANNEL_VI,
+  LEVEL_VI,
+  levelVi,
+  ROLE_VI,
+  ROUND_STATUS_VI,
+  roundStatusVi,
+  UNIT_KIND_VI,
+  verdictSentenceVi,
+  viCollator,
+} from '@app/shared'
 
 export { formatPercentVi, formatRatioVi, viCollator }
 
@@ -64,47 +77,13 @@ export function vnDayBoundary(day: string, end: boolean): string {
   return `${day}T${end ? '23:59:59' : '00:00:00'}+07:00`
 }
 
-export const LEVEL_LABELS: Record<string, string> = {
-  xa_ntm: 'Xã nông thôn mới',
-  xa_ntm_nang_cao: 'Xã nông thôn mới nâng cao',
-  xa_ntm_kieu_mau: 'Xã nông thôn mới kiểu mẫu',
-  xa_ntm_hien_dai: 'Xã nông thôn mới hiện đại',
-}
-export const levelLabel = (level: string): string => LEVEL_LABELS[level] ?? level
-
-export const STATUS_LABELS: Record<string, string> = {
-  draft: 'Bản nháp',
-  open: 'Đang lấy ý kiến',
-  closed: 'Đã kết thúc',
-  sealed: 'Đã niêm phong',
-  returned: 'Hội đồng trả lại',
-}
-export const statusLabel = (s: string): string => STATUS_LABELS[s] ?? s
-
-export const KIND_LABELS: Record<string, string> = { province: 'Tỉnh', district: 'Huyện (cũ)', commune: 'Xã', village: 'Thôn/ấp' }
-
-export const ROLE_LABELS: Record<string, string> = {
-  admin: 'Quản trị',
-  front_staff: 'Cán bộ Mặt trận',
-  collector: 'Tổ lấy ý kiến',
-  council: 'Hội đồng thẩm định',
-}
-
-export const CHANNEL_LABELS: Record<string, string> = {
-  link: 'Đường dẫn (Zalo/SMS/QR)',
-  paper: 'Phiếu giấy',
-  meeting: 'Họp thôn/ấp',
-  print: 'In phiếu mời (QR)',
-  zalo: 'Zalo',
-  sms: 'SMS',
-}
-
-/** The commune's legal verdict in plain Vietnamese. */
-export const VERDICT_LABELS: Record<string, string> = {
-  meets: 'Đạt: tỷ lệ hài lòng và độ bao phủ đều đạt yêu cầu',
-  below_threshold: 'Chưa đạt: tỷ lệ hài lòng thấp hơn ngưỡng',
-  insufficient_coverage: 'Chưa đạt: số hộ tham gia chưa đủ độ bao phủ tối thiểu',
-  no_data: 'Chưa có phiếu hợp lệ',
-  meets_coverage: 'Đủ độ bao phủ',
-}
-export const verdictLabel = (v: string): string => VERDICT_LABELS[v] ?? v
+// The labels come from the one vocabulary in shared/ (documents, exports and public pages use the same).
+export const LEVEL_LABELS: Record<string, string> = LEVEL_VI
+export const levelLabel = (level: string): string => levelVi(level)
+export const STATUS_LABELS: Record<string, string> = ROUND_STATUS_VI
+export const statusLabel = (s: string): string => roundStatusVi(s)
+export const KIND_LABELS: Record<string, string> = UNIT_KIND_VI
+export const ROLE_LABELS: Record<string, string> = ROLE_VI
+export const CHANNEL_LABELS: Record<string, string> = { ...BALLOT_CHANNEL_VI, ...INVITATION_CHANNEL_VI }
+/** The commune's legal verdict in plain Vietnamese (the verdict and why). */
+export const verdictLabel = (v: string): string => verdictSentenceVi(v)

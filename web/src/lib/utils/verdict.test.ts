@@ -22,20 +22,22 @@ const rule = { thresholdBp: 9000, coverageBp: 7000, coverageScope: 'village' as 
 describe('explainVerdict', () => {
   it('states a pass with the exact rate and what the interval and bounds mean', () => {
     const lines = explainVerdict(base, rule)
-    expect(lines[0]).toContain('ĐẠT')
+    expect(lines[0]).toContain('Đạt: tỷ lệ hài lòng và tỷ lệ hộ tham gia đều đạt yêu cầu')
     expect(lines[0]).toContain('98,61 %')
     expect(lines.join(' ')).toContain('Khoảng tin cậy 95 %')
     expect(lines.join(' ')).toContain('kết quả vững')
     expect(lines.at(-1)).toContain('đều không hài lòng')
   })
   it('says coverage failed before judging the rate', () => {
-    expect(explainVerdict({ ...base, verdict: 'insufficient_coverage' }, rule)[0]).toContain('CHƯA ĐẠT vì độ bao phủ')
+    expect(explainVerdict({ ...base, verdict: 'insufficient_coverage' }, rule)[0]).toContain(
+      'Chưa đạt: tỷ lệ hộ tham gia chưa đạt mức tối thiểu: có thôn/ấp',
+    )
   })
   it('flags a marginal result as advisory', () => {
     expect(explainVerdict({ ...base, robustness: 'marginal' }, rule).join(' ')).toContain('sát ngưỡng')
   })
   it('has nothing to conclude without ballots', () => {
-    expect(explainVerdict({ ...base, verdict: 'no_data', valid: 0 }, rule)).toEqual(['Chưa có phiếu hợp lệ nào nên chưa thể kết luận.'])
+    expect(explainVerdict({ ...base, verdict: 'no_data', valid: 0 }, rule)).toEqual(['Chưa có phiếu hợp lệ nên chưa thể kết luận.'])
   })
 })
 

@@ -1,4 +1,4 @@
-import { formatPercentVi, formatRatioVi, type Tally } from '@app/shared'
+import { DECISION_VI, formatPercentVi, formatRatioVi, type Tally, verdictSentenceVi, villageCoverageVi } from '@app/shared'
 import { bpToPercentVi, formatInt } from './format.js'
 
 /** The commune verdict and what the numbers mean, in plain Vietnamese sentences for the council. */
@@ -9,21 +9,23 @@ export function explainVerdict(
   const out: string[] = []
   const threshold = bpToPercentVi(rule.thresholdBp)
   const floor = bpToPercentVi(rule.coverageBp)
-  if (t.verdict === 'no_data') return ['Chưa có phiếu hợp lệ nào nên chưa thể kết luận.']
+  if (t.verdict === 'no_data') return [`${verdictSentenceVi('no_data')}.`]
   const rate = formatRatioVi(t.satisfied, t.valid)
   const cov = formatRatioVi(t.participated, t.households)
   switch (t.verdict) {
     case 'meets':
-      out.push(`ĐẠT. Tỷ lệ hài lòng ${rate} không thấp hơn ngưỡng ${threshold}, và độ bao phủ đạt mức tối thiểu ${floor}.`)
+      out.push(
+        `${verdictSentenceVi(t.verdict)}. Tỷ lệ hài lòng ${rate} không thấp hơn mức ${threshold}; tỷ lệ hộ tham gia đạt mức tối thiểu ${floor}.`,
+      )
       break
     case 'below_threshold':
-      out.push(`CHƯA ĐẠT. Tỷ lệ hài lòng ${rate} thấp hơn ngưỡng ${threshold}.`)
+      out.push(`${verdictSentenceVi(t.verdict)}. Tỷ lệ hài lòng ${rate} thấp hơn mức ${threshold}.`)
       break
     case 'insufficient_coverage':
       out.push(
         rule.coverageScope === 'village'
-          ? `CHƯA ĐẠT vì độ bao phủ: có thôn/ấp có ít hơn ${floor} số hộ tham gia (xem bảng thôn/ấp). Khi độ bao phủ chưa đủ thì không xét tỷ lệ hài lòng.`
-          : `CHƯA ĐẠT vì độ bao phủ: toàn xã mới có ${cov} số hộ tham gia, dưới mức tối thiểu ${floor}.`,
+          ? `${verdictSentenceVi(t.verdict)}: có thôn/ấp có ít hơn ${floor} số hộ tham gia (xem bảng thôn/ấp). Khi tỷ lệ hộ tham gia chưa đủ thì không xét tỷ lệ hài lòng.`
+          : `${verdictSentenceVi(t.verdict)}: toàn xã mới có ${cov} số hộ tham gia, dưới mức tối thiểu ${floor}.`,
       )
       break
   }
@@ -51,15 +53,11 @@ export function explainVerdict(
   return out
 }
 
-export const DECISION_LABELS: Record<string, string> = {
-  recognise: 'Đề nghị công nhận',
-  reject: 'Không công nhận',
-  return_for_resurvey: 'Trả lại, lấy ý kiến lại',
-}
+export const DECISION_LABELS: Record<string, string> = DECISION_VI
 
 /** A village's coverage check as the tables show it: label and CSS class. */
 export function villageCoverageLabel(verdict: string): { text: string; cls: string } {
-  if (verdict === 'meets_coverage') return { text: 'Đủ', cls: 'ok' }
-  if (verdict === 'insufficient_coverage') return { text: 'Chưa đủ', cls: 'warn' }
+  if (verdict === 'meets_coverage' || verdict === 'insufficient_coverage')
+    return { text: villageCoverageVi(verdict), cls: verdict === 'meets_coverage' ? 'ok' : 'warn' }
   return { text: '—', cls: '' }
 }

@@ -1,0 +1,137 @@
+/**
+ * The one Vietnamese vocabulary of the platform: every code a person may see (verdict, round status,
+ * channel, level, rule bar, export column) has exactly one label here. The staff app, the PDFs, the
+ * exports and the public pages all read these maps, so a verdict reads the same way everywhere.
+ * Codes stay the machine contract (API, `?headers=codes` exports); people only ever see the labels.
+ */
+
+/** A commune's legal verdict. `label` is the short word for tables; `sentence` says why. */
+export const VERDICT_VI = {
+  meets: { label: 'Đạt', sentence: 'Đạt: tỷ lệ hài lòng và tỷ lệ hộ tham gia đều đạt yêu cầu' },
+  below_threshold: { label: 'Chưa đạt', sentence: 'Chưa đạt: tỷ lệ hài lòng thấp hơn mức quy định' },
+  insufficient_coverage: { label: 'Chưa đạt', sentence: 'Chưa đạt: tỷ lệ hộ tham gia chưa đạt mức tối thiểu' },
+  no_data: { label: 'Chưa có phiếu hợp lệ', sentence: 'Chưa có phiếu hợp lệ nên chưa thể kết luận' },
+  meets_coverage: { label: 'Đủ tỷ lệ hộ tham gia', sentence: 'Đủ tỷ lệ hộ tham gia' },
+} as const satisfies Record<string, { label: string; sentence: string }>
+
+/** A village is only checked for coverage (never against the satisfaction threshold). */
+export const VILLAGE_COVERAGE_VI: Record<string, string> = {
+  meets_coverage: 'Đủ',
+  insufficient_coverage: 'Chưa đủ',
+  no_data: 'Không có hộ',
+}
+
+export const ROUND_STATUS_VI: Record<string, string> = {
+  draft: 'Bản nháp',
+  open: 'Đang lấy ý kiến',
+  closed: 'Đã kết thúc',
+  sealed: 'Đã niêm phong',
+  returned: 'Hội đồng trả lại',
+}
+
+/** Ballot channels (how an answer arrived). */
+export const BALLOT_CHANNEL_VI: Record<string, string> = {
+  link: 'Đường dẫn cá nhân (Zalo/SMS/QR)',
+  paper: 'Phiếu giấy',
+  meeting: 'Họp khu dân cư',
+  assisted: 'Tổ công nghệ số cộng đồng hỗ trợ',
+}
+
+/** Invitation channels (how a personal link reaches the household). */
+export const INVITATION_CHANNEL_VI: Record<string, string> = {
+  print: 'In phiếu mời (mã QR)',
+  zalo: 'Zalo',
+  sms: 'Tin nhắn SMS',
+}
+
+export const LEVEL_VI: Record<string, string> = {
+  xa_ntm: 'Xã nông thôn mới',
+  xa_ntm_nang_cao: 'Xã nông thôn mới nâng cao',
+  xa_ntm_kieu_mau: 'Xã nông thôn mới kiểu mẫu',
+  xa_ntm_hien_dai: 'Xã nông thôn mới hiện đại',
+  ap_ntm_kieu_mau: 'Ấp/thôn nông thôn mới kiểu mẫu',
+  tinh_hoan_thanh: 'Tỉnh hoàn thành nhiệm vụ xây dựng nông thôn mới',
+  huyen_ntm: 'Huyện nông thôn mới',
+  huyen_ntm_nang_cao: 'Huyện nông thôn mới nâng cao',
+}
+
+/** Where the coverage floor is checked. */
+export const COVERAGE_SCOPE_VI: Record<string, string> = { village: 'từng thôn/ấp', commune: 'toàn xã' }
+
+/** The bars a rule set can combine (shared/src/domain/rules.ts). */
+export const RULE_BAR_VI: Record<string, string> = {
+  coverage: 'Tỷ lệ hộ được lấy ý kiến',
+  overall: 'Tỷ lệ hài lòng ở câu đánh giá chung',
+  content_average: 'Bình quân tỷ lệ hài lòng các câu nội dung',
+  every_content: 'Tỷ lệ hài lòng từng câu nội dung',
+  every_question_per_village: 'Tỷ lệ hài lòng từng câu ở từng thôn/ấp',
+}
+
+export const INVALIDATION_VI: Record<string, string> = {
+  duplicate_household: 'Trùng hộ',
+  not_resident: 'Không phải hộ trên địa bàn',
+  coerced: 'Bị tác động, ép buộc',
+  entry_error: 'Nhập sai',
+  other: 'Lý do khác',
+}
+
+export const DECISION_VI: Record<string, string> = {
+  recognise: 'Đề nghị công nhận',
+  reject: 'Không công nhận',
+  return_for_resurvey: 'Trả lại, lấy ý kiến lại',
+}
+
+export const UNIT_KIND_VI: Record<string, string> = { province: 'Tỉnh', district: 'Huyện (cũ)', commune: 'Xã', village: 'Thôn/ấp' }
+
+export const ROLE_VI: Record<string, string> = {
+  admin: 'Quản trị',
+  front_staff: 'Cán bộ Mặt trận',
+  collector: 'Tổ lấy ý kiến',
+  council: 'Hội đồng thẩm định',
+}
+
+/** Answer labels per question type; a template names which answer is the favourable one. */
+export const ANSWER_VI = {
+  satisfaction: { yes: 'Hài lòng', no: 'Không hài lòng' },
+  yes_no: { yes: 'Có', no: 'Không' },
+} as const
+
+/** The words of a stored answer (`satisfied` = the favourable answer) for a question. */
+export function answerWordsVi(
+  q: { answerType?: 'satisfaction' | 'yes_no' | undefined; favourable?: 'yes' | 'no' | undefined },
+  satisfied: boolean,
+): string {
+  const words = ANSWER_VI[q.answerType ?? 'satisfaction']
+  const yes = (q.favourable ?? 'yes') === 'yes' ? satisfied : !satisfied
+  return yes ? words.yes : words.no
+}
+
+const pick = (map: Record<string, string>, code: string): string => map[code] ?? code
+
+/** Short verdict word ("Đạt", "Chưa đạt", …). */
+export const verdictLabelVi = (code: string): string => (VERDICT_VI as Record<string, { label: string }>)[code]?.label ?? code
+/** Verdict with its reason ("Chưa đạt: tỷ lệ hài lòng thấp hơn mức quy định"). */
+export const verdictSentenceVi = (code: string): string => (VERDICT_VI as Record<string, { sentence: string }>)[code]?.sentence ?? code
+export const villageCoverageVi = (code: string): string => VILLAGE_COVERAGE_VI[code] ?? verdictLabelVi(code)
+export const roundStatusVi = (code: string): string => pick(ROUND_STATUS_VI, code)
+export const ballotChannelVi = (code: string): string => pick(BALLOT_CHANNEL_VI, code)
+export const levelVi = (code: string): string => pick(LEVEL_VI, code)
+export const coverageScopeVi = (code: string): string => pick(COVERAGE_SCOPE_VI, code)
+export const ruleBarVi = (code: string): string => pick(RULE_BAR_VI, code)
+export const invalidationVi = (code: string): string => pick(INVALIDATION_VI, code)
+
+/** Fixed export columns: machine code → Vietnamese header. */
+export const EXPORT_COLUMN_VI: Record<string, string> = {
+  ballot_id: 'Mã phiếu',
+  village_code: 'Mã thôn/ấp',
+  village_name: 'Thôn/ấp',
+  channel: 'Hình thức',
+  valid: 'Hợp lệ',
+  invalidation_reason: 'Lý do không hợp lệ',
+  comment: 'Ý kiến khác',
+}
+
+/** Per-question export columns: "Câu 3: trả lời" / "Câu 3: lý do" (1-based position on the form). */
+export function questionColumnVi(position: number, part: 'answer' | 'reason'): string {
+  return `Câu ${position}: ${part === 'answer' ? 'trả lời' : 'lý do'}`
+}
