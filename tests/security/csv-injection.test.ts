@@ -45,7 +45,11 @@ describe('CSV export: formula injection anywhere in a field', () => {
       ['', ','],
       ['?delimiter=semicolon', ';'],
     ] as const) {
-      const res = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/export.csv${query}`, headers: w.auth.xa })
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/rounds/${round.id}/export.csv?headers=codes${query.replace('?', '&')}`,
+        headers: w.auth.xa,
+      })
       expect(res.statusCode, res.body.slice(0, 200)).toBe(200)
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')
       expect([...res.rawPayload.subarray(0, 3)], 'UTF-8 BOM').toEqual([0xef, 0xbb, 0xbf])
@@ -74,7 +78,11 @@ describe('CSV export: formula injection anywhere in a field', () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db, { perVillage: 5 })
     const round = await sealedRoundWithComments(app, w)
-    const res = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/export.csv?delimiter=tab`, headers: w.auth.xa })
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/rounds/${round.id}/export.csv?headers=codes&delimiter=tab`,
+      headers: w.auth.xa,
+    })
     expect(res.statusCode).toBe(400)
     expect(res.json().error.code).toBe('validation_failed')
   })

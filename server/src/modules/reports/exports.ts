@@ -50,30 +50,45 @@ export function smallVillages(input: Pick<ExportInput, 'tally' | 'suppressMin'>)
 }
 
 /**
- * Neutralise spreadsheet formula injection (OWASP "CSV injection"): a cell starting with = + - @,
- * a tab or a carriage return gets a leading apostrophe, so no spreadsheet evaluates it.
+ * Neutralise spreadsheet formula injection (OWASP "CSV injection") in an XLSX string cell: one starting
+ * with = + - @, a tab or a carriage return gets a leading apostrophe, so no spreadsheet evaluates it.
  */
 export function neutralise(s: string): string {
   return FORMULA_START.test(s) ? `'${s}` : s
 }
 const FORMULA_START = /^[=+\-@\t\r]/
-const CSV_QUOTE = /[",\r\n]/
+
+/**
+ * The CSV form: a CSV may be split by a program that does not honour our quoting (Vietnamese Excel lists
+ * with `;` and cuts a comma file's quoted field there; line-based tools cut at a line break), so a
+ * trigger gets an apostrophe not only at the start but wherever a cell could start: after , ; a quote
+ * or a line break. The text stays readable and nothing is dropped.
+ */
+export function neutraliseCsv(s: string): string {
+  return CSV_TRIGGER.test(s) ? s.replace(CSV_TRIGGER_ALL, "$1'") : s
+}
+const CSV_TRIGGER = /(?:^|[,;"\r\n])[=+\-@\t\r]/
+const CSV_TRIGGER_ALL = /(^|[,;"\r\n])(?=[=+\-@\t\r])/g
+/** Both separators are quoted whichever is used, so a file opened with the other one still keeps its columns where it can. */
+const CSV_QUOTE = /[",;\r\n]/
+
+export type CsvDelimiter = ',' | ';'
 
 type Cell = string | number | null
 
 function csvCell(v: Cell): string {
   if (v === null) return ''
   if (typeof v === 'number') return String(v)
-  const s = neutralise(v)
+  const s = neutraliseCsv(v)
   return CSV_QUOTE.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
 /** One CSV record, CRLF-terminated (the cells are encoded in place). */
-function csvRecord(cells: Cell[]): string {
+function csvRecord(cells: Cell[], delimiter: CsvDelimiter): string {
   const last = cells.length - 1
   for (let i = 0; i < last; i++) cells[i] = csvCell(cells[i] ?? null)
   cells[last] = `${csvCell(cells[last] ?? null)}\r\n`
-  return cells.join(',')
+  return cells.join(delimiter)
 }
 
 const FIXED_COLUMNS = ['ballot_id', 'village_code', 'village_name', 'channel', 'valid', 'invalidation_reason'] as const
@@ -138,15 +153,16 @@ export function ballotRows(
 
 /**
  * The CSV export as a stream: UTF-8 with BOM, one header line, exactly one CRLF record per ballot.
- * Ballots are pulled from the database only as the client reads (back-pressure), so a million
- * never sit in memory.
+ * Comma-separated by default (the contract); `;` for Excel in Vietnamese, whose list separator it is
+ * (no `sep=` line: Excel ignores the BOM after one). Ballots are pulled from the database only as the
+ * client reads (back-pressure), so a million never sit in memory.
  */
-export function csvStream(input: ExportInput): Readable {
+export function csvStream(input: ExportInput, delimiter: CsvDelimiter = ','): Readable {
   const row = ballotRows(input, smallVillages(input))
   return pullStream({
     source: input.ballots,
-    encode: (b) => csvRecord(row(b)),
-    head: `\uFEFF${csvRecord(ballotHeader(input.questions, input.headers))}`,
+    encode: (b) => csvRecord(row(b), delimiter),
+    head: `\uFEFF${csvRecord(ballotHeader(input.questions, input.headers), delimiter)}`,
   })
 }
 

@@ -8,6 +8,8 @@ const file = (mime: string) => z.any().describe(mime)
 /** Exports speak Vietnamese to people by default; `?headers=codes` gives the machine columns. */
 const ExportQuery = z.object({ headers: z.enum(['vi', 'codes']).default('vi') })
 const disposition = (name: string) => `attachment; filename="${name}"`
+/** Comma is the contract; semicolon is what Excel set to Vietnamese splits on. */
+const CsvQuery = ExportQuery.extend({ delimiter: z.enum(['comma', 'semicolon']).default('comma') })
 
 /** Mounted under /api/rounds. Sealed rounds only; Front staff and council in scope. */
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -55,14 +57,15 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
-        summary: 'One record per ballot (UTF-8 with BOM, streamed); never household identity; formulas neutralised',
+        summary:
+          'One record per ballot (UTF-8 with BOM, streamed); never household identity; formulas neutralised. `delimiter=semicolon` for Excel in Vietnamese',
         params: IdParams,
-        querystring: ExportQuery,
+        querystring: CsvQuery,
         response: { 200: file('text/csv'), ...Err },
       },
     },
     async (req, reply) => {
-      const stream = s().exportCsv(req.actor, req.params.id, req.query.headers)
+      const stream = s().exportCsv(req.actor, req.params.id, req.query.headers, req.query.delimiter === 'semicolon' ? ';' : ',')
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', disposition(`phieu-${req.params.id}.csv`))

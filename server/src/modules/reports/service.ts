@@ -10,7 +10,7 @@ import type { RoundRow } from '../rounds/repo.js'
 import type { LevelRule, RoundService } from '../rounds/service.js'
 import type { TallyService } from '../tally/service.js'
 import type { UnitService } from '../units/service.js'
-import { csvStream, type ExportHeaders, type ExportInput, xlsxStream } from './exports.js'
+import { type CsvDelimiter, csvStream, type ExportHeaders, type ExportInput, xlsxStream } from './exports.js'
 import { renderMinutesPdf } from './minutes-pdf.js'
 import { renderNoticesPdf } from './notices-pdf.js'
 import { createReportsRepo } from './repo.js'
@@ -144,10 +144,10 @@ export function createReportsService(deps: {
     },
 
     /** One record per ballot, streamed; checks and the audit entry happen before the first byte. */
-    exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Readable {
+    exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi', delimiter: CsvDelimiter = ','): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'csv' })
-      return csvStream(exportInput(actor, r, rec.tally, headers))
+      return csvStream(exportInput(actor, r, rec.tally, headers), delimiter)
     },
 
     exportXlsx(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Readable {
