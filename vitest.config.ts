@@ -13,6 +13,7 @@ export default defineConfig({
             'db/src/**/*.test.ts',
             'server/src/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'tools/*/src/**/*.test.ts',
             'tests/server/**/*.test.ts',
             'tests/security/**/*.test.ts',
             'tests/reliability/**/*.test.ts',

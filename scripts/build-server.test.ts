@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { bundleForNode, SERVER_ENTRY, SERVER_OUT_DIR } from './build-server.js'
+import { bundleForNode, FAKE_ZALO_ENTRY, FAKE_ZALO_OUT_DIR, SERVER_ENTRY, SERVER_OUT_DIR } from './build-server.js'
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -32,7 +32,7 @@ async function waitForHealth(base: string, proc: ChildProcess, output: () => str
 }
 
 describe('the production server bundle (pnpm start)', () => {
-  it('runs under plain node from server/dist: migrates and seeds a fresh database, loads the fake Zalo chunk, serves the API docs and a minutes PDF', async () => {
+  it('runs under plain node from server/dist: migrates and seeds a fresh database, starts the fake Zalo beside it, serves the API docs and a minutes PDF', async () => {
     // a folder of its own under server/dist, so the bundle resolves better-sqlite3 & co. as server.mjs does
     const outDir = join(SERVER_OUT_DIR, `test-${process.pid}`)
     const data = mkdtempSync(join(tmpdir(), 'hailong-bundle-'))
@@ -40,8 +40,18 @@ describe('the production server bundle (pnpm start)', () => {
       rmSync(outDir, { recursive: true, force: true })
       rmSync(data, { recursive: true, force: true })
     })
-    const built = await bundleForNode({ entry: SERVER_ENTRY, outDir, name: 'server' })
+    const [built, fake] = await Promise.all([
+      bundleForNode({ entry: SERVER_ENTRY, outDir, name: 'server' }),
+      bundleForNode({ entry: FAKE_ZALO_ENTRY, outDir: FAKE_ZALO_OUT_DIR, name: 'fake-zalo' }),
+    ])
     expect(built.externals).toEqual(expect.arrayContaining(['better-sqlite3', 'pdfkit']))
+    // the test fakes are not in what production runs: their classes are in their own bundle only
+    const text = (files: string[]) => files.map((f) => readFileSync(f, 'utf8')).join('\n')
+    const FAKE_MARKERS = ['FakeZaloCore = class', 'FakeSmsControl = class', 'function registerControlRoutes']
+    const fakeText = text(fake.outputs)
+    for (const m of FAKE_MARKERS) expect(fakeText).toContain(m)
+    const serverText = text(built.outputs)
+    for (const m of FAKE_MARKERS) expect(serverText).not.toContain(m)
 
     const port = await freePort()
     const proc = spawn(process.execPath, [join(outDir, 'server.mjs')], {
@@ -75,9 +85,13 @@ describe('the production server bundle (pnpm start)', () => {
     const css = await fetch(`${base}/api/docs/static/swagger-ui.css`)
     expect(css.status).toBe(200)
     expect(css.headers.get('content-type')).toContain('text/css')
-    // the in-process fake Zalo is a separate chunk, imported at start-up in ZALO_MODE=fake (the default)
+    // demo mode runs the fakes as a child process; the demo inbox reads the fake Zalo's control plane
     const inbox = await fetch(`${base}/demo/zalo`)
     expect(inbox.status).toBe(200)
+    expect(await inbox.text()).toContain('Chưa có tin nào')
+    const fakeUrl = /fake at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]
+    expect(fakeUrl).toBeDefined()
+    expect((await fetch(`${fakeUrl}/__fake/messages`)).status).toBe(200)
 
     // pdfkit stays in node_modules, the DejaVu fonts resolve from the bundled module's own location
     const login = await fetch(`${base}/api/auth/login`, {
@@ -97,5 +111,7 @@ describe('the production server bundle (pnpm start)', () => {
 
     proc.kill('SIGTERM')
     await exited
+    // …and the child goes with the server
+    await expect(fetch(`${fakeUrl}/__fake/messages`)).rejects.toThrow()
   }, 90_000)
 })

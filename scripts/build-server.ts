@@ -1,13 +1,15 @@
 /**
- * Build the production server: server/src/server.ts, the workspace TypeScript it imports (@app/db, @app/shared,
- * the fake Zalo in scripts/fake-zalo) and its npm dependencies, bundled by esbuild into server/dist/server.mjs.
+ * Build the production server: server/src/server.ts, the workspace TypeScript it imports (@app/db, @app/shared)
+ * and its npm dependencies, bundled by esbuild into server/dist/server.mjs. The test fakes of Zalo and SMS
+ * (tools/fake-zalo) are not in it: demo mode runs them as a child process from their own bundle,
+ * tools/fake-zalo/dist/fake-zalo.mjs, built here too.
  * `node server/dist/server.mjs` then starts without transpiling TypeScript or resolving some 400 modules one
  * by one (`pnpm start`; cold start on the 1 M-ballot benchmark DB went from ~1.2 s to ~0.45 s). Usage: pnpm build:server
  *
  * - External, loaded from node_modules at run time: better-sqlite3 (native), pdfkit and exceljs (imported on
  *   first use by lib/lazy-deps.ts). They must be resolvable from server/dist, i.e. dependencies of @app/server:
  *   the build checks that.
- * - Dynamic imports (the in-process fake Zalo and SMS gateway) become chunks beside server.mjs.
+ * - Dynamic imports become chunks beside server.mjs.
  * - Each bundled file keeps its own location: `import.meta.url` in our TypeScript and `__dirname` /
  *   `__filename` in npm packages are rewritten relative to the output file, so the paths built from them
  *   (db/drizzle migrations, web/dist, the fonts, @fastify/swagger-ui's static files) resolve as they do
@@ -27,6 +29,9 @@ export const SERVER_ENTRY = join(ROOT, 'server/src/server.ts')
 export const SERVER_OUT_DIR = join(ROOT, 'server/dist')
 /** What `pnpm start` runs with `node`. */
 export const SERVER_BUNDLE = join(SERVER_OUT_DIR, 'server.mjs')
+
+export const FAKE_ZALO_ENTRY = join(ROOT, 'tools/fake-zalo/src/main.ts')
+export const FAKE_ZALO_OUT_DIR = join(ROOT, 'tools/fake-zalo/dist')
 
 export const EXTERNAL_PACKAGES = ['better-sqlite3', 'pdfkit', 'exceljs']
 
@@ -111,6 +116,8 @@ export async function bundleForNode(opts: { entry: string; outDir: string; name:
     logLevel: 'warning',
     external: EXTERNAL_PACKAGES,
     banner: { js: BANNER },
+    // lets code tell "running from the bundle" from "running from source" (server/src/lib/fake-messaging.ts)
+    define: { __SERVER_BUNDLE__: 'true' },
     plugins: [ownLocation(opts.outDir)],
   })
   const externals = new Set<string>()
@@ -127,9 +134,13 @@ export async function bundleForNode(opts: { entry: string; outDir: string; name:
   }
 }
 
-/** Build server/dist/server.mjs. */
-export function buildServer(): Promise<BundleResult> {
-  return bundleForNode({ entry: SERVER_ENTRY, outDir: SERVER_OUT_DIR, name: 'server' })
+/** Build server/dist/server.mjs, and the fakes' dev entry that demo mode starts beside it. */
+export async function buildServer(): Promise<BundleResult> {
+  const [server] = await Promise.all([
+    bundleForNode({ entry: SERVER_ENTRY, outDir: SERVER_OUT_DIR, name: 'server' }),
+    bundleForNode({ entry: FAKE_ZALO_ENTRY, outDir: FAKE_ZALO_OUT_DIR, name: 'fake-zalo' }),
+  ])
+  return server
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -21,17 +21,17 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { closeDb, createDb, migrateDb } from '@app/db'
+import { FakeClock, startFakeZalo } from '@app/fake-zalo'
 import { loadConfig } from '@app/server/config.ts'
 import { createMessagingRepo } from '@app/server/modules/messaging/repo.ts'
 import { createMessagingRuntime } from '@app/server/modules/messaging/runtime.ts'
 import { createServices } from '@app/server/services.ts'
-import { FakeClock, startFakeZalo } from '../fake-zalo/app.ts'
 import { type BenchContext, type Figure, JWT_SECRET, progress, round, sleep } from './lib.js'
 import { makeFrame } from './world.js'
 
 export const DRAIN_FULL = 1_500
 export const DRAIN_QUICK = 200
-/** The fake's default limit (scripts/fake-zalo/settings.ts, FAKE_ZALO_RATE_PER_SEC). */
+/** The fake's default limit (tools/fake-zalo/src/settings.ts, FAKE_ZALO_RATE_PER_SEC). */
 export const DRAIN_RATE = 50
 const GOAL_RATIO = 0.9
 const POLL_MS = 50

@@ -255,7 +255,7 @@ function zaloConfig(e: z.infer<typeof EnvSchema>): { zalo: ZaloConfig; sms: SmsC
     mode,
     inProcessFake,
     znsBaseUrl: zns,
-    // one fake origin serves all three hosts (scripts/fake-zalo/README.md)
+    // one fake origin serves all three hosts (tools/fake-zalo/README.md)
     oaBaseUrl: (e.ZALO_OA_BASE_URL ?? (mode === 'fake' ? zns : 'https://openapi.zalo.me')).replace(/\/$/, ''),
     oauthBaseUrl: (e.ZALO_OAUTH_BASE_URL ?? (mode === 'fake' ? zns : 'https://oauth.zaloapp.com')).replace(/\/$/, ''),
     appId: e.ZALO_APP_ID ?? FAKE_ZALO.appId,

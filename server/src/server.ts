@@ -4,14 +4,14 @@ import { dirname, join, resolve } from 'node:path'
 import { closeDb, createDb, migrateDb, seedData } from '@app/db'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { type Config, ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig } from './config.js'
 import { systemClock } from './lib/clock.js'
+import { startFakeMessaging } from './lib/fake-messaging.js'
 import { warmDocumentLibraries } from './lib/lazy-deps.js'
 import { createMessagingRepo } from './modules/messaging/repo.js'
-import { createMessagingRuntime } from './modules/messaging/runtime.js'
+import { backgroundPlugin } from './plugins/background.js'
 import { isEmpty, seedDemo, seedReferenceData } from './seed.js'
 import { seedDemoRounds } from './seed-rounds.js'
-import { createServices } from './services.js'
 
 /** Delay from listening to warming the document libraries (lib/lazy-deps.ts). */
 const WARM_DOCUMENTS_AFTER_MS = 2_000
@@ -25,58 +25,6 @@ function jwtSecretFor(dbPath: string, configured: string | undefined): { secret:
   const secret = randomBytes(48).toString('base64url')
   writeFileSync(file, `${secret}\n`, { mode: 0o600 })
   return { secret, generated: true }
-}
-
-/**
- * ZALO_MODE=fake (the default) with no ZALO_ZNS_BASE_URL: run the fake Zalo server and the fake SMS gateway in this
- * process (issue 8 item 7) and point the config at them. The fakes live in scripts/fake-zalo and are imported
- * dynamically here only, so the server package takes no dependency on scripts/ and live mode never loads them.
- * The fake is seeded with the token pair stored in our database, so rotations survive restarts.
- */
-async function startFakes(config: Config, db: ReturnType<typeof createDb>) {
-  const closers: (() => Promise<void>)[] = []
-  let zalo = config.zalo
-  let sms = config.sms
-  let setWebhookUrl = (_url: string) => {}
-  if (config.zalo.inProcessFake) {
-    const { startFakeZalo } = await import('../../scripts/fake-zalo/app.ts')
-    const stored = createMessagingRepo(db).token('oa')
-    const f = config.zalo.fake
-    const fake = await startFakeZalo({
-      appId: zalo.appId,
-      appSecret: zalo.appSecret,
-      oaSecretKey: zalo.oaSecretKey,
-      timeScale: f.timeScale,
-      dailyQuota: f.dailyQuota,
-      rateLimit: { perSecond: f.ratePerSec, burst: f.ratePerSec },
-      // a demo run with ZALO_SEND_HOURS reaching into the night (e.g. 0-24) means "send now": lift the fake's night ban
-      ...(zalo.sendHours.start < 6 || zalo.sendHours.end > 22 ? { nightWindow: null } : {}),
-      tokens: stored ? { accessToken: stored.accessToken || undefined, refreshToken: stored.refreshToken } : undefined,
-    })
-    closers.push(() => fake.close())
-    const t = fake.control.tokens()
-    zalo = {
-      ...zalo,
-      znsBaseUrl: fake.url,
-      oaBaseUrl: fake.url,
-      oauthBaseUrl: fake.url,
-      bootstrapTokens: { accessToken: t.accessToken, refreshToken: t.refreshToken },
-    }
-    setWebhookUrl = (url) => fake.control.configure({ webhook: { url } })
-  }
-  if (config.sms.inProcessFake) {
-    const { startFakeSmsGateway } = await import('../../scripts/fake-zalo/sms-gateway.ts')
-    const gw = await startFakeSmsGateway({ apiKey: sms.apiKey, secretKey: sms.secretKey, brandnames: [sms.brandname] })
-    closers.push(() => gw.close())
-    sms = { ...sms, baseUrl: gw.url }
-  }
-  return {
-    config: { ...config, zalo, sms } as Config,
-    setWebhookUrl,
-    close: async () => {
-      for (const c of closers) await c()
-    },
-  }
 }
 
 async function main() {
@@ -93,12 +41,13 @@ async function main() {
   const db = createDb(config.db.path)
   migrateDb(db)
   const { secret, generated } = jwtSecretFor(config.db.path, config.auth.jwtSecret)
-  const fakes = await startFakes(config, db)
+  // demo mode: the fake Zalo and SMS gateway run as a child process (lib/fake-messaging.ts)
+  const fakes = await startFakeMessaging(config, createMessagingRepo(db).token('oa'))
   config = fakes.config
   const app = await buildApp({ config, db, jwtSecret: secret, clock: systemClock })
   if (generated) app.log.warn('JWT_SECRET not set: generated one and stored it beside the database; set JWT_SECRET in production')
 
-  const services = createServices({ db, config, clock: systemClock })
+  const services = app.services
   let seeded = false
   if (config.db.seedDemo && isEmpty(services)) {
     const s = await seedDemo(db, services)
@@ -109,35 +58,14 @@ async function main() {
     seedReferenceData(services)
   }
 
-  // Close rounds whose collection window has ended (also checked on every ballot).
-  const sweeper = setInterval(() => {
-    try {
-      const n = services.rounds.closeExpired()
-      if (n > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
-    } catch (err) {
-      app.log.error({ err }, 'round sweeper failed')
-    }
-  }, 30_000)
-  sweeper.unref()
-
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'closing after error')
     await app.close()
     closeDb(db)
   })
-  // Zalo/SMS outbox worker (issue 8): stops before the database closes
-  const messaging = createMessagingRuntime({
-    db,
-    clock: systemClock,
-    config,
-    audit: app.services.audit,
-    log: app.log,
-    sweepInbox: () => app.services.messaging.processPending(),
-  })
-  app.addHook('onClose', async () => {
-    await messaging.close()
-    await fakes.close()
-  })
+  // outbox worker, reminders, round sweeper: started on ready, stopped before the fakes and the database close
+  await app.register(backgroundPlugin)
+  app.addHook('onClose', async () => fakes.close())
   app.addHook('onClose', async () => closeDb(db))
 
   await app.listen({ port: config.http.port, host: config.http.host })
@@ -145,7 +73,6 @@ async function main() {
   const port = typeof addr === 'object' && addr ? addr.port : config.http.port
   const local = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
   fakes.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${port}/api/webhooks/zalo`)
-  messaging.worker.start()
   // Import pdfkit/exceljs once the first requests after a (re)start are served: the import blocks the event loop
   // for ~0.5 s, and a health check or resident arriving meanwhile would wait behind it.
   setTimeout(() => {

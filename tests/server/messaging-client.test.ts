@@ -1,5 +1,6 @@
 import { createServer } from 'node:net'
 import { createTestDb } from '@app/db'
+import { startFakeZalo } from '@app/fake-zalo'
 import { loadConfig } from '@app/server/config.ts'
 import { fixedClock } from '@app/server/lib/clock.ts'
 import { REDACT_PATHS } from '@app/server/lib/log-redact.ts'
@@ -14,7 +15,6 @@ import { createZaloClient } from '@app/server/modules/messaging/zalo-client.ts'
 import { classifyZaloCode } from '@app/server/modules/messaging/zalo-errors.ts'
 import Fastify from 'fastify'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { startFakeZalo } from '../../scripts/fake-zalo/app.ts'
 
 async function fakeAndClient(timeoutMs = 400) {
   const fake = await startFakeZalo({ clock: '2025-06-02T03:00:00Z', timeScale: 0.001 })

@@ -4,12 +4,12 @@
  * time from a chosen instant, and can be set or advanced), and the outbox worker built from config.
  */
 import { createTestDb, invitations, outbox } from '@app/db'
+import { FakeClock, type FakeZaloOptions, startFakeZalo } from '@app/fake-zalo'
+import { startFakeSmsGateway } from '@app/fake-zalo/sms-gateway'
 import { buildApp } from '@app/server'
 import { createMessagingRuntime } from '@app/server/modules/messaging/runtime.ts'
 import { eq } from 'drizzle-orm'
 import { onTestFinished } from 'vitest'
-import { FakeClock, type FakeZaloOptions, startFakeZalo } from '../../scripts/fake-zalo/app.ts'
-import { startFakeSmsGateway } from '../../scripts/fake-zalo/sms-gateway.ts'
 import { loginAs } from '../helpers/build-test-app.js'
 import { makeCommune, makeUser } from '../helpers/factories.js'
 import { createRound, makeTemplate, type World } from '../helpers/rounds.js'

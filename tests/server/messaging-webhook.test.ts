@@ -1,8 +1,8 @@
 import { webhookEvents } from '@app/db'
+import { zaloMac } from '@app/fake-zalo'
 import { parseJsonKeepBigInts } from '@app/server/modules/messaging/webhook.ts'
 import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
-import { zaloMac } from '../../scripts/fake-zalo/app.ts'
 import { invitationRows, openRoundWithZalo, outboxRows, startMessaging, waitFor } from './messaging-harness.js'
 
 const firstStatus = (d: { attempts: { status?: number }[] }[]) => d[0]?.attempts[0]?.status
