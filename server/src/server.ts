@@ -44,6 +44,7 @@ async function main() {
   // demo mode: the fake Zalo and SMS gateway run as a child process (lib/fake-messaging.ts)
   const fakes = await startFakeMessaging(config, createMessagingRepo(db).token('oa'))
   config = fakes.config
+  fakes.ready.catch((err) => console.error(`ZALO_MODE=fake: ${err instanceof Error ? err.message : String(err)}`))
   const app = await buildApp({ config, db, jwtSecret: secret, clock: systemClock })
   if (generated) app.log.warn('JWT_SECRET not set: generated one and stored it beside the database; set JWT_SECRET in production')
 

@@ -6,8 +6,10 @@
  * (tools/fake-zalo/dist/fake-zalo.mjs, built beside server/dist by `pnpm build`).
  */
 import { type ChildProcess, fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Config } from '../config.js'
@@ -40,27 +42,53 @@ function childEntry(): { script: string; execArgv: string[] } {
 export interface FakeMessaging {
   /** The config with the fakes' URLs (and the fake's token pair as bootstrap). */
   config: Config
+  /** Resolves once the fakes listen; rejects if they cannot start (the server logs it and keeps serving). */
+  ready: Promise<void>
   /** Tell the fake Zalo where to post its webhooks (known once the server listens). */
   setWebhookUrl(url: string): void
   close(): Promise<void>
 }
 
+/** A port nobody listens on right now, for a child that must be reachable before it has started. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
+    })
+  })
+}
+
+const fakeToken = () => randomBytes(24).toString('base64url')
+
 /**
  * Start the fakes the config asks for (none in live/off mode, or when their URLs are given). The fake Zalo is
- * seeded with `storedTokens` (the pair in our database), so rotations survive restarts.
+ * seeded with `storedTokens` (the pair in our database), so rotations survive restarts. Ports and a first token
+ * pair are chosen here, so the server does not wait for the child (~0.5 s) before it starts: a send that comes
+ * before the fake listens fails to connect and is retried like any connection error.
  */
 export async function startFakeMessaging(
   config: Config,
   storedTokens: { accessToken: string; refreshToken: string } | undefined,
 ): Promise<FakeMessaging> {
   const { zalo, sms } = config
-  if (!zalo.inProcessFake && !sms.inProcessFake) return { config, setWebhookUrl: () => {}, close: async () => {} }
+  if (!zalo.inProcessFake && !sms.inProcessFake) return { config, ready: Promise.resolve(), setWebhookUrl: () => {}, close: async () => {} }
   const { script, execArgv } = childEntry()
+  const host = '127.0.0.1'
+  const [zaloPort, smsPort] = [await freePort(), await freePort()]
+  const tokens = {
+    accessToken: storedTokens?.accessToken || fakeToken(),
+    refreshToken: storedTokens?.refreshToken || fakeToken(),
+  }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    FAKE_ZALO_PORT: '0',
-    FAKE_SMS_PORT: '0',
-    FAKE_ZALO_HOST: '127.0.0.1',
+    FAKE_ZALO_HOST: host,
+    FAKE_ZALO_PORT: String(zaloPort),
+    FAKE_SMS_PORT: String(smsPort),
+    FAKE_ZALO_ACCESS_TOKEN: tokens.accessToken,
+    FAKE_ZALO_REFRESH_TOKEN: tokens.refreshToken,
     ZALO_APP_ID: zalo.appId,
     ZALO_APP_SECRET: zalo.appSecret,
     ZALO_OA_SECRET_KEY: zalo.oaSecretKey,
@@ -73,16 +101,16 @@ export async function startFakeMessaging(
   }
   // a demo run with ZALO_SEND_HOURS reaching into the night (e.g. 0-24) means "send now": lift the fake's night ban
   if (zalo.sendHours.start < 6 || zalo.sendHours.end > 22) env.FAKE_ZALO_NIGHT_BAN = 'off'
-  if (storedTokens?.accessToken) env.FAKE_ZALO_ACCESS_TOKEN = storedTokens.accessToken
-  if (storedTokens?.refreshToken) env.FAKE_ZALO_REFRESH_TOKEN = storedTokens.refreshToken
   if (!sms.inProcessFake) env.FAKE_SMS = 'off'
 
   const child: ChildProcess = fork(script, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const ready = await new Promise<Ready>((resolve, reject) => {
+  const exited = new Promise<void>((done) => child.once('exit', () => done()))
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`the fake Zalo did not start within ${READY_TIMEOUT_MS / 1000} s`))
     }, READY_TIMEOUT_MS)
+    timer.unref()
     child.once('error', (err) => {
       clearTimeout(timer)
       reject(err)
@@ -93,33 +121,32 @@ export async function startFakeMessaging(
     })
     child.once('message', (m) => {
       clearTimeout(timer)
-      resolve(m as Ready)
+      if ((m as Ready)?.type === 'ready') resolve()
+      else reject(new Error('the fake Zalo sent an unexpected first message'))
     })
   })
-  const exited = new Promise<void>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) done()
-    else child.once('exit', () => done())
-  })
+  const zaloUrl = `http://${host}:${zaloPort}`
   const next: Config = {
     ...config,
-    zalo: zalo.inProcessFake
-      ? {
-          ...zalo,
-          znsBaseUrl: ready.zalo.url,
-          oaBaseUrl: ready.zalo.url,
-          oauthBaseUrl: ready.zalo.url,
-          bootstrapTokens: { accessToken: ready.zalo.accessToken, refreshToken: ready.zalo.refreshToken },
-        }
-      : zalo,
-    sms: sms.inProcessFake && ready.sms ? { ...sms, baseUrl: ready.sms.url } : sms,
+    zalo: zalo.inProcessFake ? { ...zalo, znsBaseUrl: zaloUrl, oaBaseUrl: zaloUrl, oauthBaseUrl: zaloUrl, bootstrapTokens: tokens } : zalo,
+    sms: sms.inProcessFake ? { ...sms, baseUrl: `http://${host}:${smsPort}` } : sms,
   }
   return {
     config: next,
+    ready,
     setWebhookUrl: (url) => {
-      if (zalo.inProcessFake && child.connected) child.send({ type: 'webhook', url })
+      if (!zalo.inProcessFake) return
+      // the child listens for messages once it is up
+      ready.then(
+        () => {
+          if (child.connected) child.send({ type: 'webhook', url })
+        },
+        () => {},
+      )
     },
     close: async () => {
       // closing the IPC channel is the child's signal to close its servers and exit
+      if (child.exitCode !== null || child.signalCode !== null) return
       if (child.connected) child.disconnect()
       const killer = setTimeout(() => child.kill('SIGKILL'), 5_000)
       await exited
