@@ -32,7 +32,7 @@ async function fakeAndClient(timeoutMs = 400) {
   return { fake, client, token: fake.control.tokens().accessToken }
 }
 
-const body = (trackingId = 'inv-0123') => ({
+const body = (trackingId = 'inv0123') => ({
   phone: '84987654321',
   template_id: '231677',
   template_data: { customer_name: 'Nguyễn Văn A', survey_url: 'https://hailong.example.vn/r/abc' },

@@ -50,6 +50,7 @@ describe('POST /message/template — checks in the order of ZALO.md §7.2', () =
     ['6: tracking_id missing', -132, (b) => ({ ...b, tracking_id: undefined, mode: 'development' })],
     ['6: tracking_id longer than 48', -132, (b) => ({ ...b, tracking_id: 'a'.repeat(49), mode: 'development' })],
     ['6: tracking_id with special characters', -132, (b) => ({ ...b, tracking_id: 'inv#1', mode: 'development' })],
+    ['6: tracking_id with a hyphen (no special characters at all)', -132, (b) => ({ ...b, tracking_id: 'inv-1', mode: 'development' })],
     ['7: development mode to a non-admin', -127, (b) => ({ ...b, mode: 'development', phone: '84911111111' })],
     ['8: phone not on Zalo', -118, (b) => ({ ...b, phone: '84911111111' })],
     ['9: night window', -133, (b) => b],
@@ -204,7 +205,7 @@ describe('POST /message/template — checks in the order of ZALO.md §7.2', () =
       },
     })
     const [m] = fake.control.messages({ phone: '84987654321' })
-    expect(m).toMatchObject({ msgId: res.json.data.msg_id, trackingId: 'inv_01HZX3ABC', templateId: '231677', status: 0 })
+    expect(m).toMatchObject({ msgId: res.json.data.msg_id, trackingId: 'inv01HZX3ABC', templateId: '231677', status: 0 })
   })
 
   it('13: no dedupe on tracking_id — two identical calls are two messages and two quota units', async () => {
@@ -213,7 +214,7 @@ describe('POST /message/template — checks in the order of ZALO.md §7.2', () =
     const b = await send(fake)
     expect(a.json.data.msg_id).not.toBe(b.json.data.msg_id)
     expect(b.json.data.quota.remainingQuota).toBe('498')
-    expect(fake.control.stats()).toMatchObject({ sent: 2, duplicateTrackingIds: ['inv_01HZX3ABC'] })
+    expect(fake.control.stats()).toMatchObject({ sent: 2, duplicateTrackingIds: ['inv01HZX3ABC'] })
   })
 
   it('GET /message/template → -106 method unsupported', async () => {

@@ -107,7 +107,9 @@ function isHttpUrl(v: string): boolean {
   }
 }
 
-const TRACKING_ID = /^[A-Za-z0-9_-]{1,48}$/
+/** Zalo: "≤ 48 ký tự, không chứa ký tự đặc biệt" (§1.1): letters and digits only; `trackingIdLoose` lets `_`/`-` pass. */
+const TRACKING_ID = /^[A-Za-z0-9]{1,48}$/
+const TRACKING_ID_LOOSE = /^[A-Za-z0-9_-]{1,48}$/
 
 /** Runs §7.2 steps 1–11. Step 10 consumes a rate-limit token; the caller records the send and takes quota (step 12). */
 export function checkZnsSend(headers: IncomingHttpHeaders, raw: Buffer | undefined, ctx: CheckContext): CheckResult {
@@ -138,7 +140,7 @@ export function checkZnsSend(headers: IncomingHttpHeaders, raw: Buffer | undefin
   const tid = body.tracking_id
   if (tid === undefined || tid === null) {
     if (s.requireTrackingId) return fail(s.trackingIdErrorCode)
-  } else if (typeof tid !== 'string' || !TRACKING_ID.test(tid)) {
+  } else if (typeof tid !== 'string' || !(s.trackingIdLoose ? TRACKING_ID_LOOSE : TRACKING_ID).test(tid)) {
     return fail(s.trackingIdErrorCode)
   }
 

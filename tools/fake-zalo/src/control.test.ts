@@ -64,10 +64,10 @@ describe('control plane /__fake/* (ZALO.md §7.5)', () => {
   it('messages, stats, tokens, quota and config over HTTP', async () => {
     const fake = await startFake()
     await send(fake)
-    await send(fake, { ...validSend(), phone: '84912345678', tracking_id: 'inv_2' })
+    await send(fake, { ...validSend(), phone: '84912345678', tracking_id: 'inv2' })
     const mine = (await call(fake, 'GET', '/__fake/messages?phone=0912345678')).json
-    expect(mine).toMatchObject([{ phone: '84912345678', trackingId: 'inv_2', templateData: { customer_name: 'Nguyễn Văn A' } }])
-    expect((await call(fake, 'GET', '/__fake/stats')).json).toMatchObject({ sent: 2, duplicateTrackingIds: [], byTrackingId: { inv_2: 1 } })
+    expect(mine).toMatchObject([{ phone: '84912345678', trackingId: 'inv2', templateData: { customer_name: 'Nguyễn Văn A' } }])
+    expect((await call(fake, 'GET', '/__fake/stats')).json).toMatchObject({ sent: 2, duplicateTrackingIds: [], byTrackingId: { inv2: 1 } })
 
     const t = (await call(fake, 'POST', '/__fake/tokens', { json: { expire: true, issueCode: {} } })).json
     expect(t.code).toMatch(/^fake_code_/)

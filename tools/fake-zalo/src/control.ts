@@ -59,6 +59,7 @@ export const SettingsPatchSchema = z
     lenientPhone: z.boolean(),
     requireTrackingId: z.boolean(),
     trackingIdErrorCode: z.number().int(),
+    trackingIdLoose: z.boolean(),
     expiredTokenCode: z.number().int(),
     requireAppsecretProof: z.boolean(),
     accessTokenTtlSec: z.number().positive(),

@@ -54,6 +54,8 @@ export interface Settings {
   /** §7.2 step 6: tracking_id required, and the code for a bad one (-132 is [U]). */
   requireTrackingId: boolean
   trackingIdErrorCode: number
+  /** Accept `_` and `-` in tracking_id too (the documentation says no special characters: off by default). */
+  trackingIdLoose: boolean
   /** §7.2 step 1: code for an expired (not unknown) token on the ZNS host: -124 or -220 [U]. */
   expiredTokenCode: number
   /** §7.3: require the `appsecret_proof` header (HMAC-SHA256(access_token, appSecret)) → -1241 / -242. */
@@ -98,6 +100,7 @@ export function defaultSettings(): Settings {
     lenientPhone: true,
     requireTrackingId: true,
     trackingIdErrorCode: -132,
+    trackingIdLoose: false,
     expiredTokenCode: -124,
     requireAppsecretProof: false,
     accessTokenTtlSec: 90_000,

@@ -54,7 +54,7 @@ export const validSend = () => ({
   phone: '84987654321',
   template_id: '231677',
   template_data: { customer_name: 'Nguyễn Văn A', survey_url: 'https://hailong.example.vn/r/Ab3dE' },
-  tracking_id: 'inv_01HZX3ABC',
+  tracking_id: 'inv01HZX3ABC',
 })
 
 /** POST /message/template with the fake's current access token unless `token` is given. */

@@ -37,7 +37,7 @@ describe('webhook emitter (ZALO.md §3, §7.4)', () => {
       sender: { id: fake.control.settings().oaId },
       recipient: { id: '84987654321' },
       event_name: 'user_received_message',
-      message: { delivery_time: expect.stringMatching(/^\d{13}$/), msg_id: sent.msg_id, tracking_id: 'inv_01HZX3ABC' },
+      message: { delivery_time: expect.stringMatching(/^\d{13}$/), msg_id: sent.msg_id, tracking_id: 'inv01HZX3ABC' },
       app_id: fake.control.settings().appId,
       timestamp: expect.stringMatching(/^\d{13}$/),
     })

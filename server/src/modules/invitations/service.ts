@@ -85,7 +85,8 @@ export function createInvitationService(deps: {
             invitationId: inv.id,
             channel,
             kind: 'invitation' as const,
-            trackingId: `inv-${inv.id}`,
+            // Zalo's tracking_id: ≤ 48 characters, letters and digits only (ids are 32 hex digits)
+            trackingId: `inv${inv.id}`,
             payload: { phone: eligible[i]?.phone, url: linkUrl(tokens[i] as string), roundId: r.id },
             nextAttemptAt: now,
           })),
@@ -211,7 +212,7 @@ export function createInvitationService(deps: {
                 invitationId: inv.id,
                 channel,
                 kind: 'invitation',
-                trackingId: `inv-${inv.id}`,
+                trackingId: `inv${inv.id}`,
                 payload: { phone: hh.phone, url: linkUrl(token), roundId: r.id },
                 nextAttemptAt: now,
               },

@@ -114,7 +114,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     const payload: OutboxPayload = { phone: p.phone, url: p.url, roundId: p.roundId, fallbackFrom: code, ...(n ? { reminder: n } : {}) }
     return db.transaction((tx) => {
       if (!repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx)) return false
-      const trackingId = n ? `smsrem${n}-${row.invitationId}` : `sms-${row.invitationId}`
+      const trackingId = n ? `smsrem${n}${row.invitationId}` : `sms${row.invitationId}`
       const fresh = {
         invitationId: row.invitationId,
         channel: 'sms' as const,
@@ -343,7 +343,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       const n = c.reminderCount + 1
       const src = payloadOf(via)
       const payload: OutboxPayload = { phone: src.phone, url: src.url, roundId: src.roundId, reminder: n }
-      const trackingId = `${via.channel === 'sms' ? 'smsrem' : 'rem'}${n}-${c.id}`
+      const trackingId = `${via.channel === 'sms' ? 'smsrem' : 'rem'}${n}${c.id}`
       const existing = rows.find((r) => r.kind === 'reminder' && r.channel === via.channel)
       const ok = existing
         ? repo.rearm(existing.id, { trackingId, payload, nextAttemptAt: iso(now) })

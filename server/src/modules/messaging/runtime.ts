@@ -40,7 +40,17 @@ export function createMessagingRuntime(deps: {
           dispatcher: deps.dispatcher,
         })
   const tokens = client
-    ? createTokenManager({ db, repo: createMessagingRepo(db), client, clock, audit, bootstrap: z.bootstrapTokens, log })
+    ? createTokenManager({
+        db,
+        repo: createMessagingRepo(db),
+        client,
+        clock,
+        audit,
+        bootstrap: z.bootstrapTokens,
+        log,
+        retry: { attempts: Math.min(3, z.retry.maxAttempts), baseMs: z.retry.baseMs, capMs: z.retry.capMs },
+        random: deps.random,
+      })
     : null
   const sms =
     s.mode === 'off'

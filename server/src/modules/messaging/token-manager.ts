@@ -7,6 +7,7 @@
 import type { Db } from '@app/db'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
+import { backoffMs, sleep } from './rate.js'
 import type { MessagingRepo } from './repo.js'
 import type { ZaloClient } from './zalo-client.js'
 
@@ -22,6 +23,9 @@ export function createTokenManager(deps: {
   audit: AuditService
   bootstrap: { accessToken?: string | undefined; refreshToken?: string | undefined }
   log?: { warn(o: object, msg: string): void; error(o: object, msg: string): void }
+  /** A refresh that fails transiently (5xx, timeout, unknown error) is tried again at once this many times, with backoff. */
+  retry?: { attempts: number; baseMs: number; capMs: number }
+  random?: () => number
 }) {
   const { db, repo, client, clock, audit } = deps
   let inflight: Promise<string | null> | null = null
@@ -46,18 +50,26 @@ export function createTokenManager(deps: {
     const row = repo.token(OA)
     if (!row) return null
     if (row.state === 'needs_reconsent') return null
-    const res = await client.refresh(row.refreshToken)
+    const retry = deps.retry ?? { attempts: 3, baseMs: 500, capMs: 30_000 }
+    let res = await client.refresh(row.refreshToken)
+    for (let attempt = 1; !res.ok && res.kind === 'transient' && attempt < retry.attempts; attempt++) {
+      await sleep(backoffMs(attempt, retry, deps.random))
+      res = await client.refresh(row.refreshToken)
+    }
     if (!res.ok) {
-      if (res.permanent) {
+      if (res.kind === 'reconsent') {
         repo.setTokenState(OA, 'needs_reconsent', res.code)
         deps.log?.error({ code: res.code, reason }, 'zalo token refresh rejected: an OA admin must re-authorize the app')
       } else {
-        deps.log?.warn({ code: res.code, reason }, 'zalo token refresh failed (transient)')
+        // the refresh token may still be good: keep it, remember why, try again later
+        repo.setTokenState(OA, 'ok', res.code)
+        if (res.kind === 'config')
+          deps.log?.error({ code: res.code, reason }, 'zalo token refresh refused: check ZALO_APP_ID and ZALO_APP_SECRET')
+        else deps.log?.warn({ code: res.code, reason }, 'zalo token refresh failed (transient), will retry')
       }
       return null
     }
     const now = clock.now()
-    // 80 % of expires_in: refresh well before the 25 h expiry (§8.5)
     const expires = new Date(now.getTime() + res.expiresInSec * 1000).toISOString()
     const saved = db.transaction((tx) => {
       const ok = repo.rotateToken(

@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from 'undici'
 import { createAgent, type HttpOutcome, type HttpTimeouts, httpCall } from './http.js'
-import { classifyZaloCode, type ZaloErrorClass } from './zalo-errors.js'
+import { classifyOAuthError, classifyZaloCode, type OAuthFailureKind, type ZaloErrorClass } from './zalo-errors.js'
 
 export interface ZaloClientOptions {
   znsBaseUrl: string
@@ -31,7 +31,7 @@ export type ZnsSendResult =
 
 export type TokenResult =
   | { ok: true; accessToken: string; refreshToken: string; expiresInSec: number }
-  | { ok: false; permanent: boolean; code: string; message: string }
+  | { ok: false; kind: OAuthFailureKind; code: string; message: string }
 
 export type StatusResult =
   | { ok: true; status: number; deliveryTime: string | null }
@@ -124,17 +124,19 @@ export function createZaloClient(opts: ZaloClientOptions) {
         requestMs: opts.timeouts.requestMs,
         signal,
       })
-      if (o.kind !== 'response' || !isObj(o.json)) {
+      // No answer, a gateway page, a 5xx: Zalo did not decide anything about our refresh token. Retry later.
+      if (o.kind !== 'response' || !isObj(o.json) || o.status >= 500) {
         const f = transportFailure(o)
-        return { ok: false, permanent: false, code: f.code, message: f.message }
+        return { ok: false, kind: 'transient', code: f.code, message: f.message }
       }
       const j = o.json
       const at = str(j.access_token)
       const rt = str(j.refresh_token)
       if (at && rt) return { ok: true, accessToken: at, refreshToken: rt, expiresInSec: Number(j.expires_in) || 90_000 }
       const code = str(j.error) ?? 'unknown'
-      // -14002/-14004/-14014…: the app or the refresh token is rejected — only a human re-consent helps (§8.5)
-      return { ok: false, permanent: true, code: `oauth:${code}`, message: String(j.error_name ?? j.message ?? '').slice(0, 200) }
+      const name = String(j.error_name ?? j.message ?? '').slice(0, 200)
+      // only a refresh token Zalo says is invalid or expired needs a human; anything else is retried (zalo-errors.ts)
+      return { ok: false, kind: classifyOAuthError(Number(code), name), code: `oauth:${code}`, message: name }
     },
 
     async close(): Promise<void> {

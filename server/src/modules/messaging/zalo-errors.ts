@@ -20,6 +20,25 @@ export function classifyZaloCode(code: number): ZaloErrorClass {
   return 'config'
 }
 
+/**
+ * Token endpoint failures (OAuth v4, ZALO.md §4). A refresh token is single-use and lives 3 months; once Zalo says it is
+ * invalid or expired only an OA admin's re-consent in a browser brings a new one, so that — and only that — is
+ * `reconsent`. The one code public sources name for it is -14014 "Invalid refresh token" (docs/zalo-notes.md); its
+ * `error_name` is matched too because the code is not confirmed. App-level rejections (invalid app id, wrong secret)
+ * are `config`: a human must fix the configuration, the refresh token itself may still be good. Everything else —
+ * an HTTP 200 with an unknown or internal error included — is `transient` and retried.
+ */
+export type OAuthFailureKind = 'reconsent' | 'config' | 'transient'
+const OAUTH_RECONSENT = new Set([-14014])
+const OAUTH_CONFIG = new Set([-14001, -14002, -14003, -14004])
+
+export function classifyOAuthError(code: number, errorName: string): OAuthFailureKind {
+  if (OAUTH_RECONSENT.has(code)) return 'reconsent'
+  if (/refresh[\s_]*token/i.test(errorName) && /invalid|expired/i.test(errorName)) return 'reconsent'
+  if (OAUTH_CONFIG.has(code)) return 'config'
+  return 'transient'
+}
+
 /** Which deferral: the night ban (until 06:00 VN) or the daily quota (until 00:00 VN). */
 export function deferralKind(code: number): 'night' | 'daily' | null {
   if (NIGHT.has(code)) return 'night'

@@ -1,0 +1,114 @@
+/**
+ * The OA token between rounds: which token-endpoint failures are retried and which need a human (OAuth v4), against
+ * the fake Zalo's token endpoint and its faults.
+ */
+import { createTestDb } from '@app/db'
+import { startFakeZalo } from '@app/fake-zalo'
+import { fixedClock } from '@app/server/lib/clock.ts'
+import { createAuditService } from '@app/server/modules/audit/service.ts'
+import { createMessagingRepo } from '@app/server/modules/messaging/repo.ts'
+import { createTokenManager } from '@app/server/modules/messaging/token-manager.ts'
+import { createZaloClient } from '@app/server/modules/messaging/zalo-client.ts'
+import { describe, expect, it, onTestFinished } from 'vitest'
+
+const T0 = '2025-06-02T03:00:00Z'
+
+async function world() {
+  const fake = await startFakeZalo({ clock: T0, timeScale: 0.001 })
+  const client = createZaloClient({
+    znsBaseUrl: fake.url,
+    oauthBaseUrl: fake.url,
+    appId: fake.control.settings().appId,
+    appSecret: fake.control.settings().appSecret,
+    timeouts: { connectMs: 500, responseMs: 300, requestMs: 300 },
+  })
+  const db = createTestDb()
+  onTestFinished(async () => {
+    await client.close()
+    await fake.close()
+    db.$client.close()
+  })
+  const clock = fixedClock(T0)
+  const repo = createMessagingRepo(db)
+  const logs: { level: string; msg: string }[] = []
+  const t = fake.control.tokens()
+  const tokens = createTokenManager({
+    db,
+    repo,
+    client,
+    clock,
+    audit: createAuditService({ clock }),
+    bootstrap: { accessToken: t.accessToken, refreshToken: t.refreshToken },
+    log: { warn: (_o, msg) => logs.push({ level: 'warn', msg }), error: (_o, msg) => logs.push({ level: 'error', msg }) },
+    retry: { attempts: 3, baseMs: 1, capMs: 5 },
+  })
+  tokens.state()
+  const refreshCalls = () => fake.control.requests({ path: '/v4/oa/access_token' }).length
+  return { fake, client, db, clock, repo, tokens, logs, refreshCalls, first: t }
+}
+
+describe('OAuth v4 refresh failures: retried unless Zalo says the refresh token is dead', () => {
+  it('an HTTP 5xx from the token endpoint is retried with backoff and the rotation goes through', async () => {
+    const w = await world()
+    w.fake.control.addFault({ kind: 'http_error', route: '/v4/oa/access_token', status: 503, times: 2 })
+    const fresh = await w.tokens.afterAuthFailure(w.first.accessToken)
+    expect(fresh).toBe(w.fake.control.tokens().accessToken)
+    expect(fresh).not.toBe(w.first.accessToken)
+    expect(w.refreshCalls()).toBe(3)
+    expect(w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: null, refreshToken: w.fake.control.tokens().refreshToken })
+  })
+
+  it('an HTTP 200 with an unknown or internal error is transient: no re-consent, the reason is kept, a later run succeeds', async () => {
+    const w = await world()
+    w.fake.control.addFault({ kind: 'zalo_error', route: '/v4/oa/access_token', code: -14099, times: 3 })
+    expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
+    expect(w.refreshCalls()).toBe(3)
+    expect(w.tokens.state()).toBe('ok')
+    expect(w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: 'oauth:-14099', refreshToken: w.first.refreshToken })
+    expect(w.logs.some((l) => l.msg.includes('transient'))).toBe(true)
+    // Zalo recovers: the same (still valid) refresh token rotates
+    expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBe(w.fake.control.tokens().accessToken)
+    expect(w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: null })
+  })
+
+  it('a token endpoint that does not answer in time is transient', async () => {
+    const w = await world()
+    w.fake.control.addFault({ kind: 'hang', route: '/v4/oa/access_token', phase: 'before', times: 3 })
+    expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
+    expect(w.tokens.state()).toBe('ok')
+    expect(w.repo.token('oa')?.lastError).toMatch(/^(net|http):/)
+  })
+
+  it('an unknown code with a 5xx status is transient too', async () => {
+    const w = await world()
+    w.fake.control.addFault({ kind: 'html', route: '/v4/oa/access_token', status: 502, times: 3 })
+    expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
+    expect(w.tokens.state()).toBe('ok')
+  })
+
+  it('a wrong app secret is a configuration error: logged as such, no re-consent, not retried at once', async () => {
+    const w = await world()
+    w.fake.control.configure({ appSecret: 'another-secret-0123456789abcdef' })
+    expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
+    expect(w.refreshCalls()).toBe(1)
+    expect(w.tokens.state()).toBe('ok')
+    expect(w.repo.token('oa')?.lastError).toBe('oauth:-14004')
+    expect(w.logs.some((l) => l.level === 'error' && l.msg.includes('ZALO_APP_SECRET'))).toBe(true)
+  })
+
+  it('a refresh token already used (invalid) → needs_reconsent at once, one call', async () => {
+    const w = await world()
+    w.tokens.setPair({ accessToken: 'stale', refreshToken: 'rotated-elsewhere' })
+    expect(await w.tokens.afterAuthFailure('stale')).toBeNull()
+    expect(w.refreshCalls()).toBe(1)
+    expect(w.repo.token('oa')).toMatchObject({ state: 'needs_reconsent', lastError: 'oauth:-14014' })
+  })
+
+  it('a refresh token past its 3 months → needs_reconsent', async () => {
+    const w = await world()
+    w.fake.control.advanceClock(91 * 86_400_000)
+    w.clock.advance(91 * 86_400_000)
+    expect(await w.tokens.accessToken()).toBeNull()
+    expect(w.tokens.state()).toBe('needs_reconsent')
+  })
+})
