@@ -1,22 +1,10 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { auditLog } from '@app/db'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
+import { pdfPages, pdfText } from '../helpers/pdf-text.js'
 import { allSatisfied, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
-
-/** Text of a PDF through poppler's pdftotext (layout kept, so table rows stay on one line). */
-function pdfText(pdf: Buffer, name = 'doc'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hl-pdf-'))
-  const file = join(dir, 'doc.pdf')
-  writeFileSync(file, pdf)
-  if (process.env.HL_KEEP_PDF) writeFileSync(join(process.env.HL_KEEP_PDF, `${name}.pdf`), pdf)
-  return execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
-}
 
 const no = (reason: string) => ({ q1: { satisfied: false, reason }, q2: { satisfied: true }, q9: { satisfied: true } })
 
@@ -57,7 +45,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('application/pdf')
     expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-')
-    const text = pdfText(res.rawPayload, 'minutes')
+    const text = await pdfText(res.rawPayload, 'minutes')
     const flat = text.replace(/\s+/g, ' ')
     expect(flat).toContain('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM')
     expect(flat).toContain('Độc lập – Tự do – Hạnh phúc')
@@ -110,9 +98,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/seal`, headers: w.auth.tinh })).statusCode).toBe(200)
     const res = await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/minutes.pdf`, headers: w.auth.tinh })
     expect(res.statusCode).toBe(200)
-    const pages = pdfText(res.rawPayload, 'minutes-long')
-      .split('\f')
-      .filter((p) => p.trim())
+    const pages = await pdfPages(res.rawPayload, 'minutes-long')
     expect(pages.length).toBeGreaterThanOrEqual(3)
     const withHeader = pages.filter((p) => /Ấp\/thôn/.test(p) && /Số hộ/.test(p))
     expect(withHeader.length).toBeGreaterThanOrEqual(2)
@@ -129,9 +115,7 @@ describe('GET /api/rounds/:id/notices.pdf', () => {
     const res = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/notices.pdf`, headers: w.auth.xa })
     expect(res.statusCode).toBe(200)
     expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-')
-    const pages = pdfText(res.rawPayload, 'notices')
-      .split('\f')
-      .filter((p) => p.trim())
+    const pages = await pdfPages(res.rawPayload, 'notices')
     expect(pages).toHaveLength(2)
     const [p1, p2] = pages.map((p) => p.replace(/\s+/g, ' '))
     expect(p1).toContain('THÔNG BÁO')

@@ -1,9 +1,10 @@
 import { type Browser, chromium } from 'playwright-core'
+import { chromiumPath } from './chromium.js'
 
 /** Debian's Chromium (no browser downloads here), headless, with the flags this sandbox needs. */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     headless: true,
     args: [
       '--no-sandbox',
