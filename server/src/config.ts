@@ -150,7 +150,11 @@ export const EnvSchema = z.object({
     .positive()
     .max(24 * 60)
     .default(30),
-  ZALO_WEBHOOK_MAX_AGE_MINUTES: int(120, 1, 7 * 24 * 60),
+  /**
+   * Oldest signed webhook accepted. 24 h: Zalo's retries of a webhook we missed may come ~1.8 h or up to ~12 h
+   * later, perhaps with the original timestamp (docs/zalo-notes.md); the event-id dedupe is the replay guard.
+   */
+  ZALO_WEBHOOK_MAX_AGE_MINUTES: int(24 * 60, 1, 7 * 24 * 60),
   ZALO_MAX_ATTEMPTS: int(5, 1, 50),
   ZALO_BACKOFF_BASE_MS: int(500, 1, 600_000),
   ZALO_BACKOFF_CAP_MS: int(30_000, 1, 3_600_000),
