@@ -292,3 +292,63 @@ function check(route: RouteInfo, res: { statusCode: number; body: string; header
     return `${res.statusCode} with a body that is not the error envelope: ${res.body.slice(0, 200)}`
   return null
 }
+
+/** Every string leaf of a body as [path segments, value]. */
+function stringLeaves(v: unknown, at: string[] = []): string[][] {
+  if (typeof v === 'string') return [at]
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringLeaves(x, [...at, String(i)]))
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => stringLeaves(x, [...at, k]))
+  return []
+}
+
+function setAt(v: unknown, path: string[], value: string): unknown {
+  const copy = structuredClone(v) as Record<string, unknown>
+  let o = copy
+  for (const k of path.slice(0, -1)) o = o[k] as Record<string, unknown>
+  o[path[path.length - 1] as string] = value
+  return copy
+}
+
+/**
+ * Ill-formed text: a lone surrogate cannot be stored as UTF-8 (SQLite would keep U+FFFD while the
+ * ledger hashed the escaped surrogate), NUL and other C0 controls cut strings short in C code, PDFs
+ * and CSV readers. Each must be refused at the schema boundary, naming the field.
+ */
+const ILL_FORMED = ['\udfff', 'a\ud800b', 'Nguy\u0000ễn', 'x\u0007y']
+
+describe('ill-formed text in any field of any route', () => {
+  it('answers 400 validation_failed naming the field, and writes nothing', async () => {
+    const failures: string[] = []
+    let probed = 0
+    for (const route of routes) {
+      const entry = AUTHZ_MATRIX[route.key]
+      const valid = entry?.body?.(w.own)
+      if (!entry || !valid || typeof valid !== 'object' || entry.contentType) continue
+      const role = entry.kind === 'staff' ? ROLES.find((r) => entry.own[r] !== 401 && entry.own[r] !== 403) : undefined
+      if (entry.kind === 'staff' && !role) continue
+      const url = fillParams(route.url, w.own, entry)
+      for (const leaf of stringLeaves(valid)) {
+        for (const bad of ILL_FORMED) {
+          probed++
+          db.$client.exec('SAVEPOINT ill')
+          try {
+            const res = await app.inject({
+              method: route.method as 'POST',
+              url,
+              headers: role ? w.auth[role] : {},
+              payload: setAt(valid, leaf, bad) as object,
+            })
+            const err = res.json().error as { code?: string; details?: { issues?: { path: string }[] } } | undefined
+            const named = err?.details?.issues?.some((i) => i.path.endsWith(leaf.join('/')))
+            if (res.statusCode !== 400 || err?.code !== 'validation_failed' || !named)
+              failures.push(`${route.key} ${leaf.join('.')}=${JSON.stringify(bad)}: ${res.statusCode} ${res.body.slice(0, 160)}`)
+          } finally {
+            db.$client.exec('ROLLBACK TO ill; RELEASE ill')
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([])
+    expect(probed).toBeGreaterThan(40)
+  }, 60_000)
+})

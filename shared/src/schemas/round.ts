@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id, IsoDateTime } from './common.js'
+import { Id, IsoDateTime, text } from './common.js'
 import { Question } from './questionnaire.js'
 
 export const RoundStatus = z.enum(['draft', 'open', 'closed', 'sealed', 'returned'])
@@ -17,7 +17,7 @@ export const CreateRoundBody = z.object({
   communeId: Id,
   level: Level,
   templateId: Id,
-  title: z.string().trim().min(1).max(300).optional(),
+  title: text().trim().min(1).max(300).optional(),
   opensAt: IsoDateTime,
   closesAt: IsoDateTime,
   thresholdBp: Bp.optional(),
@@ -69,7 +69,7 @@ export type Round = z.infer<typeof Round>
 
 export const RoundListQuery = z.object({ communeId: Id.optional(), status: RoundStatus.optional() })
 
-export const ReasonBody = z.object({ reason: z.string().trim().min(3).max(1000) })
+export const ReasonBody = z.object({ reason: text().trim().min(3).max(1000) })
 
 export const InvitationChannel = z.enum(['print', 'zalo', 'sms'])
 export const CreateInvitationsBody = z.object({ channel: InvitationChannel, villageIds: z.array(Id).min(1).max(500).optional() })
@@ -79,8 +79,8 @@ export const CreateInvitationsResult = z.object({ created: z.number().int(), lin
 export const PaperBallotBody = z.object({
   householdId: Id,
   channel: z.enum(['paper', 'meeting']),
-  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: z.string().max(500).optional() })),
-  comment: z.string().max(2000).optional(),
+  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: text().max(500).optional() })),
+  comment: text().max(2000).optional(),
 })
 export type PaperBallotBody = z.infer<typeof PaperBallotBody>
 

@@ -63,8 +63,8 @@ function toRows(records: string[][], firstRowNumber: number, maxRows: number): P
     if (isBlank(r)) return
     out.push({
       row: firstRowNumber + 1 + i,
-      villageCode: cell(r, idx.villageCode),
-      householdCode: cell(r, idx.householdCode),
+      villageCode: cell(r, idx.villageCode).normalize('NFC'),
+      householdCode: cell(r, idx.householdCode).normalize('NFC'),
       headName: cell(r, idx.headName).normalize('NFC'),
       phone: cell(r, idx.phone),
       address: cell(r, idx.address).normalize('NFC'),

@@ -1,5 +1,13 @@
 import type { Db } from '@app/db'
-import { foldVi, type Household, type ImportRejection, type ImportResult, normalizeVnPhone, viCollator } from '@app/shared'
+import {
+  foldVi,
+  type Household,
+  type ImportRejection,
+  type ImportResult,
+  isWellFormedText,
+  normalizeVnPhone,
+  viCollator,
+} from '@app/shared'
 import { badRequest } from '../../lib/app-error.js'
 import { type Clock, vnDay } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
@@ -36,6 +44,10 @@ export function createHouseholdService(deps: {
       if (!r.villageCode || !r.householdCode || !r.headName) {
         const miss = [!r.villageCode && 'village_code', !r.householdCode && 'household_code', !r.headName && 'head_name'].filter(Boolean)
         reject('missing_field', `thiếu ${miss.join(', ')}`)
+        continue
+      }
+      if (![r.villageCode, r.householdCode, r.headName, r.phone, r.address].every(isWellFormedText)) {
+        reject('ill_formed_text', 'có ký tự không hợp lệ (ký tự điều khiển hoặc mã Unicode hỏng); sửa ô đó trong tệp')
         continue
       }
       const villageId = villageByCode.get(r.villageCode.toUpperCase())
