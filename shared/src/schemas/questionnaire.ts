@@ -57,6 +57,8 @@ export const QuestionnaireTemplate = z.object({
   version: z.number().int(),
   name: z.string(),
   criteriaSetId: Id.nullable(),
+  /** Levels the form is made for (empty: any, for older custom templates). */
+  levels: z.array(z.string()),
   questions: z.array(Question),
 })
 export type QuestionnaireTemplate = z.infer<typeof QuestionnaireTemplate>

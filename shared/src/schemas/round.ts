@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { RuleSetSnapshot, TallyRules } from '../domain/rules.js'
 import { Id, IsoDateTime, text } from './common.js'
 import { Question } from './questionnaire.js'
 
@@ -23,6 +24,8 @@ export const CreateRoundBody = z.object({
   thresholdBp: Bp.optional(),
   coverageBp: Bp.optional(),
   coverageScope: CoverageScope.optional(),
+  /** A rule set made for the level; the round keeps a snapshot of it (its bars replace the three above). */
+  ruleSetId: Id.optional(),
   doubleEntry: z.boolean().optional(),
   /** `follow_up`: a targeted re-survey after remediation (advisory, not the legal survey). */
   purpose: z.enum(['recognition', 'follow_up']).optional(),
@@ -62,6 +65,8 @@ export const Round = z.object({
   createdAt: z.string(),
   /** The questionnaire snapshot once open; the template's questions while draft. */
   questions: z.array(Question),
+  /** The rule set the round is judged by (its snapshot); null: the coverage floor and threshold above. */
+  ruleSet: RuleSetSnapshot.nullable(),
   /** Active households in the frame (snapshotted at open). */
   households: z.number().int(),
 })
@@ -119,6 +124,8 @@ export const RoundTally = z.object({
   villages: z.array(Tally),
   questions: z.array(QuestionTally),
   byChannel: z.record(z.string(), z.number().int()),
+  /** Every bar of the round's rule set and how it fared (absent in tallies sealed before rule sets). */
+  rules: TallyRules.optional(),
 })
 export type RoundTally = z.infer<typeof RoundTally>
 

@@ -22,6 +22,8 @@ const MESSAGES: Record<string, string> = {
   invalid_file: 'Tệp không đọc được: cần CSV (UTF-8) hoặc XLSX có dòng tiêu đề đúng mẫu.',
   payload_too_large: 'Tệp quá lớn.',
   rate_limited: 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.',
+  template_level_mismatch: 'Mẫu phiếu này không dùng cho cấp công nhận đã chọn; hãy chọn mẫu phiếu của cấp đó.',
+  rule_set_level_mismatch: 'Bộ quy tắc này không áp dụng cho cấp công nhận đã chọn.',
   internal: 'Máy chủ gặp lỗi, vui lòng thử lại sau.',
   network: 'Không kết nối được máy chủ. Kiểm tra mạng và thử lại.',
   bad_response: 'Máy chủ trả về dữ liệu không đúng định dạng.',
