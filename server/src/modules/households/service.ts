@@ -14,6 +14,7 @@ import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole, canSeeContact } from '../policy.js'
 import type { UnitService } from '../units/service.js'
 import { type FileKind, type ParsedRow, parseHouseholdFile } from './parse.js'
+import type { ImportLimits } from './reader.js'
 import { createHouseholdRepo, type HouseholdRowDb, type NewHousehold } from './repo.js'
 
 const MAX_LEN = { householdCode: 32, headName: 200, address: 500 } as const
@@ -25,13 +26,7 @@ export function toHouseholdDto(h: HouseholdRowDb, withContact: boolean): Househo
 
 export type ImportProgress = (done: number, total: number) => void
 
-export function createHouseholdService(deps: {
-  db: Db
-  clock: Clock
-  audit: AuditService
-  units: UnitService
-  limits: { maxBytes: number; maxRows: number }
-}) {
+export function createHouseholdService(deps: { db: Db; clock: Clock; audit: AuditService; units: UnitService; limits: ImportLimits }) {
   const { db, clock, audit, units, limits } = deps
   const repo = createHouseholdRepo(db)
 
@@ -98,7 +93,7 @@ export function createHouseholdService(deps: {
         throw badRequest('validation_failed', 'households are imported into a commune', {
           issues: [{ path: 'communeId', message: 'not a commune' }],
         })
-      const rows = await parseHouseholdFile(file.buffer, file.kind, limits.maxRows)
+      const rows = await parseHouseholdFile(file.buffer, file.kind, limits)
       const villages = units.repo.children(communeId, 'village')
       const villageByCode = new Map(villages.map((v) => [v.code.toUpperCase(), v.id]))
       const { rejected, good } = validateRows(rows, villageByCode)

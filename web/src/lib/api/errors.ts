@@ -12,6 +12,8 @@ export class ApiError extends Error {
     message: string,
     readonly status = 0,
     readonly issues: ApiIssue[] = [],
+    /** `details.reason` when the server gives one (household files: which limit or check refused it). */
+    readonly reason: string | null = null,
   ) {
     super(message)
     this.name = 'ApiError'
@@ -32,7 +34,7 @@ export function toApiError(status: number, body: unknown): ApiError {
   const issues = raw
     .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
     .map((i) => ({ path: issuePath(i.path), message: String(i.message ?? '') }))
-  return new ApiError(code, message, status, issues)
+  return new ApiError(code, message, status, issues, typeof details?.reason === 'string' ? details.reason : null)
 }
 
 /**
