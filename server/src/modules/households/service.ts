@@ -14,7 +14,7 @@ import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole, canSeeContact } from '../policy.js'
 import type { UnitService } from '../units/service.js'
 import { type FileKind, type ParsedRow, parseHouseholdFile } from './parse.js'
-import type { ImportLimits } from './reader.js'
+import { excerpt, type ImportLimits } from './reader.js'
 import { createHouseholdRepo, type HouseholdRowDb, type NewHousehold } from './repo.js'
 
 const MAX_LEN = { householdCode: 32, headName: 200, address: 500 } as const
@@ -47,7 +47,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       }
       const villageId = villageByCode.get(r.villageCode.toUpperCase())
       if (!villageId) {
-        reject('unknown_village', `mã ấp/thôn "${r.villageCode}" không thuộc xã này`)
+        reject('unknown_village', `mã ấp/thôn "${excerpt(r.villageCode, 40)}" không thuộc xã này`)
         continue
       }
       if (r.householdCode.length > MAX_LEN.householdCode || r.headName.length > MAX_LEN.headName || r.address.length > MAX_LEN.address) {
