@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Resident form: (1) gzip bytes of every JS and CSS file respond.html loads, following its module
  * graph (scripts, stylesheets, modulepreloads, static and dynamic imports); (2) time to interactive in

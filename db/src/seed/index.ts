@@ -1,4 +1,3 @@
 export * from './criteria.js'
 export * from './demo-data.js'
 export * from './prng.js'
-export * from './rules.js'

@@ -1,11 +1,12 @@
 import { z } from 'zod'
-import { Id, IsoDate, text } from './common.js'
+import { Id, IsoDate } from './common.js'
 
 export const UnitKind = z.enum(['province', 'district', 'commune', 'village'])
 export type UnitKind = z.infer<typeof UnitKind>
 export const UNIT_KINDS = UnitKind.options
 
-export const UnitCode = text()
+export const UnitCode = z
+  .string()
   .trim()
   .min(1)
   .max(32)
@@ -27,13 +28,13 @@ export type Unit = z.infer<typeof Unit>
 export const UnitListQuery = z.object({
   parentId: Id.optional(),
   kind: UnitKind.optional(),
-  q: text().trim().max(100).optional(),
+  q: z.string().trim().max(100).optional(),
 })
 export type UnitListQuery = z.infer<typeof UnitListQuery>
 
 export const CreateUnitBody = z.object({
   kind: UnitKind,
-  name: text().trim().min(1).max(200),
+  name: z.string().trim().min(1).max(200),
   code: UnitCode.optional(),
   parentId: Id.nullable().optional(),
   validFrom: IsoDate.optional(),
@@ -43,7 +44,7 @@ export type CreateUnitBody = z.infer<typeof CreateUnitBody>
 
 export const UpdateUnitBody = z
   .object({
-    name: text().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200),
     code: UnitCode,
     validFrom: IsoDate.nullable(),
     validTo: IsoDate.nullable(),
