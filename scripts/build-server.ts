@@ -6,7 +6,7 @@
  * `node server/dist/server.mjs` then starts without transpiling TypeScript or resolving some 400 modules one
  * by one (`pnpm start`; cold start on the 1 M-ballot benchmark DB went from ~1.2 s to ~0.45 s). Usage: pnpm build:server
  *
- * - External, loaded from node_modules at run time: better-sqlite3 (native), pdfkit and exceljs (imported on
+ * - External, loaded from node_modules at run time: better-sqlite3 (native) and pdfkit (imported on
  *   first use by lib/lazy-deps.ts). They must be resolvable from server/dist, i.e. dependencies of @app/server:
  *   the build checks that.
  * - Dynamic imports become chunks beside server.mjs.
@@ -33,7 +33,7 @@ export const SERVER_BUNDLE = join(SERVER_OUT_DIR, 'server.mjs')
 export const FAKE_ZALO_ENTRY = join(ROOT, 'tools/fake-zalo/src/main.ts')
 export const FAKE_ZALO_OUT_DIR = join(ROOT, 'tools/fake-zalo/dist')
 
-export const EXTERNAL_PACKAGES = ['better-sqlite3', 'pdfkit', 'exceljs']
+export const EXTERNAL_PACKAGES = ['better-sqlite3', 'pdfkit']
 
 /** At the top of every output file: `require` for bundled CommonJS code, and output-relative paths made absolute. */
 const BANNER = [

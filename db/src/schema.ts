@@ -115,12 +115,63 @@ export const questionnaireTemplates = sqliteTable(
     /** Levels this template is meant for (JSON array); empty: any. */
     levels: text('levels', { mode: 'json' }).notNull().$type<string[]>().default(sql`'[]'`),
     /** JSON array of { key, text, criterionRef, isOverall }. */
-    questions: text('questions', { mode: 'json' })
+    questions: text('questions', { mode: 'json' }).notNull().$type<TemplateQuestion[]>(),
+    /** The legal text the form comes from ({ text, number, date, effectiveFrom, effectiveTo }), null for older rows. */
+    legalBasis: text('legal_basis', { mode: 'json' }).$type<LegalBasisJson | null>(),
+    /** The period the form is made for (YYYY-MM-DD, inclusive); null: open-ended. */
+    periodFrom: text('period_from'),
+    periodTo: text('period_to'),
+    /** Translations of the template's texts per language: { "km": { "name": …, "questions": { key: text } } }. */
+    translations: text('translations', { mode: 'json' })
       .notNull()
-      .$type<{ key: string; text: string; criterionRef?: string | null; isOverall: boolean }[]>(),
+      .$type<Record<string, { name?: string; questions: Record<string, string> }>>()
+      .default(sql`'{}'`),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('questionnaire_templates_code_version_uq').on(t.code, t.version)],
+)
+
+interface TemplateQuestion {
+  key: string
+  text: string
+  criterionRef?: string | null
+  isOverall: boolean
+  answerType?: 'satisfaction' | 'yes_no'
+  favourable?: 'yes' | 'no'
+}
+
+interface LegalBasisJson {
+  text: string
+  number: string
+  date: string
+  effectiveFrom: string
+  effectiveTo: string | null
+}
+
+/**
+ * Versioned rule sets (shared/src/domain/rules.ts): the bars a result must clear and the legal text
+ * they come from. A change is a new version; a round keeps the snapshot it was created with.
+ */
+export const ruleSets = sqliteTable(
+  'rule_sets',
+  {
+    id: id(),
+    code: text('code').notNull(),
+    version: integer('version').notNull().default(1),
+    name: text('name').notNull(),
+    legalBasis: text('legal_basis', { mode: 'json' }).notNull().$type<LegalBasisJson>(),
+    levels: text('levels', { mode: 'json' }).notNull().$type<string[]>(),
+    /** JSON array of bars ({ kind, minBp, scope? }). */
+    bars: text('bars', { mode: 'json' }).notNull().$type<Record<string, unknown>[]>(),
+    /** A number not found in a published source: "theo hướng dẫn của tỉnh — cần xác nhận". */
+    provisional: bool('provisional').notNull().default(false),
+    note: text('note'),
+    /** Province that set it (null: shipped national default). */
+    provinceId: text('province_id').references(() => units.id),
+    createdBy: text('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('rule_sets_code_version_uq').on(t.code, t.version)],
 )
 
 export const rounds = sqliteTable(
@@ -140,6 +191,8 @@ export const rounds = sqliteTable(
     questionnaireSnapshot: text('questionnaire_snapshot', { mode: 'json' }),
     /** Household frame counts per village, copied at open: JSON { villageId: count }. */
     frameSnapshot: text('frame_snapshot', { mode: 'json' }),
+    /** The rule set as it was when the round was created (null: the legacy two bars below). */
+    ruleSetSnapshot: text('rule_set_snapshot', { mode: 'json' }),
     thresholdBp: integer('threshold_bp').notNull(),
     coverageBp: integer('coverage_bp').notNull(),
     coverageScope: text('coverage_scope', { enum: ['village', 'commune'] })
@@ -412,6 +465,25 @@ export const sealedResults = sqliteTable('sealed_results', {
     .notNull()
     .references(() => users.id),
   sealedAt: text('sealed_at').notNull(),
+})
+
+/**
+ * What the minutes record of the tallying meeting, entered when sealing: time, place, who took part
+ * with their roles, who signs, who receives the document.
+ */
+export const roundMinutes = sqliteTable('round_minutes', {
+  roundId: text('round_id')
+    .primaryKey()
+    .references(() => rounds.id),
+  meetingAt: text('meeting_at').notNull(),
+  place: text('place').notNull(),
+  /** JSON array of { name, title, role: 'chair' | 'secretary' | 'member' }. */
+  participants: text('participants', { mode: 'json' }).notNull().$type<{ name: string; title: string; role: string }[]>(),
+  /** JSON array of recipients ("Nơi nhận"). */
+  recipients: text('recipients', { mode: 'json' }).notNull().$type<string[]>(),
+  /** Ballots handed out per channel (phát ra), where counted: { paper: 1200, meeting: 300 }. */
+  issued: text('issued', { mode: 'json' }).$type<Record<string, number> | null>(),
+  createdAt: createdAt(),
 })
 
 export const councilDecisions = sqliteTable('council_decisions', {

@@ -104,6 +104,15 @@ export const EnvSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(10_000, 100, 600_000),
   IMPORT_MAX_BYTES: int(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   IMPORT_MAX_ROWS: int(100_000, 1, 1_000_000),
+  /** Bytes an XLSX may inflate to, all parts together; default 10 × IMPORT_MAX_BYTES. */
+  IMPORT_MAX_INFLATED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(2 * 1024 * 1024 * 1024)
+    .optional(),
+  IMPORT_MAX_COLUMNS: int(50, 5, 1000),
+  IMPORT_MAX_CELL_CHARS: int(2000, 100, 100_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEVELS_JSON: z.string().optional(),
   /** Small-group suppression: fewer ballots than this → counts withheld on anything public (DESIGN §4). */
@@ -150,7 +159,11 @@ export const EnvSchema = z.object({
     .positive()
     .max(24 * 60)
     .default(30),
-  ZALO_WEBHOOK_MAX_AGE_MINUTES: int(120, 1, 7 * 24 * 60),
+  /**
+   * Oldest signed webhook accepted. 24 h: Zalo's retries of a webhook we missed may come ~1.8 h or up to ~12 h
+   * later, perhaps with the original timestamp (docs/zalo-notes.md); the event-id dedupe is the replay guard.
+   */
+  ZALO_WEBHOOK_MAX_AGE_MINUTES: int(24 * 60, 1, 7 * 24 * 60),
   ZALO_MAX_ATTEMPTS: int(5, 1, 50),
   ZALO_BACKOFF_BASE_MS: int(500, 1, 600_000),
   ZALO_BACKOFF_CAP_MS: int(30_000, 1, 3_600_000),
@@ -185,7 +198,13 @@ export interface Config {
     readonly loginWindowMinutes: number
   }
   readonly links: { readonly publicBaseUrl: string; readonly rateLimitPerMin: number }
-  readonly imports: { readonly maxBytes: number; readonly maxRows: number }
+  readonly imports: {
+    readonly maxBytes: number
+    readonly maxInflatedBytes: number
+    readonly maxRows: number
+    readonly maxColumns: number
+    readonly maxCellChars: number
+  }
   readonly levels: Readonly<Record<string, z.infer<typeof LevelRule>>>
   readonly log: { readonly level: string }
   readonly privacy: { readonly minCell: number }
@@ -355,7 +374,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginWindowMinutes: e.LOGIN_WINDOW_MINUTES,
     },
     links: { publicBaseUrl, rateLimitPerMin: e.LINK_RATE_LIMIT_PER_MIN },
-    imports: { maxBytes: e.IMPORT_MAX_BYTES, maxRows: e.IMPORT_MAX_ROWS },
+    imports: {
+      maxBytes: e.IMPORT_MAX_BYTES,
+      maxInflatedBytes: e.IMPORT_MAX_INFLATED_BYTES ?? 10 * e.IMPORT_MAX_BYTES,
+      maxRows: e.IMPORT_MAX_ROWS,
+      maxColumns: e.IMPORT_MAX_COLUMNS,
+      maxCellChars: e.IMPORT_MAX_CELL_CHARS,
+    },
     levels,
     log: { level: e.LOG_LEVEL },
     privacy: { minCell: e.PRIVACY_MIN_CELL },

@@ -29,6 +29,10 @@ export function seedReferenceData(services: Services): void {
     if (q.repo.latestTemplateVersion(t.code) > 0) continue
     q.createTemplate(null, { ...t, criteriaSetId: sets.get('QD318_2022') ?? null })
   }
+  for (const rs of seedData.SHIPPED_RULE_SETS) {
+    if (q.repo.latestRuleSetVersion(rs.code) > 0) continue
+    q.createRuleSet(null, rs)
+  }
 }
 
 /** Seed the demo commune data (shared/DESIGN.md §6). Deterministic; call only on an empty database. */

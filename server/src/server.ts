@@ -74,7 +74,7 @@ async function main() {
   const port = typeof addr === 'object' && addr ? addr.port : config.http.port
   const local = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
   fakes.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${port}/api/webhooks/zalo`)
-  // Import pdfkit/exceljs once the first requests after a (re)start are served: the import blocks the event loop
+  // Import pdfkit once the first requests after a (re)start are served: the import blocks the event loop
   // for ~0.5 s, and a health check or resident arriving meanwhile would wait behind it.
   setTimeout(() => {
     warmDocumentLibraries().catch((err) => app.log.error({ err }, 'could not load the document libraries'))

@@ -21,6 +21,8 @@ export const ErrorCode = z.enum([
   'invalid_file',
   'payload_too_large',
   'rate_limited',
+  'template_level_mismatch',
+  'rule_set_level_mismatch',
   'internal',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

@@ -161,6 +161,21 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     }),
   },
   'GET /api/levels': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'GET /api/rule-sets': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  'GET /api/rule-sets/:id': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  // admins, and the Front staff of a province for their own province (how a provisional number is confirmed)
+  'POST /api/rule-sets': {
+    kind: 'staff',
+    own: r('ok', 'ok', 403, 403, 403),
+    foreign: 'same',
+    body: () => ({
+      code: 'RS_MOI',
+      name: 'Bộ quy tắc mới',
+      legalBasis: { text: 'Văn bản thử', number: '1/HD', date: '2025-01-01', effectiveFrom: '2025-01-01', effectiveTo: null },
+      levels: ['xa_ntm'],
+      bars: [{ kind: 'overall', minBp: 9000 }],
+    }),
+  },
   'GET /api/criteria-sets': { kind: 'staff', own: ALL_OK, foreign: 'same' },
   'POST /api/criteria-sets': {
     kind: 'staff',

@@ -10,6 +10,7 @@ import { changedTables, hashTables } from './helpers/db-hash.js'
 import { fillParams } from './helpers/fill.js'
 import { type RouteInfo, routeTable } from './helpers/route-table.js'
 import { type AuthzWorld, makeAuthzWorld, ROLES } from './helpers/world.js'
+import { repeated, sheetXml, sstXml, xlsxParts, zipOf } from './helpers/xlsx-zip.js'
 
 vi.mock('fastify', async (orig) => (await import('./helpers/route-table.js')).recordRoutes(orig))
 
@@ -275,6 +276,90 @@ describe('fuzzing every route', () => {
   }, 120_000)
 })
 
+/**
+ * Hostile household files (issue 17): zip bombs whose inflated bulk sits in a shared string, an inline cell,
+ * an attribute, a tag name or whitespace; workbooks with flipped or cut bytes; very wide or very long rows;
+ * CSV with overlong cells. Always 2xx or an enveloped 4xx, never an echo of more than 100 characters of the
+ * file, and a rejected file writes nothing.
+ */
+describe('fuzzing household files', () => {
+  const NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+  const hostile = fc.oneof(
+    fc
+      .record({
+        where: fc.constantFrom('sst', 'inline', 'attribute', 'tag', 'whitespace', 'rows'),
+        size: fc.integer({ min: 64 * 1024, max: 6 * 1024 * 1024 }),
+      })
+      .map(({ where, size }) => async () => {
+        const head: Record<string, [string, string, string]> = {
+          sst: [`<sst xmlns="${NS}"><si><t>`, 'Z', '</t></si></sst>'],
+          inline: [
+            `<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>`,
+            'Z',
+            '</t></is></c></row></sheetData></worksheet>',
+          ],
+          attribute: [`<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" s="`, 'Z', '"><v>1</v></c></row></sheetData></worksheet>'],
+          tag: [`<worksheet xmlns="${NS}"><sheetData><row r="1"><`, 'Z', '/></row></sheetData></worksheet>'],
+          whitespace: [`<worksheet xmlns="${NS}"><sheetData>`, ' ', '</sheetData></worksheet>'],
+          rows: [`<worksheet xmlns="${NS}"><sheetData>`, '<row><c t="inlineStr"><is><t>Z</t></is></c></row>', '</sheetData></worksheet>'],
+        }
+        const [h, fill, tail] = head[where] as [string, string, string]
+        const big = repeated(h, fill, size, tail)
+        const sheet = where === 'sst' ? sheetXml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>') : big
+        return { type: XLSX_TYPE, payload: await zipOf(xlsxParts(sheet, where === 'sst' ? big : undefined)) }
+      }),
+    fc
+      .record({
+        cut: fc.integer({ min: 0, max: 4000 }),
+        flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 8 }),
+      })
+      .map(({ cut, flips }) => async () => {
+        const good = await zipOf(
+          xlsxParts(
+            sheetXml('<row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c></row>'),
+            sstXml(['village_code', 'household_code', 'head_name']),
+          ),
+        )
+        const bytes = Buffer.from(good.subarray(0, Math.max(30, good.length - cut)))
+        for (const [at, x] of flips) bytes[at % bytes.length] = ((bytes[at % bytes.length] as number) ^ x) & 0xff
+        return { type: XLSX_TYPE, payload: bytes }
+      }),
+    fc.record({ cols: fc.integer({ min: 1, max: 400 }), cell: fc.integer({ min: 0, max: 20_000 }) }).map(({ cols, cell }) => async () => ({
+      type: 'text/csv',
+      payload: `village_code,household_code,head_name${',x'.repeat(cols)}\nAA,H1,${'Z'.repeat(cell)}\n`,
+    })),
+  )
+  it('answers every hostile file with 2xx or an enveloped 4xx, echoes at most 100 characters of it, and writes nothing when rejecting', async () => {
+    const route = routes.find((r) => r.key === 'POST /api/units/:communeId/households/import')
+    const entry = AUTHZ_MATRIX['POST /api/units/:communeId/households/import']
+    if (!route || !entry) throw new Error('no import route')
+    const url = fillParams(route.url, w.own, entry)
+    const failures: string[] = []
+    await fc
+      .assert(
+        fc.asyncProperty(hostile, async (make) => {
+          cases++
+          const { type, payload } = await make()
+          db.$client.exec('SAVEPOINT fuzz_file')
+          try {
+            const res = await app.inject({ method: 'POST', url, headers: { ...w.auth.communeStaff, 'content-type': type }, payload })
+            const problem = check(route, res) ?? (/Z{101}/.test(res.body) ? `echoed the file: ${res.body.slice(0, 200)}` : null)
+            if (!problem && res.statusCode >= 400 && changedTables(baseline, hashTables(db)).length) failures.push(`rejected but wrote`)
+            if (problem) failures.push(`${res.statusCode} ${problem}`)
+            return problem === null
+          } finally {
+            db.$client.exec('ROLLBACK TO fuzz_file; RELEASE fuzz_file')
+          }
+        }),
+        { numRuns: Math.max(10, Math.round(RUNS_PER_ROUTE / 2)), seed: SEED, endOnFailure: true },
+      )
+      .catch((e: Error) => failures.push(e.message.split('\n').slice(0, 6).join(' | ')))
+    expect(failures.slice(0, 10)).toEqual([])
+  }, 120_000)
+})
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
 const totalChanges = () => (db.$client.prepare('SELECT total_changes() AS n').get() as { n: number }).n
 
 /** The response rule: never 5xx; API errors carry the envelope. */
@@ -292,3 +377,63 @@ function check(route: RouteInfo, res: { statusCode: number; body: string; header
     return `${res.statusCode} with a body that is not the error envelope: ${res.body.slice(0, 200)}`
   return null
 }
+
+/** Every string leaf of a body as [path segments, value]. */
+function stringLeaves(v: unknown, at: string[] = []): string[][] {
+  if (typeof v === 'string') return [at]
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringLeaves(x, [...at, String(i)]))
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => stringLeaves(x, [...at, k]))
+  return []
+}
+
+function setAt(v: unknown, path: string[], value: string): unknown {
+  const copy = structuredClone(v) as Record<string, unknown>
+  let o = copy
+  for (const k of path.slice(0, -1)) o = o[k] as Record<string, unknown>
+  o[path[path.length - 1] as string] = value
+  return copy
+}
+
+/**
+ * Ill-formed text: a lone surrogate cannot be stored as UTF-8 (SQLite would keep U+FFFD while the
+ * ledger hashed the escaped surrogate), NUL and other C0 controls cut strings short in C code, PDFs
+ * and CSV readers. Each must be refused at the schema boundary, naming the field.
+ */
+const ILL_FORMED = ['\udfff', 'a\ud800b', 'Nguy\u0000ễn', 'x\u0007y']
+
+describe('ill-formed text in any field of any route', () => {
+  it('answers 400 validation_failed naming the field, and writes nothing', async () => {
+    const failures: string[] = []
+    let probed = 0
+    for (const route of routes) {
+      const entry = AUTHZ_MATRIX[route.key]
+      const valid = entry?.body?.(w.own)
+      if (!entry || !valid || typeof valid !== 'object' || entry.contentType) continue
+      const role = entry.kind === 'staff' ? ROLES.find((r) => entry.own[r] !== 401 && entry.own[r] !== 403) : undefined
+      if (entry.kind === 'staff' && !role) continue
+      const url = fillParams(route.url, w.own, entry)
+      for (const leaf of stringLeaves(valid)) {
+        for (const bad of ILL_FORMED) {
+          probed++
+          db.$client.exec('SAVEPOINT ill')
+          try {
+            const res = await app.inject({
+              method: route.method as 'POST',
+              url,
+              headers: role ? w.auth[role] : {},
+              payload: setAt(valid, leaf, bad) as object,
+            })
+            const err = res.json().error as { code?: string; details?: { issues?: { path: string }[] } } | undefined
+            const named = err?.details?.issues?.some((i) => i.path.endsWith(leaf.join('/')))
+            if (res.statusCode !== 400 || err?.code !== 'validation_failed' || !named)
+              failures.push(`${route.key} ${leaf.join('.')}=${JSON.stringify(bad)}: ${res.statusCode} ${res.body.slice(0, 160)}`)
+          } finally {
+            db.$client.exec('ROLLBACK TO ill; RELEASE ill')
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([])
+    expect(probed).toBeGreaterThan(40)
+  }, 60_000)
+})

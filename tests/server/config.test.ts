@@ -12,7 +12,13 @@ describe('loadConfig', () => {
     expect(c.auth.loginMaxFailures).toBe(10)
     expect(c.auth.loginWindowMinutes).toBe(15)
     expect(c.links).toEqual({ publicBaseUrl: 'http://127.0.0.1:3000', rateLimitPerMin: 60 })
-    expect(c.imports).toEqual({ maxBytes: 20 * 1024 * 1024, maxRows: 100_000 })
+    expect(c.imports).toEqual({
+      maxBytes: 20 * 1024 * 1024,
+      maxInflatedBytes: 200 * 1024 * 1024,
+      maxRows: 100_000,
+      maxColumns: 50,
+      maxCellChars: 2000,
+    })
     expect(c.levels.xa_ntm).toEqual(DEFAULT_LEVELS.xa_ntm)
   })
 

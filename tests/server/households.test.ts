@@ -126,6 +126,20 @@ describe('POST /api/units/:communeId/households/import (CSV)', () => {
     expect(s.rowsOf(s.b.villages[0]!.id).map((h) => h.code)).toEqual(['H0001', 'H0002', 'H0003'])
   })
 
+  it('rejects a row with control characters in a text cell as ill_formed_text', async () => {
+    const s = await setup()
+    const res = await importFile(
+      s,
+      csv(HEADER, 'AA-01,H001,Nguyễn\u001bVăn An,,', 'AA-01,H002,Trần Văn Bình,,Số\u0007 2', 'AA-01,H003,Lê Văn Cường,,'),
+    )
+    expect(res.statusCode).toBe(200)
+    expect(res.json().created).toBe(1)
+    expect(res.json().rejected.map((r: { row: number; code: string }) => [r.row, r.code])).toEqual([
+      [2, 'ill_formed_text'],
+      [3, 'ill_formed_text'],
+    ])
+  })
+
   it('counts rows as a spreadsheet shows them, blank lines included', async () => {
     const s = await setup()
     const res = await importFile(s, csv(HEADER, 'AA-01,H001,Nguyễn Văn An,,', '', 'AA-01,H002,Trần Văn Bình,999,'))

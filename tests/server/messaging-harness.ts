@@ -29,6 +29,8 @@ export async function startMessaging(
     concurrency?: number
     /** Also create a second commune with its own staff ("khac") and a collector ("thuky") for authorisation tests. */
     others?: boolean
+    /** Collect the app's log lines (JSON) here instead of silencing them. */
+    logs?: string[]
   } = {},
 ) {
   const clock = new FakeClock()
@@ -53,7 +55,13 @@ export async function startMessaging(
     PUBLIC_BASE_URL: 'https://hailong.example.vn',
     ...opts.env,
   })
-  const app = await buildApp({ config, db, clock: serverClock, logger: false })
+  const logs = opts.logs
+  const app = await buildApp({
+    config,
+    db,
+    clock: serverClock,
+    ...(logs ? { logStream: { write: (line: string) => void logs.push(line) } } : { logger: false }),
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
   const webhookUrl = `http://127.0.0.1:${port}/api/webhooks/zalo`

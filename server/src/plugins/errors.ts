@@ -17,6 +17,14 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message: 
     code: 'unsupported_media_type',
     message: 'unsupported content type',
   },
+  // @fastify/multipart (household imports from a browser form)
+  FST_REQ_FILE_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'the uploaded file is too large' },
+  FST_FILES_LIMIT: { status: 413, code: 'payload_too_large', message: 'too many files in the form' },
+  FST_PARTS_LIMIT: { status: 413, code: 'payload_too_large', message: 'too many parts in the form' },
+  FST_FIELDS_LIMIT: { status: 413, code: 'payload_too_large', message: 'too many fields in the form' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { status: 415, code: 'unsupported_media_type', message: 'not a multipart form' },
+  FST_PROTO_VIOLATION: { status: 400, code: 'validation_failed', message: 'malformed multipart form' },
+  FST_MP_PREMATURE_CLOSE: { status: 400, code: 'validation_failed', message: 'the form ended early' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     code: 'validation_failed',

@@ -1,13 +1,21 @@
 import { z } from 'zod'
-import { Id } from './common.js'
+import { Id, text } from './common.js'
+import { ILL_FORMED_MESSAGE, isWellFormedText } from './wellformed.js'
+
+/**
+ * Passwords are checked for well-formed text but not normalised: they only feed the password hash,
+ * and normalising would lock out anyone whose password was set typed in decomposed form (Unikey's
+ * "Unicode tổ hợp").
+ */
+const Password = (min: number) => z.string().min(min).max(256).refine(isWellFormedText, ILL_FORMED_MESSAGE)
 
 export const Role = z.enum(['admin', 'front_staff', 'collector', 'council'])
 export type Role = z.infer<typeof Role>
 export const ROLES = Role.options
 
 export const LoginBody = z.object({
-  username: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: text().trim().min(1).max(64),
+  password: Password(1),
 })
 export type LoginBody = z.infer<typeof LoginBody>
 
@@ -26,8 +34,7 @@ export const LoginResponse = z.object({
   user: User.pick({ id: true, username: true, role: true, unitId: true }),
 })
 
-export const Username = z
-  .string()
+export const Username = text()
   .trim()
   .min(3)
   .max(64)
@@ -35,14 +42,14 @@ export const Username = z
 
 export const CreateUserBody = z.object({
   username: Username,
-  password: z.string().min(10).max(256),
+  password: Password(10),
   role: Role,
   unitId: Id,
 })
 export type CreateUserBody = z.infer<typeof CreateUserBody>
 
 export const UpdateUserBody = z
-  .object({ disabled: z.boolean(), password: z.string().min(10).max(256), role: Role, unitId: Id })
+  .object({ disabled: z.boolean(), password: Password(10), role: Role, unitId: Id })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>

@@ -4,14 +4,19 @@
  * from the resident page: the package index pulls in full zod.
  */
 import * as z from 'zod/mini'
+import { ILL_FORMED_MESSAGE, isWellFormedText } from './wellformed.js'
 
 export const QUESTION_KEY_RE = /^[a-z0-9_]{1,32}$/
 export const REASON_MAX = 500
 export const COMMENT_MAX = 2000
 
+/** Resident text: well-formed and NFC before it is hashed into the ledger (see wellformed.ts). */
+const residentText = (max: number) =>
+  z.string().check(z.refine(isWellFormedText, { message: ILL_FORMED_MESSAGE, abort: true }), z.normalize('NFC'), z.maxLength(max))
+
 export const Answer = z.object({
   satisfied: z.boolean(),
-  reason: z.optional(z.string().check(z.maxLength(REASON_MAX))),
+  reason: z.optional(/* @__PURE__ */ residentText(REASON_MAX)),
 })
 export type Answer = z.infer<typeof Answer>
 
@@ -22,7 +27,7 @@ export const Paradata = z.object({
 
 export const SubmitBallotBody = z.object({
   answers: z.record(z.string().check(z.regex(QUESTION_KEY_RE)), Answer),
-  comment: z.optional(z.string().check(z.maxLength(COMMENT_MAX))),
+  comment: z.optional(/* @__PURE__ */ residentText(COMMENT_MAX)),
   /** Idempotency key chosen by the client; replaying it returns the same receipt. */
   clientId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{8,64}$/))),
   paradata: z.optional(Paradata),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id, IsoDate, IsoDateTime } from './common.js'
+import { Id, IsoDate, IsoDateTime, text } from './common.js'
 
 export const CouncilDecisionKind = z.enum(['recognise', 'reject', 'return_for_resurvey'])
 export type CouncilDecisionKind = z.infer<typeof CouncilDecisionKind>
@@ -13,7 +13,7 @@ export const CreateCouncilDecisionBody = z
     votesAgainst: Votes,
     votesAbstain: Votes,
     decision: CouncilDecisionKind,
-    notes: z.string().trim().max(4000).optional(),
+    notes: text().trim().max(4000).optional(),
     decidedAt: IsoDate,
   })
   .refine((b) => b.votesFor + b.votesAgainst + b.votesAbstain > 0, { message: 'at least one vote', path: ['votesFor'] })
@@ -37,7 +37,7 @@ export type CouncilDecision = z.infer<typeof CouncilDecision>
 export const ResurveyBody = z.object({
   opensAt: IsoDateTime,
   closesAt: IsoDateTime,
-  title: z.string().trim().min(1).max(300).optional(),
+  title: text().trim().min(1).max(300).optional(),
   templateId: Id.optional(),
 })
 export type ResurveyBody = z.infer<typeof ResurveyBody>

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id } from './common.js'
+import { Id, text } from './common.js'
 import { QuestionKey } from './questionnaire.js'
 
 export const FeedbackStatus = z.enum(['new', 'forwarded', 'resolved'])
@@ -35,8 +35,8 @@ export type FeedbackItem = z.infer<typeof FeedbackItem>
 
 export const UpdateFeedbackBody = z.object({
   status: FeedbackStatus,
-  assigneeAgency: z.string().trim().min(1).max(300).optional(),
-  followUp: z.string().trim().min(1).max(4000).optional(),
+  assigneeAgency: text().trim().min(1).max(300).optional(),
+  followUp: text().trim().min(1).max(4000).optional(),
 })
 export type UpdateFeedbackBody = z.infer<typeof UpdateFeedbackBody>
 

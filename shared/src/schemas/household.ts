@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id } from './common.js'
+import { Id, text } from './common.js'
 
 export const Household = z.object({
   id: Id,
@@ -16,10 +16,17 @@ export type Household = z.infer<typeof Household>
 export const HouseholdListQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  q: z.string().trim().max(100).optional(),
+  q: text().trim().max(100).optional(),
 })
 
-export const ImportRejectionCode = z.enum(['missing_field', 'unknown_village', 'invalid_phone', 'duplicate_in_file', 'too_long'])
+export const ImportRejectionCode = z.enum([
+  'missing_field',
+  'unknown_village',
+  'invalid_phone',
+  'duplicate_in_file',
+  'too_long',
+  'ill_formed_text',
+])
 export type ImportRejectionCode = z.infer<typeof ImportRejectionCode>
 
 export const ImportRejection = z.object({ row: z.number().int(), code: ImportRejectionCode, message: z.string() })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id } from './common.js'
+import { Id, text } from './common.js'
 
 /**
  * Issue 9: integrity signals for reviewers, "hộ tôi chưa được hỏi ý kiến" requests and the re-survey
@@ -53,8 +53,7 @@ export type IntegrityReport = z.infer<typeof IntegrityReport>
 
 /** Vietnamese phone as people type it (0912 345 678, +84 912…, 84912…); stored as 84… (E.164 without +). */
 const PHONE_RE = /^(?:\+?84|0)(\d{9,10})$/
-export const RequestPhone = z
-  .string()
+export const RequestPhone = text()
   .trim()
   .max(20, 'Số điện thoại không hợp lệ.')
   .transform((s) => s.replace(/[\s.()-]/g, ''))
@@ -63,13 +62,12 @@ export const RequestPhone = z
 
 export const CreateHouseholdRequestBody = z.object({
   villageId: Id.optional().or(z.literal('').transform(() => undefined)),
-  headName: z
-    .string({ error: 'Vui lòng nhập họ tên chủ hộ.' })
+  headName: text({ error: 'Vui lòng nhập họ tên chủ hộ.' })
     .trim()
     .min(2, 'Vui lòng nhập họ tên chủ hộ.')
     .max(100, 'Họ tên quá dài (tối đa 100 ký tự).'),
   phone: RequestPhone.optional(),
-  note: z.string().trim().max(500, 'Ghi chú quá dài (tối đa 500 ký tự).').optional(),
+  note: text().trim().max(500, 'Ghi chú quá dài (tối đa 500 ký tự).').optional(),
 })
 export type CreateHouseholdRequestBody = z.infer<typeof CreateHouseholdRequestBody>
 
@@ -110,7 +108,7 @@ export const ResolveHouseholdRequestBody = z
     action: z.enum(['issue_link', 'visit', 'reject']),
     householdId: Id.optional(),
     channel: z.enum(['print', 'zalo', 'sms']).optional(),
-    reason: z.string().trim().min(3).max(1000).optional(),
+    reason: text().trim().min(3).max(1000).optional(),
   })
   .refine((b) => b.action !== 'reject' || b.reason !== undefined, { message: 'a rejection needs a reason', path: ['reason'] })
 export type ResolveHouseholdRequestBody = z.infer<typeof ResolveHouseholdRequestBody>

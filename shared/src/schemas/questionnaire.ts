@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id } from './common.js'
+import { Id, text } from './common.js'
 
 export const QuestionKey = z
   .string()
@@ -22,6 +22,9 @@ export const Question = z.object({
 })
 export type Question = z.infer<typeof Question>
 
+/** A question as staff send it: the same shape, its texts well-formed. */
+const QuestionIn = Question.extend({ text: text().min(1).max(1000), criterionRef: text().max(32).nullable().optional() })
+
 export const Criterion = z.object({ ref: z.string(), name: z.string(), group: z.string().nullable() })
 export type Criterion = z.infer<typeof Criterion>
 
@@ -37,7 +40,7 @@ export type CriteriaSet = z.infer<typeof CriteriaSet>
 
 /** Exactly one overall question, and it is last (HD 90: Q9 is the overall question). */
 export const QuestionList = z
-  .array(Question)
+  .array(QuestionIn)
   .min(2)
   .max(60)
   .refine((qs) => qs.filter((q) => q.isOverall).length === 1, 'exactly one overall question')
@@ -54,6 +57,8 @@ export const QuestionnaireTemplate = z.object({
   version: z.number().int(),
   name: z.string(),
   criteriaSetId: Id.nullable(),
+  /** Levels the form is made for (empty: any, for older custom templates). */
+  levels: z.array(z.string()),
   questions: z.array(Question),
 })
 export type QuestionnaireTemplate = z.infer<typeof QuestionnaireTemplate>
@@ -65,12 +70,10 @@ export const CreateCriteriaSetBody = z.object({
     .min(1)
     .max(32)
     .regex(/^[A-Za-z0-9_]+$/),
-  name: z.string().trim().min(1).max(300),
-  legalBasis: z.string().trim().min(1).max(300),
+  name: text().trim().min(1).max(300),
+  legalBasis: text().trim().min(1).max(300),
   criteria: z
-    .array(
-      z.object({ ref: z.string().trim().min(1).max(32), name: z.string().trim().min(1).max(300), group: z.string().max(200).nullable() }),
-    )
+    .array(z.object({ ref: text().trim().min(1).max(32), name: text().trim().min(1).max(300), group: text().max(200).nullable() }))
     .min(1)
     .max(200)
     .refine((cs) => new Set(cs.map((c) => c.ref)).size === cs.length, 'criterion refs must be unique'),
@@ -84,10 +87,10 @@ export const CreateTemplateBody = z.object({
     .min(1)
     .max(32)
     .regex(/^[A-Za-z0-9_]+$/),
-  name: z.string().trim().min(1).max(300),
+  name: text().trim().min(1).max(300),
   criteriaSetId: Id.nullable().optional(),
   provinceId: Id.nullable().optional(),
-  levels: z.array(z.string().max(40)).max(10).optional(),
+  levels: z.array(text().max(40)).max(10).optional(),
   questions: QuestionList,
 })
 export type CreateTemplateBody = z.infer<typeof CreateTemplateBody>

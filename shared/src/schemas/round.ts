@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { Id, IsoDateTime } from './common.js'
+import { RuleSetSnapshot, TallyRules } from '../domain/rules.js'
+import { Id, IsoDateTime, text } from './common.js'
 import { Question } from './questionnaire.js'
 
 export const RoundStatus = z.enum(['draft', 'open', 'closed', 'sealed', 'returned'])
@@ -17,12 +18,14 @@ export const CreateRoundBody = z.object({
   communeId: Id,
   level: Level,
   templateId: Id,
-  title: z.string().trim().min(1).max(300).optional(),
+  title: text().trim().min(1).max(300).optional(),
   opensAt: IsoDateTime,
   closesAt: IsoDateTime,
   thresholdBp: Bp.optional(),
   coverageBp: Bp.optional(),
   coverageScope: CoverageScope.optional(),
+  /** A rule set made for the level; the round keeps a snapshot of it (its bars replace the three above). */
+  ruleSetId: Id.optional(),
   doubleEntry: z.boolean().optional(),
   /** `follow_up`: a targeted re-survey after remediation (advisory, not the legal survey). */
   purpose: z.enum(['recognition', 'follow_up']).optional(),
@@ -62,6 +65,8 @@ export const Round = z.object({
   createdAt: z.string(),
   /** The questionnaire snapshot once open; the template's questions while draft. */
   questions: z.array(Question),
+  /** The rule set the round is judged by (its snapshot); null: the coverage floor and threshold above. */
+  ruleSet: RuleSetSnapshot.nullable(),
   /** Active households in the frame (snapshotted at open). */
   households: z.number().int(),
 })
@@ -69,7 +74,7 @@ export type Round = z.infer<typeof Round>
 
 export const RoundListQuery = z.object({ communeId: Id.optional(), status: RoundStatus.optional() })
 
-export const ReasonBody = z.object({ reason: z.string().trim().min(3).max(1000) })
+export const ReasonBody = z.object({ reason: text().trim().min(3).max(1000) })
 
 export const InvitationChannel = z.enum(['print', 'zalo', 'sms'])
 export const CreateInvitationsBody = z.object({ channel: InvitationChannel, villageIds: z.array(Id).min(1).max(500).optional() })
@@ -79,8 +84,8 @@ export const CreateInvitationsResult = z.object({ created: z.number().int(), lin
 export const PaperBallotBody = z.object({
   householdId: Id,
   channel: z.enum(['paper', 'meeting']),
-  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: z.string().max(500).optional() })),
-  comment: z.string().max(2000).optional(),
+  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: text().max(500).optional() })),
+  comment: text().max(2000).optional(),
 })
 export type PaperBallotBody = z.infer<typeof PaperBallotBody>
 
@@ -119,6 +124,8 @@ export const RoundTally = z.object({
   villages: z.array(Tally),
   questions: z.array(QuestionTally),
   byChannel: z.record(z.string(), z.number().int()),
+  /** Every bar of the round's rule set and how it fared (absent in tallies sealed before rule sets). */
+  rules: TallyRules.optional(),
 })
 export type RoundTally = z.infer<typeof RoundTally>
 

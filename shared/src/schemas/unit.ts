@@ -1,12 +1,11 @@
 import { z } from 'zod'
-import { Id, IsoDate } from './common.js'
+import { Id, IsoDate, text } from './common.js'
 
 export const UnitKind = z.enum(['province', 'district', 'commune', 'village'])
 export type UnitKind = z.infer<typeof UnitKind>
 export const UNIT_KINDS = UnitKind.options
 
-export const UnitCode = z
-  .string()
+export const UnitCode = text()
   .trim()
   .min(1)
   .max(32)
@@ -28,13 +27,13 @@ export type Unit = z.infer<typeof Unit>
 export const UnitListQuery = z.object({
   parentId: Id.optional(),
   kind: UnitKind.optional(),
-  q: z.string().trim().max(100).optional(),
+  q: text().trim().max(100).optional(),
 })
 export type UnitListQuery = z.infer<typeof UnitListQuery>
 
 export const CreateUnitBody = z.object({
   kind: UnitKind,
-  name: z.string().trim().min(1).max(200),
+  name: text().trim().min(1).max(200),
   code: UnitCode.optional(),
   parentId: Id.nullable().optional(),
   validFrom: IsoDate.optional(),
@@ -44,7 +43,7 @@ export type CreateUnitBody = z.infer<typeof CreateUnitBody>
 
 export const UpdateUnitBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: text().trim().min(1).max(200),
     code: UnitCode,
     validFrom: IsoDate.nullable(),
     validTo: IsoDate.nullable(),

@@ -13,6 +13,7 @@ export function fillParams(path: string, f: ScopeFixtures, spec: RequestSpec = {
     if (path.startsWith('/api/users/')) return f.staffUserId
     if (path.startsWith('/api/questionnaire-templates/')) return f.templateId
     if (path.startsWith('/api/feedback/')) return f.feedbackId
+    if (path.startsWith('/api/rule-sets/')) return f.ruleSetId
     throw new Error(`no filler for :id in ${path}: add one to tests/security/helpers/fill.ts`)
   }
   const unit = () => (spec.unit === 'village' ? (f.villages[0]?.id as string) : spec.unit === 'province' ? f.province.id : f.commune.id)

@@ -18,6 +18,7 @@ export interface ScopeFixtures {
   /** A collector of this scope (target of PUT /collectors/:userId). */
   collectorId: string
   templateId: string
+  ruleSetId: string
   rounds: Record<RoundStatus, string>
   /** In the open round: a household with an unused print link, its token, a counted ballot and its receipt. */
   invitedHouseholdId: string
@@ -139,6 +140,15 @@ async function buildScope(
     staffUserId: who.staffUserId,
     collectorId: who.collectorId,
     templateId: s.templateId,
+    ruleSetId: app.services.questionnaires.createRuleSet(null, {
+      code: 'AUTHZ',
+      name: 'Bộ quy tắc thử',
+      legalBasis: { text: 'Văn bản thử', number: '1/HD', date: '2025-01-01', effectiveFrom: '2025-01-01', effectiveTo: null },
+      levels: ['xa_ntm'],
+      bars: [{ kind: 'overall', minBp: 9000 }],
+      provisional: false,
+      note: null,
+    }).id,
     rounds: { draft, open: open.id, closed: closed.id, sealed: sealed.id, returned: returned.id },
     invitedHouseholdId,
     freeHouseholdId: open.links[4]?.householdId as string,

@@ -14,7 +14,7 @@ export type { FakeZaloControl } from './control.ts'
 export type { FakeZaloOptions, RecordedRequest, SentMessage } from './core.ts'
 export type { FaultSpec } from './faults.ts'
 export { DEFAULT_TEMPLATE_ID } from './registry.ts'
-export type { Settings, SettingsPatch } from './settings.ts'
+export { type Settings, type SettingsPatch, WEBHOOK_LADDERS } from './settings.ts'
 export { appsecretProof } from './tokens.ts'
 export { type Delivery, type Tamper, zaloMac } from './webhooks.ts'
 

@@ -76,6 +76,7 @@ export const SettingsPatchSchema = z
         url: z.string().url().nullable(),
         timeoutMs: z.number().positive(),
         ladderMs: z.array(z.number().nonnegative()),
+        retryTimestamp: z.enum(['original', 'fresh']),
         numRetryHeader: z.boolean(),
         success: z.enum(['200', '2xx']),
         disableOnExhaustion: z.boolean(),
@@ -293,6 +294,10 @@ export class FakeZaloControl {
     }
   }
 
+  /** Zalo's (possible) unsigned check of a newly registered webhook URL. */
+  registrationCheck(url?: string): Promise<{ status?: number; error?: string }> {
+    return this.core.webhooks.registrationCheck(url)
+  }
   enableWebhook(enabled = true): void {
     this.core.webhooks.enabled = enabled
   }
@@ -457,6 +462,7 @@ export function registerControlRoutes(app: FastifyInstance, control: FakeZaloCon
         if (b.enabled !== undefined) control.enableWebhook(b.enabled)
         return { enabled: control.core.webhooks.enabled, url: control.settings().webhook.url }
       })
+      r.post('/webhook/registration-check', async () => control.registrationCheck())
       r.post('/webhook/emit', async (req, reply) => {
         const body = json(req.body)
         if (body && typeof body === 'object' && 'events' in body) {

@@ -5,13 +5,32 @@
 import type { NightWindow } from './clock.ts'
 import type { Tamper } from './webhooks.ts'
 
+const MIN = 60_000
+const HOUR = 60 * MIN
+/** The two retry ladders Zalo is reported to use (simulated ms between attempts). */
+export const WEBHOOK_LADDERS = {
+  /** ZALO.md §3.3: 30 s, 5 min, 15 min, 30 min, 1 h — the last retry ~1.8 h after the first attempt. */
+  documented: [30_000, 5 * MIN, 15 * MIN, 30 * MIN, HOUR],
+  /** Up to ~12 h before the webhook is disabled (practitioner's report, issue-level [U]): 11.8 h in all. */
+  extended: [30_000, 5 * MIN, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 4 * HOUR, 4 * HOUR],
+} as const
+
 export interface WebhookSettings {
   /** Receiver URL; null = events are recorded but not delivered. */
   url: string | null
   /** Receiver must answer within this many real ms (§3.3 "within ~2 s") — not time-scaled. */
   timeoutMs: number
-  /** Retry ladder in simulated ms (§3.3 [S]: 30 s, 5 m, 15 m, 30 m, 1 h); real wait = value × timeScale. */
+  /**
+   * Retry ladder in simulated ms; real wait = value × timeScale. How long Zalo retries is documented inconsistently:
+   * `WEBHOOK_LADDERS.documented` (§3.3 [S]: 30 s, 5 m, 15 m, 30 m, 1 h, ~1.8 h in all) or `.extended` (a
+   * practitioner's report of retries for up to ~12 h before Zalo disables the webhook) [U].
+   */
   ladderMs: number[]
+  /**
+   * Whether a retry re-sends the original bytes (same `timestamp`, same signature) or a fresh `timestamp`, re-signed.
+   * Zalo does not document it [U]; a receiver must accept both within its window.
+   */
+  retryTimestamp: 'original' | 'fresh'
   /** Send a `num_retry` header (0 on first attempt) (§3.3 [S]). */
   numRetryHeader: boolean
   /** Which statuses count as delivered: exactly 200 (§3.3 "any other code triggers retries") or any 2xx [U]. */
@@ -24,7 +43,7 @@ export interface WebhookSettings {
   duplicateRate: number
   /** Random extra delay (simulated ms, 0..n) before the first attempt, so events arrive out of order (§7.4). */
   reorderJitterMs: number
-  /** How old a `stale_timestamp` event is (simulated ms); default 3 h, past the client's 2 h window (§8.4). */
+  /** How old a `stale_timestamp` event is (simulated ms); default 8 days, past any window a client may configure. */
   staleMs: number
   /** How far ahead a `future_timestamp` event is (simulated ms). */
   futureMs: number
@@ -115,14 +134,15 @@ export function defaultSettings(): Settings {
     webhook: {
       url: null,
       timeoutMs: 2_000,
-      ladderMs: [30_000, 300_000, 900_000, 1_800_000, 3_600_000],
+      ladderMs: [...WEBHOOK_LADDERS.documented],
+      retryTimestamp: 'original',
       numRetryHeader: true,
       success: '200',
       disableOnExhaustion: true,
       tamper: null,
       duplicateRate: 0,
       reorderJitterMs: 0,
-      staleMs: 3 * 3_600_000,
+      staleMs: 8 * DAY_MS,
       futureMs: 10 * 60_000,
     },
   }

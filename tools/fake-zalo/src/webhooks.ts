@@ -59,6 +59,8 @@ export interface Delivery {
   state: 'pending' | 'delivered' | 'failed' | 'skipped'
   attempts: Attempt[]
   duplicateOf?: number
+  /** The event before serialisation, to re-sign a retry with a fresh timestamp (`retryTimestamp: 'fresh'`). */
+  event: WebhookEvent
 }
 
 export interface EmitOptions {
@@ -172,6 +174,30 @@ export class WebhookEmitter {
       tamper,
       state: 'pending',
       attempts: [],
+      event,
+    }
+  }
+
+  /**
+   * What Zalo may do when a webhook URL is registered: POST an unsigned body to see that the URL answers [U].
+   * Returns the receiver's status (or the error).
+   */
+  async registrationCheck(url = this.settings().webhook.url): Promise<{ status?: number; error?: string }> {
+    if (!url) return { error: 'no webhook url' }
+    const s = this.settings()
+    const body = JSON.stringify({ app_id: s.appId, oa_id: s.oaId, event_name: 'webhook_verification', timestamp: String(this.clock.now()) })
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(s.webhook.timeoutMs),
+      })
+      await res.body.dump()
+      return { status: res.statusCode }
+    } catch (err) {
+      return { error: err instanceof Error ? err.message : String(err) }
     }
   }
 
@@ -184,6 +210,12 @@ export class WebhookEmitter {
       return
     }
     const numRetry = d.attempts.length
+    if (numRetry > 0 && s.webhook.retryTimestamp === 'fresh') {
+      // a retry stamped now and signed again (the tamper, if any, is kept)
+      const again = this.prepare({ ...d.event, timestamp: String(this.clock.now()) }, d.zns, d.tamper)
+      d.body = again.body
+      d.signature = again.signature
+    }
     const a: Attempt = { numRetry, at: this.clock.now() }
     d.attempts.push(a)
     const headers: Record<string, string> = { 'content-type': 'application/json' }

@@ -14,6 +14,12 @@ describe('parseErrorBody', () => {
     })
     expect(e).toMatchObject({ code: 'validation_failed', status: 400, issues: [{ path: 'answers.q1', message: 'm' }] })
   })
+  it("names the field of a schema failure the way the form does ('body/answers/q9/reason' → 'answers.q9.reason')", () => {
+    const e = parseErrorBody(400, {
+      error: { code: 'validation_failed', message: 'Invalid', details: { issues: [{ path: 'body/answers/q9/reason', message: 'm' }] } },
+    })
+    expect(e.issues).toEqual([{ path: 'answers.q9.reason', message: 'm' }])
+  })
   it('turns anything else into http_<status>', () => {
     expect(parseErrorBody(502, '<html>').code).toBe('http_502')
   })

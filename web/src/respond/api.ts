@@ -40,9 +40,7 @@ export function parseErrorBody(status: number, body: unknown): ApiError {
   const e = isObj(body) && isObj(body.error) ? body.error : null
   if (!e || typeof e.code !== 'string') return new ApiError(`http_${status}`, `HTTP ${status}`, status)
   const raw = isObj(e.details) && Array.isArray(e.details.issues) ? e.details.issues : []
-  const issues = raw
-    .filter(isObj)
-    .map((i) => ({ path: Array.isArray(i.path) ? i.path.join('.') : String(i.path ?? ''), message: String(i.message ?? '') }))
+  const issues = raw.filter(isObj).map((i) => ({ path: issuePath(i.path), message: String(i.message ?? '') }))
   return new ApiError(e.code, typeof e.message === 'string' ? e.message : e.code, status, issues)
 }
 
@@ -87,4 +85,16 @@ export async function checkReceipt(receipt: string): Promise<ReceiptCheck | null
     if (e instanceof ApiError && e.status === 404) return null
     throw e
   }
+}
+
+/**
+ * Schema failures name `body/answers/q9/reason`, the service's own checks `answers.q9.reason`;
+ * both become the latter so the form marks the field itself.
+ */
+function issuePath(p: unknown): string {
+  if (Array.isArray(p)) return p.join('.')
+  return String(p ?? '')
+    .replace(/^(body|querystring|params)\//, '')
+    .split('/')
+    .join('.')
 }

@@ -1,8 +1,6 @@
 import type { HouseholdRow } from '@app/shared'
 import { foldVi } from '@app/shared'
-import { parse as parseCsv } from 'csv-parse/sync'
-import { AppError } from '../../lib/app-error.js'
-import { loadExcelJs } from '../../lib/lazy-deps.js'
+import { excerpt, type ImportLimits, importError, readCsv, readXlsx } from './reader.js'
 
 export type FileKind = 'csv' | 'xlsx'
 
@@ -23,8 +21,6 @@ const HEADER_ALIASES: Record<Field, string[]> = {
 }
 const REQUIRED: Field[] = ['villageCode', 'householdCode', 'headName']
 
-const invalidFile = (message: string, details?: Record<string, unknown>) => new AppError('invalid_file', message, 400, details)
-
 function foldHeader(h: string): string {
   return foldVi(h)
     .replace(/[^a-z0-9]+/g, '_')
@@ -39,38 +35,45 @@ function mapHeader(header: string[]): Record<Field, number> {
   }
   const missing = REQUIRED.filter((f) => idx[f] < 0).map((f) => HEADER_ALIASES[f][0])
   if (missing.length > 0) {
-    throw invalidFile(
-      `the header must contain village_code, household_code, head_name (phone, address optional); missing: ${missing.join(', ')}`,
-      {
-        missing,
-        found: header.slice(0, 20),
-      },
+    // what was found, cut to 100 characters in all: the header may be anything
+    const found = excerpt(header.filter((h) => h.trim() !== '').join(' | '))
+    throw importError(
+      'missing_header',
+      `Dòng tiêu đề phải có các cột village_code (mã ấp), household_code (mã hộ), head_name (chủ hộ); thiếu: ${missing.join(', ')}.`,
+      { missing, found },
     )
   }
   return idx
 }
 
-function toRows(records: string[][], firstRowNumber: number, maxRows: number): ParsedRow[] {
-  const [header, ...body] = records
-  if (!header) throw invalidFile('the file is empty')
-  const idx = mapHeader(header)
-  const isBlank = (r: string[]) => r.every((c) => (c ?? '').trim() === '')
-  const filled = body.reduce((n, r) => (isBlank(r) ? n : n + 1), 0)
-  if (filled > maxRows) throw invalidFile(`the file has ${filled} rows; at most ${maxRows} are accepted per import`, { maxRows })
-  const cell = (r: string[], i: number) => (i >= 0 ? (r[i] ?? '').trim() : '')
+/** Collects rows from a reader: the first non-blank row is the header, then at most maxRows non-blank rows. */
+function collector(maxRows: number) {
+  let idx: Record<Field, number> | null = null
   const out: ParsedRow[] = []
-  body.forEach((r, i) => {
-    if (isBlank(r)) return
-    out.push({
-      row: firstRowNumber + 1 + i,
-      villageCode: cell(r, idx.villageCode),
-      householdCode: cell(r, idx.householdCode),
-      headName: cell(r, idx.headName).normalize('NFC'),
-      phone: cell(r, idx.phone),
-      address: cell(r, idx.address).normalize('NFC'),
-    })
-  })
-  return out
+  const cell = (r: string[], i: number) => (i >= 0 ? (r[i] ?? '').trim() : '')
+  return {
+    rows: out,
+    get sawHeader() {
+      return idx !== null
+    },
+    onRow(row: number, r: string[]) {
+      if (r.every((c) => (c ?? '').trim() === '')) return
+      if (!idx) {
+        idx = mapHeader(r)
+        return
+      }
+      if (out.length >= maxRows)
+        throw importError('too_many_rows', `Tệp có quá nhiều dòng: tối đa ${maxRows} hộ mỗi lần nhập.`, { maxRows })
+      out.push({
+        row,
+        villageCode: cell(r, idx.villageCode).normalize('NFC'),
+        householdCode: cell(r, idx.householdCode).normalize('NFC'),
+        headName: cell(r, idx.headName).normalize('NFC'),
+        phone: cell(r, idx.phone),
+        address: cell(r, idx.address).normalize('NFC'),
+      })
+    },
+  }
 }
 
 /** Decide the kind from the content type, sniffing octet-stream uploads (XLSX is a ZIP: "PK\x03\x04"). */
@@ -78,61 +81,22 @@ export function detectKind(contentType: string | undefined, buf: Buffer): FileKi
   const ct = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
   const isZip = buf.length >= 4 && buf.readUInt32BE(0) === 0x504b0304
   if (ct === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') {
-    if (!isZip) throw invalidFile('the file is not a valid XLSX workbook')
+    if (!isZip) throw importError('not_xlsx', 'Tệp không phải sổ tính XLSX hợp lệ.')
     return 'xlsx'
   }
   // A ZIP is never a CSV: some browsers and tools label an .xlsx upload text/csv or octet-stream.
   return isZip ? 'xlsx' : 'csv'
 }
 
-/** Parse a household file (CSV UTF-8 or XLSX). A malformed file throws `invalid_file`; nothing is written. */
-export async function parseHouseholdFile(buf: Buffer, kind: FileKind, maxRows: number): Promise<ParsedRow[]> {
-  if (buf.length === 0) throw invalidFile('the file is empty')
-  if (kind === 'csv') {
-    let text: string
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buf)
-    } catch {
-      throw invalidFile('the CSV file is not UTF-8 text (save it as "CSV UTF-8")')
-    }
-    if (text.includes('\u0000')) throw invalidFile('the file is not a CSV text file')
-    text = text.replace(/^\uFEFF/, '')
-    const firstLine = text.slice(0, text.search(/\r?\n|$/))
-    const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ','
-    let records: string[][]
-    try {
-      // Blank lines are kept (and skipped in toRows) so row numbers match what a spreadsheet shows;
-      // the body size limit bounds the work, toRows enforces the row limit.
-      records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false }) as string[][]
-    } catch (e) {
-      throw invalidFile(`the CSV file could not be read: ${(e as Error).message.slice(0, 200)}`)
-    }
-    // a blank first line before the header is tolerated
-    let first = 0
-    while (first < records.length && (records[first] ?? []).every((c) => c.trim() === '')) first++
-    return toRows(records.slice(first), first + 1, maxRows)
-  }
-  const ExcelJS = await loadExcelJs()
-  const wb = new ExcelJS.Workbook()
-  try {
-    await wb.xlsx.load(buf as unknown as ArrayBuffer)
-  } catch {
-    throw invalidFile('the file is not a valid XLSX workbook')
-  }
-  const ws = wb.worksheets[0]
-  if (!ws) throw invalidFile('the workbook has no sheet')
-  if (ws.actualRowCount > maxRows + 1)
-    throw invalidFile(`the file has more than ${maxRows} rows; at most ${maxRows} are accepted per import`, { maxRows })
-  const records: string[][] = []
-  let firstRow = 0
-  ws.eachRow({ includeEmpty: true }, (row, n) => {
-    if (records.length === 0) {
-      if (row.cellCount === 0) return
-      firstRow = n
-    }
-    const vals: string[] = []
-    for (let c = 1; c <= Math.max(row.cellCount, 5); c++) vals.push(row.getCell(c).text ?? '')
-    records.push(vals)
-  })
-  return toRows(records, firstRow || 1, maxRows)
+/**
+ * Parse a household file (CSV UTF-8 or XLSX) with the streaming readers (reader.ts), every limit enforced
+ * while reading. A malformed or oversized file throws `invalid_file` / `payload_too_large` with a reason;
+ * nothing is written.
+ */
+export async function parseHouseholdFile(buf: Buffer, kind: FileKind, limits: ImportLimits): Promise<ParsedRow[]> {
+  if (buf.length === 0) throw importError('empty', 'Tệp rỗng.')
+  const c = collector(limits.maxRows)
+  await (kind === 'csv' ? readCsv : readXlsx)(buf, limits, c.onRow)
+  if (!c.sawHeader) throw importError('empty', 'Tệp không có dòng nào (cần dòng tiêu đề và các hộ).')
+  return c.rows
 }

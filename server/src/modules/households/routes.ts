@@ -1,7 +1,9 @@
 import { ApiError, Household, HouseholdListQuery, Id, ImportResult, paged } from '@app/shared'
+import fastifyMultipart from '@fastify/multipart'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { detectKind } from './parse.js'
+import { importError } from './reader.js'
 
 const tags = ['households']
 const FILE_TYPES = [
@@ -14,10 +16,14 @@ const FILE_TYPES = [
 /** Mounted under /api/units: households belong to a village, imports to a commune. */
 export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticate)
-  // Household files arrive as the raw request body (CSV text or an XLSX workbook).
+  // Household files arrive as the raw request body (CSV text or an XLSX workbook)…
   app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: app.config.imports.maxBytes }, (_req, body, done) =>
     done(null, body),
   )
+  // …or as the one file of a browser form (multipart/form-data), under the same size limit.
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: app.config.imports.maxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 20, headerPairs: 100 },
+  })
 
   app.post(
     '/:communeId/households/import',
@@ -27,14 +33,22 @@ export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Import households from CSV (UTF-8) or XLSX',
         description:
-          'Body: the file itself, `Content-Type: text/csv` or the XLSX MIME type. Header `village_code,household_code,head_name,phone,address` (Vietnamese aliases accepted). Upserts by village + household code.',
+          'Body: the file itself, `Content-Type: text/csv` or the XLSX MIME type; or a `multipart/form-data` form with one file field. Limits: IMPORT_MAX_BYTES (413), inflated XLSX size (413), rows, columns, cell length (400 invalid_file with `details.reason`). Header `village_code,household_code,head_name,phone,address` (Vietnamese aliases accepted). Upserts by village + household code.',
         params: z.object({ communeId: Id }),
         response: { 200: ImportResult, 400: ApiError, 404: ApiError, 413: ApiError, 415: ApiError },
       },
     },
     async (req) => {
-      const buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      const kind = detectKind(req.headers['content-type'], buffer)
+      let buffer: Buffer
+      let contentType = req.headers['content-type']
+      if (req.isMultipart()) {
+        const part = await req.file()
+        if (!part) throw importError('no_file', 'Biểu mẫu không kèm tệp nào (cần một tệp CSV hoặc XLSX).')
+        // toBuffer() stops at IMPORT_MAX_BYTES with FST_REQ_FILE_TOO_LARGE (413)
+        buffer = await part.toBuffer()
+        contentType = part.mimetype
+      } else buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      const kind = detectKind(contentType, buffer)
       return app.services.households.import(req.actor, req.params.communeId, { buffer, kind })
     },
   )

@@ -1,11 +1,20 @@
 import type { Db } from '@app/db'
-import { foldVi, type Household, type ImportRejection, type ImportResult, normalizeVnPhone, viCollator } from '@app/shared'
+import {
+  foldVi,
+  type Household,
+  type ImportRejection,
+  type ImportResult,
+  isWellFormedText,
+  normalizeVnPhone,
+  viCollator,
+} from '@app/shared'
 import { badRequest } from '../../lib/app-error.js'
 import { type Clock, vnDay } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole, canSeeContact } from '../policy.js'
 import type { UnitService } from '../units/service.js'
 import { type FileKind, type ParsedRow, parseHouseholdFile } from './parse.js'
+import { excerpt, type ImportLimits } from './reader.js'
 import { createHouseholdRepo, type HouseholdRowDb, type NewHousehold } from './repo.js'
 
 const MAX_LEN = { householdCode: 32, headName: 200, address: 500 } as const
@@ -17,13 +26,7 @@ export function toHouseholdDto(h: HouseholdRowDb, withContact: boolean): Househo
 
 export type ImportProgress = (done: number, total: number) => void
 
-export function createHouseholdService(deps: {
-  db: Db
-  clock: Clock
-  audit: AuditService
-  units: UnitService
-  limits: { maxBytes: number; maxRows: number }
-}) {
+export function createHouseholdService(deps: { db: Db; clock: Clock; audit: AuditService; units: UnitService; limits: ImportLimits }) {
   const { db, clock, audit, units, limits } = deps
   const repo = createHouseholdRepo(db)
 
@@ -38,9 +41,13 @@ export function createHouseholdService(deps: {
         reject('missing_field', `thiếu ${miss.join(', ')}`)
         continue
       }
+      if (![r.villageCode, r.householdCode, r.headName, r.phone, r.address].every(isWellFormedText)) {
+        reject('ill_formed_text', 'có ký tự không hợp lệ (ký tự điều khiển hoặc mã Unicode hỏng); sửa ô đó trong tệp')
+        continue
+      }
       const villageId = villageByCode.get(r.villageCode.toUpperCase())
       if (!villageId) {
-        reject('unknown_village', `mã ấp/thôn "${r.villageCode}" không thuộc xã này`)
+        reject('unknown_village', `mã ấp/thôn "${excerpt(r.villageCode, 40)}" không thuộc xã này`)
         continue
       }
       if (r.householdCode.length > MAX_LEN.householdCode || r.headName.length > MAX_LEN.headName || r.address.length > MAX_LEN.address) {
@@ -86,7 +93,7 @@ export function createHouseholdService(deps: {
         throw badRequest('validation_failed', 'households are imported into a commune', {
           issues: [{ path: 'communeId', message: 'not a commune' }],
         })
-      const rows = await parseHouseholdFile(file.buffer, file.kind, limits.maxRows)
+      const rows = await parseHouseholdFile(file.buffer, file.kind, limits)
       const villages = units.repo.children(communeId, 'village')
       const villageByCode = new Map(villages.map((v) => [v.code.toUpperCase(), v.id]))
       const { rejected, good } = validateRows(rows, villageByCode)

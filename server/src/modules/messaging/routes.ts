@@ -75,6 +75,8 @@ export const zaloWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const r = app.services.messaging.ingestZaloWebhook(raw, req.headers)
+      if (r.ignored)
+        req.log.info({ bytes: raw.length }, 'unsigned webhook POST (a URL check when the webhook is registered?): answered 200, ignored')
       return { received: true as const, duplicate: r.duplicate }
     },
   )

@@ -104,11 +104,16 @@ export function createMessagingService(deps: {
      * Verify, dedupe and store one webhook delivery (§8.4 steps 1–6); processing happens after the 200.
      * Throws 401 for anything unauthenticated (bad/missing signature, wrong app, replay window).
      */
-    ingestZaloWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): { duplicate: boolean } {
+    /**
+     * Verify, store once (event-id dedupe), process after. A POST with no signature header at all is what Zalo may send
+     * to check a webhook URL when it is registered: answered 200 (`ignored`), nothing stored or processed.
+     */
+    ingestZaloWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): { duplicate: boolean; ignored: boolean } {
       const h = (k: string) => {
         const v = headers[k]
         return Array.isArray(v) ? v[0] : v
       }
+      if (h('x-zevent-signature') === undefined) return { duplicate: false, ignored: true }
       const now = clock.now()
       const v = verifyZaloWebhook(raw, h('x-zevent-signature'), {
         appId: config.zalo.appId,
@@ -129,7 +134,7 @@ export function createMessagingService(deps: {
         receivedAt: now.toISOString(),
       })
       if (stored) setImmediate(() => processPending())
-      return { duplicate: !stored }
+      return { duplicate: !stored, ignored: false }
     },
 
     summary(actor: Actor, roundId: string): RoundMessaging {

@@ -84,8 +84,8 @@ export function verifyZaloWebhook(
   const given = Buffer.from(m[1]!, 'hex')
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' }
 
-  // 13 digits = ms, 10 = s. The dedupe store is the real replay guard; the window is wide (2 h default) because
-  // Zalo's retry ladder may re-deliver the same signed body ~1.8 h later (§8.4 step 5).
+  // 13 digits = ms, 10 = s. The dedupe store is the real replay guard; the window is wide (24 h default) because
+  // Zalo may re-deliver the same signed body hours later (docs/zalo-notes.md, webhook retries).
   const tsMs = ts.length === 13 ? Number(ts) : Number(ts) * 1000
   if (tsMs > opts.nowMs + (opts.maxFutureMs ?? 5 * 60_000)) return { ok: false, reason: 'future' }
   if (tsMs < opts.nowMs - opts.maxAgeMs) return { ok: false, reason: 'stale' }

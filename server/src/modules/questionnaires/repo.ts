@@ -1,8 +1,9 @@
-import { criteriaSets, type DbOrTx, questionnaireTemplates } from '@app/db'
+import { criteriaSets, type DbOrTx, questionnaireTemplates, ruleSets } from '@app/db'
 import { and, asc, desc, eq } from 'drizzle-orm'
 
 export type TemplateRow = typeof questionnaireTemplates.$inferSelect
 export type CriteriaSetRow = typeof criteriaSets.$inferSelect
+export type RuleSetRow = typeof ruleSets.$inferSelect
 
 export function createQuestionnaireRepo(db: DbOrTx) {
   return {
@@ -52,6 +53,21 @@ export function createQuestionnaireRepo(db: DbOrTx) {
     },
     insertCriteriaSet(row: typeof criteriaSets.$inferInsert, tx: DbOrTx = db): CriteriaSetRow {
       return tx.insert(criteriaSets).values(row).returning().get()
+    },
+    ruleSets(): RuleSetRow[] {
+      return db.select().from(ruleSets).orderBy(asc(ruleSets.code), desc(ruleSets.version)).all()
+    },
+    ruleSetById(id: string, tx: DbOrTx = db): RuleSetRow | undefined {
+      return tx.select().from(ruleSets).where(eq(ruleSets.id, id)).get()
+    },
+    latestRuleSetVersion(code: string, tx: DbOrTx = db): number {
+      return (
+        tx.select({ v: ruleSets.version }).from(ruleSets).where(eq(ruleSets.code, code)).orderBy(desc(ruleSets.version)).limit(1).get()
+          ?.v ?? 0
+      )
+    },
+    insertRuleSet(row: typeof ruleSets.$inferInsert, tx: DbOrTx = db): RuleSetRow {
+      return tx.insert(ruleSets).values(row).returning().get()
     },
   }
 }

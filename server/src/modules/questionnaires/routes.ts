@@ -1,4 +1,13 @@
-import { ApiError, CreateCriteriaSetBody, CreateTemplateBody, CriteriaSet, IdParams, QuestionnaireTemplate } from '@app/shared'
+import {
+  ApiError,
+  CreateCriteriaSetBody,
+  CreateRuleSetBody,
+  CreateTemplateBody,
+  CriteriaSet,
+  IdParams,
+  QuestionnaireTemplate,
+  RuleSet,
+} from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
@@ -67,5 +76,33 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => reply.code(201).send(app.services.questionnaires.createCriteriaSet(req.actor, req.body)),
+  )
+  app.get(
+    '/rule-sets',
+    {
+      schema: {
+        tags,
+        summary: 'Rule sets (all versions): the bars a result must clear, with their legal basis',
+        response: { 200: z.object({ items: z.array(RuleSet) }) },
+      },
+    },
+    async () => ({ items: app.services.questionnaires.listRuleSets() }),
+  )
+  app.get(
+    '/rule-sets/:id',
+    { schema: { tags, summary: 'One rule set', params: IdParams, response: { 200: RuleSet, 404: ApiError } } },
+    async (req) => app.services.questionnaires.getRuleSet(req.params.id),
+  )
+  app.post(
+    '/rule-sets',
+    {
+      schema: {
+        tags,
+        summary: 'Add a rule set version (admin, or the Front staff of a province for that province)',
+        body: CreateRuleSetBody,
+        response: { 201: RuleSet, 400: ApiError, 403: ApiError },
+      },
+    },
+    async (req, reply) => reply.code(201).send(app.services.questionnaires.createRuleSet(req.actor, req.body)),
   )
 }

@@ -1,10 +1,10 @@
 import type { Db } from '@app/db'
-import type { CreateCriteriaSetBody, CreateTemplateBody, CriteriaSet, QuestionnaireTemplate } from '@app/shared'
-import { badRequest, notFound } from '../../lib/app-error.js'
+import type { CreateCriteriaSetBody, CreateRuleSetBody, CreateTemplateBody, CriteriaSet, QuestionnaireTemplate, RuleSet } from '@app/shared'
+import { badRequest, forbidden, notFound } from '../../lib/app-error.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole } from '../policy.js'
 import { createUnitRepo } from '../units/repo.js'
-import { type CriteriaSetRow, createQuestionnaireRepo, type TemplateRow } from './repo.js'
+import { type CriteriaSetRow, createQuestionnaireRepo, type RuleSetRow, type TemplateRow } from './repo.js'
 
 export function toTemplateDto(t: TemplateRow): QuestionnaireTemplate {
   return {
@@ -13,12 +13,36 @@ export function toTemplateDto(t: TemplateRow): QuestionnaireTemplate {
     version: t.version,
     name: t.name,
     criteriaSetId: t.criteriaSetId,
-    questions: t.questions.map((q) => ({ key: q.key, text: q.text, criterionRef: q.criterionRef ?? null, isOverall: q.isOverall })),
+    levels: t.levels,
+    questions: t.questions.map((q) => ({
+      key: q.key,
+      text: q.text,
+      criterionRef: q.criterionRef ?? null,
+      isOverall: q.isOverall,
+      ...(q.answerType ? { answerType: q.answerType } : {}),
+      ...(q.favourable ? { favourable: q.favourable } : {}),
+    })),
   }
 }
 
 export function toCriteriaSetDto(c: CriteriaSetRow): CriteriaSet {
   return { id: c.id, code: c.code, version: c.version, name: c.name, legalBasis: c.legalBasis, criteria: c.criteria }
+}
+
+export function toRuleSetDto(r: RuleSetRow): RuleSet {
+  return {
+    id: r.id,
+    code: r.code,
+    version: r.version,
+    name: r.name,
+    legalBasis: r.legalBasis,
+    levels: r.levels,
+    bars: r.bars as RuleSet['bars'],
+    provisional: r.provisional,
+    note: r.note,
+    provinceId: r.provinceId,
+    createdAt: r.createdAt,
+  }
 }
 
 /**
@@ -38,6 +62,64 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
       const t = repo.templateById(id)
       if (!t) throw notFound('questionnaire template')
       return toTemplateDto(t)
+    },
+    listRuleSets(): RuleSet[] {
+      return repo.ruleSets().map(toRuleSetDto)
+    },
+    getRuleSet(id: string): RuleSet {
+      const r = repo.ruleSetById(id)
+      if (!r) throw notFound('rule set')
+      return toRuleSetDto(r)
+    },
+    /**
+     * A new rule set version (same code → version + 1). Admins add national or provincial ones; the
+     * Front staff of a province add their province's (that is how a provisional number is confirmed).
+     */
+    createRuleSet(actor: Actor | null, body: CreateRuleSetBody): RuleSet {
+      let provinceId = body.provinceId ?? null
+      if (actor) {
+        assertRole(actor, ['admin', 'front_staff'])
+        if (actor.role === 'front_staff') {
+          const own = units.findById(actor.unitId)
+          if (own?.kind !== 'province') throw forbidden('only the province Front staff or an admin adds rule sets')
+          if (provinceId && provinceId !== own.id) throw forbidden('a province adds rule sets for itself only')
+          provinceId = own.id
+        }
+      }
+      if (provinceId && units.findById(provinceId)?.kind !== 'province')
+        throw badRequest('validation_failed', 'provinceId is not a province', {
+          issues: [{ path: 'provinceId', message: 'unknown province' }],
+        })
+      if (body.legalBasis.effectiveTo && body.legalBasis.effectiveTo < body.legalBasis.effectiveFrom)
+        throw badRequest('validation_failed', 'effectiveTo is before effectiveFrom', {
+          issues: [{ path: 'legalBasis.effectiveTo', message: 'before effectiveFrom' }],
+        })
+      return db.transaction((tx) => {
+        const version = repo.latestRuleSetVersion(body.code, tx) + 1
+        const row = repo.insertRuleSet(
+          {
+            code: body.code,
+            version,
+            name: body.name,
+            legalBasis: body.legalBasis,
+            levels: body.levels,
+            bars: body.bars,
+            provisional: body.provisional || body.bars.some((b) => b.provisional === true),
+            note: body.note,
+            provinceId,
+            createdBy: actor?.id ?? null,
+          },
+          tx,
+        )
+        audit.record(tx, {
+          actorId: actor?.id ?? null,
+          action: 'rule_set.create',
+          targetType: 'rule_set',
+          targetId: row.id,
+          data: { code: row.code, version, bars: body.bars },
+        })
+        return toRuleSetDto(row)
+      })
     },
     listCriteriaSets(): CriteriaSet[] {
       return repo.criteriaSets().map(toCriteriaSetDto)
@@ -92,6 +174,8 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
               text: q.text,
               criterionRef: q.criterionRef ?? null,
               isOverall: q.isOverall,
+              ...(q.answerType ? { answerType: q.answerType } : {}),
+              ...(q.favourable ? { favourable: q.favourable } : {}),
             })),
           },
           tx,

@@ -10,6 +10,7 @@ import {
   ReasonBody,
   Round,
   RoundListQuery,
+  text,
   UpdateRoundBody,
 } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
@@ -18,8 +19,7 @@ import { INVALIDATION_REASONS } from '../ballots/service.js'
 
 const tags = ['rounds']
 const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
-const Serial = z
-  .string()
+const Serial = text()
   .trim()
   .min(1)
   .max(40)
@@ -80,7 +80,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Close the collection',
         params: IdParams,
-        body: z.object({ reason: z.string().max(1000).optional() }).optional(),
+        body: z.object({ reason: text().max(1000).optional() }).optional(),
         response: { 200: Round, ...Err },
       },
     },
@@ -198,7 +198,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: z.object({
           villageId: Id,
           status: z.enum(['pending', 'done']).optional(),
-          q: z.string().trim().max(100).optional(),
+          q: text().trim().max(100).optional(),
           page: z.coerce.number().int().min(1).max(100_000).default(1),
           limit: z.coerce.number().int().min(1).max(100).default(100),
         }),
@@ -282,7 +282,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ballots'],
         summary: 'Invalidate a ballot (Front staff above the commune, or admin; with a reason code)',
         params: z.object({ id: Id, ballotId: Id }),
-        body: z.object({ reasonCode: z.enum(INVALIDATION_REASONS), note: z.string().trim().max(1000).optional() }),
+        body: z.object({ reasonCode: z.enum(INVALIDATION_REASONS), note: text().trim().max(1000).optional() }),
         response: { 200: z.object({ ballotId: Id, valid: z.boolean(), reasonCode: z.string() }), ...Err },
       },
     },

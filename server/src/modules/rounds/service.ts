@@ -1,5 +1,5 @@
 import type { Db } from '@app/db'
-import type { CreateRoundBody, Question, Round, UpdateRoundBody } from '@app/shared'
+import type { CreateRoundBody, Question, Round, RuleSetSnapshot, UpdateRoundBody } from '@app/shared'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
@@ -74,6 +74,7 @@ export function createRoundService(deps: {
       sealedAt: r.sealedAt,
       createdAt: r.createdAt,
       questions: questionsOf(r),
+      ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
       households: Object.values(frameOf(r)).reduce((a, b) => a + b, 0),
     }
   }
@@ -110,6 +111,56 @@ export function createRoundService(deps: {
       })
     }
     return rule
+  }
+
+  /**
+   * The rule set a round is created with, as a snapshot: it must be made for the round's level. Its
+   * coverage and overall bars also become the round's threshold/coverage fields (shown everywhere the
+   * two-number rule was), so a rule set and explicit numbers are not given together.
+   */
+  function ruleSetFor(ruleSetId: string, level: string, body: Partial<CreateRoundBody>) {
+    const rs = questionnaires.repo.ruleSetById(ruleSetId)
+    if (!rs) throw notFound('rule set')
+    if (!rs.levels.includes(level))
+      throw new AppError('rule_set_level_mismatch', `Bộ quy tắc ${rs.code} không áp dụng cho cấp ${level}`, 400, {
+        levels: rs.levels,
+        level,
+      })
+    if (body.thresholdBp !== undefined || body.coverageBp !== undefined || body.coverageScope !== undefined)
+      throw badRequest('validation_failed', 'a rule set fixes the bars; give either ruleSetId or thresholdBp/coverageBp/coverageScope', {
+        issues: [{ path: 'ruleSetId', message: 'not together with thresholdBp, coverageBp or coverageScope' }],
+      })
+    const bars = rs.bars as RuleSetSnapshot['bars']
+    const snapshot: RuleSetSnapshot = {
+      id: rs.id,
+      code: rs.code,
+      version: rs.version,
+      name: rs.name,
+      legalBasis: rs.legalBasis,
+      levels: rs.levels,
+      bars,
+      provisional: rs.provisional,
+      note: rs.note,
+    }
+    const cov = bars.find((b) => b.kind === 'coverage')
+    const overall = bars.find((b) => b.kind === 'overall')
+    return {
+      snapshot,
+      thresholdBp: overall?.minBp,
+      coverageBp: cov?.minBp,
+      coverageScope: cov && cov.kind === 'coverage' ? cov.scope : undefined,
+    }
+  }
+
+  /** A template names the levels it is made for; an empty list (older custom templates) fits any. */
+  function assertTemplateFits(template: { code: string; levels: string[] }, level: string) {
+    if (template.levels.length > 0 && !template.levels.includes(level))
+      throw new AppError(
+        'template_level_mismatch',
+        `Mẫu phiếu ${template.code} không dùng cho cấp ${level}; mẫu này dành cho: ${template.levels.join(', ')}`,
+        400,
+        { levels: template.levels, level },
+      )
   }
 
   return {
@@ -154,6 +205,8 @@ export function createRoundService(deps: {
       const rule = levelRule(body.level)
       const template = questionnaires.repo.templateById(body.templateId)
       if (!template) throw notFound('questionnaire template')
+      assertTemplateFits(template, body.level)
+      const rs = body.ruleSetId ? ruleSetFor(body.ruleSetId, body.level, body) : undefined
       checkWindow(body.opensAt, body.closesAt)
       if (body.villageIds && villagesOf({ communeId: commune.id, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
@@ -171,9 +224,10 @@ export function createRoundService(deps: {
             legalBasis: criteria?.legalBasis ?? null,
             title: body.title ?? `Lấy ý kiến sự hài lòng của người dân — ${rule.name} — xã ${commune.name}`,
             templateId: template.id,
-            thresholdBp: body.thresholdBp ?? rule.thresholdBp,
-            coverageBp: body.coverageBp ?? rule.coverageBp,
-            coverageScope: body.coverageScope ?? 'village',
+            thresholdBp: rs?.thresholdBp ?? body.thresholdBp ?? rule.thresholdBp,
+            coverageBp: rs?.coverageBp ?? body.coverageBp ?? rule.coverageBp,
+            coverageScope: rs?.coverageScope ?? body.coverageScope ?? 'village',
+            ruleSetSnapshot: rs?.snapshot ?? null,
             doubleEntry: body.doubleEntry ?? false,
             purpose: body.purpose ?? 'recognition',
             villageIds: body.villageIds ? [...new Set(body.villageIds)] : null,
@@ -195,6 +249,7 @@ export function createRoundService(deps: {
             thresholdBp: row.thresholdBp,
             coverageBp: row.coverageBp,
             coverageScope: row.coverageScope,
+            ruleSet: rs ? { id: rs.snapshot.id, code: rs.snapshot.code, version: rs.snapshot.version } : null,
           },
         })
         return toDto(row)
@@ -205,7 +260,30 @@ export function createRoundService(deps: {
       const r = getManaged(actor, id)
       if (r.status !== 'draft') throw invalidTransition(r.status, 'edit')
       if (body.level) levelRule(body.level)
-      if (body.templateId && !questionnaires.repo.templateById(body.templateId)) throw notFound('questionnaire template')
+      const level = body.level ?? r.level
+      const template = questionnaires.repo.templateById(body.templateId ?? r.templateId)
+      if (!template) throw notFound('questionnaire template')
+      if (body.templateId || body.level) assertTemplateFits(template, level)
+      const { ruleSetId, ...fields } = body
+      const snapshot = r.ruleSetSnapshot as RuleSetSnapshot | null
+      let ruleFields: Record<string, unknown> = {}
+      if (ruleSetId) {
+        const rs = ruleSetFor(ruleSetId, level, body)
+        ruleFields = {
+          ruleSetSnapshot: rs.snapshot,
+          thresholdBp: rs.thresholdBp ?? r.thresholdBp,
+          coverageBp: rs.coverageBp ?? r.coverageBp,
+          coverageScope: rs.coverageScope ?? r.coverageScope,
+        }
+      } else if (snapshot && body.level && !snapshot.levels.includes(body.level)) {
+        throw new AppError('rule_set_level_mismatch', `Bộ quy tắc ${snapshot.code} không áp dụng cho cấp ${body.level}`, 400, {
+          levels: snapshot.levels,
+          level: body.level,
+        })
+      } else if (snapshot && (body.thresholdBp !== undefined || body.coverageBp !== undefined || body.coverageScope !== undefined)) {
+        // explicit numbers replace the rule set: the round goes back to the two-bar rule
+        ruleFields = { ruleSetSnapshot: null }
+      }
       if (body.villageIds && villagesOf({ communeId: r.communeId, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
@@ -215,7 +293,7 @@ export function createRoundService(deps: {
       const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
       checkWindow(opensAt, closesAt)
       return db.transaction((tx) => {
-        const row = repo.update(id, { ...body, opensAt, closesAt }, tx)
+        const row = repo.update(id, { ...fields, ...ruleFields, opensAt, closesAt }, tx)
         audit.record(tx, {
           actorId: actor.id,
           action: 'round.update',
@@ -250,6 +328,8 @@ export function createRoundService(deps: {
               text: q.text,
               criterionRef: q.criterionRef ?? null,
               isOverall: q.isOverall,
+              ...(q.answerType ? { answerType: q.answerType } : {}),
+              ...(q.favourable ? { favourable: q.favourable } : {}),
             })),
             frameSnapshot: frame,
           },

@@ -1,5 +1,5 @@
 import type { Db } from '@app/db'
-import type { RoundTally } from '@app/shared'
+import type { RoundTally, RuleSetSnapshot } from '@app/shared'
 import { AppError, conflict, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson } from '../../lib/hash.js'
@@ -39,6 +39,7 @@ export function createTallyService(deps: {
         coverageScope: r.coverageScope,
         overallKey: questions.find((q) => q.isOverall)?.key ?? '',
         questionKeys: questions.map((q) => q.key),
+        ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
       },
       villages: Object.entries(frame).map(([id, households]) => ({ id, name: names.get(id) ?? id, households })),
       villageCounts,
@@ -117,7 +118,14 @@ export function createTallyService(deps: {
         (tx) => {
           const fresh = rounds.repo.findById(r.id, tx)
           if (fresh?.status !== 'closed') throw new AppError('invalid_transition', 'the round was sealed or changed meanwhile', 409)
-          const config = { thresholdBp: r.thresholdBp, coverageBp: r.coverageBp, coverageScope: r.coverageScope, z: Z, level: r.level }
+          const config = {
+            thresholdBp: r.thresholdBp,
+            coverageBp: r.coverageBp,
+            coverageScope: r.coverageScope,
+            z: Z,
+            level: r.level,
+            ruleSet: r.ruleSetSnapshot ?? null,
+          }
           repo.insertSealed(
             {
               roundId: r.id,

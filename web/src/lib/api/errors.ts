@@ -12,6 +12,8 @@ export class ApiError extends Error {
     message: string,
     readonly status = 0,
     readonly issues: ApiIssue[] = [],
+    /** `details.reason` when the server gives one (household files: which limit or check refused it). */
+    readonly reason: string | null = null,
   ) {
     super(message)
     this.name = 'ApiError'
@@ -31,6 +33,18 @@ export function toApiError(status: number, body: unknown): ApiError {
   const raw = Array.isArray(details?.issues) ? (details.issues as unknown[]) : []
   const issues = raw
     .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
-    .map((i) => ({ path: Array.isArray(i.path) ? i.path.join('.') : String(i.path ?? ''), message: String(i.message ?? '') }))
-  return new ApiError(code, message, status, issues)
+    .map((i) => ({ path: issuePath(i.path), message: String(i.message ?? '') }))
+  return new ApiError(code, message, status, issues, typeof details?.reason === 'string' ? details.reason : null)
+}
+
+/**
+ * One path spelling for forms: schema failures name `body/answers/q9/reason`, service checks
+ * `answers.q9.reason`; both become `answers.q9.reason` so the field itself is marked.
+ */
+function issuePath(p: unknown): string {
+  if (Array.isArray(p)) return p.join('.')
+  return String(p ?? '')
+    .replace(/^(body|querystring|params)\//, '')
+    .split('/')
+    .join('.')
 }

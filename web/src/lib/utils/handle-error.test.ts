@@ -14,3 +14,14 @@ describe('handleError', () => {
     expect(toasts.items.at(-1)).toMatchObject({ kind: 'error', text: 'Đăng nhập: Tên đăng nhập hoặc mật khẩu không đúng.' })
   })
 })
+
+describe('household file errors', () => {
+  it('names the limit or check that refused the file, from details.reason', async () => {
+    const { toApiError } = await import('../api/errors.js')
+    const err = toApiError(400, { error: { code: 'invalid_file', message: 'x', details: { reason: 'cell_too_long' } } })
+    expect(errorMessage(err)).toBe('Tệp có ô quá dài.')
+    const big = toApiError(413, { error: { code: 'payload_too_large', message: 'x', details: { reason: 'inflated_too_large' } } })
+    expect(errorMessage(big)).toBe('Tệp XLSX giải nén ra quá lớn so với một danh sách hộ.')
+    expect(errorMessage(toApiError(400, { error: { code: 'invalid_file', message: 'x' } }))).toMatch(/^Tệp không đọc được/)
+  })
+})

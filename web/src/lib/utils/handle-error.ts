@@ -22,15 +22,36 @@ const MESSAGES: Record<string, string> = {
   invalid_file: 'Tệp không đọc được: cần CSV (UTF-8) hoặc XLSX có dòng tiêu đề đúng mẫu.',
   payload_too_large: 'Tệp quá lớn.',
   rate_limited: 'Quá nhiều yêu cầu, vui lòng thử lại sau ít phút.',
+  template_level_mismatch: 'Mẫu phiếu này không dùng cho cấp công nhận đã chọn; hãy chọn mẫu phiếu của cấp đó.',
+  rule_set_level_mismatch: 'Bộ quy tắc này không áp dụng cho cấp công nhận đã chọn.',
   internal: 'Máy chủ gặp lỗi, vui lòng thử lại sau.',
   network: 'Không kết nối được máy chủ. Kiểm tra mạng và thử lại.',
   bad_response: 'Máy chủ trả về dữ liệu không đúng định dạng.',
+}
+
+/** Why a household file was refused (`details.reason`), more precise than its code. */
+const FILE_REASONS: Record<string, string> = {
+  empty: 'Tệp rỗng hoặc không có dòng nào.',
+  not_utf8: 'Tệp CSV không phải UTF-8: trong Excel hãy chọn Lưu thành "CSV UTF-8".',
+  not_text: 'Tệp không phải tệp CSV.',
+  not_xlsx: 'Tệp không phải sổ tính XLSX hợp lệ (hoặc bị hỏng).',
+  no_sheet: 'Sổ tính XLSX không có trang tính nào.',
+  malformed: 'Tệp sai định dạng, không đọc được.',
+  too_large: 'Tệp quá lớn.',
+  inflated_too_large: 'Tệp XLSX giải nén ra quá lớn so với một danh sách hộ.',
+  too_many_rows: 'Tệp có quá nhiều dòng cho một lần nhập.',
+  too_many_columns: 'Tệp có quá nhiều cột.',
+  cell_too_long: 'Tệp có ô quá dài.',
+  missing_header: 'Dòng tiêu đề thiếu cột mã ấp, mã hộ hoặc chủ hộ (xem tệp mẫu).',
+  no_file: 'Chưa chọn tệp.',
 }
 
 /** The Vietnamese message for an error (any thrown value). */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.routeMissing) return 'Chức năng này chưa có trên máy chủ.'
+    const byReason = err.reason ? FILE_REASONS[err.reason] : undefined
+    if (byReason && (err.code === 'invalid_file' || err.code === 'payload_too_large')) return byReason
     return MESSAGES[err.code] ?? `Có lỗi xảy ra (${err.code}).`
   }
   return 'Có lỗi xảy ra, vui lòng thử lại.'

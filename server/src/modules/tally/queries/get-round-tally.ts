@@ -1,11 +1,15 @@
 import {
-  communeVerdict,
+  type Bar,
   coverage,
+  evaluateRules,
+  legacyBars,
   nonResponseBounds,
   type RoundTally,
   robustness,
   satisfactionRate,
   type Tally,
+  type TallyRules,
+  type UnitCounts,
   villageVerdict,
   wilsonInterval,
 } from '@app/shared'
@@ -26,6 +30,16 @@ export interface TallyInput {
     coverageScope: 'village' | 'commune'
     overallKey: string
     questionKeys: string[]
+    /** The round's rule set snapshot (null: the legacy coverage + overall bars from the fields above). */
+    ruleSet?: {
+      id: string | null
+      code: string
+      version: number
+      name: string
+      legalBasis: NonNullable<TallyRules['ruleSet']>['legalBasis']
+      provisional: boolean
+      bars: Bar[]
+    } | null
   }
   /** Villages in frame order with their active-household counts. */
   villages: { id: string; name: string; households: number }[]
@@ -90,7 +104,48 @@ export function buildRoundTally(input: TallyInput): RoundTally {
     communeCounts.valid,
     communeCounts.satisfied,
   )
-  const verdict = communeVerdict(communeCounts, villageCounts, rule)
+  // every bar of the rule set judged on the same counts (one code path for legacy rounds too)
+  const answersOf = (villageId: string) => {
+    const answers: UnitCounts['answers'] = {}
+    for (const key of round.questionKeys) {
+      const c = q.get(`${villageId}|${key}`)
+      if (c) answers[key] = { valid: c.valid, favourable: c.satisfied }
+    }
+    return answers
+  }
+  const villageUnits: UnitCounts[] = villageCounts.map((c) => ({
+    id: c.v.id,
+    name: c.v.name,
+    households: c.households,
+    participated: c.participated,
+    answers: answersOf(c.v.id),
+  }))
+  const communeAnswers: UnitCounts['answers'] = {}
+  for (const v of villageUnits)
+    for (const [k, a] of Object.entries(v.answers)) {
+      const t = communeAnswers[k] ?? { valid: 0, favourable: 0 }
+      communeAnswers[k] = { valid: t.valid + a.valid, favourable: t.favourable + a.favourable }
+    }
+  const bars = round.ruleSet?.bars ?? legacyBars(rule)
+  const evaluation = evaluateRules(bars, {
+    questions: round.questionKeys.map((key) => ({ key, isOverall: key === round.overallKey })),
+    villages: villageUnits,
+    commune: { id: round.communeId, name: round.communeName, ...communeCounts, answers: communeAnswers },
+  })
+  const rules: TallyRules = {
+    ruleSet: round.ruleSet
+      ? {
+          id: round.ruleSet.id,
+          code: round.ruleSet.code,
+          version: round.ruleSet.version,
+          name: round.ruleSet.name,
+          legalBasis: round.ruleSet.legalBasis,
+          provisional: round.ruleSet.provisional,
+        }
+      : null,
+    evaluation,
+  }
+  const verdict = evaluation.verdict
   const commune: Tally = { ...base, verdict, robustness: verdict === 'no_data' ? null : robustness(base.interval, round.thresholdBp) }
 
   const questions = round.questionKeys.map((key) => {
@@ -120,5 +175,6 @@ export function buildRoundTally(input: TallyInput): RoundTally {
     villages,
     questions,
     byChannel,
+    rules,
   }
 }
