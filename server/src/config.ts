@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEFAULT_SMS_TEMPLATES, type SmsTemplates, SmsTemplatesSchema } from './modules/messaging/sms-templates.js'
 
 /** Booleans from the environment: only "true"/"false"/"1"/"0" (never z.coerce.boolean, which reads "false" as true). */
 const envBool = (def: boolean) =>
@@ -177,6 +178,8 @@ export const EnvSchema = z.object({
   SMS_API_KEY: z.string().min(8).optional(),
   SMS_SECRET_KEY: z.string().min(8).optional(),
   SMS_BRANDNAME: z.string().min(1).max(11).default('MTTQ'),
+  /** The texts registered for the brandname (modules/messaging/sms-templates.ts); required with SMS_MODE=live. */
+  SMS_TEMPLATES_JSON: z.string().optional(),
 })
 
 export interface Config {
@@ -248,6 +251,7 @@ export interface SmsConfig {
   readonly apiKey: string
   readonly secretKey: string
   readonly brandname: string
+  readonly templates: SmsTemplates
 }
 
 /** Credentials the fake accepts by default; real ones are required in live mode. Not secrets. */
@@ -295,7 +299,7 @@ function zaloConfig(e: z.infer<typeof EnvSchema>): { zalo: ZaloConfig; sms: SmsC
   }
   const smsMode = e.SMS_MODE ?? mode
   if (smsMode === 'live') {
-    const missing = (['SMS_BASE_URL', 'SMS_API_KEY', 'SMS_SECRET_KEY'] as const).filter((k) => !e[k])
+    const missing = (['SMS_BASE_URL', 'SMS_API_KEY', 'SMS_SECRET_KEY', 'SMS_TEMPLATES_JSON'] as const).filter((k) => !e[k])
     if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n  SMS_MODE=live requires ${missing.join(', ')}`)
   }
   const sms: SmsConfig = {
@@ -305,11 +309,27 @@ function zaloConfig(e: z.infer<typeof EnvSchema>): { zalo: ZaloConfig; sms: SmsC
     apiKey: e.SMS_API_KEY ?? FAKE_SMS.apiKey,
     secretKey: e.SMS_SECRET_KEY ?? FAKE_SMS.secretKey,
     brandname: e.SMS_BRANDNAME,
+    templates: e.SMS_TEMPLATES_JSON ? smsTemplates(e.SMS_TEMPLATES_JSON) : DEFAULT_SMS_TEMPLATES,
   }
   return { zalo, sms }
 }
 
 export class ConfigError extends Error {}
+
+function smsTemplates(json: string): SmsTemplates {
+  let raw: unknown
+  try {
+    raw = JSON.parse(json)
+  } catch {
+    throw new ConfigError('Invalid configuration:\n  SMS_TEMPLATES_JSON: not valid JSON')
+  }
+  const t = SmsTemplatesSchema.safeParse(raw)
+  if (!t.success) {
+    const i = t.error.issues[0]
+    throw new ConfigError(`Invalid configuration:\n  SMS_TEMPLATES_JSON${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`)
+  }
+  return t.data
+}
 
 function deepFreeze<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (v && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v)

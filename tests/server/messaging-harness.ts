@@ -8,6 +8,7 @@ import { FakeClock, type FakeZaloOptions, startFakeZalo } from '@app/fake-zalo'
 import { startFakeSmsGateway } from '@app/fake-zalo/sms-gateway'
 import { buildApp } from '@app/server'
 import { createMessagingRuntime } from '@app/server/modules/messaging/runtime.ts'
+import { allSmsTemplates, DEFAULT_SMS_TEMPLATES } from '@app/server/modules/messaging/sms-templates.ts'
 import { eq } from 'drizzle-orm'
 import { onTestFinished } from 'vitest'
 import { loginAs } from '../helpers/build-test-app.js'
@@ -31,13 +32,18 @@ export async function startMessaging(
     others?: boolean
     /** Collect the app's log lines (JSON) here instead of silencing them. */
     logs?: string[]
+    /** The texts registered at the fake SMS gateway; default: the server's default templates. */
+    smsRegistered?: string[]
   } = {},
 ) {
   const clock = new FakeClock()
   clock.set(Date.parse(opts.now ?? MORNING_VN))
   // timeScale 0.001: a 2 s receipt delay becomes 2 ms; the webhook ladder 30 s → 30 ms
   const fake = await startFakeZalo({ clock, timeScale: 0.001, rateLimit: { perSecond: 1000, burst: 1000 }, ...opts.fake })
-  const gw = await startFakeSmsGateway({ now: () => clock.now() })
+  const gw = await startFakeSmsGateway({
+    now: () => clock.now(),
+    templates: opts.smsRegistered ?? allSmsTemplates(DEFAULT_SMS_TEMPLATES),
+  })
   const db = createTestDb()
   const serverClock = { now: () => new Date(clock.now()) }
   const t = fake.control.tokens()

@@ -13,6 +13,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Config } from '../config.js'
+import { allSmsTemplates } from '../modules/messaging/sms-templates.js'
 
 /** Set to true by scripts/build-server.ts (esbuild `define`); undefined when run from source. */
 declare const __SERVER_BUNDLE__: boolean | undefined
@@ -98,6 +99,8 @@ export async function startFakeMessaging(
     SMS_API_KEY: sms.apiKey,
     SMS_SECRET_KEY: sms.secretKey,
     SMS_BRANDNAME: sms.brandname,
+    // the fake gateway registers the texts we send, and answers 146 to anything else
+    FAKE_SMS_TEMPLATES_JSON: JSON.stringify(allSmsTemplates(sms.templates)),
   }
   // a demo run with ZALO_SEND_HOURS reaching into the night (e.g. 0-24) means "send now": lift the fake's night ban
   if (zalo.sendHours.start < 6 || zalo.sendHours.end > 22) env.FAKE_ZALO_NIGHT_BAN = 'off'

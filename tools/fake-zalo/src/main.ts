@@ -46,6 +46,7 @@ const sms =
         ...(env.SMS_API_KEY ? { apiKey: env.SMS_API_KEY } : {}),
         ...(env.SMS_SECRET_KEY ? { secretKey: env.SMS_SECRET_KEY } : {}),
         brandnames: [env.SMS_BRANDNAME || 'MTTQ'],
+        ...(env.FAKE_SMS_TEMPLATES_JSON ? { templates: JSON.parse(env.FAKE_SMS_TEMPLATES_JSON) as string[] } : {}),
       })
 
 async function shutdown(code: number): Promise<never> {

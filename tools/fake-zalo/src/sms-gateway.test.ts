@@ -2,8 +2,9 @@ import { request } from 'undici'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { SMS_SEND_PATH, smsSegments, startFakeSmsGateway } from './sms-gateway.ts'
 
-async function start() {
-  const gw = await startFakeSmsGateway({ now: () => Date.parse('2025-06-01T03:00:00Z') })
+async function start(templates?: string[]) {
+  let now = Date.parse('2025-06-01T03:00:00Z')
+  const gw = await startFakeSmsGateway({ now: () => now, ...(templates ? { templates } : {}) })
   onTestFinished(() => gw.close())
   const send = async (body: Record<string, unknown>) => {
     const res = await request(`${gw.url}${SMS_SEND_PATH}`, {
@@ -13,7 +14,7 @@ async function start() {
     })
     return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> }
   }
-  return { gw, send }
+  return { gw, send, advance: (ms: number) => (now += ms) }
 }
 
 const good = (over: Record<string, unknown> = {}) => ({
@@ -73,5 +74,34 @@ describe('fake SMS gateway (eSMS shape)', () => {
     expect(smsSegments('a'.repeat(161))).toEqual({ unicode: false, segments: 2 })
     expect(smsSegments('Mời hộ gia đình')).toEqual({ unicode: true, segments: 1 })
     expect(smsSegments('ư'.repeat(71))).toEqual({ unicode: true, segments: 2 })
+  })
+
+  it('146 for content that matches no registered customer-care template; registered texts pass with any variable values', async () => {
+    const { gw, send } = await start(['MTTQ {commune}: Moi ho cho y kien NTM, han {due}: {url}', 'MTTQ: Moi ho cho y kien NTM: {url}'])
+    expect((await send(good({ RequestId: 'a' }))).json.CodeResult).toBe('100')
+    const filled = 'MTTQ Bien Bach: Moi ho cho y kien NTM, han 15/06: https://hailong.example.vn/r/x'
+    expect((await send(good({ RequestId: 'b', Content: filled }))).json.CodeResult).toBe('100')
+    // one word changed, a variable left empty, a second line: all unregistered
+    expect((await send(good({ RequestId: 'c', Content: filled.replace('Moi', 'Kinh moi') }))).json).toMatchObject({ CodeResult: '146' })
+    expect((await send(good({ RequestId: 'd', Content: 'MTTQ: Moi ho cho y kien NTM: ' }))).json.CodeResult).toBe('146')
+    expect((await send(good({ RequestId: 'e', Content: `${filled}\nxin cam on` }))).json.CodeResult).toBe('146')
+    expect(gw.control.messages).toHaveLength(2)
+  })
+
+  it('99 for a number blocked in the system', async () => {
+    const { gw, send } = await start()
+    gw.control.blockedPhones.add('84987654321')
+    expect((await send(good())).json).toMatchObject({ CodeResult: '99', ErrorMessage: 'The phone number is blocked in the system' })
+    expect((await send(good({ Phone: '0912345678', RequestId: 'other' }))).json.CodeResult).toBe('100')
+  })
+
+  it('124 for a RequestId seen within 24 h only', async () => {
+    const { gw, send, advance } = await start()
+    expect((await send(good())).json.CodeResult).toBe('100')
+    advance(23 * 3_600_000)
+    expect((await send(good())).json.CodeResult).toBe('124')
+    advance(2 * 3_600_000)
+    expect((await send(good())).json.CodeResult).toBe('100')
+    expect(gw.control.messages).toHaveLength(2)
   })
 })

@@ -3,9 +3,11 @@
  * SMS fallback tests and the demo. Test-only; never expose it.
  *
  * `POST /MainService.svc/json/SendMultipleMessage_V4_post_json/` `{ApiKey, SecretKey, Phone, Content, Brandname,
- * SmsType, IsUnicode, Sandbox, RequestId}` → `{"CodeResult":"100","SMSID":"…","CountRegenerate":0}`; errors
- * `101` bad keys, `103` no balance, `104` brandname not registered, `108` bad phone, `124` duplicate RequestId
- * (eSMS dedupes on our id, unlike Zalo), `99` everything else. Control: `/__fake/messages`, `/__fake/stats`, faults.
+ * SmsType, IsUnicode, Sandbox, RequestId}` → `{"CodeResult":"100","SMSID":"…","CountRegenerate":0}`; errors as in
+ * eSMS's table (developers.esms.vn, "Table of error codes"): `99` the phone number is blocked, `101` bad keys, `103`
+ * no balance, `104` brandname not registered, `108` bad phone, `124` duplicate RequestId within 24 h (eSMS dedupes
+ * on our id, unlike Zalo), `146` content that matches no registered customer-care template. Control:
+ * `/__fake/messages`, `/__fake/stats`, `/__fake/blocked`, faults.
  */
 import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -16,8 +18,13 @@ export interface FakeSmsOptions {
   apiKey?: string
   secretKey?: string
   brandnames?: string[]
-  /** Clock for `at` (ms). */
+  /** Clock for `at` and the 24 h duplicate window (ms). */
   now?: () => number
+  /**
+   * Registered customer-care texts with `{variable}` placeholders (SmsType 2 content must match one, else 146).
+   * Omitted: any content is accepted.
+   */
+  templates?: string[]
   port?: number
   host?: string
 }
@@ -57,15 +64,24 @@ export function smsSegments(text: string): { unicode: boolean; segments: number 
 }
 
 const PHONE = /^(?:0|84|\+84)([35789]\d{8})$/
+const DUPLICATE_WINDOW_MS = 24 * 3_600_000
+
+/** A registered text as a whole-string pattern: literal parts exact, each `{variable}` any non-empty text on one line. */
+export function templatePattern(template: string): RegExp {
+  const parts = template.split(/\{[a-z_]+\}/)
+  return new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\n]+?')}$`)
+}
 
 export class FakeSmsControl {
   messages: FakeSms[] = []
   requests: { body: string; at: number }[] = []
   faults: (SmsFault & { left: number })[] = []
   balanceExhausted = false
-  readonly seen = new Map<string, string>()
+  readonly seen = new Map<string, { id: string; at: number }>()
   /** Phones (84…) the carrier rejects → 108. */
   readonly badPhones = new Set<string>()
+  /** Phones (84…) blocked in eSMS's system (e.g. the subscriber refused brandname SMS) → 99. */
+  readonly blockedPhones = new Set<string>()
 
   addFault(f: SmsFault): void {
     this.faults.push({ ...f, left: f.times ?? 1 })
@@ -96,6 +112,7 @@ export class FakeSmsControl {
     this.balanceExhausted = false
     this.seen.clear()
     this.badPhones.clear()
+    this.blockedPhones.clear()
   }
 }
 
@@ -104,6 +121,7 @@ export function createFakeSmsGateway(opts: FakeSmsOptions = {}): { app: FastifyI
   const secretKey = opts.secretKey ?? 'fake-sms-secret-key'
   const brandnames = new Set(opts.brandnames ?? ['MTTQ'])
   const now = opts.now ?? Date.now
+  const registered = opts.templates?.map(templatePattern) ?? null
   const control = new FakeSmsControl()
   const app = Fastify({ logger: false, forceCloseConnections: true })
   app.removeAllContentTypeParsers()
@@ -126,16 +144,21 @@ export function createFakeSmsGateway(opts: FakeSmsOptions = {}): { app: FastifyI
     try {
       b = JSON.parse(raw) as Record<string, unknown>
     } catch {
-      return answer('99', 'Invalid JSON')
+      return answer('110', 'Invalid JSON')
     }
     if (b.ApiKey !== apiKey || b.SecretKey !== secretKey) return answer('101', 'Authorize failed')
     if (control.balanceExhausted) return answer('103', 'Balance not enough')
     if (typeof b.Brandname !== 'string' || !brandnames.has(b.Brandname)) return answer('104', 'Brandname not registered')
     const m = typeof b.Phone === 'string' ? PHONE.exec(b.Phone.replace(/[\s.-]/g, '')) : null
     if (!m || control.badPhones.has(`84${m[1]}`)) return answer('108', 'Phone invalid')
-    if (typeof b.Content !== 'string' || b.Content.trim() === '') return answer('99', 'Content empty')
+    if (control.blockedPhones.has(`84${m[1]}`)) return answer('99', 'The phone number is blocked in the system')
     const requestId = typeof b.RequestId === 'string' ? b.RequestId : ''
-    if (requestId && control.seen.has(requestId)) return answer('124', 'Duplicate RequestId')
+    const earlier = requestId ? control.seen.get(requestId) : undefined
+    if (earlier && now() - earlier.at < DUPLICATE_WINDOW_MS) return answer('124', 'Duplicate RequestId')
+    if (typeof b.Content !== 'string' || b.Content.trim() === '') return answer('146', 'Wrong customer care template')
+    const content = b.Content
+    if (String(b.SmsType ?? '2') === '2' && registered && !registered.some((r) => r.test(content)))
+      return answer('146', 'Wrong customer care template')
     const id = randomBytes(8).toString('hex')
     const seg = smsSegments(b.Content)
     control.messages.push({
@@ -149,12 +172,18 @@ export function createFakeSmsGateway(opts: FakeSmsOptions = {}): { app: FastifyI
       segments: seg.segments,
       at: now(),
     })
-    if (requestId) control.seen.set(requestId, id)
+    if (requestId) control.seen.set(requestId, { id, at: now() })
     return { CodeResult: '100', SMSID: id, CountRegenerate: 0 }
   })
 
   app.get('/__fake/messages', async () => control.messages)
   app.get('/__fake/stats', async () => control.stats())
+  app.post('/__fake/blocked', async (req) => {
+    const raw = typeof req.body === 'string' ? req.body : ''
+    const phones = (JSON.parse(raw || '{}') as { phones?: unknown }).phones
+    for (const p of Array.isArray(phones) ? phones : []) if (typeof p === 'string') control.blockedPhones.add(p)
+    return { blocked: [...control.blockedPhones] }
+  })
   app.post('/__fake/reset', async () => {
     control.reset()
     return { ok: true }

@@ -17,6 +17,7 @@ import { normalizePhone } from './phone.js'
 import { backoffMs, sleep, TokenBucket } from './rate.js'
 import { type Channel, createMessagingRepo, type OutboxPayload, type OutboxRow, payloadOf, type SendContext } from './repo.js'
 import { type SmsProvider, smsText } from './sms.js'
+import type { SmsTemplates } from './sms-templates.js'
 import { buildTemplateData, SURVEY_TEMPLATE_PARAMS } from './template-data.js'
 import type { TokenManager } from './token-manager.js'
 import { inSendWindow, nextVnHour, nextVnMidnight, nextWindowOpen } from './vn-time.js'
@@ -50,6 +51,8 @@ export interface OutboxWorkerDeps {
   zalo: { send: ZaloSend; tokens: TokenManager } | null
   /** null when SMS is off: no fallback. */
   sms: SmsProvider | null
+  /** The registered SMS texts (SMS_TEMPLATES_JSON); default: the demo gateway's. */
+  smsTemplates?: SmsTemplates
   log: WorkerLogger
   /** Called every pass: process webhook events left unprocessed (e.g. by a crash). */
   sweepInbox?: () => void
@@ -288,7 +291,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       failRow(row, 'sms_off', { invitationFailed: true })
       return
     }
-    const text = smsText({ communeName: ctx.communeName, url: p.url, closesAt: ctx.round.closesAt, reminder: p.reminder })
+    const text = smsText(
+      { communeName: ctx.communeName, url: p.url, closesAt: ctx.round.closesAt, reminder: p.reminder },
+      deps.smsTemplates,
+    )
     const r = await deps.sms.send({ phone, text, requestId: row.trackingId }, killCtl.signal)
     if (killed) return
     if (r.ok) finishSent(row, r.id)

@@ -68,6 +68,7 @@ export function createMessagingRuntime(deps: {
     clock,
     log,
     sms,
+    smsTemplates: s.templates,
     zalo: client && tokens ? { send: createZaloSender({ client, tokens }), tokens } : null,
     sweepInbox: deps.sweepInbox,
     random: deps.random,

@@ -6,6 +6,7 @@
 import type { Dispatcher } from 'undici'
 import { createAgent, type HttpTimeouts, httpCall } from './http.js'
 import { toNationalPhone } from './phone.js'
+import { DEFAULT_SMS_TEMPLATES, fillSmsTemplate, type SmsTemplates } from './sms-templates.js'
 
 export interface SmsMessage {
   /** Normalised `84…` phone. */
@@ -22,10 +23,14 @@ export interface SmsProvider {
   close(): Promise<void>
 }
 
-/** eSMS CodeResult → class: 108 bad phone is the recipient's; money/keys/brandname/template are config. */
-function classifySms(code: string): 'transient' | 'recipient' | 'config' {
-  if (code === '108') return 'recipient'
-  if (code === '99' || code === '100') return 'transient'
+/**
+ * eSMS CodeResult → class (developers.esms.vn "Table of error codes", docs/zalo-notes.md §4): 99 "the phone number is
+ * blocked in the system" and 108 "phone number is not in correct format" belong to the recipient and are final — a
+ * retry cannot change them; keys (101), money (103), brandname (104), IP (140), template (146) and unknown codes are
+ * configuration: stop and tell staff.
+ */
+function classifySms(code: string): 'recipient' | 'config' {
+  if (code === '99' || code === '108') return 'recipient'
   return 'config'
 }
 
@@ -64,6 +69,7 @@ export function createHttpSmsProvider(opts: {
       const j = o.json as Record<string, unknown> | undefined
       const code = j && typeof j === 'object' ? String(j.CodeResult ?? '') : ''
       if (code === '100') return { ok: true, id: String(j?.SMSID ?? '') }
+      // 124 "Duplicate RequestId": this very message was accepted earlier (the gateway dedupes it for 24 h)
       if (code === '124') return { ok: true, id: `dup:${m.requestId}` }
       if (!code) return { ok: false, class: 'transient', code: `http:${o.status}`, message: 'unreadable answer' }
       return { ok: false, class: classifySms(code), code: `sms:${code}`, message: String(j?.ErrorMessage ?? '').slice(0, 200) }
@@ -104,23 +110,20 @@ export function unaccent(s: string): string {
 }
 
 /**
- * One-SMS invitation text. Unaccented on purpose: with diacritics a message is UCS-2 (70 chars per SMS, 67 per
- * part), so an invitation with a link would take 3 parts; without them it is GSM-7 and fits one 160-char SMS — and
- * most Vietnamese customer-care SMS is sent this way (ZALO.md §6). The link is our own `/r/` URL, never a third-party
- * shortener. Longer variants are tried first, shorter ones when the commune name or the URL is long.
+ * The SMS for an invitation or a reminder: a registered template (sms-templates.ts) filled with the commune, the
+ * closing day and our own `/r/` link — never a third-party shortener. Values are unaccented plain ASCII so a GSM-7
+ * template stays GSM-7; the first template that fits one 160-character SMS is used, the shortest otherwise.
  */
-export function smsText(p: { communeName: string; url: string; closesAt: string; reminder?: number }): string {
+export function smsText(
+  p: { communeName: string; url: string; closesAt: string; reminder?: number },
+  templates: SmsTemplates = DEFAULT_SMS_TEMPLATES,
+): string {
   const commune = unaccent(p.communeName)
     .replace(/[^\x20-\x7e]/g, '')
+    .replace(/[{}]/g, '')
     .trim()
   const d = new Date(new Date(p.closesAt).getTime() + 7 * 3_600_000)
   const due = `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}`
-  const lead = p.reminder ? 'Nhac lai: moi' : 'Moi'
-  const variants = [
-    `MTTQ ${commune}: ${lead} ho gia dinh cho y kien muc do hai long ve NTM, han ${due}. Link rieng cua ho: ${p.url}`,
-    `MTTQ ${commune}: ${lead} ho cho y kien hai long NTM, han ${due}: ${p.url}`,
-    `MTTQ: ${lead} ho cho y kien hai long NTM, han ${due}: ${p.url}`,
-    `MTTQ: ${lead} ho cho y kien NTM: ${p.url}`,
-  ]
-  return variants.find((v) => isGsm7(v) && gsmLength(v) <= 160) ?? (variants.at(-1) as string)
+  const filled = (p.reminder ? templates.reminder : templates.invitation).map((t) => fillSmsTemplate(t, { commune, due, url: p.url }))
+  return filled.find((v) => isGsm7(v) && gsmLength(v) <= 160) ?? filled.reduce((a, b) => (gsmLength(b) < gsmLength(a) ? b : a))
 }

@@ -92,8 +92,10 @@ const REASONS_VI: Record<string, string> = {
   'sms:101': 'Khóa API SMS không đúng',
   'sms:103': 'Tài khoản SMS hết tiền',
   'sms:104': 'Tên thương hiệu SMS chưa được đăng ký',
+  'sms:99': 'Số điện thoại bị chặn nhận SMS trên hệ thống nhà mạng (không gửi lại)',
   'sms:108': 'Số điện thoại không nhận được SMS',
-  'sms:146': 'Nội dung SMS không khớp mẫu đã đăng ký',
+  'sms:140': 'Máy chủ chưa được cổng SMS cho phép gửi (địa chỉ IP chưa đăng ký)',
+  'sms:146': 'Nội dung SMS không khớp mẫu đã đăng ký với nhà mạng (kiểm tra SMS_TEMPLATES_JSON)',
 }
 
 /** Vietnamese reason for a stored `last_error` code such as `zalo:-118`, `sms:103` or `phone_invalid`. */
