@@ -1,5 +1,5 @@
 import { type Db, seedData } from '@app/db'
-import { vnDay } from './lib/clock.js'
+import { vnDay } from '@app/shared'
 import { hashPassword } from './lib/passwords.js'
 import type { Services } from './services.js'
 

@@ -18,8 +18,3 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void; advan
     },
   }
 }
-
-/** Calendar day in Vietnam (UTC+7, no DST) of an instant: participations and ballots keep the day only. */
-export function vnDay(d: Date): string {
-  return new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 10)
-}

@@ -11,6 +11,7 @@ import {
   RECEIPT_RE,
   type SubmitBallotBody,
 } from '@app/shared/schemas/ballot'
+import { vnDateVi } from '@app/shared/vn-time'
 
 /** What the resident has picked for one question; the reason is kept even if they switch back. */
 export interface UiAnswer {
@@ -107,15 +108,6 @@ export function serverErrors(issues: readonly { path: string; message: string }[
   return out
 }
 
-/** "2025-06-14T16:59:59Z" → "14/06/2025" in Vietnam time (UTC+7, no DST). */
-export function formatDateVn(iso: string): string {
-  const t = Date.parse(iso)
-  if (Number.isNaN(t)) return iso
-  const d = new Date(t + 7 * 3600_000)
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`
-}
-
 /** "2025-06-14" (a day, as the receipt check returns it) → "14/06/2025". */
 export function formatDayVn(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(day)
@@ -147,7 +139,7 @@ export function heading(form: BallotForm): { commune: string; title: string; clo
   return {
     commune: communeLabel(form.round.commune),
     title: form.round.title,
-    closes: formatDateVn(form.round.closesAt),
+    closes: vnDateVi(form.round.closesAt),
     minutes: estimateMinutes(form.questions.length),
   }
 }

@@ -1,8 +1,8 @@
 import type { Db, DbOrTx } from '@app/db'
 import { createGroupCommit, newId } from '@app/db'
-import { type BallotForm, checkAnswers, type PaperBallotBody, type Question, type SubmitBallotBody } from '@app/shared'
+import { type BallotForm, checkAnswers, type PaperBallotBody, type Question, type SubmitBallotBody, vnDay } from '@app/shared'
 import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
-import { type Clock, vnDay } from '../../lib/clock.js'
+import type { Clock } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
 import {
   ballotDigest,

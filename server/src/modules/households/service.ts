@@ -7,9 +7,10 @@ import {
   isWellFormedText,
   normalizeVnPhone,
   viCollator,
+  vnDay,
 } from '@app/shared'
 import { badRequest } from '../../lib/app-error.js'
-import { type Clock, vnDay } from '../../lib/clock.js'
+import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole, canSeeContact } from '../policy.js'
 import type { UnitService } from '../units/service.js'

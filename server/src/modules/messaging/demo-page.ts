@@ -4,6 +4,7 @@
  * Everything shown is escaped; only http(s) links become anchors.
  */
 import { request } from 'undici'
+import { escapeHtml } from '../../lib/html.js'
 
 export interface InboxItem {
   phone: string
@@ -15,9 +16,6 @@ export interface InboxItem {
   url: string | null
   delivered: boolean | null
 }
-
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c] as string)
 
 async function getJson(url: string): Promise<unknown> {
   try {

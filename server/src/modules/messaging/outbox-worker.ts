@@ -11,16 +11,17 @@
  * revoke or a ballot that lands while the row waits is honoured. Sends happen only inside the VN sending window.
  */
 import type { Db } from '@app/db'
+import { nextVnHour, nextVnMidnight } from '@app/shared'
 import type { Clock } from '../../lib/clock.js'
 import { applySent } from './outcomes.js'
 import { normalizePhone } from './phone.js'
 import { backoffMs, sleep, TokenBucket } from './rate.js'
 import { type Channel, createMessagingRepo, type OutboxPayload, type OutboxRow, payloadOf, type SendContext } from './repo.js'
+import { inSendWindow, nextWindowOpen } from './send-window.js'
 import { type SmsProvider, smsText } from './sms.js'
 import type { SmsTemplates } from './sms-templates.js'
 import { buildTemplateData, SURVEY_TEMPLATE_PARAMS } from './template-data.js'
 import type { TokenManager } from './token-manager.js'
-import { inSendWindow, nextVnHour, nextVnMidnight, nextWindowOpen } from './vn-time.js'
 import { deferralKind, SMS_FALLBACK_CODES } from './zalo-errors.js'
 import type { ZaloSend, ZaloSendResult } from './zalo-sender.js'
 

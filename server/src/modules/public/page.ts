@@ -1,4 +1,5 @@
 import type { PublicRoundResult, PublicTally } from '@app/shared'
+import { escapeHtml } from '../../lib/html.js'
 import {
   bpVi,
   coverageScopeVi,
@@ -9,11 +10,6 @@ import {
   verdictSentenceVi,
   villageCoverageVi,
 } from '../reports/format-vi.js'
-
-/** Escape text for HTML element content and quoted attributes. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`)
-}
 
 function pct(num: number | null, den: number | null): string {
   return num === null || den === null ? '—' : formatRatioVi(num, den)

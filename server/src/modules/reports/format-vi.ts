@@ -1,5 +1,5 @@
 /** Vietnamese display helpers for the documents (minutes, notices, the public page). */
-import { formatRatioVi } from '@app/shared'
+import { formatRatioVi, VN_TIME_ZONE } from '@app/shared'
 
 export { formatRatioVi }
 
@@ -14,8 +14,8 @@ export function bpVi(bp: number): string {
   return formatRatioVi(bp, 10_000)
 }
 
-const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric' })
-const timeFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: VN_TIME_ZONE, day: '2-digit', month: '2-digit', year: 'numeric' })
+const timeFmt = new Intl.DateTimeFormat('en-GB', { timeZone: VN_TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
 
 /** ISO instant → "01/06/2025" in Vietnam time. */
 export function dateVi(iso: string): string {

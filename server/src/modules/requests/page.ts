@@ -1,9 +1,5 @@
-import type { PublicRequestPage } from '@app/shared'
-
-/** Escape text for HTML element content and double-quoted attributes. */
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
-}
+import { type PublicRequestPage, VN_TIME_ZONE } from '@app/shared'
+import { escapeHtml } from '../../lib/html.js'
 
 const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f6f6f3}
@@ -17,7 +13,7 @@ button{margin-top:1.25rem;width:100%;font:inherit;font-weight:700;padding:.8rem;
 function shell(title: string, body: string): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><meta name="robots" content="noindex"><style>${STYLE}</style></head>
+<title>${escapeHtml(title)}</title><meta name="robots" content="noindex"><style>${STYLE}</style></head>
 <body><main>${body}</main></body></html>`
 }
 
@@ -33,26 +29,26 @@ export function renderRequestPage(data: PublicRequestPage, state: FormState = {}
   const v = state.values ?? {}
   const e = state.errors ?? {}
   const field = (name: string) => (e[name] ? ` aria-invalid="true" aria-describedby="${name}-err"` : '')
-  const err = (name: string) => (e[name] ? `<p class="err" id="${name}-err">${esc(e[name] as string)}</p>` : '')
+  const err = (name: string) => (e[name] ? `<p class="err" id="${name}-err">${escapeHtml(e[name] as string)}</p>` : '')
   const options = data.villages
-    .map((vl) => `<option value="${esc(vl.id)}"${v.villageId === vl.id ? ' selected' : ''}>${esc(vl.name)}</option>`)
+    .map((vl) => `<option value="${escapeHtml(vl.id)}"${v.villageId === vl.id ? ' selected' : ''}>${escapeHtml(vl.name)}</option>`)
     .join('')
-  const closes = data.rounds.map((r) => esc(new Date(r.closesAt).toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' })))
+  const closes = data.rounds.map((r) => escapeHtml(new Date(r.closesAt).toLocaleDateString('vi-VN', { timeZone: VN_TIME_ZONE })))
   return shell(
     title,
     `<h1>Hộ tôi chưa được hỏi ý kiến</h1>
-<p>Xã <strong>${esc(data.commune.name)}</strong> đang lấy ý kiến sự hài lòng của người dân (đến hết ngày ${closes[0] ?? ''}).
+<p>Xã <strong>${escapeHtml(data.commune.name)}</strong> đang lấy ý kiến sự hài lòng của người dân (đến hết ngày ${closes[0] ?? ''}).
 Nếu hộ của ông/bà chưa nhận được phiếu hoặc đường dẫn, xin để lại thông tin; Mặt trận Tổ quốc xã sẽ liên hệ.</p>
-${e.form ? `<p class="err" role="alert">${esc(e.form)}</p>` : ''}
+${e.form ? `<p class="err" role="alert">${escapeHtml(e.form)}</p>` : ''}
 <form method="post" novalidate>
 <label for="villageId">Thôn / ấp <span class="hint">(nếu biết)</span></label>
 <select id="villageId" name="villageId"${field('villageId')}><option value="">— Chọn thôn / ấp —</option>${options}</select>${err('villageId')}
 <label for="headName">Họ tên chủ hộ</label>
-<input id="headName" name="headName" autocomplete="name" required maxlength="100" value="${esc(v.headName ?? '')}"${field('headName')}>${err('headName')}
+<input id="headName" name="headName" autocomplete="name" required maxlength="100" value="${escapeHtml(v.headName ?? '')}"${field('headName')}>${err('headName')}
 <label for="phone">Số điện thoại <span class="hint">(không bắt buộc)</span></label>
-<input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value="${esc(v.phone ?? '')}"${field('phone')}>${err('phone')}
+<input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value="${escapeHtml(v.phone ?? '')}"${field('phone')}>${err('phone')}
 <label for="note">Ghi chú <span class="hint">(không bắt buộc, ví dụ địa chỉ)</span></label>
-<textarea id="note" name="note" maxlength="500"${field('note')}>${esc(v.note ?? '')}</textarea>${err('note')}
+<textarea id="note" name="note" maxlength="500"${field('note')}>${escapeHtml(v.note ?? '')}</textarea>${err('note')}
 <button type="submit">Gửi yêu cầu</button>
 </form>
 <p><small>Thông tin chỉ dùng để Mặt trận xã liên hệ với hộ gia đình. Trang này không cho biết hộ nào đã trả lời phiếu.</small></p>`,
@@ -62,14 +58,14 @@ ${e.form ? `<p class="err" role="alert">${esc(e.form)}</p>` : ''}
 export function renderReceivedPage(communeName: string, message: string): string {
   return shell(
     'Đã nhận yêu cầu',
-    `<h1>Đã nhận yêu cầu</h1><div class="box" role="status"><p>${esc(message)}</p></div><p><small>Xã ${esc(communeName)}</small></p>`,
+    `<h1>Đã nhận yêu cầu</h1><div class="box" role="status"><p>${escapeHtml(message)}</p></div><p><small>Xã ${escapeHtml(communeName)}</small></p>`,
   )
 }
 
 export function renderClosedPage(communeName: string): string {
   return shell(
     'Không có đợt lấy ý kiến đang mở',
-    `<h1>Không có đợt lấy ý kiến đang mở</h1><p>Hiện xã ${esc(communeName)} không có đợt lấy ý kiến nào đang mở. Xin cảm ơn ông/bà.</p>`,
+    `<h1>Không có đợt lấy ý kiến đang mở</h1><p>Hiện xã ${escapeHtml(communeName)} không có đợt lấy ý kiến nào đang mở. Xin cảm ơn ông/bà.</p>`,
   )
 }
 

@@ -1,6 +1,6 @@
 import type { FollowUpCandidates, Round } from '@app/shared'
+import { vnDay, vnDayBoundary } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
-import { vnDay, vnDayBoundary } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
 

@@ -1,6 +1,7 @@
 import type { QuestionnaireTemplate, Round, Unit } from '@app/shared'
+import { vnDay, vnDayBoundary } from '@app/shared'
 import { type ApiClient, api, type LevelDefaults } from '../api/client.js'
-import { bpToInput, LEVEL_LABELS, percentInputToBp, vnDay, vnDayBoundary } from '../utils/format.js'
+import { bpToInput, LEVEL_LABELS, percentInputToBp } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
 
 export type WizardStep = 1 | 2 | 3

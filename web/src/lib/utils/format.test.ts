@@ -8,8 +8,6 @@ import {
   formatPhoneVi,
   formatRatioVi,
   percentInputToBp,
-  vnDay,
-  vnDayBoundary,
 } from './format.js'
 
 describe('Vietnamese number formatting', () => {
@@ -34,11 +32,6 @@ describe('Vietnamese number formatting', () => {
 
   it('groups thousands the Vietnamese way', () => {
     expect(formatInt(16_226)).toBe('16.226')
-  })
-
-  it('works in Vietnam days (UTC+7)', () => {
-    expect(vnDay(new Date('2025-06-30T18:00:00Z'))).toBe('2025-07-01')
-    expect(vnDayBoundary('2025-07-01', true)).toBe('2025-07-01T23:59:59+07:00')
   })
 })
 

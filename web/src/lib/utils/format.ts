@@ -9,6 +9,7 @@ import {
   ROUND_STATUS_VI,
   roundStatusVi,
   UNIT_KIND_VI,
+  VN_TIME_ZONE,
   verdictSentenceVi,
   viCollator,
 } from '@app/shared'
@@ -38,9 +39,9 @@ export function formatInt(n: number): string {
   return new Intl.NumberFormat('vi-VN').format(n)
 }
 
-const dateFmt = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric' })
+const dateFmt = new Intl.DateTimeFormat('vi-VN', { timeZone: VN_TIME_ZONE, day: '2-digit', month: '2-digit', year: 'numeric' })
 const dateTimeFmt = new Intl.DateTimeFormat('vi-VN', {
-  timeZone: 'Asia/Ho_Chi_Minh',
+  timeZone: VN_TIME_ZONE,
   day: '2-digit',
   month: '2-digit',
   year: 'numeric',
@@ -65,16 +66,6 @@ export function formatPhoneVi(phone: string): string {
 export function formatDayVi(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
   return m ? `${m[3]}/${m[2]}/${m[1]}` : day
-}
-
-/** A YYYY-MM-DD day in Vietnam time (for <input type="date">). */
-export function vnDay(d: Date): string {
-  return new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 10)
-}
-
-/** The start (00:00) or end (23:59:59) of a Vietnam day as an ISO timestamp with offset. */
-export function vnDayBoundary(day: string, end: boolean): string {
-  return `${day}T${end ? '23:59:59' : '00:00:00'}+07:00`
 }
 
 // The labels come from the one vocabulary in shared/ (documents, exports and public pages use the same).

@@ -1,3 +1,4 @@
+import { vnWallClock } from '@app/shared'
 import type { IntegrityConfig } from '../../../config.js'
 import { quiet, type Signal } from './types.js'
 
@@ -79,7 +80,7 @@ export function linkOpenBurst(
     const end = start + cfg.windowMinutes * 60_000
     const active = activity.filter((t) => t >= start - cfg.staffLookbackMinutes * 60_000 && t < end).at(-1)
     const name = ctx.villageNames.get(r.villageId) ?? r.villageId
-    const hhmm = new Date(start + 7 * 3600_000).toISOString().slice(0, 16).replace('T', ' ')
+    const hhmm = vnWallClock(start).slice(0, 16).replace('T', ' ')
     out.push({
       ...base,
       triggered: true,
