@@ -135,3 +135,44 @@ export const EXPORT_COLUMN_VI: Record<string, string> = {
 export function questionColumnVi(position: number, part: 'answer' | 'reason'): string {
   return `Câu ${position}: ${part === 'answer' ? 'trả lời' : 'lý do'}`
 }
+
+/** A bar as a person reads it: "Tỷ lệ hộ được lấy ý kiến (từng thôn/ấp) từ 70,00 % trở lên". */
+export function barSentenceVi(bar: { kind: string; minBp: number; scope?: string; provisional?: boolean | undefined }): string {
+  const whole = Math.floor(bar.minBp / 100)
+  const pct = `${whole},${String(bar.minBp % 100).padStart(2, '0')} %`
+  const scope = bar.kind === 'coverage' && bar.scope ? ` (${coverageScopeVi(bar.scope)})` : ''
+  const mark = bar.provisional ? ' (theo hướng dẫn của tỉnh — cần xác nhận)' : ''
+  return `${ruleBarVi(bar.kind)}${scope} từ ${pct} trở lên${mark}`
+}
+
+/**
+ * Each bar of an evaluated rule set as one Vietnamese line: met or not, the bar, the figure, and for a
+ * failure where it failed ("Ấp 3, câu 2: 80/93"). `questionNo` numbers a question key as on the form.
+ */
+export function barResultLinesVi(
+  evaluation: {
+    bars: {
+      bar: { kind: string; minBp: number; scope?: string; provisional?: boolean | undefined }
+      met: boolean
+      valueHundredths: number | null
+      failures: { unitName: string | null; questionKey: string | null; num: number; den: number }[]
+    }[]
+  },
+  questionNo: (key: string) => string = (k) => k,
+): string[] {
+  return evaluation.bars.map((b) => {
+    const v =
+      b.valueHundredths === null
+        ? 'chưa có số liệu'
+        : `${Math.floor(b.valueHundredths / 100)},${String(b.valueHundredths % 100).padStart(2, '0')} %`
+    const where = b.met
+      ? ''
+      : b.failures
+          .slice(0, 5)
+          .map((f) => [f.unitName, f.questionKey ? `câu ${questionNo(f.questionKey)}` : null].filter(Boolean).join(', ') || 'toàn xã')
+          .map((w, i) => `${w}: ${b.failures[i]?.num ?? 0}/${b.failures[i]?.den ?? 0}`)
+          .join('; ')
+    const more = !b.met && b.failures.length > 5 ? ` và ${b.failures.length - 5} chỗ khác` : ''
+    return `${b.met ? 'Đạt' : 'Chưa đạt'} — ${barSentenceVi(b.bar)}: ${b.bar.kind === 'every_content' || b.bar.kind === 'every_question_per_village' || (b.bar.kind === 'coverage' && b.bar.scope === 'village') ? `thấp nhất ${v}` : v}${where ? ` (${where}${more})` : ''}.`
+  })
+}

@@ -9,6 +9,7 @@ import {
   type CreateCouncilDecisionBody,
   type CreateInvitationsBody,
   type CreateRoundBody,
+  type CreateRuleSetBody,
   type CreateTemplateBody,
   type CreateUserBody,
   CriteriaSet,
@@ -36,6 +37,7 @@ import {
   RoundMessaging,
   type RoundStatus,
   RoundTally,
+  RuleSet,
   Unit,
   type UnitKind,
   UnitOverview,
@@ -182,6 +184,8 @@ export class ApiClient {
   templates = async () => (await this.json(Items(QuestionnaireTemplate), '/api/questionnaire-templates')).items
   createTemplate = (body: CreateTemplateBody) => this.json(QuestionnaireTemplate, '/api/questionnaire-templates', { body })
   criteriaSets = async () => (await this.json(Items(CriteriaSet), '/api/criteria-sets')).items
+  ruleSets = async () => (await this.json(Items(RuleSet), '/api/rule-sets')).items
+  createRuleSet = (body: CreateRuleSetBody) => this.json(RuleSet, '/api/rule-sets', { body })
 
   // rounds
   rounds = async (q: { communeId?: string; status?: RoundStatus } = {}) => (await this.json(Items(Round), `/api/rounds${qs(q)}`)).items

@@ -20,11 +20,35 @@ const LEVELS = [
   { key: 'xa_ntm_nang_cao', name: 'Xã nông thôn mới nâng cao', thresholdBp: 9250, coverageBp: 7500 },
 ]
 
+const RULE_SETS = [
+  {
+    id: 'rs1',
+    code: 'TRIEU_SON',
+    version: 1,
+    name: 'Nâng cao 92/95/98',
+    legalBasis: { text: 'Kế hoạch', number: '1/KH', date: '2024-10-01', effectiveFrom: '2024-10-01', effectiveTo: null },
+    levels: ['xa_ntm_nang_cao'],
+    bars: [
+      { kind: 'coverage', scope: 'commune', minBp: 9200 },
+      { kind: 'content_average', minBp: 9500 },
+      { kind: 'overall', minBp: 9800 },
+    ],
+    provisional: false,
+    note: null,
+    provinceId: null,
+    createdAt: '2024-10-01T00:00:00Z',
+  },
+]
+
 function wizard(overrides: Record<string, (...a: any[]) => unknown> = {}) {
   const client = fakeClient({
     units: async () => [{ id: 'c1', name: 'Biển Bạch', kind: 'commune' }],
-    templates: async () => [{ id: 't1', code: 'HD90', version: 1, name: 'Mẫu 9 câu', questions: [] }],
+    templates: async () => [
+      { id: 't1', code: 'HD90', version: 1, name: 'Mẫu 9 câu', levels: [], questions: [] },
+      { id: 't2', code: 'QD51', version: 1, name: 'Mẫu QĐ 51', levels: ['xa_ntm'], questions: [] },
+    ],
     levels: async () => LEVELS,
+    ruleSets: async () => RULE_SETS,
     createRound: vi.fn(async (body: object) => ({ ...draft, ...body })),
     updateRound: vi.fn(),
     openRound: vi.fn(async () => ({ ...draft, status: 'open' })),
@@ -90,6 +114,30 @@ describe('RoundWizard', () => {
     other.w.save()
     expect((await other.w.create({ open: false }))?.status).toBe('draft')
     expect(other.client.openRound).not.toHaveBeenCalled()
+  })
+
+  it('offers the forms and rule sets made for the level, and creates the round with the rule set instead of numbers', async () => {
+    const { w, client } = wizard()
+    await w.load()
+    expect(w.templatesForLevel.map((t) => t.id)).toEqual(['t1'])
+    w.selectLevel('xa_ntm')
+    expect(w.templatesForLevel.map((t) => t.id)).toEqual(['t1', 't2'])
+    expect(w.ruleSetsForLevel).toEqual([])
+    w.templateId = 't2'
+    w.selectLevel('xa_ntm_nang_cao')
+    // the QĐ 51 form is not made for nâng cao: the wizard falls back to one that is
+    expect(w.templateId).toBe('t1')
+    expect(w.ruleSetsForLevel.map((r) => r.id)).toEqual(['rs1'])
+    w.ruleSetId = 'rs1'
+    w.next()
+    w.threshold = 'abc'
+    expect(w.step2Valid).toBe(true)
+    w.save()
+    await w.create({ open: false })
+    const body = (client.createRound as ReturnType<typeof vi.fn>).mock.calls[0]?.[0]
+    expect(body).toMatchObject({ level: 'xa_ntm_nang_cao', ruleSetId: 'rs1' })
+    expect(body).not.toHaveProperty('thresholdBp')
+    expect(body).not.toHaveProperty('coverageScope')
   })
 
   it('refuses an invalid percentage or a window that ends before it starts', async () => {

@@ -1,5 +1,4 @@
-import type { QuestionnaireTemplate, Round, Unit } from '@app/shared'
-import { vnDay, vnDayBoundary } from '@app/shared'
+import { inForce, type QuestionnaireTemplate, type Round, type RuleSet, type Unit, vnDay, vnDayBoundary } from '@app/shared'
 import { type ApiClient, api, type LevelDefaults } from '../api/client.js'
 import { bpToInput, LEVEL_LABELS, percentInputToBp } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
@@ -18,6 +17,9 @@ export class RoundWizard {
   communes = $state<Unit[]>([])
   templates = $state<QuestionnaireTemplate[]>([])
   levels = $state<LevelDefaults[]>([])
+  ruleSets = $state<RuleSet[]>([])
+  /** The chosen rule set ('' = the two numbers below: overall-question threshold and coverage floor). */
+  ruleSetId = $state('')
   loading = $state(false)
   busy = $state(false)
 
@@ -46,6 +48,11 @@ export class RoundWizard {
       : Object.entries(LEVEL_LABELS).map(([key, name]) => ({ key, name })),
   )
   template = $derived(this.templates.find((t) => t.id === this.templateId) ?? null)
+  /** Forms made for the chosen level (a template without levels fits any). */
+  templatesForLevel = $derived(this.templates.filter((t) => t.levels.length === 0 || t.levels.includes(this.level)))
+  /** Rule sets made for the level and in force on the first day of the round. */
+  ruleSetsForLevel = $derived(this.ruleSets.filter((r) => r.levels.includes(this.level) && inForce(r.legalBasis, this.opensDay)))
+  ruleSet = $derived(this.ruleSetsForLevel.find((r) => r.id === this.ruleSetId) ?? null)
   thresholdBp = $derived(percentInputToBp(this.threshold))
   coverageBp = $derived(percentInputToBp(this.coverage))
   changedFromDefaults = $derived(
@@ -53,18 +60,23 @@ export class RoundWizard {
   )
   windowError = $derived(this.closesDay < this.opensDay ? 'Ngày kết thúc phải sau ngày bắt đầu.' : null)
   step1Valid = $derived(this.communeId !== '' && this.level !== '' && this.templateId !== '')
-  step2Valid = $derived(this.thresholdBp !== null && this.coverageBp !== null && this.windowError === null && this.opensDay !== '')
+  step2Valid = $derived(
+    (this.ruleSet !== null || (this.thresholdBp !== null && this.coverageBp !== null)) && this.windowError === null && this.opensDay !== '',
+  )
 
   constructor(private readonly client: ApiClient = api) {}
 
   load = async (communeId?: string): Promise<void> => {
     this.loading = true
     try {
-      const [units, templates, levels] = await Promise.all([
+      const [units, templates, levels, ruleSets] = await Promise.all([
         this.client.units({ kind: 'commune' }),
         this.client.templates(),
         this.client.levels(),
+        // older servers have no rule sets: the wizard then offers the two numbers only
+        this.client.ruleSets().catch(() => [] as RuleSet[]),
       ])
+      this.ruleSets = ruleSets
       this.communes = units
       this.levels = levels
       if (levels.length && !levels.some((l) => l.key === this.level) && levels[0]) this.level = levels[0].key
@@ -72,7 +84,7 @@ export class RoundWizard {
       this.templates = [...templates].sort((a, b) => a.code.localeCompare(b.code) || b.version - a.version)
       if (communeId && units.some((u) => u.id === communeId)) this.communeId = communeId
       else if (units.length === 1 && units[0]) this.communeId = units[0].id
-      if (!this.templateId && this.templates[0]) this.templateId = this.templates[0].id
+      this.pickTemplate()
       this.applyDefaults()
     } catch (err) {
       handleError(err, 'Tải dữ liệu')
@@ -88,10 +100,17 @@ export class RoundWizard {
     this.coverage = bpToInput(this.defaults.coverageBp)
   }
 
-  /** Choose a level: its defaults replace the threshold and floor (a new level, new rules). */
+  /** Keep the chosen form if it fits the level, else the first (newest) form made for it. */
+  pickTemplate = (): void => {
+    if (!this.templatesForLevel.some((t) => t.id === this.templateId)) this.templateId = this.templatesForLevel[0]?.id ?? ''
+  }
+
+  /** Choose a level: its defaults replace the threshold and floor (a new level, new rules, its own forms). */
   selectLevel = (key: string): void => {
     this.level = key
     this.applyDefaults()
+    this.pickTemplate()
+    if (!this.ruleSetsForLevel.some((r) => r.id === this.ruleSetId)) this.ruleSetId = ''
   }
 
   /** Step 1 → 2: nothing is saved yet. */
@@ -114,7 +133,13 @@ export class RoundWizard {
    * after a failed open does not create a second round.
    */
   create = async (opts: { open: boolean }): Promise<Round | null> => {
-    if (!this.step1Valid || !this.step2Valid || this.thresholdBp === null || this.coverageBp === null) return null
+    if (!this.step1Valid || !this.step2Valid) return null
+    const rules = this.ruleSet
+      ? { ruleSetId: this.ruleSet.id }
+      : this.thresholdBp !== null && this.coverageBp !== null
+        ? { thresholdBp: this.thresholdBp, coverageBp: this.coverageBp, coverageScope: this.coverageScope }
+        : null
+    if (!rules) return null
     this.busy = true
     try {
       if (!this.draft) {
@@ -125,9 +150,7 @@ export class RoundWizard {
           ...(this.title.trim() ? { title: this.title.trim() } : {}),
           opensAt: vnDayBoundary(this.opensDay, false),
           closesAt: vnDayBoundary(this.closesDay, true),
-          thresholdBp: this.thresholdBp,
-          coverageBp: this.coverageBp,
-          coverageScope: this.coverageScope,
+          ...rules,
           doubleEntry: this.doubleEntry,
         })
       }

@@ -41,6 +41,39 @@ describe('explainVerdict', () => {
   })
 })
 
+describe('explainVerdict with a rule set', () => {
+  it('gives the verdict, the rule set and every bar with its figure; a failed bar says where', () => {
+    const rules = {
+      ruleSet: {
+        id: 'rs',
+        code: 'TRIEU_SON',
+        version: 1,
+        name: 'Nâng cao 92/95/98',
+        legalBasis: { text: 'Kế hoạch', number: '12/KH-MTTQ', date: '2024-10-01', effectiveFrom: '2024-10-01', effectiveTo: null },
+        provisional: false,
+      },
+      evaluation: {
+        verdict: 'below_threshold' as const,
+        failed: ['content_average' as const],
+        bars: [
+          { bar: { kind: 'coverage' as const, scope: 'commune' as const, minBp: 9200 }, met: true, valueHundredths: 9300, failures: [] },
+          {
+            bar: { kind: 'content_average' as const, minBp: 9500 },
+            met: false,
+            valueHundredths: 9301,
+            failures: [{ unitId: null, unitName: null, questionKey: 'q1', num: 80, den: 93 }],
+          },
+        ],
+      },
+    }
+    const lines = explainVerdict({ ...base, verdict: 'below_threshold' }, { ...rule, rules }, () => '1')
+    expect(lines[0]).toBe('Chưa đạt: tỷ lệ hài lòng thấp hơn mức quy định.')
+    expect(lines[1]).toContain('12/KH-MTTQ')
+    expect(lines[2]).toBe('Đạt — Tỷ lệ hộ được lấy ý kiến (toàn xã) từ 92,00 % trở lên: 93,00 %.')
+    expect(lines[3]).toBe('Chưa đạt — Bình quân tỷ lệ hài lòng các câu nội dung từ 95,00 % trở lên: 93,01 % (câu 1: 80/93).')
+  })
+})
+
 describe('villageCoverageLabel', () => {
   it('labels the village coverage check', () => {
     expect(villageCoverageLabel('meets_coverage')).toEqual({ text: 'Đủ', cls: 'ok' })

@@ -1,12 +1,30 @@
-import { DECISION_VI, formatPercentVi, formatRatioVi, type Tally, verdictSentenceVi, villageCoverageVi } from '@app/shared'
+import {
+  barResultLinesVi,
+  DECISION_VI,
+  formatPercentVi,
+  formatRatioVi,
+  type Tally,
+  type TallyRules,
+  verdictSentenceVi,
+  villageCoverageVi,
+} from '@app/shared'
 import { bpToPercentVi, formatInt } from './format.js'
 
 /** The commune verdict and what the numbers mean, in plain Vietnamese sentences for the council. */
 export function explainVerdict(
   t: Tally,
-  rule: { thresholdBp: number; coverageBp: number; coverageScope: 'village' | 'commune' },
+  rule: { thresholdBp: number; coverageBp: number; coverageScope: 'village' | 'commune'; rules?: TallyRules | undefined },
+  questionNo?: (key: string) => string,
 ): string[] {
   const out: string[] = []
+  // a round judged by a rule set: the verdict, then every bar with its figure (the failed ones say where)
+  if (rule.rules?.ruleSet && t.verdict !== 'no_data') {
+    const rs = rule.rules.ruleSet
+    out.push(`${verdictSentenceVi(t.verdict)}.`)
+    out.push(`Theo bộ quy tắc “${rs.name}” (phiên bản ${rs.version}; căn cứ ${rs.legalBasis.number}):`)
+    out.push(...barResultLinesVi(rule.rules.evaluation, questionNo))
+    return out.concat(statisticsLines(t, rule))
+  }
   const threshold = bpToPercentVi(rule.thresholdBp)
   const floor = bpToPercentVi(rule.coverageBp)
   if (t.verdict === 'no_data') return [`${verdictSentenceVi('no_data')}.`]
@@ -29,6 +47,14 @@ export function explainVerdict(
       )
       break
   }
+  return out.concat(statisticsLines(t, rule))
+}
+
+/** What the numbers mean: counts, the interval and the non-response bounds (advisory, beside the verdict). */
+function statisticsLines(t: Tally, rule: { thresholdBp: number }): string[] {
+  const out: string[] = []
+  const cov = formatRatioVi(t.participated, t.households)
+  const threshold = bpToPercentVi(rule.thresholdBp)
   out.push(
     `${formatInt(t.satisfied)} trong ${formatInt(t.valid)} phiếu hợp lệ hài lòng ở câu đánh giá chung; ${formatInt(t.participated)} trong ${formatInt(t.households)} hộ đã tham gia (${cov}).`,
   )
