@@ -18,6 +18,7 @@ import { followUpRoutes } from './modules/followup/routes.js'
 import { householdRoutes } from './modules/households/routes.js'
 import { integrityRoutes } from './modules/integrity/routes.js'
 import { messagingRoutes, zaloDemoRoutes, zaloWebhookRoutes } from './modules/messaging/routes.js'
+import { zaloOaRoutes } from './modules/messaging/zalo-oa-routes.js'
 import { overviewRoutes } from './modules/overview/routes.js'
 import { publicRoutes } from './modules/public/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
@@ -131,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(messagingRoutes, { prefix: '/api/rounds' })
   // Zalo posts here; off mode has no webhook. The demo inbox exists only when Zalo is faked.
   if (config.zalo.mode !== 'off') await app.register(zaloWebhookRoutes)
+  await app.register(zaloOaRoutes)
   if (config.zalo.mode === 'fake') await app.register(zaloDemoRoutes)
   await app.register(webPlugin, { dist: config.web.dist ?? DEFAULT_WEB_DIST })
 

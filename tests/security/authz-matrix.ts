@@ -97,6 +97,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     contentType: 'application/json',
     body: () => ({ event_name: 'user_received_message' }),
   },
+  // Zalo redirects an OA admin here after consent; without a pending state (PKCE) it goes nowhere: a bad query is 400.
+  'GET /api/zalo/oauth/callback': { kind: 'public', expect: 400, query: () => ({ code: 'abc' }) },
   // The fake-Zalo demo inbox (registered only when Zalo runs in fake mode).
   'GET /demo/zalo': { kind: 'public', expect: 'ok' },
   'POST /hoi/:communeId': {
@@ -308,6 +310,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     foreign: r('ok', 404, 404, 404, 404),
   },
   'POST /api/rounds/:id/messaging/retry': { kind: 'staff', ...MANAGE },
+  // The Zalo OA connection (token keeper): admins and front staff see the warning; the re-consent link is admins'.
+  'GET /api/zalo/token': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 403), foreign: 'same' },
   'PUT /api/rounds/:id/messaging/policy': { kind: 'staff', ...MANAGE, body: () => ({ reminderMax: 2, reminderGapHours: 48 }) },
 
   // ── council ─────────────────────────────────────────────────────────────────────────

@@ -1,12 +1,15 @@
 /**
  * Everything the server does on its own, outside requests, as one plugin: the Zalo/SMS outbox worker (which also
- * sends reminders and sweeps the webhook inbox) and the sweeper that closes rounds at the end of their window.
+ * sends reminders and sweeps the webhook inbox), the sweeper that closes rounds at the end of their window, and the
+ * Zalo token keeper (at start-up and daily: rotate the pair, warn 14 days before a re-consent would be needed).
  * Started when the app is ready, stopped when it closes, before the database does. Registered by server.ts only:
  * tests that build the app drive these by hand.
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { createMessagingRepo } from '../modules/messaging/repo.js'
 import { createMessagingRuntime, type MessagingRuntime } from '../modules/messaging/runtime.js'
+import { tokenStatus } from '../modules/messaging/token-status.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +19,8 @@ declare module 'fastify' {
 
 /** Rounds whose window has ended are also closed on every ballot; this catches the quiet ones. */
 const ROUND_SWEEP_MS = 30_000
+/** The token keeper runs at start-up and then once a day: a commune may not send anything for months. */
+export const TOKEN_KEEPER_MS = 24 * 3_600_000
 
 export const backgroundPlugin = fp(
   async (app: FastifyInstance) => {
@@ -29,6 +34,20 @@ export const backgroundPlugin = fp(
     })
     app.decorate('messagingRuntime', runtime)
     let sweeper: NodeJS.Timeout | undefined
+    let keeper: NodeJS.Timeout | undefined
+    let keeping: Promise<void> = Promise.resolve()
+
+    async function keepToken(when: 'start-up' | 'daily'): Promise<void> {
+      try {
+        await runtime.tokens?.keep(TOKEN_KEEPER_MS)
+      } catch (err) {
+        app.log.error({ err }, 'zalo token keeper failed')
+      }
+      const s = tokenStatus(app.config.zalo.mode, createMessagingRepo(app.db).token('oa'), app.clock.now(), null)
+      const facts = { when, state: s.state, refreshExpiresAt: s.refreshExpiresAt, daysUntilReconsent: s.daysUntilReconsent }
+      if (s.warning) app.log.warn(facts, 'zalo: an OA admin must re-consent soon (or now) unless the token can be refreshed')
+      else app.log.info(facts, 'zalo token keeper ran')
+    }
 
     app.addHook('onReady', async () => {
       sweeper = setInterval(() => {
@@ -41,9 +60,18 @@ export const backgroundPlugin = fp(
       }, ROUND_SWEEP_MS)
       sweeper.unref()
       runtime.worker.start()
+      if (runtime.tokens) {
+        keeping = keepToken('start-up')
+        keeper = setInterval(() => {
+          keeping = keepToken('daily')
+        }, TOKEN_KEEPER_MS)
+        keeper.unref()
+      }
     })
     app.addHook('onClose', async () => {
       clearInterval(sweeper)
+      clearInterval(keeper)
+      await keeping
       await runtime.close()
     })
   },

@@ -57,3 +57,21 @@ export const RoundMessaging = z.object({
 export type RoundMessaging = z.infer<typeof RoundMessaging>
 
 export const RetryResult = z.object({ retried: z.number().int() })
+
+/** The Zalo OA connection as the staff app shows it (token keeper): state, expiries, a Vietnamese warning. */
+export const ZaloTokenStatus = z.object({
+  mode: z.enum(['fake', 'live', 'off']),
+  state: z.enum(['ok', 'needs_reconsent', 'missing', 'off']),
+  accessExpiresAt: z.string().nullable(),
+  /** The refresh token lives 3 months from its last rotation; after that only a re-consent helps. */
+  refreshExpiresAt: z.string().nullable(),
+  lastRotatedAt: z.string().nullable(),
+  daysUntilReconsent: z.number().int().nullable(),
+  /** Vietnamese, for admins and front staff; null when nothing needs doing. */
+  warning: z.string().nullable(),
+  /** Vietnamese reason of the last failed refresh. */
+  lastError: z.string().nullable(),
+  /** Admins only: where an OA admin grants the app access again. */
+  reconsentUrl: z.string().nullable(),
+})
+export type ZaloTokenStatus = z.infer<typeof ZaloTokenStatus>

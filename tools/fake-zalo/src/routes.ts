@@ -194,6 +194,20 @@ export function registerZaloRoutes(app: FastifyInstance, core: FakeZaloCore): vo
     }),
   )
 
+  // ── OA permission page (§4): the browser page where an OA admin grants the app access. The fake consents at once
+  // and redirects to redirect_uri with a single-use code (PKCE S256 when a code_challenge is given) and the state.
+  app.get('/v4/oa/permission', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>
+    if (q.app_id !== core.settings.appId || !q.redirect_uri || !/^https?:\/\//.test(q.redirect_uri))
+      return reply.code(400).type('text/plain; charset=utf-8').send('invalid app_id or redirect_uri')
+    const code = core.tokens.issueCode(core.clock.now(), q.code_challenge || undefined)
+    const to = new URL(q.redirect_uri)
+    to.searchParams.set('code', code)
+    to.searchParams.set('oa_id', core.settings.oaId)
+    if (q.state) to.searchParams.set('state', q.state)
+    return reply.redirect(to.toString(), 302)
+  })
+
   // ── OAuth v4 token endpoint (§4, §7.3) ──────────────────────────────────────────────────────────────────
   app.post('/v4/oa/access_token', async (req, reply) =>
     withFaults(core, '/v4/oa/access_token', reply, () => {

@@ -133,6 +133,19 @@ export function createTokenManager(deps: {
       if (row.accessToken !== failedToken && row.accessToken) return row.accessToken
       return refreshOnce('auth_error')
     },
+    /**
+     * The token keeper's run (daily and at start-up, plugins/background.ts): rotate the pair whenever the access
+     * token would not outlive the next run by an hour. Rotating daily also keeps the single-use refresh token young
+     * (each rotation starts its 3 months again), so a commune that surveys twice a year never meets an expired one.
+     */
+    async keep(nextRunInMs: number): Promise<void> {
+      ensureRow()
+      const row = repo.token(OA)
+      if (row?.state !== 'ok') return
+      const left = new Date(row.accessExpiresAt).getTime() - clock.now().getTime()
+      if (row.accessToken && left > nextRunInMs + 3_600_000) return
+      await refreshOnce('scheduled')
+    },
     /** A refreshed token was rejected too: stop and ask a human (§8.2 "second failure → config alert"). */
     markBroken(code: string): void {
       repo.setTokenState(OA, 'needs_reconsent', code)

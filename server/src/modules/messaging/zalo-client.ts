@@ -139,6 +139,27 @@ export function createZaloClient(opts: ZaloClientOptions) {
       return { ok: false, kind: classifyOAuthError(Number(code), name), code: `oauth:${code}`, message: name }
     },
 
+    /** POST /v4/oa/access_token, grant_type=authorization_code with the PKCE verifier (an OA admin's re-consent). */
+    async exchangeCode(code: string, codeVerifier: string, signal?: AbortSignal): Promise<TokenResult> {
+      const form = new URLSearchParams({ code, app_id: opts.appId, grant_type: 'authorization_code', code_verifier: codeVerifier })
+      const o = await httpCall(dispatcher, `${oauth}/v4/oa/access_token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: opts.appSecret },
+        body: form.toString(),
+        requestMs: opts.timeouts.requestMs,
+        signal,
+      })
+      if (o.kind !== 'response' || !isObj(o.json) || o.status >= 500) {
+        const f = transportFailure(o)
+        return { ok: false, kind: 'transient', code: f.code, message: f.message }
+      }
+      const j = o.json
+      const at = str(j.access_token)
+      const rt = str(j.refresh_token)
+      if (at && rt) return { ok: true, accessToken: at, refreshToken: rt, expiresInSec: Number(j.expires_in) || 90_000 }
+      return { ok: false, kind: 'config', code: `oauth:${str(j.error) ?? 'unknown'}`, message: String(j.error_name ?? '').slice(0, 200) }
+    },
+
     async close(): Promise<void> {
       if (!opts.dispatcher) await dispatcher.close()
     },

@@ -89,6 +89,9 @@ const REASONS_VI: Record<string, string> = {
   unknown_outcome: 'Không rõ tin đã đến hay chưa (mất kết nối sau khi gửi)',
   auth_failed: 'Không làm mới được mã truy cập Zalo: cần quản trị viên OA cấp quyền lại',
   sms_off: 'Không gửi được qua Zalo và kênh SMS đang tắt',
+  'oauth:-14014': 'Zalo báo mã làm mới không hợp lệ hoặc đã hết hạn',
+  'oauth:-14002': 'Mã ứng dụng Zalo không hợp lệ hoặc ứng dụng chưa kích hoạt (kiểm tra ZALO_APP_ID)',
+  'oauth:-14004': 'Khóa bí mật ứng dụng Zalo không đúng (kiểm tra ZALO_APP_SECRET)',
   'sms:101': 'Khóa API SMS không đúng',
   'sms:103': 'Tài khoản SMS hết tiền',
   'sms:104': 'Tên thương hiệu SMS chưa được đăng ký',
@@ -106,5 +109,7 @@ export function reasonVi(code: string | null | undefined): string {
   if (code.startsWith('zalo:')) return `Zalo từ chối (mã ${code.slice(5)})`
   if (code.startsWith('sms:')) return `Cổng SMS từ chối (mã ${code.slice(4)})`
   if (code.startsWith('http:')) return `Máy chủ trả lỗi HTTP ${code.slice(5)}`
+  if (code.startsWith('oauth:')) return `Zalo từ chối làm mới mã truy cập (mã ${code.slice(6)})`
+  if (code.startsWith('net:') || code === 'aborted') return 'Không kết nối được máy chủ Zalo'
   return 'Lỗi khi gửi tin'
 }
