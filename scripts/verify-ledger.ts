@@ -6,7 +6,7 @@ import { openContext } from './lib-cli.js'
 
 const { services, close } = openContext(process.env, { migrate: false })
 const only = process.argv[2]
-const rounds = services.rounds.repo.list({}).filter((r) => !only || r.id === only)
+const rounds = services.rounds.listAll({}).filter((r) => !only || r.id === only)
 if (only && rounds.length === 0) {
   console.error(`no round ${only}`)
   process.exit(2)

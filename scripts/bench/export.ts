@@ -104,7 +104,7 @@ export async function seal(db: TallyDb): Promise<void> {
     const user = ctx.services.users.repo.findByUsername(db.username)
     if (!user) throw new Error('bench user missing')
     const actor = { id: user.id, username: user.username, role: user.role, unitId: user.unitId }
-    const r = ctx.services.rounds.repo.findById(db.roundId)
+    const r = ctx.services.rounds.findById(db.roundId)
     if (r?.status === 'open') ctx.services.rounds.close(actor, db.roundId)
     if (r?.status !== 'sealed') ctx.services.tally.seal(actor, db.roundId)
   } finally {

@@ -101,7 +101,7 @@ export function openRound(ctx: BenchContext, frame: Frame, communeId: string): R
     closesAt: new Date(now + 14 * 86_400_000).toISOString(),
   })
   services.rounds.open(frame.actor, round.id)
-  const row = services.rounds.repo.findById(round.id)
+  const row = services.rounds.findById(round.id)
   if (!row) throw new Error('round vanished')
   return row
 }

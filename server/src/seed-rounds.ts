@@ -59,7 +59,7 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   }
   const bienBach = commune('Biển Bạch')
   const summary: SeedRoundsSummary = { rounds: [] }
-  if (services.rounds.repo.list({ communeIds: [bienBach.id] }).length > 0) return summary
+  if (services.rounds.listAll({ communeIds: [bienBach.id] }).length > 0) return summary
 
   const iso = (t: number) => new Date(t).toISOString()
   const create = (communeId: string, level: string, opensAt: number, closesAt: number) =>
@@ -67,7 +67,7 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
 
   /** Households of each village answer with probability `share` (per village, ± a little); mostly satisfied. */
   function answer(roundId: string, communeId: string, share: number, satisfaction: number): number {
-    const round = services.rounds.repo.findById(roundId)
+    const round = services.rounds.findById(roundId)
     if (!round) throw new Error('round vanished')
     const questions = services.rounds.questionsOf(round) as Question[]
     let n = 0
@@ -109,7 +109,7 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   const sealed = create(bienBach.id, 'xa_ntm', now - 75 * DAY, now + DAY)
   services.rounds.open(staff, sealed.id)
   const sealedBallots = answer(sealed.id, bienBach.id, 0.9, 0.985)
-  services.rounds.repo.update(sealed.id, { opensAt: iso(now - 75 * DAY), closesAt: iso(now - 64 * DAY) })
+  services.rounds.backdateWindow(sealed.id, { opensAt: iso(now - 75 * DAY), closesAt: iso(now - 64 * DAY) })
   services.rounds.close(staff, sealed.id, 'kết thúc đợt lấy ý kiến')
   services.tally.seal(staff, sealed.id)
   services.council.record(council, sealed.id, {

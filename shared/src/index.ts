@@ -1,4 +1,5 @@
 export * from './domain/privacy.js'
+export * from './domain/round-status.js'
 export * from './domain/rules.js'
 export * from './domain/satisfaction.js'
 export * from './errors.js'

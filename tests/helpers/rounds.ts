@@ -99,7 +99,7 @@ export function bulkBallots(
   n: number,
   satisfied: number,
 ) {
-  const round = app.services.rounds.repo.findById(roundId)
+  const round = app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
   db.transaction((tx) => {
     for (let i = 0; i < n; i++) {

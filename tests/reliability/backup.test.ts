@@ -94,7 +94,7 @@ describe('backup while the server takes ballots, then restore', () => {
       const fr = fingerprintRounds(r.services)
       expect(fr).toEqual(fb)
       expect(fr.every((x) => x.ledgerOk)).toBe(true)
-      const round = r.services.rounds.repo.findById(roundId)
+      const round = r.services.rounds.findById(roundId)
       if (!round) throw new Error('no round in the restore')
       expect(r.services.tally.recount(null, roundId)).toMatchObject({ matches: true })
       // …and the copy is a consistent snapshot of the live chain: its root is the live entry at its length.

@@ -130,7 +130,7 @@ describe('crash consistency under kill -9', () => {
       expect(n(ledger)).toBe(stored.length)
       expect(stored.length).toBeGreaterThanOrEqual(acknowledged.length + lateCounted)
       expect(stored.length).toBeLessThanOrEqual(acknowledged.length + unknown.length)
-      const round = f.services.rounds.repo.findById(roundId)
+      const round = f.services.rounds.findById(roundId)
       if (!round) throw new Error('no round')
       expect(f.services.tally.live(round).commune.participated).toBe(stored.length)
       expect(f.services.tally.recount(null, roundId)).toMatchObject({ matches: true })

@@ -17,7 +17,7 @@ function answer(
   hhs: { id: string; villageId: string }[],
   pick: (i: number) => Answers,
 ) {
-  const round = t.app.services.rounds.repo.findById(roundId)
+  const round = t.app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
   t.db.transaction((tx) => {
     hhs.forEach((h, i) => {

@@ -26,7 +26,7 @@ interface Cast {
 
 /** Count ballots through the ballot service (same transaction code as the API) with chosen paradata. */
 function cast(t: TestApp, roundId: string, hhs: { id: string; villageId: string }[], specs: Cast[]) {
-  const round = t.app.services.rounds.repo.findById(roundId)
+  const round = t.app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
   if (specs.length > hhs.length) throw new Error('not enough households')
   t.db.transaction((tx) => {

@@ -25,7 +25,7 @@ type Answers = Record<string, { satisfied: boolean; reason?: string }>
 
 /** Record ballots through the ballot service (the API's own code path), one per household. */
 function cast(app: FastifyInstance, db: Db, roundId: string, w: World, answers: Answers[]) {
-  const round = app.services.rounds.repo.findById(roundId)
+  const round = app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
   db.transaction((tx) => {
     answers.forEach((a, i) => {

@@ -29,7 +29,7 @@ describe('seedDemoRounds', () => {
       ['Tân Bằng', 'xa_ntm', 'open'],
       ['Trí Phải', 'xa_ntm', 'draft'],
     ])
-    const [sealed, open, open2, draft] = summary.rounds.map((r) => services.rounds.repo.findById(r.roundId)!)
+    const [sealed, open, open2, draft] = summary.rounds.map((r) => services.rounds.findById(r.roundId)!)
     expect([sealed?.status, open?.status, open2?.status, draft?.status]).toEqual(['sealed', 'open', 'open', 'draft'])
     const frozen = services.tally.sealedRecord(sealed!.id)!
     expect(frozen.tally.commune.verdict).toBe('meets')

@@ -117,7 +117,7 @@ describe('seal', () => {
     ])
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409])
     const rec = app.services.tally.sealedRecord(round.id)
-    const r = app.services.rounds.repo.findById(round.id)
+    const r = app.services.rounds.findById(round.id)
     expect(rec?.tallyJson).toBe(canonicalJson(app.services.tally.fromBallots(r as NonNullable<typeof r>, 'sealed')))
     expect(rec?.ledgerRootHash).toMatch(/^[0-9a-f]{64}$/)
     expect(rec?.config).toMatchObject({ thresholdBp: 9000, coverageBp: 7000, coverageScope: 'village' })

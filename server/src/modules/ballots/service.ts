@@ -217,7 +217,7 @@ export function createBallotService(deps: {
     form(token: string): BallotForm {
       const inv = lookupToken(token)
       if (!inv) throw linkNotFound()
-      const round = rounds.repo.findById(inv.roundId)
+      const round = rounds.findById(inv.roundId)
       if (!round) throw linkNotFound()
       assertAcceptsBallots(round)
       if (repo.participated(round.id, inv.householdId)) throw alreadyAnswered()
@@ -239,7 +239,7 @@ export function createBallotService(deps: {
     async submit(token: string, body: SubmitBallotBody, meta: ClientMeta): Promise<{ receipt: string; replay: boolean }> {
       const inv = lookupToken(token)
       if (!inv) throw linkNotFound()
-      const round = rounds.repo.findById(inv.roundId)
+      const round = rounds.findById(inv.roundId)
       if (!round) throw linkNotFound()
       const questions = rounds.questionsOf(round)
       const answers = cleanAnswers(questions, body.answers)
@@ -260,7 +260,7 @@ export function createBallotService(deps: {
       const fingerprint = deviceFingerprint(meta.ip, meta.userAgent)
       return commits.run(() => {
         // the state may have moved between the reads above and this write (a close, the same link twice)
-        const current = rounds.repo.windowOf(round.id)
+        const current = rounds.windowOf(round.id)
         if (!current) throw linkNotFound()
         if (repo.participated(round.id, inv.householdId)) return answered()
         assertAcceptsBallots(current)
@@ -298,8 +298,7 @@ export function createBallotService(deps: {
       const hh = households.repo.findById(body.householdId)
       const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
-      if (actor.role === 'collector' && !rounds.repo.collectorVillages(round.id, actor.id).includes(hh.villageId))
-        throw notFound('household')
+      if (actor.role === 'collector' && !rounds.collectorVillages(round.id, actor.id).includes(hh.villageId)) throw notFound('household')
       assertAcceptsBallots(round)
       const questions = rounds.questionsOf(round)
       validate(questions, body.answers)

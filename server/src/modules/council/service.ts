@@ -30,8 +30,6 @@ export function createCouncilService(deps: { db: Db; audit: AuditService; rounds
   const repo = createCouncilRepo(db)
 
   return {
-    repo,
-
     record(actor: Actor, roundId: string, body: CreateCouncilDecisionBody): CouncilDecision {
       const r = rounds.getVisible(actor, roundId)
       assertRole(actor, ['council'])
@@ -56,7 +54,7 @@ export function createCouncilService(deps: { db: Db; audit: AuditService; rounds
           },
           tx,
         )
-        if (body.decision === 'return_for_resurvey') rounds.repo.update(r.id, { status: 'returned' }, tx)
+        if (body.decision === 'return_for_resurvey') rounds.transition(tx, r, 'returned', actor, body.notes ?? null)
         audit.record(tx, {
           actorId: actor.id,
           action: 'council.decide',

@@ -78,7 +78,7 @@ export function createFollowUpService(deps: {
       const commune = units.getVisible(actor, communeId)
       if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
       const visible = (r: RoundRow) => (actor.role === 'council' ? ['sealed', 'returned'].includes(r.status) : DONE.includes(r.status))
-      const list = rounds.repo.list({ communeIds: [commune.id] }).filter(visible)
+      const list = rounds.listAll({ communeIds: [commune.id] }).filter(visible)
       const date = (r: RoundRow) => r.sealedAt ?? r.closedAt ?? r.closesAt
       list.sort((a, b) => date(a).localeCompare(date(b)))
       const counts = new Map(repo.roundQuestions(list.map((r) => r.id)).map((c) => [`${c.roundId}|${c.questionKey}`, c]))

@@ -101,7 +101,7 @@ export function createIntegrityService(deps: {
 
     /** For the minutes annex: the signals of a round by id (the caller has checked access). */
     forRound(roundId: string): IntegritySignal[] {
-      const round = rounds.repo.findById(roundId)
+      const round = rounds.findById(roundId)
       if (!round) throw notFound('round')
       return signals(round)
     },

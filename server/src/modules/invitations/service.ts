@@ -128,7 +128,7 @@ export function createInvitationService(deps: {
       q: { villageId: string; status?: 'pending' | 'done' | undefined; q?: string | undefined; page: number; limit: number },
     ) {
       const r = rounds.getVisible(actor, roundId)
-      if (actor.role === 'collector' && !rounds.repo.collectorVillages(r.id, actor.id).includes(q.villageId)) throw notFound('village')
+      if (actor.role === 'collector' && !rounds.collectorVillages(r.id, actor.id).includes(q.villageId)) throw notFound('village')
       if (actor.role === 'council') throw notFound('village')
       const village = targetVillages(r, [q.villageId])[0]
       if (!village) throw notFound('village')

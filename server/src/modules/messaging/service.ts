@@ -230,7 +230,7 @@ export function createMessagingService(deps: {
           repo.setPolicy(r.id, patch, tx)
           audit.record(tx, { actorId: actor.id, action: 'messaging.policy', targetType: 'round', targetId: r.id, data: patch })
         })
-      const after = rounds.repo.findById(r.id)!
+      const after = rounds.findById(r.id)!
       return policyOf(after)
     },
   }

@@ -40,7 +40,7 @@ export function createPublicService(deps: {
   const { rounds, units, tally, levels } = deps
   const min = deps.minCell ?? SMALL_GROUP_MIN
   function find(roundId: string): PublicRoundResult | undefined {
-    const r = rounds.repo.findById(roundId)
+    const r = rounds.findById(roundId)
     const rec = r && (r.status === 'sealed' || r.status === 'returned') ? tally.sealedRecord(r.id) : undefined
     if (!r || !rec) return undefined
     return {

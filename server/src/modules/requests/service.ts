@@ -45,8 +45,8 @@ export function createRequestService(deps: {
   /** Rounds of a commune that accept ballots right now (follow-up rounds included). */
   function openRounds(communeId: string): RoundRow[] {
     const now = clock.now().getTime()
-    return rounds.repo
-      .list({ communeIds: [communeId], status: 'open' })
+    return rounds
+      .listAll({ communeIds: [communeId], status: 'open' })
       .filter((r) => new Date(r.opensAt).getTime() <= now && now < new Date(r.closesAt).getTime())
       .sort((a, b) => (a.purpose === b.purpose ? a.createdAt.localeCompare(b.createdAt) : a.purpose === 'recognition' ? -1 : 1))
   }

@@ -1,5 +1,14 @@
-import type { Db } from '@app/db'
-import type { CreateRoundBody, Question, Round, RuleSetSnapshot, UpdateRoundBody } from '@app/shared'
+import type { Db, DbOrTx } from '@app/db'
+import {
+  type CreateRoundBody,
+  type Question,
+  ROUND_TRANSITIONS,
+  type Round,
+  type RoundAction,
+  type RuleSetSnapshot,
+  roundAction,
+  type UpdateRoundBody,
+} from '@app/shared'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
@@ -17,6 +26,35 @@ export interface LevelRule {
 
 const invalidTransition = (from: string, action: string) =>
   new AppError('invalid_transition', `cannot ${action} a round that is ${from}`, 409, { status: from, action })
+
+type RoundPatch = Partial<Omit<RoundRow, 'id' | 'status'>>
+
+/** What each move stamps on the round, besides its status. */
+const STAMPS: Record<RoundAction, (now: string) => RoundPatch> = {
+  open: (now) => ({ openedAt: now }),
+  close: (now) => ({ closedAt: now }),
+  reopen: () => ({ closedAt: null }),
+  seal: (now) => ({ sealedAt: now }),
+  unseal: () => ({ sealedAt: null }),
+  return_for_resurvey: () => ({}),
+}
+
+/** The audit action of each move; a return is recorded by the council decision that makes it. */
+const AUDIT: Record<RoundAction, string | null> = {
+  open: 'round.open',
+  close: 'round.close',
+  reopen: 'round.reopen',
+  seal: 'round.seal',
+  unseal: 'round.unseal',
+  return_for_resurvey: null,
+}
+
+export interface TransitionOptions {
+  /** Further columns the move sets (the snapshots at open, a new closesAt at reopen, a shared timestamp). */
+  patch?: RoundPatch
+  /** Audit data recorded with the move. */
+  data?: Record<string, unknown>
+}
 
 export function createRoundService(deps: {
   db: Db
@@ -163,9 +201,50 @@ export function createRoundService(deps: {
       )
   }
 
+  /**
+   * The one way a round's status changes: the move must be an edge of ROUND_TRANSITIONS from the
+   * status the round has *inside this transaction* (a concurrent move answers 409, not a lost
+   * update); stamps the move's time, applies `patch` and records it in the audit log.
+   */
+  function transition(
+    tx: DbOrTx,
+    round: Pick<RoundRow, 'id'>,
+    to: RoundRow['status'],
+    actor: Actor | null,
+    reason: string | null,
+    opts: TransitionOptions = {},
+  ): RoundRow {
+    const fresh = repo.findById(round.id, tx)
+    if (!fresh) throw notFound('round')
+    const action = roundAction(fresh.status, to)
+    if (!action) {
+      const wanted = (Object.keys(ROUND_TRANSITIONS) as RoundAction[]).find((a) => ROUND_TRANSITIONS[a].to === to) ?? to
+      throw invalidTransition(fresh.status, wanted)
+    }
+    const row = repo.update(fresh.id, { ...STAMPS[action](clock.now().toISOString()), ...opts.patch, status: to }, tx)
+    const auditAction = AUDIT[action]
+    if (auditAction)
+      audit.record(tx, {
+        actorId: actor?.id ?? null,
+        action: auditAction,
+        targetType: 'round',
+        targetId: fresh.id,
+        reason,
+        ...(opts.data ? { data: opts.data } : {}),
+      })
+    return row
+  }
+
   return {
-    repo,
     toDto,
+    transition,
+    findById: (id: string, tx?: DbOrTx) => repo.findById(id, tx),
+    /** Rounds by commune / status, unscoped (for the server's own jobs and scripts, never a route). */
+    listAll: (q: Parameters<typeof repo.list>[0]) => repo.list(q),
+    windowOf: (id: string) => repo.windowOf(id),
+    collectorVillages: (roundId: string, userId: string) => repo.collectorVillages(roundId, userId),
+    /** Demo seeding only: give a round a window in the past, as if collected months ago (not audited, no route). */
+    backdateWindow: (id: string, w: { opensAt: string; closesAt: string }) => repo.update(id, w),
     getVisible,
     getManaged,
     questionsOf,
@@ -318,10 +397,8 @@ export function createRoundService(deps: {
       const total = Object.values(frame).reduce((a, b) => a + b, 0)
       if (total === 0) throw conflict('no_households', 'the commune has no active households; import them first')
       return db.transaction((tx) => {
-        const row = repo.update(
-          id,
-          {
-            status: 'open',
+        const row = transition(tx, r, 'open', actor, null, {
+          patch: {
             openedAt: now.toISOString(),
             questionnaireSnapshot: template.questions.map((q) => ({
               key: q.key,
@@ -333,13 +410,6 @@ export function createRoundService(deps: {
             })),
             frameSnapshot: frame,
           },
-          tx,
-        )
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'round.open',
-          targetType: 'round',
-          targetId: id,
           data: { households: total, templateId: template.id, templateVersion: template.version },
         })
         return toDto(row)
@@ -349,11 +419,7 @@ export function createRoundService(deps: {
     close(actor: Actor, id: string, reason?: string): Round {
       const r = getManaged(actor, id)
       if (r.status !== 'open') throw invalidTransition(r.status, 'close')
-      return db.transaction((tx) => {
-        const row = repo.update(id, { status: 'closed', closedAt: clock.now().toISOString() }, tx)
-        audit.record(tx, { actorId: actor.id, action: 'round.close', targetType: 'round', targetId: id, reason: reason ?? null })
-        return toDto(row)
-      })
+      return db.transaction((tx) => toDto(transition(tx, r, 'closed', actor, reason ?? null)))
     },
 
     /** closed → open again: only front_staff of a province (above the commune), with a reason. */
@@ -368,31 +434,23 @@ export function createRoundService(deps: {
           issues: [{ path: 'closesAt', message: 'must be in the future' }],
         })
       }
-      return db.transaction((tx) => {
-        const row = repo.update(id, { status: 'open', closedAt: null, closesAt }, tx)
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'round.reopen',
-          targetType: 'round',
-          targetId: id,
-          reason: body.reason,
-          data: { closesAt },
-        })
-        return toDto(row)
-      })
+      return db.transaction((tx) => toDto(transition(tx, r, 'open', actor, body.reason, { patch: { closesAt }, data: { closesAt } })))
     },
 
     /** Close every open round whose window has ended (run periodically by the server). */
     closeExpired(): number {
       const now = clock.now().toISOString()
       const expired = repo.expiredOpen(now)
+      let closed = 0
       for (const r of expired) {
+        // A person may have closed it since the list was read: then there is nothing left to do.
         db.transaction((tx) => {
-          repo.update(r.id, { status: 'closed', closedAt: now }, tx)
-          audit.record(tx, { actorId: null, action: 'round.close', targetType: 'round', targetId: r.id, reason: 'collection window ended' })
+          if (repo.findById(r.id, tx)?.status !== 'open') return
+          transition(tx, r, 'closed', null, 'collection window ended', { patch: { closedAt: now } })
+          closed++
         })
       }
-      return expired.length
+      return closed
     },
 
     /** Collectors of a round and their villages: all of them for front staff, one's own for a collector. */

@@ -63,7 +63,6 @@ export function createTallyService(deps: {
   }
 
   return {
-    repo,
     live,
     fromBallots,
 
@@ -81,7 +80,7 @@ export function createTallyService(deps: {
      * recount (logged). Never needed in normal operation; it is the check that they agree.
      */
     recount(actor: Actor | null, roundId: string, opts: { repair?: boolean } = {}) {
-      const r = actor ? rounds.getVisible(actor, roundId) : rounds.repo.findById(roundId)
+      const r = actor ? rounds.getVisible(actor, roundId) : rounds.findById(roundId)
       if (!r) throw new AppError('not_found', 'round not found', 404)
       if (actor) assertRole(actor, ['admin', 'front_staff'])
       const counted = canonicalJson(live(r))
@@ -116,8 +115,6 @@ export function createTallyService(deps: {
       // failed the lock upgrade with SQLITE_BUSY_SNAPSHOT (500) instead of answering 409 below.
       return db.transaction(
         (tx) => {
-          const fresh = rounds.repo.findById(r.id, tx)
-          if (fresh?.status !== 'closed') throw new AppError('invalid_transition', 'the round was sealed or changed meanwhile', 409)
           const config = {
             thresholdBp: r.thresholdBp,
             coverageBp: r.coverageBp,
@@ -138,12 +135,8 @@ export function createTallyService(deps: {
             },
             tx,
           )
-          const row = rounds.repo.update(r.id, { status: 'sealed', sealedAt: now }, tx)
-          audit.record(tx, {
-            actorId: actor.id,
-            action: 'round.seal',
-            targetType: 'round',
-            targetId: r.id,
+          const row = rounds.transition(tx, r, 'sealed', actor, null, {
+            patch: { sealedAt: now },
             data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
           })
           return rounds.toDto(row)
@@ -160,15 +153,7 @@ export function createTallyService(deps: {
       return db.transaction((tx) => {
         const prior = repo.sealed(r.id, tx)
         repo.deleteSealed(r.id, tx)
-        const row = rounds.repo.update(r.id, { status: 'closed', sealedAt: null }, tx)
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'round.unseal',
-          targetType: 'round',
-          targetId: r.id,
-          reason,
-          data: { ledgerRootHash: prior?.ledgerRootHash ?? null },
-        })
+        const row = rounds.transition(tx, r, 'closed', actor, reason, { data: { ledgerRootHash: prior?.ledgerRootHash ?? null } })
         return rounds.toDto(row)
       })
     },
