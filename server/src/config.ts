@@ -91,6 +91,8 @@ export const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32).optional(),
   JWT_TTL_MINUTES: int(120, 1, 24 * 60),
   PUBLIC_BASE_URL: z.url().optional(),
+  /** /api/docs and /api/openapi.json without a staff token; default: only when the demo is seeded. */
+  PUBLIC_API_DOCS: z.enum(['true', 'false', '1', '0']).optional(),
   LINK_RATE_LIMIT_PER_MIN: int(60, 1, 1_000_000),
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_MAX_FAILURES_PER_IP: int(100, 1, 100_000),
@@ -201,6 +203,8 @@ export interface Config {
     readonly loginWindowMinutes: number
   }
   readonly links: { readonly publicBaseUrl: string; readonly rateLimitPerMin: number }
+  /** The API docs open to anyone (PUBLIC_API_DOCS, default: the demo's SEED_DEMO). */
+  readonly publicApiDocs: boolean
   readonly imports: {
     readonly maxBytes: number
     readonly maxInflatedBytes: number
@@ -394,6 +398,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginWindowMinutes: e.LOGIN_WINDOW_MINUTES,
     },
     links: { publicBaseUrl, rateLimitPerMin: e.LINK_RATE_LIMIT_PER_MIN },
+    publicApiDocs: e.PUBLIC_API_DOCS === undefined ? e.SEED_DEMO : e.PUBLIC_API_DOCS === 'true' || e.PUBLIC_API_DOCS === '1',
     imports: {
       maxBytes: e.IMPORT_MAX_BYTES,
       maxInflatedBytes: e.IMPORT_MAX_INFLATED_BYTES ?? 10 * e.IMPORT_MAX_BYTES,

@@ -82,7 +82,7 @@ async function main() {
   const base = config.links.publicBaseUrl
   const lines = [
     '',
-    `  Hài Lòng is running at ${base}  (API docs: ${base}/api/docs)`,
+    `  Hài Lòng is running at ${base}  (API docs: ${base}/api/docs${config.publicApiDocs ? '' : ', staff token required; PUBLIC_API_DOCS=true opens them'})`,
     `  Database: ${resolve(config.db.path)}${seeded ? '  (demo data seeded)' : ''}`,
     `  Zalo: ${config.zalo.mode}${config.zalo.mode === 'fake' ? ` (fake at ${config.zalo.znsBaseUrl}; inbox: ${base}/demo/zalo; sends ${config.zalo.sendHours.start}:00–${config.zalo.sendHours.end}:00 VN)` : ''}`,
   ]

@@ -144,7 +144,13 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     contentType: 'text/csv',
     body: () => 'village_code,household_code,head_name,phone,address\nXT-01,N0001,Nguyễn Văn Mới,84901234567,Số 1\n',
   },
-  'GET /api/units/:villageId/households': { kind: 'staff', unit: 'village', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+  // names of heads of household: Front in scope, collectors for their assigned villages (all, in this world), not council
+  'GET /api/units/:villageId/households': {
+    kind: 'staff',
+    unit: 'village',
+    own: r('ok', 'ok', 'ok', 'ok', 403),
+    foreign: foreignOf(r('ok', 'ok', 'ok', 'ok', 403)),
+  },
   'GET /api/units/:id/overview': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) },
   'GET /api/units/:communeId/trend': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) },
 
@@ -249,7 +255,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     foreign: r('ok', 404, 404, 403, 403),
     body: () => ({ reasonCode: 'entry_error', note: 'nhập nhầm' }),
   },
-  'GET /api/rounds/:id/ledger/verify': { kind: 'staff', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+  // of an open round: its front staff only (once sealed, everyone in scope: tests/security/headers-and-scopes.test.ts)
+  'GET /api/rounds/:id/ledger/verify': { kind: 'staff', own: r(403, 'ok', 'ok', 403, 403), foreign: r(403, 404, 404, 404, 404) },
 
   // ── tally, seal ─────────────────────────────────────────────────────────────────────
   'GET /api/rounds/:id/tally': { kind: 'staff', round: 'open', ...FRONT_READ },

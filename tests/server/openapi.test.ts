@@ -4,8 +4,8 @@ import { buildTestApp } from '../helpers/build-test-app.js'
 type Operation = { tags?: string[]; responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }
 
 describe('API documentation', () => {
-  it('serves an OpenAPI 3 document at /api/openapi.json without a token', async () => {
-    const { app } = await buildTestApp()
+  it('serves an OpenAPI 3 document at /api/openapi.json without a token when PUBLIC_API_DOCS=true', async () => {
+    const { app } = await buildTestApp({ env: { PUBLIC_API_DOCS: 'true' } })
     const res = await app.inject({ method: 'GET', url: '/api/openapi.json' })
     expect(res.statusCode).toBe(200)
     const doc = res.json()
@@ -15,7 +15,7 @@ describe('API documentation', () => {
   })
 
   it('lists the foundation routes, each grouped under its resource tag', async () => {
-    const { app } = await buildTestApp()
+    const { app } = await buildTestApp({ env: { PUBLIC_API_DOCS: 'true' } })
     const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json()
     const op = (path: string, method: string): Operation | undefined => doc.paths[path]?.[method]
     const expected: [string, string, string][] = [
@@ -43,7 +43,7 @@ describe('API documentation', () => {
   })
 
   it('documents the error envelope once and refers to it from the routes', async () => {
-    const { app } = await buildTestApp()
+    const { app } = await buildTestApp({ env: { PUBLIC_API_DOCS: 'true' } })
     const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json()
     expect(doc.components.schemas.ApiError.properties.error.required).toEqual(['code', 'message'])
     const login: Operation = doc.paths['/api/auth/login'].post
@@ -51,7 +51,7 @@ describe('API documentation', () => {
   })
 
   it('serves a browsable page at /api/docs', async () => {
-    const { app } = await buildTestApp()
+    const { app } = await buildTestApp({ env: { PUBLIC_API_DOCS: 'true' } })
     const res = await app.inject({ method: 'GET', url: '/api/docs' })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/text\/html/)

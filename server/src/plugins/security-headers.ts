@@ -30,11 +30,15 @@ export const securityHeadersPlugin = fp(
       },
       crossOriginEmbedderPolicy: false,
       referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: false,
+      // HSTS only when the public address is https: on a plain-http install (the demo, a LAN) it would be
+      // ignored at best and lock a browser out of a later http install on the same name at worst.
+      strictTransportSecurity: app.config.links.publicBaseUrl.startsWith('https://')
+        ? { maxAge: 365 * 24 * 3600, includeSubDomains: false }
+        : false,
     })
     app.addHook('onRequest', (req, reply, done) => {
       apply(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined))
     })
   },
-  { name: 'security-headers' },
+  { name: 'security-headers', dependencies: ['services'] },
 )

@@ -52,8 +52,10 @@ export const swaggerPlugin = fp(
       transform: jsonSchemaTransform,
       transformObject: jsonSchemaTransformObject,
     })
-    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
-    app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+    // Outside the demo the route map is for staff: a bearer token is needed unless PUBLIC_API_DOCS=true.
+    const guard = app.config.publicApiDocs ? {} : { onRequest: app.authenticate }
+    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiHooks: guard })
+    app.get('/api/openapi.json', { schema: { hide: true }, ...guard }, async () => app.swagger())
   },
-  { name: 'swagger' },
+  { name: 'swagger', dependencies: ['auth'] },
 )

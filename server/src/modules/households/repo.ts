@@ -1,5 +1,5 @@
-import { type DbOrTx, households } from '@app/db'
-import { asc, eq, inArray } from 'drizzle-orm'
+import { collectorAssignments, type DbOrTx, households } from '@app/db'
+import { and, asc, eq, inArray } from 'drizzle-orm'
 
 export type HouseholdRowDb = typeof households.$inferSelect
 export type NewHousehold = typeof households.$inferInsert
@@ -16,6 +16,16 @@ export function createHouseholdRepo(db: DbOrTx) {
     /** Every household of a village (a village holds hundreds, not millions). */
     listByVillage(villageId: string, tx: DbOrTx = db): HouseholdRowDb[] {
       return tx.select().from(households).where(eq(households.villageId, villageId)).orderBy(asc(households.code)).all()
+    },
+    /** Whether a collector is assigned to this village in any round. */
+    isAssignedCollector(userId: string, villageId: string): boolean {
+      return (
+        db
+          .select({ v: collectorAssignments.villageId })
+          .from(collectorAssignments)
+          .where(and(eq(collectorAssignments.userId, userId), eq(collectorAssignments.villageId, villageId)))
+          .get() !== undefined
+      )
     },
     insertMany(rows: NewHousehold[], tx: DbOrTx = db): void {
       for (let i = 0; i < rows.length; i += 500)

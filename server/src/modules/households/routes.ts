@@ -58,10 +58,11 @@ export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
-        summary: "A village's households (paginated; phones only for admin and front staff)",
+        summary:
+          "A village's households (paginated; phones only for admin and front staff; collectors only for their assigned villages; not council)",
         params: z.object({ villageId: Id }),
         querystring: HouseholdListQuery,
-        response: { 200: paged(Household), 400: ApiError, 404: ApiError },
+        response: { 200: paged(Household), 400: ApiError, 403: ApiError, 404: ApiError },
       },
     },
     async (req) => app.services.households.listByVillage(req.actor, req.params.villageId, req.query),

@@ -9,7 +9,7 @@ import {
   viCollator,
   vnDay,
 } from '@app/shared'
-import { badRequest } from '../../lib/app-error.js'
+import { badRequest, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole, canSeeContact } from '../policy.js'
@@ -158,6 +158,11 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
         throw badRequest('validation_failed', 'households are listed per village', {
           issues: [{ path: 'villageId', message: 'not a village' }],
         })
+      // Names of heads of household only where the work needs them: the Front (and admin) in scope, a
+      // collector in the villages assigned to them; the council appraises results and needs none.
+      if (actor.role === 'council') throw forbidden('household lists are for the Front and assigned collectors')
+      if (actor.role === 'collector' && !repo.isAssignedCollector(actor.id, villageId))
+        throw forbidden('household lists are for the Front and the collectors assigned to this village')
       const needle = q.q ? foldVi(q.q) : null
       const all = repo
         .listByVillage(villageId)

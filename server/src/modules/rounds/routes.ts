@@ -15,6 +15,7 @@ import {
 } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { forbidden } from '../../lib/app-error.js'
 import { INVALIDATION_REASONS } from '../ballots/service.js'
 
 const tags = ['rounds']
@@ -293,7 +294,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['ballots'],
-        summary: "Verify the round's ballot hash chain",
+        summary: "Verify the round's ballot hash chain (while the round is open: its front staff only)",
         params: IdParams,
         response: {
           200: z.object({
@@ -303,12 +304,18 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
             reason: z.string().optional(),
             seq: z.number().int().nullable().optional(),
           }),
+          403: ApiError,
           404: ApiError,
         },
       },
     },
     async (req) => {
-      s().rounds.getVisible(req.actor, req.params.id)
+      const round = s().rounds.getVisible(req.actor, req.params.id)
+      // While answers are still coming in, the chain is the Front's working check: the council appraises
+      // the sealed result, collectors need none of it, and anything live about the ballot side stays with the
+      // team running the round (TRUST §2.2).
+      if ((round.status === 'draft' || round.status === 'open') && req.actor.role !== 'front_staff')
+        throw forbidden('the ledger of a round still collecting answers is checked by its Front staff')
       return s().ballots.verifyLedger(req.params.id)
     },
   )
