@@ -29,6 +29,10 @@ export function seedReferenceData(services: Services): void {
     if (q.repo.latestTemplateVersion(t.code) > 0) continue
     q.createTemplate(null, { ...t, criteriaSetId: sets.get('QD318_2022') ?? null })
   }
+  for (const t of [seedData.TEMPLATE_QD51_XA_NTM, seedData.TEMPLATE_QD51_HIEN_DAI]) {
+    if (q.repo.latestTemplateVersion(t.code) > 0) continue
+    q.createTemplate(null, { ...t, criteriaSetId: sets.get('QD51_2025') ?? null })
+  }
   for (const rs of seedData.SHIPPED_RULE_SETS) {
     if (q.repo.latestRuleSetVersion(rs.code) > 0) continue
     q.createRuleSet(null, rs)

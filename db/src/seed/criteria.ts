@@ -45,6 +45,22 @@ export const QD51_2025 = {
   ].map((name, i) => ({ ref: String(i + 1), name, group: null })),
 }
 
+const HD90_BASIS = {
+  text: 'Hướng dẫn số 90/HD-MTTW-BTT ngày 20/9/2022 của Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam',
+  number: '90/HD-MTTW-BTT',
+  date: '2022-09-20',
+  effectiveFrom: '2022-09-20',
+  effectiveTo: '2026-02-14',
+}
+
+const QD51_BASIS = {
+  text: 'Quyết định số 51/2025/QĐ-TTg ngày 29/12/2025 của Thủ tướng Chính phủ ban hành Bộ tiêu chí quốc gia về nông thôn mới giai đoạn 2026–2030',
+  number: '51/2025/QĐ-TTg',
+  date: '2025-12-29',
+  effectiveFrom: '2026-02-15',
+  effectiveTo: null,
+}
+
 const OVERALL = 'Ông/bà có hài lòng với kết quả xây dựng nông thôn mới của xã không?'
 
 /**
@@ -53,10 +69,20 @@ const OVERALL = 'Ông/bà có hài lòng với kết quả xây dựng nông th�
  */
 export const TEMPLATE_HD90_9 = {
   code: 'HD90_9Q',
-  name: 'Phiếu 9 câu (HD 90/HD-MTTW-BTT): 8 nội dung + câu hỏi chung',
+  // Only the structure (8 + 1) and questions 1, 2 and 6 are sourced (Tiền Giang 2024); the other
+  // wordings must be checked against the province's own form (DOMAIN.md §2.4)
+  name: 'Phiếu 9 câu theo cấu trúc HD 90/HD-MTTW-BTT (câu 1, 2, 6 theo nguồn; các câu khác đối chiếu mẫu của tỉnh)',
   levels: ['xa_ntm', 'xa_ntm_nang_cao', 'xa_ntm_kieu_mau'],
+  legalBasis: HD90_BASIS,
+  periodFrom: '2022-09-20',
+  periodTo: '2026-02-14',
   questions: [
-    { key: 'q1', criterionRef: '1', text: 'Ông/bà có được thông tin và tham gia ý kiến về quy hoạch xây dựng nông thôn mới của xã không?' },
+    {
+      key: 'q1',
+      criterionRef: '1',
+      text: 'Ông/bà có được thông tin và tham gia ý kiến về quy hoạch xây dựng nông thôn mới của xã không?',
+      answerType: 'yes_no' as const,
+    },
     {
       key: 'q2',
       criterionRef: '2',
@@ -64,12 +90,12 @@ export const TEMPLATE_HD90_9 = {
     },
     {
       key: 'q3',
-      criterionRef: '4',
+      criterionRef: '3,4,17',
       text: 'Hệ thống điện, nước sạch và thủy lợi phục vụ sản xuất, sinh hoạt của gia đình có đáp ứng nhu cầu không?',
     },
     {
       key: 'q4',
-      criterionRef: '5',
+      criterionRef: '5,6',
       text: 'Trường học, nhà văn hóa và khu thể thao của xã, ấp có đáp ứng nhu cầu học tập, sinh hoạt không?',
     },
     {
@@ -79,7 +105,8 @@ export const TEMPLATE_HD90_9 = {
     },
     {
       key: 'q6',
-      criterionRef: '13',
+      // household contributions are not one of the 19 criteria
+      criterionRef: null,
       text: 'Việc vận động người dân đóng góp (tiền, ngày công, hiến đất) để xây dựng nông thôn mới có phù hợp, hiệu quả không?',
     },
     {
@@ -89,7 +116,7 @@ export const TEMPLATE_HD90_9 = {
     },
     {
       key: 'q8',
-      criterionRef: '19',
+      criterionRef: '18,19',
       text: 'Ông/bà có hài lòng với tình hình an ninh trật tự và việc giải quyết thủ tục hành chính tại xã không?',
     },
     { key: 'q9', criterionRef: null, text: OVERALL, isOverall: true },
@@ -101,6 +128,9 @@ export const TEMPLATE_QD318_19 = {
   code: 'QD318_19',
   name: 'Phiếu 19 tiêu chí (QĐ 318/QĐ-TTg) + câu hỏi chung',
   levels: ['xa_ntm', 'xa_ntm_nang_cao'],
+  legalBasis: HD90_BASIS,
+  periodFrom: '2022-09-20',
+  periodTo: '2026-02-14',
   questions: [
     ...QD318_2022.criteria.map((c) => ({
       key: `tc${c.ref}`,
@@ -109,5 +139,49 @@ export const TEMPLATE_QD318_19 = {
       isOverall: false,
     })),
     { key: 'chung', criterionRef: null, text: OVERALL, isOverall: true },
+  ],
+}
+
+/**
+ * QĐ 51/2025/QĐ-TTg, xã NTM (Phụ lục I): one question per criterion, then the overall question. The
+ * wording follows the one-item-per-criterion form seen in Văn Lãng; no national 2026 form was found.
+ */
+export const TEMPLATE_QD51_XA_NTM = {
+  code: 'QD51_XA_NTM',
+  name: 'Phiếu 10 tiêu chí xã nông thôn mới (QĐ 51/2025/QĐ-TTg) + câu hỏi chung',
+  levels: ['xa_ntm'],
+  legalBasis: QD51_BASIS,
+  periodFrom: '2026-02-15',
+  periodTo: null,
+  questions: [
+    ...QD51_2025.criteria.map((c) => ({
+      key: `tc${c.ref}`,
+      criterionRef: c.ref,
+      text: `Ông/bà có hài lòng với kết quả thực hiện tiêu chí ${c.ref} – ${c.name} của xã không?`,
+      isOverall: false,
+    })),
+    { key: 'chung', criterionRef: null, text: OVERALL, isOverall: true },
+  ],
+}
+
+/** QĐ 51/2025/QĐ-TTg Phụ lục II: the pilot "xã NTM hiện đại", same one-per-criterion structure. */
+export const TEMPLATE_QD51_HIEN_DAI = {
+  ...TEMPLATE_QD51_XA_NTM,
+  code: 'QD51_XA_NTM_HIEN_DAI',
+  name: 'Phiếu xã nông thôn mới hiện đại (thí điểm, Phụ lục II QĐ 51/2025/QĐ-TTg) + câu hỏi chung',
+  levels: ['xa_ntm_hien_dai'],
+  questions: [
+    ...QD51_2025.criteria.map((c) => ({
+      key: `tc${c.ref}`,
+      criterionRef: c.ref,
+      text: `Ông/bà có hài lòng với kết quả xây dựng xã nông thôn mới hiện đại về ${c.name.toLowerCase()} không?`,
+      isOverall: false,
+    })),
+    {
+      key: 'chung',
+      criterionRef: null,
+      text: 'Ông/bà có hài lòng với kết quả xây dựng xã nông thôn mới hiện đại của xã không?',
+      isOverall: true,
+    },
   ],
 }

@@ -34,7 +34,14 @@ export const SubmitBallotBody = z.object({
 })
 export type SubmitBallotBody = z.infer<typeof SubmitBallotBody>
 
-export const FormQuestion = z.object({ key: z.string(), text: z.string(), isOverall: z.boolean() })
+export const FormQuestion = z.object({
+  key: z.string(),
+  text: z.string(),
+  isOverall: z.boolean(),
+  /** "Có / Không" instead of "Hài lòng / Không hài lòng"; `favourable: 'no'` when "Không" is the good answer. */
+  answerType: z.optional(z.enum(['satisfaction', 'yes_no'])),
+  favourable: z.optional(z.enum(['yes', 'no'])),
+})
 export type FormQuestion = z.infer<typeof FormQuestion>
 
 export const BallotForm = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { LegalBasis } from '../domain/rules.js'
 import { Id, text } from './common.js'
 
 export const QuestionKey = z
@@ -51,6 +52,12 @@ export const QuestionList = z
   )
   .refine((qs) => new Set(qs.map((q) => q.key)).size === qs.length, 'question keys must be unique')
 
+const IsoDayStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
+const Translations = z.record(
+  z.string().regex(/^[a-z]{2,3}$/),
+  z.object({ name: text().max(300).optional(), questions: z.record(QuestionKey, text().min(1).max(1000)) }),
+)
+
 export const QuestionnaireTemplate = z.object({
   id: Id,
   code: z.string(),
@@ -59,6 +66,10 @@ export const QuestionnaireTemplate = z.object({
   criteriaSetId: Id.nullable(),
   /** Levels the form is made for (empty: any, for older custom templates). */
   levels: z.array(z.string()),
+  legalBasis: LegalBasis.nullable(),
+  periodFrom: z.string().nullable(),
+  periodTo: z.string().nullable(),
+  translations: z.record(z.string(), z.object({ name: z.string().optional(), questions: z.record(z.string(), z.string()) })),
   questions: z.array(Question),
 })
 export type QuestionnaireTemplate = z.infer<typeof QuestionnaireTemplate>
@@ -91,6 +102,12 @@ export const CreateTemplateBody = z.object({
   criteriaSetId: Id.nullable().optional(),
   provinceId: Id.nullable().optional(),
   levels: z.array(text().max(40)).max(10).optional(),
+  /** The legal text the form comes from and the period it is made for (YYYY-MM-DD, inclusive). */
+  legalBasis: LegalBasis.nullable().optional(),
+  periodFrom: IsoDayStr.nullable().optional(),
+  periodTo: IsoDayStr.nullable().optional(),
+  /** The form's texts per language (data, offered by the resident page): { "km": { name, questions: { key: text } } }. */
+  translations: Translations.optional(),
   questions: QuestionList,
 })
 export type CreateTemplateBody = z.infer<typeof CreateTemplateBody>

@@ -145,3 +145,13 @@ describe('normalizeReceipt', () => {
     expect(normalizeReceipt('K7Q2-M9XD-3F0U')).toBeNull()
   })
 })
+
+describe('answer words', () => {
+  it('says "Có / Không" for a yes/no question and follows the favourable side', async () => {
+    const { words } = await import('./form.js')
+    expect(words({}, true)).toBe('Hài lòng')
+    expect(words({}, false)).toBe('Không hài lòng')
+    expect(words({ answerType: 'yes_no' }, true)).toBe('Có')
+    expect(words({ answerType: 'yes_no', favourable: 'no' }, true)).toBe('Không')
+  })
+})

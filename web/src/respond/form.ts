@@ -143,3 +143,12 @@ export function heading(form: BallotForm): { commune: string; title: string; clo
     minutes: estimateMinutes(form.questions.length),
   }
 }
+
+/**
+ * The words of an answer for a question: "Hài lòng / Không hài lòng", or "Có / Không" for a yes/no
+ * question (`satisfied` is the favourable answer, which is "Không" when the form says so).
+ */
+export function words(q: Pick<FormQuestion, 'answerType' | 'favourable'>, satisfied: boolean): string {
+  if (q.answerType !== 'yes_no') return satisfied ? 'Hài lòng' : 'Không hài lòng'
+  return satisfied === (q.favourable !== 'no') ? 'Có' : 'Không'
+}

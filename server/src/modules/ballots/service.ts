@@ -225,7 +225,13 @@ export function createBallotService(deps: {
       const commune = units.repo.findById(round.communeId)
       return {
         round: { id: round.id, title: round.title, commune: commune?.name ?? '', closesAt: round.closesAt },
-        questions: rounds.questionsOf(round).map((q) => ({ key: q.key, text: q.text, isOverall: q.isOverall })),
+        questions: rounds.questionsOf(round).map((q) => ({
+          key: q.key,
+          text: q.text,
+          isOverall: q.isOverall,
+          ...(q.answerType ? { answerType: q.answerType } : {}),
+          ...(q.favourable ? { favourable: q.favourable } : {}),
+        })),
       }
     },
 

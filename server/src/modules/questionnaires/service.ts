@@ -14,6 +14,10 @@ export function toTemplateDto(t: TemplateRow): QuestionnaireTemplate {
     name: t.name,
     criteriaSetId: t.criteriaSetId,
     levels: t.levels,
+    legalBasis: t.legalBasis ?? null,
+    periodFrom: t.periodFrom,
+    periodTo: t.periodTo,
+    translations: t.translations,
     questions: t.questions.map((q) => ({
       key: q.key,
       text: q.text,
@@ -147,7 +151,8 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
           const cs = repo.criteriaSetById(body.criteriaSetId, tx)
           if (!cs) throw notFound('criteria set')
           const refs = new Set(cs.criteria.map((c) => c.ref))
-          const bad = body.questions.filter((q) => q.criterionRef && !refs.has(q.criterionRef))
+          // a question may cover several criteria ("3,4,17": electricity, irrigation and clean water)
+          const bad = body.questions.filter((q) => q.criterionRef?.split(',').some((ref) => !refs.has(ref.trim())))
           if (bad.length > 0) {
             throw badRequest('validation_failed', 'a question refers to a criterion that is not in the set', {
               issues: bad.map((q) => ({ path: `questions.${q.key}.criterionRef`, message: `unknown criterion ${q.criterionRef}` })),
@@ -169,6 +174,10 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
             criteriaSetId: body.criteriaSetId ?? null,
             provinceId: body.provinceId ?? null,
             levels: body.levels ?? [],
+            legalBasis: body.legalBasis ?? null,
+            periodFrom: body.periodFrom ?? null,
+            periodTo: body.periodTo ?? null,
+            translations: body.translations ?? {},
             questions: body.questions.map((q) => ({
               key: q.key,
               text: q.text,
