@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { sha256Hex } from './hash.js'
 
 /**
@@ -14,11 +14,4 @@ export const LINK_TOKEN_RE = /^[A-Za-z0-9_-]{22}$/
 
 export function hashLinkToken(token: string): string {
   return sha256Hex(`link:${token}`)
-}
-
-/** Constant-time comparison of two hex digests. */
-export function sameDigest(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex')
-  const y = Buffer.from(b, 'hex')
-  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y)
 }

@@ -9,7 +9,6 @@ export const ROUND_STATUSES = RoundStatus.options
 
 /** Recognition levels; the list and each level's default threshold/coverage come from configuration. */
 export const Level = z.string().regex(/^[a-z_]{2,40}$/)
-export const KNOWN_LEVELS = ['xa_ntm', 'xa_ntm_nang_cao', 'xa_ntm_kieu_mau', 'xa_ntm_hien_dai'] as const
 
 export const CoverageScope = z.enum(['village', 'commune'])
 export const Bp = z.number().int().min(0).max(10_000)

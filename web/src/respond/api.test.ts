@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, checkReceipt, getBallot, parseErrorBody, submitBallot } from './api.ts'
+import { ApiError, checkReceipt, getBallot, submitBallot, toApiError } from './api.ts'
 import { errorMessage } from './messages.ts'
 
 const json = (status: number, body: unknown) =>
@@ -7,21 +7,21 @@ const json = (status: number, body: unknown) =>
 
 afterEach(() => vi.unstubAllGlobals())
 
-describe('parseErrorBody', () => {
+describe('toApiError', () => {
   it('reads the envelope and its issues', () => {
-    const e = parseErrorBody(400, {
+    const e = toApiError(400, {
       error: { code: 'validation_failed', message: 'Invalid', details: { issues: [{ path: ['answers', 'q1'], message: 'm' }] } },
     })
     expect(e).toMatchObject({ code: 'validation_failed', status: 400, issues: [{ path: 'answers.q1', message: 'm' }] })
   })
   it("names the field of a schema failure the way the form does ('body/answers/q9/reason' → 'answers.q9.reason')", () => {
-    const e = parseErrorBody(400, {
+    const e = toApiError(400, {
       error: { code: 'validation_failed', message: 'Invalid', details: { issues: [{ path: 'body/answers/q9/reason', message: 'm' }] } },
     })
     expect(e.issues).toEqual([{ path: 'answers.q9.reason', message: 'm' }])
   })
   it('turns anything else into http_<status>', () => {
-    expect(parseErrorBody(502, '<html>').code).toBe('http_502')
+    expect(toApiError(502, '<html>').code).toBe('http_502')
   })
 })
 

@@ -4,22 +4,9 @@
  * reached the server (offline, DNS, reset) has code `network` so the caller can queue and retry.
  */
 import type { BallotForm, SubmitBallotBody } from '@app/shared/schemas/ballot'
+import { ApiError, toApiError } from '../lib/api/errors.ts'
 
-export interface ApiIssue {
-  path: string
-  message: string
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 0,
-    readonly issues: ApiIssue[] = [],
-  ) {
-    super(message)
-  }
-}
+export { ApiError, toApiError }
 
 export interface SubmitResult {
   receipt: string
@@ -31,17 +18,6 @@ export interface ReceiptCheck {
   included: boolean
   roundId: string
   day: string
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
-
-/** Reads `{ error: { code, message, details?: { issues? } } }`; anything else becomes `http_<status>`. */
-export function parseErrorBody(status: number, body: unknown): ApiError {
-  const e = isObj(body) && isObj(body.error) ? body.error : null
-  if (!e || typeof e.code !== 'string') return new ApiError(`http_${status}`, `HTTP ${status}`, status)
-  const raw = isObj(e.details) && Array.isArray(e.details.issues) ? e.details.issues : []
-  const issues = raw.filter(isObj).map((i) => ({ path: issuePath(i.path), message: String(i.message ?? '') }))
-  return new ApiError(e.code, typeof e.message === 'string' ? e.message : e.code, status, issues)
 }
 
 async function call<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
@@ -58,7 +34,7 @@ async function call<T>(path: string, init?: RequestInit): Promise<{ status: numb
     // A proxy's HTML error page or a cut-off body: fall through to the status code.
     if (res.ok) throw new ApiError('network', 'bad body', res.status)
   }
-  if (!res.ok) throw parseErrorBody(res.status, body)
+  if (!res.ok) throw toApiError(res.status, body)
   return { status: res.status, body: body as T }
 }
 
@@ -85,16 +61,4 @@ export async function checkReceipt(receipt: string): Promise<ReceiptCheck | null
     if (e instanceof ApiError && e.status === 404) return null
     throw e
   }
-}
-
-/**
- * Schema failures name `body/answers/q9/reason`, the service's own checks `answers.q9.reason`;
- * both become the latter so the form marks the field itself.
- */
-function issuePath(p: unknown): string {
-  if (Array.isArray(p)) return p.join('.')
-  return String(p ?? '')
-    .replace(/^(body|querystring|params)\//, '')
-    .split('/')
-    .join('.')
 }

@@ -5,7 +5,7 @@
  * then the page asks the API as before.
  */
 import type { BallotForm } from '@app/shared/schemas/ballot'
-import { parseErrorBody } from './api.ts'
+import { toApiError } from './api.ts'
 
 export interface InitialState {
   status: number
@@ -39,6 +39,6 @@ export function withInitialState(
     pending = null
     if (!s) return getBallot(token)
     if (s.status >= 200 && s.status < 300) return Promise.resolve(s.body as BallotForm)
-    return Promise.reject(parseErrorBody(s.status, s.body))
+    return Promise.reject(toApiError(s.status, s.body))
   }
 }

@@ -64,9 +64,12 @@ describe('ApiClient', () => {
 })
 
 describe('toApiError', () => {
-  it('knows a missing route from a missing resource', () => {
-    expect(toApiError(404, { error: { code: 'not_found', message: 'no route for GET /api/x' } }).routeMissing).toBe(true)
-    expect(toApiError(404, { error: { code: 'not_found', message: 'round not found' } }).routeMissing).toBe(false)
+  it('reads the envelope (code, status, issues, reason) and turns anything else into http_<status>', () => {
+    const e = toApiError(400, {
+      error: { code: 'invalid_file', message: 'x', details: { reason: 'too_many_rows', issues: [{ path: 'body/name', message: 'm' }] } },
+    })
+    expect(e).toMatchObject({ code: 'invalid_file', status: 400, reason: 'too_many_rows', issues: [{ path: 'name', message: 'm' }] })
+    expect(toApiError(404, { error: { code: 'not_found', message: 'round not found' } })).toMatchObject({ code: 'not_found', status: 404 })
     expect(toApiError(502, '<html>').code).toBe('http_502')
   })
 })

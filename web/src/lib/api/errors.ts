@@ -1,11 +1,14 @@
-import { ApiError as ApiErrorEnvelope } from '@app/shared'
+/**
+ * The one error type of both web entries (staff app and resident page). Plain code, no zod: the resident page
+ * imports it too, within its 25 KB budget.
+ */
 
 export interface ApiIssue {
   path: string
   message: string
 }
 
-/** Every failed API call becomes one of these: the envelope's `code`, or `network` / `http_<status>`. */
+/** Every failed API call becomes one of these: the envelope's `code`, or `network` / `bad_response` / `http_<status>`. */
 export class ApiError extends Error {
   constructor(
     readonly code: string,
@@ -18,23 +21,20 @@ export class ApiError extends Error {
     super(message)
     this.name = 'ApiError'
   }
-
-  /** The server has no such route yet (a feature still being built): Fastify's 404 handler says "no route for …". */
-  get routeMissing(): boolean {
-    return this.status === 404 && this.code === 'not_found' && this.message.startsWith('no route for')
-  }
 }
 
-/** Parse `{ error: { code, message, details? } }` with the shared envelope schema. */
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
+
+/** Reads `{ error: { code, message, details?: { issues?, reason? } } }`; anything else (a proxy's HTML page) becomes `http_<status>`. */
 export function toApiError(status: number, body: unknown): ApiError {
-  const parsed = ApiErrorEnvelope.safeParse(body)
-  if (!parsed.success) return new ApiError(`http_${status}`, `HTTP ${status}`, status)
-  const { code, message, details } = parsed.data.error
-  const raw = Array.isArray(details?.issues) ? (details.issues as unknown[]) : []
-  const issues = raw
-    .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
+  const e = isObj(body) && isObj(body.error) ? body.error : null
+  if (!e || typeof e.code !== 'string') return new ApiError(`http_${status}`, `HTTP ${status}`, status)
+  const details = isObj(e.details) ? e.details : {}
+  const issues = (Array.isArray(details.issues) ? details.issues : [])
+    .filter(isObj)
     .map((i) => ({ path: issuePath(i.path), message: String(i.message ?? '') }))
-  return new ApiError(code, message, status, issues, typeof details?.reason === 'string' ? details.reason : null)
+  const reason = typeof details.reason === 'string' ? details.reason : null
+  return new ApiError(e.code, typeof e.message === 'string' ? e.message : e.code, status, issues, reason)
 }
 
 /**

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError } from '../api/errors.js'
 import { fakeClient } from './fake-client.js'
 import { POLL_MS, RoundDashboard } from './round-dashboard.svelte.js'
 
@@ -47,17 +46,6 @@ describe('RoundDashboard', () => {
     stop()
     await vi.advanceTimersByTimeAsync(POLL_MS * 3)
     expect(tally).toHaveBeenCalledTimes(2)
-  })
-
-  it('shows "chưa có" when the tally route is not on the server, and stops asking', async () => {
-    const tally = vi.fn(async () => {
-      throw new ApiError('not_found', 'no route for GET /api/rounds/r1/tally', 404)
-    })
-    const dash = new RoundDashboard('r1', fakeClient({ round: async () => ({ id: 'r1', status: 'open' }), tally }))
-    await dash.load()
-    expect(dash.tallyMissing).toBe(true)
-    await dash.refreshTally()
-    expect(tally).toHaveBeenCalledTimes(1)
   })
 
   it('searches and pages the households not yet reached in a village', async () => {

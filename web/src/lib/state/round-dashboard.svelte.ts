@@ -1,5 +1,5 @@
 import type { Round, RoundTally } from '@app/shared'
-import { type ApiClient, ApiError, api, type RoundHousehold } from '../api/client.js'
+import { type ApiClient, api, type RoundHousehold } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 
 /** Poll interval of the live dashboard (≤ 10 s, issue 7). */
@@ -17,7 +17,6 @@ export class RoundDashboard {
   tally = $state<RoundTally | null>(null)
   status = $state<'loading' | 'ready' | 'error'>('loading')
   /** The tally route is not on this server yet: the page shows "chưa có". */
-  tallyMissing = $state(false)
   updatedAt = $state<Date | null>(null)
   refreshing = $state(false)
 
@@ -56,7 +55,7 @@ export class RoundDashboard {
   }
 
   refreshTally = async (): Promise<void> => {
-    if (this.round?.status === 'draft' || this.tallyMissing) return
+    if (this.round?.status === 'draft') return
     this.refreshing = true
     try {
       this.tally = await this.client.tally(this.roundId)
@@ -64,9 +63,8 @@ export class RoundDashboard {
       this.#failures = 0
       if (!this.villageId && this.tally.villages[0]) this.villageId = this.tally.villages[0].unitId
     } catch (err) {
-      if (err instanceof ApiError && err.routeMissing) this.tallyMissing = true
       // one toast per outage, not one per poll
-      else if (this.#failures++ === 0) handleError(err, 'Cập nhật số liệu')
+      if (this.#failures++ === 0) handleError(err, 'Cập nhật số liệu')
     } finally {
       this.refreshing = false
     }

@@ -24,7 +24,7 @@ export class RoundMessagingState {
       this.status = 'ready'
     } catch (err) {
       // no route on this server, or not for this role: no panel
-      if (err instanceof ApiError && (err.routeMissing || err.status === 403 || err.status === 404)) this.status = 'hidden'
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) this.status = 'hidden'
       else if (!quiet) {
         this.status = 'hidden'
         handleError(err, 'Tải tình hình gửi tin')

@@ -18,7 +18,6 @@ export class RoundResult {
   summary = $state<FeedbackSummary | null>(null)
   reasons = $state<FeedbackItem[]>([])
   status = $state<'loading' | 'ready' | 'error'>('loading')
-  missing = $state<{ tally: boolean; decisions: boolean; feedback: boolean }>({ tally: false, decisions: false, feedback: false })
   /** The server keeps reason texts to Front staff (the council gets 403): only counts per question are shown. */
   feedbackDenied = $state(false)
   saving = $state(false)
@@ -53,12 +52,11 @@ export class RoundResult {
       .filter((q) => q.count > 0),
   )
 
-  private async optional<T>(what: keyof RoundResult['missing'], fn: () => Promise<T>): Promise<T | null> {
+  private async optional<T>(what: 'tally' | 'decisions' | 'feedback', fn: () => Promise<T>): Promise<T | null> {
     try {
       return await fn()
     } catch (err) {
-      if (err instanceof ApiError && err.routeMissing) this.missing[what] = true
-      else if (err instanceof ApiError && err.code === 'forbidden' && what === 'feedback') this.feedbackDenied = true
+      if (err instanceof ApiError && err.code === 'forbidden' && what === 'feedback') this.feedbackDenied = true
       else handleError(err)
       return null
     }

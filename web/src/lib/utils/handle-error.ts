@@ -49,7 +49,6 @@ const FILE_REASONS: Record<string, string> = {
 /** The Vietnamese message for an error (any thrown value). */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.routeMissing) return 'Chức năng này chưa có trên máy chủ.'
     const byReason = err.reason ? FILE_REASONS[err.reason] : undefined
     if (byReason && (err.code === 'invalid_file' || err.code === 'payload_too_large')) return byReason
     return MESSAGES[err.code] ?? `Có lỗi xảy ra (${err.code}).`
