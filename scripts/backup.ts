@@ -13,7 +13,7 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const dest = resolve(process.argv[2] ?? join(dirname(resolve(src.config.db.path)), 'backups', `hailong-${stamp}.db`))
 mkdirSync(dirname(dest), { recursive: true })
 // One read snapshot for both the fingerprint and the copy: with the server still writing, a fingerprint
-// taken after the copy saw newer ballots and reported DIFFER (issue 11). Inside an open read transaction
+// taken after the copy saw newer ballots and reported DIFFER. Inside an open read transaction
 // (WAL), the backup reads that same snapshot, so the copy must match it exactly.
 const raw = src.db.$client
 raw.exec('BEGIN')

@@ -36,7 +36,7 @@ export const units = sqliteTable(
   (t) => [
     uniqueIndex('units_parent_code_uq').on(t.parentId, t.code),
     // (parent, kind): children(communeId, 'village') was planned on units_kind_idx, i.e. a scan of every
-    // village in the database per call (issue 10: tally and province overview); this also serves parent_id alone
+    // village in the database per call (the tally and the province overview); this also serves parent_id alone
     index('units_parent_kind_idx').on(t.parentId, t.kind),
     index('units_kind_idx').on(t.kind),
   ],
@@ -216,7 +216,7 @@ export const rounds = sqliteTable(
     openedAt: text('opened_at'),
     closedAt: text('closed_at'),
     sealedAt: text('sealed_at'),
-    /** Messaging policy (issue 8); null = the configured default (ZALO_REMINDER_MAX, ZALO_REMINDER_GAP_HOURS, ZALO_UNKNOWN_OUTCOME). */
+    /** Messaging policy (ZALO.md §8); null = the configured default (ZALO_REMINDER_MAX, ZALO_REMINDER_GAP_HOURS, ZALO_UNKNOWN_OUTCOME). */
     reminderMax: integer('reminder_max'),
     reminderGapHours: integer('reminder_gap_hours'),
     unknownOutcomePolicy: text('unknown_outcome_policy', { enum: ['resend', 'sms'] }),

@@ -1,5 +1,5 @@
 /**
- * Outbox drain (issue 10 item 6, issue 8): queue N Zalo invitations and measure how fast the outbox worker drains
+ * Outbox drain: queue N Zalo invitations and measure how fast the outbox worker drains
  * them against the fake Zalo server's rate limit, over real HTTP on 127.0.0.1, on a real SQLite file (WAL,
  * production pragmas). Reports msgs/s as a fraction of the limit (the baseline), duplicates (the fake's
  * per-tracking_id count), -32 answers (our token bucket should make that 0) and the final row statuses.

@@ -23,7 +23,7 @@ export const DEFAULT_LEVELS = {
 } as const
 
 /**
- * Integrity signals (issue 9): every threshold, per signal. Flags are prompts to look, not verdicts, so
+ * Integrity signals: every threshold, per signal. Flags are prompts to look, not verdicts, so
  * the defaults err towards few flags on honest rounds. Override any subset with INTEGRITY_JSON, e.g.
  * `{"fastCompletion":{"ratioOfMedian":0.2}}`. Why each default: README "Integrity signals".
  */
@@ -100,7 +100,7 @@ export const EnvSchema = z.object({
   BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 100 * 1024 * 1024),
   /** Behind a reverse proxy, trust X-Forwarded-For so per-IP limits see the real client. */
   TRUST_PROXY: envBool(false),
-  /** Slow clients (issue 11): a whole request must arrive within this… */
+  /** Slow clients: a whole request must arrive within this… */
   HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
   /** …and a socket idle this long (headers sent, then nothing) is cut off. */
   HTTP_CONNECTION_TIMEOUT_MS: int(60_000, 100, 600_000),
@@ -126,7 +126,7 @@ export const EnvSchema = z.object({
   /** Re-survey follow-up: a village × question is a candidate at this share dissatisfied (basis points). */
   FOLLOWUP_DISSATISFIED_BP: int(5000, 1, 10_000),
   WEB_DIST: z.string().optional(),
-  // ── Zalo ZNS invitations (issue 8, shared/ZALO.md §8) ──
+  // ── Zalo ZNS invitations (shared/ZALO.md §8) ──
   ZALO_MODE: z.enum(['fake', 'live', 'off']).default('fake'),
   /** Real hosts by default; in fake mode an unset ZNS URL means "start the fake in-process". */
   ZALO_ZNS_BASE_URL: z.url().optional(),

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pageAssets } from '../../scripts/lib/page-assets.js'
 
-/** Issue 6: all JS + CSS of the resident page, gzip, at most 25 KB (Formbricks' widget is 190 KB). */
+/** Weak 3G phones: all JS + CSS of the resident page, gzip, at most 25 KB (Formbricks' widget is 190 KB). */
 const BUDGET = 25 * 1024
 const web = resolve(import.meta.dirname, '../../web')
 let dist = ''

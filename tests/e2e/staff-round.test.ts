@@ -4,7 +4,7 @@ import { launchBrowser } from './helpers/browser.js'
 import { type RunningServer, startServer } from './helpers/server.js'
 
 /**
- * Issue 7, journeys 3–7 in real Chromium on one round, in order: the launch wizard → open → print
+ * Staff journeys 3–7 in real Chromium on one round, in order: the launch wizard → open → print
  * slips; the live dashboard picks up a resident's ballot without a reload; a collector keys two paper
  * ballots with the keyboard only; close, seal and the documents; the council reads and decides.
  */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './helpers/browser.js'
 import { type RunningServer, startServer } from './helpers/server.js'
 
-/** Issue 7, journeys 1 and 2 in real Chromium: log in, the units tree and search, household import. */
+/** Staff journeys 1 and 2 in real Chromium: log in, the units tree and search, household import. */
 const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp'
 /** axe-core when the workspace has it installed (the resident-form tests bring it); the check is skipped otherwise. */
 const axeSource = (() => {

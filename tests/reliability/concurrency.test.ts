@@ -7,7 +7,7 @@ import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.j
 import { openFile, prepareRound, type RunningServer, startServer, tempDir } from './helpers/server.js'
 
 /**
- * Staff racing each other (issue 11 §4). The 50-way token race and link-vs-paper live in
+ * Staff racing each other. The 50-way token race and link-vs-paper live in
  * tests/server/concurrency.test.ts. Here: two seals, two imports of one file — over a real socket in
  * one process, and across two server processes sharing one SQLite file (real lock contention).
  */

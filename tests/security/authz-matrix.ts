@@ -1,5 +1,5 @@
 /**
- * THE authorisation table (issue 11): every registered route, keyed "METHOD /path", with the outcome
+ * THE authorisation table: every registered route, keyed "METHOD /path", with the outcome
  * each role gets on a target in its own scope and on one in a foreign scope (another province).
  * tests/security/authz.test.ts fails for any registered route missing here, and for any entry whose
  * route no longer exists.
@@ -286,7 +286,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     body: () => ({ status: 'forwarded', assigneeAgency: 'UBND xã' }),
   },
 
-  // ── integrity signals, "my household was not asked" requests, follow-up (issue 9) ──────
+  // ── integrity signals, "my household was not asked" requests, follow-up ──────────────
   'GET /api/rounds/:id/integrity': {
     kind: 'staff',
     // Province Front and admin any time; commune Front and council once sealed; collectors never (404).
@@ -309,7 +309,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'GET /api/rounds/:id/follow-up-candidates': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
   'GET /api/units/:communeId/criteria-trend': { kind: 'staff', ...READ_RESULTS },
 
-  // ── messaging (Zalo/SMS invitations; issue 8) ────────────────────────────────────────
+  // ── messaging (Zalo/SMS invitations) ───────────────────────────────────────────────
   'GET /api/rounds/:id/messaging': {
     kind: 'staff',
     // Collectors and council never see the send log (messaging/service.ts summary): 404.

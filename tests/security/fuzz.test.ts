@@ -15,7 +15,7 @@ import { repeated, sheetXml, sstXml, xlsxParts, zipOf } from './helpers/xlsx-zip
 vi.mock('fastify', async (orig) => (await import('./helpers/route-table.js')).recordRoutes(orig))
 
 /**
- * Fuzzing every route of the registered route table (issue 11 §2). FUZZ_RUNS = cases per route
+ * Fuzzing every route of the registered route table. FUZZ_RUNS = cases per route
  * (default 40: ~2,500 cases in total, < 60 s on CI); FUZZ_SEED replays a failure.
  */
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 40)
@@ -277,7 +277,7 @@ describe('fuzzing every route', () => {
 })
 
 /**
- * Hostile household files (issue 17): zip bombs whose inflated bulk sits in a shared string, an inline cell,
+ * Hostile household files: zip bombs whose inflated bulk sits in a shared string, an inline cell,
  * an attribute, a tag name or whitespace; workbooks with flipped or cut bytes; very wide or very long rows;
  * CSV with overlong cells. Always 2xx or an enveloped 4xx, never an echo of more than 100 characters of the
  * file, and a rejected file writes nothing.

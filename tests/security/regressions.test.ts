@@ -5,7 +5,7 @@ import { buildTestApp } from '../helpers/build-test-app.js'
 import { makeUser } from '../helpers/factories.js'
 import { createRound, makeWorld } from '../helpers/rounds.js'
 
-/** Bugs the issue 11 suites found, pinned one by one. */
+/** Bugs the security suites (fuzzing, matrix, abuse) found, pinned one by one. */
 describe('PUT /api/rounds/:id/collectors/:userId (found by fuzzing: an unknown user answered 500)', () => {
   it('answers 404 for an unknown user, a non-collector or a collector outside the caller scope, and assigns nothing', async () => {
     const { app, db } = await buildTestApp()

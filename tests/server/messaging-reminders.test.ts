@@ -3,7 +3,7 @@ import { invitationRows, openRoundWithZalo, outboxRows, startMessaging, waitFor 
 
 const HOUR = 3_600_000
 
-describe('reminders (issue 8 item 4)', () => {
+describe('reminders', () => {
   it('default policy: up to 2 reminders ≥ 48 h apart, only to households that have not taken part', async () => {
     const m = await startMessaging({ perVillage: 1 })
     const round = await openRoundWithZalo(m)

@@ -6,7 +6,7 @@ import { buildTestApp } from '../helpers/build-test-app.js'
 import { createRound, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 
 /**
- * Privacy sweep (issue 9 item 2): call EVERY route of the app without a token; whatever does not
+ * Privacy sweep: call EVERY route of the app without a token; whatever does not
  * answer 401 is public, and no public answer may carry free text (reasons, comments, requests),
  * household identity (name, phone, code), or a count below 5 for the 3-ballot village.
  */

@@ -15,7 +15,7 @@ export const REDACT_PATHS = [
   '*.token',
   '*.phone',
   '*.headName',
-  // Zalo / SMS (issue 8): tokens and secrets travel in headers and bodies; phones in payloads
+  // Zalo / SMS: tokens and secrets travel in headers and bodies; phones in payloads
   'req.headers.access_token',
   'req.headers.secret_key',
   'req.headers["x-zevent-signature"]',
@@ -53,7 +53,7 @@ export function fingerprint(secret: string): string {
 /**
  * Replace personal-link tokens in a URL by a fingerprint, and every query value by `[redacted]`:
  * queries carry searches by head-of-household name or phone (`?q=`), which logs must not keep
- * (issue 11 found `?q=<name>` in the request log). Keys stay, for debugging.
+ * (`?q=<name>` once reached the request log). Keys stay, for debugging.
  */
 export function redactUrl(url: string): string {
   const [path = '', query] = splitOnce(url, '?')

@@ -1,5 +1,5 @@
 /**
- * Small-group suppression (shared/DESIGN.md §4; issue 9 item 2): any breakdown built from fewer than
+ * Small-group suppression (shared/DESIGN.md §4): any breakdown built from fewer than
  * `min` ballots (a village, question × village, channel × village) is withheld wherever aggregates
  * leave the system — public notices, the verify page, exports to non-council roles. The minimum comes
  * from configuration (PRIVACY_MIN_CELL, default 5); the rule lives here so the API, the PDFs and the

@@ -151,7 +151,7 @@ function single(households: number, participated: number, favourable: number[], 
 
 describe('worked examples with published figures', () => {
   // Triệu Sơn (Thanh Hóa), huyện NTM nâng cao, 10/2024: ≥ 92 % of households surveyed, the average of
-  // content questions 1–9 ≥ 95 %, the overall question 10 ≥ 98 % (issue 18; see docs/rule-sets.md).
+  // content questions 1–9 ≥ 95 %, the overall question 10 ≥ 98 % (see docs/rule-sets.md).
   const trieuSon: Bar[] = [
     { kind: 'coverage', scope: 'commune', minBp: 9200 },
     { kind: 'content_average', minBp: 9500 },

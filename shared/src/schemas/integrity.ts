@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { Id, text } from './common.js'
 
 /**
- * Issue 9: integrity signals for reviewers, "hộ tôi chưa được hỏi ý kiến" requests and the re-survey
+ * Integrity signals for reviewers, "hộ tôi chưa được hỏi ý kiến" requests and the re-survey
  * follow-up. Signals are prompts to look, never verdicts: each carries its number, its rule, its
  * threshold (from configuration) and a plain Vietnamese explanation.
  */

@@ -1,4 +1,4 @@
-/** Wire schemas of the staff messaging API (issue 8 item 8), shared by the server routes and the staff app. */
+/** Wire schemas of the staff messaging API (ZALO.md §8), shared by the server routes and the staff app. */
 import { z } from 'zod'
 
 export const MessagingPolicy = z.object({

@@ -11,7 +11,7 @@ import { createFollowUpRepo } from './repo.js'
 const DONE: readonly RoundRow['status'][] = ['closed', 'sealed', 'returned']
 
 /**
- * Re-survey follow-up (issue 9 item 5): which villages were mostly dissatisfied on a question (the
+ * Re-survey follow-up: which villages were mostly dissatisfied on a question (the
  * target of a follow-up round after remediation, POST /api/rounds with purpose follow_up), and how
  * each criterion's rate moved across a commune's rounds.
  */

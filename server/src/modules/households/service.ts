@@ -104,7 +104,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       let unchanged = 0
       // IMMEDIATE: the transaction reads the village's households and then writes. Deferred, a second
       // process (the import CLI beside the server) committing in between made the upgrade fail with
-      // SQLITE_BUSY_SNAPSHOT → 500 (issue 11); immediate takes the write lock first and waits (busy_timeout).
+      // SQLITE_BUSY_SNAPSHOT → 500 under concurrent imports; immediate takes the write lock first and waits (busy_timeout).
       db.transaction(
         (tx) => {
           const existing = new Map(

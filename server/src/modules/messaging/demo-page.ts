@@ -1,5 +1,5 @@
 /**
- * GET /demo/zalo (fake mode only, issue 8 item 7): what each fake phone "received" by Zalo ZNS and SMS, with the
+ * GET /demo/zalo (fake mode only): what each fake phone "received" by Zalo ZNS and SMS, with the
  * survey links clickable, so a newcomer can send invitations from the staff app and answer as a resident.
  * Everything shown is escaped; only http(s) links become anchors.
  */

@@ -1,5 +1,5 @@
 /**
- * The outbox worker (issue 8 items 3–4, ZALO.md §8.2–§8.3), run inside the server process.
+ * The outbox worker (ZALO.md §8.2–§8.3), run inside the server process.
  *
  * Rows move `pending → sending → sent | failed | deferred | unknown` (or `cancelled`). A row becomes `sending` only
  * after the rate limiter has granted a slot and right before its HTTP call, so a crash leaves as few rows as
@@ -332,7 +332,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     }
   }
 
-  // ── reminders (issue 8 item 4) ───────────────────────────────────────────────────────────────────────────
+  // ── reminders ────────────────────────────────────────────────────────────────────────────────────────────
   function scheduleReminders(now: number): number {
     let armed = 0
     for (const c of repo.reminderCandidates(iso(now), policy.reminders)) {

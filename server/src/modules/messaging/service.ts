@@ -1,6 +1,6 @@
 /**
  * Messaging service: the webhook inbox (store, then process asynchronously and idempotently — ZALO.md §8.4) and the
- * staff view of a round's invitations by Zalo/SMS (issue 8 item 8). The sending itself is the outbox worker's.
+ * staff view of a round's invitations by Zalo/SMS. The sending itself is the outbox worker's.
  */
 import type { Db } from '@app/db'
 import type { RoundMessaging } from '@app/shared'
@@ -224,7 +224,7 @@ export function createMessagingService(deps: {
         ...(body.reminderGapHours !== undefined ? { reminderGapHours: body.reminderGapHours } : {}),
         ...(body.unknownOutcome !== undefined ? { unknownOutcomePolicy: body.unknownOutcome } : {}),
       }
-      // An empty body changes nothing (it used to reach `UPDATE … SET` with no column: 500, found by issue 11 fuzzing).
+      // An empty body changes nothing (it used to reach `UPDATE … SET` with no column: 500, found by fuzzing).
       if (Object.keys(patch).length > 0)
         db.transaction((tx) => {
           repo.setPolicy(r.id, patch, tx)

@@ -1,5 +1,5 @@
 /**
- * Zalo error codes → behaviour class (ZALO.md §8.2) and the Vietnamese reason staff see (issue 8 item 8).
+ * Zalo error codes → behaviour class (ZALO.md §8.2) and the Vietnamese reason staff see.
  * Codes beyond -112 are [S]/[U] in ZALO.md §1.4, so unknown codes fall into `config`: stop and ask a human.
  */
 export type ZaloErrorClass = 'auth' | 'transient' | 'deferred' | 'recipient' | 'config' | 'unknown_outcome'

@@ -15,7 +15,7 @@ function chunked<T>(ids: readonly string[], read: (chunk: string[]) => T[]): T[]
 
 /**
  * The overview reads many rounds at once: every method takes the whole set and answers with one query
- * per table (per 500 ids), never one query per commune (issue 10: 100 communes cost 400 queries, 85 ms).
+ * per table (per 500 ids), never one query per commune (one per commune cost 400 queries, 85 ms, for 100 communes).
  */
 export function createOverviewRepo(db: DbOrTx) {
   return {

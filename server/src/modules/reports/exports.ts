@@ -30,7 +30,7 @@ export interface ExportInput {
   ballots: Iterable<ExportBallot>
   tally: RoundTally
   /**
-   * Small-group suppression for non-council readers (issue 9): villages with 1 … min−1 valid ballots
+   * Small-group suppression for non-council readers: villages with 1 … min−1 valid ballots
    * lose their identity on ballot rows and their counts in the summary. Null: no suppression (council).
    */
   suppressMin: number | null

@@ -57,7 +57,7 @@ export function createReportsService(deps: {
 
   const verifyUrl = (roundId: string) => `${publicBaseUrl}/v/${roundId}`
 
-  /** The council reads everything; every other role gets small villages withheld (issue 9). */
+  /** The council reads everything; every other role gets small villages withheld (small-group suppression, DESIGN.md §4). */
   function exportInput(actor: Actor, r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): ExportInput {
     return {
       headers,

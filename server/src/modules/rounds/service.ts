@@ -470,7 +470,7 @@ export function createRoundService(deps: {
     /** Assign a collector (a user with role collector in scope) to some villages of the round. */
     assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): { userId: string; villageIds: string[] } {
       const r = getManaged(actor, id)
-      // An unknown user used to reach the foreign key and answer 500 (issue 11 fuzzing): the assignee must
+      // An unknown user used to reach the foreign key and answer 500 (found by fuzzing): the assignee must
       // be a collector account in the caller's scope, else 404 like any id outside it.
       const user = repo.userById(body.userId)
       if (user?.role !== 'collector' || user.disabled || !within(user.unitId, actor.unitId)) throw notFound('collector')

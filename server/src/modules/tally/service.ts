@@ -111,7 +111,7 @@ export function createTallyService(deps: {
       if (canonicalJson(live(r)) !== canonicalJson(recounted))
         throw conflict('conflict', 'the live counters disagree with the ballots; run a recount first')
       const now = clock.now().toISOString()
-      // IMMEDIATE (issue 11): read-then-write; deferred, a seal committed by another process in between
+      // IMMEDIATE: read-then-write; deferred, a seal committed by another process in between
       // failed the lock upgrade with SQLITE_BUSY_SNAPSHOT (500) instead of answering 409 below.
       return db.transaction(
         (tx) => {

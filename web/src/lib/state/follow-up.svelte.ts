@@ -8,7 +8,7 @@ import { toasts } from './toasts.svelte.js'
 export const FOLLOW_UP_DAYS = 7
 
 /**
- * Re-survey follow-up (issue 9 item 5): on a sealed round, the villages that were mostly dissatisfied
+ * Re-survey follow-up: on a sealed round, the villages that were mostly dissatisfied
  * on some question; staff pick villages and start a targeted follow-up round (a draft, same level and
  * questionnaire, limited to those villages).
  */

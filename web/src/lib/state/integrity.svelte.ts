@@ -3,7 +3,7 @@ import { type ApiClient, ApiError, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 
 /**
- * A round's integrity signals (issue 9): prompts to look, never verdicts. Only some people may read
+ * A round's integrity signals: prompts to look, never verdicts. Only some people may read
  * them (admin, province-level Front staff, the council once sealed); anyone else gets 403/404 and the
  * panel shows nothing at all — not even that it exists.
  */

@@ -14,7 +14,7 @@ export const HOUSEHOLD_PAGE = 50
 export type KeyOutcome = 'answered' | 'reason' | 'moved' | 'save' | 'ignored'
 
 /**
- * Keyboard-only keying of paper and meeting ballots (issue 7, journey 5): pick a village, then the
+ * Keyboard-only keying of paper and meeting ballots: pick a village, then the
  * household; on each question 1 = hài lòng, 2 = không hài lòng (a reason field appears and takes the
  * focus), Enter saves once every question is answered and moves on to the next household.
  * The keying is held only until it is saved; nothing here keeps a household's answers afterwards.

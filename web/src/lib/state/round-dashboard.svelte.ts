@@ -2,7 +2,7 @@ import type { Round, RoundTally } from '@app/shared'
 import { type ApiClient, api, type RoundHousehold } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 
-/** Poll interval of the live dashboard (≤ 10 s, issue 7). */
+/** Poll interval of the live dashboard (≤ 10 s, so staff see a ballot arrive while they watch). */
 export const POLL_MS = 8_000
 /** Households per page of the "not yet reached" list. */
 export const PENDING_PAGE = 50

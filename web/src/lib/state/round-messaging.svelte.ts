@@ -3,7 +3,7 @@ import { type ApiClient, ApiError, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
 
-/** Zalo/SMS sending of a round (issue 8 item 8): counts, alerts, failures with a Vietnamese reason, retry. */
+/** Zalo/SMS sending of a round: counts, alerts, failures with a Vietnamese reason, retry. */
 export class RoundMessagingState {
   data = $state<RoundMessaging | null>(null)
   status = $state<'idle' | 'loading' | 'ready' | 'hidden'>('idle')
