@@ -12,6 +12,10 @@ export interface RouteInfo {
   rateLimited: boolean
   /** Keys of the querystring schema (zod object), when declared. */
   queryKeys: string[]
+  /** Status codes with a declared response schema (`schema.response`). */
+  responseStatuses: string[]
+  /** Whether the route is left out of the OpenAPI document. */
+  hidden: boolean
 }
 
 const tables = new WeakMap<object, RouteInfo[]>()
@@ -42,6 +46,8 @@ export async function recordRoutes(importOriginal: () => Promise<unknown>) {
           bodyLimit: r.bodyLimit,
           rateLimited: Boolean((r.config as { rateLimit?: unknown } | undefined)?.rateLimit),
           queryKeys: Object.keys((r.schema?.querystring as { shape?: Record<string, unknown> } | undefined)?.shape ?? {}),
+          responseStatuses: Object.keys((r.schema?.response as Record<string, unknown> | undefined) ?? {}),
+          hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide),
         })
       }
     })
