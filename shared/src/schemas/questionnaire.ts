@@ -111,3 +111,7 @@ export const CreateTemplateBody = z.object({
   questions: QuestionList,
 })
 export type CreateTemplateBody = z.infer<typeof CreateTemplateBody>
+
+/** A recognition level with its configured default threshold and coverage floor (GET /api/levels). */
+export const LevelDefaults = z.object({ key: z.string(), name: z.string(), thresholdBp: z.number().int(), coverageBp: z.number().int() })
+export type LevelDefaults = z.infer<typeof LevelDefaults>

@@ -75,19 +75,6 @@ export const RoundListQuery = z.object({ communeId: Id.optional(), status: Round
 
 export const ReasonBody = z.object({ reason: text().trim().min(3).max(1000) })
 
-export const InvitationChannel = z.enum(['print', 'zalo', 'sms'])
-export const CreateInvitationsBody = z.object({ channel: InvitationChannel, villageIds: z.array(Id).min(1).max(500).optional() })
-export const InvitationLink = z.object({ householdId: Id, villageId: Id, url: z.string() })
-export const CreateInvitationsResult = z.object({ created: z.number().int(), links: z.array(InvitationLink).optional() })
-
-export const PaperBallotBody = z.object({
-  householdId: Id,
-  channel: z.enum(['paper', 'meeting']),
-  answers: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.object({ satisfied: z.boolean(), reason: text().max(500).optional() })),
-  comment: text().max(2000).optional(),
-})
-export type PaperBallotBody = z.infer<typeof PaperBallotBody>
-
 export const VerdictEnum = z.enum(['meets', 'below_threshold', 'insufficient_coverage', 'no_data', 'meets_coverage'])
 export const Tally = z.object({
   unitId: Id,

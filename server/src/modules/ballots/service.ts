@@ -1,6 +1,14 @@
 import type { Db, DbOrTx } from '@app/db'
 import { createGroupCommit, newId } from '@app/db'
-import { type BallotForm, checkAnswers, type PaperBallotBody, type Question, type SubmitBallotBody, vnDay } from '@app/shared'
+import {
+  type BallotForm,
+  checkAnswers,
+  type InvalidationReason,
+  type PaperBallotBody,
+  type Question,
+  type SubmitBallotBody,
+  vnDay,
+} from '@app/shared'
 import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
@@ -27,8 +35,6 @@ type Answers = Record<string, { satisfied: boolean; reason?: string }>
 type Channel = 'link' | 'paper' | 'meeting'
 
 /** Reason codes for invalidating a ballot (shown in the minutes). */
-export const INVALIDATION_REASONS = ['duplicate_household', 'not_resident', 'coerced', 'entry_error', 'other'] as const
-export type InvalidationReason = (typeof INVALIDATION_REASONS)[number]
 
 export interface ClientMeta {
   ip: string

@@ -5,6 +5,7 @@ import {
   CreateTemplateBody,
   CriteriaSet,
   IdParams,
+  LevelDefaults,
   QuestionnaireTemplate,
   RuleSet,
 } from '@app/shared'
@@ -23,9 +24,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Recognition levels with their default threshold and coverage floor (configuration)',
         response: {
-          200: z.object({
-            items: z.array(z.object({ key: z.string(), name: z.string(), thresholdBp: z.number().int(), coverageBp: z.number().int() })),
-          }),
+          200: z.object({ items: z.array(LevelDefaults) }),
         },
       },
     },

@@ -1,35 +1,40 @@
 import {
   ApiError,
+  AssignCollectorBody,
+  CollectorAssignment,
   CreateInvitationsBody,
+  CreateInvitationsResult,
   CreateRoundBody,
+  EnterPaperBody,
   Id,
   IdParams,
-  InvitationChannel,
+  InvalidateBallotBody,
+  InvalidateBallotResult,
   IsoDateTime,
+  LedgerVerifyResult,
   PaperBallotBody,
+  PaperQueueItem,
+  PaperResult,
+  PaperSerial,
   ReasonBody,
+  ReissueBody,
+  ReissueResult,
+  RevokeResult,
   Round,
+  RoundCollector,
+  RoundHouseholdPage,
+  RoundHouseholdQuery,
   RoundListQuery,
+  SlipsBody,
   text,
   UpdateRoundBody,
 } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { forbidden } from '../../lib/app-error.js'
-import { INVALIDATION_REASONS } from '../ballots/service.js'
 
 const tags = ['rounds']
 const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
-const Serial = text()
-  .trim()
-  .min(1)
-  .max(40)
-  .regex(/^[A-Za-z0-9._/-]+$/)
-const PaperBody = PaperBallotBody.extend({ serial: Serial.optional() })
-const PaperResult = z.union([
-  z.object({ status: z.literal('counted'), receipt: z.string() }),
-  z.object({ status: z.enum(['pending', 'mismatch']) }),
-])
 
 export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticate)
@@ -107,8 +112,8 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: "Assign a collector to villages of the round (replaces the collector's villages)",
         params: z.object({ id: Id, userId: Id }),
-        body: z.object({ villageIds: z.array(Id).max(500) }),
-        response: { 200: z.object({ userId: Id, villageIds: z.array(Id) }), ...Err },
+        body: AssignCollectorBody,
+        response: { 200: CollectorAssignment, ...Err },
       },
     },
     async (req) => s().rounds.assignCollector(req.actor, req.params.id, { userId: req.params.userId, villageIds: req.body.villageIds }),
@@ -121,7 +126,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: "The round's collectors and their villages (a collector sees their own)",
         params: IdParams,
-        response: { 200: z.object({ items: z.array(z.object({ userId: Id, username: z.string(), villageIds: z.array(Id) })) }), ...Err },
+        response: { 200: z.object({ items: z.array(RoundCollector) }), ...Err },
       },
     },
     async (req) => ({ items: s().rounds.collectors(req.actor, req.params.id) }),
@@ -136,14 +141,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Issue links to households that have none (print returns them once; zalo/sms queue them)',
         params: IdParams,
         body: CreateInvitationsBody,
-        response: {
-          201: z.object({
-            created: z.number().int(),
-            skippedNoPhone: z.number().int(),
-            links: z.array(z.object({ householdId: Id, villageId: Id, householdCode: z.string(), url: z.string() })).optional(),
-          }),
-          ...Err,
-        },
+        response: { 201: CreateInvitationsResult, ...Err },
       },
     },
     async (req, reply) => reply.code(201).send(s().invitations.issue(req.actor, req.params.id, req.body)),
@@ -155,7 +153,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['invitations'],
         summary: 'A4 PDF of cut-out slips (QR + link) for households without a link; reissue=true reprints unused print links',
         params: IdParams,
-        body: z.object({ villageIds: z.array(Id).min(1).max(500).optional(), reissue: z.boolean().optional() }).optional(),
+        body: SlipsBody,
         response: { 200: z.any().describe('application/pdf'), ...Err },
       },
     },
@@ -171,7 +169,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['invitations'],
         summary: "Revoke a household's link",
         params: z.object({ id: Id, householdId: Id }),
-        response: { 200: z.object({ revoked: z.boolean() }), ...Err },
+        response: { 200: RevokeResult, ...Err },
       },
     },
     async (req) => s().invitations.revoke(req.actor, req.params.id, req.params.householdId),
@@ -183,8 +181,8 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['invitations'],
         summary: 'Revoke and issue a new link for one household',
         params: z.object({ id: Id, householdId: Id }),
-        body: z.object({ channel: InvitationChannel }),
-        response: { 201: z.object({ householdId: Id, villageId: Id, url: z.string().optional() }), ...Err },
+        body: ReissueBody,
+        response: { 201: ReissueResult, ...Err },
       },
     },
     async (req, reply) => reply.code(201).send(s().invitations.reissue(req.actor, req.params.id, req.params.householdId, req.body.channel)),
@@ -196,24 +194,8 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['invitations'],
         summary: "A village's households with link and participation status (never answers)",
         params: IdParams,
-        querystring: z.object({
-          villageId: Id,
-          status: z.enum(['pending', 'done']).optional(),
-          q: text().trim().max(100).optional(),
-          page: z.coerce.number().int().min(1).max(100_000).default(1),
-          limit: z.coerce.number().int().min(1).max(100).default(100),
-        }),
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({ id: Id, code: z.string(), headName: z.string(), villageId: Id, invited: z.boolean(), participated: z.boolean() }),
-            ),
-            page: z.number().int(),
-            limit: z.number().int(),
-            total: z.number().int(),
-          }),
-          ...Err,
-        },
+        querystring: RoundHouseholdQuery,
+        response: { 200: RoundHouseholdPage, ...Err },
       },
     },
     async (req) => s().invitations.householdStatus(req.actor, req.params.id, req.query),
@@ -227,7 +209,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ballots'],
         summary: 'Enter a paper or meeting ballot (201 counted; 202 waiting for the second entry)',
         params: IdParams,
-        body: PaperBody,
+        body: EnterPaperBody,
         response: { 201: PaperResult, 202: PaperResult, ...Err },
       },
     },
@@ -243,22 +225,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ballots'],
         summary: 'Double-entry reconciliation queue',
         params: IdParams,
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                serial: z.string(),
-                villageId: Id,
-                status: z.enum(['pending', 'mismatch']),
-                entries: z.number().int(),
-                householdDiffers: z.boolean(),
-                differingQuestions: z.array(z.string()),
-                commentDiffers: z.boolean(),
-              }),
-            ),
-          }),
-          ...Err,
-        },
+        response: { 200: z.object({ items: z.array(PaperQueueItem) }), ...Err },
       },
     },
     async (req) => ({ items: s().ballots.paperQueue(req.actor, req.params.id) }),
@@ -269,7 +236,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['ballots'],
         summary: 'Resolve a mismatched paper form by keying it once more',
-        params: z.object({ id: Id, serial: Serial }),
+        params: z.object({ id: Id, serial: PaperSerial }),
         body: PaperBallotBody,
         response: { 201: PaperResult, ...Err },
       },
@@ -283,8 +250,8 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ballots'],
         summary: 'Invalidate a ballot (Front staff above the commune, or admin; with a reason code)',
         params: z.object({ id: Id, ballotId: Id }),
-        body: z.object({ reasonCode: z.enum(INVALIDATION_REASONS), note: text().trim().max(1000).optional() }),
-        response: { 200: z.object({ ballotId: Id, valid: z.boolean(), reasonCode: z.string() }), ...Err },
+        body: InvalidateBallotBody,
+        response: { 200: InvalidateBallotResult, ...Err },
       },
     },
     async (req) => s().ballots.invalidate(req.actor, req.params.id, req.params.ballotId, req.body),
@@ -296,17 +263,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['ballots'],
         summary: "Verify the round's ballot hash chain (while the round is open: its front staff only)",
         params: IdParams,
-        response: {
-          200: z.object({
-            ok: z.boolean(),
-            count: z.number().int().optional(),
-            rootHash: z.string().optional(),
-            reason: z.string().optional(),
-            seq: z.number().int().nullable().optional(),
-          }),
-          403: ApiError,
-          404: ApiError,
-        },
+        response: { 200: LedgerVerifyResult, 403: ApiError, 404: ApiError },
       },
     },
     async (req) => {

@@ -8,6 +8,7 @@ import {
   CouncilDecision,
   type CreateCouncilDecisionBody,
   type CreateInvitationsBody,
+  CreateInvitationsResult,
   type CreateRoundBody,
   type CreateRuleSetBody,
   type CreateTemplateBody,
@@ -23,10 +24,13 @@ import {
   ImportResult,
   IntegrityReport,
   type InvitationChannel,
+  LevelDefaults,
   type LoginBody,
   LoginResponse,
   type OverviewQuery,
   type PaperBallotBody,
+  PaperQueueItem,
+  PaperResult,
   paged,
   QuestionnaireTemplate,
   type ResolveHouseholdRequestBody,
@@ -34,6 +38,8 @@ import {
   RetryResult,
   type Role,
   Round,
+  RoundCollector,
+  RoundHousehold,
   RoundMessaging,
   type RoundStatus,
   RoundTally,
@@ -53,49 +59,9 @@ export { ApiError }
 
 const Items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) })
 
-export const IssueResult = z.object({
-  created: z.number().int(),
-  skippedNoPhone: z.number().int().optional(),
-  links: z
-    .array(z.object({ householdId: z.string(), villageId: z.string(), householdCode: z.string().optional(), url: z.string() }))
-    .optional(),
-})
-export type IssueResult = z.infer<typeof IssueResult>
-
-export const RoundHousehold = z.object({
-  id: z.string(),
-  code: z.string(),
-  headName: z.string(),
-  villageId: z.string(),
-  invited: z.boolean(),
-  participated: z.boolean(),
-})
-export type RoundHousehold = z.infer<typeof RoundHousehold>
-
-export const PaperResult = z.union([
-  z.object({ status: z.literal('counted'), receipt: z.string() }),
-  z.object({ status: z.enum(['pending', 'mismatch']) }),
-])
-export type PaperResult = z.infer<typeof PaperResult>
-
-export const PaperEntry = z.object({
-  serial: z.string(),
-  villageId: z.string(),
-  status: z.enum(['pending', 'mismatch']),
-  entries: z.number().int(),
-  householdDiffers: z.boolean(),
-  differingQuestions: z.array(z.string()),
-  commentDiffers: z.boolean(),
-})
-export type PaperEntry = z.infer<typeof PaperEntry>
-
-/** A recognition level with its configured default threshold and coverage floor (GET /api/levels). */
-export const LevelDefaults = z.object({ key: z.string(), name: z.string(), thresholdBp: z.number().int(), coverageBp: z.number().int() })
-export type LevelDefaults = z.infer<typeof LevelDefaults>
-
-/** A collector of a round and the villages they may enter paper ballots for. */
-export const RoundCollector = z.object({ userId: z.string(), username: z.string(), villageIds: z.array(z.string()) })
-export type RoundCollector = z.infer<typeof RoundCollector>
+// Wire types of invitations, paper entry and levels come from shared/ like every other: one contract with the routes.
+export type { CreateInvitationsResult as IssueResult, PaperQueueItem as PaperEntry } from '@app/shared'
+export { LevelDefaults, PaperResult, RoundCollector, RoundHousehold } from '@app/shared'
 
 type Query = Record<string, string | number | undefined>
 
@@ -201,7 +167,7 @@ export class ApiClient {
 
   // invitations
   issueInvitations = (id: string, body: z.infer<typeof CreateInvitationsBody>) =>
-    this.json(IssueResult, `/api/rounds/${encodeURIComponent(id)}/invitations`, { body })
+    this.json(CreateInvitationsResult, `/api/rounds/${encodeURIComponent(id)}/invitations`, { body })
   slipsPdf = (id: string, body: { villageIds?: string[]; reissue?: boolean } = {}) =>
     this.file(`/api/rounds/${encodeURIComponent(id)}/invitations/slips.pdf`, { method: 'POST', body })
   revokeInvitation = (id: string, householdId: string) =>
@@ -261,7 +227,7 @@ export class ApiClient {
   // paper ballots
   enterPaper = (id: string, body: PaperBallotBody & { serial?: string }) =>
     this.json(PaperResult, `/api/rounds/${encodeURIComponent(id)}/paper-ballots`, { body })
-  paperEntries = async (id: string) => (await this.json(Items(PaperEntry), `/api/rounds/${encodeURIComponent(id)}/paper-entries`)).items
+  paperEntries = async (id: string) => (await this.json(Items(PaperQueueItem), `/api/rounds/${encodeURIComponent(id)}/paper-entries`)).items
   resolvePaper = (id: string, serial: string, body: PaperBallotBody) =>
     this.json(PaperResult, `/api/rounds/${encodeURIComponent(id)}/paper-entries/${encodeURIComponent(serial)}/resolve`, { body })
 

@@ -1,0 +1,61 @@
+import { z } from 'zod'
+import { Id, text } from './common.js'
+
+/** Wire schemas of a round's invitations (links) and households: one contract for the routes and the staff app. */
+
+export const InvitationChannel = z.enum(['print', 'zalo', 'sms'])
+export type InvitationChannel = z.infer<typeof InvitationChannel>
+
+export const CreateInvitationsBody = z.object({ channel: InvitationChannel, villageIds: z.array(Id).min(1).max(500).optional() })
+export type CreateInvitationsBody = z.infer<typeof CreateInvitationsBody>
+
+/** A printed link, returned once when issued (it is stored only as a hash). */
+export const InvitationLink = z.object({ householdId: Id, villageId: Id, householdCode: z.string(), url: z.string() })
+export type InvitationLink = z.infer<typeof InvitationLink>
+
+export const CreateInvitationsResult = z.object({
+  created: z.number().int(),
+  skippedNoPhone: z.number().int(),
+  links: z.array(InvitationLink).optional(),
+})
+export type CreateInvitationsResult = z.infer<typeof CreateInvitationsResult>
+
+export const SlipsBody = z.object({ villageIds: z.array(Id).min(1).max(500).optional(), reissue: z.boolean().optional() }).optional()
+
+export const RevokeResult = z.object({ revoked: z.boolean() })
+export const ReissueBody = z.object({ channel: InvitationChannel })
+export const ReissueResult = z.object({ householdId: Id, villageId: Id, url: z.string().optional() })
+export type ReissueResult = z.infer<typeof ReissueResult>
+
+export const RoundHouseholdQuery = z.object({
+  villageId: Id,
+  status: z.enum(['pending', 'done']).optional(),
+  q: text().trim().max(100).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+})
+
+/** A household of a round with its link and participation status (never its answers). */
+export const RoundHousehold = z.object({
+  id: Id,
+  code: z.string(),
+  headName: z.string(),
+  villageId: Id,
+  invited: z.boolean(),
+  participated: z.boolean(),
+})
+export type RoundHousehold = z.infer<typeof RoundHousehold>
+
+export const RoundHouseholdPage = z.object({
+  items: z.array(RoundHousehold),
+  page: z.number().int(),
+  limit: z.number().int(),
+  total: z.number().int(),
+})
+export type RoundHouseholdPage = z.infer<typeof RoundHouseholdPage>
+
+/** A collector of a round and the villages they may enter paper ballots for. */
+export const RoundCollector = z.object({ userId: Id, username: z.string(), villageIds: z.array(Id) })
+export type RoundCollector = z.infer<typeof RoundCollector>
+export const AssignCollectorBody = z.object({ villageIds: z.array(Id).max(500) })
+export const CollectorAssignment = z.object({ userId: Id, villageIds: z.array(Id) })

@@ -1,0 +1,57 @@
+import { z } from 'zod'
+import { COMMENT_MAX, QUESTION_KEY_RE, REASON_MAX } from './ballot.js'
+import { Id, text } from './common.js'
+
+/**
+ * Wire schemas of paper and meeting ballots (double entry), invalidation and the ledger check. The answer limits are
+ * the resident form's (ballot.ts): a paper ballot carries the same answers as a link ballot.
+ */
+
+export const PaperBallotBody = z.object({
+  householdId: Id,
+  channel: z.enum(['paper', 'meeting']),
+  answers: z.record(z.string().regex(QUESTION_KEY_RE), z.object({ satisfied: z.boolean(), reason: text().max(REASON_MAX).optional() })),
+  comment: text().max(COMMENT_MAX).optional(),
+})
+export type PaperBallotBody = z.infer<typeof PaperBallotBody>
+
+/** The number printed on a paper form: pairs the two keyings of one form. */
+export const PaperSerial = text()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[A-Za-z0-9._/-]+$/)
+
+export const EnterPaperBody = PaperBallotBody.extend({ serial: PaperSerial.optional() })
+
+/** 201 counted (with the receipt), 202 waiting for the second keying or mismatched. */
+export const PaperResult = z.union([
+  z.object({ status: z.literal('counted'), receipt: z.string() }),
+  z.object({ status: z.enum(['pending', 'mismatch']) }),
+])
+export type PaperResult = z.infer<typeof PaperResult>
+
+/** A form in the double-entry reconciliation queue: where the keyings differ, never what they say. */
+export const PaperQueueItem = z.object({
+  serial: z.string(),
+  villageId: Id,
+  status: z.enum(['pending', 'mismatch']),
+  entries: z.number().int(),
+  householdDiffers: z.boolean(),
+  differingQuestions: z.array(z.string()),
+  commentDiffers: z.boolean(),
+})
+export type PaperQueueItem = z.infer<typeof PaperQueueItem>
+
+export const INVALIDATION_REASONS = ['duplicate_household', 'not_resident', 'coerced', 'entry_error', 'other'] as const
+export type InvalidationReason = (typeof INVALIDATION_REASONS)[number]
+export const InvalidateBallotBody = z.object({ reasonCode: z.enum(INVALIDATION_REASONS), note: text().trim().max(1000).optional() })
+export const InvalidateBallotResult = z.object({ ballotId: Id, valid: z.boolean(), reasonCode: z.string() })
+
+export const LedgerVerifyResult = z.object({
+  ok: z.boolean(),
+  count: z.number().int().optional(),
+  rootHash: z.string().optional(),
+  reason: z.string().optional(),
+  seq: z.number().int().nullable().optional(),
+})
