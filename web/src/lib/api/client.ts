@@ -51,6 +51,7 @@ import {
   type UpdateRoundBody,
   type UpdateUserBody,
   User,
+  ZaloTokenStatus,
 } from '@app/shared'
 import { z } from 'zod'
 import { ApiError, toApiError } from './errors.js'
@@ -219,6 +220,9 @@ export class ApiClient {
 
   // re-survey follow-up
   followUpCandidates = (id: string) => this.json(FollowUpCandidates, `/api/rounds/${encodeURIComponent(id)}/follow-up-candidates`)
+
+  // the Zalo OA connection (token keeper)
+  zaloToken = () => this.json(ZaloTokenStatus, '/api/zalo/token')
 
   // Zalo/SMS messaging of a round
   messaging = (id: string) => this.json(RoundMessaging, `/api/rounds/${encodeURIComponent(id)}/messaging`)
