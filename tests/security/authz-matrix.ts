@@ -273,6 +273,17 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   // ── reports (sealed rounds) ─────────────────────────────────────────────────────────
   'GET /api/rounds/:id/minutes.pdf': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
   'GET /api/rounds/:id/notices.pdf': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
+  'GET /api/rounds/:id/minutes-meta': { kind: 'staff', round: 'closed', ...READ_RESULTS },
+  'PUT /api/rounds/:id/minutes-meta': {
+    kind: 'staff',
+    round: 'closed',
+    ...MANAGE,
+    body: () => ({
+      meetingAt: '2026-03-05T14:30:00+07:00',
+      place: 'Hội trường xã',
+      participants: [{ name: 'Nguyễn Văn A', title: 'Chủ tịch', role: 'chair' }],
+    }),
+  },
   'GET /api/rounds/:id/export.csv': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
   'GET /api/rounds/:id/export.xlsx': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
 

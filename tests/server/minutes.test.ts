@@ -35,6 +35,126 @@ async function seal(app: FastifyInstance, w: World, id: string) {
   expect((await app.inject({ method: 'POST', url: `/api/rounds/${id}/seal`, headers: w.auth.xa })).statusCode).toBe(200)
 }
 
+/** English words that must never reach the Vietnamese minutes (the old method note and verdict codes). */
+const ENGLISH = [
+  'rate',
+  'overall',
+  'valid ballots',
+  'with',
+  'bounds',
+  'non-response',
+  'threshold',
+  'coverage',
+  'meets',
+  'insufficient',
+  'below',
+  'question',
+  'report',
+  'minutes',
+  'Report',
+]
+
+describe('the biên bản as the Front signs it', () => {
+  it('has the issuer, căn cứ, the meeting with its participants, ballots per channel, the bars, the conclusion, closing, Nơi nhận, signatures and a Vietnamese annex', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const round = await sealedRound(app, w)
+    expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })).statusCode).toBe(
+      200,
+    )
+    const meta = {
+      meetingAt: '2026-03-05T14:30:00+07:00',
+      place: 'Hội trường Ủy ban MTTQ Việt Nam xã',
+      participants: [
+        { name: 'Nguyễn Văn Chủ', title: 'Chủ tịch Ủy ban MTTQ Việt Nam xã', role: 'chair' },
+        { name: 'Trần Thị Thư', title: 'Ủy viên Ban Thường trực', role: 'secretary' },
+        { name: 'Lê Văn Thành', title: 'Trưởng Ban công tác Mặt trận ấp 1', role: 'member' },
+      ],
+      recipients: ['Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh', 'UBND xã'],
+      issued: { link: 12, paper: 0 },
+    }
+    // collectors and foreign staff cannot write it; two chairs are refused
+    expect(
+      (await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/minutes-meta`, headers: w.auth.thuky, payload: meta })).statusCode,
+    ).toBe(404)
+    expect(
+      (await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/minutes-meta`, headers: w.auth.khac, payload: meta })).statusCode,
+    ).toBe(404)
+    const twoChairs = { ...meta, participants: meta.participants.map((p) => ({ ...p, role: 'chair' })) }
+    expect(
+      (await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/minutes-meta`, headers: w.auth.xa, payload: twoChairs })).statusCode,
+    ).toBe(400)
+    const put = await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/minutes-meta`, headers: w.auth.xa, payload: meta })
+    expect(put.statusCode, put.body).toBe(200)
+    expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/seal`, headers: w.auth.xa })).statusCode).toBe(200)
+    // sealed: the meeting record no longer changes
+    expect(
+      (await app.inject({ method: 'PUT', url: `/api/rounds/${round.id}/minutes-meta`, headers: w.auth.xa, payload: meta })).statusCode,
+    ).toBe(409)
+
+    const res = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/minutes.pdf`, headers: w.auth.xa })
+    expect(res.statusCode).toBe(200)
+    const pages = await pdfPages(res.rawPayload, 'minutes-legal')
+    const all = pages.join('\n')
+    const flat = all.replace(/\s+/g, ' ')
+    for (const part of [
+      'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+      'ỦY BAN MTTQ VIỆT NAM',
+      'XÃ XÃ THỬ',
+      'Xã Thử, ngày 05 tháng 03 năm 2026',
+      'BIÊN BẢN',
+      'Tổng hợp kết quả lấy ý kiến sự hài lòng của người dân',
+      'Căn cứ',
+      'vào lúc 14 giờ 30 phút, ngày 05 tháng 03 năm 2026, tại Hội trường Ủy ban MTTQ Việt Nam xã',
+      'Ông/Bà Nguyễn Văn Chủ — Chủ tịch Ủy ban MTTQ Việt Nam xã (chủ trì)',
+      'Ông/Bà Trần Thị Thư — Ủy viên Ban Thường trực (thư ký)',
+      'Phiếu phát ra',
+      'Phiếu thu về',
+      'Không hợp lệ',
+      'ĐỐI CHIẾU VỚI CÁC MỨC QUY ĐỊNH',
+      'Tỷ lệ hộ được lấy ý kiến (từng thôn/ấp) từ 70,00 % trở lên',
+      'Tỷ lệ hài lòng ở câu đánh giá chung từ 90,00 % trở lên',
+      'KẾT LUẬN',
+      'chưa đủ điều kiện đề nghị công nhận xã Xã Thử đạt chuẩn nông thôn mới năm 2026',
+      'Biên bản kết thúc vào lúc',
+      'thống nhất ký tên',
+      'TM. BAN THƯỜNG TRỰC',
+      'CHỦ TỊCH ỦY BAN MTTQ VIỆT NAM XÃ',
+      'THƯ KÝ',
+      'Nơi nhận:',
+      '- Lưu: VT.',
+    ])
+      expect(flat, part).toContain(part)
+    // the statistics live on the annex page only, in Vietnamese
+    const annex = pages.findIndex((p) => p.includes('PHỤ LỤC'))
+    expect(annex).toBeGreaterThan(0)
+    for (const [i, p] of pages.entries()) if (i < annex) expect(p).not.toMatch(/Khoảng tin cậy|Wilson|SHA-256|sát mức/)
+    expect(pages.slice(annex).join(' ')).toMatch(/Khoảng tin cậy 95 %/)
+    expect(pages.slice(annex).join(' ')).toContain('Phiên bản phương pháp: hailong-tally/1 — tỷ lệ hài lòng ở câu đánh giá chung')
+    for (const word of ENGLISH) expect(flat, word).not.toMatch(new RegExp(`\\b${word}\\b`))
+  })
+
+  it('prints the province but not a district abolished before the round, and blanks to fill without a meeting record', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const { units } = await import('@app/db')
+    const { eq: equals } = await import('drizzle-orm')
+    const district = db
+      .insert(units)
+      .values({ kind: 'district', name: 'Thới Bình', code: 'TB', parentId: w.province.id, validFrom: '1984-01-01', validTo: '2025-05-01' })
+      .returning()
+      .get()
+    db.update(units).set({ parentId: district.id }).where(equals(units.id, w.commune.id)).run()
+    const round = await sealedRound(app, w)
+    await seal(app, w, round.id)
+    const res = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/minutes.pdf`, headers: w.auth.xa })
+    const flat = (await pdfText(res.rawPayload, 'minutes-blank')).replace(/\s+/g, ' ')
+    expect(flat).not.toContain('Thới Bình')
+    expect(flat).toContain('tỉnh Tỉnh Thử')
+    expect(flat).toContain('vào lúc …… giờ …… phút')
+  })
+})
+
 describe('GET /api/rounds/:id/minutes.pdf', () => {
   it('renders the Vietnamese minutes of a sealed round with tables, reasons, verdict, method and hash', async () => {
     const { app, db } = await buildTestApp()
@@ -49,10 +169,10 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     const flat = text.replace(/\s+/g, ' ')
     expect(flat).toContain('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM')
     expect(flat).toContain('Độc lập – Tự do – Hạnh phúc')
-    expect(flat).toContain('ỦY BAN MẶT TRẬN TỔ QUỐC')
+    expect(flat).toContain('ỦY BAN MTTQ VIỆT NAM')
     expect(flat).toContain('XÃ THỬ')
-    expect(flat).toContain('KẾT QUẢ LẤY Ý KIẾN SỰ HÀI LÒNG CỦA NGƯỜI DÂN')
-    expect(flat).toContain('Xã nông thôn mới')
+    expect(flat).toContain('Tổng hợp kết quả lấy ý kiến sự hài lòng của người dân')
+    expect(flat).toContain('đạt chuẩn nông thôn mới')
     expect(flat).toContain('Giao thông?')
     expect(flat).toContain('Đường ngập khi mưa (2 ý kiến)')
     expect(flat).toContain('Cần thêm đèn đường')
@@ -64,7 +184,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     expect(text).toMatch(/Toàn xã\s+10\s+8\s+8\s+8\s+0\s+100,00 %\s+80,00 %/)
     // village 2: 3 of 5 took part → 60,00 % < 70 % → not enough coverage
     expect(text).toMatch(/Ấp 2\s+5\s+3\s+3\s+3\s+0\s+100,00 %\s+60,00 %\s+Chưa đủ/)
-    expect(flat).toContain('CHƯA ĐỦ ĐIỀU KIỆN KẾT LUẬN')
+    expect(flat).toContain('Chưa đủ điều kiện kết luận')
     const logged = db.select().from(auditLog).where(eq(auditLog.action, 'report.minutes')).all()
     expect(logged).toHaveLength(1)
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id } from './common.js'
+import { Id, text } from './common.js'
 import { CoverageScope, RoundStatus, VerdictEnum } from './round.js'
 
 /** Province / legacy-district overview: every commune's latest round (read from counters, never ballots). */
@@ -92,3 +92,26 @@ export const PublicRoundResult = z.object({
   methodVersion: z.string(),
 })
 export type PublicRoundResult = z.infer<typeof PublicRoundResult>
+
+/** What the minutes record of the tallying meeting (entered by the commune Front when sealing). */
+export const MinutesMeta = z.object({
+  meetingAt: z.iso.datetime({ offset: true }),
+  place: text().trim().min(1).max(300),
+  participants: z
+    .array(
+      z.object({
+        name: text().trim().min(1).max(120),
+        title: text().trim().min(1).max(200),
+        role: z.enum(['chair', 'secretary', 'member']),
+      }),
+    )
+    .min(1)
+    .max(40),
+  recipients: z.array(text().trim().min(1).max(200)).max(12).default([]),
+  /** Ballots handed out per channel (phát ra), where the teams counted them. */
+  issued: z
+    .partialRecord(z.enum(['link', 'paper', 'meeting', 'assisted']), z.number().int().min(0).max(10_000_000))
+    .nullable()
+    .default(null),
+})
+export type MinutesMeta = z.infer<typeof MinutesMeta>

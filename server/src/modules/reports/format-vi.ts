@@ -27,6 +27,11 @@ export function dateTimeVi(iso: string): string {
   return `${timeFmt.format(new Date(iso))} ngày ${dateVi(iso)}`
 }
 
+/** ISO instant → "08:30" in Vietnam time. */
+export function timeVi(iso: string): string {
+  return timeFmt.format(new Date(iso))
+}
+
 /** "ngày 01 tháng 06 năm 2025" for the place-and-date line of an official document. */
 export function longDateVi(iso: string): string {
   const [d, m, y] = dateVi(iso).split('/')

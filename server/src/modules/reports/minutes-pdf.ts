@@ -1,4 +1,13 @@
-import { formatPercentVi, type Question, type RoundTally } from '@app/shared'
+import {
+  barResultLinesVi,
+  barSentenceVi,
+  formatPercentVi,
+  type MinutesMeta,
+  PROVISIONAL_MARK_VI,
+  type Question,
+  type RoundTally,
+  type RuleSetSnapshot,
+} from '@app/shared'
 import QRCode from 'qrcode'
 import {
   ballotChannelVi,
@@ -10,6 +19,7 @@ import {
   intVi,
   invalidationVi,
   longDateVi,
+  timeVi,
   verdictSentenceVi,
   villageCoverageVi,
 } from './format-vi.js'
@@ -17,7 +27,7 @@ import { type Column, contentWidth, drawTable, ensureSpace, left, nationalHeadin
 
 export interface MinutesData {
   communeName: string
-  /** Province (and legacy district) names, for the place line. */
+  /** Province (and a district only if it existed on the round's dates), for the place line. */
   parentNames: string[]
   round: {
     id: string
@@ -25,9 +35,15 @@ export interface MinutesData {
     level: string
     levelName: string
     legalBasis: string | null
+    /** The rule set the round was judged by (its snapshot), if any. */
+    ruleSet?: RuleSetSnapshot | null
     opensAt: string
     closesAt: string
+    /** When collection actually ended (the close action), printed instead of the planned end. */
+    closedAt?: string | null
   }
+  /** The tallying meeting, entered when sealing; blanks to fill by hand when missing. */
+  meeting?: MinutesMeta | null
   questions: Question[]
   tally: RoundTally
   methodVersion: string
@@ -42,52 +58,73 @@ export interface MinutesData {
 
 const upper = (s: string) => s.toLocaleUpperCase('vi')
 
-/** The verdict of the commune as a sentence for the conclusion. */
-function verdictSentence(d: MinutesData): string {
+/** "Xã nông thôn mới nâng cao" → "nông thôn mới nâng cao" (what a commune is recognised as). */
+const standardOf = (levelName: string) => levelName.replace(/^(xã|ấp\/thôn|ấp|thôn)\s+/i, '').toLocaleLowerCase('vi')
+
+/** Method versions in Vietnamese (the code stays as printed, the words are for people). */
+const METHOD_VI: Record<string, string> = {
+  'hailong-tally/1':
+    'tỷ lệ hài lòng ở câu đánh giá chung tính trên số phiếu hợp lệ; khoảng tin cậy Wilson 95 % (z = 1,96) có hiệu chỉnh quần thể hữu hạn; giới hạn do hộ không tham gia',
+}
+const methodVi = (v: string) => {
+  const code = v.split(':')[0]?.trim() ?? v
+  return `${code} — ${METHOD_VI[code] ?? 'theo mô tả phương pháp của phiên bản này'}`
+}
+
+const ROLE_VI: Record<string, string> = { chair: 'chủ trì', secretary: 'thư ký', member: 'thành viên' }
+
+/** The conclusion in the legal wording: what the Standing Committee proposes, and why not when it does not. */
+function conclusion(d: MinutesData, year: string): string {
   const c = d.tally.commune
-  const rate = formatRatioVi(c.satisfied, c.valid)
-  const cov = formatRatioVi(c.participated, c.households)
-  const rule = `ngưỡng hài lòng ≥ ${bpVi(d.tally.thresholdBp)}; tỉ lệ hộ tham gia tối thiểu ${bpVi(d.tally.coverageBp)} xét theo ${coverageScopeVi(d.tally.coverageScope)}`
+  const std = standardOf(d.round.levelName)
+  const failed = d.tally.rules?.evaluation.bars.filter((b) => !b.met).map((b) => barSentenceVi(b.bar).toLocaleLowerCase('vi'))
+  const why = failed?.length ? ` (chưa đạt: ${failed.join('; ')})` : ''
   switch (c.verdict) {
     case 'meets':
-      return `Tỉ lệ hộ hài lòng chung với kết quả xây dựng nông thôn mới của xã ${d.communeName} đạt ${rate} (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ), tỉ lệ hộ tham gia lấy ý kiến ${cov}. Kết quả: ĐẠT yêu cầu về sự hài lòng của người dân để đề nghị công nhận ${d.round.levelName} (${rule}).`
+      return `Kết quả lấy ý kiến đáp ứng yêu cầu về sự hài lòng của người dân. Ban Thường trực Ủy ban MTTQ Việt Nam xã ${d.communeName} đề nghị công nhận xã ${d.communeName} đạt chuẩn ${std} năm ${year}.`
     case 'below_threshold':
-      return `Tỉ lệ hộ hài lòng chung đạt ${rate} (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ), thấp hơn ngưỡng quy định. Kết quả: CHƯA ĐẠT yêu cầu về sự hài lòng của người dân (${rule}).`
-    case 'insufficient_coverage': {
-      const low = d.tally.villages.filter((v) => v.verdict === 'insufficient_coverage').map((v) => v.name)
-      const where = d.tally.coverageScope === 'village' && low.length ? ` Các ấp/thôn chưa đạt tỉ lệ lấy ý kiến: ${low.join(', ')}.` : ''
-      return `Tỉ lệ hộ tham gia lấy ý kiến chưa đạt mức tối thiểu (toàn xã ${cov}).${where} Kết quả: CHƯA ĐỦ ĐIỀU KIỆN KẾT LUẬN về sự hài lòng (tỉ lệ hài lòng ghi nhận ${rate}; ${rule}).`
-    }
+      return `Kết quả lấy ý kiến chưa đáp ứng yêu cầu về sự hài lòng của người dân${why}. Chưa đủ điều kiện đề nghị công nhận xã ${d.communeName} đạt chuẩn ${std} năm ${year}.`
+    case 'insufficient_coverage':
+      return `Tỷ lệ hộ được lấy ý kiến chưa đạt mức quy định${why}. Chưa đủ điều kiện kết luận và chưa đủ điều kiện đề nghị công nhận xã ${d.communeName} đạt chuẩn ${std} năm ${year}; đề nghị tổ chức lấy ý kiến bổ sung.`
     default:
-      return 'Không có phiếu hợp lệ nào; không có cơ sở kết luận về sự hài lòng của người dân.'
+      return `Không có phiếu hợp lệ; chưa có cơ sở kết luận về sự hài lòng của người dân xã ${d.communeName}.`
   }
 }
 
+/** Time as the minutes write it: "14 giờ 30 phút, ngày 05 tháng 03 năm 2026". */
+function clockVi(iso: string): string {
+  const [hh, mm] = timeVi(iso).split(':')
+  return `${hh} giờ ${mm} phút, ${longDateVi(iso)}`
+}
+
 /**
- * The Front's official minutes / report of the satisfaction survey (DOMAIN §1.4, §2.4–2.7), from
- * the sealed tally: national heading, per-village and per-question tables, the dissatisfied reasons
- * grouped by question, the verdict in words, the method note, invalidated ballots, the ledger root
- * hash and a QR code to the public verify page.
+ * The Front's minutes of the tallying meeting (biên bản tổng hợp kết quả lấy ý kiến, DOMAIN §1.4,
+ * §2.4–2.7): national heading and issuer as in Front documents, căn cứ, time, place and participants
+ * of the meeting, ballots per channel, results per village, per question and against each bar of the
+ * rule set, reasons, the conclusion in legal wording, the closing formula, recipients and signatures.
+ * Statistics (interval, bounds, method version) and the verification hash go to a separate annex page.
  */
 export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
-  const { doc, finish } = await newDocument({ title: `Biên bản kết quả lấy ý kiến — xã ${d.communeName}` })
+  const { doc, finish } = await newDocument({ title: `Biên bản tổng hợp kết quả lấy ý kiến — xã ${d.communeName}` })
   const t = d.tally
   const c = t.commune
+  const m = d.meeting ?? null
+  const dated = m?.meetingAt ?? d.sealedAt
+  const year = longDateVi(dated).slice(-4)
 
-  nationalHeading(
+  nationalHeading(doc, ['ỦY BAN MTTQ VIỆT NAM', `XÃ ${upper(d.communeName)}`], `${d.communeName}, ${longDateVi(dated)}`, 'Số: ……/BB-MTTQ')
+  para(doc, 'BIÊN BẢN', { font: 'b', size: 14, align: 'center' })
+  para(doc, 'Tổng hợp kết quả lấy ý kiến sự hài lòng của người dân', { font: 'b', size: 12, align: 'center' })
+  para(
     doc,
-    ['ỦY BAN MẶT TRẬN TỔ QUỐC', `VIỆT NAM XÃ ${upper(d.communeName)}`],
-    `${d.communeName}, ${longDateVi(d.sealedAt)}`,
-    'Số: ……/BB-MTTQ',
+    `về kết quả xây dựng nông thôn mới, đề nghị công nhận xã ${d.communeName} đạt chuẩn ${standardOf(d.round.levelName)} năm ${year}`,
+    {
+      font: 'b',
+      size: 11,
+      align: 'center',
+      gap: 10,
+    },
   )
-  para(doc, 'BIÊN BẢN / BÁO CÁO', { font: 'b', size: 14, align: 'center' })
-  para(doc, 'KẾT QUẢ LẤY Ý KIẾN SỰ HÀI LÒNG CỦA NGƯỜI DÂN', { font: 'b', size: 13, align: 'center' })
-  para(doc, `đối với kết quả xây dựng nông thôn mới — đề nghị công nhận ${d.round.levelName}, xã ${d.communeName}`, {
-    font: 'bi',
-    size: 11,
-    align: 'center',
-    gap: 10,
-  })
 
   const h = (s: string) => {
     ensureSpace(doc, 40)
@@ -103,25 +140,82 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     doc.font('r').text(v)
   }
 
+  // Căn cứ: the procedure guidance (the rule set's basis), the criteria decision (the form's) and the plan
+  const bases = [
+    d.round.ruleSet ? d.round.ruleSet.legalBasis.text : null,
+    d.round.legalBasis,
+    'Kế hoạch tổ chức lấy ý kiến sự hài lòng của người dân của Ban Thường trực Ủy ban MTTQ Việt Nam xã',
+  ].filter((b): b is string => !!b)
+  for (const b of bases) para(doc, `Căn cứ ${b};`, { font: 'i', size: 10, align: 'justify' })
+  doc.y += 4
+
+  const where = [`xã ${d.communeName}`, ...d.parentNames].join(', ')
+  para(
+    doc,
+    m
+      ? `Hôm nay, vào lúc ${clockVi(m.meetingAt)}, tại ${m.place}, Ban Thường trực Ủy ban MTTQ Việt Nam xã ${d.communeName} tổ chức họp tổng hợp kết quả lấy ý kiến sự hài lòng của người dân trên địa bàn ${where}.`
+      : `Hôm nay, vào lúc …… giờ …… phút, ngày …… tháng …… năm ……, tại ……………………………………, Ban Thường trực Ủy ban MTTQ Việt Nam xã ${d.communeName} tổ chức họp tổng hợp kết quả lấy ý kiến sự hài lòng của người dân trên địa bàn ${where}.`,
+    { align: 'justify', gap: 4 },
+  )
+  para(doc, 'Thành phần tham dự:', { font: 'b', size: 10 })
+  if (m)
+    m.participants.forEach((p, i) => {
+      para(doc, `${i + 1}. Ông/Bà ${p.name} — ${p.title} (${ROLE_VI[p.role] ?? p.role}).`, { size: 10, indent: 12 })
+    })
+  else
+    for (const role of ['chủ trì', 'thư ký', 'thành viên'])
+      para(doc, `– Ông/Bà ……………………………… — ……………………………… (${role}).`, { size: 10, indent: 12 })
+  doc.y += 4
+  para(doc, 'Nội dung:', { font: 'b', size: 10, gap: 2 })
+
   h('I. THÔNG TIN CHUNG')
-  kv('Đợt lấy ý kiến', d.round.title)
-  kv('Địa bàn', [`xã ${d.communeName}`, ...d.parentNames].join(', '))
+  const closed = d.round.closedAt ?? d.round.closesAt
   kv('Mức đề nghị công nhận', d.round.levelName)
   kv(
-    'Căn cứ',
-    d.round.legalBasis ?? 'Quyết định số 18/2022/QĐ-TTg; Hướng dẫn số 90/HD-MTTW-BTT của Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam',
-  )
-  kv('Thời gian lấy ý kiến', `từ ${dateVi(d.round.opensAt)} đến ${dateVi(d.round.closesAt)}`)
-  kv(
-    'Hình thức',
-    Object.entries(t.byChannel)
-      .filter(([, n]) => n > 0)
-      .map(([ch, n]) => `${ballotChannelVi(ch)}: ${intVi(n)} phiếu`)
-      .join('; ') || 'không có phiếu',
+    'Thời gian lấy ý kiến',
+    `từ ${dateVi(d.round.opensAt)} đến ${dateVi(closed)}${dateVi(closed) !== dateVi(d.round.closesAt) ? ` (kế hoạch: đến ${dateVi(d.round.closesAt)})` : ''}`,
   )
   kv('Đối tượng', 'đại diện hộ gia đình, mỗi hộ một phiếu')
 
-  h('II. KẾT QUẢ THEO TỪNG ẤP/THÔN')
+  h('II. SỐ PHIẾU PHÁT RA, THU VỀ, HỢP LỆ')
+  const invalidTotal = d.invalid.reduce((a, r) => a + r.n, 0)
+  const issuedOf = (ch: string): number | undefined => (m?.issued ? (m.issued as Record<string, number | undefined>)[ch] : undefined)
+  const channels = Object.entries(t.byChannel).filter(([ch, n]) => n > 0 || (issuedOf(ch) ?? 0) > 0)
+  const received = Object.values(t.byChannel).reduce((a, n) => a + n, 0)
+  drawTable(
+    doc,
+    [
+      { header: 'Hình thức', width: 200 },
+      { header: 'Phiếu phát ra', width: 95, align: 'right' },
+      { header: 'Phiếu thu về', width: 95, align: 'right' },
+      { header: 'Hợp lệ', width: 57, align: 'right' },
+      { header: 'Không hợp lệ', width: 58, align: 'right' },
+    ],
+    [
+      ...channels.map(([ch, n]) => {
+        const issued = issuedOf(ch)
+        return [ballotChannelVi(ch), issued === undefined ? '—' : intVi(issued), intVi(n), '', '']
+      }),
+      {
+        cells: [
+          'Tổng cộng',
+          m?.issued ? intVi(Object.values(m.issued).reduce((a: number, n) => a + (n ?? 0), 0)) : '—',
+          intVi(received),
+          intVi(received - invalidTotal),
+          intVi(invalidTotal),
+        ],
+        bold: true,
+        fill: '#f3f3f3',
+      },
+    ],
+  )
+  para(
+    doc,
+    `Phiếu thu về = số hộ đã tham gia (mỗi hộ một phiếu). Phiếu hợp lệ ở câu đánh giá chung: ${intVi(c.valid)}.${m?.issued ? '' : ' Số phiếu phát ra: tổ lấy ý kiến chưa nhập.'}`,
+    { font: 'i', size: 8.5, gap: 4 },
+  )
+
+  h('III. KẾT QUẢ THEO TỪNG ẤP/THÔN')
   const vcols: Column[] = [
     { header: 'STT', width: 24, align: 'center' },
     { header: 'Ấp/thôn', width: 95 },
@@ -130,9 +224,9 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     { header: 'Phiếu hợp lệ', width: 45, align: 'right' },
     { header: 'Hài lòng', width: 46, align: 'right' },
     { header: 'Không hài lòng', width: 48, align: 'right' },
-    { header: 'Tỉ lệ hài lòng', width: 52, align: 'right' },
-    { header: 'Tỉ lệ hộ tham gia', width: 52, align: 'right' },
-    { header: 'Đủ tỉ lệ lấy ý kiến', width: 48, align: 'center' },
+    { header: 'Tỷ lệ hài lòng', width: 52, align: 'right' },
+    { header: 'Tỷ lệ hộ tham gia', width: 52, align: 'right' },
+    { header: 'Đủ tỷ lệ lấy ý kiến', width: 48, align: 'center' },
   ]
   const vrow = (v: RoundTally['villages'][number]) => [
     intVi(v.households),
@@ -147,13 +241,13 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     ...t.villages.map((v, i) => [String(i + 1), v.name, ...vrow(v), villageCoverageVi(v.verdict)]),
     { cells: ['', 'Toàn xã', ...vrow(c), ''], bold: true, fill: '#f3f3f3' },
   ])
-  para(doc, 'Tỉ lệ hài lòng tính trên số phiếu hợp lệ của câu hỏi chung; tỉ lệ hộ tham gia tính trên số hộ trong danh sách lúc mở đợt.', {
+  para(doc, 'Tỷ lệ hài lòng tính trên số phiếu hợp lệ của câu hỏi chung; tỷ lệ hộ tham gia tính trên số hộ trong danh sách lúc mở đợt.', {
     font: 'i',
     size: 8.5,
     gap: 4,
   })
 
-  h('III. KẾT QUẢ THEO TỪNG CÂU HỎI')
+  h('IV. KẾT QUẢ THEO TỪNG CÂU HỎI')
   const qcols: Column[] = [
     { header: 'Câu', width: 26, align: 'center' },
     { header: 'Nội dung câu hỏi', width: 249 },
@@ -161,7 +255,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     { header: 'Phiếu hợp lệ', width: 45, align: 'right' },
     { header: 'Hài lòng', width: 48, align: 'right' },
     { header: 'Không hài lòng', width: 45, align: 'right' },
-    { header: 'Tỉ lệ hài lòng', width: 52, align: 'right' },
+    { header: 'Tỷ lệ hài lòng', width: 52, align: 'right' },
   ]
   const qt = new Map(t.questions.map((q) => [q.key, q]))
   drawTable(
@@ -184,7 +278,28 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     }),
   )
 
-  h('IV. TỔNG HỢP Ý KIẾN KHÔNG HÀI LÒNG VÀ Ý KIẾN KHÁC')
+  h('V. ĐỐI CHIẾU VỚI CÁC MỨC QUY ĐỊNH')
+  const rs = d.round.ruleSet
+  para(
+    doc,
+    rs
+      ? `Theo bộ quy tắc “${rs.name}” (phiên bản ${rs.version}), căn cứ ${rs.legalBasis.number}:`
+      : `Theo các mức xác định khi tạo đợt lấy ý kiến (tỷ lệ hộ tham gia xét theo ${coverageScopeVi(t.coverageScope)}; tỷ lệ hài lòng ở câu đánh giá chung):`,
+    { size: 10, gap: 2 },
+  )
+  const qNo = (key: string) => String(d.questions.findIndex((q) => q.key === key) + 1)
+  const evaluation = t.rules?.evaluation
+  if (evaluation) for (const line of barResultLinesVi(evaluation, qNo)) para(doc, `– ${line}`, { size: 10, indent: 12 })
+  else {
+    para(doc, `– Tỷ lệ hộ tham gia từ ${bpVi(t.coverageBp)} trở lên: toàn xã ${formatRatioVi(c.participated, c.households)}.`, {
+      size: 10,
+      indent: 12,
+    })
+    para(doc, `– Tỷ lệ hài lòng từ ${bpVi(t.thresholdBp)} trở lên: ${formatRatioVi(c.satisfied, c.valid)}.`, { size: 10, indent: 12 })
+  }
+  doc.y += 2
+
+  h('VI. TỔNG HỢP Ý KIẾN KHÔNG HÀI LÒNG VÀ Ý KIẾN KHÁC')
   const reasons = new Map(d.reasons.map((r) => [r.questionKey, r]))
   const any = d.reasons.some((r) => r.total > 0)
   if (!any) para(doc, 'Không có ý kiến không hài lòng kèm lý do.', { gap: 2 })
@@ -205,35 +320,92 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   if (d.comments.total > shownComments)
     para(doc, `… và ${intVi(d.comments.total - shownComments)} ý kiến khác.`, { font: 'i', size: 9, indent: 12 })
 
-  h('V. PHIẾU KHÔNG HỢP LỆ')
-  const invalidTotal = d.invalid.reduce((a, r) => a + r.n, 0)
+  h('VII. PHIẾU KHÔNG HỢP LỆ')
   para(
     doc,
     invalidTotal === 0
-      ? 'Không có phiếu bị loại.'
-      : `Số phiếu bị loại: ${intVi(invalidTotal)} — ${d.invalid.map((r) => `${invalidationVi(r.reason)}: ${intVi(r.n)}`).join('; ')}. Mỗi lần loại phiếu đều có lý do, được ghi vào sổ phiếu và nhật ký thao tác.`,
+      ? 'Không có phiếu không hợp lệ.'
+      : `Số phiếu không hợp lệ: ${intVi(invalidTotal)} (${d.invalid.map((r) => `${invalidationVi(r.reason)}: ${intVi(r.n)}`).join('; ')}). Mỗi phiếu bị loại đều có lý do, được ghi vào sổ phiếu và nhật ký thao tác.`,
     { gap: 2 },
   )
 
-  h('VI. KẾT LUẬN')
-  para(doc, `Kết quả: ${verdictSentenceVi(c.verdict)}`, { font: 'b', size: 11 })
-  para(doc, verdictSentence(d), { align: 'justify', gap: 2 })
+  h('VIII. KẾT LUẬN')
+  para(doc, `${verdictSentenceVi(c.verdict)}.`, { font: 'b', size: 11 })
+  para(doc, conclusion(d, year), { align: 'justify', gap: 6 })
 
-  h('VII. GHI CHÚ VỀ PHƯƠNG PHÁP')
-  const note = [
-    `Tỉ lệ hài lòng = số phiếu "hài lòng" ở câu hỏi chung ÷ số phiếu hợp lệ (mẫu số là số phiếu, không phải tổng số hộ). So sánh với ngưỡng bằng số nguyên, tính cả trường hợp bằng ngưỡng.`,
-    `Ngưỡng hài lòng: ≥ ${bpVi(t.thresholdBp)}. Tỉ lệ hộ tham gia tối thiểu: ${bpVi(t.coverageBp)}, xét theo ${coverageScopeVi(t.coverageScope)}; nếu chưa đạt thì không kết luận theo tỉ lệ hài lòng. Các ấp/thôn chỉ xét tỉ lệ tham gia, không xét ngưỡng hài lòng.`,
+  ensureSpace(doc, 40)
+  para(
+    doc,
+    'Biên bản kết thúc vào lúc …… giờ …… phút cùng ngày, đã được thông qua trước các thành viên dự họp và thống nhất ký tên. Biên bản được lập thành 03 bản có giá trị như nhau.',
+    { align: 'justify', gap: 10 },
+  )
+
+  // signatures: the secretary on the left, the Standing Committee (its chair) on the right; Nơi nhận below
+  ensureSpace(doc, 150)
+  const sy = doc.y
+  const half = contentWidth(doc) / 2
+  const chair = m?.participants.find((p) => p.role === 'chair')
+  const secretary = m?.participants.find((p) => p.role === 'secretary')
+  doc.font('b').fontSize(10).text('THƯ KÝ', left(doc), sy, { width: half, align: 'center' })
+  doc.font('i').fontSize(9).text('(Ký, ghi rõ họ tên)', left(doc), doc.y, { width: half, align: 'center' })
+  doc
+    .font('b')
+    .fontSize(10)
+    .text('TM. BAN THƯỜNG TRỰC', left(doc) + half, sy, { width: half, align: 'center' })
+  doc
+    .font('b')
+    .fontSize(10)
+    .text(upper(chair?.title ?? 'Chủ tịch'), left(doc) + half, doc.y, { width: half, align: 'center' })
+  doc
+    .font('i')
+    .fontSize(9)
+    .text('(Ký tên, đóng dấu)', left(doc) + half, doc.y, { width: half, align: 'center' })
+  const nameY = doc.y + 50
+  doc
+    .font('b')
+    .fontSize(10)
+    .text(secretary?.name ?? '', left(doc), nameY, { width: half, align: 'center' })
+  doc
+    .font('b')
+    .fontSize(10)
+    .text(chair?.name ?? '', left(doc) + half, nameY, { width: half, align: 'center' })
+  doc.x = left(doc)
+  doc.y = nameY + 24
+  ensureSpace(doc, 70)
+  para(doc, 'Nơi nhận:', { font: 'bi', size: 10 })
+  const recipients = m?.recipients.length
+    ? m.recipients
+    : [
+        `Ban Thường trực Ủy ban MTTQ Việt Nam ${d.parentNames.find((p) => p.startsWith('tỉnh')) ?? 'tỉnh'}`,
+        `Đảng ủy, HĐND, UBND xã ${d.communeName}`,
+        'Hội đồng thẩm định',
+      ]
+  for (const r of recipients) para(doc, `- ${r};`, { size: 9 })
+  para(doc, '- Lưu: VT.', { size: 9 })
+
+  // annex: the statistics, for reference only, and how to verify the result (entirely in Vietnamese)
+  doc.addPage()
+  para(doc, 'PHỤ LỤC', { font: 'b', size: 13, align: 'center' })
+  para(doc, 'THÔNG TIN THỐNG KÊ VÀ XÁC THỰC KẾT QUẢ (để tham khảo)', { font: 'b', size: 11, align: 'center', gap: 4 })
+  para(doc, `(Kèm theo Biên bản tổng hợp kết quả lấy ý kiến sự hài lòng của người dân xã ${d.communeName})`, {
+    font: 'i',
+    size: 10,
+    align: 'center',
+    gap: 10,
+  })
+  const notes = [
+    'Tỷ lệ hài lòng = số phiếu "hài lòng" ở câu hỏi chung ÷ số phiếu hợp lệ (mẫu số là số phiếu, không phải tổng số hộ). So sánh với mức quy định bằng số nguyên, tính cả trường hợp bằng mức.',
     c.interval
-      ? `Khoảng tin cậy 95 % của tỉ lệ hài lòng (Wilson, hiệu chỉnh quần thể hữu hạn): ${formatPercentVi(c.interval.low)} – ${formatPercentVi(c.interval.high)}; đánh giá: ${c.robustness === 'clear' ? 'vững (cận dưới không thấp hơn ngưỡng)' : 'sát ngưỡng (cận dưới thấp hơn ngưỡng)'}. Chỉ để tham khảo, không thay thế kết luận theo quy định.`
+      ? `Khoảng tin cậy 95 % của tỷ lệ hài lòng (phương pháp Wilson, hiệu chỉnh quần thể hữu hạn): ${formatPercentVi(c.interval.low)} – ${formatPercentVi(c.interval.high)}; ${c.robustness === 'clear' ? 'cận dưới không thấp hơn mức quy định (kết quả vững)' : 'cận dưới thấp hơn mức quy định (kết quả sát mức)'}. Chỉ để tham khảo, không thay thế kết luận theo quy định.`
       : 'Khoảng tin cậy: không tính được (không có phiếu hợp lệ).',
     c.bounds
-      ? `Giới hạn do hộ không tham gia: nếu mọi hộ không tham gia đều không hài lòng, tỉ lệ toàn xã là ${formatPercentVi(c.bounds.worst)}; nếu đều hài lòng là ${formatPercentVi(c.bounds.best)}.`
+      ? `Giới hạn do hộ không tham gia: nếu mọi hộ không tham gia đều không hài lòng, tỷ lệ toàn xã là ${formatPercentVi(c.bounds.worst)}; nếu đều hài lòng là ${formatPercentVi(c.bounds.best)}.`
       : '',
-    `Phiên bản phương pháp: ${d.methodVersion}`,
+    `Phiên bản phương pháp: ${methodVi(d.methodVersion)}.`,
+    d.round.ruleSet?.provisional ? `Bộ quy tắc có mức ${PROVISIONAL_MARK_VI}.` : '',
   ].filter(Boolean)
-  for (const n of note) para(doc, `• ${n}`, { size: 9.5, align: 'justify', indent: 6 })
-
-  h('VIII. XÁC THỰC KẾT QUẢ')
+  for (const n of notes) para(doc, `• ${n}`, { size: 9.5, align: 'justify', indent: 6 })
+  doc.y += 8
   ensureSpace(doc, 110)
   const qr = await QRCode.toBuffer(d.verifyUrl, { errorCorrectionLevel: 'M', margin: 1, width: 300 })
   const qrSize = 92
@@ -243,9 +415,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   doc
     .font('r')
     .fontSize(9.5)
-    .text(`Kết quả được niêm phong lúc ${dateTimeVi(d.sealedAt)}. Mã gốc chuỗi phiếu (SHA-256):`, left(doc), y0, {
-      width: textW,
-    })
+    .text(`Kết quả được niêm phong lúc ${dateTimeVi(d.sealedAt)}. Mã gốc chuỗi phiếu (SHA-256):`, left(doc), y0, { width: textW })
   doc
     .font('m')
     .fontSize(8.5)
@@ -260,24 +430,6 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     .text(d.verifyUrl, left(doc), doc.y + 1, { width: textW })
   doc.x = left(doc)
   doc.y = Math.max(doc.y, y0 + qrSize) + 16
-
-  ensureSpace(doc, 120)
-  const sy = doc.y
-  const half = contentWidth(doc) / 2
-  doc.font('b').fontSize(10).text('NGƯỜI LẬP BIÊN BẢN', left(doc), sy, { width: half, align: 'center' })
-  doc.font('i').fontSize(9).text('(Ký, ghi rõ họ tên)', left(doc), doc.y, { width: half, align: 'center' })
-  doc
-    .font('b')
-    .fontSize(10)
-    .text('TM. BAN THƯỜNG TRỰC', left(doc) + half, sy, { width: half, align: 'center' })
-  doc
-    .font('b')
-    .fontSize(10)
-    .text(`ỦY BAN MTTQ VIỆT NAM XÃ ${upper(d.communeName)}`, left(doc) + half, doc.y, { width: half, align: 'center' })
-  doc
-    .font('i')
-    .fontSize(9)
-    .text('(Ký tên, đóng dấu)', left(doc) + half, doc.y, { width: half, align: 'center' })
 
   pageFooters(doc, `Mã xác thực ${d.ledgerRootHash.slice(0, 16)}…`)
   return finish()

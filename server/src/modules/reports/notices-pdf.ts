@@ -1,6 +1,6 @@
 import type { PublicTally } from '@app/shared'
 import QRCode from 'qrcode'
-import { bpVi, coverageScopeVi, dateVi, formatRatioVi, intVi, verdictSentenceVi } from './format-vi.js'
+import { bpVi, coverageScopeVi, dateVi, formatRatioVi, intVi, longDateVi, verdictSentenceVi } from './format-vi.js'
 import { contentWidth, drawTable, left, nationalHeading, newDocument, pageFooters, para } from './pdf-kit.js'
 
 export interface NoticesData {
@@ -37,10 +37,8 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
     nationalHeading(
       doc,
       ['ỦY BAN MTTQ VIỆT NAM', `XÃ ${upper(d.communeName)}`, `BAN CÔNG TÁC MẶT TRẬN`, upper(v.name)],
-      `${d.communeName}, ${
-        // the notice is dated when the result was sealed
-        dateVi(d.sealedAt)
-      }`,
+      // the official date line: "Biển Bạch, ngày 05 tháng 03 năm 2026" (dated when the result was sealed)
+      `${d.communeName}, ${longDateVi(d.sealedAt)}`,
     )
     para(doc, 'THÔNG BÁO', { font: 'b', size: 16, align: 'center' })
     para(doc, 'KẾT QUẢ LẤY Ý KIẾN SỰ HÀI LÒNG CỦA NGƯỜI DÂN', { font: 'b', size: 13, align: 'center' })

@@ -1,4 +1,4 @@
-import { ballots, type DbOrTx } from '@app/db'
+import { ballots, type DbOrTx, roundMinutes } from '@app/db'
 import { and, eq, sql } from 'drizzle-orm'
 
 export function createReportsRepo(db: DbOrTx) {
@@ -11,6 +11,13 @@ export function createReportsRepo(db: DbOrTx) {
         .where(and(eq(ballots.roundId, roundId), eq(ballots.valid, false)))
         .groupBy(ballots.invalidationReason)
         .all()
+    },
+    minutesMeta(roundId: string, tx: DbOrTx = db) {
+      return tx.select().from(roundMinutes).where(eq(roundMinutes.roundId, roundId)).get()
+    },
+    upsertMinutesMeta(row: typeof roundMinutes.$inferInsert, tx: DbOrTx = db) {
+      const { roundId: _r, ...set } = row
+      return tx.insert(roundMinutes).values(row).onConflictDoUpdate({ target: roundMinutes.roundId, set }).returning().get()
     },
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError, IdParams } from '@app/shared'
+import { ApiError, IdParams, MinutesMeta } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
@@ -33,6 +33,32 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         .header('content-disposition', disposition(`bien-ban-${req.params.id}.pdf`))
         .send(pdf)
     },
+  )
+  app.get(
+    '/:id/minutes-meta',
+    {
+      schema: {
+        tags,
+        summary:
+          'The tallying meeting the minutes print (time, place, participants with roles, recipients, ballots handed out); null until entered',
+        params: IdParams,
+        response: { 200: MinutesMeta.nullable(), 404: ApiError },
+      },
+    },
+    async (req) => s().minutesMeta(req.actor, req.params.id),
+  )
+  app.put(
+    '/:id/minutes-meta',
+    {
+      schema: {
+        tags,
+        summary: 'Record the tallying meeting while the round is closed, before sealing (Front staff managing the round)',
+        params: IdParams,
+        body: MinutesMeta,
+        response: { 200: MinutesMeta, 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError },
+      },
+    },
+    async (req) => s().setMinutesMeta(req.actor, req.params.id, req.body),
   )
   app.get(
     '/:id/notices.pdf',

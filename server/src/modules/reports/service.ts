@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Db } from '@app/db'
+import type { MinutesMeta, RuleSetSnapshot } from '@app/shared'
 import { AppError, forbidden } from '../../lib/app-error.js'
 import type { AuditService } from '../audit/service.js'
 import type { BallotService } from '../ballots/service.js'
@@ -73,15 +74,62 @@ export function createReportsService(deps: {
     repo,
     verifyUrl,
 
+    /** The tallying meeting as the minutes will print it (time, place, participants, recipients, ballots handed out). */
+    minutesMeta(actor: Actor, roundId: string): MinutesMeta | null {
+      const r = rounds.getVisible(actor, roundId)
+      assertRole(actor, ['admin', 'front_staff', 'council'])
+      const m = repo.minutesMeta(r.id)
+      return m
+        ? {
+            meetingAt: m.meetingAt,
+            place: m.place,
+            participants: m.participants as MinutesMeta['participants'],
+            recipients: m.recipients,
+            issued: m.issued ?? null,
+          }
+        : null
+    },
+
+    /**
+     * Record the tallying meeting: while the round is closed, before sealing (the sealed minutes do not
+     * change afterwards). Exactly one chair.
+     */
+    setMinutesMeta(actor: Actor, roundId: string, body: MinutesMeta): MinutesMeta {
+      const r = rounds.getManaged(actor, roundId)
+      if (r.status !== 'closed')
+        throw new AppError('invalid_transition', `the meeting is recorded when sealing, not on a round that is ${r.status}`, 409, {
+          status: r.status,
+        })
+      if (body.participants.filter((p) => p.role === 'chair').length !== 1)
+        throw new AppError('validation_failed', 'exactly one chair', 400, {
+          issues: [{ path: 'participants', message: 'exactly one chair' }],
+        })
+      return db.transaction((tx) => {
+        repo.upsertMinutesMeta({ roundId: r.id, ...body, issued: body.issued ?? null }, tx)
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'round.minutes_meta',
+          targetType: 'round',
+          targetId: r.id,
+          data: { participants: body.participants.length },
+        })
+        return body
+      })
+    },
+
     async minutesPdf(actor: Actor, roundId: string): Promise<Buffer> {
       const { r, rec } = sealedFor(actor, roundId)
       const commune = units.repo.findById(r.communeId)
+      // only the units in force on the round's last day (a district abolished on 01/07/2025 is not printed for a 2026 round)
+      const onDay = (r.closedAt ?? r.closesAt).slice(0, 10)
       const parents = units.repo
         .ancestorIds(r.communeId)
         .slice(1)
         .map((id) => units.repo.findById(id))
         .filter((u) => u !== undefined)
+        .filter((u) => (!u.validFrom || u.validFrom <= onDay) && (!u.validTo || onDay <= u.validTo))
         .map((u) => (u.kind === 'province' ? `tỉnh ${u.name}` : u.kind === 'district' ? `huyện ${u.name}` : u.name))
+      const meta = repo.minutesMeta(r.id)
       const reasonTotals = new Map<string, number>()
       let commentTotal = 0
       for (const c of feedback.counts(r.id)) {
@@ -98,9 +146,20 @@ export function createReportsService(deps: {
           level: r.level,
           levelName: levels[r.level]?.name ?? r.level,
           legalBasis: r.legalBasis,
+          ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
           opensAt: r.opensAt,
           closesAt: r.closesAt,
+          closedAt: r.closedAt,
         },
+        meeting: meta
+          ? {
+              meetingAt: meta.meetingAt,
+              place: meta.place,
+              participants: meta.participants as MinutesMeta['participants'],
+              recipients: meta.recipients,
+              issued: meta.issued ?? null,
+            }
+          : null,
         questions: rounds.questionsOf(r),
         tally: rec.tally,
         methodVersion: rec.methodVersion,
