@@ -27,6 +27,7 @@ import {
   LevelDefaults,
   type LoginBody,
   LoginResponse,
+  MinutesMeta,
   type OverviewQuery,
   type PaperBallotBody,
   PaperQueueItem,
@@ -162,6 +163,9 @@ export class ApiClient {
   openRound = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}/open`, { method: 'POST' })
   closeRound = (id: string, reason?: string) =>
     this.json(Round, `/api/rounds/${encodeURIComponent(id)}/close`, { method: 'POST', body: reason ? { reason } : {} })
+  minutesMeta = (id: string) => this.json(MinutesMeta.nullable(), `/api/rounds/${encodeURIComponent(id)}/minutes-meta`)
+  setMinutesMeta = (id: string, body: MinutesMeta) =>
+    this.json(MinutesMeta, `/api/rounds/${encodeURIComponent(id)}/minutes-meta`, { method: 'PUT', body })
   sealRound = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}/seal`, { method: 'POST' })
   tally = (id: string) => this.json(RoundTally, `/api/rounds/${encodeURIComponent(id)}/tally`)
   roundFile = (id: string, name: string) => this.file(`/api/rounds/${encodeURIComponent(id)}/${name}`)
