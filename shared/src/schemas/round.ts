@@ -74,6 +74,10 @@ export type Round = z.infer<typeof Round>
 export const RoundListQuery = z.object({ communeId: Id.optional(), status: RoundStatus.optional() })
 
 export const ReasonBody = z.object({ reason: text().trim().min(3).max(1000) })
+/** Closing early may say why; closing at the end needs no reason. */
+export const CloseRoundBody = z.object({ reason: text().max(1000).optional() }).optional()
+export const RecountBody = z.object({ repair: z.boolean().optional() }).optional()
+export const RecountResult = z.object({ roundId: z.string(), matches: z.boolean(), repaired: z.boolean() })
 
 export const VerdictEnum = z.enum(['meets', 'below_threshold', 'insufficient_coverage', 'no_data', 'meets_coverage'])
 export const Tally = z.object({

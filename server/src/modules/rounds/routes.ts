@@ -1,6 +1,7 @@
 import {
   ApiError,
   AssignCollectorBody,
+  CloseRoundBody,
   CollectorAssignment,
   CreateInvitationsBody,
   CreateInvitationsResult,
@@ -26,7 +27,6 @@ import {
   RoundHouseholdQuery,
   RoundListQuery,
   SlipsBody,
-  text,
   UpdateRoundBody,
 } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
@@ -86,7 +86,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Close the collection',
         params: IdParams,
-        body: z.object({ reason: text().max(1000).optional() }).optional(),
+        body: CloseRoundBody,
         response: { 200: Round, ...Err },
       },
     },

@@ -1,6 +1,5 @@
-import { ApiError, IdParams, ReasonBody, Round, RoundTally } from '@app/shared'
+import { ApiError, IdParams, ReasonBody, RecountBody, RecountResult, Round, RoundTally } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 
 const tags = ['tally']
 const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
@@ -28,8 +27,8 @@ export const tallyRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Recompute the counters from the ballots and compare (repair=true replaces them, logged)',
         params: IdParams,
-        body: z.object({ repair: z.boolean().optional() }).optional(),
-        response: { 200: z.object({ roundId: z.string(), matches: z.boolean(), repaired: z.boolean() }), ...Err },
+        body: RecountBody,
+        response: { 200: RecountResult, ...Err },
       },
     },
     async (req) => s().recount(req.actor, req.params.id, req.body ?? {}),

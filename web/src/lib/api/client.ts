@@ -4,6 +4,7 @@
  * Components never call `fetch`; they call these functions through a state class.
  */
 import {
+  CollectorAssignment,
   CommuneTrend,
   CouncilDecision,
   type CreateCouncilDecisionBody,
@@ -34,9 +35,11 @@ import {
   PaperResult,
   paged,
   QuestionnaireTemplate,
+  ReissueResult,
   type ResolveHouseholdRequestBody,
   ResolveHouseholdRequestResult,
   RetryResult,
+  RevokeResult,
   type Role,
   Round,
   RoundCollector,
@@ -45,6 +48,7 @@ import {
   type RoundStatus,
   RoundTally,
   RuleSet,
+  type SlipsBody,
   Unit,
   type UnitKind,
   UnitOverview,
@@ -173,22 +177,16 @@ export class ApiClient {
   // invitations
   issueInvitations = (id: string, body: z.infer<typeof CreateInvitationsBody>) =>
     this.json(CreateInvitationsResult, `/api/rounds/${encodeURIComponent(id)}/invitations`, { body })
-  slipsPdf = (id: string, body: { villageIds?: string[]; reissue?: boolean } = {}) =>
+  slipsPdf = (id: string, body: NonNullable<z.infer<typeof SlipsBody>> = {}) =>
     this.file(`/api/rounds/${encodeURIComponent(id)}/invitations/slips.pdf`, { method: 'POST', body })
   revokeInvitation = (id: string, householdId: string) =>
-    this.json(
-      z.object({ revoked: z.boolean() }),
-      `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/revoke`,
-      {
-        method: 'POST',
-      },
-    )
+    this.json(RevokeResult, `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/revoke`, {
+      method: 'POST',
+    })
   reissueInvitation = (id: string, householdId: string, channel: z.infer<typeof InvitationChannel>) =>
-    this.json(
-      z.object({ householdId: z.string(), villageId: z.string(), url: z.string().optional() }),
-      `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/reissue`,
-      { body: { channel } },
-    )
+    this.json(ReissueResult, `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/reissue`, {
+      body: { channel },
+    })
   /** A village's households in the round's frame; `q` matches code or head name without diacritics; limit ≤ 100. */
   roundHouseholds = (id: string, q: { villageId: string; status?: 'pending' | 'done'; q?: string; page?: number; limit?: number }) =>
     this.json(paged(RoundHousehold), `/api/rounds/${encodeURIComponent(id)}/households${qs(q)}`)
@@ -199,11 +197,10 @@ export class ApiClient {
   // collectors of a round
   roundCollectors = async (id: string) => (await this.json(Items(RoundCollector), `/api/rounds/${encodeURIComponent(id)}/collectors`)).items
   assignCollector = (id: string, userId: string, villageIds: string[]) =>
-    this.json(
-      z.object({ userId: z.string(), villageIds: z.array(z.string()) }),
-      `/api/rounds/${encodeURIComponent(id)}/collectors/${encodeURIComponent(userId)}`,
-      { method: 'PUT', body: { villageIds } },
-    )
+    this.json(CollectorAssignment, `/api/rounds/${encodeURIComponent(id)}/collectors/${encodeURIComponent(userId)}`, {
+      method: 'PUT',
+      body: { villageIds },
+    })
 
   // province overview and trends
   overview = (unitId: string, q: Partial<OverviewQuery> = {}) =>
