@@ -1,6 +1,8 @@
 /**
- * Verify every round's ballot hash chain (or one: `pnpm verify-ledger <roundId>`) against the stored
- * ballots. Exit code 1 when any chain is broken.
+ * Verify every round (or one: `pnpm verify-ledger <roundId>`) with the same check as
+ * GET /api/rounds/:id/ledger/verify: ballots vs ledger, chain vs sealed root, receipts, sealed tally
+ * vs a recount, counters, participations, the audit chain. Names every difference; exit code 1 when
+ * any round differs.
  */
 import { openContext } from './lib-cli.js'
 
@@ -13,11 +15,13 @@ if (only && rounds.length === 0) {
 }
 let broken = 0
 for (const r of rounds) {
-  const res = services.ballots.verifyLedger(r.id)
-  if (res.ok) console.log(`ok      ${r.id}  ${res.count} entries  root ${res.rootHash}  (${r.title})`)
+  const res = services.verify.verifyRound(r.id)
+  const sealed = res.sealedRootHash ? `  sealed root ${res.sealedRootHash}` : ''
+  if (res.ok) console.log(`ok      ${r.id}  ${res.count} entries  root ${res.rootHash}${sealed}  (${r.title})`)
   else {
     broken++
-    console.log(`BROKEN  ${r.id}  ${res.reason} at seq ${res.seq ?? '-'}${res.ballotId ? ` ballot ${res.ballotId}` : ''}  (${r.title})`)
+    console.log(`BROKEN  ${r.id}  ${res.status}  ${res.count} entries  root ${res.rootHash}${sealed}  (${r.title})`)
+    for (const d of res.differences) console.log(`        ${d.check}: ${d.message}`)
   }
 }
 close()

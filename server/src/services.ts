@@ -19,6 +19,7 @@ import { createRoundService } from './modules/rounds/service.js'
 import { createTallyService } from './modules/tally/service.js'
 import { createUnitService } from './modules/units/service.js'
 import { createUserService } from './modules/users/service.js'
+import { createVerifyService } from './modules/verify/service.js'
 
 /** Every service, wired once. Used by the app, the scripts and the tests alike. */
 export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
@@ -54,6 +55,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   })
   const overview = createOverviewService({ db, units, rounds, levels: config.levels })
   const council = createCouncilService({ db, audit, rounds })
+  const verify = createVerifyService({ db, rounds, ballots, tally, audit })
   const feedback = createFeedbackService({ db, audit, rounds, units })
   const publicResults = createPublicService({ rounds, units, tally, levels: config.levels, minCell: config.privacy.minCell })
   const reports = createReportsService({
@@ -83,6 +85,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     council,
     feedback,
     publicResults,
+    verify,
     reports,
     integrity,
     requests,

@@ -48,10 +48,16 @@ export type InvalidationReason = (typeof INVALIDATION_REASONS)[number]
 export const InvalidateBallotBody = z.object({ reasonCode: z.enum(INVALIDATION_REASONS), note: text().trim().max(1000).optional() })
 export const InvalidateBallotResult = z.object({ ballotId: Id, valid: z.boolean(), reasonCode: z.string() })
 
+/** The whole-round check; while a round is open only `ok` is given (TRUST §2.2). */
 export const LedgerVerifyResult = z.object({
   ok: z.boolean(),
+  status: z.string().optional(),
   count: z.number().int().optional(),
   rootHash: z.string().optional(),
+  /** The root frozen at seal; compare it with the one printed on the minutes. */
+  sealedRootHash: z.string().nullable().optional(),
   reason: z.string().optional(),
   seq: z.number().int().nullable().optional(),
+  /** What differs, one line per difference (capped per check). */
+  differences: z.array(z.object({ check: z.string(), message: z.string() })).optional(),
 })

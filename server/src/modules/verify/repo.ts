@@ -1,0 +1,44 @@
+import type { Db } from '@app/db'
+
+export interface LedgerLine {
+  seq: number
+  entry: string
+  hash: string
+}
+export interface BallotReceipt {
+  id: string
+  receipt: string
+  ledgerSeq: number
+}
+export interface GroupCount {
+  villageId: string
+  channel: string
+  n: number
+}
+
+/** Read-only queries of the whole-round check; raw SQL since they read every row of a round. */
+export function createVerifyRepo(db: Db) {
+  const sqlite = db.$client
+  return {
+    ledger(roundId: string): LedgerLine[] {
+      return sqlite.prepare('SELECT seq, entry, hash FROM ledger WHERE round_id = ? ORDER BY seq').all(roundId) as LedgerLine[]
+    },
+    receipts(roundId: string): BallotReceipt[] {
+      return sqlite
+        .prepare('SELECT id, receipt, ledger_seq AS ledgerSeq FROM ballots WHERE round_id = ? ORDER BY ledger_seq')
+        .all(roundId) as BallotReceipt[]
+    },
+    participationsBy(roundId: string): GroupCount[] {
+      return sqlite
+        .prepare(
+          'SELECT village_id AS villageId, channel, count(*) AS n FROM participations WHERE round_id = ? GROUP BY village_id, channel',
+        )
+        .all(roundId) as GroupCount[]
+    },
+    ballotsBy(roundId: string): GroupCount[] {
+      return sqlite
+        .prepare('SELECT village_id AS villageId, channel, count(*) AS n FROM ballots WHERE round_id = ? GROUP BY village_id, channel')
+        .all(roundId) as GroupCount[]
+    },
+  }
+}
