@@ -117,7 +117,8 @@ export async function spawnServer(opts: {
   const loader = opts.tsx === false ? [] : ['--import', 'tsx']
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.script], {
     cwd: ROOT,
-    env: { ...process.env, ...opts.env, PORT: String(opts.port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    // production on loopback http, knowingly (ALLOW_INSECURE)
+    env: { ALLOW_INSECURE: 'true', ...process.env, ...opts.env, PORT: String(opts.port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     stdio: ['ignore', fd, fd],
   })
   closeSync(fd)

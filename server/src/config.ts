@@ -87,6 +87,10 @@ export const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/hailong.db'),
   SEED_DEMO: envBool(true),
+  /** `production` turns the start-up refusals on (productionRefusals below). */
+  NODE_ENV: z.string().optional(),
+  /** Production on plain http (a closed LAN): accept it knowingly. */
+  ALLOW_INSECURE: envBool(false),
   /** Required in production deployments; when absent, server.ts generates one and keeps it beside the DB. */
   JWT_SECRET: z.string().min(32).optional(),
   JWT_TTL_MINUTES: int(120, 1, 24 * 60),
@@ -127,7 +131,8 @@ export const EnvSchema = z.object({
   FOLLOWUP_DISSATISFIED_BP: int(5000, 1, 10_000),
   WEB_DIST: z.string().optional(),
   // ── Zalo ZNS invitations (shared/ZALO.md §8) ──
-  ZALO_MODE: z.enum(['fake', 'live', 'off']).default('fake'),
+  /** Default: `fake` when the demo is seeded (SEED_DEMO), otherwise `off`: a fake never runs by omission. */
+  ZALO_MODE: z.enum(['fake', 'live', 'off']).optional(),
   /** Real hosts by default; in fake mode an unset ZNS URL means "start the fake in-process". */
   ZALO_ZNS_BASE_URL: z.url().optional(),
   ZALO_OA_BASE_URL: z.url().optional(),
@@ -195,6 +200,8 @@ export interface Config {
     readonly keepAliveTimeoutMs: number
   }
   readonly db: { readonly path: string; readonly seedDemo: boolean }
+  /** NODE_ENV=production: server.ts also refuses a database holding a demo user. */
+  readonly production: boolean
   readonly auth: {
     readonly jwtSecret: string | undefined
     readonly jwtTtlMinutes: number
@@ -267,7 +274,7 @@ const FAKE_ZALO = {
 const FAKE_SMS = { apiKey: 'fake-sms-api-key', secretKey: 'fake-sms-secret-key' } as const
 
 function zaloConfig(e: z.infer<typeof EnvSchema>): { zalo: ZaloConfig; sms: SmsConfig } {
-  const mode = e.ZALO_MODE
+  const mode = e.ZALO_MODE ?? (e.SEED_DEMO ? 'fake' : 'off')
   const live = mode === 'live'
   if (live) {
     const missing = (['ZALO_APP_ID', 'ZALO_APP_SECRET', 'ZALO_OA_SECRET_KEY', 'ZALO_TEMPLATE_ID'] as const).filter((k) => !e[k])
@@ -341,6 +348,32 @@ function deepFreeze<T extends object>(o: T): T {
 }
 
 /** Parse the environment once into a nested, read-only Config. Pure: no side effects. */
+/**
+ * What NODE_ENV=production refuses, one line each: a configuration that is fine for the demo and wrong for a
+ * real commune (known demo passwords, fakes that accept forged receipts, a secret kept beside the data,
+ * residents' tokens over plain http).
+ */
+function productionRefusals(
+  e: z.infer<typeof EnvSchema>,
+  present: Record<string, string | undefined>,
+  c: Pick<Config, 'zalo' | 'sms'>,
+): string[] {
+  const out: string[] = []
+  if (present.SEED_DEMO !== 'false' && present.SEED_DEMO !== '0')
+    out.push('SEED_DEMO=false must be set explicitly (the demo data has published passwords)')
+  if (!e.JWT_SECRET)
+    out.push('JWT_SECRET must be set (≥ 32 characters, kept outside the data folder); a generated one would be stored beside the database')
+  if (c.zalo.mode === 'fake') out.push('ZALO_MODE=fake: the fake Zalo sends nothing and its webhook key is public; use live or off')
+  else if (c.zalo.mode === 'live' && (c.zalo.appSecret === FAKE_ZALO.appSecret || c.zalo.oaSecretKey === FAKE_ZALO.oaSecretKey))
+    out.push("ZALO_APP_SECRET / ZALO_OA_SECRET_KEY are the fake's public keys")
+  if (c.sms.mode === 'fake') out.push('SMS_MODE=fake: the fake SMS gateway sends nothing; use live or off')
+  else if (c.sms.mode === 'live' && (c.sms.apiKey === FAKE_SMS.apiKey || c.sms.secretKey === FAKE_SMS.secretKey))
+    out.push("SMS_API_KEY / SMS_SECRET_KEY are the fake's public keys")
+  if (!e.ALLOW_INSECURE && !e.PUBLIC_BASE_URL?.startsWith('https://'))
+    out.push("PUBLIC_BASE_URL must be https (residents' links carry their token), or set ALLOW_INSECURE=true on a closed network")
+  return out
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty value (`PORT=` in an env file) means "unset": without this PORT= would coerce to 0.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''))
@@ -379,6 +412,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n  INTEGRITY_JSON${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`)
   }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '')
+  const messaging = zaloConfig(e)
+  if (e.NODE_ENV === 'production') {
+    const refusals = productionRefusals(e, present, messaging)
+    if (refusals.length > 0) throw new ConfigError(`Refusing to start with NODE_ENV=production:\n  ${refusals.join('\n  ')}`)
+  }
   return deepFreeze({
     http: {
       port: e.PORT,
@@ -390,6 +428,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     db: { path: e.DATABASE_PATH, seedDemo: e.SEED_DEMO },
+    production: e.NODE_ENV === 'production',
     auth: {
       jwtSecret: e.JWT_SECRET,
       jwtTtlMinutes: e.JWT_TTL_MINUTES,
@@ -413,6 +452,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requests: { rateLimitPerHour: e.REQUEST_RATE_LIMIT_PER_HOUR },
     followUp: { dissatisfiedBp: e.FOLLOWUP_DISSATISFIED_BP },
     web: { dist: e.WEB_DIST },
-    ...zaloConfig(e),
+    ...messaging,
   })
 }

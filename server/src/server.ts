@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { closeDb, createDb, migrateDb, seedData } from '@app/db'
+import { closeDb, createDb, migrateDb, seedData, users } from '@app/db'
 import closeWithGrace from 'close-with-grace'
+import { inArray } from 'drizzle-orm'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { systemClock } from './lib/clock.js'
@@ -40,6 +41,18 @@ async function main() {
   }
   const db = createDb(config.db.path)
   migrateDb(db)
+  if (config.production) {
+    // the demo accounts have published passwords: a production database must not hold one
+    const demo = seedData.DEMO_USERS.map((u) => u.username)
+    const found = db.select({ username: users.username }).from(users).where(inArray(users.username, demo)).all()
+    if (found.length > 0) {
+      console.error(
+        `Refusing to start with NODE_ENV=production: demo user(s) ${found.map((u) => u.username).join(', ')} in the database (published passwords); remove them or use a fresh database`,
+      )
+      closeDb(db)
+      process.exit(1)
+    }
+  }
   const { secret, generated } = jwtSecretFor(config.db.path, config.auth.jwtSecret)
   // demo mode: the fake Zalo and SMS gateway run as a child process (lib/fake-messaging.ts)
   const fakes = await startFakeMessaging(config, createMessagingRepo(db).token('oa'))
@@ -84,7 +97,7 @@ async function main() {
     '',
     `  Hài Lòng is running at ${base}  (API docs: ${base}/api/docs${config.publicApiDocs ? '' : ', staff token required; PUBLIC_API_DOCS=true opens them'})`,
     `  Database: ${resolve(config.db.path)}${seeded ? '  (demo data seeded)' : ''}`,
-    `  Zalo: ${config.zalo.mode}${config.zalo.mode === 'fake' ? ` (fake at ${config.zalo.znsBaseUrl}; inbox: ${base}/demo/zalo; sends ${config.zalo.sendHours.start}:00–${config.zalo.sendHours.end}:00 VN)` : ''}`,
+    `  Zalo: ${config.zalo.mode}${config.zalo.mode === 'off' ? ' (no invitation is sent by Zalo or SMS; the fakes run only with the demo seed or ZALO_MODE=fake)' : ''}${config.zalo.mode === 'fake' ? ` (fake at ${config.zalo.znsBaseUrl}; inbox: ${base}/demo/zalo; sends ${config.zalo.sendHours.start}:00–${config.zalo.sendHours.end}:00 VN)` : ''}`,
   ]
   if (config.db.seedDemo) {
     lines.push(`  Demo logins (password "${seedData.DEMO_PASSWORD}"):`)

@@ -2,7 +2,7 @@ import { type Config, loadConfig } from '@app/server/config.ts'
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789'
 
-/** The config tests run with: defaults plus a fixed secret and silent logs. */
+/** The config tests run with: defaults plus a fixed secret, silent logs and the fake Zalo/SMS (the only outside world tests fake). */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env })
+  return loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ZALO_MODE: 'fake', ...env })
 }

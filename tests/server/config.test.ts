@@ -74,8 +74,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ SEED_DEMO: '1' }).db.seedDemo).toBe(true)
   })
 
-  it('does not let NODE_ENV change SEED_DEMO', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).db.seedDemo).toBe(true)
+  it('does not let NODE_ENV change SEED_DEMO: production refuses until SEED_DEMO=false is explicit', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).db.seedDemo).toBe(true)
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SEED_DEMO=false/)
   })
 
   it('treats an empty value as unset (PORT= in an env file is not port 0)', () => {

@@ -32,6 +32,8 @@ export function serverEnv(dbPath: string, port: number, extra: Record<string, st
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'warn',
     LINK_RATE_LIMIT_PER_MIN: '1000000',
+    // production on a loopback http address, knowingly
+    ALLOW_INSECURE: 'true',
     ...extra,
   }
 }
