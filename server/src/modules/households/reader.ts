@@ -1,5 +1,5 @@
 /**
- * Streaming readers for household files, with hard limits enforced while reading (issue: a 200 KB XLSX
+ * Streaming readers for household files, with hard limits enforced while reading (a 200 KB XLSX
  * that inflates to 200 MB took the server to 1.4 GB through exceljs, which inflates and holds the whole
  * workbook). An XLSX is read with yauzl (random access to the zip we already hold, one entry inflated at a
  * time as a stream) and htmlparser2's streaming XML tokenizer over the shared strings and the first sheet;
