@@ -12,6 +12,7 @@ export const ErrorCode = z.enum([
   'conflict',
   'already_exists',
   'already_answered',
+  'household_outside_round',
   'invalid_transition',
   'round_closed',
   'round_not_open',

@@ -1,6 +1,6 @@
 import type { Db } from '@app/db'
 import { foldVi } from '@app/shared'
-import { conflict, notFound } from '../../lib/app-error.js'
+import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
@@ -183,6 +183,11 @@ export function createInvitationService(deps: {
           )
           .find((h) => h.id === householdId)
         if (!hh) throw notFound('household')
+        // A round limited to some villages counts only their ballots: a link elsewhere would take an answer that is never tallied.
+        if (!rounds.villagesOf(r).some((v) => v.id === hh.villageId))
+          throw new AppError('household_outside_round', 'Hộ này không thuộc các ấp/thôn của đợt lấy ý kiến này.', 422, {
+            villageId: hh.villageId,
+          })
         if (channel !== 'print' && !hh.phone) throw conflict('conflict', 'the household has no phone number')
         const old = repo.liveFor(r.id, householdId, tx)
         const now = clock.now().toISOString()
