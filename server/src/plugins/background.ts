@@ -61,7 +61,10 @@ export const backgroundPlugin = fp(
       sweeper.unref()
       runtime.worker.start()
       if (runtime.tokens) {
-        keeping = keepToken('start-up')
+        // the template's limits are read once the token is fresh (and again before each round's first send)
+        keeping = keepToken('start-up').then(async () => {
+          await runtime.limits?.refresh()
+        })
         keeper = setInterval(() => {
           keeping = keepToken('daily')
         }, TOKEN_KEEPER_MS)

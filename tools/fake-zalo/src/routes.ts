@@ -126,6 +126,41 @@ export function registerZaloRoutes(app: FastifyInstance, core: FakeZaloCore): vo
   app.get('/message/template', async (_req, reply) => reply.type(JSON_TYPE).send(zaloError(-106)))
 
   // ── delivery status (§1.1, §7.3) ─────────────────────────────────────────────────────────────────────────
+  // ── template detail (ZALO.md §1.1 [S]): the registered params with their limits ────────────────────────
+  app.get('/template/info/v2', async (req, reply) =>
+    withFaults(core, '/template/info/v2', reply, () => {
+      const auth = checkAccessToken(req.headers, znsAuthCtx(core), { invalid: -124, expired: core.settings.expiredTokenCode, proof: -1241 })
+      if (auth !== null) return { ...zaloError(auth) }
+      const id = (req.query as Record<string, unknown>).template_id
+      const tpl = typeof id === 'string' ? core.registry.templates.get(id) : undefined
+      if (!tpl || typeof id !== 'string') return { ...zaloError(-109) }
+      return {
+        error: 0,
+        message: 'Success',
+        data: {
+          templateId: Number(id),
+          templateName: `Mẫu ${id}`,
+          status: tpl.status,
+          templateTag: 'CUSTOMER_CARE',
+          listParams: tpl.params.map((p) => ({
+            name: p.name,
+            require: p.require,
+            type: p.type,
+            maxLength: p.maxLength,
+            minLength: 0,
+            acceptNull: !p.require,
+          })),
+          listButtons: [],
+          timeout: 7_200_000,
+          previewUrl: '',
+          templateQuality: 'UNDEFINED',
+          price_sdt: '200',
+          price_uid: '200',
+        },
+      }
+    }),
+  )
+
   app.get('/message/status', async (req, reply) =>
     withFaults(core, '/message/status', reply, () => {
       const auth = checkAccessToken(req.headers, znsAuthCtx(core), {

@@ -21,6 +21,7 @@ import { inSendWindow, nextWindowOpen } from './send-window.js'
 import { type SmsProvider, smsText } from './sms.js'
 import type { SmsTemplates } from './sms-templates.js'
 import { buildTemplateData, SURVEY_TEMPLATE_PARAMS } from './template-data.js'
+import type { TemplateLimits } from './template-limits.js'
 import type { TokenManager } from './token-manager.js'
 import { deferralKind, SMS_FALLBACK_CODES } from './zalo-errors.js'
 import type { ZaloSend, ZaloSendResult } from './zalo-sender.js'
@@ -49,7 +50,7 @@ export interface OutboxWorkerDeps {
   clock: Clock
   policy: WorkerPolicy
   /** null when ZALO_MODE=off: Zalo rows wait. */
-  zalo: { send: ZaloSend; tokens: TokenManager } | null
+  zalo: { send: ZaloSend; tokens: TokenManager; limits?: TemplateLimits } | null
   /** null when SMS is off: no fallback. */
   sms: SmsProvider | null
   /** The registered SMS texts (SMS_TEMPLATES_JSON); default: the demo gateway's. */
@@ -270,7 +271,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       return
     }
     if (row.channel === 'zalo' && deps.zalo) {
-      const td = buildTemplateData(SURVEY_TEMPLATE_PARAMS, {
+      const params = deps.zalo.limits ? await deps.zalo.limits.forRound(ctx.round.id) : SURVEY_TEMPLATE_PARAMS
+      // killed while reading the limits: like a crash, the row stays `sending` for the next start-up
+      if (killed) return
+      const td = buildTemplateData(params, {
         customer_name: ctx.household.headName,
         round_name: p.reminder ? `Nhắc lại: ${ctx.round.title}` : ctx.round.title,
         survey_url: p.url,

@@ -10,6 +10,7 @@ import type { AuditService } from '../audit/service.js'
 import { createOutboxWorker, type WorkerLogger } from './outbox-worker.js'
 import { createMessagingRepo } from './repo.js'
 import { createHttpSmsProvider } from './sms.js'
+import { createTemplateLimits } from './template-limits.js'
 import { createTokenManager } from './token-manager.js'
 import { createZaloClient } from './zalo-client.js'
 import { createZaloSender } from './zalo-sender.js'
@@ -63,13 +64,14 @@ export function createMessagingRuntime(deps: {
           timeouts: z.timeouts,
           dispatcher: deps.dispatcher,
         })
+  const limits = client && tokens ? createTemplateLimits({ client, tokens, templateId: z.templateId, log }) : null
   const worker = createOutboxWorker({
     db,
     clock,
     log,
     sms,
     smsTemplates: s.templates,
-    zalo: client && tokens ? { send: createZaloSender({ client, tokens }), tokens } : null,
+    zalo: client && tokens ? { send: createZaloSender({ client, tokens }), tokens, limits: limits ?? undefined } : null,
     sweepInbox: deps.sweepInbox,
     random: deps.random,
     policy: {
@@ -87,6 +89,7 @@ export function createMessagingRuntime(deps: {
   return {
     worker,
     tokens,
+    limits,
     client,
     sms,
     async close(): Promise<void> {

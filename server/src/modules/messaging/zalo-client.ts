@@ -6,6 +6,7 @@
  */
 import type { Dispatcher } from 'undici'
 import { createAgent, type HttpOutcome, type HttpTimeouts, httpCall } from './http.js'
+import type { TemplateParam } from './template-data.js'
 import { classifyOAuthError, classifyZaloCode, type OAuthFailureKind, type ZaloErrorClass } from './zalo-errors.js'
 
 export interface ZaloClientOptions {
@@ -112,6 +113,36 @@ export function createZaloClient(opts: ZaloClientOptions) {
       if (o.json.error !== 0) return zaloError(o.json)
       const data = isObj(o.json.data) ? o.json.data : {}
       return { ok: true, status: Number(data.status), deliveryTime: str(data.delivery_time) }
+    },
+
+    /** GET /template/info/v2?template_id= (ZALO.md §1.1): the template's params and their limits. */
+    async templateInfo(
+      accessToken: string,
+      templateId: string,
+      signal?: AbortSignal,
+    ): Promise<{ ok: true; params: TemplateParam[] } | { ok: false; code: string }> {
+      const o = await httpCall(dispatcher, `${zns}/template/info/v2?template_id=${encodeURIComponent(templateId)}`, {
+        method: 'GET',
+        headers: { access_token: accessToken },
+        requestMs: opts.timeouts.requestMs,
+        signal,
+      })
+      if (o.kind !== 'response' || !isObj(o.json)) return { ok: false, code: transportFailure(o).code }
+      if (o.json.error !== 0) return { ok: false, code: `zalo:${String(o.json.error)}` }
+      const data = isObj(o.json.data) ? o.json.data : {}
+      const list = Array.isArray(data.listParams) ? data.listParams : []
+      const params: TemplateParam[] = []
+      for (const p of list) {
+        if (!isObj(p) || typeof p.name !== 'string') continue
+        const max = Number(p.maxLength)
+        params.push({
+          name: p.name,
+          require: p.require === true,
+          type: p.type === 'URL' ? 'URL' : 'STRING',
+          maxLength: Number.isFinite(max) && max > 0 ? max : 100,
+        })
+      }
+      return params.length > 0 ? { ok: true, params } : { ok: false, code: 'zalo:no_params' }
     },
 
     /** POST /v4/oa/access_token, grant_type=refresh_token (ZALO.md §4). */
