@@ -17,6 +17,7 @@ export default defineConfig({
             'tests/server/**/*.test.ts',
             'tests/security/**/*.test.ts',
             'tests/reliability/**/*.test.ts',
+            'tests/privacy/**/*.test.ts',
           ],
           testTimeout: 30_000,
         },
