@@ -21,6 +21,8 @@ function open(path: string): Db {
   // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash
   // or power loss can lose the last commits.
   sqlite.pragma('synchronous = NORMAL')
+  // Deleted rows (pending ballots once landed, cleared open times) are overwritten, not left readable in free pages.
+  sqlite.pragma('secure_delete = ON')
   const db = drizzle(sqlite, { schema }) as Db
   // Write transactions take the write lock up front (BEGIN IMMEDIATE). A deferred transaction that
   // reads first and writes later fails at once with SQLITE_BUSY_SNAPSHOT when another process (a CLI
@@ -36,9 +38,31 @@ export function createDb(path: string): Db {
   return open(path)
 }
 
-/** Apply the committed SQL migrations. */
+/**
+ * Apply the committed SQL migrations. Foreign keys are off while they run: some rebuild a table (create the new
+ * one, copy, drop the old, rename), which SQLite allows only so, and a check after catches any dangling row. When
+ * anything was applied, VACUUM rewrites the file so no page keeps the old tables' order (it cannot run inside
+ * the migrations' transaction).
+ */
 export function migrateDb(db: Db): void {
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+  const sqlite = db.$client
+  const applied = () => {
+    try {
+      return (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n
+    } catch {
+      return 0
+    }
+  }
+  const before = applied()
+  sqlite.pragma('foreign_keys = OFF')
+  try {
+    migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+    const dangling = sqlite.pragma('foreign_key_check') as unknown[]
+    if (dangling.length > 0) throw new Error(`migration left ${dangling.length} rows with a dangling foreign key`)
+  } finally {
+    sqlite.pragma('foreign_keys = ON')
+  }
+  if (before > 0 && applied() > before && sqlite.name !== ':memory:') sqlite.exec('VACUUM')
 }
 
 /** A fresh in-memory database with the real migrations applied (one per test). */

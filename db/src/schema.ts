@@ -314,6 +314,8 @@ export const ballots = sqliteTable(
     /** Paper serial number (double entry), when keyed from a paper form. */
     paperSerial: text('paper_serial'),
     receipt: text('receipt').notNull().unique(),
+    /** Random nonce the receipt was derived from at acceptance (receipt = H(nonce ‖ canonical ballot)); null before v2 receipts. */
+    receiptNonce: text('receipt_nonce'),
     ledgerSeq: integer('ledger_seq').notNull(),
   },
   (t) => [
@@ -322,6 +324,49 @@ export const ballots = sqliteTable(
     // exports, recounts and ledger checks walk a round's ballots in ledger order, page by page
     uniqueIndex('ballots_round_seq_uq').on(t.roundId, t.ledgerSeq),
   ],
+)
+
+/**
+ * Accepted ballots waiting to land (TRUST.md §2.3). Random keys and WITHOUT ROWID (migration SQL), no household,
+ * no time: only the group it will land in, the receipt already handed out, a keyed hash of the link's client id
+ * (replays), and the ballot itself sealed with AES-256-GCM under a per-round key derived from a secret that is
+ * not in the data folder.
+ */
+export const pendingBallots = sqliteTable(
+  'pending_ballots',
+  {
+    id: text('id').primaryKey(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    channel: text('channel', { enum: ['link', 'paper', 'meeting'] }).notNull(),
+    receipt: text('receipt').notNull().unique(),
+    clientKey: text('client_key'),
+    sealed: text('sealed').notNull(),
+  },
+  (t) => [
+    index('pending_ballots_group_idx').on(t.roundId, t.villageId, t.channel),
+    uniqueIndex('pending_ballots_round_client_uq').on(t.roundId, t.clientKey),
+  ],
+)
+
+/** First openings of links per village and minute: the burst signal's input once per-household open times are gone. */
+export const linkOpenCounts = sqliteTable(
+  'link_open_counts',
+  {
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    villageId: text('village_id')
+      .notNull()
+      .references(() => units.id),
+    bucket: text('bucket').notNull(),
+    n: integer('n').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.villageId, t.bucket] })],
 )
 
 /**

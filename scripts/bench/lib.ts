@@ -16,6 +16,8 @@ import { request } from 'undici'
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const BENCH_DIR = resolve(ROOT, 'scripts/bench')
 export const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-0123456789'
+/** Production servers require one (it seals pending ballots); the bench's own, never a real deployment's. */
+export const PRIVACY_SECRET = 'bench-privacy-secret-bench-privacy-secret-0123'
 /** The highest per-IP limit the config accepts: the load comes from one IP. */
 export const LOAD_RATE_LIMIT = '1000000'
 
@@ -118,7 +120,15 @@ export async function spawnServer(opts: {
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.script], {
     cwd: ROOT,
     // production on loopback http, knowingly (ALLOW_INSECURE)
-    env: { ALLOW_INSECURE: 'true', ...process.env, ...opts.env, PORT: String(opts.port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    env: {
+      ALLOW_INSECURE: 'true',
+      PRIVACY_SECRET,
+      ...process.env,
+      ...opts.env,
+      PORT: String(opts.port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', fd, fd],
   })
   closeSync(fd)

@@ -8,7 +8,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js'
 import { tooManyRequests } from './lib/app-error.js'
 import { type Clock, systemClock } from './lib/clock.js'
-import { REDACT_PATHS, redactUrl } from './lib/log-redact.js'
+import { coarseIp, isResidentPath, REDACT_PATHS, redactUrl } from './lib/log-redact.js'
 import { SharedWindowStore } from './lib/rate-limit-store.js'
 import { authRoutes } from './modules/auth/routes.js'
 import { residentRoutes } from './modules/ballots/routes.js'
@@ -74,7 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: config.log.level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+        // resident routes: no token fingerprint and at most the /24 of the address (TRUST.md §2.5)
+        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: isResidentPath(req.url) ? coarseIp(req.ip) : req.ip }),
       },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
@@ -99,6 +100,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin)
   await app.register(servicesPlugin, { db, config, clock })
+  // pending ballots land (and the WAL is truncated) on a timer of their own, never inside a request
+  app.addHook('onReady', async () => app.services.ballots.startLanding((err) => app.log.error({ err }, 'ballot landing failed')))
+  app.addHook('onClose', async () => app.services.ballots.stopLanding())
   await app.register(authPlugin, { secret, ttlMinutes: config.auth.jwtTtlMinutes })
   await app.register(securityHeadersPlugin)
   await app.register(swaggerPlugin)

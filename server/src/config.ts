@@ -124,6 +124,15 @@ export const EnvSchema = z.object({
   LEVELS_JSON: z.string().optional(),
   /** Small-group suppression: fewer ballots than this → counts withheld on anything public (DESIGN §4). */
   PRIVACY_MIN_CELL: int(5, 1, 1000),
+  /**
+   * Seals pending ballots and keys paradata (TRUST.md §2.3, §2.4). Kept outside the data folder; required in
+   * production. Elsewhere a generated one is kept in the user's configuration folder (lib/privacy.ts).
+   */
+  PRIVACY_SECRET: z.string().min(32).optional(),
+  /** Ballots land per round × village × channel only with 2 × this many pending, keeping at least this many back. */
+  MIX_MIN_BATCH: int(10, 1, 10_000),
+  /** How often the landing worker looks for groups ready to land (ms). */
+  LANDING_INTERVAL_MS: int(2_000, 10, 600_000),
   INTEGRITY_JSON: z.string().optional(),
   /** "Hộ tôi chưa được hỏi ý kiến": requests per IP per hour (a village meeting can share one carrier IP). */
   REQUEST_RATE_LIMIT_PER_HOUR: int(30, 1, 1_000_000),
@@ -221,7 +230,13 @@ export interface Config {
   }
   readonly levels: Readonly<Record<string, z.infer<typeof LevelRule>>>
   readonly log: { readonly level: string }
-  readonly privacy: { readonly minCell: number }
+  readonly privacy: {
+    readonly minCell: number
+    /** Undefined outside production: services use a generated secret outside the data folder. */
+    readonly secret: string | undefined
+    readonly mixMinBatch: number
+    readonly landingIntervalMs: number
+  }
   readonly integrity: Readonly<IntegrityConfig>
   readonly requests: { readonly rateLimitPerHour: number }
   readonly followUp: { readonly dissatisfiedBp: number }
@@ -361,6 +376,8 @@ function productionRefusals(
   const out: string[] = []
   if (present.SEED_DEMO !== 'false' && present.SEED_DEMO !== '0')
     out.push('SEED_DEMO=false must be set explicitly (the demo data has published passwords)')
+  if (!e.PRIVACY_SECRET)
+    out.push('PRIVACY_SECRET must be set (≥ 32 characters, kept outside the data folder): it seals pending ballots and keys paradata')
   if (!e.JWT_SECRET)
     out.push('JWT_SECRET must be set (≥ 32 characters, kept outside the data folder); a generated one would be stored beside the database')
   if (c.zalo.mode === 'fake') out.push('ZALO_MODE=fake: the fake Zalo sends nothing and its webhook key is public; use live or off')
@@ -447,7 +464,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     levels,
     log: { level: e.LOG_LEVEL },
-    privacy: { minCell: e.PRIVACY_MIN_CELL },
+    privacy: {
+      minCell: e.PRIVACY_MIN_CELL,
+      secret: e.PRIVACY_SECRET,
+      mixMinBatch: e.MIX_MIN_BATCH,
+      landingIntervalMs: e.LANDING_INTERVAL_MS,
+    },
     integrity: ig.data,
     requests: { rateLimitPerHour: e.REQUEST_RATE_LIMIT_PER_HOUR },
     followUp: { dissatisfiedBp: e.FOLLOWUP_DISSATISFIED_BP },

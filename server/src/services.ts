@@ -1,6 +1,7 @@
 import type { Db } from '@app/db'
 import type { Config } from './config.js'
 import type { Clock } from './lib/clock.js'
+import { defaultSecretFile, loadOrCreateSecret, privacyKeys } from './lib/privacy.js'
 import { createAuditService } from './modules/audit/service.js'
 import { createBallotService } from './modules/ballots/service.js'
 import { createCouncilService } from './modules/council/service.js'
@@ -42,7 +43,17 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   const questionnaires = createQuestionnaireService({ db, audit })
   const rounds = createRoundService({ db, clock, audit, units, questionnaires, levels: config.levels })
   const invitations = createInvitationService({ db, clock, audit, rounds, units, publicBaseUrl: config.links.publicBaseUrl })
-  const ballots = createBallotService({ db, clock, audit, rounds, units, households })
+  const ballots = createBallotService({
+    db,
+    clock,
+    audit,
+    rounds,
+    units,
+    households,
+    keys: privacyKeys(config.privacy.secret ?? loadOrCreateSecret(defaultSecretFile())),
+    mixMinBatch: config.privacy.mixMinBatch,
+    landingIntervalMs: config.privacy.landingIntervalMs,
+  })
   const tally = createTallyService({ db, clock, audit, rounds, units, ballots })
   const integrity = createIntegrityService({ db, clock, rounds, units, users, config: config.integrity })
   const requests = createRequestService({ db, clock, audit, rounds, units, invitations })

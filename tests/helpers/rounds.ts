@@ -87,6 +87,14 @@ export async function openRoundWithLinks(app: FastifyInstance, w: World, body: R
 }
 
 /**
+ * Land every pending ballot of a round now, as closing it would (TRUST.md §2.3): for tests that look at
+ * ballots, counters or feedback of an open round without simulating enough residents for a batch.
+ */
+export function landNow(app: FastifyInstance, roundId: string): number {
+  return app.services.ballots.landRound(roundId)
+}
+
+/**
  * Count ballots in bulk through the same repository code the API uses (no HTTP), for large
  * worked examples: the first `n` households of `householdIds` answer, `satisfied` of them
  * satisfied on every question.

@@ -272,13 +272,17 @@ describe('a database holder cannot link ballots to households (TRUST.md ยง2.1, ย
 
   beforeAll(async () => {
     for (let r = 0; r < ROUNDS; r++) {
+      const t0 = performance.now()
       const { roundId, truth, mid, end } = await simulateRound(1000 + r)
+      const t1 = performance.now()
       attack(mid, roundId, truth, midRound)
       attack(end, roundId, truth, atClose)
       // a mid-round copy (file and WAL bytes, every page, free ones included) holds no readable answer
       for (const m of truth.ackedBeforeCopy) if (mid.bytes.includes(Buffer.from(m))) readable.push(m)
       mid.dispose()
       end.dispose()
+      if (process.env.LINKAGE_DEBUG)
+        console.log(`round ${r}: simulate ${(t1 - t0).toFixed(0)} ms, attack ${(performance.now() - t1).toFixed(0)} ms`)
     }
   }, 120_000)
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import { parseCsv } from '../helpers/csv.js'
 import { pdfText } from '../helpers/pdf-text.js'
-import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { allSatisfied, landNow, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 
 const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
 const median = (xs: number[]) => {
@@ -203,6 +203,7 @@ describe('free text is data, never markup or formulas', () => {
     }
     for (const t of tokens.slice(texts.length, texts.length + 5))
       await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
+    landNow(app, round.id)
     // Stored as given.
     const stored = db.select().from(ballots).where(eq(ballots.roundId, round.id)).all()
     expect(stored.map((b) => b.comment)).toEqual(expect.arrayContaining(texts.map((t) => t.trim())))

@@ -109,7 +109,15 @@ describe('PII never reaches the logs', () => {
 
     const log = lines.join('')
     expect(lines.length).toBeGreaterThan(20)
-    expect(log).toContain('/api/ballots/#') // the token's fingerprint, so requests stay traceable
+    // resident routes (TRUST.md §2.5): the route without any token fingerprint, and the address cut to its /24
+    expect(log).toContain('/api/ballots/[link]')
+    const resident = lines.filter((l) => /"url":"\/(r|api\/ballots|api\/receipts)\//.test(l))
+    expect(resident.length).toBeGreaterThanOrEqual(5)
+    for (const l of resident) {
+      expect(l).not.toMatch(/#[0-9a-f]{8}/)
+      const addr = (JSON.parse(l) as { req?: { remoteAddress?: string } }).req?.remoteAddress
+      if (addr !== undefined) expect(addr).toMatch(/\.0\/24$|::\/48$/)
+    }
     const secrets = [
       TEST_PASSWORD,
       'sai-mat-khau-roi',

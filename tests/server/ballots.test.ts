@@ -2,7 +2,7 @@ import { ballots, invitations, participations } from '@app/db'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, createRound, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied, createRound, landNow, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
 
 describe('GET/POST /api/ballots/:token', () => {
   it('serves the questionnaire, counts one ballot, returns a receipt that checks out', async () => {
@@ -26,8 +26,14 @@ describe('GET/POST /api/ballots/:token', () => {
     const { receipt } = res.json()
     expect(receipt).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/)
     const check = await app.inject({ method: 'GET', url: `/api/receipts/${receipt.toLowerCase()}` })
-    expect(check.json()).toEqual({ included: true, roundId: round.id, day: '2025-06-01' })
+    // accepted and sealed in the pending store: "đã nhận", not yet in the ballots
+    expect(check.json()).toEqual({ included: true, status: 'pending', roundId: round.id, day: '2025-06-01' })
+    expect(db.select().from(ballots).all()).toHaveLength(0)
     expect((await app.inject({ method: 'GET', url: '/api/receipts/0000-0000-0000' })).statusCode).toBe(404)
+    expect(landNow(app, round.id)).toBe(1)
+    // landed with the receipt fixed at acceptance: "đã kiểm"
+    const counted = await app.inject({ method: 'GET', url: `/api/receipts/${receipt}` })
+    expect(counted.json()).toEqual({ included: true, status: 'counted', roundId: round.id, day: '2025-06-01' })
     const stored = db.select().from(ballots).all()
     expect(stored).toHaveLength(1)
     expect(stored[0]).toMatchObject({ channel: 'link', overallSatisfied: false, comment: 'Cần thêm đèn đường', valid: true })
@@ -40,7 +46,7 @@ describe('GET/POST /api/ballots/:token', () => {
   it('replaying the same clientId returns the same receipt with 200; any other second ballot is 409', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const { tokens } = await openRoundWithLinks(app, w)
+    const { round, tokens } = await openRoundWithLinks(app, w)
     const body = { answers: allSatisfied, clientId: 'abcdefgh-1234' }
     const first = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: body })
     const replay = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: body })
@@ -57,7 +63,12 @@ describe('GET/POST /api/ballots/:token', () => {
     const changed = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: { ...body, answers: overallNo } })
     expect(changed.statusCode).toBe(409)
     expect((await app.inject({ method: 'GET', url: `/api/ballots/${tokens[1]}` })).statusCode).toBe(409)
+    landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
+    // and after landing the replay still answers the same receipt
+    const late = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: body })
+    expect(late.statusCode).toBe(200)
+    expect(late.json().receipt).toBe(first.json().receipt)
   })
 
   it('requires every question, a reason when not satisfied, caps lengths and rejects unknown keys', async () => {

@@ -1,14 +1,14 @@
 import { ballots, participations } from '@app/db'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { allSatisfied, landNow, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 
 /** Real concurrency: a real socket and 50 simultaneous HTTP requests. */
 describe('one ballot per household under concurrency', () => {
   it('50 parallel submits on one token give exactly one 201 (or 200 replays) and one ballot', async () => {
     const { app, db } = await buildTestApp({ env: { LINK_RATE_LIMIT_PER_MIN: '100000' } })
     const w = await makeWorld(app, db)
-    const { tokens } = await openRoundWithLinks(app, w)
+    const { round, tokens } = await openRoundWithLinks(app, w)
     await app.listen({ port: 0, host: '127.0.0.1' })
     const addr = app.server.address() as { port: number }
     const url = `http://127.0.0.1:${addr.port}/api/ballots/${tokens[0]}`
@@ -28,6 +28,7 @@ describe('one ballot per household under concurrency', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(1)
     expect(statuses.filter((s) => s === 409)).toHaveLength(49)
     expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'already_answered')).toBe(true)
+    landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
   })
 
@@ -53,6 +54,7 @@ describe('one ballot per household under concurrency', () => {
     )
     expect(results.filter((s) => s === 201)).toHaveLength(5)
     expect(results.filter((s) => s === 409)).toHaveLength(5)
+    landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(5)
     expect(db.select().from(participations).all()).toHaveLength(5)
   })

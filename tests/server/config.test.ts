@@ -79,6 +79,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SEED_DEMO=false/)
   })
 
+  it('requires PRIVACY_SECRET in production (it seals pending ballots and keys paradata)', () => {
+    const ok = { NODE_ENV: 'production', SEED_DEMO: 'false', JWT_SECRET: 'j'.repeat(32), ZALO_MODE: 'off', ALLOW_INSECURE: 'true' }
+    expect(() => loadConfig(ok)).toThrow(/PRIVACY_SECRET/)
+    expect(() => loadConfig({ ...ok, PRIVACY_SECRET: 'short' })).toThrow(/PRIVACY_SECRET/)
+    expect(loadConfig({ ...ok, PRIVACY_SECRET: 'p'.repeat(32) }).privacy.secret).toBe('p'.repeat(32))
+  })
+
   it('treats an empty value as unset (PORT= in an env file is not port 0)', () => {
     const c = loadConfig({ PORT: '', JWT_SECRET: '', SEED_DEMO: ' ' })
     expect(c.http.port).toBe(3000)

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import { parseCsv } from '../helpers/csv.js'
 import { makeCommune } from '../helpers/factories.js'
-import { allSatisfied, bulkBallots, createRound, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
+import { allSatisfied, bulkBallots, createRound, landNow, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
 
 const HEADER = [
   'Mã phiếu',
@@ -52,6 +52,7 @@ async function roundWithNastyBallots(app: FastifyInstance, w: World, seal = true
   ]
   for (const [i, p] of payloads.entries())
     expect((await app.inject({ method: 'POST', url: `/api/ballots/${tokens[i]}`, payload: p })).statusCode).toBe(201)
+  landNow(app, round.id)
   const b = app.db.select().from(ballots).where(eq(ballots.roundId, round.id)).all()[4]
   const inv = await app.inject({
     method: 'POST',

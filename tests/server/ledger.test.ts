@@ -7,7 +7,7 @@ import { fixedClock } from '@app/server/lib/clock.ts'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loginAs } from '../helpers/build-test-app.js'
-import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied, landNow, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
 
 const dirs: string[] = []
@@ -40,6 +40,7 @@ async function fileRound() {
     expect(res.statusCode).toBe(201)
   }
   void loginAs
+  landNow(app, round.id)
   await app.close()
   closeDb(db)
   return { path, roundId: round.id }
@@ -73,7 +74,7 @@ describe('ballot ledger', () => {
     const { path, roundId } = await fileRound()
     tamper(
       path,
-      `UPDATE ballots SET answers = json_set(answers, '$.q9.satisfied', json('true'), '$.q9.reason', null), overall_satisfied = 1 WHERE overall_satisfied = 0 AND rowid = (SELECT min(rowid) FROM ballots WHERE overall_satisfied = 0)`,
+      `UPDATE ballots SET answers = json_set(answers, '$.q9.satisfied', json('true'), '$.q9.reason', null), overall_satisfied = 1 WHERE overall_satisfied = 0 AND id = (SELECT min(id) FROM ballots WHERE overall_satisfied = 0)`,
     )
     expect(await verify(path, roundId)).toMatchObject({ ok: false, reason: 'ballot_mismatch' })
   })

@@ -2,7 +2,7 @@ import { auditLog, ballots, households, outbox, paperEntries, participations, ta
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, createRound, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied, createRound, landNow, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
 
 describe('POST /api/rounds/:id/paper-ballots', () => {
   it('front staff enter paper and meeting ballots; a household that already took part gets 409', async () => {
@@ -29,6 +29,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     // the household's link is now used too
     const link = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[0]}`, payload: { answers: allSatisfied } })
     expect(link.statusCode).toBe(409)
+    landNow(app, round.id)
     const b = db.select().from(ballots).all()
     expect(b).toHaveLength(1)
     expect(b[0]?.channel).toBe('paper')
@@ -141,6 +142,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     })
     expect(sameUser.statusCode).toBe(409)
     expect(sameUser.json().error.code).toBe('same_enterer')
+    landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(0)
     const match = await app.inject({
       method: 'POST',
@@ -149,6 +151,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
       payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' },
     })
     expect(match.statusCode).toBe(201)
+    landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
     expect(db.select().from(paperEntries).all()).toHaveLength(0)
 
@@ -166,6 +169,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     })
     expect(mismatch.statusCode).toBe(202)
     expect(mismatch.json().status).toBe('mismatch')
+    landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
     const queue = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/paper-entries`, headers: w.auth.xa })
     expect(queue.json().items).toEqual([
@@ -187,6 +191,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
       payload: { householdId: h2, channel: 'paper', answers: overallNo },
     })
     expect(resolve.statusCode).toBe(201)
+    landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(2)
     expect(db.select().from(paperEntries).all()).toHaveLength(0)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/paper-entries`, headers: w.auth.xa })).json().items).toEqual([])
@@ -222,6 +227,7 @@ describe('invalidation', () => {
     const { round, tokens } = await openRoundWithLinks(app, w)
     await app.inject({ method: 'POST', url: `/api/ballots/${tokens[0]}`, payload: { answers: overallNo } })
     await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: { answers: allSatisfied } })
+    landNow(app, round.id)
     const target = db.select().from(ballots).where(eq(ballots.overallSatisfied, false)).get()
     const url = `/api/rounds/${round.id}/ballots/${target?.id}/invalidate`
     expect((await app.inject({ method: 'POST', url, headers: w.auth.xa, payload: { reasonCode: 'not_resident' } })).statusCode).toBe(403)

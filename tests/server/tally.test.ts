@@ -2,7 +2,7 @@ import { canonicalJson } from '@app/server/lib/hash.ts'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import { makeCommune } from '../helpers/factories.js'
-import { allSatisfied, bulkBallots, createRound, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { allSatisfied, bulkBallots, createRound, landNow, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 
 async function openRound(
   app: Awaited<ReturnType<typeof buildTestApp>>['app'],
@@ -159,11 +159,12 @@ describe('seal', () => {
     const w = await makeWorld(app, db)
     const { round, tokens } = await openRoundWithLinks(app, w)
     for (const t of tokens.slice(0, 3)) await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
+    landNow(app, round.id)
     const ok = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/recount`, headers: w.auth.xa, payload: {} })
     expect(ok.json()).toMatchObject({ matches: true, repaired: false })
     db.$client
       .prepare(
-        `UPDATE tally_counters SET satisfied = satisfied - 1 WHERE question_key = 'q9' AND satisfied > 0 AND rowid = (SELECT min(rowid) FROM tally_counters WHERE question_key = 'q9' AND satisfied > 0)`,
+        `UPDATE tally_counters SET satisfied = satisfied - 1 WHERE question_key = 'q9' AND satisfied > 0 AND village_id = (SELECT min(village_id) FROM tally_counters WHERE question_key = 'q9' AND satisfied > 0)`,
       )
       .run()
     const bad = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/recount`, headers: w.auth.xa, payload: { repair: true } })

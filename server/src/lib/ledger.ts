@@ -3,10 +3,13 @@ import { canonicalJson, GENESIS_HASH, sha256Hex } from './hash.js'
 /**
  * The ballot ledger: an append-only SHA-256 hash chain per round,
  * hash = SHA-256(prev hash ‖ canonical JSON of the entry). Entries carry a digest of the ballot,
- * never the household. The resident's receipt is derived from the entry hash.
+ * never the household. A v1 entry's receipt was derived from its hash; a v2 entry carries the receipt fixed when the
+ * ballot was accepted, before it waited in the pending store.
  */
 export type LedgerEntry =
   | { v: 1; kind: 'ballot'; roundId: string; seq: number; ballotId: string; digest: string; day: string }
+  /** v2: the receipt was fixed at acceptance (H(nonce ‖ canonical ballot)) and is carried into the entry. */
+  | { v: 2; kind: 'ballot'; roundId: string; seq: number; ballotId: string; digest: string; receipt: string; day: string }
   | { v: 1; kind: 'invalidation'; roundId: string; seq: number; ballotId: string; reasonCode: string; day: string }
 
 export interface BallotForDigest {
@@ -17,6 +20,8 @@ export interface BallotForDigest {
   answers: Record<string, { satisfied: boolean; reason?: string }>
   comment: string | null
   day: string
+  /** When given, checked against a v2 entry's receipt. */
+  receipt?: string
 }
 
 /** Digest of everything a ballot says; any edit to a stored ballot changes it. */
@@ -101,6 +106,8 @@ export function verifyChain(
       const b = ballots.get(entry.ballotId)
       if (!b) return { ok: false, reason: 'missing_ballot', seq: r.seq, ballotId: entry.ballotId }
       if (b.ledgerSeq !== r.seq || ballotDigest(b) !== entry.digest)
+        return { ok: false, reason: 'ballot_mismatch', seq: r.seq, ballotId: entry.ballotId }
+      if (entry.v === 2 && b.receipt !== undefined && b.receipt !== entry.receipt)
         return { ok: false, reason: 'ballot_mismatch', seq: r.seq, ballotId: entry.ballotId }
       seen.add(entry.ballotId)
     } else invalidated.add(entry.ballotId)

@@ -44,6 +44,20 @@ export const REDACT_PATHS = [
 ]
 
 const TOKEN_PATHS = /^(\/api\/ballots\/|\/r\/|\/api\/receipts\/)([^/?#]+)/
+/** Routes residents use: their log lines must not join a household-side event to a ballot-side one (TRUST.md §2.5). */
+const RESIDENT_PATHS = /^(\/r\/|\/api\/ballots\/|\/api\/receipts\/|\/hoi(\/|$|\?)|\/verify)/
+
+export function isResidentPath(url: string): boolean {
+  return RESIDENT_PATHS.test(url)
+}
+
+/** At most the /24 of an IPv4 address (the /48 of an IPv6 one): enough for abuse handling, not a person. */
+export function coarseIp(ip: string): string {
+  if (ip.includes('.') && !ip.includes(':')) return `${ip.split('.').slice(0, 3).join('.')}.0/24`
+  const v4 = ip.match(/^::ffff:(\d+\.\d+\.\d+)\.\d+$/i)
+  if (v4) return `${v4[1]}.0/24`
+  return `${ip.split(':').slice(0, 3).join(':')}::/48`
+}
 
 /** A short, non-reversible fingerprint of a secret for logs. */
 export function fingerprint(secret: string): string {
@@ -51,13 +65,15 @@ export function fingerprint(secret: string): string {
 }
 
 /**
- * Replace personal-link tokens in a URL by a fingerprint, and every query value by `[redacted]`:
+ * Replace personal-link tokens in a URL by `[link]`, and every query value by `[redacted]`:
  * queries carry searches by head-of-household name or phone (`?q=`), which logs must not keep
  * (`?q=<name>` once reached the request log). Keys stay, for debugging.
  */
 export function redactUrl(url: string): string {
   const [path = '', query] = splitOnce(url, '?')
-  const safePath = path.replace(TOKEN_PATHS, (_m, prefix: string, tok: string) => `${prefix}${fingerprint(tok)}`)
+  // no fingerprint of a link token: a stable one would join the link's opening, its submission and (through
+  // the stored token hash) its household; the route alone is logged
+  const safePath = path.replace(TOKEN_PATHS, (_m, prefix: string) => `${prefix}[link]`)
   if (query === undefined) return safePath
   const keys = query
     .split('&')

@@ -53,7 +53,13 @@ export type BallotForm = z.infer<typeof BallotForm>
 export const Receipt = z.object({ receipt: z.string() })
 export type Receipt = z.infer<typeof Receipt>
 
-export const ReceiptCheck = z.object({ included: z.boolean(), roundId: z.string(), day: z.string() })
+/** `pending`: accepted and sealed, waiting to land with others of its village ("đã nhận"); `counted`: landed ("đã kiểm"). */
+export const ReceiptCheck = z.object({
+  included: z.boolean(),
+  status: z.enum(['pending', 'counted']),
+  roundId: z.string(),
+  day: z.string(),
+})
 
 /** Human-readable receipt: 12 Crockford base32 characters in groups of 4 ("K7Q2-M9XD-3F0A"). */
 export const RECEIPT_RE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/

@@ -10,7 +10,7 @@ import type { Actor } from '@app/server/modules/policy.ts'
 import { createServices, type Services } from '@app/server/services.ts'
 import { makeCommune, makeUser } from '../../helpers/factories.js'
 import { makeTemplate } from '../../helpers/rounds.js'
-import { TEST_JWT_SECRET } from '../../helpers/test-config.js'
+import { TEST_JWT_SECRET, TEST_PRIVACY_SECRET } from '../../helpers/test-config.js'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 
@@ -30,6 +30,7 @@ export function serverEnv(dbPath: string, port: number, extra: Record<string, st
     HOST: '127.0.0.1',
     SEED_DEMO: 'false',
     JWT_SECRET: TEST_JWT_SECRET,
+    PRIVACY_SECRET: TEST_PRIVACY_SECRET,
     LOG_LEVEL: 'warn',
     LINK_RATE_LIMIT_PER_MIN: '1000000',
     // production on a loopback http address, knowingly
@@ -42,7 +43,13 @@ export function serverEnv(dbPath: string, port: number, extra: Record<string, st
 export async function prepareRound(dbPath: string, households: number) {
   const db = createDb(dbPath)
   migrateDb(db)
-  const config = loadConfig({ DATABASE_PATH: dbPath, JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false', LOG_LEVEL: 'silent' })
+  const config = loadConfig({
+    DATABASE_PATH: dbPath,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PRIVACY_SECRET: TEST_PRIVACY_SECRET,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'silent',
+  })
   const services: Services = createServices({ db, config, clock: systemClock })
   const villages = 4
   const w = makeCommune(db, { villages, perVillage: Math.ceil(households / villages) })
@@ -68,7 +75,13 @@ export async function prepareRound(dbPath: string, households: number) {
 /** Open the DB file with the API's services (after the server is gone). */
 export function openFile(dbPath: string) {
   const db = createDb(dbPath)
-  const config = loadConfig({ DATABASE_PATH: dbPath, JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false', LOG_LEVEL: 'silent' })
+  const config = loadConfig({
+    DATABASE_PATH: dbPath,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PRIVACY_SECRET: TEST_PRIVACY_SECRET,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'silent',
+  })
   const services = createServices({ db, config, clock: systemClock })
   return { db, services, close: () => closeDb(db) }
 }

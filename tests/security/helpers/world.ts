@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { loginAs } from '../../helpers/build-test-app.js'
 import { makeUser } from '../../helpers/factories.js'
-import { allSatisfied, makeWorld, overallNo, type World } from '../../helpers/rounds.js'
+import { allSatisfied, landNow, makeWorld, overallNo, type World } from '../../helpers/rounds.js'
 
 export type RoundStatus = 'draft' | 'open' | 'closed' | 'sealed' | 'returned'
 type Headers = { authorization: string }
@@ -125,6 +125,8 @@ async function buildScope(
     decidedAt: '2025-06-01',
   })
 
+  // the open round's ballots land now, as a full batch would, so its ballot and feedback routes have targets
+  landNow(app, open.id)
   const ballot = db.select().from(ballots).where(eq(ballots.roundId, open.id)).all()[0]
   const fb = db
     .select()

@@ -16,6 +16,8 @@ export interface SubmitResult {
 
 export interface ReceiptCheck {
   included: boolean
+  /** pending: accepted, not yet landed ("đã nhận"); counted: landed in the ballots and the ledger ("đã kiểm"). */
+  status?: 'pending' | 'counted'
   roundId: string
   day: string
 }

@@ -12,6 +12,21 @@ describe('ReceiptLookup', () => {
     expect(l.message).toContain('02/06/2025')
   })
 
+  it('says a pending ballot is received and will be counted when enough have arrived, then counted once landed', async () => {
+    const pending = new ReceiptLookup(
+      async () => ({ included: true, status: 'pending' as const, roundId: 'r1', day: '2025-06-02' }),
+      'K7Q2-M9XD-3F0A',
+    )
+    await pending.run()
+    expect(pending.message).toContain('đã nhận, sẽ được kiểm khi đủ phiếu')
+    const counted = new ReceiptLookup(
+      async () => ({ included: true, status: 'counted' as const, roundId: 'r1', day: '2025-06-02' }),
+      'K7Q2-M9XD-3F0A',
+    )
+    await counted.run()
+    expect(counted.message).toContain('đã kiểm')
+  })
+
   it('does not call the server for a malformed code', async () => {
     const check = vi.fn(async () => null)
     const l = new ReceiptLookup(check, '1234')

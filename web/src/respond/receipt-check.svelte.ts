@@ -31,9 +31,13 @@ export class ReceiptLookup {
     this.message = 'Đang kiểm tra…'
     try {
       const r = await this.check(receipt)
-      if (r?.included) {
+      if (r?.included && r.status === 'pending') {
+        // accepted, waiting in the sealed pending store until enough ballots of the village land together
         this.status = 'found'
-        this.message = `Phiếu có mã ${receipt} đã được tính vào kết quả (ghi nhận ngày ${formatDayVn(r.day)}).`
+        this.message = `Phiếu có mã ${receipt} đã nhận, sẽ được kiểm khi đủ phiếu.`
+      } else if (r?.included) {
+        this.status = 'found'
+        this.message = `Phiếu có mã ${receipt} đã kiểm, được tính vào kết quả (ghi nhận ngày ${formatDayVn(r.day)}).`
       } else {
         this.status = 'missing'
         this.message = `Không tìm thấy phiếu có mã ${receipt}. Vui lòng kiểm tra lại mã, hoặc báo Ban công tác Mặt trận ở ấp/thôn.`

@@ -1,5 +1,5 @@
 import type { DbOrTx } from '@app/db'
-import type { Clock } from '../../lib/clock.js'
+import { type Clock, vnDay } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
 import { createAuditRepo } from './repo.js'
 
@@ -11,6 +11,8 @@ export interface AuditEntry {
   reason?: string | null
   /** Structured facts of the action; never PII (no names, phones, tokens). */
   data?: Record<string, unknown>
+  /** Keep only the Vietnamese calendar day as the time (entries about answering must not time a household, TRUST.md §2.1). */
+  dayOnly?: boolean
 }
 
 /** The audit log: every staff action, hash-chained (hash = SHA-256(prev ‖ canonical JSON of the entry)). */
@@ -25,8 +27,9 @@ export function createAuditService(deps: { clock: Clock }) {
       const last = repo.last(tx)
       const seq = (last?.seq ?? 0) + 1
       const prevHash = last?.hash ?? GENESIS_HASH
-      const at = deps.clock.now().toISOString()
-      const hash = entryHash(prevHash, { seq, at, ...e })
+      const { dayOnly, ...entry } = e
+      const at = dayOnly ? vnDay(deps.clock.now()) : deps.clock.now().toISOString()
+      const hash = entryHash(prevHash, { seq, at, ...entry })
       repo.insert(tx, {
         seq,
         at,

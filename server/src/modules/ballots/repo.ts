@@ -7,7 +7,7 @@ export type PaperEntryRow = typeof paperEntries.$inferSelect
 /** What exports and ledger checks read of a ballot. */
 export type BallotPageRow = Pick<
   BallotRow,
-  'id' | 'roundId' | 'villageId' | 'channel' | 'answers' | 'comment' | 'day' | 'ledgerSeq' | 'valid' | 'invalidationReason'
+  'id' | 'roundId' | 'villageId' | 'channel' | 'answers' | 'comment' | 'day' | 'ledgerSeq' | 'valid' | 'invalidationReason' | 'receipt'
 >
 interface RawBallotPageRow {
   id: string
@@ -20,6 +20,18 @@ interface RawBallotPageRow {
   ledger_seq: number
   valid: number
   invalidation_reason: string | null
+  receipt: string
+}
+
+/** A ballot waiting to land: everything but the sealed box is what a database holder can read. */
+export interface PendingRow {
+  id: string
+  roundId: string
+  villageId: string
+  channel: 'link' | 'paper' | 'meeting'
+  receipt: string
+  clientKey: string | null
+  sealed: string
 }
 
 type Sqlite = Db['$client']
@@ -46,13 +58,46 @@ function prepareBallotStatements(sqlite: Sqlite) {
     ),
     insertBallot: sqlite.prepare(
       `INSERT INTO ballots (id, round_id, village_id, channel, answers, overall_satisfied, comment, client_id, content_hash,
-         seconds_to_complete, device_fingerprint, entered_by, day, valid, invalidation_reason, paper_serial, receipt, ledger_seq)
+         seconds_to_complete, device_fingerprint, entered_by, day, valid, invalidation_reason, paper_serial, receipt, receipt_nonce, ledger_seq)
        VALUES (@id, @roundId, @villageId, @channel, @answers, @overallSatisfied, @comment, @clientId, @contentHash,
-         @secondsToComplete, @deviceFingerprint, @enteredBy, @day, @valid, @invalidationReason, @paperSerial, @receipt, @ledgerSeq)`,
+         @secondsToComplete, @deviceFingerprint, @enteredBy, @day, @valid, @invalidationReason, @paperSerial, @receipt, @receiptNonce, @ledgerSeq)`,
     ),
     priorByClientKey: sqlite.prepare<[string, string], { receipt: string; contentHash: string }>(
       'SELECT receipt, content_hash AS contentHash FROM ballots WHERE round_id = ? AND client_id = ?',
     ),
+    insertPending: sqlite.prepare(
+      `INSERT INTO pending_ballots (id, round_id, village_id, channel, receipt, client_key, sealed)
+       VALUES (@id, @roundId, @villageId, @channel, @receipt, @clientKey, @sealed)`,
+    ),
+    pendingByClientKey: sqlite.prepare<[string, string], PendingRow>(
+      `SELECT id, round_id AS roundId, village_id AS villageId, channel, receipt, client_key AS clientKey, sealed
+       FROM pending_ballots WHERE round_id = ? AND client_key = ?`,
+    ),
+    pendingByReceipt: sqlite.prepare<[string], PendingRow>(
+      `SELECT id, round_id AS roundId, village_id AS villageId, channel, receipt, client_key AS clientKey, sealed
+       FROM pending_ballots WHERE receipt = ?`,
+    ),
+    pendingGroup: sqlite.prepare<[string, string, string], PendingRow>(
+      `SELECT id, round_id AS roundId, village_id AS villageId, channel, receipt, client_key AS clientKey, sealed
+       FROM pending_ballots WHERE round_id = ? AND village_id = ? AND channel = ?`,
+    ),
+    pendingGroupCount: sqlite
+      .prepare<[string, string, string], number>(
+        'SELECT count(*) FROM pending_ballots WHERE round_id = ? AND village_id = ? AND channel = ?',
+      )
+      .pluck(),
+    pendingCounts: sqlite.prepare<[string], { villageId: string; channel: PendingRow['channel']; n: number }>(
+      `SELECT village_id AS villageId, channel, count(*) AS n FROM pending_ballots WHERE round_id = ?
+       GROUP BY village_id, channel ORDER BY village_id, channel`,
+    ),
+    groupsAtLeast: sqlite.prepare<[number], { roundId: string; villageId: string; channel: PendingRow['channel']; n: number }>(
+      `SELECT round_id AS roundId, village_id AS villageId, channel, count(*) AS n FROM pending_ballots
+       GROUP BY round_id, village_id, channel HAVING count(*) >= ?`,
+    ),
+    pendingGroupsOf: sqlite.prepare<[string], { villageId: string; channel: PendingRow['channel'] }>(
+      'SELECT DISTINCT village_id AS villageId, channel FROM pending_ballots WHERE round_id = ?',
+    ),
+    deletePending: sqlite.prepare<[string]>('DELETE FROM pending_ballots WHERE id = ?'),
     bumpQuestion: sqlite.prepare(
       `INSERT INTO tally_counters (round_id, village_id, question_key, valid, satisfied)
        VALUES (@roundId, @villageId, @questionKey, @valid, @satisfied)
@@ -80,7 +125,7 @@ export function createBallotRepo(db: DbOrTx) {
   const pageStmt = {
     all: (roundId: string, after: number) => {
       page ??= sqlite.prepare(
-        `SELECT id, round_id, village_id, channel, answers, comment, day, ledger_seq, valid, invalidation_reason
+        `SELECT id, round_id, village_id, channel, answers, comment, day, ledger_seq, valid, invalidation_reason, receipt
          FROM ballots WHERE round_id = @roundId AND ledger_seq > @after ORDER BY ledger_seq LIMIT 1000`,
       )
       return page.all({ roundId, after })
@@ -128,6 +173,7 @@ export function createBallotRepo(db: DbOrTx) {
         invalidationReason: row.invalidationReason ?? null,
         paperSerial: row.paperSerial ?? null,
         receipt: row.receipt,
+        receiptNonce: row.receiptNonce ?? null,
         ledgerSeq: row.ledgerSeq,
       })
     },
@@ -135,10 +181,44 @@ export function createBallotRepo(db: DbOrTx) {
     priorByClientKey(roundId: string, clientKey: string): { receipt: string; contentHash: string } | undefined {
       return st().priorByClientKey.get(roundId, clientKey)
     },
+    insertPending(row: PendingRow): void {
+      st().insertPending.run(row)
+    },
+    pendingByClientKey(roundId: string, clientKey: string): PendingRow | undefined {
+      return st().pendingByClientKey.get(roundId, clientKey)
+    },
+    pendingByReceipt(receipt: string): PendingRow | undefined {
+      return st().pendingByReceipt.get(receipt)
+    },
+    /** A (round, village, channel) group's pending rows, in key order (random ids: no arrival order). */
+    pendingGroup(roundId: string, villageId: string, channel: string): PendingRow[] {
+      return st().pendingGroup.all(roundId, villageId, channel)
+    },
+    pendingGroupCount(roundId: string, villageId: string, channel: string): number {
+      return st().pendingGroupCount.get(roundId, villageId, channel) ?? 0
+    },
+    /**
+     * Pending ballots per village and channel, counted without opening any (verification: participations =
+     * ballots + pending per village and channel).
+     */
+    pendingCounts(roundId: string): { villageId: string; channel: PendingRow['channel']; n: number }[] {
+      return st().pendingCounts.all(roundId)
+    },
+    /** Groups of every round with at least `min` pending ballots. */
+    groupsAtLeast(min: number): { roundId: string; villageId: string; channel: PendingRow['channel']; n: number }[] {
+      return st().groupsAtLeast.all(min)
+    },
+    pendingGroupsOf(roundId: string): { villageId: string; channel: PendingRow['channel'] }[] {
+      return st().pendingGroupsOf.all(roundId)
+    },
+    deletePending(id: string): void {
+      st().deletePending.run(id)
+    },
     byId(id: string, tx: DbOrTx = db): BallotRow | undefined {
       return tx.select().from(ballots).where(eq(ballots.id, id)).get()
     },
     byReceipt(receipt: string, tx: DbOrTx = db): Pick<BallotRow, 'roundId' | 'day'> | undefined {
+      // resident receipts are checked against landed ballots first, then the pending store
       return tx.select({ roundId: ballots.roundId, day: ballots.day }).from(ballots).where(eq(ballots.receipt, receipt)).get()
     },
     markInvalid(id: string, reason: string, tx: DbOrTx = db): void {
@@ -200,6 +280,7 @@ export function createBallotRepo(db: DbOrTx) {
             ledgerSeq: r.ledger_seq,
             valid: r.valid === 1,
             invalidationReason: r.invalidation_reason,
+            receipt: r.receipt,
           }
         }
         after = (page.at(-1) as RawBallotPageRow).ledger_seq

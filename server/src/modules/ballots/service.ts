@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import type { Db, DbOrTx } from '@app/db'
 import { createGroupCommit, newId } from '@app/db'
 import {
@@ -12,15 +13,8 @@ import {
 import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
-import {
-  ballotDigest,
-  entryHash,
-  type LedgerCheck,
-  type LedgerEntry,
-  normalizeReceipt,
-  receiptFromHash,
-  verifyChain,
-} from '../../lib/ledger.js'
+import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
+import { bucketSeconds, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
 import type { HouseholdService } from '../households/service.js'
@@ -29,7 +23,7 @@ import { type Actor, assertRole } from '../policy.js'
 import type { RoundRow, RoundWindow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
-import { createBallotRepo } from './repo.js'
+import { createBallotRepo, type PendingRow } from './repo.js'
 
 type Answers = Record<string, { satisfied: boolean; reason?: string }>
 type Channel = 'link' | 'paper' | 'meeting'
@@ -46,8 +40,11 @@ const alreadyAnswered = () => new AppError('already_answered', 'Hộ gia đình 
 const roundClosed = () => new AppError('round_closed', 'Đợt lấy ý kiến đã kết thúc.', 410)
 const roundNotOpen = () => new AppError('round_not_open', 'Đợt lấy ý kiến chưa bắt đầu.', 410)
 
-/** Coarse device fingerprint for fraud signals: hashed /24 of the IP + user-agent family. Never the raw IP. */
-export function deviceFingerprint(ip: string, ua: string | undefined): string {
+/**
+ * Coarse device fingerprint for fraud signals: the /24 of the IP and the user-agent family, keyed with a secret
+ * that is not in the data folder (an unkeyed hash of so few inputs is reversed by enumeration in seconds).
+ */
+export function deviceFingerprint(keys: PrivacyKeys, ip: string, ua: string | undefined): string {
   const net = ip.includes('.') ? ip.split('.').slice(0, 3).join('.') : ip.split(':').slice(0, 3).join(':')
   const u = (ua ?? '').toLowerCase()
   const os = /android/.test(u) ? 'android' : /iphone|ipad|ios/.test(u) ? 'ios' : /windows/.test(u) ? 'windows' : 'other'
@@ -62,7 +59,39 @@ export function deviceFingerprint(ip: string, ua: string | undefined): string {
           : /safari/.test(u)
             ? 'safari'
             : 'other'
-  return sha256Hex(`fp:${net}|${os}|${app}`).slice(0, 16)
+  return keys.mac('device', `fp:${net}|${os}|${app}`).slice(0, 16)
+}
+
+/** What a pending ballot holds, sealed: everything needed to land it later, nothing about the household. */
+interface PendingPayload {
+  v: 1
+  answers: Answers
+  comment: string | null
+  contentHash: string
+  secondsToComplete: number | null
+  fingerprint: string | null
+  enteredBy: string | null
+  paperSerial: string | null
+  day: string
+  nonce: string
+}
+
+/** What the receipt commits to (with a random nonce): the ballot's content, never the household. */
+function canonicalBallot(roundId: string, villageId: string, channel: Channel, answers: Answers, comment: string | null): string {
+  return canonicalJson({ roundId, villageId, channel, answers, comment })
+}
+
+const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
+  `${p.id}|${p.roundId}|${p.villageId}|${p.channel}|${p.receipt}`
+
+/** Fisher–Yates with crypto.randomInt: the landing order must owe nothing to arrival order. */
+function shuffled<T>(items: readonly T[]): T[] {
+  const a = [...items]
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1)
+    ;[a[i], a[j]] = [a[j] as T, a[i] as T]
+  }
+  return a
 }
 
 /** Keep a reason only where it belongs (not satisfied), trimmed. */
@@ -84,12 +113,40 @@ export function createBallotService(deps: {
   rounds: RoundService
   units: UnitService
   households: HouseholdService
+  keys: PrivacyKeys
+  /** Land a group while open only with 2 × this many pending, keeping at least this many back. */
+  mixMinBatch: number
+  landingIntervalMs?: number
 }) {
-  const { db, clock, audit, rounds, units, households } = deps
+  const { db, clock, audit, rounds, units, households, keys, mixMinBatch } = deps
   const repo = createBallotRepo(db)
   const invitations = createInvitationRepo(db)
   // resident ballots arriving together share one durable commit (see createGroupCommit)
   const commits = createGroupCommit(db)
+  const sqlite = db.$client
+  let hot:
+    | {
+        bumpOpens: ReturnType<typeof sqlite.prepare<[string, string, string]>>
+        forgetOpen: ReturnType<typeof sqlite.prepare<[string, string]>>
+      }
+    | undefined
+  const st = () => {
+    hot ??= {
+      bumpOpens: sqlite.prepare(
+        `INSERT INTO link_open_counts (round_id, village_id, bucket, n) VALUES (?, ?, ?, 1)
+         ON CONFLICT (round_id, village_id, bucket) DO UPDATE SET n = n + 1`,
+      ),
+      // a household that answered (by any channel) leaves no open time behind (TRUST.md §2.1, §2.4)
+      forgetOpen: sqlite.prepare(
+        'UPDATE invitations SET first_opened_at = NULL WHERE round_id = ? AND household_id = ? AND first_opened_at IS NOT NULL',
+      ),
+    }
+    return hot
+  }
+  // every pending ballot lands before a round's status leaves `open`
+  rounds.onClosing((roundId) => {
+    landRound(roundId)
+  })
 
   function windowState(r: RoundWindow): 'open' | 'not_open' | 'closed' {
     const now = clock.now().getTime()
@@ -110,100 +167,227 @@ export function createBallotService(deps: {
     if (issues.length > 0) throw badRequest('validation_failed', 'Phiếu chưa đầy đủ, vui lòng xem lại.', { issues })
   }
 
+  interface BallotInput {
+    round: RoundRow
+    householdId: string
+    villageId: string
+    channel: Channel
+    answers: Answers
+    comment: string | null
+    clientKey: string | null
+    contentHash: string
+    secondsToComplete: number | null
+    fingerprint: string | null
+    enteredBy: string | null
+    paperSerial?: string | null
+  }
+
   /**
-   * Count one ballot. Runs inside the caller's transaction: the participation (the one-per-household
-   * guarantee), the ballot (no household id), its ledger entry, the counters and the feedback rows
-   * commit together or not at all.
+   * The household side, written at acceptance: the participation (the one-per-household guarantee, day only)
+   * and the coverage counters, which stay live. Throws already_answered when the household took part.
    */
-  function recordBallot(
-    tx: DbOrTx,
-    input: {
-      round: RoundRow
-      householdId: string
-      villageId: string
-      channel: Channel
-      answers: Answers
-      comment: string | null
-      clientKey: string | null
-      contentHash: string
-      secondsToComplete: number | null
-      fingerprint: string | null
-      enteredBy: string | null
-      paperSerial?: string | null
-    },
-  ): { receipt: string; ballotId: string } {
+  function participate(input: BallotInput, day: string): void {
     const { round } = input
-    const day = vnDay(clock.now())
     if (
-      !repo.insertParticipation(
-        { roundId: round.id, householdId: input.householdId, villageId: input.villageId, channel: input.channel, day },
-        tx,
-      )
+      !repo.insertParticipation({
+        roundId: round.id,
+        householdId: input.householdId,
+        villageId: input.villageId,
+        channel: input.channel,
+        day,
+      })
     ) {
       throw alreadyAnswered()
     }
+    repo.bumpVillageCounters(round.id, input.villageId, { participated: 1, [input.channel]: 1 })
+    st().forgetOpen.run(round.id, input.householdId)
+  }
+
+  /**
+   * The ballot side, written at landing: the ballot (no household id), its ledger entry carrying the receipt
+   * fixed at acceptance, the answer counters and the feedback rows.
+   */
+  function land(round: RoundRow, villageId: string, channel: Channel, receipt: string, clientKey: string | null, p: PendingPayload) {
     const questions = rounds.questionsOf(round)
     const overall = questions.find((q) => q.isOverall)
-    const overallSatisfied = overall ? input.answers[overall.key]?.satisfied === true : false
-    const last = repo.lastLedger(round.id, tx)
+    const overallSatisfied = overall ? p.answers[overall.key]?.satisfied === true : false
+    const last = repo.lastLedger(round.id)
     const seq = (last?.seq ?? 0) + 1
     const prevHash = last?.hash ?? GENESIS_HASH
     const id = newId()
-    const digest = ballotDigest({
+    const digest = ballotDigest({ id, roundId: round.id, villageId, channel, answers: p.answers, comment: p.comment, day: p.day })
+    const entry: LedgerEntry = { v: 2, kind: 'ballot', roundId: round.id, seq, ballotId: id, digest, receipt, day: p.day }
+    const hash = entryHash(prevHash, entry)
+    repo.insertLedger({ roundId: round.id, seq, kind: 'ballot', entry: canonicalJson(entry), prevHash, hash })
+    repo.insertBallot({
       id,
       roundId: round.id,
-      villageId: input.villageId,
-      channel: input.channel,
+      villageId,
+      channel,
+      answers: p.answers,
+      overallSatisfied,
+      comment: p.comment,
+      clientId: clientKey,
+      contentHash: p.contentHash,
+      secondsToComplete: p.secondsToComplete,
+      deviceFingerprint: p.fingerprint,
+      enteredBy: p.enteredBy,
+      day: p.day,
+      receipt,
+      receiptNonce: p.nonce,
+      ledgerSeq: seq,
+      paperSerial: p.paperSerial,
+    })
+    repo.bumpQuestionCounters(round.id, villageId, p.answers, 1)
+    repo.insertFeedback([
+      ...Object.entries(p.answers)
+        .filter(([, a]) => !a.satisfied && a.reason)
+        .map(([questionKey, a]) => ({ roundId: round.id, villageId, questionKey, kind: 'reason' as const, text: a.reason as string })),
+      ...(p.comment ? [{ roundId: round.id, villageId, questionKey: null, kind: 'comment' as const, text: p.comment }] : []),
+    ])
+    return { ballotId: id }
+  }
+
+  function payloadOf(input: BallotInput, day: string, nonce: string): PendingPayload {
+    return {
+      v: 1,
       answers: input.answers,
       comment: input.comment,
+      contentHash: input.contentHash,
+      secondsToComplete: bucketSeconds(input.secondsToComplete),
+      fingerprint: input.fingerprint,
+      enteredBy: input.enteredBy,
+      paperSerial: input.paperSerial ?? null,
       day,
-    })
-    const entry: LedgerEntry = { v: 1, kind: 'ballot', roundId: round.id, seq, ballotId: id, digest, day }
-    const hash = entryHash(prevHash, entry)
-    const receipt = receiptFromHash(hash)
-    repo.insertLedger({ roundId: round.id, seq, kind: 'ballot', entry: canonicalJson(entry), prevHash, hash }, tx)
-    repo.insertBallot(
-      {
-        id,
-        roundId: round.id,
-        villageId: input.villageId,
-        channel: input.channel,
-        answers: input.answers,
-        overallSatisfied,
-        comment: input.comment,
-        clientId: input.clientKey,
-        contentHash: input.contentHash,
-        secondsToComplete: input.secondsToComplete,
-        deviceFingerprint: input.fingerprint,
-        enteredBy: input.enteredBy,
-        day,
-        receipt,
-        ledgerSeq: seq,
-        paperSerial: input.paperSerial ?? null,
-      },
-      tx,
-    )
-    repo.bumpQuestionCounters(round.id, input.villageId, input.answers, 1, tx)
-    repo.bumpVillageCounters(round.id, input.villageId, { participated: 1, [input.channel]: 1 }, tx)
-    repo.insertFeedback(
-      [
-        ...Object.entries(input.answers)
-          .filter(([, a]) => !a.satisfied && a.reason)
-          .map(([questionKey, a]) => ({
-            roundId: round.id,
-            villageId: input.villageId,
-            questionKey,
-            kind: 'reason' as const,
-            text: a.reason as string,
-          })),
-        ...(input.comment
-          ? [{ roundId: round.id, villageId: input.villageId, questionKey: null, kind: 'comment' as const, text: input.comment }]
-          : []),
-      ],
-      tx,
-    )
-    return { receipt, ballotId: id }
+      nonce,
+    }
   }
+
+  /**
+   * Accept a ballot durably (inside the caller's transaction): the participation and coverage now, the ballot
+   * sealed in the pending store under the round's key, to land later with others of its village and channel.
+   * The receipt is fixed here and never changes.
+   */
+  function accept(input: BallotInput): { receipt: string } {
+    const day = vnDay(clock.now())
+    participate(input, day)
+    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
+    const row = { id: newId(), roundId: input.round.id, villageId: input.villageId, channel: input.channel, receipt }
+    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payloadOf(input, day, nonce)))
+    repo.insertPending({ ...row, clientKey: input.clientKey, sealed })
+    return { receipt }
+  }
+
+  function openPending(row: PendingRow): PendingPayload {
+    return JSON.parse(openBox(keys.roundKey(row.roundId), pendingAad(row), row.sealed)) as PendingPayload
+  }
+
+  /**
+   * Count one ballot at once, bypassing the pending store (demo seed, bench worlds, bulk test fixtures: no
+   * resident is behind them). Runs inside the caller's transaction.
+   */
+  function recordBallot(tx: DbOrTx, input: BallotInput): { receipt: string; ballotId: string } {
+    void tx
+    const day = vnDay(clock.now())
+    participate(input, day)
+    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
+    const { ballotId } = land(input.round, input.villageId, input.channel, receipt, input.clientKey, payloadOf(input, day, nonce))
+    return { receipt, ballotId }
+  }
+
+  /**
+   * Land one (round, village, channel) group in an order drawn from crypto.randomInt. While the round is open
+   * only a random subset lands, and only when at least 2 × MIX_MIN_BATCH wait, always keeping MIX_MIN_BATCH
+   * back; `all` lands everything (close). Runs in its own transaction unless inside one. A row that cannot be
+   * opened or landed stays pending alone (its savepoint rolls back); it never blocks its batch.
+   */
+  function landGroup(round: RoundRow, villageId: string, channel: Channel, all: boolean): number {
+    // better-sqlite3's own transaction: BEGIN IMMEDIATE at top level, a savepoint inside the closing transaction
+    return sqlite
+      .transaction(() => {
+        const rows = repo.pendingGroup(round.id, villageId, channel)
+        if (!all && rows.length < 2 * mixMinBatch) return 0
+        const chosen = shuffled(rows).slice(0, all ? rows.length : rows.length - mixMinBatch)
+        let landed = 0
+        for (const row of chosen) {
+          try {
+            sqlite.transaction(() => {
+              land(round, villageId, channel, row.receipt, row.clientKey, openPending(row))
+              repo.deletePending(row.id)
+            })()
+            landed++
+          } catch (err) {
+            landingErrors++
+            lastLandingError = err
+          }
+        }
+        return landed
+      })
+      .immediate()
+  }
+
+  /** Land every pending ballot of a round (at close, inside the closing transaction). */
+  function landRound(roundId: string): number {
+    const round = rounds.findById(roundId)
+    if (!round) return 0
+    let n = 0
+    for (const g of repo.pendingGroupsOf(roundId)) n += landGroup(round, g.villageId, g.channel, true)
+    return n
+  }
+
+  let landingErrors = 0
+  let lastLandingError: unknown
+  let checkpointDue = false
+  let timer: NodeJS.Timeout | undefined
+  let soon: NodeJS.Timeout | undefined
+
+  /** Land every group that is ready; the landing worker's tick. Returns how many ballots landed. */
+  function landReady(): number {
+    let n = 0
+    for (const g of repo.groupsAtLeast(2 * mixMinBatch)) {
+      const round = rounds.findById(g.roundId)
+      if (!round) continue
+      // a round that is no longer open should have none left (close lands them): land all if some remain
+      n += landGroup(round, g.villageId, g.channel, round.status !== 'open')
+    }
+    if (n > 0) checkpointDue = true
+    return n
+  }
+
+  /**
+   * Fold the WAL back into the file and truncate it, so landed and pending history does not linger in it. Off
+   * the request path; when a reader holds the WAL the checkpoint is incomplete and is tried again next tick.
+   */
+  function checkpoint(): void {
+    if (!checkpointDue || sqlite.name === ':memory:' || sqlite.inTransaction) return
+    const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[]
+    checkpointDue = r !== undefined && r.busy !== 0
+  }
+
+  function tick(onError?: (err: unknown) => void): void {
+    try {
+      landReady()
+      checkpoint()
+    } catch (err) {
+      onError?.(err)
+    }
+    if (landingErrors > 0) {
+      onError?.(lastLandingError)
+      landingErrors = 0
+    }
+  }
+
+  /** After an acceptance: if its group is now ready, land soon (next turn, never inside the request). */
+  function nudge(roundId: string, villageId: string, channel: Channel): void {
+    if (!timer || soon) return
+    if (repo.pendingGroupCount(roundId, villageId, channel) < 2 * mixMinBatch) return
+    soon = setTimeout(() => {
+      soon = undefined
+      tick(landingOnError)
+    }, 0)
+    soon.unref()
+  }
+  let landingOnError: ((err: unknown) => void) | undefined
 
   function submissionHash(answers: Answers, comment: string | null): string {
     return sha256Hex(canonicalJson({ answers, comment }))
@@ -227,7 +411,11 @@ export function createBallotService(deps: {
       if (!round) throw linkNotFound()
       assertAcceptsBallots(round)
       if (repo.participated(round.id, inv.householdId)) throw alreadyAnswered()
-      if (!inv.firstOpenedAt) invitations.markOpened(inv.id, clock.now().toISOString())
+      if (!inv.firstOpenedAt) {
+        const now = clock.now().toISOString()
+        // per-village counts per minute feed the burst signal; the household's own open time lives only until it answers
+        if (invitations.markOpened(inv.id, now)) st().bumpOpens.run(round.id, inv.villageId, now.slice(0, 16))
+      }
       const commune = units.repo.findById(round.communeId)
       return {
         round: { id: round.id, title: round.title, commune: commune?.name ?? '', closesAt: round.closesAt },
@@ -257,11 +445,14 @@ export function createBallotService(deps: {
       const answers = cleanAnswers(questions, body.answers)
       const comment = body.comment?.trim() || null
       const contentHash = submissionHash(answers, comment)
-      const clientKey = body.clientId ? sha256Hex(`${inv.tokenHash}:${body.clientId}`) : null
+      // keyed: a database holder cannot test a guessed client id against a link's token hash
+      const clientKey = body.clientId ? keys.mac('client', `${inv.tokenHash}:${body.clientId}`) : null
       /** Answered already: the same submission again is a replay (same receipt), anything else a 409. */
       const answered = () => {
         const prior = clientKey ? repo.priorByClientKey(round.id, clientKey) : undefined
         if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
+        const pending = clientKey && !prior ? repo.pendingByClientKey(round.id, clientKey) : undefined
+        if (pending && openPending(pending).contentHash === contentHash) return { receipt: pending.receipt, replay: true }
         throw alreadyAnswered()
       }
       if (repo.participated(round.id, inv.householdId)) return answered()
@@ -269,14 +460,14 @@ export function createBallotService(deps: {
       validate(questions, body.answers)
       const now = clock.now().getTime()
       const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
-      const fingerprint = deviceFingerprint(meta.ip, meta.userAgent)
-      return commits.run(() => {
+      const fingerprint = deviceFingerprint(keys, meta.ip, meta.userAgent)
+      const accepted = await commits.run(() => {
         // the state may have moved between the reads above and this write (a close, the same link twice)
         const current = rounds.windowOf(round.id)
         if (!current) throw linkNotFound()
         if (repo.participated(round.id, inv.householdId)) return answered()
         assertAcceptsBallots(current)
-        const { receipt } = recordBallot(db, {
+        const { receipt } = accept({
           round,
           householdId: inv.householdId,
           villageId: inv.villageId,
@@ -292,6 +483,8 @@ export function createBallotService(deps: {
         invitations.markUsed(inv.id)
         return { receipt, replay: false }
       })
+      if (!accepted.replay) nudge(round.id, inv.villageId, 'link')
+      return accepted
     },
 
     /**
@@ -370,7 +563,7 @@ export function createBallotService(deps: {
           }
           repo.deletePaperEntries(round.id, body.serial, tx)
         }
-        const { receipt } = recordBallot(tx, {
+        const { receipt } = accept({
           round,
           householdId: hh.id,
           villageId: hh.villageId,
@@ -384,12 +577,14 @@ export function createBallotService(deps: {
           enteredBy: actor.id,
           paperSerial: body.serial ?? null,
         })
+        // day only and no serial: an entry's time or form number must not order paper ballots (TRUST.md §2.1)
         audit.record(tx, {
           actorId: actor.id,
           action: 'ballot.paper',
           targetType: 'round',
           targetId: round.id,
-          data: { channel: body.channel, villageId: hh.villageId, serial: body.serial ?? null },
+          data: { channel: body.channel, villageId: hh.villageId },
+          dayOnly: true,
         })
         return { status: 'counted' as const, receipt }
       })
@@ -435,7 +630,7 @@ export function createBallotService(deps: {
       const comment = body.comment?.trim() || null
       return db.transaction((tx) => {
         repo.deletePaperEntries(round.id, serial, tx)
-        const { receipt } = recordBallot(tx, {
+        const { receipt } = accept({
           round,
           householdId: hh.id,
           villageId: hh.villageId,
@@ -454,12 +649,35 @@ export function createBallotService(deps: {
       })
     },
 
-    /** Anyone can confirm a receipt is counted, without learning the answer. */
-    checkReceipt(input: string): { included: true; roundId: string; day: string } {
+    /** Anyone can confirm a receipt is accepted (pending) or counted (landed), without learning the answer. */
+    checkReceipt(input: string): { included: true; status: 'pending' | 'counted'; roundId: string; day: string } {
       const receipt = normalizeReceipt(input)
-      const b = receipt ? repo.byReceipt(receipt) : undefined
-      if (!b) throw notFound('receipt')
-      return { included: true, roundId: b.roundId, day: b.day }
+      if (!receipt) throw notFound('receipt')
+      const b = repo.byReceipt(receipt)
+      if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
+      const p = repo.pendingByReceipt(receipt)
+      if (!p) throw notFound('receipt')
+      return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
+    },
+
+    /** Pending ballots per village and channel, counted without opening any (for verification). */
+    pendingCounts(roundId: string) {
+      return repo.pendingCounts(roundId)
+    },
+    landRound,
+    landReady,
+    /** Start the landing worker (the app's, once): lands ready groups and truncates the WAL off the request path. */
+    startLanding(onError?: (err: unknown) => void): void {
+      if (timer) return
+      landingOnError = onError
+      timer = setInterval(() => tick(onError), deps.landingIntervalMs ?? 2_000)
+      timer.unref()
+    },
+    stopLanding(): void {
+      if (timer) clearInterval(timer)
+      if (soon) clearTimeout(soon)
+      timer = undefined
+      soon = undefined
     },
 
     /**

@@ -49,15 +49,18 @@ export function createIntegrityRepo(db: DbOrTx) {
         WHERE round_id = ${roundId} AND entered_by IS NOT NULL
         GROUP BY entered_by, day`)
     },
-    /** First openings of the round's links per village, in windows of `minutes` aligned on the epoch. */
+    /**
+     * First openings of the round's links per village, in windows of `minutes` aligned on the epoch, summed from
+     * the per-village, per-minute counts (households' own open times are forgotten once they answer).
+     */
     linkOpenWindows(roundId: string, minutes: number): OpenBucketRow[] {
       const w = minutes * 60
       return db.all<OpenBucketRow>(sql`
         SELECT village_id AS villageId,
-               strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', first_opened_at) AS INTEGER) / ${w}) * ${w}, 'unixepoch') AS windowStart,
-               count(*) AS n
-        FROM invitations
-        WHERE round_id = ${roundId} AND first_opened_at IS NOT NULL
+               strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', bucket || ':00Z') AS INTEGER) / ${w}) * ${w}, 'unixepoch') AS windowStart,
+               sum(n) AS n
+        FROM link_open_counts
+        WHERE round_id = ${roundId}
         GROUP BY village_id, windowStart`)
     },
     /**

@@ -23,7 +23,8 @@ export function createInvitationRepo(db: DbOrTx) {
         `SELECT id, round_id AS roundId, household_id AS householdId, village_id AS villageId, token_hash AS tokenHash,
            revoked, first_opened_at AS firstOpenedAt FROM invitations WHERE token_hash = ?`,
       ),
-      markUsed: sqlite.prepare(`UPDATE invitations SET status = 'used' WHERE id = ?`),
+      // a used link forgets when it was first opened (TRUST.md §2.1): per-village counts keep the signal
+      markUsed: sqlite.prepare(`UPDATE invitations SET status = 'used', first_opened_at = NULL WHERE id = ?`),
       markOpened: sqlite.prepare('UPDATE invitations SET first_opened_at = ? WHERE id = ? AND first_opened_at IS NULL'),
     }
     return hot
@@ -37,8 +38,9 @@ export function createInvitationRepo(db: DbOrTx) {
     markUsed(id: string): void {
       st().markUsed.run(id)
     },
-    markOpened(id: string, at: string): void {
-      st().markOpened.run(at, id)
+    /** Record the first opening; false when it was already recorded. */
+    markOpened(id: string, at: string): boolean {
+      return st().markOpened.run(at, id).changes === 1
     },
     /** The live (not revoked) invitation of a household in a round. */
     liveFor(roundId: string, householdId: string, tx: DbOrTx = db): InvitationRow | undefined {

@@ -108,7 +108,9 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   }
 
   function cancelRow(row: OutboxRow, reason: string): void {
-    repo.transition(row.id, ['sending', 'unknown', 'pending', 'deferred'], { status: 'cancelled', lastError: reason })
+    // cancelled because the household answered: keep the day only, or the row would time the answer (TRUST.md §2.1)
+    const patch = reason === 'answered' ? { updatedAt: iso(nowMs()).slice(0, 10) } : {}
+    repo.transition(row.id, ['sending', 'unknown', 'pending', 'deferred'], { status: 'cancelled', lastError: reason, ...patch })
   }
 
   /** A Zalo row that cannot reach the recipient → an SMS row for the same invitation and kind (ZALO.md §8.2). */

@@ -67,6 +67,14 @@ export function createRoundService(deps: {
   const { db, clock, audit, units, questionnaires, levels } = deps
   const repo = createRoundRepo(db)
   const within = units.within
+  /**
+   * Work that must finish inside the closing transaction, before the status changes: the ballot service lands
+   * every pending ballot there (TRUST.md §2.3), so a closed round never has a ballot waiting.
+   */
+  const closingHooks: ((roundId: string, tx: DbOrTx) => void)[] = []
+  const runClosingHooks = (roundId: string, tx: DbOrTx) => {
+    for (const h of closingHooks) h(roundId, tx)
+  }
 
   function questionsOf(r: RoundRow): Question[] {
     if (r.questionnaireSnapshot) return r.questionnaireSnapshot as Question[]
@@ -221,6 +229,8 @@ export function createRoundService(deps: {
       const wanted = (Object.keys(ROUND_TRANSITIONS) as RoundAction[]).find((a) => ROUND_TRANSITIONS[a].to === to) ?? to
       throw invalidTransition(fresh.status, wanted)
     }
+    // every pending ballot lands before the status leaves `open` (TRUST.md §2.3)
+    if (to === 'closed' && fresh.status === 'open') runClosingHooks(fresh.id, tx)
     const row = repo.update(fresh.id, { ...STAMPS[action](clock.now().toISOString()), ...opts.patch, status: to }, tx)
     const auditAction = AUDIT[action]
     if (auditAction)
@@ -238,6 +248,10 @@ export function createRoundService(deps: {
   return {
     toDto,
     transition,
+    /** Register work to run inside every close (by staff or at the end of the window), before the status changes. */
+    onClosing(hook: (roundId: string, tx: DbOrTx) => void): void {
+      closingHooks.push(hook)
+    },
     findById: (id: string, tx?: DbOrTx) => repo.findById(id, tx),
     /** Rounds by commune / status, unscoped (for the server's own jobs and scripts, never a route). */
     listAll: (q: Parameters<typeof repo.list>[0]) => repo.list(q),
