@@ -48,7 +48,7 @@ export interface BenchContext {
  * are measured open the file with the production pragmas.
  */
 export function openBenchContext(dbPath: string, opts: { bulk?: boolean } = {}): BenchContext {
-  const config = loadConfig({ DATABASE_PATH: dbPath, SEED_DEMO: 'false', JWT_SECRET, LOG_LEVEL: 'warn' })
+  const config = loadConfig({ DATABASE_PATH: dbPath, SEED_DEMO: 'false', JWT_SECRET, PRIVACY_SECRET, LOG_LEVEL: 'warn' })
   const db = createDb(config.db.path)
   if (opts.bulk) {
     db.$client.pragma('synchronous = OFF')

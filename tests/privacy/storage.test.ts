@@ -52,14 +52,15 @@ describe('tables without rowid, secure delete', () => {
   })
 })
 
-/** The migrations as they stood before this change (0000–0002), in a folder of their own. */
+/** The migrations as they stood before this change (all before privacy_storage), in a folder of their own. */
 function oldMigrations(): string {
   const dir = mkdtempSync(join(tmpdir(), 'hailong-old-migrations-'))
   dirs.push(dir)
   cpSync(MIGRATIONS_FOLDER, dir, { recursive: true })
   const journalPath = join(dir, 'meta', '_journal.json')
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number }[] }
-  journal.entries = journal.entries.filter((e) => e.idx <= 2)
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] }
+  const privacy = journal.entries.find((e) => e.tag.endsWith('_privacy_storage'))?.idx ?? Number.POSITIVE_INFINITY
+  journal.entries = journal.entries.filter((e) => e.idx < privacy)
   writeFileSync(journalPath, JSON.stringify(journal))
   return dir
 }
