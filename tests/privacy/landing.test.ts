@@ -1,0 +1,79 @@
+/**
+ * Landing (TRUST.md §2.3): accepted ballots wait sealed; a (round, village, channel) group lands only with
+ * 2 × MIX_MIN_BATCH pending, a random subset, keeping MIX_MIN_BATCH back; close lands the rest before the
+ * status changes. Coverage is live throughout; answers count only once landed.
+ */
+import { ballots, pendingBallots, villageCounters } from '@app/db'
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { buildTestApp } from '../helpers/build-test-app.js'
+import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+
+describe('landing pending ballots', () => {
+  it('lands a random subset only from 2 × MIX_MIN_BATCH, keeps MIX_MIN_BATCH back, and lands the rest at close', async () => {
+    const { app, db } = await buildTestApp({ env: { MIX_MIN_BATCH: '3', LINK_RATE_LIMIT_PER_MIN: '100000' } })
+    const w = await makeWorld(app, db, { perVillage: 10 })
+    const { round, links, tokens } = await openRoundWithLinks(app, w)
+    const village = links[0]?.villageId as string
+    const mine = tokens.filter((_, i) => links[i]?.villageId === village)
+    const receipts: string[] = []
+    const submit = async (t: string) => {
+      const res = await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
+      expect(res.statusCode, res.body).toBe(201)
+      receipts.push(res.json().receipt)
+    }
+    for (const t of mine.slice(0, 5)) await submit(t)
+    expect(app.services.ballots.landReady()).toBe(0)
+    const coverage = () => db.select().from(villageCounters).where(eq(villageCounters.villageId, village)).get()?.participated
+    expect(coverage()).toBe(5)
+    expect(app.services.ballots.pendingCounts(round.id)).toEqual([{ villageId: village, channel: 'link', n: 5 }])
+
+    await submit(mine[5] as string)
+    expect(app.services.ballots.landReady()).toBe(3)
+    expect(db.select().from(ballots).all()).toHaveLength(3)
+    expect(db.select().from(pendingBallots).all()).toHaveLength(3)
+    expect(coverage()).toBe(6)
+    const statuses = await Promise.all(
+      receipts.map(async (r) => (await app.inject({ method: 'GET', url: `/api/receipts/${r}` })).json().status as string),
+    )
+    expect(statuses.filter((s) => s === 'counted')).toHaveLength(3)
+    expect(statuses.filter((s) => s === 'pending')).toHaveLength(3)
+    // the receipt handed out at acceptance is the one in the ballot and its ledger entry
+    for (const b of db.select().from(ballots).all()) {
+      expect(receipts).toContain(b.receipt)
+      const entry = app.services.ballots.repo.ledgerRows(round.id).find((l) => l.seq === b.ledgerSeq)
+      expect(JSON.parse(entry?.entry ?? '{}')).toMatchObject({ v: 2, receipt: b.receipt, ballotId: b.id })
+    }
+
+    const closed = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })
+    expect(closed.statusCode, closed.body).toBe(200)
+    expect(db.select().from(pendingBallots).all()).toHaveLength(0)
+    expect(db.select().from(ballots).all()).toHaveLength(6)
+    expect(app.services.ballots.verifyLedger(round.id)).toMatchObject({ ok: true, count: 6 })
+    for (const r of receipts) expect((await app.inject({ method: 'GET', url: `/api/receipts/${r}` })).json().status).toBe('counted')
+  })
+
+  it('keeps pending content unreadable without the secret, and a tampered sealed box never blocks its batch', async () => {
+    const { app, db } = await buildTestApp({ env: { MIX_MIN_BATCH: '1' } })
+    const w = await makeWorld(app, db)
+    const { round, tokens } = await openRoundWithLinks(app, w)
+    for (const t of tokens.slice(0, 3))
+      await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied, comment: 'Bí mật của hộ' } })
+    const rows = db.select().from(pendingBallots).all()
+    expect(rows.length).toBe(3)
+    for (const r of rows) expect(Buffer.from(r.sealed, 'base64').toString('latin1')).not.toContain('Bí')
+    // one box damaged on disk: the others land, it stays pending (and is reported), close does not fail
+    const victim = rows[0]?.id as string
+    db.$client.prepare("UPDATE pending_ballots SET sealed = 'AAAA' || substr(sealed, 5) WHERE id = ?").run(victim)
+    const closed = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })
+    expect(closed.statusCode, closed.body).toBe(200)
+    expect(db.select().from(ballots).all()).toHaveLength(2)
+    expect(
+      db
+        .select()
+        .from(pendingBallots)
+        .all()
+        .map((r) => r.id),
+    ).toEqual([victim])
+  })
+})
