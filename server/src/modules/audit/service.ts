@@ -1,5 +1,6 @@
 import type { DbOrTx } from '@app/db'
-import { type Clock, vnDay } from '../../lib/clock.js'
+import { vnDay } from '@app/shared'
+import type { Clock } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
 import { createAuditRepo } from './repo.js'
 
