@@ -7,7 +7,7 @@ import { fixedClock } from '@app/server/lib/clock.ts'
 import Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
-import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied, landNow, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
 
 /**
@@ -74,7 +74,8 @@ describe('ill-formed resident text', () => {
       expect((await post(app, t3, { answers: allSatisfied, comment: '😀 emoji pair' })).statusCode).toBe(201)
       for (const t of [t4, t5]) expect((await post(app, t, { answers: allSatisfied })).statusCode).toBe(201)
 
-      // Stored exactly as hashed: NFC in ballots and feedback, never U+FFFD.
+      // Stored exactly as hashed: NFC in ballots and feedback, never U+FFFD (landed now, as a full batch would be).
+      landNow(app, round.id)
       const raw = new Database(path, { readonly: true })
       const texts = raw.prepare('SELECT text FROM feedback').pluck().all() as string[]
       const answers = raw.prepare('SELECT answers FROM ballots').pluck().all() as string[]

@@ -360,8 +360,18 @@ export function createBallotService(deps: {
    */
   function checkpoint(): void {
     if (!checkpointDue || sqlite.name === ':memory:' || sqlite.inTransaction) return
-    const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[]
-    checkpointDue = r !== undefined && r.busy !== 0
+    // never wait: a TRUNCATE checkpoint that waits for readers also holds writers (another process, a backup)
+    // back; if it cannot finish at once it reports busy and the next tick tries again
+    const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number
+    sqlite.pragma('busy_timeout = 0')
+    try {
+      const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[]
+      checkpointDue = r !== undefined && r.busy !== 0
+    } catch {
+      checkpointDue = true
+    } finally {
+      sqlite.pragma(`busy_timeout = ${timeout}`)
+    }
   }
 
   function tick(onError?: (err: unknown) => void): void {
