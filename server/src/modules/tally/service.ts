@@ -123,6 +123,12 @@ export function createTallyService(deps: {
             level: r.level,
             ruleSet: r.ruleSetSnapshot ?? null,
           }
+          // the move first: a seal committed by another process in between answers 409 there, not a 500 on the
+          // sealed_results key
+          const row = rounds.transition(tx, r, 'sealed', actor, null, {
+            patch: { sealedAt: now },
+            data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
+          })
           repo.insertSealed(
             {
               roundId: r.id,
@@ -135,10 +141,6 @@ export function createTallyService(deps: {
             },
             tx,
           )
-          const row = rounds.transition(tx, r, 'sealed', actor, null, {
-            patch: { sealedAt: now },
-            data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
-          })
           return rounds.toDto(row)
         },
         { behavior: 'immediate' },
