@@ -180,7 +180,7 @@ describe('GET /r/:token (the resident page in one response)', () => {
     expect(directive(String(res.headers['content-security-policy']), 'script-src')).toEqual(["'self'"])
   })
 
-  it('never logs the token: requests carry its fingerprint, lookups only the outcome code', async () => {
+  it('never logs the token nor a trace of it (a fingerprint would join the open to the ballot): requests show [link], lookups only the outcome code', async () => {
     const lines: string[] = []
     const db = createTestDb()
     const app = await buildApp({
@@ -199,7 +199,8 @@ describe('GET /r/:token (the resident page in one response)', () => {
     const unknown = 'Z'.repeat(22)
     for (const t of [tokens[0], unknown]) await app.inject({ method: 'GET', url: `/r/${t}`, headers: NAV })
     const log = lines.join('')
-    expect(log).toContain('/r/#')
+    expect(log).toContain('/r/[link]')
+    expect(log).not.toMatch(/\/r\/#/)
     expect(log).toContain('link_not_found')
     expect([tokens[0], unknown].filter((t) => log.includes(t as string))).toEqual([])
   })

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { sha256Hex } from './hash.js'
+import { canonicalJson, sha256Hex } from './hash.js'
 import { receiptFromHash } from './ledger.js'
 
 /**
@@ -52,6 +52,11 @@ export function openBox(key: Buffer, aad: string, sealed: string): string {
   d.setAAD(Buffer.from(aad, 'utf8'))
   d.setAuthTag(buf.subarray(12, 28))
   return Buffer.concat([d.update(buf.subarray(28)), d.final()]).toString('utf8')
+}
+
+/** What a receipt commits to: the ballot's content, keyed by its round, village and channel (not its id or time). */
+export function canonicalBallot(roundId: string, villageId: string, channel: string, answers: unknown, comment: string | null): string {
+  return canonicalJson({ roundId, villageId, channel, answers, comment })
 }
 
 /** A receipt fixed at acceptance: H(random nonce ‖ canonical ballot), shown as 12 Crockford characters. */

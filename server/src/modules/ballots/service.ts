@@ -14,7 +14,7 @@ import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
 import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
-import { bucketSeconds, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
+import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
 import type { HouseholdService } from '../households/service.js'
@@ -77,10 +77,6 @@ interface PendingPayload {
 }
 
 /** What the receipt commits to (with a random nonce): the ballot's content, never the household. */
-function canonicalBallot(roundId: string, villageId: string, channel: Channel, answers: Answers, comment: string | null): string {
-  return canonicalJson({ roundId, villageId, channel, answers, comment })
-}
-
 const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
   `${p.id}|${p.roundId}|${p.villageId}|${p.channel}|${p.receipt}`
 

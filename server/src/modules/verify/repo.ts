@@ -9,6 +9,12 @@ export interface BallotReceipt {
   id: string
   receipt: string
   ledgerSeq: number
+  /** Set for receipts fixed at acceptance (H(nonce ‖ canonical ballot)); null for older ones derived from the entry hash. */
+  receiptNonce: string | null
+  villageId: string
+  channel: string
+  answers: string
+  comment: string | null
 }
 export interface GroupCount {
   villageId: string
@@ -25,7 +31,8 @@ export function createVerifyRepo(db: Db) {
     },
     receipts(roundId: string): BallotReceipt[] {
       return sqlite
-        .prepare('SELECT id, receipt, ledger_seq AS ledgerSeq FROM ballots WHERE round_id = ? ORDER BY ledger_seq')
+        .prepare(`SELECT id, receipt, ledger_seq AS ledgerSeq, receipt_nonce AS receiptNonce, village_id AS villageId, channel, answers, comment
+           FROM ballots WHERE round_id = ? ORDER BY ledger_seq`)
         .all(roundId) as BallotReceipt[]
     },
     participationsBy(roundId: string): GroupCount[] {

@@ -2,6 +2,7 @@ import type { Db } from '@app/db'
 import { notFound } from '../../lib/app-error.js'
 import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
 import { receiptFromHash } from '../../lib/ledger.js'
+import { canonicalBallot, receiptFor } from '../../lib/privacy.js'
 import type { AuditService } from '../audit/service.js'
 import type { BallotService } from '../ballots/service.js'
 import type { RoundService } from '../rounds/service.js'
@@ -116,6 +117,19 @@ export function createVerifyService(deps: {
         const want = expected.get(b.id)
         if (want !== undefined && want !== b.receipt)
           badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ ledger ${want}`)
+        // A receipt fixed at acceptance commits to the content: answers rewritten together with the
+        // chain, the root and the counters no longer hash to the receipt the resident holds.
+        else if (b.receiptNonce !== null) {
+          let answers: unknown
+          try {
+            answers = JSON.parse(b.answers)
+          } catch {
+            answers = b.answers
+          }
+          const recomputed = receiptFor(b.receiptNonce, canonicalBallot(r.id, b.villageId, b.channel, answers, b.comment))
+          if (recomputed !== b.receipt)
+            badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ content ${recomputed}`)
+        }
       }
       differences.push(...capped('receipts', badReceipts, 'receipts'))
 
