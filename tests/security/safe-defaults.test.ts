@@ -12,6 +12,7 @@ const PROD = {
   NODE_ENV: 'production',
   SEED_DEMO: 'false',
   JWT_SECRET: TEST_JWT_SECRET,
+  PRIVACY_SECRET: 'p'.repeat(40),
   PUBLIC_BASE_URL: 'https://hailong.example.vn',
 }
 
@@ -51,6 +52,7 @@ describe('NODE_ENV=production refuses an unsafe configuration, one line per reas
       [{ SEED_DEMO: undefined, ZALO_MODE: 'off' }, /SEED_DEMO=false/],
       [{ SEED_DEMO: 'true', ZALO_MODE: 'off' }, /SEED_DEMO=false/],
       [{ JWT_SECRET: undefined }, /JWT_SECRET/],
+      [{ PRIVACY_SECRET: undefined }, /PRIVACY_SECRET/],
       [{ PUBLIC_BASE_URL: undefined }, /PUBLIC_BASE_URL/],
       [{ PUBLIC_BASE_URL: 'http://hailong.example.vn' }, /PUBLIC_BASE_URL/],
       [{ ZALO_MODE: 'fake', SMS_MODE: 'off' }, /ZALO_MODE=fake/],
