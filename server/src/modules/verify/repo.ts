@@ -42,6 +42,14 @@ export function createVerifyRepo(db: Db) {
         )
         .all(roundId) as GroupCount[]
     },
+    /** Accepted ballots still waiting to land: counted, never decrypted. */
+    pendingBy(roundId: string): GroupCount[] {
+      return sqlite
+        .prepare(
+          'SELECT village_id AS villageId, channel, count(*) AS n FROM pending_ballots WHERE round_id = ? GROUP BY village_id, channel',
+        )
+        .all(roundId) as GroupCount[]
+    },
     ballotsBy(roundId: string): GroupCount[] {
       return sqlite
         .prepare('SELECT village_id AS villageId, channel, count(*) AS n FROM ballots WHERE round_id = ? GROUP BY village_id, channel')

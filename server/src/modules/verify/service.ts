@@ -163,7 +163,9 @@ export function createVerifyService(deps: {
         )
 
       const key = (g: GroupCount) => `${g.villageId}/${g.channel}`
-      const cast = new Map(repo.ballotsBy(r.id).map((g) => [key(g), g.n]))
+      // a household takes part when its ballot is accepted; the ballot lands later (TRUST.md §2.3)
+      const cast = new Map<string, number>()
+      for (const g of [...repo.ballotsBy(r.id), ...repo.pendingBy(r.id)]) cast.set(key(g), (cast.get(key(g)) ?? 0) + g.n)
       const took = new Map(repo.participationsBy(r.id).map((g) => [key(g), g.n]))
       const groups = [...new Set([...cast.keys(), ...took.keys()])].sort()
       differences.push(
@@ -171,7 +173,7 @@ export function createVerifyService(deps: {
           'participations',
           groups
             .filter((k) => (cast.get(k) ?? 0) !== (took.get(k) ?? 0))
-            .map((k) => `village/channel ${k}: ${took.get(k) ?? 0} participations ≠ ${cast.get(k) ?? 0} ballots`),
+            .map((k) => `village/channel ${k}: ${took.get(k) ?? 0} participations ≠ ${cast.get(k) ?? 0} ballots (landed + pending)`),
           'groups',
         ),
       )
