@@ -61,6 +61,33 @@ export function createZaloClient(opts: ZaloClientOptions) {
   const zns = opts.znsBaseUrl.replace(/\/$/, '')
   const oauth = opts.oauthBaseUrl.replace(/\/$/, '')
 
+  /** The token endpoint, shared by refresh and re-consent; they differ only in what a refusal means. */
+  async function tokenCall(
+    form: Record<string, string>,
+    signal: AbortSignal | undefined,
+    refusal: (code: string, name: string) => OAuthFailureKind,
+  ): Promise<TokenResult> {
+    const o = await httpCall(dispatcher, `${oauth}/v4/oa/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: opts.appSecret },
+      body: new URLSearchParams(form).toString(),
+      requestMs: opts.timeouts.requestMs,
+      signal,
+    })
+    // No answer, a gateway page, a 5xx: Zalo did not decide anything about our token. Retry later.
+    if (o.kind !== 'response' || !isObj(o.json) || o.status >= 500) {
+      const f = transportFailure(o)
+      return { ok: false, kind: 'transient', code: f.code, message: f.message }
+    }
+    const j = o.json
+    const at = str(j.access_token)
+    const rt = str(j.refresh_token)
+    if (at && rt) return { ok: true, accessToken: at, refreshToken: rt, expiresInSec: Number(j.expires_in) || 90_000 }
+    const code = str(j.error) ?? 'unknown'
+    const name = String(j.error_name ?? j.message ?? '').slice(0, 200)
+    return { ok: false, kind: refusal(code, name), code: `oauth:${code}`, message: name }
+  }
+
   function zaloError(body: Json): { ok: false; class: ZaloErrorClass; code: string; message: string } {
     const code = typeof body.error === 'number' ? body.error : Number(body.error)
     const c = Number.isFinite(code) ? code : -100
@@ -146,49 +173,16 @@ export function createZaloClient(opts: ZaloClientOptions) {
     },
 
     /** POST /v4/oa/access_token, grant_type=refresh_token (ZALO.md §4). */
-    async refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenResult> {
-      const form = new URLSearchParams({ refresh_token: refreshToken, app_id: opts.appId, grant_type: 'refresh_token' })
-      const o = await httpCall(dispatcher, `${oauth}/v4/oa/access_token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: opts.appSecret },
-        body: form.toString(),
-        requestMs: opts.timeouts.requestMs,
-        signal,
-      })
-      // No answer, a gateway page, a 5xx: Zalo did not decide anything about our refresh token. Retry later.
-      if (o.kind !== 'response' || !isObj(o.json) || o.status >= 500) {
-        const f = transportFailure(o)
-        return { ok: false, kind: 'transient', code: f.code, message: f.message }
-      }
-      const j = o.json
-      const at = str(j.access_token)
-      const rt = str(j.refresh_token)
-      if (at && rt) return { ok: true, accessToken: at, refreshToken: rt, expiresInSec: Number(j.expires_in) || 90_000 }
-      const code = str(j.error) ?? 'unknown'
-      const name = String(j.error_name ?? j.message ?? '').slice(0, 200)
+    refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenResult> {
+      const form = { refresh_token: refreshToken, app_id: opts.appId, grant_type: 'refresh_token' }
       // only a refresh token Zalo says is invalid or expired needs a human; anything else is retried (zalo-errors.ts)
-      return { ok: false, kind: classifyOAuthError(Number(code), name), code: `oauth:${code}`, message: name }
+      return tokenCall(form, signal, (code, name) => classifyOAuthError(Number(code), name))
     },
 
     /** POST /v4/oa/access_token, grant_type=authorization_code with the PKCE verifier (an OA admin's re-consent). */
-    async exchangeCode(code: string, codeVerifier: string, signal?: AbortSignal): Promise<TokenResult> {
-      const form = new URLSearchParams({ code, app_id: opts.appId, grant_type: 'authorization_code', code_verifier: codeVerifier })
-      const o = await httpCall(dispatcher, `${oauth}/v4/oa/access_token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: opts.appSecret },
-        body: form.toString(),
-        requestMs: opts.timeouts.requestMs,
-        signal,
-      })
-      if (o.kind !== 'response' || !isObj(o.json) || o.status >= 500) {
-        const f = transportFailure(o)
-        return { ok: false, kind: 'transient', code: f.code, message: f.message }
-      }
-      const j = o.json
-      const at = str(j.access_token)
-      const rt = str(j.refresh_token)
-      if (at && rt) return { ok: true, accessToken: at, refreshToken: rt, expiresInSec: Number(j.expires_in) || 90_000 }
-      return { ok: false, kind: 'config', code: `oauth:${str(j.error) ?? 'unknown'}`, message: String(j.error_name ?? '').slice(0, 200) }
+    exchangeCode(code: string, codeVerifier: string, signal?: AbortSignal): Promise<TokenResult> {
+      const form = { code, app_id: opts.appId, grant_type: 'authorization_code', code_verifier: codeVerifier }
+      return tokenCall(form, signal, () => 'config')
     },
 
     async close(): Promise<void> {
