@@ -16,14 +16,14 @@
  * named by `unit` (default the commune); bodies and queries come from `body` / `query`.
  */
 import { allSatisfied } from '../helpers/rounds.js'
-import type { RoleName, RoundStatus, ScopeFixtures } from './helpers/world.js'
+import type { RoleName, RoundFixture, ScopeFixtures } from './helpers/world.js'
 
 export type Outcome = 'ok' | 400 | 401 | 403 | 404 | 409
 export type PerRole = Readonly<Record<RoleName, Outcome>>
 
 export interface RequestSpec {
   /** Which round fills `:id` under /api/rounds (default 'open'). */
-  round?: RoundStatus
+  round?: RoundFixture
   /** Which unit fills `:id` under /api/units (default 'commune'). */
   unit?: 'province' | 'commune' | 'village'
   body?: (f: ScopeFixtures) => unknown
@@ -242,11 +242,12 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     foreign: r(403, 404, 404, 404, 403),
     body: (f) => paper(f, 'S-0099'),
   },
-  'GET /api/rounds/:id/paper-entries': { kind: 'staff', ...MANAGE },
+  'GET /api/rounds/:id/paper-entries': { kind: 'staff', round: 'doubleEntry', ...MANAGE },
   'POST /api/rounds/:id/paper-entries/:serial/resolve': {
     kind: 'staff',
+    round: 'doubleEntry',
     ...MANAGE,
-    body: (f) => ({ householdId: f.freeHouseholdId, channel: 'paper', answers: allSatisfied }),
+    body: (f) => ({ householdId: f.mismatchHouseholdId, channel: 'paper', answers: allSatisfied }),
   },
   'POST /api/rounds/:id/ballots/:ballotId/invalidate': {
     kind: 'staff',

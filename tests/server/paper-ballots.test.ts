@@ -187,7 +187,8 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     const resolve = await app.inject({
       method: 'POST',
       url: `/api/rounds/${round.id}/paper-entries/P-002/resolve`,
-      headers: w.auth.xa,
+      // someone who keyed neither entry (tests/server/paper-separation.test.ts)
+      headers: w.auth.tinh,
       payload: { householdId: h2, channel: 'paper', answers: overallNo },
     })
     expect(resolve.statusCode).toBe(201)

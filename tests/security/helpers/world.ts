@@ -6,6 +6,8 @@ import { makeUser } from '../../helpers/factories.js'
 import { allSatisfied, landNow, makeWorld, overallNo, type World } from '../../helpers/rounds.js'
 
 export type RoundStatus = 'draft' | 'open' | 'closed' | 'sealed' | 'returned'
+/** A round in each status, plus `doubleEntry`: an open double-entry round of one village holding a mismatch. */
+export type RoundFixture = RoundStatus | 'doubleEntry'
 type Headers = { authorization: string }
 
 /** Everything one commune offers as a request target: a round in each status, a ballot, a feedback row… */
@@ -19,7 +21,7 @@ export interface ScopeFixtures {
   collectorId: string
   templateId: string
   ruleSetId: string
-  rounds: Record<RoundStatus, string>
+  rounds: Record<RoundFixture, string>
   /** In the open round: a household with an unused print link, its token, a counted ballot and its receipt. */
   invitedHouseholdId: string
   freeHouseholdId: string
@@ -27,8 +29,10 @@ export interface ScopeFixtures {
   ballotId: string
   receipt: string
   feedbackId: string
-  /** A double-entry serial of the open round whose two entries disagree. */
+  /** A double-entry serial of the `doubleEntry` round whose two entries disagree. */
   mismatchSerial: string
+  /** The household the mismatched form is about (in the `doubleEntry` round's village). */
+  mismatchHouseholdId: string
   /** A "my household was not asked" request on the open round. */
   requestId: string
 }
@@ -73,10 +77,11 @@ async function buildScope(
       })
     ).id as string
   const villageIds = s.villages.map((v) => v.id)
-  const assign = (id: string) => ok(app, 'PUT', `/api/rounds/${id}/collectors/${who.collectorId}`, who.staff, { villageIds })
+  const assign = (id: string, ids: unknown = villageIds) =>
+    ok(app, 'PUT', `/api/rounds/${id}/collectors/${who.collectorId}`, who.staff, { villageIds: ids })
   const openWithBallots = async (extra: Record<string, unknown> = {}) => {
     const id = await create(extra)
-    await assign(id)
+    await assign(id, extra.villageIds)
     await ok(app, 'POST', `/api/rounds/${id}/open`, who.staff)
     const inv = await ok(app, 'POST', `/api/rounds/${id}/invitations`, who.staff, { channel: 'print' })
     const links = inv.links as { householdId: string; url: string }[]
@@ -91,25 +96,9 @@ async function buildScope(
 
   const draft = await create()
   await assign(draft)
-  const open = await openWithBallots({ doubleEntry: true })
-  // A double-entry mismatch: the same serial keyed twice with different answers.
-  const paperHh = open.links[2]?.householdId as string
-  const serial = 'S-0001'
-  // Two different people key it (double entry refuses a second entry by the same person).
-  for (const [headers, answers] of [
-    [who.staff, allSatisfied],
-    [who.collector, overallNo],
-  ] as const)
-    await ok(app, 'POST', `/api/rounds/${open.id}/paper-ballots`, headers, { householdId: paperHh, channel: 'paper', answers, serial })
-
-  await ok(app, 'POST', `/api/public/communes/${s.commune.id}/requests`, undefined, {
-    villageId: s.villages[0]?.id,
-    headName: 'Trần Thị Hỏi',
-  })
-  const request = db.select().from(householdRequests).where(eq(householdRequests.roundId, open.id)).get()
-  if (!request) throw new Error('fixtures: no household request')
-
-  const closed = await openWithBallots()
+  // One open round per commune, purpose and scope: the rounds that end closed, sealed or returned are opened
+  // and closed one after the other; the closed one covers one village, so it can be reopened beside the open one.
+  const closed = await openWithBallots({ villageIds: [s.villages[0]?.id] })
   await ok(app, 'POST', `/api/rounds/${closed.id}/close`, who.staff, {})
   const sealed = await openWithBallots()
   await ok(app, 'POST', `/api/rounds/${sealed.id}/close`, who.staff, {})
@@ -124,6 +113,26 @@ async function buildScope(
     decision: 'return_for_resurvey',
     decidedAt: '2025-06-01',
   })
+  const open = await openWithBallots()
+  // A double-entry mismatch, in a round of its own (one village): the same serial keyed twice with different
+  // answers, by two people neither of whom is the scope's staff account, since a mismatch is resolved by
+  // someone who keyed neither entry (TRUST.md §2.8). The open round itself can then close.
+  const paper = await openWithBallots({ doubleEntry: true, villageIds: [s.villages[1]?.id] })
+  const paperHh = paper.links[2]?.householdId as string
+  const serial = 'S-0001'
+  const keyer = await makeUser(db, { username: `nhap-${s.commune.id.slice(-8)}`, role: 'front_staff', unitId: s.commune.id })
+  for (const [headers, answers] of [
+    [await loginAs(app, keyer.username), allSatisfied],
+    [who.collector, overallNo],
+  ] as const)
+    await ok(app, 'POST', `/api/rounds/${paper.id}/paper-ballots`, headers, { householdId: paperHh, channel: 'paper', answers, serial })
+
+  await ok(app, 'POST', `/api/public/communes/${s.commune.id}/requests`, undefined, {
+    villageId: s.villages[0]?.id,
+    headName: 'Trần Thị Hỏi',
+  })
+  const request = db.select().from(householdRequests).where(eq(householdRequests.roundId, open.id)).get()
+  if (!request) throw new Error('fixtures: no household request')
 
   // the open round's ballots land now, as a full batch would, so its ballot and feedback routes have targets
   landNow(app, open.id)
@@ -151,7 +160,7 @@ async function buildScope(
       provisional: false,
       note: null,
     }).id,
-    rounds: { draft, open: open.id, closed: closed.id, sealed: sealed.id, returned: returned.id },
+    rounds: { draft, open: open.id, closed: closed.id, sealed: sealed.id, returned: returned.id, doubleEntry: paper.id },
     invitedHouseholdId,
     freeHouseholdId: open.links[4]?.householdId as string,
     unusedToken: open.tokens[3] as string,
@@ -159,6 +168,7 @@ async function buildScope(
     receipt: open.receipt,
     feedbackId: fb.id,
     mismatchSerial: serial,
+    mismatchHouseholdId: paperHh,
     requestId: request.id,
   }
 }

@@ -1,5 +1,5 @@
 import { ballots, type Db, type DbOrTx, type feedback, ledger, newId, paperEntries, type participations } from '@app/db'
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 
 export type BallotRow = typeof ballots.$inferSelect
 export type LedgerRow = typeof ledger.$inferSelect
@@ -307,6 +307,17 @@ export function createBallotRepo(db: DbOrTx) {
       tx.delete(paperEntries)
         .where(and(eq(paperEntries.roundId, roundId), eq(paperEntries.serial, serial)))
         .run()
+    },
+    /** Paper forms of a round keyed but not settled: mismatched ones, and ones waiting for their second keying. */
+    unsettledPaper(roundId: string, tx: DbOrTx = db): { mismatches: number; awaitingSecondEntry: number } {
+      const rows = tx
+        .select({ serial: paperEntries.serial, mismatch: sql<number>`max(${paperEntries.status} = 'mismatch')` })
+        .from(paperEntries)
+        .where(eq(paperEntries.roundId, roundId))
+        .groupBy(paperEntries.serial)
+        .all()
+      const mismatches = rows.filter((r) => r.mismatch === 1).length
+      return { mismatches, awaitingSecondEntry: rows.length - mismatches }
     },
     paperQueue(roundId: string, tx: DbOrTx = db): PaperEntryRow[] {
       return tx

@@ -143,6 +143,31 @@ export function createBallotService(deps: {
   rounds.onClosing((roundId) => {
     landRound(roundId)
   })
+  // a paper form keyed once or twice is a household's answer not counted yet, and its rows name the household
+  // (TRUST.md §2.1): the round closes once every form is settled
+  rounds.checkBeforeClose((roundId, tx) => {
+    const { mismatches, awaitingSecondEntry } = repo.unsettledPaper(roundId, tx)
+    const n = mismatches + awaitingSecondEntry
+    if (n === 0) return null
+    const parts = [
+      mismatches ? `${mismatches} phiếu lệch giữa hai lần nhập` : null,
+      awaitingSecondEntry ? `${awaitingSecondEntry} phiếu chờ nhập lần hai` : null,
+    ].filter(Boolean)
+    return new AppError(
+      'unresolved_mismatches',
+      `Còn ${n} phiếu giấy nhập hai lần chưa đối chiếu xong (${parts.join(', ')}). Hãy đối chiếu hết trước khi kết thúc đợt.`,
+      409,
+      { unresolved: n, mismatches, awaitingSecondEntry },
+    )
+  })
+
+  /**
+   * Settling a form keyed within the window (its second keying, or the resolution of a mismatch) is allowed
+   * while the round is still open, also after the window ended: the round waits open for it.
+   */
+  function assertSettlesPaper(r: RoundWindow) {
+    if (r.status !== 'open') throw roundClosed()
+  }
 
   function windowState(r: RoundWindow): 'open' | 'not_open' | 'closed' {
     const now = clock.now().getTime()
@@ -510,13 +535,20 @@ export function createBallotService(deps: {
       const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
       if (actor.role === 'collector' && !rounds.collectorVillages(round.id, actor.id).includes(hh.villageId)) throw notFound('household')
-      assertAcceptsBallots(round)
+      const completing = round.doubleEntry && !!body.serial && repo.paperEntriesFor(round.id, body.serial).length > 0
+      if (completing) assertSettlesPaper(round)
+      else assertAcceptsBallots(round)
       const questions = rounds.questionsOf(round)
       validate(questions, body.answers)
       const answers = cleanAnswers(questions, body.answers)
       const comment = body.comment?.trim() || null
       const contentHash = submissionHash(answers, comment)
       return db.transaction((tx) => {
+        // a close may have committed since the check above
+        const current = rounds.windowOf(round.id)
+        if (!current) throw notFound('round')
+        if (completing) assertSettlesPaper(current)
+        else assertAcceptsBallots(current)
         if (repo.participated(round.id, hh.id, tx)) throw alreadyAnswered()
         if (round.doubleEntry) {
           if (!body.serial)
@@ -621,12 +653,22 @@ export function createBallotService(deps: {
       })
     },
 
-    /** Resolve a mismatched serial with a third keying from the paper form by front_staff. */
+    /**
+     * Resolve a mismatched serial with a third keying from the paper form, by Front staff who keyed neither
+     * entry: a keyer settling their own disagreement could count whatever they liked (TRUST.md §2.8).
+     */
     resolvePaper(actor: Actor, roundId: string, serial: string, body: PaperBallotBody): { status: 'counted'; receipt: string } {
       const round = rounds.getManaged(actor, roundId)
-      assertAcceptsBallots(round)
+      assertSettlesPaper(round)
       const entries = repo.paperEntriesFor(round.id, serial)
       if (entries.length === 0) throw notFound('paper entry')
+      if (entries.some((e) => e.enteredBy === actor.id))
+        throw new AppError(
+          'resolver_keyed_entry',
+          `Ông/bà đã nhập phiếu số ${serial}; phiếu lệch phải do người chưa nhập lần nào đối chiếu với phiếu gốc.`,
+          403,
+          { serial },
+        )
       const hh = households.repo.findById(body.householdId)
       const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
@@ -635,6 +677,10 @@ export function createBallotService(deps: {
       const answers = cleanAnswers(questions, body.answers)
       const comment = body.comment?.trim() || null
       return db.transaction((tx) => {
+        const current = rounds.windowOf(round.id)
+        if (!current) throw notFound('round')
+        assertSettlesPaper(current)
+        if (repo.paperEntriesFor(round.id, serial, tx).length === 0) throw notFound('paper entry')
         repo.deletePaperEntries(round.id, serial, tx)
         const { receipt } = accept({
           round,

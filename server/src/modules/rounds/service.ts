@@ -75,6 +75,18 @@ export function createRoundService(deps: {
   const runClosingHooks = (roundId: string, tx: DbOrTx) => {
     for (const h of closingHooks) h(roundId, tx)
   }
+  /**
+   * What must be settled before a round may close (paper forms keyed twice that do not agree yet): each
+   * check answers the refusal, or null. A staff close gets the refusal; the end-of-window close waits.
+   */
+  const closeChecks: ((roundId: string, tx: DbOrTx) => AppError | null)[] = []
+  const closeBlocker = (roundId: string, tx: DbOrTx): AppError | null => {
+    for (const c of closeChecks) {
+      const err = c(roundId, tx)
+      if (err) return err
+    }
+    return null
+  }
 
   function questionsOf(r: RoundRow): Question[] {
     if (r.questionnaireSnapshot) return r.questionnaireSnapshot as Question[]
@@ -229,8 +241,12 @@ export function createRoundService(deps: {
       const wanted = (Object.keys(ROUND_TRANSITIONS) as RoundAction[]).find((a) => ROUND_TRANSITIONS[a].to === to) ?? to
       throw invalidTransition(fresh.status, wanted)
     }
-    // every pending ballot lands before the status leaves `open` (TRUST.md §2.3)
-    if (to === 'closed' && fresh.status === 'open') runClosingHooks(fresh.id, tx)
+    if (to === 'closed' && fresh.status === 'open') {
+      const blocked = closeBlocker(fresh.id, tx)
+      if (blocked) throw blocked
+      // every pending ballot lands before the status leaves `open` (TRUST.md §2.3)
+      runClosingHooks(fresh.id, tx)
+    }
     const row = repo.update(fresh.id, { ...STAMPS[action](clock.now().toISOString()), ...opts.patch, status: to }, tx)
     const auditAction = AUDIT[action]
     if (auditAction)
@@ -251,6 +267,10 @@ export function createRoundService(deps: {
     /** Register work to run inside every close (by staff or at the end of the window), before the status changes. */
     onClosing(hook: (roundId: string, tx: DbOrTx) => void): void {
       closingHooks.push(hook)
+    },
+    /** Register a condition a close must meet (checked inside the closing transaction). */
+    checkBeforeClose(check: (roundId: string, tx: DbOrTx) => AppError | null): void {
+      closeChecks.push(check)
     },
     findById: (id: string, tx?: DbOrTx) => repo.findById(id, tx),
     /** Rounds by commune / status, unscoped (for the server's own jobs and scripts, never a route). */
@@ -460,6 +480,8 @@ export function createRoundService(deps: {
         // A person may have closed it since the list was read: then there is nothing left to do.
         db.transaction((tx) => {
           if (repo.findById(r.id, tx)?.status !== 'open') return
+          // unsettled paper forms keep it open (no new ballot is taken after the window) until they are settled
+          if (closeBlocker(r.id, tx)) return
           transition(tx, r, 'closed', null, 'collection window ended', { patch: { closedAt: now } })
           closed++
         })
