@@ -85,15 +85,6 @@ describe('the production server bundle (pnpm start)', () => {
     const css = await fetch(`${base}/api/docs/static/swagger-ui.css`)
     expect(css.status).toBe(200)
     expect(css.headers.get('content-type')).toContain('text/css')
-    // demo mode runs the fakes as a child process; the demo inbox reads the fake Zalo's control plane
-    const inbox = await fetch(`${base}/demo/zalo`)
-    expect(inbox.status).toBe(200)
-    expect(await inbox.text()).toContain('Chưa có tin nào')
-    const fakeUrl = /fake at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]
-    expect(fakeUrl).toBeDefined()
-    expect((await fetch(`${fakeUrl}/__fake/messages`)).status).toBe(200)
-
-    // pdfkit stays in node_modules, the DejaVu fonts resolve from the bundled module's own location
     const login = await fetch(`${base}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -101,6 +92,22 @@ describe('the production server bundle (pnpm start)', () => {
     })
     const { token } = (await login.json()) as { token: string }
     const auth = { authorization: `Bearer ${token}` }
+
+    // demo mode runs the fakes as a child process; the demo inbox reads the fake Zalo's control plane, and only an
+    // admin opens it: a one-time link from the staff app sets the session cookie, then the page
+    expect((await fetch(`${base}/demo/zalo`)).status).toBe(401)
+    const link = (await (await fetch(`${base}/api/zalo/demo-inbox-link`, { method: 'POST', headers: auth })).json()) as { url: string }
+    const opened = await fetch(`${base}${link.url}`, { redirect: 'manual' })
+    expect(opened.status).toBe(303)
+    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+    const inbox = await fetch(`${base}/demo/zalo`, { headers: { cookie } })
+    expect(inbox.status).toBe(200)
+    expect(await inbox.text()).toContain('Chưa có tin nào')
+    const fakeUrl = /fake at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]
+    expect(fakeUrl).toBeDefined()
+    expect((await fetch(`${fakeUrl}/__fake/messages`)).status).toBe(200)
+
+    // pdfkit stays in node_modules, the DejaVu fonts resolve from the bundled module's own location
     const rounds = (await (await fetch(`${base}/api/rounds`, { headers: auth })).json()) as { items: { id: string; status: string }[] }
     const sealed = rounds.items.find((r) => r.status === 'sealed')
     expect(sealed).toBeDefined()

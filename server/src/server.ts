@@ -97,7 +97,7 @@ async function main() {
     '',
     `  Hài Lòng is running at ${base}  (API docs: ${base}/api/docs${config.publicApiDocs ? '' : ', staff token required; PUBLIC_API_DOCS=true opens them'})`,
     `  Database: ${resolve(config.db.path)}${seeded ? '  (demo data seeded)' : ''}`,
-    `  Zalo: ${config.zalo.mode}${config.zalo.mode === 'off' ? ' (no invitation is sent by Zalo or SMS; the fakes run only with the demo seed or ZALO_MODE=fake)' : ''}${config.zalo.mode === 'fake' ? ` (fake at ${config.zalo.znsBaseUrl}; inbox: ${base}/demo/zalo; sends ${config.zalo.sendHours.start}:00–${config.zalo.sendHours.end}:00 VN)` : ''}`,
+    `  Zalo: ${config.zalo.mode}${config.zalo.mode === 'off' ? ' (no invitation is sent by Zalo or SMS; the fakes run only with the demo seed or ZALO_MODE=fake)' : ''}${config.zalo.mode === 'fake' ? ` (fake at ${config.zalo.znsBaseUrl}; inbox: an admin opens it from the staff app's admin page; sends ${config.zalo.sendHours.start}:00–${config.zalo.sendHours.end}:00 VN)` : ''}`,
   ]
   if (config.db.seedDemo) {
     lines.push(`  Demo logins (password "${seedData.DEMO_PASSWORD}"):`)

@@ -99,8 +99,9 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   },
   // Zalo redirects an OA admin here after consent; without a pending state (PKCE) it goes nowhere: a bad query is 400.
   'GET /api/zalo/oauth/callback': { kind: 'public', expect: 400, query: () => ({ code: 'abc' }) },
-  // The fake-Zalo demo inbox (registered only when Zalo runs in fake mode).
-  'GET /demo/zalo': { kind: 'public', expect: 'ok' },
+  // The fake-Zalo demo inbox (registered only when Zalo runs in fake mode): an admin session cookie from a one-time
+  // link opens it (tests/security/demo-inbox.test.ts); a bare request, even with a staff token, is 401.
+  'GET /demo/zalo': { kind: 'public', expect: 401 },
   'POST /hoi/:communeId': {
     kind: 'public',
     expect: 'ok',
@@ -331,6 +332,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'POST /api/rounds/:id/messaging/retry': { kind: 'staff', ...MANAGE },
   // The Zalo OA connection (token keeper): admins and front staff see the warning; the re-consent link is admins'.
   'GET /api/zalo/token': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 403), foreign: 'same' },
+  // fake mode only: a one-time link to the fake inbox, for admins
+  'POST /api/zalo/demo-inbox-link': { kind: 'staff', own: ADMIN_ONLY, foreign: 'same' },
   'PUT /api/rounds/:id/messaging/policy': { kind: 'staff', ...MANAGE, body: () => ({ reminderMax: 2, reminderGapHours: 48 }) },
 
   // ── council ─────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,8 @@
 import { households } from '@app/db'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp } from '../helpers/build-test-app.js'
+import { buildTestApp, loginAs } from '../helpers/build-test-app.js'
+import { makeUser } from '../helpers/factories.js'
 import { invitationRows, openRoundWithZalo, outboxRows, startMessaging, waitFor } from './messaging-harness.js'
 
 describe('GET /api/rounds/:id/messaging and POST …/retry', () => {
@@ -74,7 +75,12 @@ describe('GET /demo/zalo', () => {
     const rt = m.runtime()
     rt.worker.start()
     await waitFor(() => m.fake.control.messages().length === 2, 5_000, 'sent')
-    const res = await m.app.inject({ url: '/demo/zalo' })
+    // the admin's one-time link sets the session cookie the page asks for (tests/security/demo-inbox.test.ts)
+    await makeUser(m.db, { username: 'quantri', role: 'admin', unitId: m.world.province.id })
+    const link = await m.app.inject({ method: 'POST', url: '/api/zalo/demo-inbox-link', headers: await loginAs(m.app, 'quantri') })
+    const opened = await m.app.inject({ url: link.json().url })
+    const cookie = String(opened.headers['set-cookie']).split(';')[0] as string
+    const res = await m.app.inject({ url: '/demo/zalo', headers: { cookie } })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/text\/html/)
     expect(res.body).toContain('<h2>84901000000</h2>')

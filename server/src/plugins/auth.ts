@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -15,6 +16,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>
     signToken: (actor: Actor) => { token: string; expiresAt: string }
+    /** A key derived from the server secret for one purpose only (links and cookies that are not staff tokens). */
+    purposeKey: (purpose: string) => Buffer
   }
   interface FastifyRequest {
     actor: Actor
@@ -35,6 +38,8 @@ export const authPlugin = fp(
       verify: { algorithms: ['HS256'], requiredClaims: ['exp', 'tv'] },
     })
     app.decorateRequest('actor', null as unknown as Actor)
+    // A value signed with a purpose key can never pass as a staff JWT (other key, other format), nor the reverse.
+    app.decorate('purposeKey', (purpose: string) => createHmac('sha256', opts.secret).update(`hailong/purpose/${purpose}`).digest())
 
     app.decorate('signToken', (actor: Actor) => {
       const tv = app.services.users.tokenVersion(actor.id)

@@ -75,3 +75,11 @@ export const ZaloTokenStatus = z.object({
   reconsentUrl: z.string().nullable(),
 })
 export type ZaloTokenStatus = z.infer<typeof ZaloTokenStatus>
+
+/** A one-time link to the fake Zalo inbox (fake mode, admins): open it within a few minutes, once. */
+export const DemoInboxLink = z.object({
+  /** Relative to the server: /demo/zalo?t=… */
+  url: z.string(),
+  expiresAt: z.string(),
+})
+export type DemoInboxLink = z.infer<typeof DemoInboxLink>

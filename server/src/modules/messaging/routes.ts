@@ -1,7 +1,8 @@
-import { ApiError, IdParams, MessagingPolicy, MessagingPolicyBody, RetryResult, RoundMessaging } from '@app/shared'
-import type { FastifyPluginAsync } from 'fastify'
+import { ApiError, DemoInboxLink, IdParams, MessagingPolicy, MessagingPolicyBody, RetryResult, RoundMessaging } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { AppError } from '../../lib/app-error.js'
+import { createDemoAccess, DEMO_COOKIE, readCookie, SESSION_TTL_MS } from './demo-access.js'
 import { loadInbox, renderInboxPage } from './demo-page.js'
 
 const tags = ['messaging']
@@ -82,11 +83,63 @@ export const zaloWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
   )
 }
 
-/** GET /demo/zalo — registered only in fake mode (app.ts). */
-export const zaloDemoRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/demo/zalo', { schema: { hide: true } }, async (_req, reply) => {
+/**
+ * The fake Zalo inbox (registered only in fake mode, app.ts), for admins alone (demo-access.ts): the staff app asks
+ * for a one-time link, opening it sets a short HttpOnly cookie bound to that admin, and the page checks it each time.
+ */
+export const zaloDemoRoutes: FastifyPluginAsyncZod = async (app) => {
+  const access = createDemoAccess({
+    key: app.purposeKey('demo-inbox'),
+    clock: app.clock,
+    actorFor: (id, tv) => app.services.users.actorFor(id, tv),
+    tokenVersion: (id) => app.services.users.tokenVersion(id),
+  })
+  const secure = app.config.links.publicBaseUrl.startsWith('https:')
+  const REFUSED: Record<401 | 403, string> = {
+    401: 'Cần phiên quản trị: mở hộp thư Zalo giả lập bằng nút “Mở hộp thư Zalo giả lập” ở trang Quản trị của ứng dụng cán bộ (đường dẫn chỉ dùng được một lần, trong vài phút).',
+    403: 'Chỉ quản trị viên được xem hộp thư Zalo giả lập.',
+  }
+
+  app.post(
+    '/api/zalo/demo-inbox-link',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Fake mode, admins: a one-time link to the fake Zalo inbox (valid a few minutes, bound to the admin)',
+        response: { 200: DemoInboxLink, 401: ApiError, 403: ApiError },
+      },
+    },
+    async (req) => {
+      if (req.actor.role !== 'admin') throw new AppError('forbidden', REFUSED[403], 403)
+      const { value, expiresAt } = access.issueLink(req.actor)
+      return { url: `/demo/zalo?t=${value}`, expiresAt: expiresAt.toISOString() }
+    },
+  )
+
+  app.get('/demo/zalo', { schema: { hide: true, querystring: z.object({ t: z.string().max(1000).optional() }) } }, async (req, reply) => {
+    reply.header('cache-control', 'no-store')
+    if (req.query.t !== undefined) {
+      const link = access.redeemLink(req.query.t)
+      if (!link.ok) {
+        req.log.warn({ reason: link.reason }, 'demo inbox link refused')
+        throw new AppError(link.status === 403 ? 'forbidden' : 'unauthorized', REFUSED[link.status], link.status)
+      }
+      const session = access.issueSession(link.actor)
+      const cookie = [
+        `${DEMO_COOKIE}=${session.value}`,
+        'Path=/demo/zalo',
+        `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`,
+        'HttpOnly',
+        'SameSite=Strict',
+        ...(secure ? ['Secure'] : []),
+      ].join('; ')
+      return reply.header('set-cookie', cookie).redirect('/demo/zalo', 303)
+    }
+    const session = access.checkSession(readCookie(req.headers.cookie, DEMO_COOKIE))
+    if (!session.ok) throw new AppError(session.status === 403 ? 'forbidden' : 'unauthorized', REFUSED[session.status], session.status)
     const cfg = app.config
     const inbox = await loadInbox(cfg.zalo.znsBaseUrl, cfg.sms.mode === 'fake' ? cfg.sms.baseUrl : null)
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderInboxPage(inbox, '/'))
+    return reply.type('text/html; charset=utf-8').send(renderInboxPage(inbox, '/app/admin'))
   })
 }

@@ -16,6 +16,7 @@ import {
   type CreateUserBody,
   CriteriaSet,
   CriteriaTrend,
+  DemoInboxLink,
   FeedbackItem,
   type FeedbackQuery,
   FeedbackSummary,
@@ -224,6 +225,8 @@ export class ApiClient {
 
   // the Zalo OA connection (token keeper)
   zaloToken = () => this.json(ZaloTokenStatus, '/api/zalo/token')
+  /** Fake mode, admins: a one-time link to the fake Zalo inbox (a few minutes, once). */
+  demoInboxLink = () => this.json(DemoInboxLink, '/api/zalo/demo-inbox-link', { method: 'POST' })
 
   // Zalo/SMS messaging of a round
   messaging = (id: string) => this.json(RoundMessaging, `/api/rounds/${encodeURIComponent(id)}/messaging`)
