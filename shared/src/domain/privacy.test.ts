@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { isSmallCell, suppressSmall, suppressTally, suppressUnitTally, type TallyCells } from './privacy.js'
+import type { RoundTally, Tally } from '../schemas/round.js'
+import { hiddenQuestionCells, hiddenVillages, isSmallCell, suppressRoundTally, suppressSmall } from './privacy.js'
 
-const tally = (unitId: string, valid: number, satisfied = valid, participated = valid): TallyCells => ({
+const tally = (unitId: string, valid: number, satisfied = valid, participated = valid): Tally => ({
   unitId,
   name: unitId,
   households: 40,
@@ -17,6 +18,25 @@ const tally = (unitId: string, valid: number, satisfied = valid, participated = 
   robustness: valid ? 'clear' : null,
 })
 
+function round(villages: Tally[], byChannel = { link: 0, paper: 0, meeting: 0 }): RoundTally {
+  const valid = villages.reduce((a, v) => a + v.valid, 0)
+  const satisfied = villages.reduce((a, v) => a + v.satisfied, 0)
+  return {
+    roundId: 'r',
+    status: 'sealed',
+    thresholdBp: 9000,
+    coverageBp: 7000,
+    coverageScope: 'village',
+    commune: { ...tally('c', valid, satisfied), verdict: 'meets' },
+    villages,
+    questions: [
+      { key: 'q1', valid, satisfied, rate: valid ? satisfied / valid : null },
+      { key: 'q9', valid, satisfied, rate: valid ? satisfied / valid : null },
+    ],
+    byChannel,
+  }
+}
+
 describe('suppressSmall', () => {
   it('withholds 1 … min−1 and keeps 0 and min', () => {
     expect([0, 1, 4, 5, 6].map((n) => suppressSmall(n))).toEqual([0, null, null, 5, 6])
@@ -27,56 +47,74 @@ describe('suppressSmall', () => {
   })
 })
 
-describe('suppressUnitTally', () => {
-  it('nulls every figure derived from the ballots of a village with 3 ballots, keeps frame and verdict', () => {
-    const s = suppressUnitTally(tally('v', 3, 2))
-    expect(s).toMatchObject({ unitId: 'v', households: 40, verdict: 'meets_coverage', suppressed: true })
-    for (const k of ['participated', 'valid', 'satisfied', 'notSatisfied', 'coverage', 'rate', 'interval', 'bounds', 'robustness'] as const)
-      expect(s[k]).toBeNull()
-  })
-  it('withholds a village with many households taking part but fewer than 5 valid ballots', () => {
-    expect(suppressUnitTally(tally('v', 2, 2, 12)).suppressed).toBe(true)
-  })
-  it('keeps a village at the minimum and a village with no ballot', () => {
-    expect(suppressUnitTally(tally('v', 5, 4))).toMatchObject({ valid: 5, satisfied: 4, suppressed: false })
-    expect(suppressUnitTally(tally('v', 0))).toMatchObject({ valid: 0, suppressed: false })
-  })
-})
-
-describe('suppressTally', () => {
-  it('suppresses villages, questions, question × village and channel cells below the minimum, and flags it', () => {
-    const out = suppressTally(
-      {
-        roundId: 'r',
-        commune: tally('c', 15, 14),
-        villages: [tally('a', 12, 12), tally('b', 3, 2)],
-        questions: [
-          { key: 'q1', valid: 15, satisfied: 15, rate: 1 },
-          { key: 'q2', valid: 4, satisfied: 4, rate: 1 },
-        ],
-        byChannel: { link: 12, paper: 3, meeting: 0 },
-        villageQuestions: [
-          { villageId: 'a', key: 'q1', valid: 12, satisfied: 12, rate: 1 },
-          { villageId: 'b', key: 'q1', valid: 3, satisfied: 2, rate: 2 / 3 },
-        ],
-      },
-      5,
-    )
-    expect(out.roundId).toBe('r')
-    expect(out.suppressed).toBe(true)
-    expect(out.minCell).toBe(5)
-    expect(out.commune.suppressed).toBe(false)
-    expect(out.villages.map((v) => v.valid)).toEqual([12, null])
-    expect(out.questions.map((q) => q.rate)).toEqual([1, null])
-    expect(out.byChannel).toEqual({ link: 12, paper: null, meeting: 0 })
-    expect(out.villageQuestions?.map((q) => [q.villageId, q.valid, q.suppressed])).toEqual([
+describe('suppressRoundTally', () => {
+  it('withholds a small village and the next smallest, so the commune minus the shown villages gives nothing back', () => {
+    const t = round([tally('a', 12, 12), tally('b', 3, 2), tally('c', 7, 6), tally('d', 20, 18)], { link: 30, paper: 10, meeting: 2 })
+    const s = suppressRoundTally(t, 5)
+    expect(s.villages.map((v) => [v.unitId, v.valid, v.suppressed])).toEqual([
       ['a', 12, false],
       ['b', null, true],
+      ['c', null, true],
+      ['d', 20, false],
     ])
+    const b = s.villages[1]
+    for (const k of ['valid', 'satisfied', 'notSatisfied', 'rate', 'interval', 'bounds', 'robustness'] as const) expect(b?.[k]).toBeNull()
+    // coverage is public while the round is open: it stays
+    expect(b).toMatchObject({ households: 40, participated: 3, verdict: 'meets_coverage' })
+    expect(s.commune).toMatchObject({ valid: 42, satisfied: 38, suppressed: false })
+    // 2 meeting ballots beside a shown participation total: withheld with the next smallest channel
+    expect(s.byChannel).toEqual({ link: 30, paper: null, meeting: null })
+    expect(s).toMatchObject({ suppressed: true, minCell: 5 })
+    expect(hiddenVillages(t, 5)).toEqual(new Set(['b', 'c']))
   })
-  it('takes the minimum from the caller (configuration)', () => {
-    const t = { commune: tally('c', 8), villages: [tally('a', 8)], questions: [] }
-    expect(suppressTally(t, 5).suppressed).toBe(false)
-    expect(suppressTally(t, 10).villages[0]?.valid).toBeNull()
+
+  it('withholds the commune itself when it has fewer than min ballots, and every question of it', () => {
+    const s = suppressRoundTally(round([tally('a', 3, 3)]), 5)
+    expect(s.commune).toMatchObject({ valid: null, rate: null, suppressed: true })
+    expect(s.questions.every((q) => q.rate === null && q.suppressed)).toBe(true)
+  })
+
+  it('keeps everything when no cell is small, and takes the minimum from the caller', () => {
+    const t = round([tally('a', 8), tally('b', 9)])
+    expect(suppressRoundTally(t, 5).suppressed).toBe(false)
+    expect(suppressRoundTally(t, 10).villages.map((v) => v.valid)).toEqual([null, null])
+  })
+
+  it('a failed per-village check on a withheld village names no village and gives no numbers', () => {
+    const t = round([tally('a', 12, 12), tally('b', 3, 1), tally('c', 6, 6)])
+    t.rules = {
+      ruleSet: null,
+      evaluation: {
+        verdict: 'below_threshold',
+        failed: ['every_question_per_village'],
+        bars: [
+          {
+            bar: { kind: 'every_question_per_village', minBp: 9000 },
+            met: false,
+            valueHundredths: 3333,
+            failures: [
+              { unitId: 'b', unitName: 'b', questionKey: 'q1', num: 1, den: 3 },
+              { unitId: 'b', unitName: 'b', questionKey: 'q9', num: 1, den: 3 },
+            ],
+          },
+        ],
+      },
+    }
+    const bar = suppressRoundTally(t, 5).rules?.evaluation.bars[0]
+    expect(bar?.valueHundredths).toBeNull()
+    expect(bar?.failures).toEqual([{ unitId: null, unitName: null, questionKey: null, num: null, den: null, suppressed: true }])
+  })
+
+  it('question × village cells follow the withheld villages and add their own small cells', () => {
+    const villages = [{ unitId: 'a' }, { unitId: 'b' }, { unitId: 'c' }]
+    const counts = new Map([
+      ['q1|a', 10],
+      ['q1|b', 10],
+      ['q1|c', 10],
+      ['q2|a', 10],
+      ['q2|b', 2],
+      ['q2|c', 10],
+    ])
+    expect(hiddenQuestionCells(['q1', 'q2'], villages, counts, new Set())).toEqual(new Set(['q2|b', 'q2|a']))
   })
 })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RuleSetSnapshot, TallyRules } from '../domain/rules.js'
+import { BarFailureSchema, RuleEvaluationSchema, RuleSetSnapshot, TallyRules } from '../domain/rules.js'
 import { Id, IsoDateTime, text } from './common.js'
 import { Question } from './questionnaire.js'
 
@@ -118,5 +118,53 @@ export const RoundTally = z.object({
   rules: TallyRules.optional(),
 })
 export type RoundTally = z.infer<typeof RoundTally>
+
+/**
+ * Figures as served once results are out (TRUST.md §2.2): any figure built on fewer than PRIVACY_MIN_CELL
+ * ballots is null, and so is any other withheld so that such a group cannot be recovered as a total minus the
+ * figures shown (complementary suppression, shared/src/domain/suppression.ts). Households and participation
+ * stay: coverage is public while the round is open.
+ */
+export const ShownTally = Tally.extend({
+  valid: z.number().int().nullable(),
+  satisfied: z.number().int().nullable(),
+  notSatisfied: z.number().int().nullable(),
+  suppressed: z.boolean(),
+})
+export type ShownTally = z.infer<typeof ShownTally>
+
+export const ShownQuestionTally = QuestionTally.extend({
+  valid: z.number().int().nullable(),
+  satisfied: z.number().int().nullable(),
+  suppressed: z.boolean(),
+})
+export type ShownQuestionTally = z.infer<typeof ShownQuestionTally>
+
+/** A failed check on withheld cells names no village and gives no numbers. */
+export const ShownBarFailure = BarFailureSchema.extend({
+  num: z.number().int().nullable(),
+  den: z.number().int().nullable(),
+  suppressed: z.boolean().optional(),
+})
+export type ShownBarFailure = z.infer<typeof ShownBarFailure>
+export const ShownTallyRules = TallyRules.extend({
+  evaluation: RuleEvaluationSchema.extend({
+    bars: z.array(RuleEvaluationSchema.shape.bars.element.extend({ failures: z.array(ShownBarFailure) })),
+  }),
+})
+export type ShownTallyRules = z.infer<typeof ShownTallyRules>
+
+export const ShownRoundTally = RoundTally.extend({
+  commune: ShownTally,
+  villages: z.array(ShownTally),
+  questions: z.array(ShownQuestionTally),
+  byChannel: z.record(z.string(), z.number().int().nullable()),
+  rules: ShownTallyRules.optional(),
+  /** PRIVACY_MIN_CELL as applied, so a reader can print "dưới 5 phiếu". */
+  minCell: z.number().int(),
+  /** At least one figure is withheld. */
+  suppressed: z.boolean(),
+})
+export type ShownRoundTally = z.infer<typeof ShownRoundTally>
 
 export { IsoDateTime }
