@@ -513,6 +513,20 @@ export const sealedResults = sqliteTable('sealed_results', {
 })
 
 /**
+ * The integrity signals of a round as they stood when it was first sealed (TRUST.md §2.4): device fingerprints
+ * are deleted at seal, so the sealed record keeps the signals computed from them. Written once: unsealing keeps
+ * it and resealing does not overwrite it (the fingerprints it came from no longer exist).
+ */
+export const sealedIntegrity = sqliteTable('sealed_integrity', {
+  roundId: text('round_id')
+    .primaryKey()
+    .references(() => rounds.id),
+  /** JSON array of IntegritySignal. */
+  signalsJson: text('signals_json').notNull(),
+  frozenAt: text('frozen_at').notNull(),
+})
+
+/**
  * What the minutes record of the tallying meeting, entered when sealing: time, place, who took part
  * with their roles, who signs, who receives the document.
  */

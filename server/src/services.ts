@@ -54,8 +54,8 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     mixMinBatch: config.privacy.mixMinBatch,
     landingIntervalMs: config.privacy.landingIntervalMs,
   })
-  const tally = createTallyService({ db, clock, audit, rounds, units, ballots })
   const integrity = createIntegrityService({ db, clock, rounds, units, users, config: config.integrity })
+  const tally = createTallyService({ db, clock, audit, rounds, units, ballots, integrity })
   const requests = createRequestService({ db, clock, audit, rounds, units, invitations })
   const followUp = createFollowUpService({
     db,

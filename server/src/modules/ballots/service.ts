@@ -10,6 +10,7 @@ import {
   type SubmitBallotBody,
   vnDay,
 } from '@app/shared'
+import { sql } from 'drizzle-orm'
 import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
@@ -718,6 +719,19 @@ export function createBallotService(deps: {
     },
     landRound,
     landReady,
+    /**
+     * Delete a round's device fingerprints (at seal, once the integrity signals built on them are frozen):
+     * they are paradata of one household's device, kept only as long as a signal may still need them.
+     */
+    forgetFingerprints(roundId: string, tx: DbOrTx): number {
+      return tx.run(sql`UPDATE ballots SET device_fingerprint = NULL WHERE round_id = ${roundId} AND device_fingerprint IS NOT NULL`)
+        .changes
+    },
+    /** Fold the WAL into the file and truncate it now if nobody holds it (else the landing worker retries). */
+    truncateWal(): void {
+      checkpointDue = true
+      checkpoint()
+    },
     /** Start the landing worker (the app's, once): lands ready groups and truncates the WAL off the request path. */
     startLanding(onError?: (err: unknown) => void): void {
       if (timer) return

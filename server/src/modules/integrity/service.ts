@@ -1,5 +1,6 @@
-import type { Db } from '@app/db'
+import { type Db, type DbOrTx, sealedIntegrity } from '@app/db'
 import type { IntegrityReport, IntegritySignal } from '@app/shared'
+import { eq } from 'drizzle-orm'
 import type { IntegrityConfig } from '../../config.js'
 import { forbidden, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -88,22 +89,43 @@ export function createIntegrityService(deps: {
     ]
   }
 
+  /**
+   * The signals as frozen at the round's first seal, else computed now. Once frozen they are what the round is
+   * judged by, unsealed or not: the device fingerprints behind them are gone, so a recount would lose signals.
+   */
+  function current(round: RoundRow): IntegritySignal[] {
+    const frozen = db.select().from(sealedIntegrity).where(eq(sealedIntegrity.roundId, round.id)).get()
+    return frozen ? (JSON.parse(frozen.signalsJson) as IntegritySignal[]) : signals(round)
+  }
+
   return {
     repo,
     signals,
+
+    /**
+     * At seal, inside its transaction: store the signals with the sealed record. Only the first seal writes:
+     * after an unseal the fingerprints are already deleted, and signals recomputed without them would quietly
+     * drop what the first seal showed the council (a shared device, say), so a reseal keeps the frozen ones.
+     */
+    freeze(round: RoundRow, tx: DbOrTx): void {
+      tx.insert(sealedIntegrity)
+        .values({ roundId: round.id, signalsJson: JSON.stringify(signals(round)), frozenAt: clock.now().toISOString() })
+        .onConflictDoNothing()
+        .run()
+    },
 
     /** GET /api/rounds/:id/integrity. */
     report(actor: Actor, roundId: string): IntegrityReport {
       const round = rounds.getVisible(actor, roundId)
       assertMayReadSignals(actor, round, units.repo.findById(actor.unitId)?.kind)
-      return { roundId: round.id, status: round.status, signals: signals(round) }
+      return { roundId: round.id, status: round.status, signals: current(round) }
     },
 
     /** For the minutes annex: the signals of a round by id (the caller has checked access). */
     forRound(roundId: string): IntegritySignal[] {
       const round = rounds.findById(roundId)
       if (!round) throw notFound('round')
-      return signals(round)
+      return current(round)
     },
   }
 }

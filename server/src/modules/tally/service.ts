@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/clock.js'
 import { canonicalJson } from '../../lib/hash.js'
 import type { AuditService } from '../audit/service.js'
 import type { BallotService } from '../ballots/service.js'
+import type { IntegrityService } from '../integrity/service.js'
 import { type Actor, assertRole } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
@@ -19,8 +20,10 @@ export function createTallyService(deps: {
   rounds: RoundService
   units: UnitService
   ballots: BallotService
+  /** Freezes the integrity signals into the sealed record (before the fingerprints they use are deleted). */
+  integrity: Pick<IntegrityService, 'freeze'>
 }) {
-  const { db, clock, audit, rounds, units, ballots } = deps
+  const { db, clock, audit, rounds, units, ballots, integrity } = deps
   const repo = createTallyRepo(db)
 
   function inputFor(r: RoundRow, status: RoundRow['status'], villageCounts: Map<string, VillageCounts>, questionCounts: QuestionCounts[]) {
@@ -113,7 +116,7 @@ export function createTallyService(deps: {
       const now = clock.now().toISOString()
       // IMMEDIATE: read-then-write; deferred, a seal committed by another process in between
       // failed the lock upgrade with SQLITE_BUSY_SNAPSHOT (500) instead of answering 409 below.
-      return db.transaction(
+      const sealed = db.transaction(
         (tx) => {
           const config = {
             thresholdBp: r.thresholdBp,
@@ -141,10 +144,16 @@ export function createTallyService(deps: {
             },
             tx,
           )
+          // the signals go into the sealed record first, then the fingerprints they were built on (TRUST.md §2.4)
+          integrity.freeze(r, tx)
+          ballots.forgetFingerprints(r.id, tx)
           return rounds.toDto(row)
         },
         { behavior: 'immediate' },
       )
+      // the deleted fingerprints must not linger in the WAL either
+      ballots.truncateWal()
+      return sealed
     },
 
     /** sealed → closed by an admin with a reason (logged); the frozen result is removed. */

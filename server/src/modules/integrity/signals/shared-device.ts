@@ -21,7 +21,10 @@ export function sharedDevice(rows: readonly DeviceRow[], cfg: IntegrityConfig['s
   }
   const out: Signal[] = []
   let worst: number | null = null
-  for (const r of rows) {
+  // largest first, named by rank: no part of a fingerprint leaves this function (they are deleted at seal and the
+  // frozen signals must not keep a piece of one)
+  const ranked = [...rows].sort((a, b) => b.n - a.n || (a.fingerprint < b.fingerprint ? -1 : 1))
+  for (const r of ranked) {
     if (total === 0) break
     const share = r.n / total
     worst = Math.max(worst ?? 0, share)
@@ -31,7 +34,7 @@ export function sharedDevice(rows: readonly DeviceRow[], cfg: IntegrityConfig['s
       triggered: true,
       value: r4(share),
       scope: 'round',
-      label: `thiết bị #${r.fingerprint.slice(0, 8)}`,
+      label: `thiết bị thứ ${out.length + 1}`,
       n: r.n,
       explanation:
         `${r.n}/${total} phiếu qua đường dẫn (${pct(share)}) có cùng dấu vết thiết bị. Dấu vết này rất thô: nhiều người dùng ` +
