@@ -510,6 +510,10 @@ export const sealedResults = sqliteTable('sealed_results', {
     .notNull()
     .references(() => users.id),
   sealedAt: text('sealed_at').notNull(),
+  /** Random, new at every seal: a council decision belongs to one seal and never attaches to a later reseal. */
+  sealId: text('seal_id')
+    .notNull()
+    .$defaultFn(() => newId()),
 })
 
 /**
@@ -545,22 +549,47 @@ export const roundMinutes = sqliteTable('round_minutes', {
   createdAt: createdAt(),
 })
 
-export const councilDecisions = sqliteTable('council_decisions', {
-  id: id(),
-  roundId: text('round_id')
-    .notNull()
-    .references(() => rounds.id),
-  votesFor: integer('votes_for').notNull(),
-  votesAgainst: integer('votes_against').notNull(),
-  votesAbstain: integer('votes_abstain').notNull(),
-  decision: text('decision', { enum: ['recognise', 'reject', 'return_for_resurvey'] }).notNull(),
-  notes: text('notes'),
-  decidedAt: text('decided_at').notNull(),
-  recordedBy: text('recorded_by')
-    .notNull()
-    .references(() => users.id),
-  createdAt: createdAt(),
-})
+/**
+ * The council's decision on one seal of a round, as versions: an amendment is a new row (version + 1,
+ * `supersedes_id`, a reason), never an update of the old one; unsealing voids the current version (kept,
+ * with the reason). A row belongs to the seal it was made on (`seal_id`) and never to a later reseal.
+ */
+export const councilDecisions = sqliteTable(
+  'council_decisions',
+  {
+    id: id(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => rounds.id),
+    votesFor: integer('votes_for').notNull(),
+    votesAgainst: integer('votes_against').notNull(),
+    votesAbstain: integer('votes_abstain').notNull(),
+    decision: text('decision', { enum: ['recognise', 'reject', 'return_for_resurvey'] }).notNull(),
+    notes: text('notes'),
+    decidedAt: text('decided_at').notNull(),
+    recordedBy: text('recorded_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    /** The seal decided on (sealed_results.seal_id then); null for a decision recorded before a reseal it predates. */
+    sealId: text('seal_id'),
+    version: integer('version').notNull().default(1),
+    supersedesId: text('supersedes_id').references((): any => councilDecisions.id),
+    /** Why this version: an amendment's reason, or why the council departs from the verdict. */
+    reason: text('reason'),
+    /** The commune verdict of the sealed tally when decided, and whether the decision goes against it. */
+    verdict: text('verdict'),
+    againstVerdict: bool('against_verdict').notNull().default(false),
+    voidedAt: text('voided_at'),
+    voidedBy: text('voided_by').references(() => users.id),
+    voidReason: text('void_reason'),
+  },
+  (t) => [
+    // two amendments racing for the same version: one wins, the other answers 409
+    uniqueIndex('council_decisions_seal_version_uq').on(t.roundId, t.sealId, t.version),
+    uniqueIndex('council_decisions_supersedes_uq').on(t.supersedesId),
+  ],
+)
 
 /** Reasons and comments, per question, without identity. */
 export const feedback = sqliteTable(

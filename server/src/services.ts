@@ -65,10 +65,10 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     minBallots: config.privacy.minCell,
   })
   const overview = createOverviewService({ db, units, rounds, levels: config.levels })
-  const council = createCouncilService({ db, audit, rounds })
+  const council = createCouncilService({ db, clock, audit, rounds, tally })
   const verify = createVerifyService({ db, rounds, ballots, tally, audit })
   const feedback = createFeedbackService({ db, audit, rounds, units })
-  const publicResults = createPublicService({ rounds, units, tally, levels: config.levels, minCell: config.privacy.minCell })
+  const publicResults = createPublicService({ rounds, units, tally, council, levels: config.levels, minCell: config.privacy.minCell })
   const reports = createReportsService({
     db,
     audit,
@@ -76,6 +76,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     units,
     tally,
     ballots,
+    council,
     feedback: feedback.repo,
     levels: config.levels,
     publicBaseUrl: config.links.publicBaseUrl,

@@ -30,6 +30,10 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'template_level_mismatch',
   'rule_set_level_mismatch',
+  'reason_required_against_verdict',
+  'decision_exists',
+  'decision_superseded',
+  'resurvey_exists',
   'internal',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

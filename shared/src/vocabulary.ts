@@ -81,6 +81,23 @@ export const DECISION_VI: Record<string, string> = {
   return_for_resurvey: 'Trả lại, lấy ý kiến lại',
 }
 
+/** The steps of a sealed result's record (public verify page, minutes, staff history). */
+export const RECORD_EVENT_VI: Record<string, string> = {
+  seal: 'Niêm phong kết quả',
+  reseal: 'Niêm phong lại kết quả',
+  unseal: 'Mở niêm phong',
+  reopen: 'Mở lại thu phiếu',
+  decision: 'Hội đồng thẩm định ghi quyết định',
+  amendment: 'Hội đồng thẩm định sửa đổi quyết định',
+  void: 'Quyết định của hội đồng hết hiệu lực (kết quả được mở niêm phong)',
+}
+
+/** Whether a council decision goes against the verdict of the rule set: recognising what did not meet it, or not recognising what did. */
+export function decisionAgainstVerdict(decision: string, verdict: string | null | undefined): boolean {
+  if (!verdict) return false
+  return (decision === 'recognise') !== (verdict === 'meets')
+}
+
 export const UNIT_KIND_VI: Record<string, string> = { province: 'Tỉnh', district: 'Huyện (cũ)', commune: 'Xã', village: 'Thôn/ấp' }
 
 export const ROLE_VI: Record<string, string> = {

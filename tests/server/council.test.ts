@@ -22,6 +22,7 @@ const decision = (over: Record<string, unknown> = {}) => ({
   votesAbstain: 0,
   decision: 'recognise',
   notes: 'Thống nhất 100 %',
+  reason: 'Hội đồng xét thêm hồ sơ bổ sung',
   decidedAt: '2025-06-20',
   ...over,
 })
@@ -59,7 +60,7 @@ describe('POST /api/rounds/:id/council-decisions', () => {
     })
     const again = await app.inject({ method: 'POST', url, headers: w.auth.hoidong, payload: decision({ decision: 'reject' }) })
     expect(again.statusCode).toBe(409)
-    expect(again.json().error.code).toBe('already_exists')
+    expect(again.json().error.code).toBe('decision_exists')
 
     const list = await app.inject({ method: 'GET', url, headers: w.auth.xa })
     expect(list.statusCode).toBe(200)

@@ -4,8 +4,8 @@
  * what else it checks (coverage, ledger, disclosure) stays with the service that owns the step.
  *
  *   draft ──open──▶ open ──close──▶ closed ──seal──▶ sealed ──return_for_resurvey──▶ returned
- *                    ▲               │  ▲              │
- *                    └────reopen─────┘  └────unseal────┘
+ *                    ▲               │  ▲              │  ▲                              │
+ *                    └────reopen─────┘  └────unseal────┘  └───────withdraw_return───────┘
  */
 export type RoundState = 'draft' | 'open' | 'closed' | 'sealed' | 'returned'
 
@@ -16,6 +16,8 @@ export const ROUND_TRANSITIONS = {
   seal: { from: 'closed', to: 'sealed' },
   unseal: { from: 'sealed', to: 'closed' },
   return_for_resurvey: { from: 'sealed', to: 'returned' },
+  /** The council amends its return (before any re-survey round exists): the sealed result stands again. */
+  withdraw_return: { from: 'returned', to: 'sealed' },
 } as const satisfies Record<string, { from: RoundState; to: RoundState }>
 
 export type RoundAction = keyof typeof ROUND_TRANSITIONS
@@ -32,7 +34,7 @@ export function actionsFrom(from: RoundState): RoundAction[] {
   return ACTIONS.filter((a) => ROUND_TRANSITIONS[a].from === from)
 }
 
-/** Terminal: a returned round is followed by a new round, never changed again. */
+/** Terminal: no move leaves it (none today: a return can be withdrawn until a re-survey round exists). */
 export function isTerminal(s: RoundState): boolean {
   return actionsFrom(s).length === 0
 }

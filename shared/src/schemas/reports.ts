@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Id, text } from './common.js'
+import { RecordEvent } from './council.js'
 import { CoverageScope, RoundStatus, VerdictEnum } from './round.js'
 
 /** Province / legacy-district overview: every commune's latest round (read from counters, never ballots). */
@@ -90,8 +91,24 @@ export const PublicRoundResult = z.object({
   ledgerRootHash: z.string(),
   sealedAt: z.string(),
   methodVersion: z.string(),
+  /** The root printed on paper (the QR code's `?root=`) compared with the one stored now; null without one. */
+  rootCheck: z
+    .object({
+      paperRoot: z.string(),
+      /** current: same as the seal stored now; earlier: an earlier seal of this round (unsealed since); none: no seal of it; malformed. */
+      result: z.enum(['current', 'earlier', 'none', 'malformed']),
+    })
+    .nullable(),
+  /** Seal, unseal, reopen, reseal and council decisions with their reasons, oldest first. */
+  history: z.array(RecordEvent),
+  /** The council decision in force on this seal, if any. */
+  decision: RecordEvent.nullable(),
 })
 export type PublicRoundResult = z.infer<typeof PublicRoundResult>
+
+/** `?root=` on the public verify page and its API: the sealed root as printed on paper (spaces allowed). */
+export const PublicRoundQuery = z.object({ root: z.string().max(200).optional() })
+export type PublicRoundQuery = z.infer<typeof PublicRoundQuery>
 
 /** What the minutes record of the tallying meeting (entered by the commune Front when sealing). */
 export const MinutesMeta = z.object({

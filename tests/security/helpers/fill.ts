@@ -29,6 +29,7 @@ export function fillParams(path: string, f: ScopeFixtures, spec: RequestSpec = {
     token: () => f.unusedToken,
     receipt: () => f.receipt,
     requestId: () => f.requestId,
+    decisionId: () => f.decisionId,
   }
   return path
     .replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {

@@ -35,6 +35,8 @@ export interface ScopeFixtures {
   mismatchHouseholdId: string
   /** A "my household was not asked" request on the open round. */
   requestId: string
+  /** The council decision in force on the returned round (target of its amendments). */
+  decisionId: string
 }
 
 export type RoleName = 'admin' | 'provinceStaff' | 'communeStaff' | 'collector' | 'council'
@@ -106,12 +108,13 @@ async function buildScope(
   const returned = await openWithBallots()
   await ok(app, 'POST', `/api/rounds/${returned.id}/close`, who.staff, {})
   await ok(app, 'POST', `/api/rounds/${returned.id}/seal`, who.staff)
-  await ok(app, 'POST', `/api/rounds/${returned.id}/council-decisions`, who.council, {
+  const decision = await ok(app, 'POST', `/api/rounds/${returned.id}/council-decisions`, who.council, {
     votesFor: 5,
     votesAgainst: 10,
     votesAbstain: 0,
     decision: 'return_for_resurvey',
     decidedAt: '2025-06-01',
+    reason: 'Cần lấy ý kiến lại ở các ấp còn thiếu',
   })
   const open = await openWithBallots()
   // A double-entry mismatch, in a round of its own (one village): the same serial keyed twice with different
@@ -170,6 +173,7 @@ async function buildScope(
     mismatchSerial: serial,
     mismatchHouseholdId: paperHh,
     requestId: request.id,
+    decisionId: decision.id as string,
   }
 }
 

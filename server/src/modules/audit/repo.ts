@@ -1,5 +1,5 @@
 import { auditLog, type DbOrTx } from '@app/db'
-import { asc, desc } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray } from 'drizzle-orm'
 
 export type AuditRow = typeof auditLog.$inferSelect
 
@@ -10,6 +10,15 @@ export function createAuditRepo() {
     },
     insert(tx: DbOrTx, row: typeof auditLog.$inferInsert): void {
       tx.insert(auditLog).values(row).run()
+    },
+    /** The entries about one target with one of `actions`, in chain order (audit_log_target_idx). */
+    byTarget(tx: DbOrTx, targetType: string, targetId: string, actions: readonly string[]): AuditRow[] {
+      return tx
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.targetType, targetType), eq(auditLog.targetId, targetId), inArray(auditLog.action, [...actions])))
+        .orderBy(asc(auditLog.seq))
+        .all()
     },
     all(tx: DbOrTx): AuditRow[] {
       return tx.select().from(auditLog).orderBy(asc(auditLog.seq)).all()

@@ -44,6 +44,10 @@ export function createAuditService(deps: { clock: Clock }) {
         hash,
       })
     },
+    /** The entries about one target with one of `actions`, in chain order. */
+    about(tx: DbOrTx, targetType: string, targetId: string, actions: readonly string[]) {
+      return repo.byTarget(tx, targetType, targetId, actions)
+    },
     /** Recompute the chain; returns the first broken seq or null when intact. */
     verify(tx: DbOrTx): { ok: boolean; brokenAt: number | null; count: number } {
       let prev = GENESIS_HASH

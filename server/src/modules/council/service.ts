@@ -1,12 +1,32 @@
-import type { Db } from '@app/db'
-import type { CouncilDecision, CreateCouncilDecisionBody, ResurveyBody, Round } from '@app/shared'
-import { AppError, conflict } from '../../lib/app-error.js'
+import type { Db, DbOrTx } from '@app/db'
+import {
+  type AmendCouncilDecisionBody,
+  type CouncilDecision,
+  type CouncilDecisionKind,
+  type CouncilDecisionList,
+  type CreateCouncilDecisionBody,
+  decisionAgainstVerdict,
+  type RecordEvent,
+  type ResurveyBody,
+  type Round,
+  type RoundTally,
+} from '@app/shared'
+import { AppError, conflict, notFound } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole } from '../policy.js'
+import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
+import { createTallyRepo } from '../tally/repo.js'
+import type { TallyService } from '../tally/service.js'
 import { type CouncilDecisionRow, createCouncilRepo } from './repo.js'
 
-function toDto(r: CouncilDecisionRow): CouncilDecision {
+type Verdict = RoundTally['commune']['verdict']
+
+/** The audit actions that make up a sealed result's record (the public page and the minutes list them). */
+const RECORD_ACTIONS = ['round.seal', 'round.unseal', 'round.reopen', 'council.decide', 'council.amend', 'council.void'] as const
+
+function toDto(r: CouncilDecisionRow & { recordedByName?: string | null }, state: CouncilDecision['state']): CouncilDecision {
   return {
     id: r.id,
     roundId: r.roundId,
@@ -17,65 +37,294 @@ function toDto(r: CouncilDecisionRow): CouncilDecision {
     notes: r.notes,
     decidedAt: r.decidedAt,
     recordedBy: r.recordedBy,
+    recordedByName: r.recordedByName ?? null,
     createdAt: r.createdAt,
+    version: r.version,
+    supersedesId: r.supersedesId,
+    reason: r.reason,
+    verdict: (r.verdict as Verdict | null) ?? null,
+    againstVerdict: r.againstVerdict,
+    state,
+    voidedAt: r.voidedAt,
+    voidReason: r.voidReason,
   }
 }
 
+/** What the audit entry of a decision or amendment carries: enough to print the record without the row. */
+function decisionData(row: CouncilDecisionRow): Record<string, unknown> {
+  return {
+    decisionId: row.id,
+    version: row.version,
+    supersedesId: row.supersedesId,
+    decision: row.decision,
+    votesFor: row.votesFor,
+    votesAgainst: row.votesAgainst,
+    votesAbstain: row.votesAbstain,
+    decidedAt: row.decidedAt,
+    againstVerdict: row.againstVerdict,
+  }
+}
+
+const event = (kind: RecordEvent['kind'], at: string, over: Partial<RecordEvent> = {}): RecordEvent => ({
+  kind,
+  at,
+  reason: null,
+  ledgerRootHash: null,
+  decision: null,
+  votes: null,
+  decidedAt: null,
+  version: null,
+  againstVerdict: null,
+  ...over,
+})
+
 /**
- * The appraisal council's decision on a sealed round (DOMAIN §1.4: the council votes, e.g. 20/20).
+ * The appraisal council's decision on a sealed round (DOMAIN §1.4: the council votes, e.g. 20/20), on the record
+ * (TRUST.md §2.8): a decision belongs to one seal; it is amended by a new version with a reason, never
+ * overwritten; one against the verdict of the rule set needs a reason; unsealing voids it (kept in history).
  * `return_for_resurvey` marks the round `returned`; Front staff may then open a new round linked to it.
  */
-export function createCouncilService(deps: { db: Db; audit: AuditService; rounds: RoundService }) {
-  const { db, audit, rounds } = deps
+export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditService; rounds: RoundService; tally: TallyService }) {
+  const { db, clock, audit, rounds, tally } = deps
   const repo = createCouncilRepo(db)
+  const tallyRepo = createTallyRepo(db)
+
+  /** The seal a decision is made on: the round sealed (or returned) with its frozen result. */
+  function sealOf(r: RoundRow, tx: DbOrTx, action: string) {
+    const s = r.status === 'sealed' || r.status === 'returned' ? tallyRepo.sealed(r.id, tx) : undefined
+    if (!s)
+      throw new AppError('invalid_transition', `the council decides on sealed rounds; this one is ${r.status}`, 409, {
+        status: r.status,
+        action,
+      })
+    return { sealId: s.sealId, verdict: (JSON.parse(s.tallyJson) as RoundTally).commune.verdict }
+  }
+
+  function assertReason(decision: CouncilDecisionKind, verdict: Verdict, reason: string | undefined) {
+    if (decisionAgainstVerdict(decision, verdict) && !reason?.trim())
+      throw new AppError(
+        'reason_required_against_verdict',
+        'Quyết định này khác với kết luận theo quy định; cần ghi rõ lý do của hội đồng.',
+        422,
+        { decision, verdict, issues: [{ path: 'reason', message: 'Cần ghi lý do khi quyết định khác với kết luận theo quy định.' }] },
+      )
+  }
+
+  // unsealing voids the decision made on that seal, in the same transaction (kept, with the unseal's reason)
+  tally.onUnsealing(({ roundId, sealId, actor, reason }, tx) => {
+    const current = repo.current(roundId, sealId, tx)
+    if (!current) return
+    repo.markVoided(current.id, { voidedAt: clock.now().toISOString(), voidedBy: actor.id, voidReason: reason }, tx)
+    audit.record(tx, {
+      actorId: actor.id,
+      action: 'council.void',
+      targetType: 'round',
+      targetId: roundId,
+      reason,
+      data: { decisionId: current.id, version: current.version },
+    })
+  })
+
+  /** Seal, unseal, reopen (after the first seal), reseal and decisions, from the hash-chained audit log, in its order. */
+  function history(roundId: string, tx: DbOrTx = db): RecordEvent[] {
+    const out: RecordEvent[] = []
+    let sealed = false
+    for (const e of audit.about(tx, 'round', roundId, RECORD_ACTIONS)) {
+      const d = (e.data ? JSON.parse(e.data) : {}) as Record<string, unknown>
+      const root = typeof d.ledgerRootHash === 'string' ? d.ledgerRootHash : null
+      switch (e.action) {
+        case 'round.seal':
+          out.push(event(sealed ? 'reseal' : 'seal', e.at, { ledgerRootHash: root }))
+          sealed = true
+          break
+        case 'round.unseal':
+          out.push(event('unseal', e.at, { reason: e.reason, ledgerRootHash: root }))
+          break
+        case 'round.reopen':
+          if (sealed) out.push(event('reopen', e.at, { reason: e.reason }))
+          break
+        case 'council.decide':
+        case 'council.amend':
+          out.push(
+            event(e.action === 'council.decide' ? 'decision' : 'amendment', e.at, {
+              reason: e.reason,
+              decision: d.decision as CouncilDecisionKind,
+              votes: { for: Number(d.votesFor ?? 0), against: Number(d.votesAgainst ?? 0), abstain: Number(d.votesAbstain ?? 0) },
+              decidedAt: typeof d.decidedAt === 'string' ? d.decidedAt : null,
+              version: typeof d.version === 'number' ? d.version : 1,
+              againstVerdict: typeof d.againstVerdict === 'boolean' ? d.againstVerdict : null,
+            }),
+          )
+          break
+        case 'council.void':
+          out.push(event('void', e.at, { reason: e.reason, version: typeof d.version === 'number' ? d.version : null }))
+          break
+      }
+    }
+    return out
+  }
+
+  /** The decision in force on the round's current seal, as the record prints it. */
+  function currentDecision(roundId: string, sealId: string): RecordEvent | null {
+    const c = repo.current(roundId, sealId)
+    if (!c) return null
+    return event(c.version === 1 ? 'decision' : 'amendment', c.createdAt, {
+      reason: c.reason,
+      decision: c.decision,
+      votes: { for: c.votesFor, against: c.votesAgainst, abstain: c.votesAbstain },
+      decidedAt: c.decidedAt,
+      version: c.version,
+      againstVerdict: c.againstVerdict,
+    })
+  }
+
+  /** Move the round between sealed and returned when a (new version of the) decision starts or stops returning it. */
+  function followDecision(
+    tx: DbOrTx,
+    r: RoundRow,
+    from: CouncilDecisionKind | null,
+    to: CouncilDecisionKind,
+    actor: Actor,
+    note: string | null,
+  ) {
+    const returning = to === 'return_for_resurvey'
+    const wasReturning = from === 'return_for_resurvey'
+    if (returning && !wasReturning) rounds.transition(tx, r, 'returned', actor, note)
+    if (!returning && wasReturning) {
+      const resurvey = repo.resurveyOf(r.id, tx)
+      if (resurvey)
+        throw conflict('resurvey_exists', 'Đã tạo đợt lấy ý kiến lại cho đợt này; không thể bỏ quyết định trả lại.', {
+          roundId: resurvey.id,
+        })
+      rounds.transition(tx, r, 'sealed', actor, note)
+    }
+  }
 
   return {
+    repo,
+    history,
+    currentDecision,
+
     record(actor: Actor, roundId: string, body: CreateCouncilDecisionBody): CouncilDecision {
-      const r = rounds.getVisible(actor, roundId)
+      const visible = rounds.getVisible(actor, roundId)
       assertRole(actor, ['council'])
-      if (r.status !== 'sealed')
-        throw new AppError('invalid_transition', `the council decides on sealed rounds; this one is ${r.status}`, 409, {
-          status: r.status,
-          action: 'council_decision',
-        })
-      return db.transaction((tx) => {
-        if (repo.listByRound(r.id, tx).length > 0)
-          throw conflict('already_exists', 'the council decision for this round is already recorded')
-        const row = repo.insert(
-          {
-            roundId: r.id,
-            votesFor: body.votesFor,
-            votesAgainst: body.votesAgainst,
-            votesAbstain: body.votesAbstain,
-            decision: body.decision,
-            notes: body.notes ?? null,
-            decidedAt: body.decidedAt,
-            recordedBy: actor.id,
-          },
-          tx,
-        )
-        if (body.decision === 'return_for_resurvey') rounds.transition(tx, r, 'returned', actor, body.notes ?? null)
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'council.decide',
-          targetType: 'round',
-          targetId: r.id,
-          data: {
-            decision: body.decision,
-            votesFor: body.votesFor,
-            votesAgainst: body.votesAgainst,
-            votesAbstain: body.votesAbstain,
-            decidedAt: body.decidedAt,
-          },
-        })
-        return toDto(row)
-      })
+      // IMMEDIATE: two members saving at once must not both see "no decision yet"
+      return db.transaction(
+        (tx) => {
+          const r = rounds.findById(visible.id, tx) ?? visible
+          const { sealId, verdict } = sealOf(r, tx, 'council_decision')
+          const current = repo.current(r.id, sealId, tx)
+          if (current)
+            throw conflict(
+              'decision_exists',
+              'Hội đồng đã ghi quyết định cho kết quả này; muốn thay đổi thì sửa đổi quyết định, kèm lý do.',
+              {
+                currentId: current.id,
+              },
+            )
+          assertReason(body.decision, verdict, body.reason)
+          const row = repo.insert(
+            {
+              roundId: r.id,
+              sealId,
+              version: 1,
+              votesFor: body.votesFor,
+              votesAgainst: body.votesAgainst,
+              votesAbstain: body.votesAbstain,
+              decision: body.decision,
+              notes: body.notes || null,
+              decidedAt: body.decidedAt,
+              recordedBy: actor.id,
+              reason: body.reason || null,
+              verdict,
+              againstVerdict: decisionAgainstVerdict(body.decision, verdict),
+            },
+            tx,
+          )
+          followDecision(tx, r, null, body.decision, actor, body.notes || null)
+          audit.record(tx, {
+            actorId: actor.id,
+            action: 'council.decide',
+            targetType: 'round',
+            targetId: r.id,
+            reason: row.reason,
+            data: decisionData(row),
+          })
+          return toDto({ ...row, recordedByName: actor.username }, 'current')
+        },
+        { behavior: 'immediate' },
+      )
     },
 
-    list(actor: Actor, roundId: string): CouncilDecision[] {
+    /** A new version of the decision in force (`decisionId` must be it), with the reason; the old one stays in history. */
+    amend(actor: Actor, roundId: string, decisionId: string, body: AmendCouncilDecisionBody): CouncilDecision {
+      const visible = rounds.getVisible(actor, roundId)
+      assertRole(actor, ['council'])
+      return db.transaction(
+        (tx) => {
+          const r = rounds.findById(visible.id, tx) ?? visible
+          const target = repo.findById(decisionId, tx)
+          if (!target || target.roundId !== r.id) throw notFound('council decision')
+          const { sealId, verdict } = sealOf(r, tx, 'council_amend')
+          const current = repo.current(r.id, sealId, tx)
+          if (!current || current.id !== target.id)
+            throw conflict(
+              'decision_superseded',
+              'Quyết định này đã được sửa đổi hoặc không còn hiệu lực; hãy tải lại trang để xem quyết định hiện hành.',
+              {
+                currentId: current?.id ?? null,
+              },
+            )
+          assertReason(body.decision, verdict, body.reason)
+          const row = repo.insert(
+            {
+              roundId: r.id,
+              sealId,
+              version: current.version + 1,
+              supersedesId: current.id,
+              votesFor: body.votesFor,
+              votesAgainst: body.votesAgainst,
+              votesAbstain: body.votesAbstain,
+              decision: body.decision,
+              notes: body.notes || null,
+              decidedAt: body.decidedAt,
+              recordedBy: actor.id,
+              reason: body.reason,
+              verdict,
+              againstVerdict: decisionAgainstVerdict(body.decision, verdict),
+            },
+            tx,
+          )
+          followDecision(tx, r, current.decision, body.decision, actor, body.reason)
+          audit.record(tx, {
+            actorId: actor.id,
+            action: 'council.amend',
+            targetType: 'round',
+            targetId: r.id,
+            reason: body.reason,
+            data: decisionData(row),
+          })
+          return toDto({ ...row, recordedByName: actor.username }, 'current')
+        },
+        { behavior: 'immediate' },
+      )
+    },
+
+    list(actor: Actor, roundId: string): CouncilDecisionList {
       const r = rounds.getVisible(actor, roundId)
       assertRole(actor, ['admin', 'front_staff', 'council'])
-      return repo.listByRound(r.id).map(toDto)
+      const seal = r.status === 'sealed' || r.status === 'returned' ? tallyRepo.sealed(r.id) : undefined
+      const current = seal ? repo.current(r.id, seal.sealId) : undefined
+      const rows = repo.listByRound(r.id)
+      const superseded = new Set(rows.map((x) => x.supersedesId).filter((x): x is string => x !== null))
+      return {
+        items: rows.map((x) =>
+          toDto(x, x.voidedAt !== null ? 'voided' : superseded.has(x.id) ? 'superseded' : x.id === current?.id ? 'current' : 'voided'),
+        ),
+        currentId: current?.id ?? null,
+        verdict: seal ? (JSON.parse(seal.tallyJson) as RoundTally).commune.verdict : null,
+        history: history(r.id),
+      }
     },
 
     /** A new draft round re-surveying a returned one: same commune, level and thresholds, linked by previousRoundId. */

@@ -1,4 +1,4 @@
-import type { PublicRoundResult, PublicTally } from '@app/shared'
+import { DECISION_VI, type PublicRoundResult, type PublicTally, RECORD_EVENT_VI, type RecordEvent } from '@app/shared'
 import { escapeHtml } from '../../lib/html.js'
 import {
   bpVi,
@@ -6,6 +6,7 @@ import {
   dateTimeVi,
   dateVi,
   formatRatioVi,
+  hexGroupsVi,
   intVi,
   verdictSentenceVi,
   villageCoverageVi,
@@ -28,7 +29,11 @@ h1{font-size:1.15rem;margin:.2rem 0 .6rem}h2{font-size:1rem;margin:1rem 0 .4rem}
 .big{font-size:1.8rem;font-weight:700}.v{display:inline-block;padding:2px 8px;border-radius:4px;background:#e8f5e9;font-weight:700}
 .v.no{background:#fff3e0}table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border:1px solid #ccc;padding:4px 5px;text-align:right;vertical-align:top}
 th[scope=row],thead th{text-align:left}thead th{background:#f0f0f0}.s{text-align:center;color:#555;font-style:italic}
-.scroll{overflow-x:auto}code{word-break:break-all;font-size:.8rem}.muted{color:#555;font-size:.85rem}dl{margin:0}dt{font-weight:600}dd{margin:0 0 .4rem}`
+.scroll{overflow-x:auto}code{word-break:break-all;font-size:.8rem}.muted{color:#555;font-size:.85rem}dl{margin:0}dt{font-weight:600}dd{margin:0 0 .4rem}
+.root{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:1rem;letter-spacing:.04em;line-height:1.6;word-spacing:.3em}
+.check{padding:8px 10px;border-radius:4px;margin:.6rem 0;border:1px solid}.check.ok{background:#e8f5e9;border-color:#66bb6a}
+.check.bad{background:#ffebee;border-color:#e53935}.check.warn{background:#fff3e0;border-color:#fb8c00}
+td.l,th.l{text-align:left}.hist td{text-align:left}.hist td:first-child{white-space:nowrap}.hist .root{font-size:.75rem}`
 
 /**
  * The public verify page (/v/:roundId): the sealed totals, the per-village breakdown with
@@ -63,9 +68,96 @@ ${
 <tbody>
 ${p.villages.map((v) => row(v, true)).join('\n')}
 </tbody></table></div>
-<h2>Mã xác thực sổ phiếu</h2>
-<p><code>${escapeHtml(p.ledgerRootHash)}</code></p>
-<p class="muted">Niêm phong lúc ${dateTimeVi(p.sealedAt)}. Mã này là giá trị băm cuối của chuỗi phiếu; biên bản giấy in cùng mã này. Trang này không hiển thị ý kiến riêng của bất kỳ hộ nào.</p>
+<h2>Quyết định của hội đồng thẩm định</h2>
+${p.decision ? `<p>${decisionVi(p.decision)}</p>${p.decision.reason ? `<p>Lý do: ${escapeHtml(p.decision.reason)}</p>` : ''}` : '<p class="muted">Hội đồng chưa ghi quyết định cho kết quả này.</p>'}
+<h2 id="ma-niem-phong">Mã niêm phong kết quả</h2>
+${rootCheckHtml(p.rootCheck)}
+<p class="root">${rootHtml(p.ledgerRootHash)}</p>
+<p class="muted">Niêm phong lúc ${dateTimeVi(p.sealedAt)}. Mã này là giá trị băm cuối của chuỗi phiếu; biên bản giấy in cùng mã này và mã QR trên biên bản dẫn tới <a href="/v/${escapeHtml(p.roundId)}?root=${escapeHtml(p.ledgerRootHash)}">trang này kèm mã</a> để đối chiếu. Nếu mã trên giấy khác mã ở đây, kết quả đã bị thay đổi sau khi niêm phong. Trang này không hiển thị ý kiến riêng của bất kỳ hộ nào.</p>
+${historyHtml(p.history)}
+</main></body></html>
+`
+}
+
+/** 64 hex digits as on paper: groups of 8, four to a line. */
+function rootHtml(root: string): string {
+  return hexGroupsVi(root)
+    .split('\n')
+    .map((l) => escapeHtml(l))
+    .join('<br>')
+}
+
+function votesVi(e: RecordEvent): string {
+  return e.votes
+    ? `biểu quyết ${intVi(e.votes.for)} tán thành / ${intVi(e.votes.against)} không tán thành / ${intVi(e.votes.abstain)} không biểu quyết`
+    : ''
+}
+
+/** "Đề nghị công nhận — biểu quyết 20 tán thành / …, họp ngày 20/06/2025 (khác với kết luận theo quy định)". */
+function decisionVi(e: RecordEvent): string {
+  const parts = [
+    `<strong>${escapeHtml(DECISION_VI[e.decision ?? ''] ?? e.decision ?? '')}</strong>`,
+    votesVi(e),
+    e.decidedAt ? `họp ngày ${dateVi(e.decidedAt)}` : '',
+    e.version && e.version > 1 ? `bản sửa đổi lần ${e.version - 1}` : '',
+  ].filter(Boolean)
+  return `${parts.join(', ')}${e.againstVerdict ? ' — <strong>khác với kết luận theo quy định</strong>' : ''}.`
+}
+
+function eventDetailHtml(e: RecordEvent): string {
+  const out: string[] = []
+  if (e.kind === 'decision' || e.kind === 'amendment') out.push(decisionVi(e))
+  if ((e.kind === 'seal' || e.kind === 'reseal' || e.kind === 'unseal') && e.ledgerRootHash)
+    out.push(`Mã niêm phong: <span class="root">${rootHtml(e.ledgerRootHash)}</span>`)
+  if (e.reason) out.push(`Lý do: ${escapeHtml(e.reason)}`)
+  return out.join('<br>')
+}
+
+/** The record of the result, oldest first: seal, unseal, reopen, reseal, decisions with their reasons and dates. */
+function historyHtml(history: RecordEvent[]): string {
+  if (history.length === 0) return ''
+  return `<h2>Quá trình niêm phong và quyết định</h2>
+<div class="scroll"><table class="hist">
+<thead><tr><th class="l">Ngày</th><th class="l">Việc</th><th class="l">Chi tiết</th></tr></thead>
+<tbody>
+${history.map((e) => `<tr><td>${dateVi(e.at)}</td><td>${escapeHtml(RECORD_EVENT_VI[e.kind] ?? e.kind)}</td><td>${eventDetailHtml(e)}</td></tr>`).join('\n')}
+</tbody></table></div>`
+}
+
+/** What the page says about the root printed on paper (the QR code's `?root=`). */
+function rootCheckHtml(c: PublicRoundResult['rootCheck']): string {
+  if (!c) return ''
+  switch (c.result) {
+    case 'current':
+      return '<p class="check ok" role="status"><strong>Khớp.</strong> Mã in trên giấy trùng với mã niêm phong đang lưu trong hệ thống.</p>'
+    case 'earlier':
+      return '<p class="check warn" role="status"><strong>Mã trên giấy thuộc một lần niêm phong trước.</strong> Kết quả đó đã được mở niêm phong (xem lý do ở bảng quá trình bên dưới); biên bản đang cầm không còn là kết quả hiện hành.</p>'
+    case 'malformed':
+      return '<p class="check warn" role="status">Mã trong địa chỉ không đúng định dạng (cần 64 ký tự 0–9, a–f). Hãy quét lại mã QR hoặc so mã bằng mắt.</p>'
+    default:
+      return `<p class="check bad" role="alert"><strong>KHÔNG KHỚP.</strong> Mã in trên giấy (<span class="root">${rootHtml(c.paperRoot)}</span>) khác mã niêm phong đang lưu trong hệ thống. Kết quả trong hệ thống đã bị thay đổi sau khi in biên bản này; hãy báo ngay cho Ban Thường trực Ủy ban MTTQ Việt Nam cấp tỉnh.</p>`
+  }
+}
+
+/** /v/:roundId for a round sealed once and not sealed now: the record, no figure. */
+export function renderRecordPage(p: {
+  roundId: string
+  title: string
+  communeName: string
+  levelName: string
+  history: RecordEvent[]
+  rootCheck: PublicRoundResult['rootCheck']
+}): string {
+  return `<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Kết quả đã mở niêm phong — xã ${escapeHtml(p.communeName)}</title><style>${STYLE}</style></head>
+<body><main>
+<p class="muted">Kiểm tra công khai</p>
+<h1>${escapeHtml(p.title)}</h1>
+<dl><dt>Xã</dt><dd>${escapeHtml(p.communeName)}</dd><dt>Mức đề nghị công nhận</dt><dd>${escapeHtml(p.levelName)}</dd></dl>
+<p class="check warn" role="status"><strong>Kết quả của đợt này đã được mở niêm phong và chưa niêm phong lại.</strong> Kết quả niêm phong trước đây không còn hiệu lực; lý do ở bảng dưới.</p>
+${p.rootCheck && p.rootCheck.result !== 'earlier' ? rootCheckHtml(p.rootCheck) : ''}
+${historyHtml(p.history)}
 </main></body></html>
 `
 }

@@ -1,7 +1,7 @@
-import { ApiError, Id, IdParams, PublicRoundResult } from '@app/shared'
+import { ApiError, Id, IdParams, PublicRoundQuery, PublicRoundResult } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { renderNotFoundPage, renderVerifyPage } from './page.js'
+import { renderNotFoundPage, renderRecordPage, renderVerifyPage } from './page.js'
 
 /** Public, no login: the sealed result of a round (JSON and a plain HTML page). Rate-limited per IP. */
 export const publicRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -14,17 +14,26 @@ export const publicRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['public'],
         security: [],
-        summary: 'Sealed totals, per-village breakdown (fewer than 5 valid ballots suppressed) and ledger root hash; never free text',
+        summary:
+          'Sealed totals, per-village breakdown (fewer than 5 valid ballots suppressed), ledger root hash (compared with ?root= from paper), the record of seals and council decisions; never free text from residents',
         params: IdParams,
+        querystring: PublicRoundQuery,
         response: { 200: PublicRoundResult, 404: ApiError, 429: ApiError },
       },
     },
-    async (req) => app.services.publicResults.result(req.params.id),
+    async (req) => app.services.publicResults.result(req.params.id, req.query.root),
   )
-  app.get('/v/:roundId', { config: { rateLimit }, schema: { hide: true, params: z.object({ roundId: Id }) } }, async (req, reply) => {
-    const res = app.services.publicResults.find(req.params.roundId)
-    reply.type('text/html; charset=utf-8')
-    if (!res) return reply.code(404).send(renderNotFoundPage())
-    return reply.header('cache-control', 'public, max-age=300').send(renderVerifyPage(res))
-  })
+  app.get(
+    '/v/:roundId',
+    { config: { rateLimit }, schema: { hide: true, params: z.object({ roundId: Id }), querystring: PublicRoundQuery } },
+    async (req, reply) => {
+      const res = app.services.publicResults.find(req.params.roundId, req.query.root)
+      reply.type('text/html; charset=utf-8')
+      if (res) return reply.header('cache-control', 'public, max-age=300').send(renderVerifyPage(res))
+      // sealed once, unsealed now: the record says what happened to the seal printed on paper
+      const rec = app.services.publicResults.record(req.params.roundId, req.query.root)
+      if (rec) return reply.header('cache-control', 'public, max-age=60').send(renderRecordPage(rec))
+      return reply.code(404).send(renderNotFoundPage())
+    },
+  )
 }

@@ -1,5 +1,6 @@
-import type { PublicRoundResult, PublicTally, Tally } from '@app/shared'
+import type { PublicRoundResult, PublicTally, RecordEvent, Tally } from '@app/shared'
 import { notFound } from '../../lib/app-error.js'
+import type { CouncilService } from '../council/service.js'
 import type { LevelRule, RoundService } from '../rounds/service.js'
 import type { TallyService } from '../tally/service.js'
 import type { UnitService } from '../units/service.js'
@@ -26,6 +27,19 @@ export function publicTally(t: Tally, min = SMALL_GROUP_MIN): PublicTally {
 }
 
 /**
+ * The root printed on paper (the QR code carries it) against the seal stored now and the earlier seals of the
+ * round's record. Spaces and case do not matter (the paper groups the digits).
+ */
+export function checkRoot(paperRoot: string, current: string | null, history: RecordEvent[]): NonNullable<PublicRoundResult['rootCheck']> {
+  const p = paperRoot.replace(/\s+/g, '').toLowerCase()
+  if (!/^[0-9a-f]{64}$/.test(p)) return { paperRoot: p.slice(0, 80), result: 'malformed' }
+  if (current !== null && p === current) return { paperRoot: p, result: 'current' }
+  // earlier only when that seal was undone on the record: the root of the seal in force always has to match
+  if (history.some((e) => e.kind === 'unseal' && e.ledgerRootHash === p)) return { paperRoot: p, result: 'earlier' }
+  return { paperRoot: p, result: 'none' }
+}
+
+/**
  * The public verify page's data: the sealed totals, the per-village breakdown with small-group
  * suppression and the ledger root hash. Never free text. Unsealed or unknown rounds answer 404.
  */
@@ -33,16 +47,18 @@ export function createPublicService(deps: {
   rounds: RoundService
   units: UnitService
   tally: TallyService
+  council: CouncilService
   levels: Readonly<Record<string, LevelRule>>
   /** PRIVACY_MIN_CELL */
   minCell?: number
 }) {
-  const { rounds, units, tally, levels } = deps
+  const { rounds, units, tally, council, levels } = deps
   const min = deps.minCell ?? SMALL_GROUP_MIN
-  function find(roundId: string): PublicRoundResult | undefined {
+  function find(roundId: string, paperRoot?: string): PublicRoundResult | undefined {
     const r = rounds.findById(roundId)
     const rec = r && (r.status === 'sealed' || r.status === 'returned') ? tally.sealedRecord(r.id) : undefined
     if (!r || !rec) return undefined
+    const history = council.history(r.id)
     return {
       roundId: r.id,
       title: r.title,
@@ -59,14 +75,35 @@ export function createPublicService(deps: {
       ledgerRootHash: rec.ledgerRootHash,
       sealedAt: rec.sealedAt,
       methodVersion: rec.methodVersion,
+      rootCheck: paperRoot === undefined ? null : checkRoot(paperRoot, rec.ledgerRootHash, history),
+      history,
+      decision: council.currentDecision(r.id, rec.sealId),
     }
   }
   return {
     /** The public result, or undefined when the round is unknown or not sealed. */
     find,
+    /**
+     * A round whose result was sealed once and is not sealed now (unsealed, maybe reopened): what the record says
+     * (no figure), so a QR code on paper of that seal still leads somewhere that tells what happened to it.
+     */
+    record(roundId: string, paperRoot?: string) {
+      const r = rounds.findById(roundId)
+      if (!r) return undefined
+      const history = council.history(r.id)
+      if (history.length === 0) return undefined
+      return {
+        roundId: r.id,
+        title: r.title,
+        communeName: units.repo.findById(r.communeId)?.name ?? '',
+        levelName: levels[r.level]?.name ?? r.level,
+        history,
+        rootCheck: paperRoot === undefined ? null : checkRoot(paperRoot, null, history),
+      }
+    },
     /** The public result; 404 when the round is unknown or not sealed. */
-    result(roundId: string): PublicRoundResult {
-      const res = find(roundId)
+    result(roundId: string, paperRoot?: string): PublicRoundResult {
+      const res = find(roundId, paperRoot)
       if (!res) throw notFound('sealed round')
       return res
     },

@@ -38,6 +38,17 @@ export function longDateVi(iso: string): string {
   return `ngày ${d} tháng ${m} năm ${y}`
 }
 
+/**
+ * A hash as people compare it by eye against paper: groups of 8 hex digits, `perLine` groups to a line
+ * (64 digits → two lines of four groups). Lines joined by "\n"; the digits themselves are unchanged.
+ */
+export function hexGroupsVi(hex: string, perLine = 4): string {
+  const groups = hex.match(/.{1,8}/g) ?? []
+  const lines: string[] = []
+  for (let i = 0; i < groups.length; i += perLine) lines.push(groups.slice(i, i + perLine).join(' '))
+  return lines.join('\n')
+}
+
 /** The one vocabulary lives in shared/ (staff app, documents, exports and public pages read the same labels). */
 export {
   ballotChannelVi,

@@ -1,10 +1,13 @@
 import {
   barResultLinesVi,
   barSentenceVi,
+  DECISION_VI,
   formatPercentVi,
   type MinutesMeta,
   PROVISIONAL_MARK_VI,
   type Question,
+  RECORD_EVENT_VI,
+  type RecordEvent,
   type RoundTally,
   type RuleSetSnapshot,
 } from '@app/shared'
@@ -16,6 +19,7 @@ import {
   dateTimeVi,
   dateVi,
   formatRatioVi,
+  hexGroupsVi,
   intVi,
   invalidationVi,
   longDateVi,
@@ -54,6 +58,8 @@ export interface MinutesData {
   comments: { total: number; examples: { text: string; n: number }[] }
   invalid: { reason: string; n: number }[]
   verifyUrl: string
+  /** Seal, unseal, reopen, reseal and council decisions with reasons, oldest first (empty: printed as "sealed once"). */
+  history?: RecordEvent[]
 }
 
 const upper = (s: string) => s.toLocaleUpperCase('vi')
@@ -89,6 +95,23 @@ function conclusion(d: MinutesData, year: string): string {
     default:
       return `Không có phiếu hợp lệ; chưa có cơ sở kết luận về sự hài lòng của người dân xã ${d.communeName}.`
   }
+}
+
+/** One step of the record as the minutes print it (decision, vote, meeting day, root, reason). */
+function eventDetailVi(e: RecordEvent): string {
+  const out: string[] = []
+  if (e.decision) {
+    const votes = e.votes
+      ? `biểu quyết ${intVi(e.votes.for)} tán thành / ${intVi(e.votes.against)} không tán thành / ${intVi(e.votes.abstain)} không biểu quyết`
+      : ''
+    out.push(
+      [DECISION_VI[e.decision] ?? e.decision, votes, e.decidedAt ? `họp ngày ${dateVi(e.decidedAt)}` : ''].filter(Boolean).join(', ') +
+        (e.againstVerdict ? ' — khác với kết luận theo quy định' : ''),
+    )
+  }
+  if (e.ledgerRootHash) out.push(`Mã niêm phong: ${hexGroupsVi(e.ledgerRootHash, 8).replace(/\n/g, ' ')}`)
+  if (e.reason) out.push(`Lý do: ${e.reason}`)
+  return out.join('\n')
 }
 
 /** Time as the minutes write it: "14 giờ 30 phút, ngày 05 tháng 03 năm 2026". */
@@ -333,6 +356,18 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   para(doc, `${verdictSentenceVi(c.verdict)}.`, { font: 'b', size: 11 })
   para(doc, conclusion(d, year), { align: 'justify', gap: 6 })
 
+  // the sealed root on the page that is signed: a copy of the database rewritten later (chain and root together)
+  // still disagrees with this paper, and anyone can compare it on the public page (QR in the annex)
+  ensureSpace(doc, 60)
+  para(doc, `Mã niêm phong kết quả (mã gốc chuỗi phiếu, niêm phong lúc ${dateTimeVi(d.sealedAt)}):`, { size: 10, gap: 2 })
+  para(doc, hexGroupsVi(d.ledgerRootHash), { font: 'm', size: 10, indent: 12, gap: 2 })
+  para(doc, 'Đối chiếu mã này trên trang kiểm tra công khai (quét mã QR ở phụ lục); nếu khác, kết quả đã bị thay đổi sau khi niêm phong.', {
+    font: 'i',
+    size: 9,
+    align: 'justify',
+    gap: 6,
+  })
+
   ensureSpace(doc, 40)
   para(
     doc,
@@ -418,18 +453,34 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     .text(`Kết quả được niêm phong lúc ${dateTimeVi(d.sealedAt)}. Mã gốc chuỗi phiếu (SHA-256):`, left(doc), y0, { width: textW })
   doc
     .font('m')
-    .fontSize(8.5)
-    .text(d.ledgerRootHash, left(doc), doc.y + 2, { width: textW })
+    .fontSize(9.5)
+    .text(hexGroupsVi(d.ledgerRootHash), left(doc), doc.y + 2, { width: textW })
   doc
     .font('r')
     .fontSize(9.5)
-    .text('Tra cứu công khai (quét mã QR):', left(doc), doc.y + 4, { width: textW })
+    .text('Tra cứu và đối chiếu công khai (quét mã QR; địa chỉ đã chứa mã niêm phong):', left(doc), doc.y + 4, { width: textW })
   doc
     .font('m')
     .fontSize(8)
     .text(d.verifyUrl, left(doc), doc.y + 1, { width: textW })
   doc.x = left(doc)
   doc.y = Math.max(doc.y, y0 + qrSize) + 16
+
+  // the record: every seal, unseal, reseal and council decision with its reason, so the paper says what happened
+  const history = d.history ?? []
+  if (history.length) {
+    ensureSpace(doc, 60)
+    para(doc, 'QUÁ TRÌNH NIÊM PHONG VÀ QUYẾT ĐỊNH CỦA HỘI ĐỒNG THẨM ĐỊNH', { font: 'b', size: 10.5, gap: 4 })
+    drawTable(
+      doc,
+      [
+        { header: 'Ngày', width: 62 },
+        { header: 'Việc', width: 140 },
+        { header: 'Chi tiết, lý do', width: contentWidth(doc) - 202 },
+      ],
+      history.map((e) => [dateVi(e.at), RECORD_EVENT_VI[e.kind] ?? e.kind, eventDetailVi(e)]),
+    )
+  }
 
   pageFooters(doc, `Mã xác thực ${d.ledgerRootHash.slice(0, 16)}…`)
   return finish()

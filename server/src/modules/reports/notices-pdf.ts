@@ -1,6 +1,6 @@
 import type { PublicTally } from '@app/shared'
 import QRCode from 'qrcode'
-import { bpVi, coverageScopeVi, dateVi, formatRatioVi, intVi, longDateVi, verdictSentenceVi } from './format-vi.js'
+import { bpVi, coverageScopeVi, dateVi, formatRatioVi, hexGroupsVi, intVi, longDateVi, verdictSentenceVi } from './format-vi.js'
 import { contentWidth, drawTable, left, nationalHeading, newDocument, pageFooters, para } from './pdf-kit.js'
 
 export interface NoticesData {
@@ -114,8 +114,8 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
       .text('Mã xác thực sổ phiếu:', tx, doc.y + 6, { width: tw })
     doc
       .font('m')
-      .fontSize(7.5)
-      .text(d.ledgerRootHash, tx, doc.y + 1, { width: tw })
+      .fontSize(8.5)
+      .text(hexGroupsVi(d.ledgerRootHash), tx, doc.y + 1, { width: tw })
     doc.y = Math.max(doc.y, y0 + qrSize) + 14
     doc.x = left(doc)
     para(doc, 'Thời gian niêm yết: 10 ngày, từ ngày ……/……/…… đến ngày ……/……/……. Mọi ý kiến xin gửi Ban công tác Mặt trận ấp.', {

@@ -4,6 +4,7 @@ import type { MinutesMeta, RuleSetSnapshot } from '@app/shared'
 import { AppError, forbidden } from '../../lib/app-error.js'
 import type { AuditService } from '../audit/service.js'
 import type { BallotService } from '../ballots/service.js'
+import type { CouncilService } from '../council/service.js'
 import type { FeedbackRepo } from '../feedback/repo.js'
 import { type Actor, assertRole } from '../policy.js'
 import { publicTally } from '../public/service.js'
@@ -30,13 +31,14 @@ export function createReportsService(deps: {
   units: UnitService
   tally: TallyService
   ballots: BallotService
+  council: CouncilService
   feedback: FeedbackRepo
   levels: Readonly<Record<string, LevelRule>>
   publicBaseUrl: string
   /** Small-group suppression minimum (PRIVACY_MIN_CELL). */
   minCell: number
 }) {
-  const { db, audit, rounds, units, tally, ballots, feedback, levels, publicBaseUrl, minCell } = deps
+  const { db, audit, rounds, units, tally, ballots, council, feedback, levels, publicBaseUrl, minCell } = deps
   const repo = createReportsRepo(db)
 
   function sealedFor(actor: Actor, roundId: string) {
@@ -56,7 +58,11 @@ export function createReportsService(deps: {
     db.transaction((tx) => audit.record(tx, { actorId: actor.id, action, targetType: 'round', targetId: r.id, data }))
   }
 
-  const verifyUrl = (roundId: string) => `${publicBaseUrl}/v/${roundId}`
+  /**
+   * The public verify page; with the sealed root in the address (what the QR codes on paper carry), the page
+   * compares the printed root with the one stored now, so a rewrite of the whole database still disagrees with paper.
+   */
+  const verifyUrl = (roundId: string, root?: string) => `${publicBaseUrl}/v/${roundId}${root ? `?root=${root}` : ''}`
 
   /** The council reads everything; every other role gets small villages withheld (small-group suppression, DESIGN.md §4). */
   function exportInput(actor: Actor, r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): ExportInput {
@@ -175,7 +181,8 @@ export function createReportsService(deps: {
           examples: feedback.topTexts(r.id, 'comment', MINUTES_EXAMPLES_PER_QUESTION).map((t) => ({ text: t.text, n: t.n })),
         },
         invalid: repo.invalidByReason(r.id),
-        verifyUrl: verifyUrl(r.id),
+        verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
+        history: council.history(r.id),
       })
       log(actor, r, 'report.minutes')
       return pdf
@@ -196,7 +203,7 @@ export function createReportsService(deps: {
         villages: rec.tally.villages.map((v) => publicTally(v, minCell)),
         ledgerRootHash: rec.ledgerRootHash,
         sealedAt: rec.sealedAt,
-        verifyUrl: verifyUrl(r.id),
+        verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
       })
       log(actor, r, 'report.notices')
       return pdf

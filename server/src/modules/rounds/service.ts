@@ -37,9 +37,10 @@ const STAMPS: Record<RoundAction, (now: string) => RoundPatch> = {
   seal: (now) => ({ sealedAt: now }),
   unseal: () => ({ sealedAt: null }),
   return_for_resurvey: () => ({}),
+  withdraw_return: () => ({}),
 }
 
-/** The audit action of each move; a return is recorded by the council decision that makes it. */
+/** The audit action of each move; a return and its withdrawal are recorded by the council decision that makes them. */
 const AUDIT: Record<RoundAction, string | null> = {
   open: 'round.open',
   close: 'round.close',
@@ -47,6 +48,7 @@ const AUDIT: Record<RoundAction, string | null> = {
   seal: 'round.seal',
   unseal: 'round.unseal',
   return_for_resurvey: null,
+  withdraw_return: null,
 }
 
 export interface TransitionOptions {

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { Db, DbOrTx } from '@app/db'
 import type { RoundTally, RuleSetSnapshot } from '@app/shared'
 import { AppError, conflict, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -25,6 +25,8 @@ export function createTallyService(deps: {
 }) {
   const { db, clock, audit, rounds, units, ballots, integrity } = deps
   const repo = createTallyRepo(db)
+  /** Work inside the unsealing transaction, given the seal undone (the council voids its decision on it). */
+  const unsealingHooks: ((e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: DbOrTx) => void)[] = []
 
   function inputFor(r: RoundRow, status: RoundRow['status'], villageCounts: Map<string, VillageCounts>, questionCounts: QuestionCounts[]) {
     const frame = rounds.frameOf(r)
@@ -68,6 +70,10 @@ export function createTallyService(deps: {
   return {
     live,
     fromBallots,
+    /** Register work to run inside every unseal, after the move, with the id of the seal undone. */
+    onUnsealing(hook: (e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: DbOrTx) => void): void {
+      unsealingHooks.push(hook)
+    },
 
     /** GET /tally: the frozen JSON once sealed, else live from the counters. */
     tally(actor: Actor, roundId: string): RoundTally {
@@ -156,7 +162,7 @@ export function createTallyService(deps: {
       return sealed
     },
 
-    /** sealed → closed by an admin with a reason (logged); the frozen result is removed. */
+    /** sealed → closed by an admin with a reason (logged); the frozen result is removed and the council decision on it voided. */
     unseal(actor: Actor, roundId: string, reason: string) {
       assertRole(actor, ['admin'])
       const r = rounds.getVisible(actor, roundId)
@@ -165,6 +171,7 @@ export function createTallyService(deps: {
         const prior = repo.sealed(r.id, tx)
         repo.deleteSealed(r.id, tx)
         const row = rounds.transition(tx, r, 'closed', actor, reason, { data: { ledgerRootHash: prior?.ledgerRootHash ?? null } })
+        if (prior) for (const h of unsealingHooks) h({ roundId: r.id, sealId: prior.sealId, actor, reason }, tx)
         return rounds.toDto(row)
       })
     },
@@ -181,6 +188,7 @@ export function createTallyService(deps: {
         ledgerRootHash: s.ledgerRootHash,
         sealedAt: s.sealedAt,
         sealedBy: s.sealedBy,
+        sealId: s.sealId,
       }
     },
   }
