@@ -4,9 +4,11 @@
  * Components never call `fetch`; they call these functions through a state class.
  */
 import {
+  type AmendCouncilDecisionBody,
   CollectorAssignment,
   CommuneTrend,
   CouncilDecision,
+  CouncilDecisionList,
   type CreateCouncilDecisionBody,
   type CreateInvitationsBody,
   CreateInvitationsResult,
@@ -240,10 +242,14 @@ export class ApiClient {
     this.json(PaperResult, `/api/rounds/${encodeURIComponent(id)}/paper-entries/${encodeURIComponent(serial)}/resolve`, { body })
 
   // council
-  decisions = async (id: string) =>
-    (await this.json(Items(CouncilDecision), `/api/rounds/${encodeURIComponent(id)}/council-decisions`)).items
+  /** Every version of the council's decisions, the one in force, the verdict and the record of the result. */
+  decisions = (id: string) => this.json(CouncilDecisionList, `/api/rounds/${encodeURIComponent(id)}/council-decisions`)
   recordDecision = (id: string, body: CreateCouncilDecisionBody) =>
     this.json(CouncilDecision, `/api/rounds/${encodeURIComponent(id)}/council-decisions`, { body })
+  amendDecision = (id: string, decisionId: string, body: AmendCouncilDecisionBody) =>
+    this.json(CouncilDecision, `/api/rounds/${encodeURIComponent(id)}/council-decisions/${encodeURIComponent(decisionId)}/amendments`, {
+      body,
+    })
 
   // feedback (dissatisfied reasons and comments, no identity)
   feedback = (id: string, q: Partial<FeedbackQuery> = {}) =>

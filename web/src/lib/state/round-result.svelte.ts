@@ -1,4 +1,13 @@
-import type { CouncilDecision, CreateCouncilDecisionBody, FeedbackItem, FeedbackSummary, Round, RoundTally } from '@app/shared'
+import type {
+  AmendCouncilDecisionBody,
+  CouncilDecision,
+  CreateCouncilDecisionBody,
+  FeedbackItem,
+  FeedbackSummary,
+  RecordEvent,
+  Round,
+  RoundTally,
+} from '@app/shared'
 import { type ApiClient, ApiError, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
@@ -14,7 +23,12 @@ export interface ReasonGroup {
 export class RoundResult {
   round = $state<Round | null>(null)
   tally = $state<RoundTally | null>(null)
+  /** Every version of the council's decisions on every seal, oldest first. */
   decisions = $state<CouncilDecision[]>([])
+  /** The version in force on the current seal. */
+  currentDecisionId = $state<string | null>(null)
+  /** Seal, unseal, reopen, reseal and decisions with reasons, oldest first. */
+  history = $state<RecordEvent[]>([])
   summary = $state<FeedbackSummary | null>(null)
   reasons = $state<FeedbackItem[]>([])
   status = $state<'loading' | 'ready' | 'error'>('loading')
@@ -77,23 +91,48 @@ export class RoundResult {
       this.optional('feedback', () => this.client.feedback(this.roundId, { kind: 'reason', limit: 100 })),
     ])
     this.tally = tally
-    this.decisions = decisions ?? []
+    this.applyDecisions(decisions)
     this.summary = summary
     this.reasons = reasons?.items ?? []
     this.status = 'ready'
   }
 
-  record = async (body: CreateCouncilDecisionBody): Promise<boolean> => {
+  currentDecision = $derived(this.decisions.find((d) => d.id === this.currentDecisionId) ?? null)
+
+  private applyDecisions(list: Awaited<ReturnType<ApiClient['decisions']>> | null): void {
+    this.decisions = list?.items ?? []
+    this.currentDecisionId = list?.currentId ?? null
+    this.history = list?.history ?? []
+  }
+
+  /** After a save: the versions, the record and the round's status (a return moves it) as the server has them now. */
+  private async refresh(): Promise<void> {
+    const [list, round] = await Promise.all([this.client.decisions(this.roundId), this.client.round(this.roundId)])
+    this.applyDecisions(list)
+    this.round = round
+  }
+
+  /**
+   * Save the first decision on this seal, or (`amends` = the version in force) a new version of it. Returns the
+   * error code when the server refused it, so the form can mark the field (a missing reason), else null.
+   */
+  save = async (body: CreateCouncilDecisionBody | AmendCouncilDecisionBody, amends: string | null): Promise<string | null> => {
     this.saving = true
     try {
-      const d = await this.client.recordDecision(this.roundId, body)
-      this.decisions = [...this.decisions, d]
-      this.round = await this.client.round(this.roundId)
-      toasts.show('Đã ghi nhận quyết định của hội đồng.', 'success')
-      return true
+      if (amends) await this.client.amendDecision(this.roundId, amends, body as AmendCouncilDecisionBody)
+      else await this.client.recordDecision(this.roundId, body)
+      toasts.show(
+        amends ? 'Đã ghi bản sửa đổi quyết định; bản trước vẫn được lưu trong lịch sử.' : 'Đã ghi nhận quyết định của hội đồng.',
+        'success',
+      )
+      await this.refresh()
+      return null
     } catch (err) {
-      handleError(err, 'Ghi quyết định')
-      return false
+      handleError(err, amends ? 'Sửa đổi quyết định' : 'Ghi quyết định')
+      // someone else recorded or amended meanwhile: show what is in force now
+      if (err instanceof ApiError && (err.code === 'decision_exists' || err.code === 'decision_superseded'))
+        await this.refresh().catch(() => {})
+      return err instanceof ApiError ? err.code : 'error'
     } finally {
       this.saving = false
     }
