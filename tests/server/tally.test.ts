@@ -64,6 +64,8 @@ describe('GET /api/rounds/:id/tally', () => {
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r1.id}/tally`, headers: w.auth.tinh })).json().commune.verdict).toBe(
       'meets',
     )
+    // one open round per commune, purpose and scope: the first closes before the second opens
+    await app.inject({ method: 'POST', url: `/api/rounds/${r1.id}/close`, headers: w.auth.tinh, payload: {} })
     const r2 = await openRound(app, w, c.commune.id)
     bulkBallots(app, db, r2.id, c.households, 1000, 899)
     const t2 = (await app.inject({ method: 'GET', url: `/api/rounds/${r2.id}/tally`, headers: w.auth.tinh })).json()
@@ -83,6 +85,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.tinh })).json()
     expect(t.villages.map((v: { verdict: string }) => v.verdict)).toEqual(['meets_coverage', 'insufficient_coverage'])
     expect(t.commune.verdict).toBe('insufficient_coverage')
+    await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.tinh, payload: {} })
     const r2 = await openRound(app, w, c.commune.id, { coverageScope: 'commune' })
     bulkBallots(app, db, r2.id, households, 16, 16)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r2.id}/tally`, headers: w.auth.tinh })).json().commune.verdict).toBe(

@@ -30,17 +30,27 @@ export function createOverviewRepo(db: DbOrTx) {
         ) SELECT id FROM sub WHERE kind = 'commune'`
       return tx.select().from(units).where(sql`${units.id} IN (${sub})`).orderBy(asc(sql`rowid`)).all()
     },
-    /** The most recently created round of each commune (two queries: the ids, then those rows). */
-    latestByCommune(communeIds: string[], tx: DbOrTx = db): Map<string, RoundRow> {
+    /**
+     * The rounds the overview shows per commune, newest first (two queries: the ids, then those rows): every
+     * round still open or closed (unsealed), so none in progress is hidden behind another, and the most
+     * recently created one.
+     */
+    currentByCommune(communeIds: string[], tx: DbOrTx = db): Map<string, RoundRow[]> {
       const ids = chunked(communeIds, (chunk) =>
         tx.all<{ id: string }>(sql`
           SELECT id FROM (
-            SELECT id, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, rowid DESC) AS n
+            SELECT id, status, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, rowid DESC) AS n
             FROM rounds WHERE ${inArray(rounds.communeId, chunk)}
-          ) WHERE n = 1`),
+          ) WHERE n = 1 OR status IN ('open', 'closed')`),
       ).map((r) => r.id)
       const rows = chunked(ids, (chunk) => tx.select().from(rounds).where(inArray(rounds.id, chunk)).all())
-      return new Map(rows.map((r) => [r.communeId, r]))
+      const out = new Map<string, RoundRow[]>()
+      for (const r of rows.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))) {
+        const list = out.get(r.communeId)
+        if (list) list.push(r)
+        else out.set(r.communeId, [r])
+      }
+      return out
     },
     /** Every round of a commune in time order (collection window, then creation). */
     roundsOfCommune(communeId: string, tx: DbOrTx = db): RoundRow[] {

@@ -155,7 +155,7 @@ export function createOverviewService(deps: {
     repo,
     summarize,
 
-    /** Every commune under a province or legacy district (or one commune) with its latest round. */
+    /** Every commune under a province or legacy district (or one commune) with its latest round and every round in progress. */
     overview(actor: Actor, unitId: string, q: OverviewQuery): UnitOverview {
       const unit = units.getVisible(actor, unitId)
       assertReader(actor)
@@ -164,13 +164,15 @@ export function createOverviewService(deps: {
           issues: [{ path: 'id', message: 'a village' }],
         })
       const communes = repo.communesUnder(unit.id)
-      const latest = repo.latestByCommune(communes.map((c) => c.id))
-      const roundRows = communes.flatMap((c) => latest.get(c.id) ?? [])
+      const current = repo.currentByCommune(communes.map((c) => c.id))
+      const roundRows = communes.flatMap((c) => current.get(c.id) ?? [])
       const summaries = new Map(summarizeMany(actor, roundRows).map((s) => [s.id, s]))
-      const items = communes.map((c) => {
-        const r = latest.get(c.id)
-        const round = r ? (summaries.get(r.id) ?? null) : null
-        return { communeId: c.id, communeName: c.name, communeCode: c.code, parentId: c.parentId, round }
+      // one row per round shown (a commune with two rounds in progress has two rows), one for a commune without any
+      const items = communes.flatMap((c) => {
+        const item = { communeId: c.id, communeName: c.name, communeCode: c.code, parentId: c.parentId }
+        const rows = current.get(c.id) ?? []
+        if (rows.length === 0) return [{ ...item, round: null }]
+        return rows.map((r) => ({ ...item, round: summaries.get(r.id) ?? null }))
       })
       return { unitId: unit.id, unitName: unit.name, unitKind: unit.kind, items: sortItems(items, q) }
     },

@@ -8,6 +8,7 @@ import {
   type RuleSetSnapshot,
   roundAction,
   type UpdateRoundBody,
+  vnDateVi,
 } from '@app/shared'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -101,6 +102,39 @@ export function createRoundService(deps: {
     if (!r.villageIds) return all
     const wanted = new Set(r.villageIds)
     return all.filter((v) => wanted.has(v.id))
+  }
+
+  /** The part of the commune a round asks: 'commune' for every village, else its villages in a stable order. */
+  function scopeKey(r: Pick<RoundRow, 'communeId' | 'villageIds'>): string {
+    if (!r.villageIds) return 'commune'
+    const covered = villagesOf(r).map((v) => v.id)
+    if (covered.length === units.repo.children(r.communeId, 'village').length) return 'commune'
+    return [...covered].sort().join(',')
+  }
+
+  /**
+   * One open round per commune, purpose and scope: two at once would ask the same households twice and
+   * split their answers and requests between rounds. Checked inside the transaction that opens.
+   */
+  function assertNoOtherOpen(r: RoundRow): void {
+    const key = scopeKey(r)
+    const other = repo
+      .list({ communeIds: [r.communeId], status: 'open' })
+      .find((o) => o.id !== r.id && o.purpose === r.purpose && scopeKey(o) === key)
+    if (!other) return
+    const scope =
+      key === 'commune'
+        ? 'toàn xã'
+        : villagesOf(other)
+            .map((v) => v.name)
+            .join(', ')
+    const purpose = other.purpose === 'follow_up' ? 'khảo sát lại' : 'lấy ý kiến'
+    throw new AppError(
+      'round_already_open',
+      `Xã đang có đợt ${purpose} “${other.title}” (${scope}) đang mở đến ${vnDateVi(other.closesAt)}. Kết thúc đợt đó trước khi mở đợt mới cùng phạm vi.`,
+      409,
+      { roundId: other.id, title: other.title, purpose: other.purpose, villageIds: other.villageIds ?? null },
+    )
   }
 
   function frameOf(r: RoundRow): Record<string, number> {
@@ -433,6 +467,7 @@ export function createRoundService(deps: {
       const total = Object.values(frame).reduce((a, b) => a + b, 0)
       if (total === 0) throw conflict('no_households', 'the commune has no active households; import them first')
       return db.transaction((tx) => {
+        assertNoOtherOpen(r)
         const row = transition(tx, r, 'open', actor, null, {
           patch: {
             openedAt: now.toISOString(),
@@ -470,7 +505,10 @@ export function createRoundService(deps: {
           issues: [{ path: 'closesAt', message: 'must be in the future' }],
         })
       }
-      return db.transaction((tx) => toDto(transition(tx, r, 'open', actor, body.reason, { patch: { closesAt }, data: { closesAt } })))
+      return db.transaction((tx) => {
+        assertNoOtherOpen(r)
+        return toDto(transition(tx, r, 'open', actor, body.reason, { patch: { closesAt }, data: { closesAt } }))
+      })
     },
 
     /** Close every open round whose window has ended (run periodically by the server). */
