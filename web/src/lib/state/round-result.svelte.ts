@@ -39,7 +39,11 @@ export class RoundResult {
   constructor(
     readonly roundId: string,
     private readonly client: ApiClient = api,
-  ) {}
+    /** Whether to ask for reason texts at all: the feedback inbox is Front staff's (the council is refused, 403). */
+    private readonly readsFeedback = true,
+  ) {
+    this.feedbackDenied = !readsFeedback
+  }
 
   /** Reasons grouped by question, in questionnaire order, with the full count from the summary. */
   groups = $derived.by<ReasonGroup[]>(() => {
@@ -87,8 +91,8 @@ export class RoundResult {
     const [tally, decisions, summary, reasons] = await Promise.all([
       this.optional('tally', () => this.client.tally(this.roundId)),
       this.optional('decisions', () => this.client.decisions(this.roundId)),
-      this.optional('feedback', () => this.client.feedbackSummary(this.roundId)),
-      this.optional('feedback', () => this.client.feedback(this.roundId, { kind: 'reason', limit: 100 })),
+      this.readsFeedback ? this.optional('feedback', () => this.client.feedbackSummary(this.roundId)) : null,
+      this.readsFeedback ? this.optional('feedback', () => this.client.feedback(this.roundId, { kind: 'reason', limit: 100 })) : null,
     ])
     this.tally = tally
     this.applyDecisions(decisions)
