@@ -16,6 +16,11 @@ export type PageQuery = z.infer<typeof PageQuery>
 
 export const Health = z.object({ status: z.literal('ok') })
 
+/** A complete list (no paging): the server returns every item in scope, bounded by the scope itself. */
+export function items<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item) })
+}
+
 export function paged<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
 }

@@ -83,3 +83,7 @@ export const DemoInboxLink = z.object({
   expiresAt: z.string(),
 })
 export type DemoInboxLink = z.infer<typeof DemoInboxLink>
+
+/** What the Zalo webhook answers: the event was received (a repeated event id is acknowledged, not applied twice). */
+export const WebhookAck = z.object({ received: z.literal(true), duplicate: z.boolean() })
+export type WebhookAck = z.infer<typeof WebhookAck>

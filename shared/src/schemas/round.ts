@@ -74,6 +74,9 @@ export type Round = z.infer<typeof Round>
 export const RoundListQuery = z.object({ communeId: Id.optional(), status: RoundStatus.optional() })
 
 export const ReasonBody = z.object({ reason: text().trim().min(3).max(1000) })
+/** Reopen a closed round: why, and optionally a new closing time for the extended window. */
+export const ReopenRoundBody = ReasonBody.extend({ closesAt: IsoDateTime.optional() })
+export type ReopenRoundBody = z.infer<typeof ReopenRoundBody>
 /** Closing early may say why; closing at the end needs no reason. */
 export const CloseRoundBody = z.object({ reason: text().max(1000).optional() }).optional()
 export const RecountBody = z.object({ repair: z.boolean().optional() }).optional()

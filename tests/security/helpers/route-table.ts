@@ -16,6 +16,8 @@ export interface RouteInfo {
   responseStatuses: string[]
   /** Whether the route is left out of the OpenAPI document. */
   hidden: boolean
+  /** The declared schemas themselves (zod), for checking where they come from. */
+  schemas: { body?: unknown; querystring?: unknown; params?: unknown; response: Record<string, unknown> }
 }
 
 const tables = new WeakMap<object, RouteInfo[]>()
@@ -48,6 +50,12 @@ export async function recordRoutes(importOriginal: () => Promise<unknown>) {
           queryKeys: Object.keys((r.schema?.querystring as { shape?: Record<string, unknown> } | undefined)?.shape ?? {}),
           responseStatuses: Object.keys((r.schema?.response as Record<string, unknown> | undefined) ?? {}),
           hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide),
+          schemas: {
+            body: r.schema?.body,
+            querystring: r.schema?.querystring,
+            params: r.schema?.params,
+            response: (r.schema?.response as Record<string, unknown> | undefined) ?? {},
+          },
         })
       }
     })

@@ -1,4 +1,13 @@
-import { ApiError, DemoInboxLink, IdParams, MessagingPolicy, MessagingPolicyBody, RetryResult, RoundMessaging } from '@app/shared'
+import {
+  ApiError,
+  DemoInboxLink,
+  IdParams,
+  MessagingPolicy,
+  MessagingPolicyBody,
+  RetryResult,
+  RoundMessaging,
+  WebhookAck,
+} from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../lib/app-error.js'
@@ -70,7 +79,7 @@ export const zaloWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security: [],
         summary: 'Zalo webhook receiver: X-ZEvent-Signature over the raw body, replay window, dedupe; 200 then async processing',
-        response: { 200: z.object({ received: z.literal(true), duplicate: z.boolean() }), 400: ApiError, 401: ApiError, 413: ApiError },
+        response: { 200: WebhookAck, 400: ApiError, 401: ApiError, 413: ApiError },
       },
     },
     async (req) => {

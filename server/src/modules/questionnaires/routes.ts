@@ -5,12 +5,12 @@ import {
   CreateTemplateBody,
   CriteriaSet,
   IdParams,
+  items,
   LevelDefaults,
   QuestionnaireTemplate,
   RuleSet,
 } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 
 const tags = ['questionnaires']
 
@@ -24,7 +24,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Recognition levels with their default threshold and coverage floor (configuration)',
         response: {
-          200: z.object({ items: z.array(LevelDefaults) }),
+          200: items(LevelDefaults),
         },
       },
     },
@@ -37,7 +37,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Questionnaire templates (all versions)',
-        response: { 200: z.object({ items: z.array(QuestionnaireTemplate) }) },
+        response: { 200: items(QuestionnaireTemplate) },
       },
     },
     async () => ({ items: app.services.questionnaires.listTemplates() }),
@@ -61,7 +61,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
   )
   app.get(
     '/criteria-sets',
-    { schema: { tags, summary: 'Criteria sets (all versions)', response: { 200: z.object({ items: z.array(CriteriaSet) }) } } },
+    { schema: { tags, summary: 'Criteria sets (all versions)', response: { 200: items(CriteriaSet) } } },
     async () => ({ items: app.services.questionnaires.listCriteriaSets() }),
   )
   app.post(
@@ -82,7 +82,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Rule sets (all versions): the bars a result must clear, with their legal basis',
-        response: { 200: z.object({ items: z.array(RuleSet) }) },
+        response: { 200: items(RuleSet) },
       },
     },
     async () => ({ items: app.services.questionnaires.listRuleSets() }),

@@ -1,6 +1,5 @@
-import { ApiError, CreateUnitBody, IdParams, Unit, UnitListQuery, UpdateUnitBody } from '@app/shared'
+import { ApiError, CreateUnitBody, IdParams, items, Unit, UnitListQuery, UpdateUnitBody } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 
 const tags = ['units']
 
@@ -9,7 +8,7 @@ export const unitRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/',
-    { schema: { tags, summary: 'Units in your scope', querystring: UnitListQuery, response: { 200: z.object({ items: z.array(Unit) }) } } },
+    { schema: { tags, summary: 'Units in your scope', querystring: UnitListQuery, response: { 200: items(Unit) } } },
     async (req) => ({ items: app.services.units.list(req.actor, req.query) }),
   )
 

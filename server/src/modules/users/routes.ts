@@ -1,4 +1,4 @@
-import { ApiError, CreateUserBody, IdParams, Role, UpdateUserBody, User } from '@app/shared'
+import { ApiError, CreateUserBody, IdParams, items, Role, UpdateUserBody, User } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
@@ -14,7 +14,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Users (admin: all; front staff: the collectors in their scope)',
         querystring: z.object({ role: Role.optional() }),
-        response: { 200: z.object({ items: z.array(User) }), 403: ApiError },
+        response: { 200: items(User), 403: ApiError },
       },
     },
     async (req) => ({ items: app.services.users.list(req.actor, req.query) }),

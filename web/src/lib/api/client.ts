@@ -28,6 +28,7 @@ import {
   ImportResult,
   IntegrityReport,
   type InvitationChannel,
+  items,
   LevelDefaults,
   type LoginBody,
   LoginResponse,
@@ -61,16 +62,10 @@ import {
   User,
   ZaloTokenStatus,
 } from '@app/shared'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { ApiError, toApiError } from './errors.js'
 
 export { ApiError }
-
-const Items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) })
-
-// Wire types of invitations, paper entry and levels come from shared/ like every other: one contract with the routes.
-export type { CreateInvitationsResult as IssueResult, PaperQueueItem as PaperEntry } from '@app/shared'
-export { LevelDefaults, PaperResult, RoundCollector, RoundHousehold } from '@app/shared'
 
 type Query = Record<string, string | number | undefined>
 
@@ -148,7 +143,7 @@ export class ApiClient {
   }
 
   // units and households
-  units = async (q: { parentId?: string; kind?: UnitKind; q?: string } = {}) => (await this.json(Items(Unit), `/api/units${qs(q)}`)).items
+  units = async (q: { parentId?: string; kind?: UnitKind; q?: string } = {}) => (await this.json(items(Unit), `/api/units${qs(q)}`)).items
   unit = (id: string) => this.json(Unit, `/api/units/${encodeURIComponent(id)}`)
   importHouseholds = (communeId: string, file: Blob, type: string) =>
     this.json(ImportResult, `/api/units/${encodeURIComponent(communeId)}/households/import`, { method: 'POST', raw: { data: file, type } })
@@ -156,14 +151,14 @@ export class ApiClient {
     this.json(paged(Household), `/api/units/${encodeURIComponent(villageId)}/households${qs(q)}`)
 
   // questionnaires
-  templates = async () => (await this.json(Items(QuestionnaireTemplate), '/api/questionnaire-templates')).items
+  templates = async () => (await this.json(items(QuestionnaireTemplate), '/api/questionnaire-templates')).items
   createTemplate = (body: CreateTemplateBody) => this.json(QuestionnaireTemplate, '/api/questionnaire-templates', { body })
-  criteriaSets = async () => (await this.json(Items(CriteriaSet), '/api/criteria-sets')).items
-  ruleSets = async () => (await this.json(Items(RuleSet), '/api/rule-sets')).items
+  criteriaSets = async () => (await this.json(items(CriteriaSet), '/api/criteria-sets')).items
+  ruleSets = async () => (await this.json(items(RuleSet), '/api/rule-sets')).items
   createRuleSet = (body: CreateRuleSetBody) => this.json(RuleSet, '/api/rule-sets', { body })
 
   // rounds
-  rounds = async (q: { communeId?: string; status?: RoundStatus } = {}) => (await this.json(Items(Round), `/api/rounds${qs(q)}`)).items
+  rounds = async (q: { communeId?: string; status?: RoundStatus } = {}) => (await this.json(items(Round), `/api/rounds${qs(q)}`)).items
   round = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}`)
   createRound = (body: CreateRoundBody) => this.json(Round, '/api/rounds', { body })
   updateRound = (id: string, body: UpdateRoundBody) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}`, { method: 'PATCH', body })
@@ -195,10 +190,10 @@ export class ApiClient {
     this.json(paged(RoundHousehold), `/api/rounds/${encodeURIComponent(id)}/households${qs(q)}`)
 
   // recognition levels and their default rules (configuration)
-  levels = async () => (await this.json(Items(LevelDefaults), '/api/levels')).items
+  levels = async () => (await this.json(items(LevelDefaults), '/api/levels')).items
 
   // collectors of a round
-  roundCollectors = async (id: string) => (await this.json(Items(RoundCollector), `/api/rounds/${encodeURIComponent(id)}/collectors`)).items
+  roundCollectors = async (id: string) => (await this.json(items(RoundCollector), `/api/rounds/${encodeURIComponent(id)}/collectors`)).items
   assignCollector = (id: string, userId: string, villageIds: string[]) =>
     this.json(CollectorAssignment, `/api/rounds/${encodeURIComponent(id)}/collectors/${encodeURIComponent(userId)}`, {
       method: 'PUT',
@@ -216,7 +211,7 @@ export class ApiClient {
 
   // "Hộ tôi chưa được hỏi ý kiến" requests
   householdRequests = async (id: string) =>
-    (await this.json(Items(HouseholdRequest), `/api/rounds/${encodeURIComponent(id)}/requests`)).items
+    (await this.json(items(HouseholdRequest), `/api/rounds/${encodeURIComponent(id)}/requests`)).items
   resolveRequest = (id: string, requestId: string, body: ResolveHouseholdRequestBody) =>
     this.json(ResolveHouseholdRequestResult, `/api/rounds/${encodeURIComponent(id)}/requests/${encodeURIComponent(requestId)}/resolve`, {
       body,
@@ -237,7 +232,7 @@ export class ApiClient {
   // paper ballots
   enterPaper = (id: string, body: PaperBallotBody & { serial?: string }) =>
     this.json(PaperResult, `/api/rounds/${encodeURIComponent(id)}/paper-ballots`, { body })
-  paperEntries = async (id: string) => (await this.json(Items(PaperQueueItem), `/api/rounds/${encodeURIComponent(id)}/paper-entries`)).items
+  paperEntries = async (id: string) => (await this.json(items(PaperQueueItem), `/api/rounds/${encodeURIComponent(id)}/paper-entries`)).items
   resolvePaper = (id: string, serial: string, body: PaperBallotBody) =>
     this.json(PaperResult, `/api/rounds/${encodeURIComponent(id)}/paper-entries/${encodeURIComponent(serial)}/resolve`, { body })
 
@@ -259,7 +254,7 @@ export class ApiClient {
     this.json(FeedbackItem, `/api/feedback/${encodeURIComponent(id)}`, { method: 'PATCH', body })
 
   // admin
-  users = async (q: { role?: Role } = {}) => (await this.json(Items(User), `/api/users${qs(q)}`)).items
+  users = async (q: { role?: Role } = {}) => (await this.json(items(User), `/api/users${qs(q)}`)).items
   createUser = (body: CreateUserBody) => this.json(User, '/api/users', { body })
   updateUser = (id: string, body: UpdateUserBody) => this.json(User, `/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', body })
 }

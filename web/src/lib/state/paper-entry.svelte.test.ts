@@ -1,6 +1,5 @@
-import type { Round } from '@app/shared'
+import type { PaperResult, Round } from '@app/shared'
 import { describe, expect, it, vi } from 'vitest'
-import type { PaperResult } from '../api/client.js'
 import { ApiError } from '../api/errors.js'
 import { fakeClient } from './fake-client.js'
 import { PaperEntry } from './paper-entry.svelte.js'

@@ -1,5 +1,5 @@
-import type { Question, Round, Unit } from '@app/shared'
-import { type ApiClient, ApiError, api, type PaperResult, type RoundHousehold } from '../api/client.js'
+import type { PaperResult, Question, Round, RoundHousehold, Unit } from '@app/shared'
+import { type ApiClient, ApiError, api } from '../api/client.js'
 import { errorMessage, handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
 

@@ -1,5 +1,5 @@
-import type { Round } from '@app/shared'
-import { type ApiClient, api, type IssueResult } from '../api/client.js'
+import type { CreateInvitationsResult, Round } from '@app/shared'
+import { type ApiClient, api } from '../api/client.js'
 import { saveBlob } from '../utils/download.js'
 import { handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
@@ -13,7 +13,7 @@ type Channel = 'print' | 'zalo' | 'sms'
  */
 export class RoundActions {
   busy = $state<string | null>(null)
-  lastIssue = $state<(IssueResult & { channel: Channel }) | null>(null)
+  lastIssue = $state<(CreateInvitationsResult & { channel: Channel }) | null>(null)
   reissued = $state<{ householdId: string; url: string | null } | null>(null)
 
   constructor(

@@ -1,5 +1,5 @@
-import type { User } from '@app/shared'
-import { type ApiClient, api, type RoundCollector } from '../api/client.js'
+import type { RoundCollector, User } from '@app/shared'
+import { type ApiClient, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
 

@@ -1,5 +1,5 @@
-import type { Round, RoundTally } from '@app/shared'
-import { type ApiClient, api, type RoundHousehold } from '../api/client.js'
+import type { Round, RoundHousehold, RoundTally } from '@app/shared'
+import { type ApiClient, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 
 /** Poll interval of the live dashboard (≤ 10 s, so staff see a ballot arrive while they watch). */

@@ -1,5 +1,6 @@
+import type { LevelDefaults } from '@app/shared'
 import { inForce, type QuestionnaireTemplate, type Round, type RuleSet, type Unit, vnDay, vnDayBoundary } from '@app/shared'
-import { type ApiClient, api, type LevelDefaults } from '../api/client.js'
+import { type ApiClient, api } from '../api/client.js'
 import { bpToInput, LEVEL_LABELS, percentInputToBp } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
 
