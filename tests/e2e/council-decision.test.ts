@@ -141,9 +141,20 @@ describe('council decision on the record', () => {
     await section.screenshot({ path: `${SHOTS}/council-decision-1366.png` })
 
     // the public verify page tells the same record
-    const pub = await browser.newPage({ locale: 'vi-VN' })
-    await pub.goto(`${server.url}/v/${roundId}`)
+    // on a phone, as someone scanning the QR code on the minutes would open it: the root on paper matches
+    const pub = await browser.newPage({ locale: 'vi-VN', viewport: { width: 360, height: 780 } })
+    const pubErrors: string[] = []
+    pub.on('console', (m) => {
+      if (m.type() === 'error') pubErrors.push(m.text())
+    })
+    const seal = (await (await fetch(`${server.url}/api/public/rounds/${roundId}`)).json()) as { ledgerRootHash: string }
+    await pub.goto(`${server.url}/v/${roundId}?root=${seal.ledgerRootHash}`)
     const text = (await pub.locator('main').textContent()) ?? ''
+    expect(text).toContain('Khớp.')
+    expect(await pub.locator('figure.qr svg').count()).toBe(1)
+    await noSideways(pub)
+    await pub.screenshot({ path: `${SHOTS}/verify-page-360.png`, fullPage: true })
+    expect(pubErrors, pubErrors.join('\n')).toEqual([])
     expect(text).toContain('Mở niêm phong')
     expect(text).toContain('Hội đồng thẩm định sửa đổi quyết định')
     expect(text).toContain('Lý do: Tổ thẩm định đã nhận đủ hồ sơ môi trường')

@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { auditLog, councilDecisions } from '@app/db'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
@@ -11,6 +14,11 @@ import { allSatisfied, makeWorld, openRoundWithLinks, overallNo, type World } fr
  * amended by a new version with a reason, never overwritten; unsealing voids it (kept in history); a reseal starts
  * fresh; the public verify page and the minutes list the whole record with reasons and dates.
  */
+
+// the server's own QR library, to encode the expected target the same way (the page embeds its SVG)
+const QRCode = createRequire(join(dirname(fileURLToPath(import.meta.url)), '../../server/package.json'))('qrcode') as {
+  toString(text: string, opts: Record<string, unknown>): Promise<string>
+}
 
 /** All 10 households answer: `dissatisfied` of them not satisfied overall (2 → 80 % < 90 %: below threshold; 0 → meets). */
 async function closedRound(app: FastifyInstance, w: World, dissatisfied: number) {
@@ -252,7 +260,7 @@ describe('unseal and reseal', () => {
     expect(text).toContain('Phát hiện 2 phiếu giấy nhập trùng')
     expect(text).toContain('Niêm phong lại kết quả')
     expect(text).toMatch(/01\/06\/2025/)
-  })
+  }, 90_000)
 
   it('attack: an old decision never attaches to a resealed result, even un-voided in the database', async () => {
     const { app, db } = await buildTestApp()
@@ -322,9 +330,17 @@ describe('the sealed root on paper and on the public page', () => {
 
     const ok = (await app.inject({ method: 'GET', url: `/v/${round.id}?root=${root}` })).body
     expect(ok).toContain('Khớp.')
+    // the page shows the same QR code as the paper: its target is this page with the sealed root
+    const qr = await QRCode.toString(`https://hailong.example.vn/v/${round.id}?root=${root}`, {
+      type: 'svg',
+      errorCorrectionLevel: 'M',
+      margin: 1,
+    })
+    expect(ok).toContain(qr)
+    expect(ok).not.toContain('<script')
     expect(ok).toContain(grouped.slice(0, 4).join(' '))
     const bad = (await app.inject({ method: 'GET', url: `/v/${round.id}?root=${other}` })).body
     expect(bad).toContain('KHÔNG KHỚP')
     expect(bad).toContain('role="alert"')
-  })
+  }, 90_000)
 })

@@ -33,17 +33,18 @@ th[scope=row],thead th{text-align:left}thead th{background:#f0f0f0}.s{text-align
 .root{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:1rem;letter-spacing:.04em;line-height:1.6;word-spacing:.3em}
 .check{padding:8px 10px;border-radius:4px;margin:.6rem 0;border:1px solid}.check.ok{background:#e8f5e9;border-color:#66bb6a}
 .check.bad{background:#ffebee;border-color:#e53935}.check.warn{background:#fff3e0;border-color:#fb8c00}
-td.l,th.l{text-align:left}.hist td{text-align:left}.hist td:first-child{white-space:nowrap}.hist .root{font-size:.75rem}`
+.rootbox{display:flex;flex-wrap:wrap;gap:12px;align-items:center}.qr{margin:0;width:160px}.qr svg{width:160px;height:160px;display:block}
+.qr figcaption{font-size:.75rem}td.l,th.l{text-align:left}.hist td{text-align:left}.hist td:first-child{white-space:nowrap}.hist .root{font-size:.75rem}`
 
 /**
  * The public verify page (/v/:roundId): the sealed totals, the per-village breakdown with
  * small-group suppression and the ledger root hash. Plain HTML, no script, every value escaped.
  */
-export function renderVerifyPage(p: PublicRoundResult): string {
+export function renderVerifyPage(p: PublicRoundResult, qr?: { qrSvg: string; url: string }): string {
   const c = p.commune
   const ok = c.verdict === 'meets'
   return `<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>Kết quả lấy ý kiến — xã ${escapeHtml(p.communeName)}</title><style>${STYLE}</style></head>
 <body><main>
 <p class="muted">Kết quả đã niêm phong — kiểm tra công khai</p>
@@ -72,7 +73,11 @@ ${p.villages.map((v) => row(v, true)).join('\n')}
 ${p.decision ? `<p>${decisionVi(p.decision)}</p>${p.decision.reason ? `<p>Lý do: ${escapeHtml(p.decision.reason)}</p>` : ''}` : '<p class="muted">Hội đồng chưa ghi quyết định cho kết quả này.</p>'}
 <h2 id="ma-niem-phong">Mã niêm phong kết quả</h2>
 ${rootCheckHtml(p.rootCheck)}
-<p class="root">${rootHtml(p.ledgerRootHash)}</p>
+<div class="rootbox"><p class="root">${rootHtml(p.ledgerRootHash)}</p>${
+    qr
+      ? `<figure class="qr">${qr.qrSvg}<figcaption class="muted">Mã QR của trang này kèm mã niêm phong, giống mã QR trên biên bản</figcaption></figure>`
+      : ''
+  }</div>
 <p class="muted">Niêm phong lúc ${dateTimeVi(p.sealedAt)}. Mã này là giá trị băm cuối của chuỗi phiếu; biên bản giấy in cùng mã này và mã QR trên biên bản dẫn tới <a href="/v/${escapeHtml(p.roundId)}?root=${escapeHtml(p.ledgerRootHash)}">trang này kèm mã</a> để đối chiếu. Nếu mã trên giấy khác mã ở đây, kết quả đã bị thay đổi sau khi niêm phong. Trang này không hiển thị ý kiến riêng của bất kỳ hộ nào.</p>
 ${historyHtml(p.history)}
 </main></body></html>
@@ -149,7 +154,7 @@ export function renderRecordPage(p: {
   rootCheck: PublicRoundResult['rootCheck']
 }): string {
   return `<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>Kết quả đã mở niêm phong — xã ${escapeHtml(p.communeName)}</title><style>${STYLE}</style></head>
 <body><main>
 <p class="muted">Kiểm tra công khai</p>
@@ -165,7 +170,7 @@ ${historyHtml(p.history)}
 /** What /v/:roundId shows for an unknown or not yet sealed round. */
 export function renderNotFoundPage(): string {
   return `<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>Không tìm thấy kết quả</title><style>${STYLE}</style></head>
 <body><main><h1>Không tìm thấy kết quả</h1><p>Đợt lấy ý kiến này không tồn tại hoặc kết quả chưa được niêm phong.</p></main></body></html>
 `

@@ -1,5 +1,6 @@
 import { ApiError, Id, IdParams, PublicRoundQuery, PublicRoundResult } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import QRCode from 'qrcode'
 import { z } from 'zod'
 import { renderNotFoundPage, renderRecordPage, renderVerifyPage } from './page.js'
 
@@ -29,7 +30,12 @@ export const publicRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const res = app.services.publicResults.find(req.params.roundId, req.query.root)
       reply.type('text/html; charset=utf-8')
-      if (res) return reply.header('cache-control', 'public, max-age=300').send(renderVerifyPage(res))
+      if (res) {
+        // the same QR target as on paper: this page with the sealed root in its address
+        const url = `${app.config.links.publicBaseUrl}/v/${encodeURIComponent(res.roundId)}?root=${res.ledgerRootHash}`
+        const qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 })
+        return reply.header('cache-control', 'public, max-age=300').send(renderVerifyPage(res, { qrSvg, url }))
+      }
       // sealed once, unsealed now: the record says what happened to the seal printed on paper
       const rec = app.services.publicResults.record(req.params.roundId, req.query.root)
       if (rec) return reply.header('cache-control', 'public, max-age=60').send(renderRecordPage(rec))
