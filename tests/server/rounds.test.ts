@@ -22,7 +22,13 @@ describe('rounds lifecycle', () => {
       households: 10,
     })
     expect(got.questions.map((q: { key: string }) => q.key)).toEqual(['q1', 'q2', 'q9'])
-    const custom = await createRound(app, w, { thresholdBp: 9200, coverageBp: 6000, coverageScope: 'commune' })
+    // a floor below the level's rule is the province's, with a reason (tests/server/rule-floor.test.ts)
+    const custom = await createRound(
+      app,
+      w,
+      { thresholdBp: 9200, coverageBp: 6000, coverageScope: 'commune', ruleOverrideReason: 'Xã có nhiều hộ đi làm ăn xa' },
+      w.auth.tinh,
+    )
     const c = (await app.inject({ method: 'GET', url: `/api/rounds/${custom.id}`, headers: w.auth.xa })).json()
     expect(c).toMatchObject({ thresholdBp: 9200, coverageBp: 6000, coverageScope: 'commune' })
   })

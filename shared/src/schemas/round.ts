@@ -32,6 +32,11 @@ export const CreateRoundBody = z.object({
   villageIds: z.array(Id).min(1).max(500).optional(),
   /** The earlier round of the same commune this one follows up (follow-up or re-survey). */
   previousRoundId: Id.optional(),
+  /**
+   * Why the threshold or coverage floor is below the level's rule: required then, and only province Front
+   * staff may set such numbers (TRUST.md §2.8); printed in the minutes.
+   */
+  ruleOverrideReason: text().trim().min(3).max(1000).optional(),
 })
 export type CreateRoundBody = z.infer<typeof CreateRoundBody>
 

@@ -96,8 +96,10 @@ async function buildScope(
     return { id, links, tokens, receipt: r1.receipt as string }
   }
 
-  const draft = await create()
-  await assign(draft)
+  // the draft covers one village, so it can be opened beside the open whole-commune round (one open round per
+  // commune, purpose and scope)
+  const draft = await create({ villageIds: [s.villages[0]?.id] })
+  await assign(draft, [s.villages[0]?.id])
   // One open round per commune, purpose and scope: the rounds that end closed, sealed or returned are opened
   // and closed one after the other; the closed one covers one village, so it can be reopened beside the open one.
   const closed = await openWithBallots({ villageIds: [s.villages[0]?.id] })

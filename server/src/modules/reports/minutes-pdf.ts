@@ -60,6 +60,23 @@ export interface MinutesData {
   verifyUrl: string
   /** Seal, unseal, reopen, reseal and council decisions with reasons, oldest first (empty: printed as "sealed once"). */
   history?: RecordEvent[]
+  /** Departures from the plan, on the record (TRUST.md §2.8): who made them, when and why. */
+  governance?: MinutesGovernance
+}
+
+export interface MinutesGovernance {
+  /** Bars below the level's rule set by the province, as still in force for this round. */
+  ruleOverride?: {
+    thresholdBp: number
+    coverageBp: number
+    levelThresholdBp: number
+    levelCoverageBp: number
+    by: string
+    at: string
+    reason: string
+  } | null
+  /** Households added to the frame after the round opened, per addition. */
+  frameAdditions?: { households: number; villages: string[]; by: string; at: string; reason: string }[]
 }
 
 const upper = (s: string) => s.toLocaleUpperCase('vi')
@@ -112,6 +129,19 @@ function eventDetailVi(e: RecordEvent): string {
   if (e.ledgerRootHash) out.push(`Mã niêm phong: ${hexGroupsVi(e.ledgerRootHash, 8).replace(/\n/g, ' ')}`)
   if (e.reason) out.push(`Lý do: ${e.reason}`)
   return out.join('\n')
+}
+
+/**
+ * The collection period: from the opening day to the moment collection actually ended (the close), saying so
+ * when that was earlier than the plan announced to residents.
+ */
+function collectionPeriodVi(r: MinutesData['round']): string {
+  const from = `từ ${dateVi(r.opensAt)}`
+  if (!r.closedAt) return `${from} đến ${dateVi(r.closesAt)}`
+  const to = `${from} đến ${dateTimeVi(r.closedAt)}`
+  if (new Date(r.closedAt).getTime() < new Date(r.closesAt).getTime())
+    return `${to} — kết thúc sớm hơn kế hoạch đã thông báo (đến ${dateTimeVi(r.closesAt)})`
+  return dateVi(r.closedAt) === dateVi(r.closesAt) ? to : `${to} (kế hoạch: đến ${dateTimeVi(r.closesAt)})`
 }
 
 /** Time as the minutes write it: "14 giờ 30 phút, ngày 05 tháng 03 năm 2026". */
@@ -192,13 +222,22 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   para(doc, 'Nội dung:', { font: 'b', size: 10, gap: 2 })
 
   h('I. THÔNG TIN CHUNG')
-  const closed = d.round.closedAt ?? d.round.closesAt
   kv('Mức đề nghị công nhận', d.round.levelName)
-  kv(
-    'Thời gian lấy ý kiến',
-    `từ ${dateVi(d.round.opensAt)} đến ${dateVi(closed)}${dateVi(closed) !== dateVi(d.round.closesAt) ? ` (kế hoạch: đến ${dateVi(d.round.closesAt)})` : ''}`,
-  )
+  kv('Thời gian lấy ý kiến', collectionPeriodVi(d.round))
   kv('Đối tượng', 'đại diện hộ gia đình, mỗi hộ một phiếu')
+  const g = d.governance
+  if (g?.ruleOverride) {
+    const o = g.ruleOverride
+    kv(
+      'Mức áp dụng',
+      `thấp hơn mức của cấp ${d.round.levelName} (tỷ lệ hài lòng ${bpVi(o.levelThresholdBp)}, tỷ lệ hộ tham gia ${bpVi(o.levelCoverageBp)}): tỷ lệ hài lòng ${bpVi(o.thresholdBp)}, tỷ lệ hộ tham gia ${bpVi(o.coverageBp)}; do ${o.by} quyết định ngày ${dateVi(o.at)}; lý do: ${o.reason}.`,
+    )
+  }
+  for (const a of g?.frameAdditions ?? [])
+    kv(
+      'Hộ bổ sung sau khi mở đợt',
+      `${intVi(a.households)} hộ${a.villages.length ? ` (${a.villages.join(', ')})` : ''}, do ${a.by} bổ sung ngày ${dateVi(a.at)}; lý do: ${a.reason}.`,
+    )
 
   h('II. SỐ PHIẾU PHÁT RA, THU VỀ, HỢP LỆ')
   const invalidTotal = d.invalid.reduce((a, r) => a + r.n, 0)

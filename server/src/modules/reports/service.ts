@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream'
-import type { Db } from '@app/db'
+import { type Db, users } from '@app/db'
 import type { MinutesMeta, RuleSetSnapshot } from '@app/shared'
+import { inArray } from 'drizzle-orm'
 import { AppError, forbidden } from '../../lib/app-error.js'
+import { createAuditRepo } from '../audit/repo.js'
 import type { AuditService } from '../audit/service.js'
 import type { BallotService } from '../ballots/service.js'
 import type { CouncilService } from '../council/service.js'
@@ -13,7 +15,7 @@ import type { LevelRule, RoundService } from '../rounds/service.js'
 import type { TallyService } from '../tally/service.js'
 import type { UnitService } from '../units/service.js'
 import { type CsvDelimiter, csvStream, type ExportHeaders, type ExportInput, xlsxStream } from './exports.js'
-import { renderMinutesPdf } from './minutes-pdf.js'
+import { type MinutesGovernance, renderMinutesPdf } from './minutes-pdf.js'
 import { renderNoticesPdf } from './notices-pdf.js'
 import { createReportsRepo } from './repo.js'
 
@@ -62,6 +64,62 @@ export function createReportsService(deps: {
    * The public verify page; with the sealed root in the address (what the QR codes on paper carry), the page
    * compares the printed root with the one stored now, so a rewrite of the whole database still disagrees with paper.
    */
+  const auditRepo = createAuditRepo()
+
+  /**
+   * What the minutes say about departures from the plan, read from the audit chain: bars below the level's
+   * rule (when still those of the round) and households added to the frozen frame, each with who, when, why.
+   */
+  function governanceOf(r: RoundRow): MinutesGovernance {
+    const entries = auditRepo.byTarget(db, 'round', r.id, ['round.rule_override', 'round.frame_addition'])
+    const names = new Map(
+      entries.length
+        ? db
+            .select({ id: users.id, username: users.username, unitId: users.unitId })
+            .from(users)
+            .where(inArray(users.id, [...new Set(entries.map((e) => e.actorId).filter((a): a is string => !!a))]))
+            .all()
+            .map((u) => {
+              const unit = units.repo.findById(u.unitId)
+              const where = unit?.kind === 'province' ? ` (MTTQ tỉnh ${unit.name})` : unit ? ` (${unit.name})` : ''
+              return [u.id, `tài khoản ${u.username}${where}`]
+            })
+        : [],
+    )
+    const by = (id: string | null) => (id ? (names.get(id) ?? 'tài khoản đã xoá') : 'hệ thống')
+    const data = (e: (typeof entries)[number]) => (e.data ? (JSON.parse(e.data) as Record<string, unknown>) : {})
+    const override = entries.filter((e) => e.action === 'round.rule_override').at(-1)
+    const od = override ? data(override) : null
+    const villageNames = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+    return {
+      ruleOverride:
+        override && od && od.thresholdBp === r.thresholdBp && od.coverageBp === r.coverageBp
+          ? {
+              thresholdBp: r.thresholdBp,
+              coverageBp: r.coverageBp,
+              levelThresholdBp: Number(od.levelThresholdBp),
+              levelCoverageBp: Number(od.levelCoverageBp),
+              by: by(override.actorId),
+              at: override.at,
+              reason: override.reason ?? '',
+            }
+          : null,
+      frameAdditions: entries
+        .filter((e) => e.action === 'round.frame_addition')
+        .map((e) => {
+          const d = data(e)
+          const perVillage = (d.villages ?? {}) as Record<string, number>
+          return {
+            households: Number(d.households ?? 0),
+            villages: Object.keys(perVillage).map((v) => villageNames.get(v) ?? v),
+            by: by(e.actorId),
+            at: e.at,
+            reason: e.reason ?? '',
+          }
+        }),
+    }
+  }
+
   const verifyUrl = (roundId: string, root?: string) => `${publicBaseUrl}/v/${roundId}${root ? `?root=${root}` : ''}`
 
   /** The council reads everything; every other role gets small villages withheld (small-group suppression, DESIGN.md §4). */
@@ -183,6 +241,7 @@ export function createReportsService(deps: {
         invalid: repo.invalidByReason(r.id),
         verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
         history: council.history(r.id),
+        governance: governanceOf(r),
       })
       log(actor, r, 'report.minutes')
       return pdf

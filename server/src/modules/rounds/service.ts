@@ -25,6 +25,9 @@ export interface LevelRule {
   coverageBp: number
 }
 
+/** 9000 → "90 %", 8550 → "85,5 %" (for messages). */
+const bpText = (bp: number) => `${(bp / 100).toLocaleString('vi-VN', { maximumFractionDigits: 2 })} %`
+
 const invalidTransition = (from: string, action: string) =>
   new AppError('invalid_transition', `cannot ${action} a round that is ${from}`, 409, { status: from, action })
 
@@ -246,6 +249,45 @@ export function createRoundService(deps: {
     }
   }
 
+  /** Province Front staff: the ones who may lower a level's bars and add to a frozen household frame (TRUST.md §2.8). */
+  function isProvinceStaff(actor: Actor): boolean {
+    return actor.role === 'front_staff' && units.repo.findById(actor.unitId)?.kind === 'province'
+  }
+
+  /**
+   * Numbers below the level's rule (its configured threshold and coverage floor) are the province's call, with
+   * a reason: 403 rule_below_level for anyone else, 422 reason_required without one. Returns the audit entry
+   * to record with the round, or null when the numbers meet the rule.
+   */
+  function checkRuleFloor(actor: Actor, level: string, numbers: { thresholdBp: number; coverageBp: number }, reason: string | undefined) {
+    const rule = levelRule(level)
+    if (numbers.thresholdBp >= rule.thresholdBp && numbers.coverageBp >= rule.coverageBp) return null
+    const below = [
+      numbers.thresholdBp < rule.thresholdBp
+        ? `ngưỡng hài lòng ${bpText(numbers.thresholdBp)} (mức của cấp: ${bpText(rule.thresholdBp)})`
+        : null,
+      numbers.coverageBp < rule.coverageBp
+        ? `tỷ lệ hộ tham gia ${bpText(numbers.coverageBp)} (mức của cấp: ${bpText(rule.coverageBp)})`
+        : null,
+    ].filter(Boolean)
+    const details = { level, ...numbers, levelThresholdBp: rule.thresholdBp, levelCoverageBp: rule.coverageBp }
+    if (!isProvinceStaff(actor))
+      throw new AppError(
+        'rule_below_level',
+        `Mức đặt thấp hơn quy định của cấp ${rule.name}: ${below.join('; ')}. Chỉ Ban Thường trực MTTQ tỉnh được đặt mức thấp hơn, kèm lý do.`,
+        403,
+        details,
+      )
+    if (!reason)
+      throw new AppError(
+        'reason_required',
+        `Mức đặt thấp hơn quy định của cấp ${rule.name}: ${below.join('; ')}. Hãy ghi lý do (sẽ in trong biên bản).`,
+        422,
+        { ...details, issues: [{ path: 'ruleOverrideReason', message: 'required' }] },
+      )
+    return { reason, data: details }
+  }
+
   /** A template names the levels it is made for; an empty list (older custom templates) fits any. */
   function assertTemplateFits(template: { code: string; levels: string[] }, level: string) {
     if (template.levels.length > 0 && !template.levels.includes(level))
@@ -255,6 +297,17 @@ export function createRoundService(deps: {
         400,
         { levels: template.levels, level },
       )
+  }
+
+  function recordOverride(tx: DbOrTx, actor: Actor, roundId: string, o: { reason: string; data: Record<string, unknown> }) {
+    audit.record(tx, {
+      actorId: actor.id,
+      action: 'round.rule_override',
+      targetType: 'round',
+      targetId: roundId,
+      reason: o.reason,
+      data: o.data,
+    })
   }
 
   /**
@@ -364,6 +417,14 @@ export function createRoundService(deps: {
       }
       const previousRoundId = opts.previousRoundId ?? body.previousRoundId
       if (previousRoundId && repo.findById(previousRoundId)?.communeId !== commune.id) throw notFound('previous round')
+      const override = rs
+        ? null
+        : checkRuleFloor(
+            actor,
+            body.level,
+            { thresholdBp: body.thresholdBp ?? rule.thresholdBp, coverageBp: body.coverageBp ?? rule.coverageBp },
+            body.ruleOverrideReason,
+          )
       const criteria = template.criteriaSetId ? questionnaires.repo.criteriaSetById(template.criteriaSetId) : undefined
       return db.transaction((tx) => {
         const row = repo.insert(
@@ -401,6 +462,7 @@ export function createRoundService(deps: {
             ruleSet: rs ? { id: rs.snapshot.id, code: rs.snapshot.code, version: rs.snapshot.version } : null,
           },
         })
+        if (override) recordOverride(tx, actor, row.id, override)
         return toDto(row)
       })
     },
@@ -413,7 +475,7 @@ export function createRoundService(deps: {
       const template = questionnaires.repo.templateById(body.templateId ?? r.templateId)
       if (!template) throw notFound('questionnaire template')
       if (body.templateId || body.level) assertTemplateFits(template, level)
-      const { ruleSetId, ...fields } = body
+      const { ruleSetId, ruleOverrideReason, ...fields } = body
       const snapshot = r.ruleSetSnapshot as RuleSetSnapshot | null
       let ruleFields: Record<string, unknown> = {}
       if (ruleSetId) {
@@ -441,8 +503,22 @@ export function createRoundService(deps: {
       const opensAt = body.opensAt ? new Date(body.opensAt).toISOString() : r.opensAt
       const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
       checkWindow(opensAt, closesAt)
+      // the numbers as they will be after this edit, checked against the level's rule whenever the edit touches them
+      const touchesRule = body.thresholdBp !== undefined || body.coverageBp !== undefined || body.level !== undefined
+      // a rule set governs its own bars; explicit numbers (or a level change without a rule set) meet the level's rule
+      const withoutRuleSet = !ruleSetId && (!snapshot || ruleFields.ruleSetSnapshot === null)
+      const override =
+        withoutRuleSet && touchesRule
+          ? checkRuleFloor(
+              actor,
+              level,
+              { thresholdBp: body.thresholdBp ?? r.thresholdBp, coverageBp: body.coverageBp ?? r.coverageBp },
+              ruleOverrideReason,
+            )
+          : null
       return db.transaction((tx) => {
         const row = repo.update(id, { ...fields, ...ruleFields, opensAt, closesAt }, tx)
+        if (override) recordOverride(tx, actor, id, override)
         audit.record(tx, {
           actorId: actor.id,
           action: 'round.update',
