@@ -83,6 +83,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     minCell: config.privacy.minCell,
   })
   const messaging = createMessagingService({ db, clock, audit, rounds, config })
+  rounds.checkTitle((title) => messaging.assertRoundTitleFits(title))
   return {
     audit,
     units,

@@ -34,6 +34,7 @@ export const ErrorCode = z.enum([
   'decision_exists',
   'decision_superseded',
   'resurvey_exists',
+  'title_too_long_for_zalo',
   'internal',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

@@ -332,6 +332,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'POST /api/rounds/:id/messaging/retry': { kind: 'staff', ...MANAGE },
   // The Zalo OA connection (token keeper): admins and front staff see the warning; the re-consent link is admins'.
   'GET /api/zalo/token': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 403), foreign: 'same' },
+  // the round wizard checks titles against the Zalo template's limit
+  'GET /api/zalo/template-limits': { kind: 'staff', own: ALL_OK, foreign: 'same' },
   // fake mode only: a one-time link to the fake inbox, for admins
   'POST /api/zalo/demo-inbox-link': { kind: 'staff', own: ADMIN_ONLY, foreign: 'same' },
   'PUT /api/rounds/:id/messaging/policy': { kind: 'staff', ...MANAGE, body: () => ({ reminderMax: 2, reminderGapHours: 48 }) },

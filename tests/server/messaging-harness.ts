@@ -80,6 +80,7 @@ export async function startMessaging(
       audit: app.services.audit,
       log: silentLog,
       sweepInbox: () => app.services.messaging.processPending(),
+      limitsStore: app.services.messaging.templateLimits,
       concurrency: opts.concurrency ?? 4,
       random: () => 0.5,
     })

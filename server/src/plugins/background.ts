@@ -23,7 +23,7 @@ const ROUND_SWEEP_MS = 30_000
 export const TOKEN_KEEPER_MS = 24 * 3_600_000
 
 export const backgroundPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, opts: { roundSweepMs?: number }) => {
     const runtime = createMessagingRuntime({
       db: app.db,
       clock: app.clock,
@@ -31,6 +31,7 @@ export const backgroundPlugin = fp(
       audit: app.services.audit,
       log: app.log,
       sweepInbox: () => app.services.messaging.processPending(),
+      limitsStore: app.services.messaging.templateLimits,
     })
     app.decorate('messagingRuntime', runtime)
     let sweeper: NodeJS.Timeout | undefined
@@ -57,7 +58,7 @@ export const backgroundPlugin = fp(
         } catch (err) {
           app.log.error({ err }, 'round sweeper failed')
         }
-      }, ROUND_SWEEP_MS)
+      }, opts.roundSweepMs ?? ROUND_SWEEP_MS)
       sweeper.unref()
       runtime.worker.start()
       if (runtime.tokens) {

@@ -87,3 +87,15 @@ export type DemoInboxLink = z.infer<typeof DemoInboxLink>
 /** What the Zalo webhook answers: the event was received (a repeated event id is acknowledged, not applied twice). */
 export const WebhookAck = z.object({ received: z.literal(true), duplicate: z.boolean() })
 export type WebhookAck = z.infer<typeof WebhookAck>
+
+/**
+ * What the round wizard checks a title against: the round title is the Zalo template's `round_name`, limited as
+ * Zalo has the template registered (template-info API, cached by the server). Null limit: Zalo is not connected.
+ */
+export const ZaloTemplateLimits = z.object({
+  connected: z.boolean(),
+  roundTitleMax: z.number().int().positive().nullable(),
+  /** 'zalo' = read from Zalo's template-info API; 'builtin' = not read yet (or Zalo could not be asked). */
+  source: z.enum(['zalo', 'builtin']).nullable(),
+})
+export type ZaloTemplateLimits = z.infer<typeof ZaloTemplateLimits>

@@ -10,7 +10,7 @@ import type { AuditService } from '../audit/service.js'
 import { createOutboxWorker, type WorkerLogger } from './outbox-worker.js'
 import { createMessagingRepo } from './repo.js'
 import { createHttpSmsProvider } from './sms.js'
-import { createTemplateLimits } from './template-limits.js'
+import { createTemplateLimits, type TemplateLimitsStore } from './template-limits.js'
 import { createTokenManager } from './token-manager.js'
 import { createZaloClient } from './zalo-client.js'
 import { createZaloSender } from './zalo-sender.js'
@@ -26,6 +26,8 @@ export function createMessagingRuntime(deps: {
   dispatcher?: Dispatcher
   concurrency?: number
   random?: () => number
+  /** Where the limits read from Zalo are kept for the staff side (services.messaging.templateLimits). */
+  limitsStore?: TemplateLimitsStore
 }) {
   const { db, clock, audit, log } = deps
   const { zalo: z, sms: s } = deps.config
@@ -64,7 +66,7 @@ export function createMessagingRuntime(deps: {
           timeouts: z.timeouts,
           dispatcher: deps.dispatcher,
         })
-  const limits = client && tokens ? createTemplateLimits({ client, tokens, templateId: z.templateId, log }) : null
+  const limits = client && tokens ? createTemplateLimits({ client, tokens, templateId: z.templateId, log, store: deps.limitsStore }) : null
   const worker = createOutboxWorker({
     db,
     clock,

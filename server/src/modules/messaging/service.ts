@@ -3,7 +3,7 @@
  * staff view of a round's invitations by Zalo/SMS. The sending itself is the outbox worker's.
  */
 import type { Db } from '@app/db'
-import type { RoundMessaging } from '@app/shared'
+import { type RoundMessaging, type ZaloTemplateLimits, zaloTextLength } from '@app/shared'
 import type { Config } from '../../config.js'
 import { AppError, conflict } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -12,6 +12,7 @@ import type { Actor } from '../policy.js'
 import type { RoundService } from '../rounds/service.js'
 import { applySent } from './outcomes.js'
 import { createMessagingRepo } from './repo.js'
+import { createTemplateLimitsStore, roundTitleMax } from './template-limits.js'
 import { eventKey, parseJsonKeepBigInts, verifyZaloWebhook } from './webhook.js'
 import { reasonVi } from './zalo-errors.js'
 
@@ -33,6 +34,15 @@ export function createMessagingService(deps: {
   const { db, clock, audit, rounds, config } = deps
   const repo = createMessagingRepo(db)
   let processing = false
+  const templateLimits = createTemplateLimitsStore()
+
+  /** The round-title limit while Zalo can send (a mode other than off and a usable token pair). */
+  function titleLimits(): ZaloTemplateLimits {
+    const connected = config.zalo.mode !== 'off' && repo.token('oa')?.state === 'ok'
+    if (!connected) return { connected: false, roundTitleMax: null, source: null }
+    const snap = templateLimits.current()
+    return { connected, roundTitleMax: roundTitleMax(snap.params), source: snap.source }
+  }
 
   /** A ZNS delivery receipt (§3.2): the row is sent (it may have been `unknown`), the invitation delivered. */
   function onReceipt(ev: Record<string, unknown>): void {
@@ -99,6 +109,26 @@ export function createMessagingService(deps: {
   return {
     repo,
     processPending,
+    /** Filled by the sender whenever it reads the template's limits from Zalo (runtime.ts). */
+    templateLimits,
+    titleLimits,
+
+    /**
+     * A round title is the Zalo text's `round_name` and the resident page's heading: while Zalo is connected it must
+     * fit the template's registered limit, or every invitation would carry a cut title. 422 with the limit.
+     */
+    assertRoundTitleFits(title: string | undefined): void {
+      if (title === undefined) return
+      const { roundTitleMax: max } = titleLimits()
+      const length = zaloTextLength(title)
+      if (max !== null && length > max)
+        throw new AppError(
+          'title_too_long_for_zalo',
+          `Tiêu đề dài ${length} ký tự; tin Zalo chỉ nhận tối đa ${max} ký tự cho tên đợt. Hãy rút gọn tiêu đề.`,
+          422,
+          { max, length },
+        )
+    },
 
     /**
      * Verify, dedupe and store one webhook delivery (§8.4 steps 1–6); processing happens after the 200.

@@ -7,11 +7,33 @@ import { SURVEY_TEMPLATE_PARAMS, type TemplateParam } from './template-data.js'
 import type { TokenManager } from './token-manager.js'
 import type { ZaloClient } from './zalo-client.js'
 
+/** The last limits read, where the staff side (round wizard, round routes) finds them without asking Zalo itself. */
+export interface TemplateLimitsSnapshot {
+  params: readonly TemplateParam[]
+  source: 'zalo' | 'builtin'
+}
+export function createTemplateLimitsStore() {
+  let current: TemplateLimitsSnapshot | null = null
+  return {
+    current: (): TemplateLimitsSnapshot => current ?? { params: SURVEY_TEMPLATE_PARAMS, source: 'builtin' },
+    set(s: TemplateLimitsSnapshot): void {
+      current = s
+    },
+  }
+}
+export type TemplateLimitsStore = ReturnType<typeof createTemplateLimitsStore>
+
+/** The limit of `round_name`, the parameter that carries the round title (template-data.ts). */
+export function roundTitleMax(params: readonly TemplateParam[]): number | null {
+  return params.find((p) => p.name === 'round_name')?.maxLength ?? null
+}
+
 export function createTemplateLimits(deps: {
   client: Pick<ZaloClient, 'templateInfo'>
   tokens: Pick<TokenManager, 'accessToken'>
   templateId: string
   log?: { warn(o: object, msg: string): void }
+  store?: TemplateLimitsStore
 }) {
   let cached: Promise<readonly TemplateParam[]> | null = null
   const rounds = new Set<string>()
@@ -20,7 +42,10 @@ export function createTemplateLimits(deps: {
     const token = await deps.tokens.accessToken()
     if (!token) return SURVEY_TEMPLATE_PARAMS
     const r = await deps.client.templateInfo(token, deps.templateId)
-    if (r.ok) return r.params
+    if (r.ok) {
+      deps.store?.set({ params: r.params, source: 'zalo' })
+      return r.params
+    }
     deps.log?.warn({ code: r.code }, 'zalo: template info unavailable, using the built-in parameter limits')
     cached = null
     return SURVEY_TEMPLATE_PARAMS

@@ -4,7 +4,7 @@
  * exchanges the code and stores the new pair before anything uses it.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { ApiError, ZaloTokenStatus } from '@app/shared'
+import { ApiError, ZaloTemplateLimits, ZaloTokenStatus } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../lib/app-error.js'
@@ -52,6 +52,19 @@ export const zaloOaRoutes: FastifyPluginAsyncZod = async (app) => {
       const url = role === 'admin' && cfg.mode !== 'off' ? consentUrl() : null
       return tokenStatus(cfg.mode, repo.token('oa'), app.clock.now(), url)
     },
+  )
+
+  app.get(
+    '/api/zalo/template-limits',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags,
+        summary: "The round-title limit of the Zalo template (read from Zalo's template-info API, cached), for the round wizard",
+        response: { 200: ZaloTemplateLimits, 401: ApiError },
+      },
+    },
+    async () => app.services.messaging.titleLimits(),
   )
 
   app.get(

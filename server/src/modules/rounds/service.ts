@@ -86,6 +86,11 @@ export function createRoundService(deps: {
    * check answers the refusal, or null. A staff close gets the refusal; the end-of-window close waits.
    */
   const closeChecks: ((roundId: string, tx: DbOrTx) => AppError | null)[] = []
+  /** Checks a title given by staff must pass (the messaging service: the Zalo template's limit). */
+  const titleChecks: ((title: string) => void)[] = []
+  const checkTitle = (title: string | undefined) => {
+    if (title !== undefined) for (const c of titleChecks) c(title)
+  }
   const closeBlocker = (roundId: string, tx: DbOrTx): AppError | null => {
     for (const c of closeChecks) {
       const err = c(roundId, tx)
@@ -357,6 +362,10 @@ export function createRoundService(deps: {
     onClosing(hook: (roundId: string, tx: DbOrTx) => void): void {
       closingHooks.push(hook)
     },
+    /** Register a check of titles given by staff (throws the refusal). */
+    checkTitle(check: (title: string) => void): void {
+      titleChecks.push(check)
+    },
     /** Register a condition a close must meet (checked inside the closing transaction). */
     checkBeforeClose(check: (roundId: string, tx: DbOrTx) => AppError | null): void {
       closeChecks.push(check)
@@ -410,6 +419,7 @@ export function createRoundService(deps: {
       assertTemplateFits(template, body.level)
       const rs = body.ruleSetId ? ruleSetFor(body.ruleSetId, body.level, body) : undefined
       checkWindow(body.opensAt, body.closesAt)
+      checkTitle(body.title)
       if (body.villageIds && villagesOf({ communeId: commune.id, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
@@ -475,6 +485,7 @@ export function createRoundService(deps: {
       const template = questionnaires.repo.templateById(body.templateId ?? r.templateId)
       if (!template) throw notFound('questionnaire template')
       if (body.templateId || body.level) assertTemplateFits(template, level)
+      checkTitle(body.title)
       const { ruleSetId, ruleOverrideReason, ...fields } = body
       const snapshot = r.ruleSetSnapshot as RuleSetSnapshot | null
       let ruleFields: Record<string, unknown> = {}

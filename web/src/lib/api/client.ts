@@ -60,6 +60,7 @@ import {
   type UpdateRoundBody,
   type UpdateUserBody,
   User,
+  ZaloTemplateLimits,
   ZaloTokenStatus,
 } from '@app/shared'
 import type { z } from 'zod'
@@ -222,6 +223,8 @@ export class ApiClient {
 
   // the Zalo OA connection (token keeper)
   zaloToken = () => this.json(ZaloTokenStatus, '/api/zalo/token')
+  /** The Zalo template's round-title limit (null while Zalo is not connected). */
+  zaloTemplateLimits = () => this.json(ZaloTemplateLimits, '/api/zalo/template-limits')
   /** Fake mode, admins: a one-time link to the fake Zalo inbox (a few minutes, once). */
   demoInboxLink = () => this.json(DemoInboxLink, '/api/zalo/demo-inbox-link', { method: 'POST' })
 

@@ -58,6 +58,30 @@ function wizard(overrides: Record<string, (...a: any[]) => unknown> = {}) {
 }
 
 describe('RoundWizard', () => {
+  it('checks the title as Zalo counts it against the template limit the server read from Zalo', async () => {
+    const { w } = wizard({ zaloTemplateLimits: async () => ({ connected: true, roundTitleMax: 30, source: 'zalo' }) })
+    await w.load()
+    expect(w.titleMax).toBe(30)
+    w.title = 'Lấy ý kiến người dân xã Thử 25'.normalize('NFD')
+    expect(w.titleLength).toBe(30)
+    expect(w.titleError).toBeNull()
+    expect(w.step1Valid).toBe(true)
+    w.title = 'Lấy ý kiến người dân xã Thử 2025'
+    expect(w.titleError).toBe('Tiêu đề dài 32 ký tự, tối đa 30 ký tự cho tin Zalo. Hãy rút gọn.')
+    expect(w.step1Valid).toBe(false)
+    expect(w.next()).toBe(false)
+  })
+
+  it('without Zalo (or an older server) there is no title limit', async () => {
+    const { w } = wizard({ zaloTemplateLimits: async () => ({ connected: false, roundTitleMax: null, source: null }) })
+    await w.load()
+    w.title = 'x'.repeat(200)
+    expect(w.titleError).toBeNull()
+    const old = wizard()
+    await old.w.load()
+    expect(old.w.titleMax).toBeNull()
+  })
+
   it('preselects the only commune and the newest template, and prefills the rules from GET /api/levels', async () => {
     const { w } = wizard()
     await w.load()

@@ -1,5 +1,5 @@
 import type { LevelDefaults } from '@app/shared'
-import { inForce, type QuestionnaireTemplate, type Round, type RuleSet, type Unit, vnDay, vnDayBoundary } from '@app/shared'
+import { inForce, type QuestionnaireTemplate, type Round, type RuleSet, type Unit, vnDay, vnDayBoundary, zaloTextLength } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
 import { bpToInput, LEVEL_LABELS, percentInputToBp } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
@@ -35,6 +35,18 @@ export class RoundWizard {
   coverageScope = $state<'village' | 'commune'>('village')
   doubleEntry = $state(false)
 
+  /**
+   * The title becomes the heading of the residents' page and `round_name` in the Zalo invitation, whose template Zalo
+   * registered with a length limit (read by the server from Zalo); null while Zalo is not connected.
+   */
+  titleMax = $state<number | null>(null)
+  titleLength = $derived(zaloTextLength(this.title))
+  titleError = $derived(
+    this.titleMax !== null && this.titleLength > this.titleMax
+      ? `Tiêu đề dài ${this.titleLength} ký tự, tối đa ${this.titleMax} ký tự cho tin Zalo. Hãy rút gọn.`
+      : null,
+  )
+
   /** The round once created (only in the last step). */
   draft = $state<Round | null>(null)
 
@@ -60,7 +72,7 @@ export class RoundWizard {
     this.defaults !== null && (this.thresholdBp !== this.defaults.thresholdBp || this.coverageBp !== this.defaults.coverageBp),
   )
   windowError = $derived(this.closesDay < this.opensDay ? 'Ngày kết thúc phải sau ngày bắt đầu.' : null)
-  step1Valid = $derived(this.communeId !== '' && this.level !== '' && this.templateId !== '')
+  step1Valid = $derived(this.communeId !== '' && this.level !== '' && this.templateId !== '' && this.titleError === null)
   step2Valid = $derived(
     (this.ruleSet !== null || (this.thresholdBp !== null && this.coverageBp !== null)) && this.windowError === null && this.opensDay !== '',
   )
@@ -70,13 +82,18 @@ export class RoundWizard {
   load = async (communeId?: string): Promise<void> => {
     this.loading = true
     try {
-      const [units, templates, levels, ruleSets] = await Promise.all([
+      const [units, templates, levels, ruleSets, zalo] = await Promise.all([
         this.client.units({ kind: 'commune' }),
         this.client.templates(),
         this.client.levels(),
         // older servers have no rule sets: the wizard then offers the two numbers only
         this.client.ruleSets().catch(() => [] as RuleSet[]),
+        // without the limit the server still refuses a title too long for Zalo (422)
+        Promise.resolve()
+          .then(() => this.client.zaloTemplateLimits())
+          .catch(() => null),
       ])
+      this.titleMax = zalo?.roundTitleMax ?? null
       this.ruleSets = ruleSets
       this.communes = units
       this.levels = levels
