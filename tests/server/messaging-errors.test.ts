@@ -1,19 +1,37 @@
 import { rounds } from '@app/db'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { createRound } from '../helpers/rounds.js'
 import { invitationRows, openRoundWithZalo, outboxRows, startMessaging, waitFor } from './messaging-harness.js'
 
 const settled = (s: string) => s !== 'pending' && s !== 'sending'
 
 describe('Zalo error classes → worker behaviour (ZALO.md §8.2)', () => {
-  it('auth: an expired token mid-batch costs exactly one refresh and no duplicate send', async () => {
-    const m = await startMessaging({ perVillage: 15, env: { ZALO_RATE_PER_SEC: '60' } })
-    await openRoundWithZalo(m)
+  it('auth: an expired token mid-round costs exactly one refresh and no duplicate send', async () => {
+    // driven by hand (runOnce), so nothing waits on wall-clock time: village 1 is sent, Zalo expires the access
+    // token, then village 2 goes out with four lanes that all meet the dead token at once
+    const m = await startMessaging({ perVillage: 15 })
+    const round = await createRound(m.app, m.world, { opensAt: '2025-06-01T00:00:00Z', closesAt: '2025-06-20T00:00:00Z' })
+    expect((await m.app.inject({ method: 'POST', url: `/api/rounds/${round.id}/open`, headers: m.world.auth.xa })).statusCode).toBe(200)
+    const invite = async (villageId: string) => {
+      const res = await m.app.inject({
+        method: 'POST',
+        url: `/api/rounds/${round.id}/invitations`,
+        headers: m.world.auth.xa,
+        payload: { channel: 'zalo', villageIds: [villageId] },
+      })
+      expect(res.statusCode, res.body).toBe(201)
+    }
     const rt = m.runtime()
-    rt.worker.start()
-    await waitFor(() => m.fake.control.messages().length >= 8, 5_000, 'first sends')
+    await invite(m.world.villages[0]!.id)
+    expect(await rt.worker.runOnce()).toBe(15)
+    expect(m.fake.control.messages()).toHaveLength(15)
+    expect(m.fake.control.stats().tokenRefreshes).toBe(0)
+
     m.fake.control.expireAccessToken()
-    await waitFor(() => outboxRows(m).every((r) => r.status === 'sent'), 8_000, 'all sent')
+    await invite(m.world.villages[1]!.id)
+    expect(await rt.worker.runOnce()).toBe(15)
+    expect(outboxRows(m).map((r) => r.status)).toEqual(Array(30).fill('sent'))
     const stats = m.fake.control.stats()
     expect(stats.sent).toBe(30)
     expect(stats.duplicateTrackingIds).toEqual([])
@@ -21,6 +39,7 @@ describe('Zalo error classes → worker behaviour (ZALO.md §8.2)', () => {
     expect(m.fake.control.requests({ path: '/v4/oa/access_token' })).toHaveLength(1)
     // the new pair was persisted (the old refresh token is dead at Zalo)
     expect(rt.tokens?.state()).toBe('ok')
+    expect(rt.tokens && (await rt.tokens.accessToken())).toBe(m.fake.control.tokens().accessToken)
   })
 
   it('auth: a refresh token Zalo rejects stops Zalo sends and raises a re-consent alert; rows stay queued', async () => {
