@@ -40,6 +40,7 @@ import {
   paged,
   QuestionnaireTemplate,
   ReissueResult,
+  type ReopenRoundBody,
   type ResolveHouseholdRequestBody,
   ResolveHouseholdRequestResult,
   RetryResult,
@@ -170,6 +171,8 @@ export class ApiClient {
   setMinutesMeta = (id: string, body: MinutesMeta) =>
     this.json(MinutesMeta, `/api/rounds/${encodeURIComponent(id)}/minutes-meta`, { method: 'PUT', body })
   sealRound = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}/seal`, { method: 'POST' })
+  reopenRound = (id: string, body: ReopenRoundBody) =>
+    this.json(Round, `/api/rounds/${encodeURIComponent(id)}/reopen`, { method: 'POST', body })
   tally = (id: string) => this.json(RoundTally, `/api/rounds/${encodeURIComponent(id)}/tally`)
   roundFile = (id: string, name: string) => this.file(`/api/rounds/${encodeURIComponent(id)}/${name}`)
 

@@ -1,7 +1,7 @@
 import type { CreateInvitationsResult, Round } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
 import { saveBlob } from '../utils/download.js'
-import { handleError } from '../utils/handle-error.js'
+import { errorMessage, handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
 
 type Channel = 'print' | 'zalo' | 'sms'
@@ -78,9 +78,32 @@ export class RoundActions {
       return r
     })
 
+  /**
+   * A move confirmed in a dialog: the server's refusal (unsettled paper forms, a round already open, results
+   * already disclosed) stays in the dialog as `refusal`, next to the facts, instead of a passing toast.
+   */
+  refusal = $state<string | null>(null)
+  private confirmed = async (key: 'close' | 'seal' | 'reopen', fn: () => Promise<Round>, done: string): Promise<Round | null> => {
+    this.busy = key
+    this.refusal = null
+    try {
+      const r = await fn()
+      this.onRound(r)
+      toasts.show(done, 'success')
+      return r
+    } catch (err) {
+      this.refusal = errorMessage(err)
+      return null
+    } finally {
+      this.busy = null
+    }
+  }
+
   open = () => this.transition('open', 'Mở đợt', () => this.client.openRound(this.roundId), 'Đã mở đợt lấy ý kiến.')
-  close = () => this.transition('close', 'Kết thúc đợt', () => this.client.closeRound(this.roundId), 'Đã kết thúc thu phiếu.')
-  seal = () => this.transition('seal', 'Niêm phong', () => this.client.sealRound(this.roundId), 'Đã niêm phong kết quả.')
+  close = (reason?: string) => this.confirmed('close', () => this.client.closeRound(this.roundId, reason), 'Đã kết thúc thu phiếu.')
+  seal = () => this.confirmed('seal', () => this.client.sealRound(this.roundId), 'Đã niêm phong kết quả.')
+  reopen = (body: { reason: string; closesAt?: string }) =>
+    this.confirmed('reopen', () => this.client.reopenRound(this.roundId, body), 'Đã mở lại đợt lấy ý kiến.')
 
   /** A sealed round's document: minutes.pdf, notices.pdf, export.xlsx, export.csv. */
   download = (name: string, fallback: string) =>

@@ -50,9 +50,23 @@ const FILE_REASONS: Record<string, string> = {
   no_file: 'Chưa chọn tệp.',
 }
 
+/**
+ * Refusals the server words in Vietnamese with the facts that matter (how many forms are unsettled, which
+ * round is open, which bar is below the rule): its message is shown as it is.
+ */
+const SERVER_WORDED = new Set([
+  'resolver_keyed_entry',
+  'unresolved_mismatches',
+  'frame_frozen',
+  'round_already_open',
+  'rule_below_level',
+  'reason_required',
+])
+
 /** The Vietnamese message for an error (any thrown value). */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
+    if (SERVER_WORDED.has(err.code) && err.message) return err.message
     const byReason = err.reason ? FILE_REASONS[err.reason] : undefined
     if (byReason && (err.code === 'invalid_file' || err.code === 'payload_too_large')) return byReason
     return MESSAGES[err.code] ?? `Có lỗi xảy ra (${err.code}).`
