@@ -55,6 +55,24 @@ const ENGLISH = [
 ]
 
 describe('the biên bản as the Front signs it', () => {
+  it('of a round limited to one village (ấp kiểu mẫu) names that ấp and its commune, not the commune alone', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const v1 = w.villages[0]!
+    const { round, tokens } = await openRoundWithLinks(app, w, { villageIds: [v1.id] })
+    for (const t of tokens)
+      expect((await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })).statusCode).toBe(201)
+    await seal(app, w, round.id)
+    const res = await app.inject({ url: `/api/rounds/${round.id}/minutes.pdf`, headers: w.auth.xa })
+    expect(res.statusCode).toBe(200)
+    const text = (await pdfText(res.rawPayload)).replace(/\s+/g, ' ')
+    const commune = w.commune.name
+    expect(v1.name).toMatch(/^Ấp /)
+    expect(text).toContain(`đề nghị công nhận ấp ${v1.name.slice(3)}, xã ${commune}`)
+    expect(text).toContain(`trên địa bàn ấp ${v1.name.slice(3)}, xã ${commune}`)
+    expect(text).not.toContain(`công nhận xã ${commune}`)
+  })
+
   it('has the issuer, căn cứ, the meeting with its participants, ballots per channel, the bars, the conclusion, closing, Nơi nhận, signatures and a Vietnamese annex', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)

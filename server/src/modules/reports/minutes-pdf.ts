@@ -33,6 +33,8 @@ export interface MinutesData {
   communeName: string
   /** Province (and a district only if it existed on the round's dates), for the place line. */
   parentNames: string[]
+  /** A round limited to one village (ấp/thôn kiểu mẫu): that village, which the minutes then name as the subject. */
+  villageName?: string | null
   round: {
     id: string
     title: string
@@ -96,6 +98,17 @@ const methodVi = (v: string) => {
 
 const ROLE_VI: Record<string, string> = { chair: 'chủ trì', secretary: 'thư ký', member: 'thành viên' }
 
+/** "ấp …" as the documents of a one-village round say it: the village's own word kept (ấp/thôn), else "ấp". */
+export function villageSubjectVi(name: string): string {
+  const m = /^(ấp|thôn|khóm|bản|xóm)\s+(.+)$/iu.exec(name.trim())
+  return m ? `${(m[1] as string).toLocaleLowerCase('vi')} ${m[2]}` : `ấp ${name.trim()}`
+}
+
+/** What the minutes propose for recognition: the commune, or the one village of a village round (with its commune). */
+function subjectVi(d: MinutesData): string {
+  return d.villageName ? `${villageSubjectVi(d.villageName)}, xã ${d.communeName}` : `xã ${d.communeName}`
+}
+
 /** The conclusion in the legal wording: what the Standing Committee proposes, and why not when it does not. */
 function conclusion(d: MinutesData, year: string): string {
   const c = d.tally.commune
@@ -104,13 +117,13 @@ function conclusion(d: MinutesData, year: string): string {
   const why = failed?.length ? ` (chưa đạt: ${failed.join('; ')})` : ''
   switch (c.verdict) {
     case 'meets':
-      return `Kết quả lấy ý kiến đáp ứng yêu cầu về sự hài lòng của người dân. Ban Thường trực Ủy ban MTTQ Việt Nam xã ${d.communeName} đề nghị công nhận xã ${d.communeName} đạt chuẩn ${std} năm ${year}.`
+      return `Kết quả lấy ý kiến đáp ứng yêu cầu về sự hài lòng của người dân. Ban Thường trực Ủy ban MTTQ Việt Nam xã ${d.communeName} đề nghị công nhận ${subjectVi(d)} đạt chuẩn ${std} năm ${year}.`
     case 'below_threshold':
-      return `Kết quả lấy ý kiến chưa đáp ứng yêu cầu về sự hài lòng của người dân${why}. Chưa đủ điều kiện đề nghị công nhận xã ${d.communeName} đạt chuẩn ${std} năm ${year}.`
+      return `Kết quả lấy ý kiến chưa đáp ứng yêu cầu về sự hài lòng của người dân${why}. Chưa đủ điều kiện đề nghị công nhận ${subjectVi(d)} đạt chuẩn ${std} năm ${year}.`
     case 'insufficient_coverage':
-      return `Tỷ lệ hộ được lấy ý kiến chưa đạt mức quy định${why}. Chưa đủ điều kiện kết luận và chưa đủ điều kiện đề nghị công nhận xã ${d.communeName} đạt chuẩn ${std} năm ${year}; đề nghị tổ chức lấy ý kiến bổ sung.`
+      return `Tỷ lệ hộ được lấy ý kiến chưa đạt mức quy định${why}. Chưa đủ điều kiện kết luận và chưa đủ điều kiện đề nghị công nhận ${subjectVi(d)} đạt chuẩn ${std} năm ${year}; đề nghị tổ chức lấy ý kiến bổ sung.`
     default:
-      return `Không có phiếu hợp lệ; chưa có cơ sở kết luận về sự hài lòng của người dân xã ${d.communeName}.`
+      return `Không có phiếu hợp lệ; chưa có cơ sở kết luận về sự hài lòng của người dân ${subjectVi(d)}.`
   }
 }
 
@@ -168,16 +181,12 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   nationalHeading(doc, ['ỦY BAN MTTQ VIỆT NAM', `XÃ ${upper(d.communeName)}`], `${d.communeName}, ${longDateVi(dated)}`, 'Số: ……/BB-MTTQ')
   para(doc, 'BIÊN BẢN', { font: 'b', size: 14, align: 'center' })
   para(doc, 'Tổng hợp kết quả lấy ý kiến sự hài lòng của người dân', { font: 'b', size: 12, align: 'center' })
-  para(
-    doc,
-    `về kết quả xây dựng nông thôn mới, đề nghị công nhận xã ${d.communeName} đạt chuẩn ${standardOf(d.round.levelName)} năm ${year}`,
-    {
-      font: 'b',
-      size: 11,
-      align: 'center',
-      gap: 10,
-    },
-  )
+  para(doc, `về kết quả xây dựng nông thôn mới, đề nghị công nhận ${subjectVi(d)} đạt chuẩn ${standardOf(d.round.levelName)} năm ${year}`, {
+    font: 'b',
+    size: 11,
+    align: 'center',
+    gap: 10,
+  })
 
   const h = (s: string) => {
     ensureSpace(doc, 40)
@@ -202,7 +211,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   for (const b of bases) para(doc, `Căn cứ ${b};`, { font: 'i', size: 10, align: 'justify' })
   doc.y += 4
 
-  const where = [`xã ${d.communeName}`, ...d.parentNames].join(', ')
+  const where = [subjectVi(d), ...d.parentNames].join(', ')
   para(
     doc,
     m

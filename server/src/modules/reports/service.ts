@@ -204,6 +204,7 @@ export function createReportsService(deps: {
       const pdf = await renderMinutesPdf({
         communeName: commune?.name ?? '',
         parentNames: parents,
+        villageName: r.villageIds?.length === 1 ? (units.repo.findById(r.villageIds[0] as string)?.name ?? null) : null,
         round: {
           id: r.id,
           title: r.title,
