@@ -122,7 +122,11 @@ export const EnvSchema = z.object({
   IMPORT_MAX_CELL_CHARS: int(2000, 100, 100_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEVELS_JSON: z.string().optional(),
-  /** Small-group suppression: fewer ballots than this → counts withheld on anything public (DESIGN §4). */
+  /**
+   * Small-group suppression (TRUST.md §2.2): once results are out, any figure built on fewer ballots than this is
+   * withheld in every view, staff and council ones included, with complementary suppression (shared/src/domain/
+   * suppression.ts); the minutes merge such villages into one row of at least two.
+   */
   PRIVACY_MIN_CELL: int(5, 1, 1000),
   /**
    * Seals pending ballots and keys paradata (TRUST.md §2.3, §2.4). Kept outside the data folder; required in

@@ -54,8 +54,17 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     mixMinBatch: config.privacy.mixMinBatch,
     landingIntervalMs: config.privacy.landingIntervalMs,
   })
-  const integrity = createIntegrityService({ db, clock, rounds, units, users, config: config.integrity })
-  const tally = createTallyService({ db, clock, audit, rounds, units, ballots, integrity })
+  const integrity = createIntegrityService({
+    db,
+    clock,
+    rounds,
+    units,
+    users,
+    config: config.integrity,
+    // bound late: the tally needs the integrity service to freeze signals at seal
+    privacy: { hiddenVillagesOf: (r) => tally.hiddenVillagesOf(r), minCell: config.privacy.minCell },
+  })
+  const tally = createTallyService({ db, clock, audit, rounds, units, ballots, integrity, minCell: config.privacy.minCell })
   const requests = createRequestService({ db, clock, audit, rounds, units, invitations })
   const followUp = createFollowUpService({
     db,
@@ -63,12 +72,13 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     units,
     dissatisfiedBp: config.followUp.dissatisfiedBp,
     minBallots: config.privacy.minCell,
+    privacy: tally,
   })
-  const overview = createOverviewService({ db, units, rounds, levels: config.levels })
+  const overview = createOverviewService({ db, units, rounds, levels: config.levels, minCell: config.privacy.minCell })
   const council = createCouncilService({ db, clock, audit, rounds, tally })
   const verify = createVerifyService({ db, rounds, ballots, tally, audit })
-  const feedback = createFeedbackService({ db, audit, rounds, units })
-  const publicResults = createPublicService({ rounds, units, tally, council, levels: config.levels, minCell: config.privacy.minCell })
+  const feedback = createFeedbackService({ db, audit, rounds, units, privacy: tally })
+  const publicResults = createPublicService({ rounds, units, tally, council, levels: config.levels })
   const reports = createReportsService({
     db,
     audit,

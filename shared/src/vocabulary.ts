@@ -172,7 +172,15 @@ export function barResultLinesVi(
       bar: { kind: string; minBp: number; scope?: string; provisional?: boolean | undefined }
       met: boolean
       valueHundredths: number | null
-      failures: { unitName: string | null; questionKey: string | null; num: number; den: number }[]
+      /** The value is withheld (it may come from a village under the privacy minimum). */
+      valueSuppressed?: boolean | undefined
+      failures: {
+        unitName: string | null
+        questionKey: string | null
+        num: number | null
+        den: number | null
+        suppressed?: boolean | undefined
+      }[]
     }[]
   },
   questionNo: (key: string) => string = (k) => k,
@@ -180,14 +188,23 @@ export function barResultLinesVi(
   return evaluation.bars.map((b) => {
     const v =
       b.valueHundredths === null
-        ? 'chưa có số liệu'
+        ? b.valueSuppressed
+          ? 'không công bố (gộp để bảo vệ bí mật phiếu)'
+          : 'chưa có số liệu'
         : `${Math.floor(b.valueHundredths / 100)},${String(b.valueHundredths % 100).padStart(2, '0')} %`
     const where = b.met
       ? ''
       : b.failures
           .slice(0, 5)
-          .map((f) => [f.unitName, f.questionKey ? `câu ${questionNo(f.questionKey)}` : null].filter(Boolean).join(', ') || 'toàn xã')
-          .map((w, i) => `${w}: ${b.failures[i]?.num ?? 0}/${b.failures[i]?.den ?? 0}`)
+          .map((f) =>
+            f.suppressed
+              ? 'các thôn/ấp gộp để bảo vệ bí mật phiếu'
+              : [f.unitName, f.questionKey ? `câu ${questionNo(f.questionKey)}` : null].filter(Boolean).join(', ') || 'toàn xã',
+          )
+          .map((w, i) => {
+            const f = b.failures[i]
+            return f?.num == null || f.den == null ? w : `${w}: ${f.num}/${f.den}`
+          })
           .join('; ')
     const more = !b.met && b.failures.length > 5 ? ` và ${b.failures.length - 5} chỗ khác` : ''
     return `${b.met ? 'Đạt' : 'Chưa đạt'} — ${barSentenceVi(b.bar)}: ${b.bar.kind === 'every_content' || b.bar.kind === 'every_question_per_village' || (b.bar.kind === 'coverage' && b.bar.scope === 'village') ? `thấp nhất ${v}` : v}${where ? ` (${where}${more})` : ''}.`

@@ -53,7 +53,8 @@ const TALLY: RoundTally = {
   coverageBp: 5000,
   coverageScope: 'commune',
   commune: tallyLine('c1', 'Xã Thử', 60),
-  // v3 has 3 valid ballots: under a minimum of 5 it is withheld from non-council readers
+  // v3 has 3 valid ballots: under a minimum of 5 it is withheld, and so is v2, the smallest other village (else the
+  // commune's 60 minus 30 and 27 would give v3's 3 back)
   villages: [tallyLine('v1', 'Ấp Một', 30), tallyLine('v2', 'Ấp "Hai", bờ kênh', 27), tallyLine('v3', 'Ấp Ba', 3)],
   questions: [
     { key: 'q1', valid: 60, satisfied: 40, rate: 40 / 60 },
@@ -106,12 +107,12 @@ async function collect(stream: Readable): Promise<Buffer> {
 
 /** What a ballot's row must say, cell by cell, before a format encodes it (the export's contract). */
 function expectedRow(b: ExportBallot, suppressMin: number | null): (string | number | null)[] {
-  const hidden = suppressMin !== null && b.villageId === 'v3'
+  const hidden = suppressMin !== null && (b.villageId === 'v3' || b.villageId === 'v2')
   const v = VILLAGES.get(b.villageId)
   const cells: (string | number | null)[] = [
     b.id,
     hidden ? '*' : (v?.code ?? ''),
-    hidden ? `Thôn/ấp dưới ${suppressMin} phiếu (gộp)` : (v?.name ?? ''),
+    hidden ? `Các thôn/ấp gộp (bảo vệ bí mật phiếu, mỗi nhóm từ ${suppressMin} phiếu)` : (v?.name ?? ''),
     b.channel,
     b.valid ? 1 : 0,
     b.invalidationReason,
@@ -234,7 +235,7 @@ describe('CSV and XLSX export streams', () => {
   it('XLSX: village tallies with the small village withheld, the per-question sheet, bold headers and percent formats', async () => {
     const wb = await readXlsx(await collect(xlsxStream(input([ballot(1)]))))
     const sum = wb.getWorksheet('Tổng hợp') as ExcelJS.Worksheet
-    expect(sum.rowCount).toBe(1 + 3 + 1)
+    expect(sum.rowCount).toBe(1 + 3 + 1 + 1)
     expect((sum.getRow(1).values as unknown[]).slice(1)).toEqual([
       'Mã',
       'Ấp/thôn',
@@ -252,12 +253,13 @@ describe('CSV and XLSX export streams', () => {
     expect(sum.getRow(2).getCell(8).numFmt).toBe('0.00%')
     expect(sum.getRow(2).getCell(9).numFmt).toBe('0.00%')
     expect(sum.getRow(2).getCell(1).font?.bold).not.toBe(true)
-    // a village code starting with + is neutralised
+    // a village code starting with + is neutralised; Ấp Hai is Ấp Ba's complement: withheld too
     expect(sum.getRow(3).getCell(1).value).toBe("'+AP-2")
+    expect((sum.getRow(3).values as unknown[]).slice(5, 9)).toEqual(['—', '—', '—', '—'])
     const small = sum.getRow(4).values as unknown[]
-    expect(small.slice(1, 4)).toEqual(['AP-3', 'Ấp Ba', 100])
-    expect(small.slice(4, 10).every((v) => v === undefined)).toBe(true)
-    expect(small[10]).toBe('dưới 5 phiếu')
+    // coverage stays (public while the round is open); every figure built on the ballots is a dash, never 0
+    expect(small.slice(1, 10)).toEqual(['AP-3', 'Ấp Ba', 100, 3, '—', '—', '—', '—', 0.03])
+    expect(String((sum.getRow(6).values as unknown[])[2])).toContain('không phải 0')
     const total = sum.getRow(5)
     expect((total.values as unknown[]).slice(1, 8)).toEqual([undefined, 'Toàn xã Xã Thử', 100, 60, 60, 30, 30])
     expect(total.getCell(2).font?.bold).toBe(true)
@@ -273,7 +275,7 @@ describe('CSV and XLSX export streams', () => {
     expect(qs.getRow(2).getCell(7).numFmt).toBe('0.00%')
   })
 
-  it('the council reads every village in the summary', async () => {
+  it('without a minimum (the format alone) every village is in the summary', async () => {
     const wb = await readXlsx(await collect(xlsxStream(input([ballot(1)], null))))
     const small = wb.getWorksheet('Tổng hợp')?.getRow(4).values as unknown[]
     expect(small.slice(1, 8)).toEqual(['AP-3', 'Ấp Ba', 100, 3, 3, 1, 2])

@@ -112,11 +112,11 @@ describe('GET /api/rounds/:id/export.csv', () => {
     expect(
       (await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/export.csv?headers=english`, headers: w.auth.xa })).statusCode,
     ).toBe(400)
-    // the village has 4 valid ballots (< PRIVACY_MIN_CELL): front staff get it withheld, the council sees it
-    expect(body.every((r) => r[1] === '*' && r[2] === 'Thôn/ấp dưới 5 phiếu (gộp)')).toBe(true)
+    // the village has 4 valid ballots (< PRIVACY_MIN_CELL): withheld for every reader, the council too
+    expect(body.every((r) => r[1] === '*' && r[2] === 'Các thôn/ấp gộp (bảo vệ bí mật phiếu, mỗi nhóm từ 5 phiếu)')).toBe(true)
     const council = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/export.csv`, headers: w.auth.hoidong })
     const councilRows = parseCsv(council.rawPayload.toString('utf8').slice(1)).slice(1)
-    expect(councilRows[0]?.slice(1, 3)).toEqual([expect.stringMatching(/^XT-0\d$/), expect.stringMatching(/^Ấp \d$/)])
+    expect(councilRows.every((r) => r[1] === '*')).toBe(true)
     // nothing that identifies a household
     expect(CODES_HEADER.join(',')).not.toMatch(/household|head|phone|address/)
     for (const h of db.select().from(households).all()) {
@@ -189,13 +189,15 @@ describe('GET /api/rounds/:id/export.xlsx', () => {
     expect(values).toContain("'@SUM(1,2)")
     for (const v of values) if (typeof v === 'string') expect(v).not.toMatch(/^[=+\-@\t\r]/)
     const sum = wb.getWorksheet('Tổng hợp')!
-    expect(sum.rowCount).toBe(1 + 2 + 1)
+    // the whole commune has 4 valid ballots (< PRIVACY_MIN_CELL): its figures are a dash, never 0, with the legend
+    expect(sum.rowCount).toBe(1 + 2 + 1 + 1)
     const total = sum.getRow(4).values as unknown[]
-    expect(total.slice(2, 8)).toEqual(['Toàn xã Xã Thử', 10, 5, 4, 4, 0])
+    expect(total.slice(2, 8)).toEqual(['Toàn xã Xã Thử', 10, 5, '—', '—', '—'])
+    expect(String((sum.getRow(5).values as unknown[])[2])).toContain('bảo vệ bí mật phiếu')
     // the verdict in words, never its code
     expect(String(total[10])).toMatch(/^(Đạt|Chưa đạt)/)
     const qs = wb.getWorksheet('Câu hỏi')!
     expect(qs.rowCount).toBe(1 + 3)
-    expect((qs.getRow(2).values as unknown[]).slice(1, 7)).toEqual(['q1', 'Giao thông?', '2', 0, 4, 3])
+    expect((qs.getRow(2).values as unknown[]).slice(1, 8)).toEqual(['q1', 'Giao thông?', '2', 0, '—', '—', '—'])
   })
 })

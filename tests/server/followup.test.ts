@@ -46,8 +46,13 @@ describe('GET /api/rounds/:id/follow-up-candidates', () => {
     const [a, b] = [w.villages[0]?.id, w.villages[1]?.id]
     // Ấp 1: 10 ballots, 6 dissatisfied on q1 (criterion 2) → 60 % ≥ 50 %
     answer(t, round.id, w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 6 ? roadNo : allSatisfied))
-    // Ấp 2: 4 ballots all dissatisfied → fewer than 5: not listed
+    // Ấp 2: 4 ballots all dissatisfied → fewer than 5: not listed, and neither is Ấp 1, its complement (the
+    // commune's figure minus Ấp 1's would give Ấp 2's back)
     answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(0, 4), () => roadNo)
+    const hidden = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
+    expect(hidden.json().villages).toEqual([])
+    // two more in Ấp 2 (6 ballots, 4 dissatisfied of 6 = 67 %): both villages are shown now
+    answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(4, 6), () => allSatisfied)
     const res = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({
@@ -60,11 +65,16 @@ describe('GET /api/rounds/:id/follow-up-candidates', () => {
           villageName: 'Ấp 1',
           questions: [{ key: 'q1', text: 'Giao thông?', criterionRef: '2', valid: 10, notSatisfied: 6, dissatisfiedShare: 0.6 }],
         },
+        {
+          villageId: b,
+          villageName: 'Ấp 2',
+          questions: [{ key: 'q1', text: 'Giao thông?', criterionRef: '2', valid: 6, notSatisfied: 4, dissatisfiedShare: 4 / 6 }],
+        },
       ],
     })
     // the threshold is configuration
     const strict = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.tinh })
-    expect(strict.json().villages).toHaveLength(1)
+    expect(strict.json().villages).toHaveLength(2)
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.khac })).statusCode,
     ).toBe(404)

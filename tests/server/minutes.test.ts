@@ -200,8 +200,12 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     expect(flat).toContain(rec?.ledgerRootHash)
     // commune totals: 10 households, 8 ballots, all satisfied on the overall question
     expect(text).toMatch(/Toàn xã\s+10\s+8\s+8\s+8\s+0\s+100,00 %\s+80,00 %/)
-    // village 2: 3 of 5 took part → 60,00 % < 70 % → not enough coverage
-    expect(text).toMatch(/Ấp 2\s+5\s+3\s+3\s+3\s+0\s+100,00 %\s+60,00 %\s+Chưa đủ/)
+    // village 2: 3 ballots (< PRIVACY_MIN_CELL): merged with village 1 into one row of both, totals still right; the
+    // coverage verdict of each is kept (3 of 5 took part → 60,00 % < 70 % → not enough coverage)
+    expect(flat).toMatch(/Gộp Ấp 1, Ấp 2 10 8 8 8 0 100,00 % 80,00 %/)
+    expect(flat).toMatch(/Ấp 2: Chưa đủ/)
+    expect(flat).not.toMatch(/Ấp 2 5 3 3 3/)
+    expect(flat).toContain('được gộp với ấp/thôn nhỏ kế tiếp thành một dòng')
     expect(flat).toContain('Chưa đủ điều kiện kết luận')
     const logged = db.select().from(auditLog).where(eq(auditLog.action, 'report.minutes')).all()
     expect(logged).toHaveLength(1)
@@ -227,7 +231,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
     const { makeCommune } = await import('../helpers/factories.js')
-    const big = makeCommune(db, { province: w.province, name: 'Tân Lộc Đông', code: 'TLD', villages: 60, perVillage: 3 })
+    const big = makeCommune(db, { province: w.province, name: 'Tân Lộc Đông', code: 'TLD', villages: 60, perVillage: 6 })
     const { bulkBallots, createRound } = await import('../helpers/rounds.js')
     const r = await createRound(app, w, { communeId: big.commune.id }, w.auth.tinh)
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.tinh })).statusCode).toBe(200)
@@ -240,7 +244,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     expect(pages.length).toBeGreaterThanOrEqual(3)
     const withHeader = pages.filter((p) => /Ấp\/thôn/.test(p) && /Số hộ/.test(p))
     expect(withHeader.length).toBeGreaterThanOrEqual(2)
-    expect(pages.join('\n')).toMatch(/Toàn xã\s+180\s+170\s+170\s+160\s+10\s+94,12 %\s+94,44 %/)
+    expect(pages.join('\n')).toMatch(/Toàn xã\s+360\s+170\s+170\s+160\s+10\s+94,12 %\s+47,22 %/)
   })
 })
 
@@ -258,7 +262,9 @@ describe('GET /api/rounds/:id/notices.pdf', () => {
     const [p1, p2] = pages.map((p) => p.replace(/\s+/g, ' '))
     expect(p1).toContain('THÔNG BÁO')
     expect(p1).toContain('Ấp 1 — xã Xã Thử')
-    expect(p1).toContain('Số phiếu hợp lệ 5')
+    // Ấp 1 is Ấp 2's complement: withheld too, else the commune's 8 minus its 5 gives Ấp 2's 3 back
+    expect(p1).not.toContain('Số phiếu hợp lệ 5')
+    expect(p1).toContain('gộp cùng một ấp như thế')
     expect(p2).toContain('Ấp 2 — xã Xã Thử')
     expect(p2).toContain('dưới 5 phiếu hợp lệ')
     expect(p2).not.toContain('Số phiếu hợp lệ 3')

@@ -26,7 +26,7 @@ async function seal(app: FastifyInstance, w: World, id: string) {
 }
 
 describe('GET /api/public/rounds/:id', () => {
-  it('shows sealed totals and the ledger root without login; villages under 5 ballots are suppressed; never free text', async () => {
+  it('shows sealed totals and the ledger root without login; villages under 5 ballots are suppressed with a complement; never free text', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
     const round = await roundWithSmallVillage(app, w)
@@ -55,7 +55,9 @@ describe('GET /api/public/rounds/:id', () => {
       ledgerRootHash: app.services.tally.sealedRecord(round.id)?.ledgerRootHash,
     })
     expect(p.commune.rate).toBeCloseTo(7 / 8, 10)
-    expect(p.villages[0]).toMatchObject({ name: 'Ấp 1', suppressed: false, valid: 5, participated: 5 })
+    // Ấp 1 (5 ballots) is withheld too: the commune's 8 minus its 5 would give Ấp 2's 3 back
+    expect(p.villages[0]).toMatchObject({ name: 'Ấp 1', suppressed: true, valid: null, satisfied: null, rate: null })
+    expect(p.minCell).toBe(5)
     expect(p.villages[1]).toEqual({
       unitId: w.villages[1]?.id,
       name: 'Ấp 2',
@@ -93,7 +95,7 @@ describe('GET /v/:roundId', () => {
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;')
     expect(html).toContain('Đợt &lt;b&gt;1&lt;/b&gt; &amp; &quot;thử&quot;')
     expect(html).toContain(app.services.tally.sealedRecord(round.id)?.ledgerRootHash)
-    expect(html).toContain('Dưới 5 phiếu hợp lệ')
+    expect(html).toContain('dưới 5 phiếu hoặc gộp để bảo vệ bí mật phiếu')
     expect(html).toContain('87,50 %')
     expect(html).not.toContain('Bí mật')
     const missing = await app.inject({ method: 'GET', url: '/v/unknown-round' })

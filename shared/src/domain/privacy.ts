@@ -131,7 +131,7 @@ export function suppressRoundTally(tally: RoundTally, min = DEFAULT_MIN_CELL): S
               }
             }
             const valueHidden = (communeSmall && b.bar.kind !== 'coverage') || (perVillage && hidden.size > 0)
-            return { ...b, failures, valueHundredths: valueHidden ? null : b.valueHundredths }
+            return valueHidden ? { ...b, failures, valueHundredths: null, valueSuppressed: true } : { ...b, failures }
           }),
         },
       }

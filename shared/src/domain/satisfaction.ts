@@ -155,7 +155,9 @@ export function formatPercentVi(fraction: number | null, decimals = 2): string {
 }
 
 /** Vietnamese display of num/den computed exactly in integers: (11679, 11683) → "99,97 %". */
-export function formatRatioVi(num: number, den: number): string {
+export function formatRatioVi(num: number | null, den: number | null): string {
+  // null: a withheld figure (small group), shown as a dash, never as 0
+  if (num === null || den === null) return '—'
   const h = percentHundredths(num, den)
   if (h === null) return '—'
   const whole = Math.floor(h / 100)

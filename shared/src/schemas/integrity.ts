@@ -169,7 +169,8 @@ export const CriteriaTrend = z.object({
           date: z.string(),
           questionKey: z.string(),
           valid: z.number().int(),
-          satisfied: z.number().int(),
+          /** Null (withheld) when the commune had 1 … PRIVACY_MIN_CELL−1 valid answers to the question. */
+          satisfied: z.number().int().nullable(),
           rate: z.number().nullable(),
         }),
       ),

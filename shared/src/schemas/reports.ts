@@ -63,7 +63,7 @@ export const PublicTally = z.object({
   unitId: Id,
   name: z.string(),
   households: z.number().int(),
-  /** True when fewer than 5 valid ballots: the counts below are withheld (null). */
+  /** True when withheld: fewer than PRIVACY_MIN_CELL valid ballots, or grouped with such a unit (complementary suppression). */
   suppressed: z.boolean(),
   participated: z.number().int().nullable(),
   valid: z.number().int().nullable(),
@@ -88,6 +88,8 @@ export const PublicRoundResult = z.object({
   coverageScope: CoverageScope,
   commune: PublicTally,
   villages: z.array(PublicTally),
+  /** PRIVACY_MIN_CELL as applied. */
+  minCell: z.number().int(),
   ledgerRootHash: z.string(),
   sealedAt: z.string(),
   methodVersion: z.string(),

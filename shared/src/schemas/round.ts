@@ -157,7 +157,9 @@ export const ShownBarFailure = BarFailureSchema.extend({
 export type ShownBarFailure = z.infer<typeof ShownBarFailure>
 export const ShownTallyRules = TallyRules.extend({
   evaluation: RuleEvaluationSchema.extend({
-    bars: z.array(RuleEvaluationSchema.shape.bars.element.extend({ failures: z.array(ShownBarFailure) })),
+    bars: z.array(
+      RuleEvaluationSchema.shape.bars.element.extend({ failures: z.array(ShownBarFailure), valueSuppressed: z.boolean().optional() }),
+    ),
   }),
 })
 export type ShownTallyRules = z.infer<typeof ShownTallyRules>

@@ -1,5 +1,12 @@
 import type { Db } from '@app/db'
-import type { FeedbackItem, FeedbackQuery, FeedbackStatus, FeedbackSummary, UpdateFeedbackBody } from '@app/shared'
+import {
+  type FeedbackItem,
+  type FeedbackQuery,
+  type FeedbackStatus,
+  type FeedbackSummary,
+  mergedVillagesLabelVi,
+  type UpdateFeedbackBody,
+} from '@app/shared'
 import { AppError, badRequest, forbidden, notFound } from '../../lib/app-error.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole } from '../policy.js'
@@ -15,8 +22,15 @@ const NEXT: Record<FeedbackStatus, FeedbackStatus | null> = { new: 'forwarded', 
  * The feedback inbox: every "not satisfied" reason and every comment, per question/criterion,
  * without identity (no ballot id, no household, no time). Front staff in scope (and admin).
  */
-export function createFeedbackService(deps: { db: Db; audit: AuditService; rounds: RoundService; units: UnitService }) {
-  const { db, audit, rounds, units } = deps
+export function createFeedbackService(deps: {
+  db: Db
+  audit: AuditService
+  rounds: RoundService
+  units: UnitService
+  /** Villages whose results are withheld (TRUST.md §2.2): their reasons and comments name no village. */
+  privacy: { hiddenVillagesOf(r: RoundRow): Set<string>; minCell: number }
+}) {
+  const { db, audit, rounds, units, privacy } = deps
   const repo = createFeedbackRepo(db)
 
   function roundFor(actor: Actor, roundId: string): RoundRow {
@@ -28,16 +42,19 @@ export function createFeedbackService(deps: { db: Db; audit: AuditService; round
   function toItems(r: RoundRow, rows: FeedbackRow[]): FeedbackItem[] {
     const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
     const villages = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+    const hidden = privacy.hiddenVillagesOf(r)
     return rows.map((f) => {
       const q = f.questionKey ? questions.get(f.questionKey) : undefined
+      // a reason from a village under the privacy minimum (or its complement) would point at its few households
+      const withheld = f.villageId !== null && hidden.has(f.villageId)
       return {
         id: f.id,
         kind: f.kind,
         questionKey: f.questionKey,
         questionText: q?.text ?? null,
         criterionRef: q?.criterionRef ?? null,
-        villageId: f.villageId,
-        villageName: f.villageId ? (villages.get(f.villageId) ?? null) : null,
+        villageId: withheld ? null : f.villageId,
+        villageName: withheld ? mergedVillagesLabelVi(privacy.minCell) : f.villageId ? (villages.get(f.villageId) ?? null) : null,
         text: f.text,
         status: f.status,
         assigneeAgency: f.assigneeAgency,

@@ -1,6 +1,6 @@
 import type { Db } from '@app/db'
 import type { CriteriaTrend, FollowUpCandidates } from '@app/shared'
-import { satisfactionRate } from '@app/shared'
+import { hiddenQuestionCells, isSmallCell, satisfactionRate } from '@app/shared'
 import { forbidden } from '../../lib/app-error.js'
 import type { Actor } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
@@ -20,9 +20,12 @@ export function createFollowUpService(deps: {
   rounds: RoundService
   units: UnitService
   dissatisfiedBp: number
+  /** PRIVACY_MIN_CELL */
   minBallots: number
+  /** Villages whose results are withheld (small, or their complements): never named as candidates. */
+  privacy: { hiddenVillagesOf(r: RoundRow): Set<string> }
 }) {
-  const { db, rounds, units, dissatisfiedBp, minBallots } = deps
+  const { db, rounds, units, dissatisfiedBp, minBallots, privacy } = deps
   const repo = createFollowUpRepo(db)
 
   function assertMayRead(actor: Actor, r: RoundRow) {
@@ -41,9 +44,18 @@ export function createFollowUpService(deps: {
       const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
       const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
       const byVillage = new Map<string, FollowUpCandidates['villages'][number]['questions']>()
-      for (const c of repo.villageQuestions(r.id)) {
+      const cells = repo.villageQuestions(r.id)
+      // a village's figures beside the commune's would give back a withheld neighbour (complementary suppression)
+      const hidden = hiddenQuestionCells(
+        [...questions.keys()],
+        [...new Set(cells.map((c) => c.villageId))].map((unitId) => ({ unitId })),
+        new Map(cells.map((c) => [`${c.questionKey}|${c.villageId}`, c.valid])),
+        privacy.hiddenVillagesOf(r),
+        minBallots,
+      )
+      for (const c of cells) {
         const q = questions.get(c.questionKey)
-        if (!q || c.valid < minBallots) continue
+        if (!q || c.valid < minBallots || hidden.has(`${c.questionKey}|${c.villageId}`)) continue
         const notSatisfied = c.valid - c.satisfied
         // integer-exact: notSatisfied / valid >= bp / 10000
         if (notSatisfied * 10_000 < dissatisfiedBp * c.valid) continue
@@ -88,7 +100,8 @@ export function createFollowUpService(deps: {
           if (!q.criterionRef) continue
           const c = counts.get(`${r.id}|${q.key}`)
           const valid = c?.valid ?? 0
-          const satisfied = c?.satisfied ?? 0
+          const small = isSmallCell(valid, minBallots)
+          const satisfied = small ? null : (c?.satisfied ?? 0)
           const points = byRef.get(q.criterionRef) ?? []
           points.push({
             roundId: r.id,
@@ -99,7 +112,7 @@ export function createFollowUpService(deps: {
             questionKey: q.key,
             valid,
             satisfied,
-            rate: satisfactionRate(satisfied, valid),
+            rate: satisfied === null ? null : satisfactionRate(satisfied, valid),
           })
           byRef.set(q.criterionRef, points)
         }

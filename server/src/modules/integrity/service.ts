@@ -44,6 +44,12 @@ export function createIntegrityService(deps: {
   units: UnitService
   users: UserService
   config: Readonly<IntegrityConfig>
+  /**
+   * Villages whose results are withheld (small, or their complements; TRUST.md §2.2) and PRIVACY_MIN_CELL: the
+   * signals built on answers (straight-lining, a perfect village, collector vs link) leave those villages out,
+   * since describing them would give back what the tally withholds.
+   */
+  privacy?: { hiddenVillagesOf(r: RoundRow): Set<string>; minCell: number }
 }) {
   const { db, clock, rounds, units, users, config } = deps
   const repo = createIntegrityRepo(db)
@@ -59,6 +65,8 @@ export function createIntegrityService(deps: {
       const u = id ? users.repo.findById(id) : undefined
       if (u && id) usernameCache.set(id, u.username)
     }
+    const hidden = deps.privacy?.hiddenVillagesOf(round) ?? new Set<string>()
+    const shown = <T extends { villageId: string }>(rows: T[]) => rows.filter((r) => !hidden.has(r.villageId))
     const questionCount = rounds.questionsOf(round).length
     const frame = rounds.frameOf(round)
     const part = new Map(repo.participationDays(round.id).map((r) => [r.villageId, r]))
@@ -79,12 +87,16 @@ export function createIntegrityService(deps: {
 
     return [
       ...fastCompletion(repo.linkDurations(round.id), { questionCount, villageNames }, config.fastCompletion),
-      ...straightLining(repo.straightLined(round.id), { villageNames }, config.straightLining),
+      ...straightLining(shown(repo.straightLined(round.id)), { villageNames }, config.straightLining),
       ...sharedDevice(repo.devices(round.id), config.sharedDevice),
       ...collectorDayBurst(enterRows, { usernames: usernameCache }, config.bursts),
       ...linkOpenBurst(repo.linkOpenWindows(round.id, config.bursts.windowMinutes), { villageNames, staffActivity }, config.bursts),
-      ...collectorVsLink(channelRows, { villageNames, usernames: usernameCache }, config.collectorVsLink),
-      ...perfectVillage(villageDays, { villageNames }, config.perfectVillage),
+      ...collectorVsLink(
+        shown(channelRows),
+        { villageNames, usernames: usernameCache, minCell: deps.privacy?.minCell ?? 0 },
+        config.collectorVsLink,
+      ),
+      ...perfectVillage(shown(villageDays), { villageNames }, config.perfectVillage),
       ...invalidationsDissatisfied(repo.validity(round.id), config.invalidations),
     ]
   }

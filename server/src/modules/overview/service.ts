@@ -2,6 +2,7 @@ import type { Db } from '@app/db'
 import {
   type CommuneOverview,
   type CommuneTrend,
+  isSmallCell,
   type OverviewQuery,
   type RoundSummary,
   type Tally,
@@ -36,8 +37,10 @@ export function createOverviewService(deps: {
   units: UnitService
   rounds: RoundService
   levels: Readonly<Record<string, LevelRule>>
+  /** PRIVACY_MIN_CELL: a commune figure on fewer ballots is withheld (a one-village follow-up round can be that small). */
+  minCell: number
 }) {
-  const { db, units, rounds, levels } = deps
+  const { db, units, rounds, levels, minCell } = deps
   const repo = createOverviewRepo(db)
 
   function base(r: RoundRow) {
@@ -115,15 +118,17 @@ export function createOverviewService(deps: {
           robustness: null,
           source: 'none',
         }
+      // no province or district total is shown beside the communes, so a commune's own size is the only rule here
+      const small = isSmallCell(c.valid, minCell)
       return {
         ...base(r),
         households: c.households,
         participated: c.participated,
-        valid: c.valid,
+        valid: small ? null : c.valid,
         coverage: c.coverage,
-        rate: c.rate,
+        rate: small ? null : c.rate,
         verdict: c.verdict,
-        robustness: c.robustness,
+        robustness: small ? null : c.robustness,
         source: frozen.has(r.id) ? 'sealed' : 'live',
       }
     })

@@ -16,10 +16,10 @@ function pct(num: number | null, den: number | null): string {
   return num === null || den === null ? '—' : formatRatioVi(num, den)
 }
 
-function row(t: PublicTally, isVillage: boolean): string {
+function row(t: PublicTally, isVillage: boolean, min: number): string {
   const verdict = isVillage ? villageCoverageVi(t.verdict) : verdictSentenceVi(t.verdict)
   if (t.suppressed)
-    return `<tr><th scope="row">${escapeHtml(t.name)}</th><td>${intVi(t.households)}</td><td colspan="4" class="s">Dưới 5 phiếu hợp lệ — không công bố chi tiết</td><td>${escapeHtml(verdict)}</td></tr>`
+    return `<tr><th scope="row">${escapeHtml(t.name)}</th><td>${intVi(t.households)}</td><td colspan="4" class="s">— dưới ${min} phiếu hoặc gộp để bảo vệ bí mật phiếu</td><td>${escapeHtml(verdict)}</td></tr>`
   return `<tr><th scope="row">${escapeHtml(t.name)}</th><td>${intVi(t.households)}</td><td>${intVi(t.participated)}</td><td>${intVi(t.valid)}</td><td>${intVi(t.satisfied)}</td><td>${pct(t.satisfied, t.valid)}<br><small>tham gia ${pct(t.participated, t.households)}</small></td><td>${escapeHtml(verdict)}</td></tr>`
 }
 
@@ -57,7 +57,7 @@ export function renderVerifyPage(p: PublicRoundResult, qr?: { qrSvg: string; url
 <h2>Kết quả toàn xã</h2>
 ${
   c.suppressed
-    ? '<p>Dưới 5 phiếu hợp lệ — không công bố chi tiết.</p>'
+    ? `<p>— Dưới ${p.minCell} phiếu hợp lệ: không công bố chi tiết để bảo vệ bí mật phiếu.</p>`
     : `<p><span class="big">${pct(c.satisfied, c.valid)}</span> hài lòng (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ)</p>
 <p>Số hộ: ${intVi(c.households)} · Số hộ tham gia: ${intVi(c.participated)} (${pct(c.participated, c.households)}) · Không hài lòng: ${intVi(c.notSatisfied)}</p>`
 }
@@ -67,8 +67,9 @@ ${
 <div class="scroll"><table>
 <thead><tr><th>Ấp/thôn</th><th>Số hộ</th><th>Tham gia</th><th>Hợp lệ</th><th>Hài lòng</th><th>Tỉ lệ hài lòng</th><th>Đủ tỉ lệ lấy ý kiến</th></tr></thead>
 <tbody>
-${p.villages.map((v) => row(v, true)).join('\n')}
+${p.villages.map((v) => row(v, true, p.minCell)).join('\n')}
 </tbody></table></div>
+${p.villages.some((v) => v.suppressed) ? `<p class="muted">— : ấp/thôn có dưới ${p.minCell} phiếu hợp lệ, và ấp/thôn nhỏ nhất kế tiếp, không công bố chi tiết để không ai suy ra được phiếu của hộ nào (lấy tổng trừ đi các ấp khác). Các phiếu vẫn được tính vào kết quả chung của xã.</p>` : ''}
 <h2>Quyết định của hội đồng thẩm định</h2>
 ${p.decision ? `<p>${decisionVi(p.decision)}</p>${p.decision.reason ? `<p>Lý do: ${escapeHtml(p.decision.reason)}</p>` : ''}` : '<p class="muted">Hội đồng chưa ghi quyết định cho kết quả này.</p>'}
 <h2 id="ma-niem-phong">Mã niêm phong kết quả</h2>

@@ -1,27 +1,27 @@
-import type { PublicRoundResult, PublicTally, RecordEvent, Tally } from '@app/shared'
+import type { PublicRoundResult, PublicTally, RecordEvent, ShownTally } from '@app/shared'
 import { notFound } from '../../lib/app-error.js'
 import type { CouncilService } from '../council/service.js'
 import type { LevelRule, RoundService } from '../rounds/service.js'
 import type { TallyService } from '../tally/service.js'
 import type { UnitService } from '../units/service.js'
 
-/** Below this many valid ballots a unit's counts are withheld on anything public (DESIGN §4). */
-export const SMALL_GROUP_MIN = 5
-
-/** A tally as it may be shown publicly: fewer than `min` valid ballots → counts withheld, verdict kept. */
-export function publicTally(t: Tally, min = SMALL_GROUP_MIN): PublicTally {
-  const suppressed = t.valid < min
+/**
+ * A tally as it may be shown publicly, from the served tally (small groups and their complements already
+ * withheld, TRUST.md §2.2): a withheld unit shows its households and verdict only.
+ */
+export function publicTally(t: ShownTally): PublicTally {
+  const suppressed = t.suppressed
   return {
     unitId: t.unitId,
     name: t.name,
     households: t.households,
     suppressed,
     participated: suppressed ? null : t.participated,
-    valid: suppressed ? null : t.valid,
-    satisfied: suppressed ? null : t.satisfied,
-    notSatisfied: suppressed ? null : t.notSatisfied,
+    valid: t.valid,
+    satisfied: t.satisfied,
+    notSatisfied: t.notSatisfied,
     coverage: suppressed ? null : t.coverage,
-    rate: suppressed ? null : t.rate,
+    rate: t.rate,
     verdict: t.verdict,
   }
 }
@@ -49,16 +49,14 @@ export function createPublicService(deps: {
   tally: TallyService
   council: CouncilService
   levels: Readonly<Record<string, LevelRule>>
-  /** PRIVACY_MIN_CELL */
-  minCell?: number
 }) {
   const { rounds, units, tally, council, levels } = deps
-  const min = deps.minCell ?? SMALL_GROUP_MIN
   function find(roundId: string, paperRoot?: string): PublicRoundResult | undefined {
     const r = rounds.findById(roundId)
     const rec = r && (r.status === 'sealed' || r.status === 'returned') ? tally.sealedRecord(r.id) : undefined
     if (!r || !rec) return undefined
     const history = council.history(r.id)
+    const shown = tally.shown(rec.tally)
     return {
       roundId: r.id,
       title: r.title,
@@ -70,8 +68,9 @@ export function createPublicService(deps: {
       thresholdBp: rec.tally.thresholdBp,
       coverageBp: rec.tally.coverageBp,
       coverageScope: rec.tally.coverageScope,
-      commune: publicTally(rec.tally.commune, min),
-      villages: rec.tally.villages.map((v) => publicTally(v, min)),
+      commune: publicTally(shown.commune),
+      villages: shown.villages.map(publicTally),
+      minCell: shown.minCell,
       ledgerRootHash: rec.ledgerRootHash,
       sealedAt: rec.sealedAt,
       methodVersion: rec.methodVersion,

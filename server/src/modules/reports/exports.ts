@@ -3,10 +3,16 @@ import {
   answerWordsVi,
   ballotChannelVi,
   EXPORT_COLUMN_VI,
+  hiddenVillages,
   invalidationVi,
+  mergedVillagesLabelVi,
   type Question,
   questionColumnVi,
   type RoundTally,
+  SUPPRESSED_MARK_VI,
+  suppressCells,
+  suppressedLegendVi,
+  suppressRoundTally,
   verdictSentenceVi,
   villageCoverageVi,
 } from '@app/shared'
@@ -30,10 +36,14 @@ export interface ExportInput {
   ballots: Iterable<ExportBallot>
   tally: RoundTally
   /**
-   * Small-group suppression for non-council readers: villages with 1 … min−1 valid ballots
-   * lose their identity on ballot rows and their counts in the summary. Null: no suppression (council).
+   * Small-group suppression (PRIVACY_MIN_CELL, for every reader): withheld villages (1 … min−1 valid ballots and
+   * their complements) lose their identity on ballot rows, merged into one group, and their counts in the summary;
+   * a channel used by too few ballots of a village (or of the merged group) is not named on those rows. Null: none
+   * (only for tests of the formats).
    */
   suppressMin: number | null
+  /** Ballots per village and channel (participations; all landed once the round is closed). */
+  villageChannels?: ReadonlyMap<string, Readonly<Record<string, number>>>
   /**
    * `vi` (default): Vietnamese headers and values for people ("Hình thức: Phiếu giấy", "Hài lòng");
    * `codes`: the machine columns (`ballot_id`, `q1_satisfied` = 1/0, `channel` = `paper`).
@@ -42,11 +52,43 @@ export interface ExportInput {
 }
 export type ExportHeaders = 'vi' | 'codes'
 
-/** Village ids whose breakdown must be withheld for this export. */
+/** Village ids whose breakdown must be withheld for this export (small ones and their complements). */
 export function smallVillages(input: Pick<ExportInput, 'tally' | 'suppressMin'>): Set<string> {
   const min = input.suppressMin
   if (min === null) return new Set()
-  return new Set(input.tally.villages.filter((v) => v.valid > 0 && v.valid < min).map((v) => v.unitId))
+  return hiddenVillages(input.tally, min)
+}
+
+const MERGED = '*'
+const CHANNELS = ['link', 'paper', 'meeting'] as const
+
+/**
+ * `${village or *}|${channel}` cells of the ballot rows whose channel must not be named: the rows are a village ×
+ * channel table whose village totals (coverage) and channel totals are known, so small cells and their
+ * complements go (shared/src/domain/suppression.ts), withheld villages counted as their merged group.
+ */
+export function hiddenChannelCells(input: Pick<ExportInput, 'tally' | 'suppressMin' | 'villageChannels'>, small: Set<string>): Set<string> {
+  const min = input.suppressMin
+  if (min === null || !input.villageChannels) return new Set()
+  const groups = new Map<string, number[]>()
+  for (const v of input.tally.villages) {
+    const g = small.has(v.unitId) ? MERGED : v.unitId
+    const row = groups.get(g) ?? CHANNELS.map(() => 0)
+    const c = input.villageChannels.get(v.unitId)
+    CHANNELS.forEach((ch, i) => {
+      row[i] = (row[i] ?? 0) + (c?.[ch] ?? 0)
+    })
+    groups.set(g, row)
+  }
+  const keys = [...groups.keys()]
+  const p = suppressCells({ counts: keys.map((k) => groups.get(k) ?? []), rowTotals: true, colTotals: true }, min)
+  const out = new Set<string>()
+  keys.forEach((k, r) => {
+    CHANNELS.forEach((ch, c) => {
+      if (p.hidden[r]?.[c]) out.add(`${k}|${ch}`)
+    })
+  })
+  return out
 }
 
 /**
@@ -115,17 +157,18 @@ function answerCell(q: Question, satisfied: boolean, vi: boolean): Cell {
 export function ballotRows(
   input: Pick<ExportInput, 'questions' | 'villages' | 'suppressMin' | 'headers'>,
   small: Set<string> = new Set(),
+  hiddenChannels: Set<string> = new Set(),
 ): (b: ExportBallot) => Cell[] {
   const vi = (input.headers ?? 'vi') === 'vi'
   const qs = input.questions
   const keys = qs.map((q) => q.key)
-  const hiddenName = `Thôn/ấp dưới ${input.suppressMin} phiếu (gộp)`
+  const hiddenName = mergedVillagesLabelVi(input.suppressMin ?? 0)
   const villageCells = new Map<string, readonly [string, string]>()
   const villageOf = (id: string) => {
     let cells = villageCells.get(id)
     if (!cells) {
       const v = input.villages.get(id)
-      cells = small.has(id) ? ['*', hiddenName] : [v?.code ?? '', v?.name ?? '']
+      cells = small.has(id) ? [MERGED, hiddenName] : [v?.code ?? '', v?.name ?? '']
       villageCells.set(id, cells)
     }
     return cells
@@ -137,7 +180,13 @@ export function ballotRows(
     row[0] = b.id
     row[1] = code
     row[2] = name
-    row[3] = vi ? ballotChannelVi(b.channel) : b.channel
+    row[3] = hiddenChannels.has(`${small.has(b.villageId) ? MERGED : b.villageId}|${b.channel}`)
+      ? vi
+        ? SUPPRESSED_MARK_VI
+        : MERGED
+      : vi
+        ? ballotChannelVi(b.channel)
+        : b.channel
     row[4] = vi ? (b.valid ? 'Có' : 'Không') : b.valid ? 1 : 0
     row[5] = vi && b.invalidationReason ? invalidationVi(b.invalidationReason) : b.invalidationReason
     let i = 6
@@ -158,7 +207,8 @@ export function ballotRows(
  * client reads (back-pressure), so a million never sit in memory.
  */
 export function csvStream(input: ExportInput, delimiter: CsvDelimiter = ','): Readable {
-  const row = ballotRows(input, smallVillages(input))
+  const small = smallVillages(input)
+  const row = ballotRows(input, small, hiddenChannelCells(input, small))
   return pullStream({
     source: input.ballots,
     encode: (b) => csvRecord(row(b), delimiter),
@@ -190,7 +240,10 @@ const QUESTIONS_HEADER = ['Mã câu', 'Nội dung', 'Tiêu chí', 'Câu hỏi ch
  */
 export function xlsxStream(input: ExportInput): Readable {
   const small = smallVillages(input)
+  const min = input.suppressMin
+  const shown = min === null ? null : suppressRoundTally(input.tally, min)
   const code = (villageId: string) => neutralise(input.villages.get(villageId)?.code ?? '')
+  const dash = (n: number | null) => (n === null ? SUPPRESSED_MARK_VI : n)
   const line = (c: Cell, t: RoundTally['commune']): Cell[] => [
     c,
     cellValue(t.name),
@@ -207,12 +260,42 @@ export function xlsxStream(input: ExportInput): Readable {
   for (const v of input.tally.villages)
     summary.push({
       cells: small.has(v.unitId)
-        ? [code(v.unitId), cellValue(v.name), v.households, null, null, null, null, null, null, `dưới ${input.suppressMin} phiếu`]
+        ? [
+            code(v.unitId),
+            cellValue(v.name),
+            v.households,
+            v.participated,
+            SUPPRESSED_MARK_VI,
+            SUPPRESSED_MARK_VI,
+            SUPPRESSED_MARK_VI,
+            SUPPRESSED_MARK_VI,
+            v.coverage,
+            villageCoverageVi(v.verdict),
+          ]
         : line(code(v.unitId), v),
     })
-  summary.push({ cells: line('', { ...input.tally.commune, name: `Toàn xã ${input.tally.commune.name}` }), bold: true })
+  if (shown?.commune.suppressed)
+    summary.push({
+      cells: [
+        '',
+        cellValue(`Toàn xã ${input.tally.commune.name}`),
+        input.tally.commune.households,
+        input.tally.commune.participated,
+        SUPPRESSED_MARK_VI,
+        SUPPRESSED_MARK_VI,
+        SUPPRESSED_MARK_VI,
+        SUPPRESSED_MARK_VI,
+        input.tally.commune.coverage,
+        verdictSentenceVi(input.tally.commune.verdict),
+      ],
+      bold: true,
+    })
+  else summary.push({ cells: line('', { ...input.tally.commune, name: `Toàn xã ${input.tally.commune.name}` }), bold: true })
+  if (min !== null && (small.size > 0 || shown?.commune.suppressed)) summary.push({ cells: [null, suppressedLegendVi(min)] })
 
-  const qt = new Map(input.tally.questions.map((q) => [q.key, q]))
+  const qt = new Map<string, { valid: number | null; satisfied: number | null; rate: number | null }>(
+    (shown ?? input.tally).questions.map((q) => [q.key, q]),
+  )
   const questions: XlsxRow[] = [{ cells: QUESTIONS_HEADER, bold: true }]
   for (const q of input.questions) {
     const s = qt.get(q.key)
@@ -222,14 +305,14 @@ export function xlsxStream(input: ExportInput): Readable {
         cellValue(q.text),
         q.criterionRef ? cellValue(q.criterionRef) : null,
         q.isOverall ? 1 : 0,
-        s?.valid ?? 0,
-        s?.satisfied ?? 0,
-        s?.rate ?? null,
+        s ? dash(s.valid) : 0,
+        s ? dash(s.satisfied) : 0,
+        s && s.valid === null ? SUPPRESSED_MARK_VI : (s?.rate ?? null),
       ],
     })
   }
 
-  const row = ballotRows(input, small)
+  const row = ballotRows(input, small, hiddenChannelCells(input, small))
   function* ballotSheet(): Generator<XlsxRow> {
     yield { cells: ballotHeader(input.questions, input.headers), bold: true }
     for (const b of input.ballots) {

@@ -3,6 +3,7 @@ import {
   barSentenceVi,
   DECISION_VI,
   formatPercentVi,
+  hiddenVillages,
   type MinutesMeta,
   PROVISIONAL_MARK_VI,
   type Question,
@@ -10,6 +11,9 @@ import {
   type RecordEvent,
   type RoundTally,
   type RuleSetSnapshot,
+  type ShownTally,
+  suppressedLegendVi,
+  suppressRoundTally,
 } from '@app/shared'
 import QRCode from 'qrcode'
 import {
@@ -51,7 +55,10 @@ export interface MinutesData {
   /** The tallying meeting, entered when sealing; blanks to fill by hand when missing. */
   meeting?: MinutesMeta | null
   questions: Question[]
+  /** The sealed tally with every figure; the minutes print it with small groups withheld or merged (below). */
   tally: RoundTally
+  /** PRIVACY_MIN_CELL. */
+  minCell: number
   methodVersion: string
   ledgerRootHash: string
   sealedAt: string
@@ -113,7 +120,9 @@ function subjectVi(d: MinutesData): string {
 function conclusion(d: MinutesData, year: string): string {
   const c = d.tally.commune
   const std = standardOf(d.round.levelName)
-  const failed = d.tally.rules?.evaluation.bars.filter((b) => !b.met).map((b) => barSentenceVi(b.bar).toLocaleLowerCase('vi'))
+  const failed = suppressRoundTally(d.tally, d.minCell)
+    .rules?.evaluation.bars.filter((b) => !b.met)
+    .map((b) => barSentenceVi(b.bar).toLocaleLowerCase('vi'))
   const why = failed?.length ? ` (chưa đạt: ${failed.join('; ')})` : ''
   switch (c.verdict) {
     case 'meets':
@@ -172,7 +181,9 @@ function clockVi(iso: string): string {
  */
 export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   const { doc, finish } = await newDocument({ title: `Biên bản tổng hợp kết quả lấy ý kiến — xã ${d.communeName}` })
-  const t = d.tally
+  // small groups withheld with their complements (TRUST.md §2.2); the village table merges them into one row
+  const t = suppressRoundTally(d.tally, d.minCell)
+  const hidden = hiddenVillages(d.tally, d.minCell)
   const c = t.commune
   const m = d.meeting ?? null
   const dated = m?.meetingAt ?? d.sealedAt
@@ -251,8 +262,8 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   h('II. SỐ PHIẾU PHÁT RA, THU VỀ, HỢP LỆ')
   const invalidTotal = d.invalid.reduce((a, r) => a + r.n, 0)
   const issuedOf = (ch: string): number | undefined => (m?.issued ? (m.issued as Record<string, number | undefined>)[ch] : undefined)
-  const channels = Object.entries(t.byChannel).filter(([ch, n]) => n > 0 || (issuedOf(ch) ?? 0) > 0)
-  const received = Object.values(t.byChannel).reduce((a, n) => a + n, 0)
+  const channels = Object.entries(t.byChannel).filter(([ch, n]) => n === null || n > 0 || (issuedOf(ch) ?? 0) > 0)
+  const received = Object.values(d.tally.byChannel).reduce((a, n) => a + n, 0)
   drawTable(
     doc,
     [
@@ -272,8 +283,8 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
           'Tổng cộng',
           m?.issued ? intVi(Object.values(m.issued).reduce((a: number, n) => a + (n ?? 0), 0)) : '—',
           intVi(received),
-          intVi(received - invalidTotal),
-          intVi(invalidTotal),
+          c.suppressed ? '—' : intVi(received - invalidTotal),
+          c.suppressed ? '—' : intVi(invalidTotal),
         ],
         bold: true,
         fill: '#f3f3f3',
@@ -282,7 +293,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   )
   para(
     doc,
-    `Phiếu thu về = số hộ đã tham gia (mỗi hộ một phiếu). Phiếu hợp lệ ở câu đánh giá chung: ${intVi(c.valid)}.${m?.issued ? '' : ' Số phiếu phát ra: tổ lấy ý kiến chưa nhập.'}`,
+    `Phiếu thu về = số hộ đã tham gia (mỗi hộ một phiếu). Phiếu hợp lệ ở câu đánh giá chung: ${intVi(c.valid)}.${m?.issued ? '' : ' Số phiếu phát ra: tổ lấy ý kiến chưa nhập.'}${t.suppressed ? ` ${suppressedLegendVi(t.minCell)}.` : ''}`,
     { font: 'i', size: 8.5, gap: 4 },
   )
 
@@ -299,7 +310,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     { header: 'Tỷ lệ hộ tham gia', width: 52, align: 'right' },
     { header: 'Đủ tỷ lệ lấy ý kiến', width: 48, align: 'center' },
   ]
-  const vrow = (v: RoundTally['villages'][number]) => [
+  const vrow = (v: Pick<ShownTally, 'households' | 'participated' | 'valid' | 'satisfied' | 'notSatisfied'>) => [
     intVi(v.households),
     intVi(v.participated),
     intVi(v.valid),
@@ -308,10 +319,39 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     formatRatioVi(v.satisfied, v.valid),
     formatRatioVi(v.participated, v.households),
   ]
-  drawTable(doc, vcols, [
-    ...t.villages.map((v, i) => [String(i + 1), v.name, ...vrow(v), villageCoverageVi(v.verdict)]),
-    { cells: ['', 'Toàn xã', ...vrow(c), ''], bold: true, fill: '#f3f3f3' },
-  ])
+  // the minutes list every village: withheld ones share one row ("Gộp ấp A, ấp B") of at least two villages and
+  // PRIVACY_MIN_CELL ballots together, where the first of them stands, so the rows still add up to the commune
+  const merged = d.tally.villages.filter((v) => hidden.has(v.unitId))
+  const sum = (k: 'households' | 'participated' | 'valid' | 'satisfied' | 'notSatisfied') => merged.reduce((a, v) => a + v[k], 0)
+  const mergedRow = {
+    households: sum('households'),
+    participated: sum('participated'),
+    valid: c.suppressed ? null : sum('valid'),
+    satisfied: c.suppressed ? null : sum('satisfied'),
+    notSatisfied: c.suppressed ? null : sum('notSatisfied'),
+  }
+  const mergedVerdicts = [...new Set(merged.map((v) => villageCoverageVi(v.verdict)))]
+  const villageRows: string[][] = []
+  let no = 0
+  for (const v of t.villages) {
+    if (!hidden.has(v.unitId)) villageRows.push([String(++no), v.name, ...vrow(v), villageCoverageVi(v.verdict)])
+    else if (v.unitId === merged[0]?.unitId)
+      villageRows.push([
+        String(++no),
+        `Gộp ${merged.map((x) => x.name).join(', ')}`,
+        ...vrow(mergedRow),
+        mergedVerdicts.length === 1
+          ? (mergedVerdicts[0] ?? '')
+          : merged.map((x) => `${x.name}: ${villageCoverageVi(x.verdict)}`).join('; '),
+      ])
+  }
+  drawTable(doc, vcols, [...villageRows, { cells: ['', 'Toàn xã', ...vrow(c), ''], bold: true, fill: '#f3f3f3' }])
+  if (merged.length > 0)
+    para(
+      doc,
+      `Các ấp/thôn có dưới ${d.minCell} phiếu hợp lệ được gộp với ấp/thôn nhỏ kế tiếp thành một dòng (mỗi dòng gộp từ hai ấp/thôn và ${d.minCell} phiếu trở lên) để bảo vệ bí mật phiếu của từng hộ; số liệu của dòng gộp là tổng của các ấp/thôn trong dòng, tổng toàn xã không đổi.`,
+      { font: 'i', size: 8.5, gap: 2 },
+    )
   para(doc, 'Tỷ lệ hài lòng tính trên số phiếu hợp lệ của câu hỏi chung; tỷ lệ hộ tham gia tính trên số hộ trong danh sách lúc mở đợt.', {
     font: 'i',
     size: 8.5,
@@ -341,7 +381,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
           q.criterionRef ?? '',
           intVi(s.valid),
           intVi(s.satisfied),
-          intVi(s.valid - s.satisfied),
+          s.valid === null || s.satisfied === null ? '—' : intVi(s.valid - s.satisfied),
           formatRatioVi(s.satisfied, s.valid),
         ],
         bold: q.isOverall,

@@ -15,6 +15,8 @@ export interface NoticesData {
   commune: PublicTally
   /** Village tallies with the public small-group suppression already applied. */
   villages: PublicTally[]
+  /** PRIVACY_MIN_CELL as applied. */
+  minCell: number
   ledgerRootHash: string
   sealedAt: string
   verifyUrl: string
@@ -25,7 +27,7 @@ const upper = (s: string) => s.toLocaleUpperCase('vi')
 
 /**
  * One A4 notice per village for the village hall board (DOMAIN §2.7: results are posted ~10 days).
- * Aggregates only, never free text; a village with fewer than 5 valid ballots shows no breakdown.
+ * Aggregates only, never free text; a withheld village (small, or its complement) shows no breakdown.
  */
 export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
   const { doc, finish } = await newDocument({ title: `Thông báo kết quả lấy ý kiến — xã ${d.communeName}` }, 50)
@@ -59,7 +61,7 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
       )
       para(
         doc,
-        'Ấp có dưới 5 phiếu hợp lệ. Để giữ bí mật ý kiến của từng hộ, kết quả chi tiết của ấp không được công bố; các phiếu vẫn được tính vào kết quả chung của xã.',
+        `Ấp có dưới ${d.minCell} phiếu hợp lệ, hoặc được gộp cùng một ấp như thế (để không ai lấy kết quả chung trừ đi các ấp khác mà suy ra được). Để giữ bí mật ý kiến của từng hộ, kết quả chi tiết của ấp không được công bố; các phiếu vẫn được tính vào kết quả chung của xã.`,
         { font: 'i', size: 11, gap: 10 },
       )
     } else {
@@ -87,7 +89,7 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
     para(
       doc,
       c.suppressed
-        ? 'Dưới 5 phiếu hợp lệ — không công bố chi tiết.'
+        ? `Dưới ${d.minCell} phiếu hợp lệ — không công bố chi tiết để bảo vệ bí mật phiếu.`
         : `Tỉ lệ hài lòng: ${pct(c.satisfied, c.valid)} (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ). Số hộ tham gia: ${intVi(c.participated)}/${intVi(c.households)} (${pct(c.participated, c.households)}).`,
       { size: 11 },
     )

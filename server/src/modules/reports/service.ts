@@ -122,11 +122,12 @@ export function createReportsService(deps: {
 
   const verifyUrl = (roundId: string, root?: string) => `${publicBaseUrl}/v/${roundId}${root ? `?root=${root}` : ''}`
 
-  /** The council reads everything; every other role gets small villages withheld (small-group suppression, DESIGN.md §4). */
-  function exportInput(actor: Actor, r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): ExportInput {
+  /** Every reader, the council too, gets small groups withheld with their complements (TRUST.md §2.2). */
+  function exportInput(r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): ExportInput {
     return {
       headers,
-      suppressMin: actor.role === 'council' ? null : minCell,
+      suppressMin: minCell,
+      villageChannels: tally.villageChannels(r.id),
       questions: rounds.questionsOf(r),
       villages: new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, { code: v.code, name: v.name }])),
       ballots: ballots.repo.iterateRound(r.id),
@@ -227,6 +228,7 @@ export function createReportsService(deps: {
           : null,
         questions: rounds.questionsOf(r),
         tally: rec.tally,
+        minCell,
         methodVersion: rec.methodVersion,
         ledgerRootHash: rec.ledgerRootHash,
         sealedAt: rec.sealedAt,
@@ -250,6 +252,7 @@ export function createReportsService(deps: {
 
     async noticesPdf(actor: Actor, roundId: string): Promise<Buffer> {
       const { r, rec } = sealedFor(actor, roundId)
+      const shown = tally.shown(rec.tally)
       const pdf = await renderNoticesPdf({
         communeName: units.repo.findById(r.communeId)?.name ?? '',
         levelName: levels[r.level]?.name ?? r.level,
@@ -259,8 +262,9 @@ export function createReportsService(deps: {
         thresholdBp: rec.tally.thresholdBp,
         coverageBp: rec.tally.coverageBp,
         coverageScope: rec.tally.coverageScope,
-        commune: publicTally(rec.tally.commune, minCell),
-        villages: rec.tally.villages.map((v) => publicTally(v, minCell)),
+        commune: publicTally(shown.commune),
+        villages: shown.villages.map(publicTally),
+        minCell: shown.minCell,
         ledgerRootHash: rec.ledgerRootHash,
         sealedAt: rec.sealedAt,
         verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
@@ -273,13 +277,13 @@ export function createReportsService(deps: {
     exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi', delimiter: CsvDelimiter = ','): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'csv' })
-      return csvStream(exportInput(actor, r, rec.tally, headers), delimiter)
+      return csvStream(exportInput(r, rec.tally, headers), delimiter)
     },
 
     exportXlsx(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Readable {
       const { r, rec } = sealedFor(actor, roundId)
       log(actor, r, 'report.export', { format: 'xlsx' })
-      return xlsxStream(exportInput(actor, r, rec.tally, headers))
+      return xlsxStream(exportInput(r, rec.tally, headers))
     },
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError, IdParams, ReasonBody, RecountBody, RecountResult, Round, RoundTally } from '@app/shared'
+import { ApiError, IdParams, ReasonBody, RecountBody, RecountResult, Round, ShownRoundTally } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 
 const tags = ['tally']
@@ -13,9 +13,10 @@ export const tallyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Coverage, rate, interval and verdict per village and for the commune (frozen once sealed)',
+        summary:
+          'Coverage, rate, interval and verdict per village and for the commune (frozen once sealed); figures on fewer than PRIVACY_MIN_CELL ballots withheld, with complements',
         params: IdParams,
-        response: { 200: RoundTally, ...Err },
+        response: { 200: ShownRoundTally, ...Err },
       },
     },
     async (req) => s().tally(req.actor, req.params.id),

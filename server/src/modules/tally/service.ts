@@ -1,5 +1,5 @@
 import type { Db, DbOrTx } from '@app/db'
-import type { RoundTally, RuleSetSnapshot } from '@app/shared'
+import { hiddenVillages, type RoundTally, type RuleSetSnapshot, type ShownRoundTally, suppressRoundTally } from '@app/shared'
 import { AppError, conflict, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson } from '../../lib/hash.js'
@@ -22,8 +22,10 @@ export function createTallyService(deps: {
   ballots: BallotService
   /** Freezes the integrity signals into the sealed record (before the fingerprints they use are deleted). */
   integrity: Pick<IntegrityService, 'freeze'>
+  /** PRIVACY_MIN_CELL: figures on fewer ballots are withheld wherever results are served. */
+  minCell: number
 }) {
-  const { db, clock, audit, rounds, units, ballots, integrity } = deps
+  const { db, clock, audit, rounds, units, ballots, integrity, minCell } = deps
   const repo = createTallyRepo(db)
   /** Work inside the unsealing transaction, given the seal undone (the council voids its decision on it). */
   const unsealingHooks: ((e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: DbOrTx) => void)[] = []
@@ -75,14 +77,36 @@ export function createTallyService(deps: {
       unsealingHooks.push(hook)
     },
 
-    /** GET /tally: the frozen JSON once sealed, else live from the counters. */
-    tally(actor: Actor, roundId: string): RoundTally {
+    /**
+     * GET /tally: the frozen JSON once sealed, else live from the counters; served with small groups withheld
+     * (complementary suppression), for every reader. The frozen record itself keeps every figure.
+     */
+    tally(actor: Actor, roundId: string): ShownRoundTally {
       const r = rounds.getVisible(actor, roundId)
       assertMayReadTally(actor, r)
       const sealed = r.status === 'sealed' ? repo.sealed(r.id) : undefined
-      if (sealed) return JSON.parse(sealed.tallyJson) as RoundTally
-      return live(r)
+      return suppressRoundTally(sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r), minCell)
     },
+
+    /**
+     * The villages whose results are withheld (small, or their complements), from the frozen tally once sealed:
+     * every per-village figure or text served anywhere follows this set.
+     */
+    hiddenVillagesOf(r: RoundRow): Set<string> {
+      const sealed = r.status === 'sealed' || r.status === 'returned' ? repo.sealed(r.id) : undefined
+      return hiddenVillages(sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r), minCell)
+    },
+
+    /** Ballots per village and channel (participations; every one landed once the round is closed). */
+    villageChannels(roundId: string): Map<string, Record<string, number>> {
+      return new Map([...repo.villageCounters(roundId)].map(([v, c]) => [v, { link: c.link, paper: c.paper, meeting: c.meeting }]))
+    },
+
+    /** A tally as it may be served anywhere (screens, exports, PDFs, public pages). */
+    shown(t: RoundTally): ShownRoundTally {
+      return suppressRoundTally(t, minCell)
+    },
+    minCell,
 
     /**
      * Recompute the counters from the ballots and compare. With `repair`, replace the counters by the

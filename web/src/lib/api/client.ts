@@ -51,8 +51,8 @@ import {
   RoundHousehold,
   RoundMessaging,
   type RoundStatus,
-  RoundTally,
   RuleSet,
+  ShownRoundTally,
   type SlipsBody,
   Unit,
   type UnitKind,
@@ -173,7 +173,7 @@ export class ApiClient {
   sealRound = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}/seal`, { method: 'POST' })
   reopenRound = (id: string, body: ReopenRoundBody) =>
     this.json(Round, `/api/rounds/${encodeURIComponent(id)}/reopen`, { method: 'POST', body })
-  tally = (id: string) => this.json(RoundTally, `/api/rounds/${encodeURIComponent(id)}/tally`)
+  tally = (id: string) => this.json(ShownRoundTally, `/api/rounds/${encodeURIComponent(id)}/tally`)
   roundFile = (id: string, name: string) => this.file(`/api/rounds/${encodeURIComponent(id)}/${name}`)
 
   // invitations

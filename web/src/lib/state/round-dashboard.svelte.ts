@@ -1,4 +1,4 @@
-import type { Round, RoundHousehold, RoundTally } from '@app/shared'
+import type { Round, RoundHousehold, ShownRoundTally } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 
@@ -14,7 +14,7 @@ export const PENDING_PAGE = 50
  */
 export class RoundDashboard {
   round = $state<Round | null>(null)
-  tally = $state<RoundTally | null>(null)
+  tally = $state<ShownRoundTally | null>(null)
   status = $state<'loading' | 'ready' | 'error'>('loading')
   /** The tally route is not on this server yet: the page shows "chưa có". */
   updatedAt = $state<Date | null>(null)

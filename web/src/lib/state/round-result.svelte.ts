@@ -6,7 +6,7 @@ import type {
   FeedbackSummary,
   RecordEvent,
   Round,
-  RoundTally,
+  ShownRoundTally,
 } from '@app/shared'
 import { type ApiClient, ApiError, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
@@ -22,7 +22,7 @@ export interface ReasonGroup {
 /** A sealed round for the council: frozen tally, per-question rates, dissatisfied reasons grouped, decisions. */
 export class RoundResult {
   round = $state<Round | null>(null)
-  tally = $state<RoundTally | null>(null)
+  tally = $state<ShownRoundTally | null>(null)
   /** Every version of the council's decisions on every seal, oldest first. */
   decisions = $state<CouncilDecision[]>([])
   /** The version in force on the current seal. */
@@ -65,7 +65,7 @@ export class RoundResult {
       .map((q) => {
         const i = (this.round?.questions ?? []).findIndex((x) => x.key === q.key)
         const text = this.round?.questions[i]?.text ?? q.key
-        return { key: q.key, label: `Câu ${i + 1}. ${text}`, count: q.valid - q.satisfied }
+        return { key: q.key, label: `Câu ${i + 1}. ${text}`, count: q.valid === null || q.satisfied === null ? 0 : q.valid - q.satisfied }
       })
       .filter((q) => q.count > 0),
   )

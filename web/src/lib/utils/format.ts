@@ -35,7 +35,9 @@ export function bpToInput(bp: number): string {
 }
 
 /** Integers with Vietnamese grouping: 11683 → "11.683". */
-export function formatInt(n: number): string {
+/** An integer the Vietnamese way; null (a figure withheld to protect the secrecy of ballots) is a dash, never 0. */
+export function formatInt(n: number | null): string {
+  if (n === null) return '—'
   return new Intl.NumberFormat('vi-VN').format(n)
 }
 

@@ -3,8 +3,8 @@ import {
   DECISION_VI,
   formatPercentVi,
   formatRatioVi,
-  type Tally,
-  type TallyRules,
+  type ShownTally,
+  type ShownTallyRules,
   verdictSentenceVi,
   villageCoverageVi,
 } from '@app/shared'
@@ -12,8 +12,9 @@ import { bpToPercentVi, formatInt } from './format.js'
 
 /** The commune verdict and what the numbers mean, in plain Vietnamese sentences for the council. */
 export function explainVerdict(
-  t: Tally,
-  rule: { thresholdBp: number; coverageBp: number; coverageScope: 'village' | 'commune'; rules?: TallyRules | undefined },
+  t: Pick<ShownTally, 'households' | 'participated' | 'valid' | 'satisfied' | 'interval' | 'bounds' | 'verdict' | 'robustness'> &
+    Partial<Pick<ShownTally, 'suppressed'>>,
+  rule: { thresholdBp: number; coverageBp: number; coverageScope: 'village' | 'commune'; rules?: ShownTallyRules | undefined },
   questionNo?: (key: string) => string,
 ): string[] {
   const out: string[] = []
@@ -51,8 +52,20 @@ export function explainVerdict(
 }
 
 /** What the numbers mean: counts, the interval and the non-response bounds (advisory, beside the verdict). */
-function statisticsLines(t: Tally, rule: { thresholdBp: number }): string[] {
+function statisticsLines(
+  t: Pick<ShownTally, 'households' | 'participated' | 'valid' | 'satisfied' | 'interval' | 'bounds' | 'robustness'> &
+    Partial<Pick<ShownTally, 'suppressed'>>,
+  rule: { thresholdBp: number },
+): string[] {
   const out: string[] = []
+  if (t.suppressed || t.valid === null) {
+    // the whole commune is under the privacy minimum: no figure built on its ballots is shown
+    out.push(
+      `— Số phiếu hợp lệ quá ít (dưới mức bảo vệ bí mật phiếu): không công bố số liệu chi tiết. ${formatInt(t.participated)} trong ${formatInt(t.households)} hộ đã tham gia.`,
+    )
+    return out
+  }
+  const valid = t.valid
   const cov = formatRatioVi(t.participated, t.households)
   const threshold = bpToPercentVi(rule.thresholdBp)
   out.push(
@@ -73,7 +86,7 @@ function statisticsLines(t: Tally, rule: { thresholdBp: number }): string[] {
   }
   if (t.bounds && t.participated < t.households) {
     out.push(
-      `Nếu tất cả ${formatInt(t.households - t.valid)} hộ chưa có phiếu hợp lệ đều không hài lòng, tỷ lệ trên tổng số hộ là ${formatPercentVi(t.bounds.worst)}; nếu đều hài lòng là ${formatPercentVi(t.bounds.best)}.`,
+      `Nếu tất cả ${formatInt(t.households - valid)} hộ chưa có phiếu hợp lệ đều không hài lòng, tỷ lệ trên tổng số hộ là ${formatPercentVi(t.bounds.worst)}; nếu đều hài lòng là ${formatPercentVi(t.bounds.best)}.`,
     )
   }
   return out

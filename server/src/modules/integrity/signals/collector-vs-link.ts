@@ -20,10 +20,12 @@ export interface ChannelRow {
  */
 export function collectorVsLink(
   rows: readonly ChannelRow[],
-  ctx: { villageNames: Map<string, string>; usernames: Map<string, string> },
+  ctx: { villageNames: Map<string, string>; usernames: Map<string, string>; minCell?: number },
   cfg: IntegrityConfig['collectorVsLink'],
 ): Signal[] {
   const link = new Map<string, { n: number; s: number }>()
+  const villageN = new Map<string, number>()
+  for (const r of rows) villageN.set(r.villageId, (villageN.get(r.villageId) ?? 0) + r.n)
   const paper = new Map<string, { villageId: string; userId: string; n: number; s: number }>()
   for (const r of rows) {
     if (r.channel === 'link') {
@@ -47,6 +49,10 @@ export function collectorVsLink(
   for (const p of paper.values()) {
     const l = link.get(p.villageId)
     if (!l || p.n < cfg.minCount || l.n < cfg.minCount) continue
+    // the village's figure minus these two would give the rest of its ballots (other collectors, meetings): the
+    // comparison is not shown when that rest is a small group (TRUST.md §2.2)
+    const rest = (villageN.get(p.villageId) ?? 0) - p.n - l.n
+    if (rest > 0 && rest < (ctx.minCell ?? 0)) continue
     const diff = p.s / p.n - l.s / l.n
     worst = Math.max(worst ?? 0, Math.abs(diff))
     const z = twoProportionZ(p.s, p.n, l.s, l.n)
