@@ -114,7 +114,10 @@ describe('GET /api/units/:id/overview', () => {
     const p = await province(app, w)
     db.delete(ballots).where(eq(ballots.roundId, p.open.id)).run()
     const o = (await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview`, headers: w.auth.tinh })).json()
-    expect(o.items.find((i: { communeName: string }) => i.communeName === 'Bình Minh').round).toMatchObject({ participated: 4, valid: null })
+    expect(o.items.find((i: { communeName: string }) => i.communeName === 'Bình Minh').round).toMatchObject({
+      participated: 4,
+      valid: null,
+    })
   })
 
   it('is scoped: 404 outside, 403 for collectors, 400 for a village; the council sees figures only once sealed', async () => {
