@@ -1,4 +1,4 @@
-import type { Round, RoundTally } from '@app/shared'
+import type { Round, Tally } from '@app/shared'
 import type { ConfirmFact } from '../components/confirm-dialog.svelte'
 import { bpToPercentVi, formatDateTimeVi, formatInt, formatRatioVi } from './format.js'
 
@@ -15,7 +15,13 @@ export function windowFact(round: Pick<Round, 'closesAt'>, now: number): Confirm
 }
 
 /** Coverage of the commune now, and the villages under the round's coverage floor (by name, the first few). */
-export function coverageFacts(round: Pick<Round, 'coverageBp'>, tally: Pick<RoundTally, 'commune' | 'villages'> | null): ConfirmFact[] {
+export function coverageFacts(
+  round: Pick<Round, 'coverageBp'>,
+  tally: {
+    commune: Pick<Tally, 'participated' | 'households'>
+    villages: Pick<Tally, 'name' | 'households' | 'participated'>[]
+  } | null,
+): ConfirmFact[] {
   if (!tally) return []
   const c = tally.commune
   const under = tally.villages.filter((v) => v.households > 0 && v.participated * 10_000 < round.coverageBp * v.households)
