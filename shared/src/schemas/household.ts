@@ -13,6 +13,12 @@ export const Household = z.object({
 })
 export type Household = z.infer<typeof Household>
 
+/**
+ * Why households are added to a village whose round is already open: required then, and only province Front
+ * staff (or an admin) may add them (the frame is frozen at open, TRUST.md §2.8); printed in the minutes.
+ */
+export const HouseholdImportQuery = z.object({ reason: text().trim().min(3).max(1000).optional() })
+
 export const HouseholdListQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(50),

@@ -1,4 +1,4 @@
-import { ApiError, Household, HouseholdListQuery, Id, ImportResult, paged } from '@app/shared'
+import { ApiError, Household, HouseholdImportQuery, HouseholdListQuery, Id, ImportResult, paged } from '@app/shared'
 import fastifyMultipart from '@fastify/multipart'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -33,9 +33,19 @@ export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Import households from CSV (UTF-8) or XLSX',
         description:
-          'Body: the file itself, `Content-Type: text/csv` or the XLSX MIME type; or a `multipart/form-data` form with one file field. Limits: IMPORT_MAX_BYTES (413), inflated XLSX size (413), rows, columns, cell length (400 invalid_file with `details.reason`). Header `village_code,household_code,head_name,phone,address` (Vietnamese aliases accepted). Upserts by village + household code.',
+          'Body: the file itself, `Content-Type: text/csv` or the XLSX MIME type; or a `multipart/form-data` form with one file field. Limits: IMPORT_MAX_BYTES (413), inflated XLSX size (413), rows, columns, cell length (400 invalid_file with `details.reason`). Header `village_code,household_code,head_name,phone,address` (Vietnamese aliases accepted). Upserts by village + household code. New households in a village of an open round: refused (409 frame_frozen) except for province Front staff or an admin with `?reason=` (422 reason_required without).',
         params: z.object({ communeId: Id }),
-        response: { 200: ImportResult, 400: ApiError, 404: ApiError, 413: ApiError, 415: ApiError },
+        querystring: HouseholdImportQuery,
+        response: {
+          200: ImportResult,
+          400: ApiError,
+          403: ApiError,
+          404: ApiError,
+          409: ApiError,
+          413: ApiError,
+          415: ApiError,
+          422: ApiError,
+        },
       },
     },
     async (req) => {
@@ -49,7 +59,7 @@ export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
         contentType = part.mimetype
       } else buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const kind = detectKind(contentType, buffer)
-      return app.services.households.import(req.actor, req.params.communeId, { buffer, kind })
+      return app.services.households.import(req.actor, req.params.communeId, { buffer, kind }, undefined, req.query.reason)
     },
   )
 

@@ -1,4 +1,5 @@
-import type { Db } from '@app/db'
+import { type Db, type DbOrTx, rounds } from '@app/db'
+import { and, eq } from 'drizzle-orm'
 import {
   foldVi,
   type Household,
@@ -9,7 +10,7 @@ import {
   viCollator,
   vnDay,
 } from '@app/shared'
-import { badRequest, forbidden } from '../../lib/app-error.js'
+import { AppError, badRequest, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole, canSeeContact } from '../policy.js'
@@ -74,6 +75,57 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     return { rejected, good }
   }
 
+  /** Open rounds of a commune with the villages each covers (every village of the commune when none are named). */
+  function openRoundsOf(communeId: string, villageIds: string[], tx: DbOrTx) {
+    return tx
+      .select({ id: rounds.id, title: rounds.title, villageIds: rounds.villageIds, frameSnapshot: rounds.frameSnapshot })
+      .from(rounds)
+      .where(and(eq(rounds.communeId, communeId), eq(rounds.status, 'open')))
+      .all()
+      .map((r) => ({ ...r, covers: new Set(r.villageIds ?? villageIds) }))
+  }
+
+  /**
+   * Households joining a village of an open round change the frame the round was opened with (its coverage
+   * denominators): refused to commune staff (409 frame_frozen); the province Front (or an admin) adds them with
+   * a reason (422 reason_required), each round's frame grows by them and the addition goes on the record.
+   */
+  function freezeCheck(
+    actor: Actor,
+    communeId: string,
+    added: Map<string, number>,
+    villageIds: string[],
+    reason: string | undefined,
+    tx: DbOrTx,
+  ) {
+    const open = openRoundsOf(communeId, villageIds, tx)
+      .map((r) => ({ ...r, added: [...added].filter(([v]) => r.covers.has(v)) }))
+      .filter((r) => r.added.length > 0)
+    if (open.length === 0) return []
+    const n = new Set(open.flatMap((r) => r.added.map(([v]) => v))).size
+    const households = [...added].filter(([v]) => open.some((r) => r.covers.has(v))).reduce((a, [, k]) => a + k, 0)
+    const names = new Map(units.repo.children(communeId, 'village').map((v) => [v.id, v.name]))
+    const where = [...new Set(open.flatMap((r) => r.added.map(([v]) => names.get(v) ?? v)))].join(', ')
+    const details = { households, villages: n, rounds: open.map((r) => ({ roundId: r.id, title: r.title })) }
+    const titles = open.map((r) => `“${r.title}”`).join(', ')
+    const province = actor.role === 'admin' || (actor.role === 'front_staff' && units.repo.findById(actor.unitId)?.kind === 'province')
+    if (!province)
+      throw new AppError(
+        'frame_frozen',
+        `Tệp có ${households} hộ mới ở ${where}, nơi đợt ${titles} đang mở: danh sách hộ đã chốt khi mở đợt nên không thêm được. Bỏ các hộ mới khỏi tệp (sửa số điện thoại, địa chỉ vẫn được), hoặc đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do.`,
+        409,
+        details,
+      )
+    if (!reason)
+      throw new AppError(
+        'reason_required',
+        `Tệp có ${households} hộ mới ở ${where}, nơi đợt ${titles} đang mở: hãy ghi lý do bổ sung (sẽ in trong biên bản).`,
+        422,
+        { ...details, issues: [{ path: 'reason', message: 'required' }] },
+      )
+    return open
+  }
+
   return {
     repo,
 
@@ -87,6 +139,8 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       communeId: string,
       file: { buffer: Buffer; kind: FileKind },
       onProgress?: ImportProgress,
+      /** Why households are added to villages of an open round (province Front staff or admin only). */
+      reason?: string,
     ): Promise<ImportResult> {
       assertRole(actor, ['admin', 'front_staff'])
       const commune = units.getVisible(actor, communeId)
@@ -116,6 +170,35 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
               .map((h) => [`${h.villageId}|${h.code}`, h]),
           )
           const inserts: NewHousehold[] = []
+          // households that join the frame: new ones, and inactive ones made active again
+          const joining = new Map<string, number>()
+          for (const g of good) {
+            const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
+            if (!cur || !cur.active) joining.set(g.villageId, (joining.get(g.villageId) ?? 0) + 1)
+          }
+          const frozen = joining.size
+            ? freezeCheck(
+                actor,
+                communeId,
+                joining,
+                villages.map((v) => v.id),
+                reason,
+                tx,
+              )
+            : []
+          for (const r of frozen) {
+            const frame = { ...((r.frameSnapshot as Record<string, number> | null) ?? {}) }
+            for (const [v, k] of r.added) frame[v] = (frame[v] ?? 0) + k
+            tx.update(rounds).set({ frameSnapshot: frame }).where(eq(rounds.id, r.id)).run()
+            audit.record(tx, {
+              actorId: actor.id,
+              action: 'round.frame_addition',
+              targetType: 'round',
+              targetId: r.id,
+              reason: reason ?? null,
+              data: { households: r.added.reduce((a, [, k]) => a + k, 0), villages: Object.fromEntries(r.added) },
+            })
+          }
           // progress counts rows settled: compared (and updated when needed), or inserted
           let settled = 0
           good.forEach((g, i) => {
