@@ -72,6 +72,10 @@ describe('household frame frozen at open', () => {
     expect(log[0]?.reason).toBe(reason)
     expect(JSON.parse(log[0]?.data ?? '{}')).toEqual({ households: 2, villages: { [w.villages[0]?.id as string]: 2 } })
 
+    // the integrity panel of the province lists it too
+    const integrity = await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/integrity`, headers: w.auth.tinh })
+    expect(integrity.json().frameAdditions).toEqual([{ households: 2, villages: ['Ấp 1'], at: expect.any(String), reason }])
+
     const inv = await app.inject({
       method: 'POST',
       url: `/api/rounds/${r.id}/invitations`,

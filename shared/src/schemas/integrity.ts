@@ -46,6 +46,10 @@ export const IntegrityReport = z.object({
   roundId: Id,
   status: z.string(),
   signals: z.array(IntegritySignal),
+  /** Households added to the frame after the round opened (province, with a reason; TRUST.md §2.8). */
+  frameAdditions: z
+    .array(z.object({ households: z.number().int(), villages: z.array(z.string()), at: z.string(), reason: z.string() }))
+    .optional(),
 })
 export type IntegrityReport = z.infer<typeof IntegrityReport>
 

@@ -1,5 +1,4 @@
 import { type Db, type DbOrTx, rounds } from '@app/db'
-import { and, eq } from 'drizzle-orm'
 import {
   foldVi,
   type Household,
@@ -10,6 +9,7 @@ import {
   viCollator,
   vnDay,
 } from '@app/shared'
+import { and, eq } from 'drizzle-orm'
 import { AppError, badRequest, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
@@ -174,7 +174,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
           const joining = new Map<string, number>()
           for (const g of good) {
             const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
-            if (!cur || !cur.active) joining.set(g.villageId, (joining.get(g.villageId) ?? 0) + 1)
+            if (!cur?.active) joining.set(g.villageId, (joining.get(g.villageId) ?? 0) + 1)
           }
           const frozen = joining.size
             ? freezeCheck(

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm'
 import type { IntegrityConfig } from '../../config.js'
 import { forbidden, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
+import { createAuditRepo } from '../audit/repo.js'
 import type { Actor } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
@@ -130,7 +131,19 @@ export function createIntegrityService(deps: {
     report(actor: Actor, roundId: string): IntegrityReport {
       const round = rounds.getVisible(actor, roundId)
       assertMayReadSignals(actor, round, units.repo.findById(actor.unitId)?.kind)
-      return { roundId: round.id, status: round.status, signals: current(round) }
+      const names = new Map(units.repo.children(round.communeId, 'village').map((v) => [v.id, v.name]))
+      const frameAdditions = createAuditRepo()
+        .byTarget(db, 'round', round.id, ['round.frame_addition'])
+        .map((e) => {
+          const d = (e.data ? JSON.parse(e.data) : {}) as { households?: number; villages?: Record<string, number> }
+          return {
+            households: d.households ?? 0,
+            villages: Object.keys(d.villages ?? {}).map((v) => names.get(v) ?? v),
+            at: e.at,
+            reason: e.reason ?? '',
+          }
+        })
+      return { roundId: round.id, status: round.status, signals: current(round), frameAdditions }
     },
 
     /** For the minutes annex: the signals of a round by id (the caller has checked access). */
