@@ -23,7 +23,7 @@ describe('POST /api/auth/login', () => {
     const res = await login(app, 'staff.a', TEST_PASSWORD)
     expect(res.statusCode).toBe(200)
     const body = res.json()
-    expect(body.user).toEqual({ id: staffA.id, username: 'staff.a', role: 'front_staff', unitId: a.commune.id })
+    expect(body.user).toEqual({ id: staffA.id, username: 'staff.a', role: 'front_staff', unitId: a.commune.id, unitKind: 'commune' })
     expect(body.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
     expect(typeof body.expiresAt).toBe('string')
     expect(body.user).not.toHaveProperty('passwordHash')

@@ -127,6 +127,33 @@ describe('POST /api/units/:communeId/households/import (CSV)', () => {
     expect(s.rowsOf(s.b.villages[0]!.id).map((h) => h.code)).toEqual(['H0001', 'H0002', 'H0003'])
   })
 
+  it('says what is wrong in Vietnamese: the missing field by name, the mobile rule with every valid prefix', async () => {
+    const s = await setup()
+    const res = await importFile(
+      s,
+      csv(
+        HEADER,
+        'AA-01,,Phạm Văn Dũng,,', // 2 missing code
+        'AA-01,H010,Trần Văn Bình,0287654321,', // 3 landline
+        'AA-01,H011,Lê Thị Ba,0312 345 678,', // 4 ok (03…)
+        'AA-01,H012,Lê Thị Năm,0512345678,', // 5 ok (05…)
+        'AA-01,H013,Lê Thị Bảy,0712345678,', // 6 ok (07…)
+        'AA-01,H014,Lê Thị Tám,0812345678,', // 7 ok (08…)
+      ),
+    )
+    const body = res.json()
+    expect(body.created).toBe(4)
+    expect(body.rejected).toEqual([
+      expect.objectContaining({ row: 2, code: 'missing_field', message: 'thiếu mã hộ' }),
+      expect.objectContaining({
+        row: 3,
+        code: 'invalid_phone',
+        message: 'số điện thoại không hợp lệ: cần số di động 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09',
+      }),
+    ])
+    for (const r of body.rejected) expect(r.message).not.toMatch(/household_code|09xx/)
+  })
+
   it('rejects a row with control characters in a text cell as ill_formed_text', async () => {
     const s = await setup()
     const res = await importFile(

@@ -116,6 +116,16 @@ export const respondPagePlugin = fp(
       }
       return send(req, reply, p, state, 'no-store')
     })
+    // "/r/" without a token (a link cut short by a chat app): the resident page's "link not found" in
+    // Vietnamese, never the API's JSON 404
+    const noToken = async (_req: FastifyRequest, reply: FastifyReply) => {
+      const p = page()
+      reply.code(404)
+      if (!p) return opts.fallback(reply, 'respond.html')
+      return send(_req, reply, p, null, 'no-store')
+    }
+    app.get('/r', hide, noToken)
+    app.get('/r/', hide, noToken)
     // the resident's receipt check (linked from the thank-you screen): same page, no link state
     app.get('/verify', hide, async (req, reply) => {
       const p = page()

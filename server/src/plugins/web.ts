@@ -5,6 +5,10 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { respondPagePlugin } from './respond-page.js'
 
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#7f1d1d"/>' +
+  '<path fill="#fde047" d="M8 2.5l1.6 3.4 3.7.4-2.8 2.5.8 3.7L8 10.6l-3.3 1.9.8-3.7-2.8-2.5 3.7-.4z"/></svg>'
+
 /**
  * Serves the built web app: `/` (staff login), `/app/*` (staff SPA), `/r/:token` (resident form) and
  * `/verify` (receipt check). Assets are sent pre-compressed (brotli/gzip) when the client accepts it.
@@ -38,6 +42,11 @@ export const webPlugin = fp(
     }
     const page = (file: string) => async (_req: unknown, reply: import('fastify').FastifyReply) => sendPage(reply, file)
     const hide = { schema: { hide: true } }
+    // Pages rendered by the server (public results, "Hộ tôi chưa được hỏi ý kiến", the API docs) name no icon,
+    // so browsers ask for /favicon.ico: answer the app's star instead of a 404 in every console.
+    app.get('/favicon.ico', hide, async (_req, reply) =>
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
+    )
     app.get('/', hide, page('index.html'))
     app.get('/app', hide, page('index.html'))
     app.get('/app/*', hide, page('index.html'))

@@ -148,19 +148,5 @@ export function robustness(interval: Interval | null, thresholdBp: number): Robu
   return Math.round(interval.low * 1_000_000) >= thresholdBp * 100 ? 'clear' : 'marginal'
 }
 
-/** Vietnamese display of a fraction: 0.99966 → "99,97 %". */
-export function formatPercentVi(fraction: number | null, decimals = 2): string {
-  if (fraction === null || !Number.isFinite(fraction)) return '—'
-  return `${(fraction * 100).toFixed(decimals).replace('.', ',')} %`
-}
-
-/** Vietnamese display of num/den computed exactly in integers: (11679, 11683) → "99,97 %". */
-export function formatRatioVi(num: number | null, den: number | null): string {
-  // null: a withheld figure (small group), shown as a dash, never as 0
-  if (num === null || den === null) return '—'
-  const h = percentHundredths(num, den)
-  if (h === null) return '—'
-  const whole = Math.floor(h / 100)
-  const frac = String(h % 100).padStart(2, '0')
-  return `${whole},${frac} %`
-}
+/** Display of rates lives in format.ts (one rule per figure kind); these names stay for their callers. */
+export { formatFractionVi as formatPercentVi, formatRateVi as formatRatioVi } from '../format.js'

@@ -31,7 +31,8 @@ export type User = z.infer<typeof User>
 export const LoginResponse = z.object({
   token: z.string(),
   expiresAt: z.string(),
-  user: User.pick({ id: true, username: true, role: true, unitId: true }),
+  // the kind of the user's unit (province, commune, …) lets the app skip what the server would refuse
+  user: User.pick({ id: true, username: true, role: true, unitId: true }).extend({ unitKind: z.string().optional() }),
 })
 
 export const Username = text()

@@ -12,12 +12,11 @@ describe('normalizeVnPhone', () => {
     ['+84912345678', '84912345678'],
     ['84912345678', '84912345678'],
     ['0387654321', '84387654321'],
-    // landline: 0 + 10-digit national number (area code 290 is Cà Mau)
-    ['02903 123 456', '842903123456'],
-    ['842903123456', '842903123456'],
+    ['0512345678', '84512345678'],
+    ['0712345678', '84712345678'],
+    ['0812345678', '84812345678'],
     // a spreadsheet cell stored as a number lost its leading 0
     ['912345678', '84912345678'],
-    ['2903123456', '842903123456'],
   ])('normalises %s to %s', (raw, expected) => {
     expect(normalizeVnPhone(raw)).toBe(expected)
   })
@@ -35,12 +34,15 @@ describe('normalizeVnPhone', () => {
     ['12345678', 'bare 8 digits'],
     ['112345678', 'bare 9 digits not starting like a mobile'],
     ['0912x345678', 'a letter inside'],
+    ['02903123456', 'a landline (no Zalo, no SMS)'],
+    ['0412345678', 'not a mobile prefix'],
+    ['01612345678', 'an old 11-digit mobile number'],
   ])('rejects %s (%s)', (raw) => {
     expect(normalizeVnPhone(raw)).toBeNull()
   })
 
   it('is idempotent on its own output', () => {
-    for (const raw of ['0912345678', '02903123456', '+84 387 654 321']) {
+    for (const raw of ['0912345678', '0512 345 678', '+84 387 654 321']) {
       const once = normalizeVnPhone(raw)
       expect(once).not.toBeNull()
       expect(normalizeVnPhone(once as string)).toBe(once)

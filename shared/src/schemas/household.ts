@@ -55,22 +55,19 @@ export interface HouseholdRow {
   address: string
 }
 
+/** The rule a household phone must meet, as the import and the forms say it. */
+export const MOBILE_RULE_VI = 'cần số di động 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09'
+
 /**
- * Normalise a Vietnamese phone number to E.164 without "+" (84…): accepts 0xxxxxxxxx, 84xxxxxxxxx,
- * +84xxxxxxxxx, with spaces, dots or dashes. Mobile and landline subscriber numbers are 9–10 digits
- * after the country code. Returns null when it is not a plausible Vietnamese number.
+ * Normalise a Vietnamese mobile number to E.164 without "+" (84…): accepts 0xxxxxxxxx, 84xxxxxxxxx,
+ * +84xxxxxxxxx, with spaces, dots, dashes or parentheses. A household's phone only serves Zalo and SMS,
+ * which reach mobiles alone, so only the mobile prefixes 03, 05, 07, 08 and 09 are accepted (ZALO.md §8.6;
+ * a landline would be refused by Zalo with -108 on the day of sending). Returns null otherwise.
  * A spreadsheet that stored the number as a number drops the leading 0 (912345678): a bare 9-digit
- * mobile (3|5|7|8|9…) or 10-digit landline (2…) number is accepted as national for that reason.
+ * mobile number is accepted as national for that reason.
  */
 export function normalizeVnPhone(raw: string): string | null {
   const s = raw.replace(/[\s.\-()]/g, '')
-  if (s === '') return null
-  let national: string
-  if (/^\+84\d+$/.test(s)) national = s.slice(3)
-  else if (/^84\d{9,10}$/.test(s)) national = s.slice(2)
-  else if (/^0\d+$/.test(s)) national = s.slice(1)
-  else if (/^[35789]\d{8}$|^2\d{9}$/.test(s)) national = s
-  else return null
-  if (!/^[1-9]\d{8,9}$/.test(national)) return null
-  return `84${national}`
+  const m = /^(?:\+84|84|0)?([35789]\d{8})$/.exec(s)
+  return m ? `84${m[1]}` : null
 }

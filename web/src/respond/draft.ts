@@ -4,6 +4,7 @@
  * receipt once it is in. Stored in localStorage under a key derived from the token; every
  * storage failure (private mode, quota, disabled) degrades to "not saved", never to an error.
  */
+import { cleanLinkToken } from '@app/shared/link-token'
 import type { SubmitBallotBody } from '@app/shared/schemas/ballot'
 import type { UiAnswers } from './form.ts'
 
@@ -106,7 +107,7 @@ export function tokenFromPath(pathname: string): string | null {
   const m = /^\/r\/([^/]+)\/?$/.exec(pathname)
   if (!m?.[1]) return null
   try {
-    return decodeURIComponent(m[1])
+    return cleanLinkToken(decodeURIComponent(m[1])) || null
   } catch {
     return null
   }

@@ -17,7 +17,8 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const actor = await app.services.users.authenticate(req.body.username, req.body.password, req.ip)
-      return { ...app.signToken(actor), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId } }
+      const unitKind = app.services.units.repo.findById(actor.unitId)?.kind
+      return { ...app.signToken(actor), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId, unitKind } }
     },
   )
 

@@ -4,6 +4,7 @@ import { createGroupCommit, newId } from '@app/db'
 import {
   type BallotForm,
   checkAnswers,
+  cleanLinkToken,
   type InvalidationReason,
   type PaperBallotBody,
   type Question,
@@ -17,6 +18,7 @@ import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
 import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
 import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
+
 import type { AuditService } from '../audit/service.js'
 import type { HouseholdService } from '../households/service.js'
 import { createInvitationRepo } from '../invitations/repo.js'
@@ -425,7 +427,8 @@ export function createBallotService(deps: {
     return sha256Hex(canonicalJson({ answers, comment }))
   }
 
-  function lookupToken(token: string) {
+  function lookupToken(raw: string) {
+    const token = cleanLinkToken(raw)
     if (!LINK_TOKEN_RE.test(token)) return undefined
     const inv = invitations.findByTokenHash(hashLinkToken(token))
     return inv && !inv.revoked ? inv : undefined

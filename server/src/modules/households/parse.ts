@@ -20,6 +20,13 @@ const HEADER_ALIASES: Record<Field, string[]> = {
   address: ['address', 'dia_chi'],
 }
 const REQUIRED: Field[] = ['villageCode', 'householdCode', 'headName']
+const FIELD_VI: Record<Field, string> = {
+  villageCode: 'mã thôn/ấp',
+  householdCode: 'mã hộ',
+  headName: 'tên chủ hộ',
+  phone: 'số điện thoại',
+  address: 'địa chỉ',
+}
 
 function foldHeader(h: string): string {
   return foldVi(h)
@@ -33,13 +40,14 @@ function mapHeader(header: string[]): Record<Field, number> {
   for (const [field, aliases] of Object.entries(HEADER_ALIASES) as [Field, string[]][]) {
     idx[field] = folded.findIndex((h) => aliases.includes(h))
   }
-  const missing = REQUIRED.filter((f) => idx[f] < 0).map((f) => HEADER_ALIASES[f][0])
+  const missingFields = REQUIRED.filter((f) => idx[f] < 0)
+  const missing = missingFields.map((f) => HEADER_ALIASES[f][0])
   if (missing.length > 0) {
     // what was found, cut to 100 characters in all: the header may be anything
     const found = excerpt(header.filter((h) => h.trim() !== '').join(' | '))
     throw importError(
       'missing_header',
-      `Dòng tiêu đề phải có các cột village_code (mã ấp), household_code (mã hộ), head_name (chủ hộ); thiếu: ${missing.join(', ')}.`,
+      `Dòng tiêu đề phải có cột mã thôn/ấp (village_code hoặc ma_ap), mã hộ (household_code hoặc ma_ho) và tên chủ hộ (head_name hoặc chu_ho); thiếu cột ${missingFields.map((f) => FIELD_VI[f]).join(', ')}.`,
       { missing, found },
     )
   }

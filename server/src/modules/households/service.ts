@@ -5,6 +5,7 @@ import {
   type ImportRejection,
   type ImportResult,
   isWellFormedText,
+  MOBILE_RULE_VI,
   normalizeVnPhone,
   viCollator,
   vnDay,
@@ -39,7 +40,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     for (const r of rows) {
       const reject = (code: ImportRejection['code'], message: string) => rejected.push({ row: r.row, code, message })
       if (!r.villageCode || !r.householdCode || !r.headName) {
-        const miss = [!r.villageCode && 'village_code', !r.householdCode && 'household_code', !r.headName && 'head_name'].filter(Boolean)
+        const miss = [!r.villageCode && 'mã thôn/ấp', !r.householdCode && 'mã hộ', !r.headName && 'tên chủ hộ'].filter(Boolean)
         reject('missing_field', `thiếu ${miss.join(', ')}`)
         continue
       }
@@ -60,7 +61,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       if (r.phone) {
         phone = normalizeVnPhone(r.phone)
         if (!phone) {
-          reject('invalid_phone', 'số điện thoại không hợp lệ (cần dạng 09xxxxxxxx hoặc 84xxxxxxxxx)')
+          reject('invalid_phone', `số điện thoại không hợp lệ: ${MOBILE_RULE_VI}`)
           continue
         }
       }

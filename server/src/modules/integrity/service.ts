@@ -1,5 +1,5 @@
 import { type Db, type DbOrTx, sealedIntegrity } from '@app/db'
-import type { IntegrityReport, IntegritySignal } from '@app/shared'
+import { type IntegrityReport, type IntegritySignal, mayReadIntegritySignals } from '@app/shared'
 import { eq } from 'drizzle-orm'
 import type { IntegrityConfig } from '../../config.js'
 import { forbidden, notFound } from '../../lib/app-error.js'
@@ -19,23 +19,19 @@ import { perfectVillage } from './signals/perfect-village.js'
 import { sharedDevice } from './signals/shared-device.js'
 import { straightLining } from './signals/straight-lining.js'
 
-const SEALED: readonly RoundRow['status'][] = ['sealed', 'returned']
-
 /**
  * Who may read a round's integrity signals: admin; province- (or legacy district-) level Front staff
  * in scope; the council once the round is sealed; the commune's own Front staff only once sealed
  * (never the commune being assessed while it is being assessed); collectors never.
  */
 export function assertMayReadSignals(actor: Actor, round: RoundRow, actorUnitKind: string | undefined): void {
-  if (actor.role === 'admin') return
   if (actor.role === 'collector') throw notFound('round')
-  const sealed = SEALED.includes(round.status)
-  if (actor.role === 'council') {
-    if (!sealed) throw forbidden('the council reads integrity signals once the round is sealed')
-    return
-  }
-  if (actor.role === 'front_staff' && (actorUnitKind === 'province' || actorUnitKind === 'district')) return
-  if (!sealed) throw forbidden('integrity signals are for the province Front and the council; the commune sees them once sealed')
+  if (mayReadIntegritySignals({ role: actor.role, unitKind: actorUnitKind }, round.status)) return
+  throw forbidden(
+    actor.role === 'council'
+      ? 'the council reads integrity signals once the round is sealed'
+      : 'integrity signals are for the province Front and the council; the commune sees them once sealed',
+  )
 }
 
 export function createIntegrityService(deps: {

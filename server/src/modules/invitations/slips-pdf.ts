@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { VN_TIME_ZONE } from '@app/shared'
+import { formatDateVi } from '@app/shared'
 import QRCode from 'qrcode'
 import { loadPdfKit } from '../../lib/lazy-deps.js'
 
@@ -37,7 +37,7 @@ export async function renderSlipsPdf(title: string, closesAt: string, slips: Sli
   const rows = 4
   const w = (pageW - 2 * margin) / cols
   const h = (pageH - 2 * margin) / rows
-  const deadline = new Date(closesAt).toLocaleDateString('vi-VN', { timeZone: VN_TIME_ZONE })
+  const deadline = formatDateVi(closesAt)
 
   if (slips.length === 0) {
     doc

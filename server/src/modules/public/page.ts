@@ -65,7 +65,7 @@ ${
 <p class="muted">Ngưỡng hài lòng ≥ ${bpVi(p.thresholdBp)} số phiếu hợp lệ; tỷ lệ hộ tham gia tối thiểu ${bpVi(p.coverageBp)} (${escapeHtml(coverageScopeVi(p.coverageScope))}).</p>
 <h2>Theo ấp/thôn</h2>
 <div class="scroll"><table>
-<thead><tr><th>Ấp/thôn</th><th>Số hộ</th><th>Tham gia</th><th>Hợp lệ</th><th>Hài lòng</th><th>Tỉ lệ hài lòng</th><th>Đủ tỉ lệ lấy ý kiến</th></tr></thead>
+<thead><tr><th>Ấp/thôn</th><th>Số hộ</th><th>Tham gia</th><th>Hợp lệ</th><th>Hài lòng</th><th>Tỷ lệ hài lòng</th><th>Đủ tỷ lệ lấy ý kiến</th></tr></thead>
 <tbody>
 ${p.villages.map((v) => row(v, true, p.minCell)).join('\n')}
 </tbody></table></div>

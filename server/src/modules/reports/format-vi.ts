@@ -1,35 +1,30 @@
-/** Vietnamese display helpers for the documents (minutes, notices, the public page). */
-import { formatRatioVi, VN_TIME_ZONE } from '@app/shared'
+/**
+ * Vietnamese display helpers for the documents (minutes, notices, the public page): the figures and days
+ * come from the one formatting module in shared/ (the staff app writes them the same way).
+ */
+import { formatBpVi, formatCountVi, formatDateVi, formatRatioVi, formatTimeVi } from '@app/shared'
 
 export { formatRatioVi }
 
 /** 11683 → "11.683" (Vietnamese thousands separator). */
-export function intVi(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '—'
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.')
-}
+export const intVi = formatCountVi
 
 /** Basis points as a Vietnamese percentage: 9000 → "90,00 %". */
-export function bpVi(bp: number): string {
-  return formatRatioVi(bp, 10_000)
-}
-
-const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: VN_TIME_ZONE, day: '2-digit', month: '2-digit', year: 'numeric' })
-const timeFmt = new Intl.DateTimeFormat('en-GB', { timeZone: VN_TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+export const bpVi = formatBpVi
 
 /** ISO instant → "01/06/2025" in Vietnam time. */
 export function dateVi(iso: string): string {
-  return dayFmt.format(new Date(iso))
+  return formatDateVi(iso)
 }
 
 /** ISO instant → "08:30 ngày 01/06/2025" in Vietnam time. */
 export function dateTimeVi(iso: string): string {
-  return `${timeFmt.format(new Date(iso))} ngày ${dateVi(iso)}`
+  return `${formatTimeVi(iso)} ngày ${dateVi(iso)}`
 }
 
 /** ISO instant → "08:30" in Vietnam time. */
 export function timeVi(iso: string): string {
-  return timeFmt.format(new Date(iso))
+  return formatTimeVi(iso)
 }
 
 /** "ngày 01 tháng 06 năm 2025" for the place-and-date line of an official document. */

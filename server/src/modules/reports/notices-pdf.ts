@@ -74,11 +74,11 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
         [
           ['Số hộ trong danh sách', intVi(v.households)],
           ['Số hộ tham gia lấy ý kiến', intVi(v.participated)],
-          ['Tỉ lệ hộ tham gia', pct(v.participated, v.households)],
+          ['Tỷ lệ hộ tham gia', pct(v.participated, v.households)],
           ['Số phiếu hợp lệ', intVi(v.valid)],
           ['Số phiếu hài lòng', intVi(v.satisfied)],
           ['Số phiếu không hài lòng', intVi(v.notSatisfied)],
-          { cells: ['Tỉ lệ hài lòng', pct(v.satisfied, v.valid)], bold: true },
+          { cells: ['Tỷ lệ hài lòng', pct(v.satisfied, v.valid)], bold: true },
         ],
         { fontSize: 12, padding: 5 },
       )
@@ -90,13 +90,13 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
       doc,
       c.suppressed
         ? `Dưới ${d.minCell} phiếu hợp lệ — không công bố chi tiết để bảo vệ bí mật phiếu.`
-        : `Tỉ lệ hài lòng: ${pct(c.satisfied, c.valid)} (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ). Số hộ tham gia: ${intVi(c.participated)}/${intVi(c.households)} (${pct(c.participated, c.households)}).`,
+        : `Tỷ lệ hài lòng: ${pct(c.satisfied, c.valid)} (${intVi(c.satisfied)}/${intVi(c.valid)} phiếu hợp lệ). Số hộ tham gia: ${intVi(c.participated)}/${intVi(c.households)} (${pct(c.participated, c.households)}).`,
       { size: 11 },
     )
     para(doc, `Kết luận: ${verdictSentenceVi(c.verdict)}`, { font: 'b', size: 11 })
     para(
       doc,
-      `Ngưỡng hài lòng ≥ ${bpVi(d.thresholdBp)} số phiếu hợp lệ; tỉ lệ hộ tham gia tối thiểu ${bpVi(d.coverageBp)} xét theo ${coverageScopeVi(d.coverageScope)}.`,
+      `Ngưỡng hài lòng ≥ ${bpVi(d.thresholdBp)} số phiếu hợp lệ; tỷ lệ hộ tham gia tối thiểu ${bpVi(d.coverageBp)} xét theo ${coverageScopeVi(d.coverageScope)}.`,
       { font: 'i', size: 9.5, gap: 12 },
     )
 

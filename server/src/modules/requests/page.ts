@@ -1,4 +1,4 @@
-import { type PublicRequestPage, VN_TIME_ZONE } from '@app/shared'
+import { formatDateVi, type PublicRequestPage } from '@app/shared'
 import { escapeHtml } from '../../lib/html.js'
 
 const STYLE = `
@@ -33,7 +33,7 @@ export function renderRequestPage(data: PublicRequestPage, state: FormState = {}
   const options = data.villages
     .map((vl) => `<option value="${escapeHtml(vl.id)}"${v.villageId === vl.id ? ' selected' : ''}>${escapeHtml(vl.name)}</option>`)
     .join('')
-  const closes = data.rounds.map((r) => escapeHtml(new Date(r.closesAt).toLocaleDateString('vi-VN', { timeZone: VN_TIME_ZONE })))
+  const closes = data.rounds.map((r) => escapeHtml(formatDateVi(r.closesAt)))
   return shell(
     title,
     `<h1>Hộ tôi chưa được hỏi ý kiến</h1>

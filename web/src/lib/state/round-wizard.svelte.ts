@@ -1,7 +1,7 @@
 import type { LevelDefaults } from '@app/shared'
 import { inForce, type QuestionnaireTemplate, type Round, type RuleSet, type Unit, vnDay, vnDayBoundary, zaloTextLength } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
-import { bpToInput, LEVEL_LABELS, percentInputToBp } from '../utils/format.js'
+import { bpToInput, LEVEL_LABELS, percentInputProblem, percentInputToBp } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
 
 export type WizardStep = 1 | 2 | 3
@@ -73,9 +73,21 @@ export class RoundWizard {
   )
   windowError = $derived(this.closesDay < this.opensDay ? 'Ngày kết thúc phải sau ngày bắt đầu.' : null)
   step1Valid = $derived(this.communeId !== '' && this.level !== '' && this.templateId !== '' && this.titleError === null)
-  step2Valid = $derived(
-    (this.ruleSet !== null || (this.thresholdBp !== null && this.coverageBp !== null)) && this.windowError === null && this.opensDay !== '',
-  )
+  /** Why step 2 cannot go on yet, one sentence per problem (shown next to the disabled "Tiếp tục"). */
+  step2Problems = $derived.by<string[]>(() => {
+    const out: string[] = []
+    if (this.opensDay === '') out.push('Hãy nhập ngày bắt đầu.')
+    if (this.closesDay === '') out.push('Hãy nhập ngày kết thúc.')
+    if (this.windowError) out.push(this.windowError)
+    if (this.ruleSet === null) {
+      const t = percentInputProblem(this.threshold, 'Ngưỡng')
+      const c = percentInputProblem(this.coverage, 'Độ bao phủ tối thiểu')
+      if (t) out.push(t)
+      if (c) out.push(c)
+    }
+    return out
+  })
+  step2Valid = $derived(this.step2Problems.length === 0)
 
   constructor(private readonly client: ApiClient = api) {}
 

@@ -6,6 +6,8 @@ export interface SessionUser {
   username: string
   role: Role
   unitId: string
+  /** province, district, commune… (absent in a session stored by an older version) */
+  unitKind?: string | undefined
 }
 
 const KEY = 'hailong.staff.session'

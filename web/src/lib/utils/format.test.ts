@@ -7,6 +7,7 @@ import {
   formatPercentVi,
   formatPhoneVi,
   formatRatioVi,
+  percentInputProblem,
   percentInputToBp,
 } from './format.js'
 
@@ -42,5 +43,14 @@ describe('formatPhoneVi and formatDayVi', () => {
   })
   it('writes a YYYY-MM-DD day as dd/mm/yyyy', () => {
     expect(formatDayVi('2025-06-01')).toBe('01/06/2025')
+  })
+})
+
+describe('percentInputProblem', () => {
+  it('says why a threshold cannot be used', () => {
+    expect(percentInputProblem('150', 'Ngưỡng')).toBe('Ngưỡng phải từ 0 đến 100 %.')
+    expect(percentInputProblem('abc', 'Ngưỡng')).toBe('Ngưỡng phải là một số, ví dụ 90 hoặc 92,5.')
+    expect(percentInputProblem('', 'Ngưỡng')).toBe('Hãy nhập ngưỡng.')
+    expect(percentInputProblem('90,5', 'Ngưỡng')).toBeNull()
   })
 })

@@ -1,25 +1,38 @@
 import {
   BALLOT_CHANNEL_VI,
-  formatPercentVi,
-  formatRatioVi,
+  formatBpVi,
+  formatCountVi,
+  formatDateTimeVi,
+  formatDateVi,
+  formatFractionVi,
+  formatPhoneVi,
+  formatRateVi,
+  formatTimeVi,
   INVITATION_CHANNEL_VI,
   LEVEL_VI,
   levelVi,
+  parseDateVi,
   ROLE_VI,
   ROUND_STATUS_VI,
   roundStatusVi,
   UNIT_KIND_VI,
-  VN_TIME_ZONE,
   verdictSentenceVi,
   viCollator,
 } from '@app/shared'
 
-export { formatPercentVi, formatRatioVi, viCollator }
-
-/** Basis points as a Vietnamese percent: 9000 → "90,00 %". */
-export function bpToPercentVi(bp: number): string {
-  return formatPercentVi(bp / 10_000)
-}
+// Every figure and day the staff app shows is written by the one module in shared/ (shared/src/format.ts),
+// so the pages, the PDFs and the public pages agree. The short names below are what the pages import.
+export { formatDateTimeVi, formatDateVi, formatPhoneVi, formatTimeVi, parseDateVi, viCollator }
+/** A rate num/den (exact): "71,32 %". */
+export const formatRatioVi = formatRateVi
+/** A fraction (interval bound, share): "71,32 %". */
+export const formatPercentVi = formatFractionVi
+/** A count: "11.683". */
+export const formatInt = formatCountVi
+/** Basis points as a percent: 9000 → "90,00 %". */
+export const bpToPercentVi = formatBpVi
+/** A YYYY-MM-DD day: "01/06/2025". */
+export const formatDayVi = formatDateVi
 
 /** A percent typed by a person ("90", "90,5", "90.5 %") to basis points; null when not a number in 0..100. */
 export function percentInputToBp(text: string): number | null {
@@ -29,45 +42,19 @@ export function percentInputToBp(text: string): number | null {
   return bp >= 0 && bp <= 10_000 ? bp : null
 }
 
+/** Why a typed percent is refused, in words; null when it is fine. */
+export function percentInputProblem(text: string, label: string): string | null {
+  if (percentInputToBp(text) !== null) return null
+  const s = text.replace('%', '').replace(',', '.').trim()
+  if (s === '') return `Hãy nhập ${label.toLocaleLowerCase('vi')}.`
+  if (!/^\d+(\.\d+)?$/.test(s)) return `${label} phải là một số, ví dụ 90 hoặc 92,5.`
+  if (!/^\d+(\.\d{1,2})?$/.test(s)) return `${label} có nhiều nhất 2 chữ số sau dấu phẩy.`
+  return `${label} phải từ 0 đến 100 %.`
+}
+
 /** Basis points back to the input form: 9050 → "90,5". */
 export function bpToInput(bp: number): string {
   return String(bp / 100).replace('.', ',')
-}
-
-/** Integers with Vietnamese grouping: 11683 → "11.683". */
-/** An integer the Vietnamese way; null (a figure withheld to protect the secrecy of ballots) is a dash, never 0. */
-export function formatInt(n: number | null): string {
-  if (n === null) return '—'
-  return new Intl.NumberFormat('vi-VN').format(n)
-}
-
-const dateFmt = new Intl.DateTimeFormat('vi-VN', { timeZone: VN_TIME_ZONE, day: '2-digit', month: '2-digit', year: 'numeric' })
-const dateTimeFmt = new Intl.DateTimeFormat('vi-VN', {
-  timeZone: VN_TIME_ZONE,
-  day: '2-digit',
-  month: '2-digit',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-})
-
-export function formatDateVi(iso: string | null | undefined): string {
-  return iso ? dateFmt.format(new Date(iso)) : '—'
-}
-export function formatDateTimeVi(iso: string | null | undefined): string {
-  return iso ? dateTimeFmt.format(new Date(iso)) : '—'
-}
-
-/** A stored phone (84… without +) as people write it: "84912345678" → "0912 345 678"; anything else as is. */
-export function formatPhoneVi(phone: string): string {
-  const m = /^84(\d{3})(\d{3})(\d{3,4})$/.exec(phone)
-  return m ? `0${m[1]} ${m[2]} ${m[3]}` : phone
-}
-
-/** A YYYY-MM-DD day as Vietnamese people write it: "2025-06-01" → "01/06/2025". */
-export function formatDayVi(day: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : day
 }
 
 // The labels come from the one vocabulary in shared/ (documents, exports and public pages use the same).

@@ -19,7 +19,7 @@ const COUNT_SIGNALS: ReadonlySet<SignalKey> = new Set(['collector_day_burst', 'l
 /** A signal's number the way its rule states it: a count ("1.565") or a share ("15,0 %"); "—" without data. */
 export function formatSignalNumber(key: SignalKey, n: number | null): string {
   if (n === null) return '—'
-  return COUNT_SIGNALS.has(key) ? formatInt(n) : formatPercentVi(n, 1)
+  return COUNT_SIGNALS.has(key) ? formatInt(n) : formatPercentVi(n)
 }
 
 export const signalLabel = (s: Pick<IntegritySignal, 'key'>): string => SIGNAL_LABELS[s.key] ?? s.key

@@ -41,7 +41,7 @@ export function collectorVsLink(
     key: 'collector_vs_link' as const,
     threshold: cfg.minDiff,
     rule:
-      `Tỉ lệ hài lòng trên phiếu giấy do một người nhập chênh lệch với phiếu qua đường dẫn cùng thôn ít nhất ${pct(cfg.minDiff)} ` +
+      `Tỷ lệ hài lòng trên phiếu giấy do một người nhập chênh lệch với phiếu qua đường dẫn cùng thôn ít nhất ${pct(cfg.minDiff)} ` +
       `và có ý nghĩa (|z| ≥ ${cfg.zMin}; mỗi bên từ ${cfg.minCount} phiếu).`,
   }
   const out: Signal[] = []
@@ -68,7 +68,7 @@ export function collectorVsLink(
       label: `${who} — ${name}`,
       n: p.n,
       explanation:
-        `Ở ${name}, ${p.n} phiếu giấy do ${who} nhập có tỉ lệ hài lòng ${pct(p.s / p.n)}, còn ${l.n} phiếu qua đường dẫn là ${pct(l.s / l.n)}. ` +
+        `Ở ${name}, ${p.n} phiếu giấy do ${who} nhập có tỷ lệ hài lòng ${pct(p.s / p.n)}, còn ${l.n} phiếu qua đường dẫn là ${pct(l.s / l.n)}. ` +
         'Khác biệt có thể do nhóm hộ khác nhau (người cao tuổi dùng phiếu giấy nhiều hơn) hoặc do hộ ngại nói thật khi phiếu không ' +
         'ẩn danh, hoặc do nhập sai. Nên đối chiếu phiếu giấy gốc với dữ liệu đã nhập.',
     })

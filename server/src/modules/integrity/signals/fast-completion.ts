@@ -24,7 +24,7 @@ export function fastCompletion(
   const base = {
     key: 'fast_completion' as const,
     threshold: cfg.maxShare,
-    rule: `Tỉ lệ phiếu qua đường dẫn có số giây mỗi câu dưới ${pct(cfg.ratioOfMedian)} trung vị của đợt ≥ ${pct(cfg.maxShare)} (thôn có từ ${cfg.minBallots} phiếu có thời gian).`,
+    rule: `Tỷ lệ phiếu qua đường dẫn có số giây mỗi câu dưới ${pct(cfg.ratioOfMedian)} trung vị của đợt ≥ ${pct(cfg.maxShare)} (thôn có từ ${cfg.minBallots} phiếu có thời gian).`,
   }
   if (median === null) return [quiet(base, null, 0, 'Chưa có phiếu qua đường dẫn nào có thời gian trả lời để so sánh.')]
   const cutoff = cfg.ratioOfMedian * median

@@ -26,7 +26,7 @@ export function invalidationsDissatisfied(rows: readonly ValidityRow[], cfg: Int
     key: 'invalidations_dissatisfied' as const,
     threshold: cfg.minDiff,
     rule:
-      `Trong các phiếu bị huỷ, tỉ lệ "không hài lòng" cao hơn các phiếu hợp lệ ít nhất ${pct(cfg.minDiff)} ` +
+      `Trong các phiếu bị huỷ, tỷ lệ "không hài lòng" cao hơn các phiếu hợp lệ ít nhất ${pct(cfg.minDiff)} ` +
       `và có ý nghĩa (z ≥ ${cfg.zMin}; từ ${cfg.minInvalid} phiếu bị huỷ).`,
   }
   if (nInv === 0 || nVal === 0)

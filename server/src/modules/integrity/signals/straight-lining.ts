@@ -26,7 +26,7 @@ export function straightLining(
     key: 'straight_lining' as const,
     threshold: cfg.minDiff,
     rule:
-      `Tỉ lệ phiếu trả lời giống hệt nhau ở mọi câu của một thôn cao hơn phần còn lại của xã ít nhất ${pct(cfg.minDiff)} ` +
+      `Tỷ lệ phiếu trả lời giống hệt nhau ở mọi câu của một thôn cao hơn phần còn lại của xã ít nhất ${pct(cfg.minDiff)} ` +
       `và khác biệt có ý nghĩa (z ≥ ${cfg.zMin}; mỗi bên từ ${cfg.minBallots} phiếu).`,
   }
   const out: Signal[] = []
@@ -55,5 +55,5 @@ export function straightLining(
     })
   }
   if (out.length) return out
-  return [quiet(base, worst, total.n, 'Không thôn nào có tỉ lệ phiếu trả lời giống hệt nhau cao hơn hẳn phần còn lại của xã.')]
+  return [quiet(base, worst, total.n, 'Không thôn nào có tỷ lệ phiếu trả lời giống hệt nhau cao hơn hẳn phần còn lại của xã.')]
 }

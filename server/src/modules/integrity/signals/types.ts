@@ -1,10 +1,10 @@
-import type { IntegritySignal, SignalKey } from '@app/shared'
+import { formatFractionVi, type IntegritySignal, type SignalKey } from '@app/shared'
 
 export type Signal = IntegritySignal
 
-/** Fraction → "32,5 %" (Vietnamese decimal comma, at most one decimal). */
+/** Fraction → "32,50 %": shares are written like every other percent (shared/src/format.ts). */
 export function pct(x: number): string {
-  return `${(Math.round(x * 1000) / 10).toString().replace('.', ',')} %`
+  return formatFractionVi(x)
 }
 
 /** Round to 4 decimals for the wire (the rule compares the unrounded number). */
