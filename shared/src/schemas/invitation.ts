@@ -43,8 +43,17 @@ export const RoundHousehold = z.object({
   villageId: Id,
   invited: z.boolean(),
   participated: z.boolean(),
+  /** Only for roles that may see contacts (admin, Front staff); a collector's list has names only. */
+  phone: z.string().nullable().optional(),
+  address: z.string().nullable().optional(),
 })
 export type RoundHousehold = z.infer<typeof RoundHousehold>
+
+/** The door-to-door list of a village as a file for the collecting team. */
+export const DoorListQuery = z.object({
+  villageId: Id,
+  delimiter: z.enum(['comma', 'semicolon']).default('comma'),
+})
 
 export const RoundHouseholdPage = z.object({
   items: z.array(RoundHousehold),

@@ -83,7 +83,14 @@ export function createInvitationRepo(db: DbOrTx) {
     activeHouseholdsWithNames(villageIds: string[], tx: DbOrTx = db) {
       if (villageIds.length === 0) return []
       return tx
-        .select({ id: households.id, villageId: households.villageId, code: households.code, headName: households.headName })
+        .select({
+          id: households.id,
+          villageId: households.villageId,
+          code: households.code,
+          headName: households.headName,
+          phone: households.phone,
+          address: households.address,
+        })
         .from(households)
         .where(and(inArray(households.villageId, villageIds), eq(households.active, true)))
         .orderBy(households.code)

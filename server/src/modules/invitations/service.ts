@@ -4,7 +4,7 @@ import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
-import type { Actor } from '../policy.js'
+import { type Actor, canSeeContact } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
@@ -114,6 +114,33 @@ export function createInvitationService(deps: {
     })
   }
 
+  /** A village's households of a round with link and participation status, after the access checks. */
+  function statusRows(actor: Actor, roundId: string, villageId: string, status?: 'pending' | 'done', query?: string) {
+    const r = rounds.getVisible(actor, roundId)
+    if (actor.role === 'collector' && !rounds.collectorVillages(r.id, actor.id).includes(villageId)) throw notFound('village')
+    if (actor.role === 'council') throw notFound('village')
+    const village = targetVillages(r, [villageId])[0]
+    if (!village) throw notFound('village')
+    const invited = repo.invitedHouseholds(r.id)
+    const took = repo.participatedHouseholds(r.id)
+    const withContact = canSeeContact(actor)
+    const needle = query ? foldVi(query) : null
+    const rows = repo
+      .activeHouseholdsWithNames([village.id])
+      .map((h) => ({
+        id: h.id,
+        code: h.code,
+        headName: h.headName,
+        villageId: h.villageId,
+        invited: invited.has(h.id),
+        participated: took.has(h.id),
+        ...(withContact ? { phone: h.phone, address: h.address } : {}),
+      }))
+      .filter((h) => (status === 'pending' ? !h.participated : status === 'done' ? h.participated : true))
+      .filter((h) => !needle || foldVi(`${h.code} ${h.headName}`).includes(needle))
+    return { round: r, village, rows }
+  }
+
   return {
     repo,
     issue,
@@ -127,27 +154,18 @@ export function createInvitationService(deps: {
       roundId: string,
       q: { villageId: string; status?: 'pending' | 'done' | undefined; q?: string | undefined; page: number; limit: number },
     ) {
-      const r = rounds.getVisible(actor, roundId)
-      if (actor.role === 'collector' && !rounds.collectorVillages(r.id, actor.id).includes(q.villageId)) throw notFound('village')
-      if (actor.role === 'council') throw notFound('village')
-      const village = targetVillages(r, [q.villageId])[0]
-      if (!village) throw notFound('village')
-      const invited = repo.invitedHouseholds(r.id)
-      const took = repo.participatedHouseholds(r.id)
-      const needle = q.q ? foldVi(q.q) : null
-      const all = repo
-        .activeHouseholdsWithNames([village.id])
-        .map((h) => ({
-          id: h.id,
-          code: h.code,
-          headName: h.headName,
-          villageId: h.villageId,
-          invited: invited.has(h.id),
-          participated: took.has(h.id),
-        }))
-        .filter((h) => (q.status === 'pending' ? !h.participated : q.status === 'done' ? h.participated : true))
-        .filter((h) => !needle || foldVi(`${h.code} ${h.headName}`).includes(needle))
+      const all = statusRows(actor, roundId, q.villageId, q.status, q.q).rows
       return { items: all.slice((q.page - 1) * q.limit, q.page * q.limit), page: q.page, limit: q.limit, total: all.length }
+    },
+
+    /**
+     * The door-to-door list of one village (households that have not taken part) for the collecting team:
+     * everyone who may read the village's list gets the names; phone and address only for roles that may
+     * see contacts (policy.canSeeContact). Never answers, never a token.
+     */
+    doorList(actor: Actor, roundId: string, villageId: string) {
+      const { round, village, rows } = statusRows(actor, roundId, villageId, 'pending')
+      return { round, village, rows, withContact: canSeeContact(actor) }
     },
 
     /** Revoke a household's live link (the old link answers 404 from now on). */

@@ -6,6 +6,7 @@ import {
   CreateInvitationsBody,
   CreateInvitationsResult,
   CreateRoundBody,
+  DoorListQuery,
   EnterPaperBody,
   Id,
   IdParams,
@@ -32,9 +33,12 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { forbidden } from '../../lib/app-error.js'
+import { doorListCsv, doorListXlsx } from '../invitations/door-list.js'
 
 const tags = ['rounds']
 const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
+/** A file name part from a unit code: ASCII letters, digits and dashes only. */
+const asciiName = (code: string) => code.replace(/[^A-Za-z0-9_-]+/g, '-') || 'thon'
 
 export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticate)
@@ -200,6 +204,34 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => s().invitations.householdStatus(req.actor, req.params.id, req.query),
   )
+  // the door-to-door list as a file for the collecting teams (CSV for any spreadsheet, XLSX for Excel)
+  for (const kind of ['csv', 'xlsx'] as const) {
+    app.get(
+      `/:id/households/pending.${kind}`,
+      {
+        schema: {
+          tags: ['invitations'],
+          summary: `A village's households that have not taken part, as ${kind.toUpperCase()} with Vietnamese headers (contacts only for staff who may see them)`,
+          params: IdParams,
+          querystring: DoorListQuery,
+          response: {
+            200: z.any().describe(kind === 'csv' ? 'text/csv' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+            ...Err,
+          },
+        },
+      },
+      async (req, reply) => {
+        const d = s().invitations.doorList(req.actor, req.params.id, req.query.villageId)
+        const list = { villageName: d.village.name, rows: d.rows, withContact: d.withContact }
+        reply
+          .header('content-disposition', `attachment; filename="chua-tham-gia-${asciiName(d.village.code)}.${kind}"`)
+          .header('cache-control', 'no-store')
+        if (kind === 'csv')
+          return reply.type('text/csv; charset=utf-8').send(doorListCsv(list, req.query.delimiter === 'semicolon' ? ';' : ','))
+        return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(doorListXlsx(list))
+      },
+    )
+  }
 
   // paper and meeting ballots
   app.post(

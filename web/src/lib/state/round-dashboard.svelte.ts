@@ -105,6 +105,26 @@ export class RoundDashboard {
     }
   }
 
+  /** Every household of the selected village not yet reached, for the printed door-to-door list. */
+  printList = $state<RoundHousehold[] | null>(null)
+
+  loadAllPending = async (): Promise<RoundHousehold[] | null> => {
+    if (!this.villageId) return null
+    const out: RoundHousehold[] = []
+    try {
+      for (let page = 1; ; page++) {
+        const res = await this.client.roundHouseholds(this.roundId, { villageId: this.villageId, status: 'pending', page, limit: 100 })
+        out.push(...res.items)
+        if (out.length >= res.total || res.items.length === 0) break
+      }
+    } catch (err) {
+      handleError(err, 'Tải danh sách để in')
+      return null
+    }
+    this.printList = out
+    return out
+  }
+
   selectVillage = (id: string): void => {
     this.villageId = id
     this.pendingQuery = ''
