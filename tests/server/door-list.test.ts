@@ -49,11 +49,17 @@ describe('GET /api/rounds/:id/households?status=pending', () => {
 describe('GET /api/rounds/:id/households/pending.csv|.xlsx', () => {
   it('exports the village list as CSV with Vietnamese headers, BOM, contacts for staff', async () => {
     const { app, w, round, v1 } = await setup()
-    const res = await app.inject({ url: `/api/rounds/${round.id}/households/pending.csv?villageId=${v1}&delimiter=semicolon`, headers: w.auth.xa })
+    const res = await app.inject({
+      url: `/api/rounds/${round.id}/households/pending.csv?villageId=${v1}&delimiter=semicolon`,
+      headers: w.auth.xa,
+    })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="chua-tham-gia-[A-Za-z0-9_-]+\.csv"$/)
-    const lines = res.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n')
+    const lines = res.body
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n')
     expect(lines[0]).toBe('STT;Mã hộ;Chủ hộ;Địa chỉ;Số điện thoại;Phiếu mời;Ngày đến;Ghi chú')
     expect(lines).toHaveLength(3)
     expect(lines[1]).toMatch(/^1;H\d{4};Chủ Hộ Thử \d;Số \d;0\d{3} \d{3} \d{3};(Đã gửi|Chưa);;$/)

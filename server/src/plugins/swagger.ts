@@ -54,7 +54,16 @@ export const swaggerPlugin = fp(
     })
     // Outside the demo the route map is for staff: a bearer token is needed unless PUBLIC_API_DOCS=true.
     const guard = app.config.publicApiDocs ? {} : { onRequest: app.authenticate }
-    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiHooks: guard })
+    // The docs page's own CSP: swagger-ui sets inline styles (without 'unsafe-inline' every page load logs a CSP
+    // error) and must not ask validator.swagger.io about our spec (validatorUrl null: no third party).
+    await app.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP:
+        "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; " +
+        "object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'",
+      uiConfig: { validatorUrl: null },
+      uiHooks: guard,
+    })
     app.get('/api/openapi.json', { schema: { hide: true }, ...guard }, async () => app.swagger())
   },
   { name: 'swagger', dependencies: ['auth'] },

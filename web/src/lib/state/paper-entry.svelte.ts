@@ -157,6 +157,26 @@ export class PaperEntry {
     }
   }
 
+  /**
+   * Re-key a mismatched form: its village, no household until the resolver picks the one the paper names
+   * (a default would be a guess), answers blank.
+   */
+  startResolve = (villageId: string, serial: string): void => {
+    this.villageId = villageId
+    this.households = []
+    this.householdsTotal = 0
+    this.householdId = ''
+    this.lastMessage = null
+    this.reset()
+    this.resolveSerial = serial
+  }
+
+  /** The household picked elsewhere (a searchable picker); keeps what was already keyed. */
+  useHousehold = (h: RoundHousehold | null): void => {
+    this.households = h ? [h] : []
+    this.householdId = h?.id ?? ''
+  }
+
   selectHousehold = (id: string): void => {
     this.householdId = id
     this.reset()
