@@ -1,4 +1,5 @@
-import { type ApiClient, api, type RoundHousehold } from '../api/client.js'
+import type { RoundHousehold } from '@app/shared'
+import { type ApiClient, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 
 /** Matches per page of a household picker (the API allows up to 100). */
