@@ -65,6 +65,18 @@ beforeAll(async () => {
   const template = templates.items[0]?.id ?? ''
   const now = Date.now()
   const day = 86_400_000
+  // first a sealed round (another level) for the council's result page: a commune has one open round at a time
+  const sealed = await api<{ id: string }>('mttq.xa', '/api/rounds', {
+    communeId: ids.communeId,
+    level: 'xa_ntm_nang_cao',
+    templateId: template,
+    opensAt: new Date(now - day).toISOString(),
+    closesAt: new Date(now + 10 * day).toISOString(),
+  })
+  ids.sealedRound = sealed.id
+  await api('mttq.xa', `/api/rounds/${sealed.id}/open`, {})
+  await api('mttq.xa', `/api/rounds/${sealed.id}/close`, { reason: 'kết thúc sớm để kiểm thử' })
+  await api('mttq.xa', `/api/rounds/${sealed.id}/seal`, {})
   // an open round with double entry: a collector and the province officer key one paper form differently
   const open = await api<{ id: string; questions: Question[] }>('mttq.xa', '/api/rounds', {
     communeId: ids.communeId,
@@ -102,18 +114,6 @@ beforeAll(async () => {
     villageIds: [ids.villages[1]?.id ?? v0],
   })
   ids.tokens = issued.links.map((l) => l.url.split('/r/')[1] ?? '')
-  // a sealed round (another level) for the council's result page
-  const sealed = await api<{ id: string }>('mttq.xa', '/api/rounds', {
-    communeId: ids.communeId,
-    level: 'xa_ntm_nang_cao',
-    templateId: template,
-    opensAt: new Date(now - day).toISOString(),
-    closesAt: new Date(now + 10 * day).toISOString(),
-  })
-  ids.sealedRound = sealed.id
-  await api('mttq.xa', `/api/rounds/${sealed.id}/open`, {})
-  await api('mttq.xa', `/api/rounds/${sealed.id}/close`, { reason: 'kết thúc sớm để kiểm thử' })
-  await api('mttq.xa', `/api/rounds/${sealed.id}/seal`, {})
   mkdirSync(SHOTS, { recursive: true })
 }, 180_000)
 
