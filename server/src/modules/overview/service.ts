@@ -119,7 +119,8 @@ export function createOverviewService(deps: {
           source: 'none',
         }
       // no province or district total is shown beside the communes, so a commune's own size is the only rule here
-      const small = isSmallCell(c.valid, minCell)
+      // results are out once the round is closed (an open round's are the disclosure rule's business)
+      const small = r.status !== 'open' && r.status !== 'draft' && isSmallCell(c.valid, minCell)
       return {
         ...base(r),
         households: c.households,

@@ -85,7 +85,11 @@ export function createTallyService(deps: {
       const r = rounds.getVisible(actor, roundId)
       assertMayReadTally(actor, r)
       const sealed = r.status === 'sealed' ? repo.sealed(r.id) : undefined
-      return suppressRoundTally(sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r), minCell)
+      const t = sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r)
+      // results are out once the round is closed; before that coverage (per village and channel) stays live and
+      // whether any result of an open round is served at all is the disclosure rule's business
+      if (r.status === 'draft' || r.status === 'open') return suppressRoundTally(t, 1)
+      return suppressRoundTally(t, minCell)
     },
 
     /**
