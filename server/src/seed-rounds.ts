@@ -1,5 +1,6 @@
-import { type Db, seedData } from '@app/db'
+import { type Db, sealedResults, seedData } from '@app/db'
 import type { Question } from '@app/shared'
+import { eq } from 'drizzle-orm'
 import type { Actor } from './modules/policy.js'
 import type { Services } from './services.js'
 
@@ -7,7 +8,7 @@ export interface SeedRoundsSummary {
   rounds: { commune: string; roundId: string; level: string; status: string; ballots: number }[]
 }
 
-/** Plausible dissatisfied reasons per criterion of the HD 90 nine-question form (obviously demo text). */
+/** Plausible dissatisfied reasons per question key (obviously demo text): the HD 90 form and the QĐ 51/2025 form. */
 const REASONS: Record<string, string[]> = {
   q1: ['Chưa được phổ biến quy hoạch của xã', 'Không biết họp lấy ý kiến quy hoạch lúc nào'],
   q2: ['Đường vào ấp còn lầy lội mùa mưa', 'Đường hẹp, chưa có đèn chiếu sáng', 'Cầu kênh xuống cấp'],
@@ -18,6 +19,17 @@ const REASONS: Record<string, string[]> = {
   q7: ['Rác thải chưa được thu gom thường xuyên', 'Kênh rạch còn ô nhiễm'],
   q8: ['Còn trộm vặt ban đêm', 'Thủ tục hành chính còn chậm'],
   q9: ['Kết quả chưa rõ ở ấp tôi', 'Cần cải thiện thêm đường và nước sạch'],
+  tc1: ['Chưa được phổ biến quy hoạch xã mới sau sáp nhập', 'Không biết quy hoạch khu dân cư mới'],
+  tc2: ['Đường vào ấp còn lầy lội mùa mưa', 'Cầu kênh xuống cấp', 'Nước sạch chưa về tới nhà'],
+  tc3: ['Giá lúa tôm bấp bênh', 'Chưa có hợp tác xã đầu ra ổn định'],
+  tc4: ['Lớp dạy nghề ít, xa nhà', 'Thanh niên chưa có việc làm tại chỗ'],
+  tc5: ['Trạm y tế xa sau khi sáp nhập xã', 'Nhà văn hóa ấp ít hoạt động'],
+  tc6: ['Hộ khó khăn chưa được hỗ trợ kịp thời'],
+  tc7: ['Chưa biết dùng dịch vụ công trực tuyến', 'Sóng điện thoại yếu ở cuối ấp'],
+  tc8: ['Rác thải chưa được thu gom thường xuyên', 'Kênh rạch còn ô nhiễm'],
+  tc9: ['Đi làm thủ tục ở trụ sở xã mới còn xa', 'Thủ tục hành chính còn chậm'],
+  tc10: ['Còn trộm vặt ban đêm'],
+  chung: ['Kết quả chưa rõ ở ấp tôi', 'Cần cải thiện thêm đường và nước sạch'],
 }
 const COMMENTS = [
   'Đề nghị lắp thêm đèn đường ở các tuyến liên ấp',
@@ -27,16 +39,22 @@ const COMMENTS = [
 ]
 
 const DAY = 86_400_000
+/** Rounds of the 2026–2030 period open from this day on (QĐ 51/2025/QĐ-TTg in force). */
+const QD51_FROM = Date.parse('2026-02-15T00:00:00+07:00')
 
 /**
- * Demo rounds on top of `seedDemo` (call it right after, on the same database): in Biển Bạch a
- * sealed xã NTM round recognised by the council (20/0/0) and an open NTM nâng cao round with partial
- * coverage; an open round with partial coverage in Tân Bằng; a draft round in Trí Phải. Ballots
- * go through `services.ballots.recordBallot` (the same transaction code as the API) and are
+ * Demo rounds on top of `seedDemo` (call it right after, on the same database).
+ * - History: in old xã Biển Bạch (huyện Thới Bình, until 30/06/2025), a xã NTM round of March 2025 under
+ *   the 2021–2025 rules (HD 90 form, QĐ 318/2022 criteria), sealed and recognised by the council (20/0/0).
+ * - 2026–2030: under QĐ 51/2025 (its form and rule set, xã NTM) in the merged communes: an open round in
+ *   Biển Bạch with about half the households, an open one in Tân Lộc with a third, a draft in Trí Phải.
+ *   Their windows are relative to now (and never before 15/02/2026).
+ * Ballots go through `services.ballots.recordBallot` (the same transaction code as the API) and are
  * deterministic. Does nothing when Biển Bạch already has rounds.
  */
 export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; seed?: number } = {}): SeedRoundsSummary {
-  const now = (opts.now ?? new Date()).getTime()
+  const realNow = (opts.now ?? new Date()).getTime()
+  const now = Math.max(realNow, QD51_FROM + 5 * DAY)
   const rand = seedData.prng(opts.seed ?? 20250601)
   const actorOf = (username: string): Actor => {
     const u = services.users.repo.findByUsername(username)
@@ -46,24 +64,43 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   }
   const staff = actorOf('mttq.tinh')
   const council = actorOf('hoidong')
-  const template = services.questionnaires.repo
-    .templates()
-    .filter((t) => t.code === seedData.TEMPLATE_HD90_9.code)
-    .sort((a, b) => b.version - a.version)[0]
-  if (!template) throw new Error('the HD 90 template is missing: run seedDemo first')
+  const newest = (code: string) => {
+    const t = services.questionnaires.repo
+      .templates()
+      .filter((x) => x.code === code)
+      .sort((a, b) => b.version - a.version)[0]
+    if (!t) throw new Error(`the ${code} template is missing: run seedDemo first`)
+    return t
+  }
+  const ruleSet = (code: string) => {
+    const rs = services.questionnaires.repo.ruleSets().find((x) => x.code === code && x.provinceId === null)
+    if (!rs) throw new Error(`the ${code} rule set is missing: run seedDemo first`)
+    return rs
+  }
+  const hd90 = newest(seedData.TEMPLATE_HD90_9.code)
+  const qd51 = newest(seedData.TEMPLATE_QD51_XA_NTM.code)
   const communes = services.units.repo.subtree(null).filter((u) => u.kind === 'commune')
-  const commune = (name: string) => {
-    const c = communes.find((u) => u.name === name)
+  /** A commune by name: the current one, or the pre-2025 one (`old`). */
+  const commune = (name: string, old = false) => {
+    const c = communes.find((u) => u.name === name && (old ? u.validTo !== null : u.validTo === null))
     if (!c) throw new Error(`demo commune ${name} missing`)
     return c
   }
+  const bienBachOld = commune('Biển Bạch', true)
   const bienBach = commune('Biển Bạch')
   const summary: SeedRoundsSummary = { rounds: [] }
-  if (services.rounds.listAll({ communeIds: [bienBach.id] }).length > 0) return summary
+  if (services.rounds.listAll({ communeIds: [bienBachOld.id, bienBach.id] }).length > 0) return summary
 
   const iso = (t: number) => new Date(t).toISOString()
-  const create = (communeId: string, level: string, opensAt: number, closesAt: number) =>
-    services.rounds.create(staff, { communeId, level, templateId: template.id, opensAt: iso(opensAt), closesAt: iso(closesAt) })
+  const create = (communeId: string, opensAt: number, closesAt: number) =>
+    services.rounds.create(staff, {
+      communeId,
+      level: 'xa_ntm',
+      templateId: qd51.id,
+      ruleSetId: ruleSet('QD51_XA_NTM').id,
+      opensAt: iso(opensAt),
+      closesAt: iso(closesAt),
+    })
 
   /** Households of each village answer with probability `share` (per village, ± a little); mostly satisfied. */
   function answer(roundId: string, communeId: string, share: number, satisfaction: number): number {
@@ -105,49 +142,73 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
     return n
   }
 
-  // Biển Bạch, xã NTM: collected two months ago, sealed, recognised by the council 20/0/0.
-  const sealed = create(bienBach.id, 'xa_ntm', now - 75 * DAY, now + DAY)
+  // Old Biển Bạch, xã NTM 2025: collected 10–21/03/2025, tallied 24/03, recognised 15/04/2025. The round is
+  // run now (opening needs a window ahead) and its times are then set back to 2025, as if entered then.
+  const at = (day: string, time = '08:00') => Date.parse(`${day}T${time}:00+07:00`)
+  const window2025 = { opensAt: iso(at('2025-03-10', '00:00')), closesAt: iso(at('2025-03-21', '23:59')) }
+  const sealed = services.rounds.create(staff, {
+    communeId: bienBachOld.id,
+    level: 'xa_ntm',
+    templateId: hd90.id,
+    ruleSetId: ruleSet('HD90_XA_NTM').id,
+    ...window2025,
+  })
+  services.rounds.backdateWindow(sealed.id, { opensAt: iso(realNow - DAY), closesAt: iso(realNow + DAY) })
   services.rounds.open(staff, sealed.id)
-  const sealedBallots = answer(sealed.id, bienBach.id, 0.9, 0.985)
-  services.rounds.backdateWindow(sealed.id, { opensAt: iso(now - 75 * DAY), closesAt: iso(now - 64 * DAY) })
+  const sealedBallots = answer(sealed.id, bienBachOld.id, 0.9, 0.985)
+  services.rounds.backdateWindow(sealed.id, window2025)
   services.rounds.close(staff, sealed.id, 'kết thúc đợt lấy ý kiến')
+  services.reports.setMinutesMeta(staff, sealed.id, {
+    meetingAt: iso(at('2025-03-24', '14:00')),
+    place: 'Hội trường Ủy ban nhân dân xã Biển Bạch',
+    participants: [
+      { name: 'Nguyễn Văn Mẫu A', title: 'Chủ tịch Ủy ban MTTQ Việt Nam xã', role: 'chair' },
+      { name: 'Trần Thị Mẫu B', title: 'Ủy viên Ban Thường trực Ủy ban MTTQ Việt Nam xã', role: 'secretary' },
+      { name: 'Lê Văn Mẫu C', title: 'Trưởng Ban công tác Mặt trận ấp', role: 'member' },
+    ],
+    recipients: ['Ban Thường trực Ủy ban MTTQ Việt Nam huyện Thới Bình', 'Đảng ủy, HĐND, UBND xã Biển Bạch', 'Lưu VT'],
+    issued: null,
+  })
   services.tally.seal(staff, sealed.id)
+  const sealedAt = iso(at('2025-03-24', '17:00'))
+  services.rounds.backdateWindow(sealed.id, { ...window2025, openedAt: window2025.opensAt, closedAt: window2025.closesAt, sealedAt })
+  db.update(sealedResults).set({ sealedAt }).where(eq(sealedResults.roundId, sealed.id)).run()
   services.council.record(council, sealed.id, {
     votesFor: 20,
     votesAgainst: 0,
     votesAbstain: 0,
     decision: 'recognise',
     notes: 'Hội đồng thẩm định thống nhất 100 % đề nghị công nhận xã đạt chuẩn nông thôn mới.',
-    decidedAt: iso(now - 50 * DAY).slice(0, 10),
+    decidedAt: '2025-04-15',
   })
-  summary.rounds.push({ commune: bienBach.name, roundId: sealed.id, level: 'xa_ntm', status: 'sealed', ballots: sealedBallots })
+  summary.rounds.push({ commune: bienBachOld.name, roundId: sealed.id, level: 'xa_ntm', status: 'sealed', ballots: sealedBallots })
 
-  // Biển Bạch, NTM nâng cao: open now, about half the households so far.
-  const open = create(bienBach.id, 'xa_ntm_nang_cao', now - 4 * DAY, now + 10 * DAY)
+  // Biển Bạch (merged), xã NTM under QĐ 51/2025: open now, about half the households so far.
+  const open = create(bienBach.id, now - 4 * DAY, now + 10 * DAY)
   services.rounds.open(staff, open.id)
   summary.rounds.push({
     commune: bienBach.name,
     roundId: open.id,
-    level: 'xa_ntm_nang_cao',
+    level: 'xa_ntm',
     status: 'open',
     ballots: answer(open.id, bienBach.id, 0.52, 0.95),
   })
 
-  // Tân Bằng, xã NTM: open, a third of the households so far.
-  const tanBang = commune('Tân Bằng')
-  const open2 = create(tanBang.id, 'xa_ntm', now - 2 * DAY, now + 12 * DAY)
+  // Tân Lộc (merged), xã NTM: open, a third of the households so far.
+  const tanLoc = commune('Tân Lộc')
+  const open2 = create(tanLoc.id, now - 2 * DAY, now + 12 * DAY)
   services.rounds.open(staff, open2.id)
   summary.rounds.push({
-    commune: tanBang.name,
+    commune: tanLoc.name,
     roundId: open2.id,
     level: 'xa_ntm',
     status: 'open',
-    ballots: answer(open2.id, tanBang.id, 0.34, 0.93),
+    ballots: answer(open2.id, tanLoc.id, 0.34, 0.93),
   })
 
-  // Trí Phải, xã NTM: a draft being prepared.
+  // Trí Phải (merged), xã NTM: a draft being prepared.
   const triPhai = commune('Trí Phải')
-  const draft = create(triPhai.id, 'xa_ntm', now + 7 * DAY, now + 21 * DAY)
+  const draft = create(triPhai.id, now + 7 * DAY, now + 21 * DAY)
   summary.rounds.push({ commune: triPhai.name, roundId: draft.id, level: 'xa_ntm', status: 'draft', ballots: 0 })
   return summary
 }

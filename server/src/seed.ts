@@ -50,46 +50,67 @@ export async function seedDemo(db: Db, services: Services): Promise<SeedSummary>
   db.transaction((tx) => {
     const unitRepo = services.units.repo
     const ids = new Map<string, string>()
-    for (const p of provinces) {
-      const prov = unitRepo.insert({ kind: 'province', name: p.name, code: p.code, parentId: null }, tx)
-      ids.set(p.code, prov.id)
+    /** Successor links, set once every unit exists: [unit id, key of its successor]. */
+    const successors: [string, string][] = []
+    const insertCommune = (p: seedData.DemoProvince, parentId: string, c: seedData.DemoCommune) => {
+      const commune = unitRepo.insert(
+        { kind: 'commune', name: c.name, code: c.code, parentId, validFrom: c.validFrom ?? null, validTo: c.validTo ?? null },
+        tx,
+      )
       unitCount++
-      const district = p.district
-        ? unitRepo.insert(
-            {
-              kind: 'district',
-              name: p.district.name,
-              code: p.district.code,
-              parentId: prov.id,
-              validFrom: p.district.validFrom,
-              validTo: p.district.validTo,
-            },
-            tx,
-          )
-        : undefined
-      if (district) unitCount++
-      for (const c of p.communes) {
-        const commune = unitRepo.insert({ kind: 'commune', name: c.name, code: c.code, parentId: district?.id ?? prov.id }, tx)
-        ids.set(`${p.code}/${c.code}`, commune.id)
+      // current communes are addressed by code; an old one with the same code under a district never shadows them
+      if (!c.validTo) ids.set(`${p.code}/${c.code}`, commune.id)
+      if (c.successor) successors.push([commune.id, c.successor])
+      for (const v of c.villages) {
+        const village = unitRepo.insert(
+          { kind: 'village', name: v.name, code: v.code, parentId: commune.id, validFrom: c.validFrom ?? null, validTo: c.validTo ?? null },
+          tx,
+        )
         unitCount++
-        for (const v of c.villages) {
-          const village = unitRepo.insert({ kind: 'village', name: v.name, code: v.code, parentId: commune.id }, tx)
-          unitCount++
-          services.households.repo.insertMany(
-            v.households.map((h) => ({
-              villageId: village.id,
-              code: h.code,
-              headName: h.headName,
-              phone: h.phone,
-              address: h.address,
-              source: 'demo',
-              asOf,
-            })),
-            tx,
-          )
-          householdCount += v.households.length
-        }
+        services.households.repo.insertMany(
+          v.households.map((h) => ({
+            villageId: village.id,
+            code: h.code,
+            headName: h.headName,
+            phone: h.phone,
+            address: h.address,
+            source: 'demo',
+            asOf,
+          })),
+          tx,
+        )
+        householdCount += v.households.length
       }
+    }
+    for (const p of provinces) {
+      const prov = unitRepo.insert(
+        { kind: 'province', name: p.name, code: p.code, parentId: null, validFrom: p.validFrom ?? null, validTo: p.validTo ?? null },
+        tx,
+      )
+      ids.set(p.code, prov.id)
+      if (p.successorCode) successors.push([prov.id, p.successorCode])
+      unitCount++
+      if (p.district) {
+        const district = unitRepo.insert(
+          {
+            kind: 'district',
+            name: p.district.name,
+            code: p.district.code,
+            parentId: prov.id,
+            validFrom: p.district.validFrom,
+            validTo: p.district.validTo,
+          },
+          tx,
+        )
+        unitCount++
+        for (const c of p.district.communes) insertCommune(p, district.id, c)
+      }
+      for (const c of p.communes) insertCommune(p, prov.id, c)
+    }
+    for (const [id, key] of successors) {
+      const successorId = ids.get(key)
+      if (!successorId) throw new Error(`demo successor ${key} missing`)
+      unitRepo.update(id, { successorId }, tx)
     }
     for (const u of seedData.DEMO_USERS) {
       const unitId = ids.get('commune' in u.unit ? `${u.unit.province}/${u.unit.commune}` : u.unit.province)

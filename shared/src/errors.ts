@@ -35,6 +35,10 @@ export const ErrorCode = z.enum([
   'decision_superseded',
   'resurvey_exists',
   'title_too_long_for_zalo',
+  'template_out_of_period',
+  'rule_set_out_of_period',
+  'no_template_for_period',
+  'unit_not_in_force',
   'internal',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { testConfig } from '../helpers/test-config.js'
 
-const NOW = '2025-06-01T08:00:00Z'
+const NOW = '2026-03-10T08:00:00Z'
 
 async function seeded() {
   const db: Db = createTestDb()
@@ -25,8 +25,8 @@ describe('seedDemoRounds', () => {
     const { db, services, summary } = await seeded()
     expect(summary.rounds.map((r) => [r.commune, r.level, r.status])).toEqual([
       ['Biển Bạch', 'xa_ntm', 'sealed'],
-      ['Biển Bạch', 'xa_ntm_nang_cao', 'open'],
-      ['Tân Bằng', 'xa_ntm', 'open'],
+      ['Biển Bạch', 'xa_ntm', 'open'],
+      ['Tân Lộc', 'xa_ntm', 'open'],
       ['Trí Phải', 'xa_ntm', 'draft'],
     ])
     const [sealed, open, open2, draft] = summary.rounds.map((r) => services.rounds.findById(r.roundId)!)

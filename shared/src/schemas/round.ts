@@ -16,15 +16,24 @@ export const Bp = z.number().int().min(0).max(10_000)
 export const CreateRoundBody = z.object({
   communeId: Id,
   level: Level,
-  templateId: Id,
+  /** Default: the form made for the level whose period covers the round's days (QĐ 51/2025 from 15/02/2026). */
+  templateId: Id.optional(),
   title: text().trim().min(1).max(300).optional(),
   opensAt: IsoDateTime,
   closesAt: IsoDateTime,
   thresholdBp: Bp.optional(),
   coverageBp: Bp.optional(),
   coverageScope: CoverageScope.optional(),
-  /** A rule set made for the level; the round keeps a snapshot of it (its bars replace the three above). */
+  /**
+   * A rule set made for the level; the round keeps a snapshot of it (its bars replace the three above).
+   * Default, when neither it nor the numbers are given: the rule set in force for the level on the round's days.
+   */
   ruleSetId: Id.optional(),
+  /**
+   * A round run under the rules of an earlier period (a 2021–2025 dossier finished after 15/02/2026): its
+   * form and rule set may be ones whose period does not cover its days. Otherwise they must (422).
+   */
+  historical: z.boolean().optional(),
   doubleEntry: z.boolean().optional(),
   /** `follow_up`: a targeted re-survey after remediation (advisory, not the legal survey). */
   purpose: z.enum(['recognition', 'follow_up']).optional(),
@@ -40,7 +49,7 @@ export const CreateRoundBody = z.object({
 })
 export type CreateRoundBody = z.infer<typeof CreateRoundBody>
 
-export const UpdateRoundBody = CreateRoundBody.omit({ communeId: true, previousRoundId: true })
+export const UpdateRoundBody = CreateRoundBody.omit({ communeId: true, previousRoundId: true, historical: true })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
 export type UpdateRoundBody = z.infer<typeof UpdateRoundBody>

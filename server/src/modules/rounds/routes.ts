@@ -36,7 +36,7 @@ import { forbidden } from '../../lib/app-error.js'
 import { doorListCsv, doorListXlsx } from '../invitations/door-list.js'
 
 const tags = ['rounds']
-const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError }
+const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 422: ApiError }
 /** A file name part from a unit code: ASCII letters, digits and dashes only. */
 const asciiName = (code: string) => code.replace(/[^A-Za-z0-9_-]+/g, '-') || 'thon'
 

@@ -9,6 +9,7 @@ import {
   roundAction,
   type UpdateRoundBody,
   vnDateVi,
+  vnDay,
 } from '@app/shared'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -27,6 +28,17 @@ export interface LevelRule {
 
 /** 9000 → "90 %", 8550 → "85,5 %" (for messages). */
 const bpText = (bp: number) => `${(bp / 100).toLocaleString('vi-VN', { maximumFractionDigits: 2 })} %`
+/** The first and last day (Vietnam time) of a round's window. */
+interface RoundDays {
+  first: string
+  last: string
+}
+const roundDays = (opensAt: string, closesAt: string): RoundDays => ({ first: vnDay(new Date(opensAt)), last: vnDay(new Date(closesAt)) })
+/** Does a period (inclusive days, null = open-ended) cover every day of the round? */
+const covers = (from: string | null, to: string | null, p: RoundDays) => (!from || from <= p.first) && (!to || p.last <= to)
+const dayVi = (day: string) => day.split('-').reverse().join('/')
+const periodVi = (from: string | null, to: string | null) =>
+  from && to ? `từ ${dayVi(from)} đến ${dayVi(to)}` : from ? `từ ${dayVi(from)}` : to ? `đến ${dayVi(to)}` : 'không giới hạn'
 
 const invalidTransition = (from: string, action: string) =>
   new AppError('invalid_transition', `cannot ${action} a round that is ${from}`, 409, { status: from, action })
@@ -220,7 +232,7 @@ export function createRoundService(deps: {
    * coverage and overall bars also become the round's threshold/coverage fields (shown everywhere the
    * two-number rule was), so a rule set and explicit numbers are not given together.
    */
-  function ruleSetFor(ruleSetId: string, level: string, body: Partial<CreateRoundBody>) {
+  function ruleSetFor(ruleSetId: string, level: string, body: Partial<CreateRoundBody>, period?: RoundDays) {
     const rs = questionnaires.repo.ruleSetById(ruleSetId)
     if (!rs) throw notFound('rule set')
     if (!rs.levels.includes(level))
@@ -228,6 +240,13 @@ export function createRoundService(deps: {
         levels: rs.levels,
         level,
       })
+    if (period && !body.historical && !covers(rs.legalBasis.effectiveFrom, rs.legalBasis.effectiveTo, period))
+      throw new AppError(
+        'rule_set_out_of_period',
+        `Bộ quy tắc ${rs.code} (${rs.legalBasis.number}) có hiệu lực ${periodVi(rs.legalBasis.effectiveFrom, rs.legalBasis.effectiveTo)}, không bao trùm thời gian của đợt (${dayVi(period.first)} – ${dayVi(period.last)}). Chọn bộ quy tắc đang có hiệu lực, hoặc đánh dấu đợt theo quy định của giai đoạn trước.`,
+        422,
+        { effectiveFrom: rs.legalBasis.effectiveFrom, effectiveTo: rs.legalBasis.effectiveTo, ...period },
+      )
     if (body.thresholdBp !== undefined || body.coverageBp !== undefined || body.coverageScope !== undefined)
       throw badRequest('validation_failed', 'a rule set fixes the bars; give either ruleSetId or thresholdBp/coverageBp/coverageScope', {
         issues: [{ path: 'ruleSetId', message: 'not together with thresholdBp, coverageBp or coverageScope' }],
@@ -291,6 +310,77 @@ export function createRoundService(deps: {
         { ...details, issues: [{ path: 'ruleOverrideReason', message: 'required' }] },
       )
     return { reason, data: details }
+  }
+
+  /**
+   * The form a round gets when none is named: the newest version of a form made for the level whose
+   * period covers the round's days (a round from 15/02/2026 gets the QĐ 51/2025 form); forms of a
+   * later period first.
+   */
+  function defaultTemplate(level: string, period: RoundDays) {
+    const fits = questionnaires.repo
+      .templates()
+      .filter((t) => t.levels.includes(level) && covers(t.periodFrom, t.periodTo, period))
+      .sort((a, b) => (b.periodFrom ?? '').localeCompare(a.periodFrom ?? '') || a.code.localeCompare(b.code) || b.version - a.version)
+    const t = fits[0]
+    if (!t)
+      throw new AppError(
+        'no_template_for_period',
+        `Chưa có mẫu phiếu cho cấp ${level} áp dụng trong thời gian ${dayVi(period.first)} – ${dayVi(period.last)}; chọn mẫu phiếu (templateId).`,
+        422,
+        { level, ...period },
+      )
+    return t
+  }
+
+  /**
+   * The rule set a round gets when it names neither a rule set nor numbers: the one in force for the
+   * level over the round's days, the province's own before a national one, the newest version. None:
+   * the level's configured numbers, as before rule sets.
+   */
+  function defaultRuleSetId(level: string, communeId: string, period: RoundDays): string | undefined {
+    const provinceId = units.repo
+      .ancestorIds(communeId)
+      .map((id) => units.repo.findById(id))
+      .find((u) => u?.kind === 'province')?.id
+    const latest = new Map<string, ReturnType<typeof questionnaires.repo.ruleSets>[number]>()
+    for (const rs of questionnaires.repo.ruleSets()) {
+      const key = `${rs.provinceId ?? ''}/${rs.code}`
+      const cur = latest.get(key)
+      if (!cur || rs.version > cur.version) latest.set(key, rs)
+    }
+    const fits = [...latest.values()]
+      .filter((rs) => rs.levels.includes(level) && (rs.provinceId === null || rs.provinceId === provinceId))
+      .filter((rs) => covers(rs.legalBasis.effectiveFrom, rs.legalBasis.effectiveTo, period))
+      .sort(
+        (a, b) =>
+          Number(b.provinceId !== null) - Number(a.provinceId !== null) ||
+          b.legalBasis.effectiveFrom.localeCompare(a.legalBasis.effectiveFrom) ||
+          a.code.localeCompare(b.code),
+      )
+    return fits[0]?.id
+  }
+
+  /** A form made for a period is used only within it, unless the round is run under the rules of an earlier period. */
+  function assertTemplateInPeriod(template: { code: string; periodFrom: string | null; periodTo: string | null }, period: RoundDays) {
+    if (!covers(template.periodFrom, template.periodTo, period))
+      throw new AppError(
+        'template_out_of_period',
+        `Mẫu phiếu ${template.code} dùng ${periodVi(template.periodFrom, template.periodTo)}, không bao trùm thời gian của đợt (${dayVi(period.first)} – ${dayVi(period.last)}). Chọn mẫu phiếu của giai đoạn hiện hành, hoặc đánh dấu đợt theo quy định của giai đoạn trước.`,
+        422,
+        { periodFrom: template.periodFrom, periodTo: template.periodTo, ...period },
+      )
+  }
+
+  /** A round is run in a commune that exists on its days: not in one merged away on 01/07/2025, nor before a new one exists. */
+  function assertUnitInForce(unit: { name: string; validFrom: string | null; validTo: string | null }, period: RoundDays) {
+    if (!covers(unit.validFrom, unit.validTo, period))
+      throw new AppError(
+        'unit_not_in_force',
+        `Xã ${unit.name} chỉ tồn tại ${periodVi(unit.validFrom, unit.validTo)}, không bao trùm thời gian của đợt (${dayVi(period.first)} – ${dayVi(period.last)}); chọn xã hiện hành.`,
+        422,
+        { validFrom: unit.validFrom, validTo: unit.validTo, ...period },
+      )
   }
 
   /** A template names the levels it is made for; an empty list (older custom templates) fits any. */
@@ -375,8 +465,9 @@ export function createRoundService(deps: {
     listAll: (q: Parameters<typeof repo.list>[0]) => repo.list(q),
     windowOf: (id: string) => repo.windowOf(id),
     collectorVillages: (roundId: string, userId: string) => repo.collectorVillages(roundId, userId),
-    /** Demo seeding only: give a round a window in the past, as if collected months ago (not audited, no route). */
-    backdateWindow: (id: string, w: { opensAt: string; closesAt: string }) => repo.update(id, w),
+    /** Demo seeding only: give a round a window (and times) in the past, as if collected months ago (not audited, no route). */
+    backdateWindow: (id: string, w: { opensAt: string; closesAt: string; openedAt?: string; closedAt?: string; sealedAt?: string }) =>
+      repo.update(id, w),
     getVisible,
     getManaged,
     questionsOf,
@@ -414,11 +505,16 @@ export function createRoundService(deps: {
       if (commune.kind !== 'commune')
         throw badRequest('validation_failed', 'a round is run in a commune', { issues: [{ path: 'communeId', message: 'not a commune' }] })
       const rule = levelRule(body.level)
-      const template = questionnaires.repo.templateById(body.templateId)
+      checkWindow(body.opensAt, body.closesAt)
+      const period = roundDays(body.opensAt, body.closesAt)
+      assertUnitInForce(commune, period)
+      const template = body.templateId ? questionnaires.repo.templateById(body.templateId) : defaultTemplate(body.level, period)
       if (!template) throw notFound('questionnaire template')
       assertTemplateFits(template, body.level)
-      const rs = body.ruleSetId ? ruleSetFor(body.ruleSetId, body.level, body) : undefined
-      checkWindow(body.opensAt, body.closesAt)
+      if (!body.historical) assertTemplateInPeriod(template, period)
+      const numbers = body.thresholdBp !== undefined || body.coverageBp !== undefined || body.coverageScope !== undefined
+      const ruleSetId = body.ruleSetId ?? (numbers ? undefined : defaultRuleSetId(body.level, commune.id, period))
+      const rs = ruleSetId ? ruleSetFor(ruleSetId, body.level, body, period) : undefined
       checkTitle(body.title)
       if (body.villageIds && villagesOf({ communeId: commune.id, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
@@ -470,6 +566,8 @@ export function createRoundService(deps: {
             coverageBp: row.coverageBp,
             coverageScope: row.coverageScope,
             ruleSet: rs ? { id: rs.snapshot.id, code: rs.snapshot.code, version: rs.snapshot.version } : null,
+            template: { id: template.id, code: template.code, version: template.version },
+            ...(body.historical ? { historical: true } : {}),
           },
         })
         if (override) recordOverride(tx, actor, row.id, override)
