@@ -48,14 +48,47 @@ describe('seedDemo', () => {
     expect(isEmpty(one.services)).toBe(false)
   })
 
-  it('creates the ten Thới Bình communes of Cà Mau with 6–12 ấp of 80–590 households, and a second province', async () => {
+  it('creates the two-level tree of 2026 (merged provinces and communes, no district) and keeps the old tree until 30/06/2025', async () => {
     const { db, summary } = await seeded()
     const all = db.select().from(units).all()
-    const camau = all.find((u) => u.kind === 'province' && u.name === 'Cà Mau')!
+    const byId = new Map(all.map((u) => [u.id, u]))
+    const current = all.filter((u) => u.validTo === null)
+    // today's tree: provinces → communes → villages, nothing at district level
+    expect(current.filter((u) => u.kind === 'province').map((u) => u.name)).toEqual(['Cà Mau', 'Vĩnh Long'])
+    expect(current.filter((u) => u.kind === 'district')).toEqual([])
+    const camau = current.find((u) => u.name === 'Cà Mau')!
+    const communes = current.filter((u) => u.kind === 'commune')
+    for (const c of communes) {
+      expect(byId.get(c.parentId!)?.kind).toBe('province')
+      expect(c.validFrom).toBe(seedData.FIRST_DAY_OF_REFORM)
+    }
+    expect(communes.filter((c) => c.parentId === camau.id).map((c) => c.name)).toEqual([
+      'Biển Bạch',
+      'Trí Phải',
+      'Tân Lộc',
+      'Hồ Thị Kỷ',
+      'Thới Bình',
+    ])
+    const hh = db.select().from(households).all()
+    const countByVillage = new Map<string, number>()
+    for (const h of hh) countByVillage.set(h.villageId, (countByVillage.get(h.villageId) ?? 0) + 1)
+    for (const c of communes.filter((x) => x.parentId === camau.id)) {
+      const villages = all.filter((u) => u.parentId === c.id)
+      expect(villages.length).toBeGreaterThanOrEqual(10)
+      expect(villages.length).toBeLessThanOrEqual(16)
+      for (const v of villages) {
+        expect(v.kind).toBe('village')
+        expect(v.code).toMatch(new RegExp(`^${c.code}-\\d{2}$`))
+        const n = countByVillage.get(v.id) ?? 0
+        expect(n).toBeGreaterThanOrEqual(80)
+        expect(n).toBeLessThanOrEqual(590)
+      }
+    }
+    // the old tree: huyện Thới Bình with its ten communes, each pointing at the merged commune it went into
     const thoiBinh = all.find((u) => u.kind === 'district' && u.name === 'Thới Bình')!
     expect(thoiBinh).toMatchObject({ parentId: camau.id, validTo: '2025-06-30' })
-    const communes = all.filter((u) => u.kind === 'commune' && u.parentId === thoiBinh.id)
-    expect(communes.map((c) => c.name).sort()).toEqual(
+    const old = all.filter((u) => u.kind === 'commune' && u.parentId === thoiBinh.id)
+    expect(old.map((c) => c.name).sort()).toEqual(
       [
         'Biển Bạch',
         'Biển Bạch Đông',
@@ -69,24 +102,19 @@ describe('seedDemo', () => {
         'Hồ Thị Kỷ',
       ].sort(),
     )
-    const hh = db.select().from(households).all()
-    const countByVillage = new Map<string, number>()
-    for (const h of hh) countByVillage.set(h.villageId, (countByVillage.get(h.villageId) ?? 0) + 1)
-    for (const c of communes) {
-      const villages = all.filter((u) => u.parentId === c.id)
-      expect(villages.length).toBeGreaterThanOrEqual(6)
-      expect(villages.length).toBeLessThanOrEqual(12)
-      for (const v of villages) {
-        expect(v.kind).toBe('village')
-        expect(v.code).toMatch(new RegExp(`^${c.code}-\\d{2}$`))
-        const n = countByVillage.get(v.id) ?? 0
-        expect(n).toBeGreaterThanOrEqual(80)
-        expect(n).toBeLessThanOrEqual(590)
-      }
+    for (const c of old) {
+      expect(c.validTo).toBe(seedData.LAST_DAY_BEFORE_REFORM)
+      const successor = byId.get(c.successorId!)
+      expect(successor).toMatchObject({ kind: 'commune', parentId: camau.id, validTo: null })
     }
-    const second = all.filter((u) => u.kind === 'province' && u.id !== camau.id)
-    expect(second).toHaveLength(1)
-    expect(second[0]?.name).toBe('Trà Vinh')
+    expect(byId.get(old.find((c) => c.name === 'Tân Bằng')!.successorId!)?.name).toBe('Biển Bạch')
+    // the merged provinces end on 30/06/2025 and name their successor
+    const gone = all.filter((u) => u.kind === 'province' && u.validTo !== null)
+    expect(gone.map((p) => [p.name, p.validTo, byId.get(p.successorId!)?.name]).sort()).toEqual([
+      ['Bạc Liêu', '2025-06-30', 'Cà Mau'],
+      ['Bến Tre', '2025-06-30', 'Vĩnh Long'],
+      ['Trà Vinh', '2025-06-30', 'Vĩnh Long'],
+    ])
     expect(summary.households).toBe(hh.length)
     expect(summary.units).toBe(all.length)
     for (const u of all) expect(u.code.length).toBeGreaterThan(0)
@@ -125,7 +153,7 @@ describe('demo logins', () => {
       .select()
       .from(units)
       .all()
-      .find((u) => u.kind === 'commune' && u.name === 'Biển Bạch')!
+      .find((u) => u.kind === 'commune' && u.name === 'Biển Bạch' && u.validTo === null)!
     for (const u of seedData.DEMO_USERS) {
       const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'hailong-demo' } })
       expect(res.statusCode, u.username).toBe(200)
@@ -137,16 +165,21 @@ describe('demo logins', () => {
     expect(wrong.statusCode).toBe(401)
   })
 
-  it('scopes the second province away from Cà Mau staff, and the reverse', async () => {
+  it('scopes the second province away from Cà Mau staff, and the reverse; every demo user sits in a current unit', async () => {
     const { app, db } = await buildTestApp()
     await seedDemo(db, app.services)
     const all = db.select().from(units).all()
-    const travinh = all.find((u) => u.name === 'Trà Vinh')!
-    const bb = all.find((u) => u.name === 'Biển Bạch')!
+    const vinhlong = all.find((u) => u.name === 'Vĩnh Long')!
+    const bb = all.find((u) => u.name === 'Biển Bạch' && u.validTo === null)!
     const tinh = await loginAs(app, 'mttq.tinh', 'hailong-demo')
-    const tv = await loginAs(app, 'mttq.travinh', 'hailong-demo')
-    expect((await app.inject({ method: 'GET', url: `/api/units/${travinh.id}`, headers: tinh })).statusCode).toBe(404)
+    const vl = await loginAs(app, 'mttq.vinhlong', 'hailong-demo')
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: vl })).json().unitId).toBe(vinhlong.id)
+    expect((await app.inject({ method: 'GET', url: `/api/units/${vinhlong.id}`, headers: tinh })).statusCode).toBe(404)
     expect((await app.inject({ method: 'GET', url: `/api/units/${bb.id}`, headers: tinh })).statusCode).toBe(200)
-    expect((await app.inject({ method: 'GET', url: `/api/units/${bb.id}`, headers: tv })).statusCode).toBe(404)
+    expect((await app.inject({ method: 'GET', url: `/api/units/${bb.id}`, headers: vl })).statusCode).toBe(404)
+    for (const u of seedData.DEMO_USERS) {
+      const me = (await app.inject({ method: 'GET', url: '/api/auth/me', headers: await loginAs(app, u.username, 'hailong-demo') })).json()
+      expect(all.find((x) => x.id === me.unitId)?.validTo, u.username).toBeNull()
+    }
   })
 })
