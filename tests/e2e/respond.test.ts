@@ -91,14 +91,14 @@ describe.skipIf(!serverReady)('resident page /r/:token', () => {
     if (!commune) throw new Error('no commune in the demo data')
     const villages = await api<{ items: { id: string }[] }>('GET', `/api/units?parentId=${commune.id}&kind=village`)
     const templates = await api<{ items: { id: string; code: string }[] }>('GET', '/api/questionnaire-templates')
-    // a form of satisfaction questions only (the HD 90 form now has a yes/no question answered "Có / Không")
-    const template = templates.items.find((t) => t.code === 'QD318_19') ?? templates.items[0]
+    // the 2026 form (QĐ 51/2025, xã NTM): satisfaction questions only (the HD 90 form has a yes/no question)
+    const template = templates.items.find((t) => t.code === 'QD51_XA_NTM') ?? templates.items[0]
     const day = 86400_000
     const round = await api<{ id: string }>('POST', '/api/rounds', {
       communeId: commune.id,
-      level: 'xa_ntm_nang_cao',
+      level: 'xa_ntm',
       templateId: template?.id,
-      title: 'Lấy ý kiến về xã nông thôn mới nâng cao',
+      title: 'Lấy ý kiến về xã nông thôn mới năm 2026',
       opensAt: new Date(Date.now() - day).toISOString(),
       closesAt: new Date(Date.now() + 7 * day).toISOString(),
     })
@@ -121,7 +121,7 @@ describe.skipIf(!serverReady)('resident page /r/:token', () => {
   it('answer all, a "Không hài lòng" needs a reason, submit once → receipt, checkable, answers forgotten', async () => {
     const token = tokens[0] ?? ''
     const { page, foreign, errors } = await open(token)
-    await expect.poll(() => heading(page).textContent()).toBe('Lấy ý kiến về xã nông thôn mới nâng cao')
+    await expect.poll(() => heading(page).textContent()).toBe('Lấy ý kiến về xã nông thôn mới năm 2026')
     expect(await page.locator('.commune').textContent()).toBe('Xã Biển Bạch')
     expect(await page.getByText('Không ghi tên.').count()).toBe(1)
     const n = await answer(page, (i) => (i === 1 ? 'no' : 'yes'))

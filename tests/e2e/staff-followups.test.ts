@@ -5,8 +5,8 @@ import { launchBrowser } from './helpers/browser.js'
 import { type RunningServer, startServer } from './helpers/server.js'
 
 /**
- * The staff app's follow-ups in real Chromium, on the demo data with its rounds (a sealed and an open
- * round in Biển Bạch, an open one in Tân Bằng, a draft in Trí Phải): the wizard writes nothing before
+ * The staff app's follow-ups in real Chromium, on the demo data with its rounds (a sealed 2025 round in old
+ * Biển Bạch; 2026 rounds: open in the merged Biển Bạch and Tân Lộc, a draft in Trí Phải): the wizard writes nothing before
  * its last step; a collector assigned to one village keys only that village and searches its
  * households; the province overview sorts; integrity signals show to the province Front only.
  */
@@ -50,24 +50,33 @@ async function login(username: string, width = 1280): Promise<Page> {
 const roundCount = async () => (await api<{ items: unknown[] }>('mttq.xa', '/api/rounds')).items.length
 
 describe('staff app follow-ups', () => {
-  it('the wizard prefills the rules from the level and creates the round only at the last step', async () => {
+  it('the wizard defaults a 2026 round to the QĐ 51/2025 form and rule set, prefills the numbers from the level, and creates the round only at the last step', async () => {
     expect(openRoundId).not.toBe('')
     const before = await roundCount()
     const levels = await api<{ items: { key: string; thresholdBp: number; coverageBp: number }[] }>('mttq.xa', '/api/levels')
-    const level = levels.items.find((l) => l.key === 'xa_ntm_kieu_mau')
-    if (!level) throw new Error('no xa_ntm_kieu_mau level')
+    const level = levels.items.find((l) => l.key === 'xa_ntm')
+    if (!level) throw new Error('no xa_ntm level')
     const asInput = (bp: number) => String(bp / 100).replace('.', ',')
+    const selected = (label: string) => page.getByLabel(label).locator('option:checked').textContent()
 
     const page = await login('mttq.xa')
     await page.goto(`${server.url}/app/rounds/new`)
     await expect.poll(() => page.getByLabel('Xã').inputValue()).not.toBe('')
-    await page.getByLabel('Cấp độ công nhận').selectOption('xa_ntm_kieu_mau')
+    // the merged commune only (the old Biển Bạch ended on 30/06/2025), xã NTM and the QĐ 51/2025 form
+    expect(await page.getByLabel('Xã').locator('option').allTextContents()).toEqual(['— Chọn xã —', 'Biển Bạch'])
+    expect(await page.getByLabel('Cấp độ công nhận').inputValue()).toBe('xa_ntm')
+    expect(await selected('Mẫu phiếu')).toContain('QĐ 51/2025')
     await page.getByRole('button', { name: 'Tiếp tục →' }).click()
 
+    const rules = page.getByLabel('Bộ quy tắc xét kết quả')
+    await rules.waitFor()
+    expect(await selected('Bộ quy tắc xét kết quả')).toContain('QĐ 51/2025')
+    // the two numbers instead: prefilled from the level's configuration
+    await rules.selectOption('')
     const threshold = page.getByLabel('Ngưỡng tỷ lệ hài lòng (%)')
-    await threshold.waitFor()
     expect(await threshold.inputValue()).toBe(asInput(level.thresholdBp))
     expect(await page.getByLabel(/Độ bao phủ tối thiểu/).inputValue()).toBe(asInput(level.coverageBp))
+    await rules.selectOption({ index: 1 })
     await page.getByRole('button', { name: 'Tiếp tục →' }).click()
     await page.getByText('Bước 3: Kiểm tra và tạo đợt').waitFor()
     await page.screenshot({ path: `${SHOTS}/staff-followups-wizard-3.png`, fullPage: true })
@@ -84,15 +93,19 @@ describe('staff app follow-ups', () => {
     await page.waitForURL((u) => /\/app\/rounds\/[0-9a-f]+$/.test(u.pathname))
     const id = page.url().split('/').pop() ?? ''
     expect(await roundCount()).toBe(before + 1)
-    const created = await api<{ status: string; level: string; thresholdBp: number }>('mttq.xa', `/api/rounds/${id}`)
-    expect(created).toMatchObject({ status: 'draft', level: 'xa_ntm_kieu_mau', thresholdBp: level.thresholdBp })
+    const created = await api<{ status: string; level: string; legalBasis: string; ruleSet: { code: string } }>(
+      'mttq.xa',
+      `/api/rounds/${id}`,
+    )
+    expect(created).toMatchObject({ status: 'draft', level: 'xa_ntm', ruleSet: { code: 'QD51_XA_NTM' } })
+    expect(created.legalBasis).toContain('51/2025')
     await page.close()
   })
 
   it('assigns a collector to one village; the collector keys only that village and searches its households', async () => {
     const villages = await api<{ items: { id: string; code: string; name: string }[] }>('mttq.xa', '/api/units?kind=village')
-    const lang = villages.items.find((v) => v.code === 'BB-02')
-    if (!lang) throw new Error('no village BB-02')
+    const lang = villages.items.find((v) => v.code === 'XBB-02')
+    if (!lang) throw new Error('no village XBB-02')
 
     const staff = await login('mttq.xa')
     await staff.goto(`${server.url}/app/rounds/${openRoundId}`)
@@ -149,9 +162,9 @@ describe('staff app follow-ups', () => {
     const rates = (await page.getByTestId('overview-rate').allTextContents())
       .filter((t) => t !== '—')
       .map((t) => Number.parseFloat(t.replace(',', '.')))
-    // Biển Bạch's latest round is now the draft created above: Tân Bằng's open round leads, rounds without a rate last
-    expect(rates.length).toBeGreaterThanOrEqual(1)
-    expect((await rows.first().locator('td').first().textContent())?.trim()).toBe('Tân Bằng')
+    // the merged Biển Bạch's latest round is now the draft created above (no rate, last); old Biển Bạch's sealed 2025
+    // round and Tân Lộc's open one have rates
+    expect(rates.length).toBeGreaterThanOrEqual(2)
     expect([...rates].sort((a, b) => b - a)).toEqual(rates)
     await page.screenshot({ path: `${SHOTS}/staff-followups-overview.png`, fullPage: true })
     await page.close()

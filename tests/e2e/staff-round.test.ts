@@ -67,13 +67,19 @@ describe('staff app: a round from launch to the council decision', () => {
 
     // step 1: the only commune is preselected; the template preview lists the questions
     await expect.poll(() => page.getByLabel('Xã').inputValue()).not.toBe('')
-    await page.getByLabel('Cấp độ công nhận').selectOption('xa_ntm_nang_cao')
+    // a 2026 round: xã NTM (no nâng cao under QĐ 51/2025) and the QĐ 51/2025 form
+    expect(await page.getByLabel('Cấp độ công nhận').inputValue()).toBe('xa_ntm')
+    expect(await page.getByLabel('Mẫu phiếu').locator('option:checked').textContent()).toContain('QĐ 51/2025')
     await page.getByText('Xem trước phiếu').waitFor()
     expect(await page.locator('ol.preview li').count()).toBeGreaterThanOrEqual(2)
     await page.screenshot({ path: `${SHOTS}/staff-wizard-1.png`, fullPage: true })
     await page.getByRole('button', { name: 'Tiếp tục →' }).click()
 
-    // step 2: threshold and floor prefilled from the level's configuration, with a visible note
+    // step 2: the QĐ 51/2025 rule set is proposed; without it, threshold and floor prefilled from the level's
+    // configuration, with a visible note
+    const rules = page.getByLabel('Bộ quy tắc xét kết quả')
+    expect(await rules.locator('option:checked').textContent()).toContain('QĐ 51/2025')
+    await rules.selectOption('')
     const threshold = page.getByLabel('Ngưỡng tỷ lệ hài lòng (%)')
     await threshold.waitFor()
     expect(await threshold.inputValue()).toBe('90')
@@ -94,7 +100,7 @@ describe('staff app: a round from launch to the council decision', () => {
 
     // print slips for one village: a real PDF arrives as a download
     const { token } = await apiLogin('mttq.xa')
-    const kenhTu = await villageId(token, 'BB-01')
+    const kenhTu = await villageId(token, 'XBB-02')
     await page.getByLabel('Phạm vi').selectOption(kenhTu)
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Tải phiếu mời để in/ }).click()])
     expect(download.suggestedFilename()).toMatch(/\.pdf$/)
@@ -123,7 +129,7 @@ describe('staff app: a round from launch to the council decision', () => {
 
     // a resident answers through a printed link (resident API)
     const { token } = await apiLogin('mttq.xa')
-    const langTram = await villageId(token, 'BB-02')
+    const langTram = await villageId(token, 'XBB-03')
     const issued = await api<{ links: { url: string }[] }>(token, `/api/rounds/${roundId}/invitations`, {
       channel: 'print',
       villageIds: [langTram],
@@ -160,7 +166,7 @@ describe('staff app: a round from launch to the council decision', () => {
     expect(roundId).not.toBe('')
     const staff = await apiLogin('mttq.xa')
     const collector = await apiLogin('thu.ky')
-    const kenhTu = await villageId(staff.token, 'BB-01')
+    const kenhTu = await villageId(staff.token, 'XBB-02')
     await api(staff.token, `/api/rounds/${roundId}/collectors/${collector.id}`, { villageIds: [kenhTu] }, 'PUT')
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })

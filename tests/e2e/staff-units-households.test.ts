@@ -51,11 +51,14 @@ describe('staff app: login, units, households', () => {
     await page.waitForURL('**/app/units')
     const tree = page.getByRole('table', { name: 'Cây đơn vị' })
     await tree.getByText('Cà Mau').waitFor()
-    // province → legacy district → communes, sorted the Vietnamese way, each with its household count
+    // province → merged communes (and the old district with its communes, until 30/06/2025), sorted the
+    // Vietnamese way, each with its household count
     const communes = await tree.locator('tr[data-kind="commune"] td:first-child').allTextContents()
     const names = communes.map((t) => t.replace(/[▸▾]/g, '').trim())
-    expect(names).toEqual([...names].sort(new Intl.Collator('vi').compare))
-    expect(names).toContain('Tân Lộc')
+    expect(names.filter((n) => !n.includes('hiệu lực'))).toEqual(['Biển Bạch', 'Hồ Thị Kỷ', 'Tân Lộc', 'Thới Bình', 'Trí Phải'])
+    const old = names.filter((n) => n.endsWith('(hiệu lực đến 30/06/2025)')).map((n) => n.replace(/\s*\(.*\)$/, ''))
+    expect(old).toHaveLength(10)
+    expect(old).toEqual([...old].sort(new Intl.Collator('vi').compare))
     const row = tree.locator('tr[data-kind="commune"]', { hasText: 'Biển Bạch Đông' })
     expect(await row.locator('td.num').textContent()).toMatch(/^\d{1,3}(\.\d{3})*$/)
     // the second province is outside this user's scope
@@ -68,9 +71,10 @@ describe('staff app: login, units, households', () => {
 
     // diacritics-insensitive search
     await page.getByLabel(/Tìm xã, thôn\/ấp/).fill('tan loc')
-    await expect.poll(() => tree.locator('tr[data-kind="commune"]').allTextContents()).toHaveLength(3)
+    await expect.poll(() => tree.locator('tr[data-kind="commune"]').allTextContents()).toHaveLength(4)
     const found = (await tree.locator('tr[data-kind="commune"] td:first-child').allTextContents()).map((t) => t.trim())
-    expect(found).toEqual(['Tân Lộc', 'Tân Lộc Bắc', 'Tân Lộc Đông'])
+    // the merged xã Tân Lộc and the three old communes it took in
+    expect(found.map((t) => t.replace(/\s*\(.*\)$/, ''))).toEqual(['Tân Lộc', 'Tân Lộc', 'Tân Lộc Bắc', 'Tân Lộc Đông'])
     await page.screenshot({ path: `${SHOTS}/staff-units-search.png` })
 
     // deep link + reload keeps the session and the page
@@ -91,8 +95,8 @@ describe('staff app: login, units, households', () => {
     const header = 'village_code,household_code,head_name,phone,address'
     const bad = [
       header,
-      'BB-01,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1',
-      'BB-01,E2E-002,Trần Thị Thử,12345,Tổ 2',
+      'XBB-02,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1',
+      'XBB-02,E2E-002,Trần Thị Thử,12345,Tổ 2',
       'ZZ-99,E2E-003,Lê Văn Thử,0912345679,Tổ 3',
     ].join('\n')
     await page.getByLabel('Tệp danh sách').setInputFiles({ name: 'ho.csv', mimeType: 'text/csv', buffer: Buffer.from(bad, 'utf8') })
@@ -111,9 +115,9 @@ describe('staff app: login, units, households', () => {
     // fix and re-upload: the first row is unchanged, the two fixed rows are created
     const fixed = [
       header,
-      'BB-01,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1',
-      'BB-01,E2E-002,Trần Thị Thử,0912345670,Tổ 2',
-      'BB-02,E2E-003,Lê Văn Thử,0912345679,Tổ 3',
+      'XBB-02,E2E-001,Nguyễn Văn Thử,0912345678,Tổ 1',
+      'XBB-02,E2E-002,Trần Thị Thử,0912345670,Tổ 2',
+      'XBB-03,E2E-003,Lê Văn Thử,0912345679,Tổ 3',
     ].join('\n')
     await page.getByLabel('Tệp danh sách').setInputFiles({ name: 'ho-sua.csv', mimeType: 'text/csv', buffer: Buffer.from(fixed, 'utf8') })
     await page.getByRole('button', { name: 'Tải lên lại' }).click()

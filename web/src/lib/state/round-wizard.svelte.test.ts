@@ -40,13 +40,26 @@ const RULE_SETS = [
   },
 ]
 
+/** A custom form for any level and period, the QĐ 51/2025 form (from 15/02/2026) and the 2021–2025 one. */
+const TEMPLATES = [
+  { id: 't1', code: 'TINH', version: 1, name: 'Mẫu của tỉnh', levels: [], periodFrom: null, periodTo: null, questions: [] },
+  { id: 't2', code: 'QD51', version: 1, name: 'Mẫu QĐ 51', levels: ['xa_ntm'], periodFrom: '2026-02-15', periodTo: null, questions: [] },
+  {
+    id: 't3',
+    code: 'HD90',
+    version: 1,
+    name: 'Mẫu 9 câu',
+    levels: ['xa_ntm', 'xa_ntm_nang_cao'],
+    periodFrom: '2022-09-20',
+    periodTo: '2026-02-14',
+    questions: [],
+  },
+]
+
 function wizard(overrides: Record<string, (...a: any[]) => unknown> = {}) {
   const client = fakeClient({
     units: async () => [{ id: 'c1', name: 'Biển Bạch', kind: 'commune' }],
-    templates: async () => [
-      { id: 't1', code: 'HD90', version: 1, name: 'Mẫu 9 câu', levels: [], questions: [] },
-      { id: 't2', code: 'QD51', version: 1, name: 'Mẫu QĐ 51', levels: ['xa_ntm'], questions: [] },
-    ],
+    templates: async () => TEMPLATES,
     levels: async () => LEVELS,
     ruleSets: async () => RULE_SETS,
     createRound: vi.fn(async (body: object) => ({ ...draft, ...body })),
@@ -82,17 +95,18 @@ describe('RoundWizard', () => {
     expect(old.w.titleMax).toBeNull()
   })
 
-  it('preselects the only commune and the newest template, and prefills the rules from GET /api/levels', async () => {
+  it('preselects the only commune, xã NTM and the form of the current period, and prefills the rules from GET /api/levels', async () => {
     const { w } = wizard()
     await w.load()
     expect(w.communeId).toBe('c1')
-    expect(w.templateId).toBe('t1')
+    expect(w.level).toBe('xa_ntm')
+    expect(w.templateId).toBe('t2')
     expect(w.step1Valid).toBe(true)
-    expect(w.threshold).toBe('92,5')
-    expect(w.coverage).toBe('75')
-    w.selectLevel('xa_ntm')
     expect(w.threshold).toBe('90')
     expect(w.coverage).toBe('70')
+    w.selectLevel('xa_ntm_nang_cao')
+    expect(w.threshold).toBe('92,5')
+    expect(w.coverage).toBe('75')
     expect(w.changedFromDefaults).toBe(false)
   })
 
@@ -113,7 +127,7 @@ describe('RoundWizard', () => {
     expect(r?.status).toBe('open')
     expect(client.createRound).toHaveBeenCalledTimes(1)
     expect(client.createRound).toHaveBeenCalledWith(
-      expect.objectContaining({ communeId: 'c1', level: 'xa_ntm_nang_cao', templateId: 't1', thresholdBp: 9500, coverageBp: 7500 }),
+      expect.objectContaining({ communeId: 'c1', level: 'xa_ntm', templateId: 't2', thresholdBp: 9500, coverageBp: 7000 }),
     )
     expect(client.openRound).toHaveBeenCalledWith('r1')
   })
@@ -143,25 +157,69 @@ describe('RoundWizard', () => {
   it('offers the forms and rule sets made for the level, and creates the round with the rule set instead of numbers', async () => {
     const { w, client } = wizard()
     await w.load()
-    expect(w.templatesForLevel.map((t) => t.id)).toEqual(['t1'])
-    w.selectLevel('xa_ntm')
-    expect(w.templatesForLevel.map((t) => t.id)).toEqual(['t1', 't2'])
+    // a 2026 window: the QĐ 51 form first, the 2021–2025 form not at all
+    expect(w.templatesForLevel.map((t) => t.id)).toEqual(['t2', 't1'])
     expect(w.ruleSetsForLevel).toEqual([])
-    w.templateId = 't2'
+    expect(w.ruleSetId).toBe('')
     w.selectLevel('xa_ntm_nang_cao')
-    // the QĐ 51 form is not made for nâng cao: the wizard falls back to one that is
+    // the QĐ 51 form is not made for nâng cao: the wizard falls back to one that is, and takes the rule set in force
+    expect(w.templatesForLevel.map((t) => t.id)).toEqual(['t1'])
     expect(w.templateId).toBe('t1')
     expect(w.ruleSetsForLevel.map((r) => r.id)).toEqual(['rs1'])
-    w.ruleSetId = 'rs1'
+    expect(w.ruleSetId).toBe('rs1')
     w.next()
     w.threshold = 'abc'
     expect(w.step2Valid).toBe(true)
     w.save()
     await w.create({ open: false })
     const body = (client.createRound as ReturnType<typeof vi.fn>).mock.calls[0]?.[0]
-    expect(body).toMatchObject({ level: 'xa_ntm_nang_cao', ruleSetId: 'rs1' })
+    expect(body).toMatchObject({ level: 'xa_ntm_nang_cao', templateId: 't1', ruleSetId: 'rs1' })
     expect(body).not.toHaveProperty('thresholdBp')
     expect(body).not.toHaveProperty('coverageScope')
+  })
+
+  it('defaults a round from 15/02/2026 to the QĐ 51/2025 form and rule set in a merged commune; a 2025 window takes the old ones', async () => {
+    const basis = (effectiveFrom: string, effectiveTo: string | null) => ({
+      text: 'QĐ',
+      number: '1',
+      date: effectiveFrom,
+      effectiveFrom,
+      effectiveTo,
+    })
+    const rs = (id: string, b: ReturnType<typeof basis>) => ({ ...RULE_SETS[0], id, code: id, levels: ['xa_ntm'], legalBasis: b })
+    const { w, client } = wizard({
+      units: async () => [
+        { id: 'old', name: 'Tân Bằng', kind: 'commune', validFrom: null, validTo: '2025-06-30' },
+        { id: 'new', name: 'Biển Bạch', kind: 'commune', validFrom: '2025-07-01', validTo: null },
+      ],
+      ruleSets: async () => [rs('HD90_XA', basis('2022-09-20', '2026-02-14')), rs('QD51_XA', basis('2026-02-15', null))],
+    })
+    await w.load()
+    expect(w.communesInForce.map((c) => c.id)).toEqual(['new'])
+    expect(w.communeId).toBe('new')
+    expect(w.templateId).toBe('t2')
+    expect(w.ruleSetId).toBe('QD51_XA')
+    expect(w.next()).toBe(true)
+    w.opensDay = '2025-05-05'
+    w.closesDay = '2025-05-16'
+    w.windowChanged()
+    expect(w.ruleSetId).toBe('HD90_XA')
+    // the QĐ 51 form and the merged commune do not exist in May 2025
+    expect(w.periodError).toContain('Mẫu QĐ 51')
+    expect(w.save()).toBe(false)
+    w.back()
+    expect(w.templateId).toBe('t3')
+    expect(w.periodError).toContain('Xã đã chọn')
+    expect(w.communesInForce.map((c) => c.id)).toEqual(['old'])
+    w.communeId = 'old'
+    expect(w.next()).toBe(true)
+    expect(w.save()).toBe(true)
+    await w.create({ open: false })
+    expect((client.createRound as ReturnType<typeof vi.fn>).mock.calls[0]?.[0]).toMatchObject({
+      communeId: 'old',
+      templateId: 't3',
+      ruleSetId: 'HD90_XA',
+    })
   })
 
   it('refuses an invalid percentage or a window that ends before it starts', async () => {

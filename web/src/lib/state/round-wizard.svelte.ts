@@ -6,6 +6,10 @@ import { handleError } from '../utils/handle-error.js'
 
 export type WizardStep = 1 | 2 | 3
 
+/** Does a period (inclusive days; null or absent = open-ended) cover every day from `first` to `last`? */
+const covers = (from: string | null | undefined, to: string | null | undefined, first: string, last: string) =>
+  (!from || from <= first) && (!to || last <= to)
+
 /**
  * Launch a round in three steps: (1) commune, level, questionnaire; (2) window and rules; (3) check,
  * then create. Nothing is written before the last step: the threshold and coverage floor are
@@ -25,7 +29,8 @@ export class RoundWizard {
   busy = $state(false)
 
   communeId = $state('')
-  level = $state('xa_ntm_nang_cao')
+  // the 2026–2030 criteria (QĐ 51/2025) know xã NTM and the hiện đại pilot only: no nâng cao, no kiểu mẫu
+  level = $state('xa_ntm')
   templateId = $state('')
   title = $state('')
   opensDay = $state(vnDay(new Date()))
@@ -61,10 +66,28 @@ export class RoundWizard {
       : Object.entries(LEVEL_LABELS).map(([key, name]) => ({ key, name })),
   )
   template = $derived(this.templates.find((t) => t.id === this.templateId) ?? null)
-  /** Forms made for the chosen level (a template without levels fits any). */
-  templatesForLevel = $derived(this.templates.filter((t) => t.levels.length === 0 || t.levels.includes(this.level)))
-  /** Rule sets made for the level and in force on the first day of the round. */
-  ruleSetsForLevel = $derived(this.ruleSets.filter((r) => r.levels.includes(this.level) && inForce(r.legalBasis, this.opensDay)))
+  /** Communes that exist over the whole window (merged-away ones end on 30/06/2025, merged ones start on 01/07/2025). */
+  communesInForce = $derived(this.communes.filter((c) => covers(c.validFrom, c.validTo, this.opensDay, this.closesDay)))
+  /**
+   * Forms made for the chosen level (a template without levels fits any) and for the round's period (a round
+   * from 15/02/2026 gets the QĐ 51/2025 form), forms of the latest period first.
+   */
+  templatesForLevel = $derived(
+    this.templates
+      .filter((t) => t.levels.length === 0 || t.levels.includes(this.level))
+      .filter((t) => covers(t.periodFrom, t.periodTo, this.opensDay, this.closesDay))
+      .sort((a, b) => (b.periodFrom ?? '').localeCompare(a.periodFrom ?? '')),
+  )
+  /** Rule sets made for the level and in force over the round's window; the province's own first, then the newest. */
+  ruleSetsForLevel = $derived(
+    this.ruleSets
+      .filter((r) => r.levels.includes(this.level) && inForce(r.legalBasis, this.opensDay) && inForce(r.legalBasis, this.closesDay))
+      .sort(
+        (a, b) =>
+          Number(b.provinceId !== null) - Number(a.provinceId !== null) ||
+          b.legalBasis.effectiveFrom.localeCompare(a.legalBasis.effectiveFrom),
+      ),
+  )
   ruleSet = $derived(this.ruleSetsForLevel.find((r) => r.id === this.ruleSetId) ?? null)
   thresholdBp = $derived(percentInputToBp(this.threshold))
   coverageBp = $derived(percentInputToBp(this.coverage))
@@ -72,6 +95,14 @@ export class RoundWizard {
     this.defaults !== null && (this.thresholdBp !== this.defaults.thresholdBp || this.coverageBp !== this.defaults.coverageBp),
   )
   windowError = $derived(this.closesDay < this.opensDay ? 'Ngày kết thúc phải sau ngày bắt đầu.' : null)
+  /** The form or the commune chosen in step 1 does not fit the window chosen in step 2. */
+  periodError = $derived(
+    this.template && !covers(this.template.periodFrom, this.template.periodTo, this.opensDay, this.closesDay)
+      ? `Mẫu phiếu “${this.template.name}” không dùng trong thời gian này; quay lại bước 1 để chọn mẫu phiếu của giai đoạn hiện hành.`
+      : this.communeId && !this.communesInForce.some((c) => c.id === this.communeId)
+        ? 'Xã đã chọn không tồn tại trong thời gian này (sắp xếp đơn vị hành chính); quay lại bước 1 để chọn xã hiện hành.'
+        : null,
+  )
   step1Valid = $derived(this.communeId !== '' && this.level !== '' && this.templateId !== '' && this.titleError === null)
   /** Why step 2 cannot go on yet, one sentence per problem (shown next to the disabled "Tiếp tục"). */
   step2Problems = $derived.by<string[]>(() => {
@@ -79,6 +110,7 @@ export class RoundWizard {
     if (this.opensDay === '') out.push('Hãy nhập ngày bắt đầu.')
     if (this.closesDay === '') out.push('Hãy nhập ngày kết thúc.')
     if (this.windowError) out.push(this.windowError)
+    if (this.periodError) out.push(this.periodError)
     if (this.ruleSet === null) {
       const t = percentInputProblem(this.threshold, 'Ngưỡng')
       const c = percentInputProblem(this.coverage, 'Độ bao phủ tối thiểu')
@@ -113,8 +145,9 @@ export class RoundWizard {
       // the newest version of each template code first
       this.templates = [...templates].sort((a, b) => a.code.localeCompare(b.code) || b.version - a.version)
       if (communeId && units.some((u) => u.id === communeId)) this.communeId = communeId
-      else if (units.length === 1 && units[0]) this.communeId = units[0].id
+      else if (this.communesInForce.length === 1 && this.communesInForce[0]) this.communeId = this.communesInForce[0].id
       this.pickTemplate()
+      this.pickRuleSet()
       this.applyDefaults()
     } catch (err) {
       handleError(err, 'Tải dữ liệu')
@@ -135,12 +168,25 @@ export class RoundWizard {
     if (!this.templatesForLevel.some((t) => t.id === this.templateId)) this.templateId = this.templatesForLevel[0]?.id ?? ''
   }
 
+  /**
+   * Keep the chosen rule set if it is made for the level and in force over the window, else the one that is
+   * (QĐ 51/2025 for a round from 15/02/2026); none: the two numbers.
+   */
+  pickRuleSet = (): void => {
+    if (!this.ruleSetsForLevel.some((r) => r.id === this.ruleSetId)) this.ruleSetId = this.ruleSetsForLevel[0]?.id ?? ''
+  }
+
   /** Choose a level: its defaults replace the threshold and floor (a new level, new rules, its own forms). */
   selectLevel = (key: string): void => {
     this.level = key
     this.applyDefaults()
     this.pickTemplate()
-    if (!this.ruleSetsForLevel.some((r) => r.id === this.ruleSetId)) this.ruleSetId = ''
+    this.pickRuleSet()
+  }
+
+  /** The window changed: the rule set follows it (the form is chosen again in step 1 if it no longer fits). */
+  windowChanged = (): void => {
+    this.pickRuleSet()
   }
 
   /** Step 1 → 2: nothing is saved yet. */
@@ -210,5 +256,7 @@ export class RoundWizard {
 
   back = (): void => {
     if (this.step > 1 && !this.draft) this.step = (this.step - 1) as WizardStep
+    // back at the form: one made for the window now chosen
+    if (this.step === 1) this.pickTemplate()
   }
 }
