@@ -1,5 +1,5 @@
 /**
- * Seed the demo data (Cà Mau / Thới Bình, demo users, criteria sets and templates) into the database
+ * Seed the demo data (tỉnh Cà Mau and Vĩnh Long after the 2025 mergers, the old tree, demo users, reference data) into the database
  * at DATABASE_PATH. Refuses on a database that already holds units: seeding is for a fresh database
  * only, so it can never mix demo households into real data.
  * Usage: pnpm db:seed
