@@ -207,6 +207,26 @@ describe('round defaults and periods (two-level government, QĐ 51/2025 from 15/
     expect(early.json().error).toMatchObject({ code: 'template_out_of_period' })
   })
 
+  it('holds an edit of a draft to the same periods: moving a 2026 draft to 2025 or giving it the 2021–2025 form is refused', async () => {
+    const created = await post({
+      communeId: commune('Biển Bạch').id,
+      level: 'xa_ntm',
+      opensAt: '2026-05-04T00:00:00+07:00',
+      closesAt: '2026-05-15T23:59:00+07:00',
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const patch = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'PATCH', url: `/api/rounds/${created.json().id}`, headers: xa, payload })
+    const form = await patch({ templateId: await templateId('HD90_9Q') })
+    expect(form.json().error).toMatchObject({ code: 'template_out_of_period' })
+    const back = await patch({ opensAt: '2025-05-05T00:00:00+07:00', closesAt: '2025-05-16T23:59:00+07:00' })
+    expect(back.statusCode).toBe(422)
+    expect(back.json().error).toMatchObject({ code: 'unit_not_in_force' })
+    const later = await patch({ opensAt: '2026-06-01T00:00:00+07:00', closesAt: '2026-06-12T23:59:00+07:00' })
+    expect(later.statusCode, later.body).toBe(200)
+    expect(later.json().ruleSet.code).toBe('QD51_XA_NTM')
+  })
+
   it('refuses a round in a commune that does not exist on its days (merged away, or not yet formed)', async () => {
     const gone = await post(
       {

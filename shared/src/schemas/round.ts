@@ -49,7 +49,7 @@ export const CreateRoundBody = z.object({
 })
 export type CreateRoundBody = z.infer<typeof CreateRoundBody>
 
-export const UpdateRoundBody = CreateRoundBody.omit({ communeId: true, previousRoundId: true, historical: true })
+export const UpdateRoundBody = CreateRoundBody.omit({ communeId: true, previousRoundId: true })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
 export type UpdateRoundBody = z.infer<typeof UpdateRoundBody>

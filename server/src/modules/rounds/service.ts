@@ -584,11 +584,35 @@ export function createRoundService(deps: {
       if (!template) throw notFound('questionnaire template')
       if (body.templateId || body.level) assertTemplateFits(template, level)
       checkTitle(body.title)
-      const { ruleSetId, ruleOverrideReason, ...fields } = body
+      const { ruleSetId, ruleOverrideReason, historical, ...fields } = body
       const snapshot = r.ruleSetSnapshot as RuleSetSnapshot | null
+      const opensAt = body.opensAt ? new Date(body.opensAt).toISOString() : r.opensAt
+      const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
+      checkWindow(opensAt, closesAt)
+      // an edit that moves the window or changes the form or rule set is held to the same periods as creation
+      const period = roundDays(opensAt, closesAt)
+      const moved = body.opensAt !== undefined || body.closesAt !== undefined
+      if (moved) {
+        const commune = units.repo.findById(r.communeId)
+        if (commune) assertUnitInForce(commune, period)
+      }
+      if ((moved || body.templateId) && !historical) assertTemplateInPeriod(template, period)
+      if (
+        moved &&
+        !ruleSetId &&
+        snapshot &&
+        !historical &&
+        !covers(snapshot.legalBasis.effectiveFrom, snapshot.legalBasis.effectiveTo, period)
+      )
+        throw new AppError(
+          'rule_set_out_of_period',
+          `Bộ quy tắc ${snapshot.code} (${snapshot.legalBasis.number}) có hiệu lực ${periodVi(snapshot.legalBasis.effectiveFrom, snapshot.legalBasis.effectiveTo)}, không bao trùm thời gian mới của đợt (${dayVi(period.first)} – ${dayVi(period.last)}); chọn bộ quy tắc đang có hiệu lực.`,
+          422,
+          { effectiveFrom: snapshot.legalBasis.effectiveFrom, effectiveTo: snapshot.legalBasis.effectiveTo, ...period },
+        )
       let ruleFields: Record<string, unknown> = {}
       if (ruleSetId) {
-        const rs = ruleSetFor(ruleSetId, level, body)
+        const rs = ruleSetFor(ruleSetId, level, body, period)
         ruleFields = {
           ruleSetSnapshot: rs.snapshot,
           thresholdBp: rs.thresholdBp ?? r.thresholdBp,
@@ -609,9 +633,6 @@ export function createRoundService(deps: {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
         })
       }
-      const opensAt = body.opensAt ? new Date(body.opensAt).toISOString() : r.opensAt
-      const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
-      checkWindow(opensAt, closesAt)
       // the numbers as they will be after this edit, checked against the level's rule whenever the edit touches them
       const touchesRule = body.thresholdBp !== undefined || body.coverageBp !== undefined || body.level !== undefined
       // a rule set governs its own bars; explicit numbers (or a level change without a rule set) meet the level's rule
@@ -633,7 +654,7 @@ export function createRoundService(deps: {
           action: 'round.update',
           targetType: 'round',
           targetId: id,
-          data: { fields: Object.keys(body) },
+          data: { fields: Object.keys(body).filter((k) => k !== 'historical'), ...(historical ? { historical: true } : {}) },
         })
         return toDto(row)
       })
