@@ -66,7 +66,10 @@ async function main() {
   if (config.db.seedDemo && isEmpty(services)) {
     const s = await seedDemo(db, services)
     const { rounds } = seedDemoRounds(db, services)
-    app.log.info({ units: s.units, households: s.households, rounds: rounds.length }, 'seeded the demo data (tỉnh Cà Mau and tỉnh Vĩnh Long after the 2025 mergers, with the old tree until 30/06/2025)')
+    app.log.info(
+      { units: s.units, households: s.households, rounds: rounds.length },
+      'seeded the demo data (tỉnh Cà Mau and tỉnh Vĩnh Long after the 2025 mergers, with the old tree until 30/06/2025)',
+    )
     seeded = true
   } else {
     seedReferenceData(services)
