@@ -157,7 +157,7 @@ describe('staff app: a round from launch to the council decision', () => {
 
     // households not yet reached, per village
     await page.getByLabel(/Thôn\/ấp \(danh sách/).selectOption(langTram)
-    await expect.poll(() => page.getByText(/516 hộ chưa tham gia/).count()).toBe(1)
+    await expect.poll(() => page.getByText(/170 hộ chưa tham gia/).count()).toBe(1)
     await page.setViewportSize({ width: 768, height: 1000 })
     await page.screenshot({ path: `${SHOTS}/staff-dashboard-768.png`, fullPage: true })
     await page.close()
@@ -243,7 +243,7 @@ describe('staff app: a round from launch to the council decision', () => {
     await council.waitForURL('**/app/council')
     await council.getByRole('link', { name: 'Xem kết quả' }).first().click()
     await council.getByRole('heading', { name: 'Kết luận' }).waitFor()
-    // 3 of 3,096 households took part: the coverage check fails, said in plain Vietnamese
+    // 3 of 3,337 households took part: the coverage check fails, said in plain Vietnamese
     expect(await council.locator('.verdict .lead').textContent()).toContain('Chưa đạt: tỷ lệ hộ tham gia chưa đạt mức tối thiểu')
     await council
       .getByText(/Lý do không hài lòng/)

@@ -46,7 +46,8 @@ describe('seedDemo', () => {
     expect(one.summary).toEqual(two.summary)
     expect(snapshot(one.db)).toEqual(snapshot(two.db))
     expect(isEmpty(one.services)).toBe(false)
-  })
+    // two seeds of ~24,000 households each: beyond the default timeout on a busy machine
+  }, 120_000)
 
   it('creates the two-level tree of 2026 (merged provinces and communes, no district) and keeps the old tree until 30/06/2025', async () => {
     const { db, summary } = await seeded()
