@@ -157,8 +157,13 @@ describe('staff app follow-ups', () => {
     await page.getByRole('button', { name: /Tỷ lệ hài lòng/ }).click()
     await page.locator('th[aria-sort="descending"]', { hasText: 'Tỷ lệ hài lòng' }).waitFor()
     await expect
-      .poll(async () => (await rows.locator('td:first-child').allTextContents()).map((s) => s.trim()))
-      .toEqual(expected.items.map((i) => i.communeName))
+      // two communes share a name (the merged Biển Bạch and the old one): their rows add the round title
+      .poll(async () =>
+        (await rows.locator('td:first-child').allTextContents()).map((s, i) =>
+          s.trim().startsWith(expected.items[i]?.communeName ?? '\u0000'),
+        ),
+      )
+      .toEqual(expected.items.map(() => true))
     const rates = (await page.getByTestId('overview-rate').allTextContents())
       .filter((t) => t !== '—')
       .map((t) => Number.parseFloat(t.replace(',', '.')))

@@ -97,7 +97,7 @@ describe('demo data in 2026', () => {
     const text = (await pdfText(minutes.rawPayload, 'demo-2025-minutes')).replace(/\s+/g, ' ')
     expect(text).toContain('huyện Thới Bình')
     expect(text).toContain('năm 2025')
-  })
+  }, 120_000)
 
   it('prints no district and no abolished unit in the documents of a 2026 round (minutes, notices, public page)', async () => {
     const s = summary.rounds.find((r) => r.status === 'open' && r.commune === 'Biển Bạch')!
@@ -117,7 +117,7 @@ describe('demo data in 2026', () => {
       expect(res.statusCode, url).toBe(200)
       expectNoOldUnit(res.body, url)
     }
-  })
+  }, 120_000)
 })
 
 describe('round defaults and periods (two-level government, QĐ 51/2025 from 15/02/2026)', () => {
