@@ -61,15 +61,17 @@ beforeAll(async () => {
   ids.villages = (
     await api<{ items: { id: string; code: string; name: string }[] }>('mttq.xa', `/api/units?parentId=${ids.communeId}&kind=village`)
   ).items
-  const templates = await api<{ items: { id: string; levels: string[] }[] }>('mttq.xa', '/api/questionnaire-templates')
-  const template = templates.items[0]?.id ?? ''
+  // the 2026 forms (QĐ 51/2025): rounds from 15/02/2026 take no 2021–2025 form
+  const templates = await api<{ items: { id: string; code: string; levels: string[] }[] }>('mttq.xa', '/api/questionnaire-templates')
+  const byCode = (code: string) => templates.items.find((t) => t.code === code)?.id ?? ''
+  const template = byCode('QD51_XA_NTM')
   const now = Date.now()
   const day = 86_400_000
   // first a sealed round (another level) for the council's result page: a commune has one open round at a time
   const sealed = await api<{ id: string }>('mttq.xa', '/api/rounds', {
     communeId: ids.communeId,
-    level: 'xa_ntm_nang_cao',
-    templateId: template,
+    level: 'xa_ntm_hien_dai',
+    templateId: byCode('QD51_XA_NTM_HIEN_DAI'),
     opensAt: new Date(now - day).toISOString(),
     closesAt: new Date(now + 10 * day).toISOString(),
   })
