@@ -217,3 +217,29 @@ describe('targeted follow-up rounds', () => {
     expect(t.villages.map((v: { unitId: string }) => v.unitId)).toEqual([v2])
   })
 })
+
+describe('sending preview', () => {
+  it('states what a sending would do per village, writes nothing, and is refused outside the commune', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const r = await createRound(app, w)
+    await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })
+    const v1 = w.villages[0]?.id as string
+    const ask = (channel: string, headers = w.auth.xa, villageIds?: string[]) =>
+      app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations/preview`, headers, payload: { channel, ...(villageIds ? { villageIds } : {}) } })
+    const all = await ask('zalo')
+    expect(all.statusCode).toBe(200)
+    const p = all.json()
+    expect(p.households + p.skippedNoPhone).toBe(w.villages.length * 5)
+    expect(p.villages.reduce((n: number, v: { households: number }) => n + v.households, 0)).toBe(p.households)
+    expect(p.villages[0]).toMatchObject({ villageId: v1, name: w.villages[0]?.name })
+    const one = (await ask('sms', w.auth.xa, [v1])).json()
+    expect(one.villages.map((v: { villageId: string }) => v.villageId)).toEqual([v1])
+    // asking twice changes nothing: the real sending still reaches the same households
+    const sent = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations`, headers: w.auth.xa, payload: { channel: 'zalo' } })
+    expect(sent.json().created).toBe(p.households)
+    expect((await ask('zalo')).json().households).toBe(0)
+    expect((await ask('zalo', w.auth.khac)).statusCode).toBe(404)
+    expect((await ask('zalo', w.auth.hoidong)).statusCode).toBe(403)
+  })
+})

@@ -20,6 +20,16 @@ export const CreateInvitationsResult = z.object({
 })
 export type CreateInvitationsResult = z.infer<typeof CreateInvitationsResult>
 
+/** What a sending would do, before it is confirmed: nothing is created or queued by asking. */
+export const InvitationsPreview = z.object({
+  channel: InvitationChannel,
+  /** Households that would get a link (and, for zalo/sms, one message each). */
+  households: z.number().int(),
+  skippedNoPhone: z.number().int(),
+  villages: z.array(z.object({ villageId: Id, name: z.string(), households: z.number().int() })),
+})
+export type InvitationsPreview = z.infer<typeof InvitationsPreview>
+
 export const SlipsBody = z.object({ villageIds: z.array(Id).min(1).max(500).optional(), reissue: z.boolean().optional() }).optional()
 
 export const RevokeResult = z.object({ revoked: z.boolean() })

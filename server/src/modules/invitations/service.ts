@@ -46,6 +46,36 @@ export function createInvitationService(deps: {
     return picked
   }
 
+  /** The households a sending would reach: active, no link yet, not taken part; zalo/sms: with a phone. */
+  function targets(roundId: string, villages: { id: string }[], channel: InvitationChannel, tx?: Parameters<typeof repo.invitedHouseholds>[1]) {
+    const invited = repo.invitedHouseholds(roundId, tx)
+    const took = repo.participatedHouseholds(roundId, tx)
+    const candidates = repo
+      .activeHouseholds(
+        villages.map((v) => v.id),
+        tx,
+      )
+      .filter((h) => !invited.has(h.id) && !took.has(h.id))
+    const eligible = channel !== 'print' ? candidates.filter((h) => h.phone) : candidates
+    return { candidates, eligible }
+  }
+
+  /** What `issue` would do, per village, so the officer confirms with the facts; writes nothing. */
+  function preview(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
+    const r = rounds.getManaged(actor, roundId)
+    assertIssuable(r)
+    const villages = targetVillages(r, body.villageIds)
+    const { candidates, eligible } = targets(r.id, villages, body.channel)
+    const per = new Map<string, number>()
+    for (const h of eligible) per.set(h.villageId, (per.get(h.villageId) ?? 0) + 1)
+    return {
+      channel: body.channel,
+      households: eligible.length,
+      skippedNoPhone: candidates.length - eligible.length,
+      villages: villages.filter((v) => per.has(v.id)).map((v) => ({ villageId: v.id, name: v.name, households: per.get(v.id) ?? 0 })),
+    }
+  }
+
   /**
    * Create one invitation per active household that has none yet (and has not taken part). The
    * token is returned (print) or queued in the outbox (zalo/sms) once, and only its hash is stored.
@@ -56,16 +86,8 @@ export function createInvitationService(deps: {
     const villages = targetVillages(r, body.villageIds)
     const now = clock.now().toISOString()
     return db.transaction((tx) => {
-      const invited = repo.invitedHouseholds(r.id, tx)
-      const took = repo.participatedHouseholds(r.id, tx)
-      const candidates = repo
-        .activeHouseholds(
-          villages.map((v) => v.id),
-          tx,
-        )
-        .filter((h) => !invited.has(h.id) && !took.has(h.id))
+      const { candidates, eligible } = targets(r.id, villages, body.channel, tx)
       const needsPhone = body.channel !== 'print'
-      const eligible = needsPhone ? candidates.filter((h) => h.phone) : candidates
       const tokens = eligible.map(() => newLinkToken())
       const rows = repo.insertMany(
         eligible.map((h, i) => ({
@@ -144,6 +166,7 @@ export function createInvitationService(deps: {
   return {
     repo,
     issue,
+    preview,
 
     /**
      * A village's households with whether they have a live link and whether they took part (not what

@@ -4,6 +4,7 @@ import {
   CloseRoundBody,
   CollectorAssignment,
   CreateInvitationsBody,
+  InvitationsPreview,
   CreateInvitationsResult,
   CreateRoundBody,
   DoorListQuery,
@@ -149,6 +150,19 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => reply.code(201).send(s().invitations.issue(req.actor, req.params.id, req.body)),
+  )
+  app.post(
+    '/:id/invitations/preview',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'What issuing would do (households per village, without a phone), so it is confirmed with the facts; creates nothing',
+        params: IdParams,
+        body: CreateInvitationsBody,
+        response: { 200: InvitationsPreview, ...Err },
+      },
+    },
+    async (req) => s().invitations.preview(req.actor, req.params.id, req.body),
   )
   app.post(
     '/:id/invitations/slips.pdf',

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/errors.js'
 import { fakeClient } from './fake-client.js'
-import { RoundMessagingState } from './round-messaging.svelte.js'
+import { MESSAGING_POLL_MS, RoundMessagingState } from './round-messaging.svelte.js'
 
 const summary = (failed: number) => ({
   roundId: 'r1',
@@ -44,5 +44,47 @@ describe('RoundMessagingState', () => {
     )
     await s.load()
     expect(s.status).toBe('hidden')
+  })
+
+  it('polls the counts every few seconds while started, and stops', async () => {
+    vi.useFakeTimers()
+    try {
+      let sent = 0
+      const messaging = vi.fn(async () => {
+        const s = summary(0)
+        return { ...s, counts: { ...s.counts, sent } }
+      })
+      const s = new RoundMessagingState('r1', fakeClient({ messaging }))
+      await s.load()
+      expect(MESSAGING_POLL_MS).toBeLessThanOrEqual(5_000)
+      const stop = s.start()
+      sent = 48
+      await vi.advanceTimersByTimeAsync(MESSAGING_POLL_MS)
+      expect(messaging).toHaveBeenCalledTimes(2)
+      expect(s.data?.counts.sent).toBe(48)
+      stop()
+      expect(s.polling).toBe(false)
+      await vi.advanceTimersByTimeAsync(MESSAGING_POLL_MS * 3)
+      expect(messaging).toHaveBeenCalledTimes(2)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('stops asking once the server says the panel is not for this role', async () => {
+    vi.useFakeTimers()
+    try {
+      const messaging = vi.fn(async () => {
+        throw new ApiError('forbidden', 'không có quyền', 403)
+      })
+      const s = new RoundMessagingState('r1', fakeClient({ messaging }))
+      s.start()
+      await vi.advanceTimersByTimeAsync(MESSAGING_POLL_MS * 3)
+      expect(messaging).toHaveBeenCalledTimes(1)
+      expect(s.status).toBe('hidden')
+      expect(s.polling).toBe(false)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
