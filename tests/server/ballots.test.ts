@@ -138,6 +138,8 @@ describe('GET/POST /api/ballots/:token', () => {
     })
     expect(reissue.statusCode).toBe(201)
     const fresh = reissue.json().url.split('/r/')[1]
+    // shown once, with its QR code to print on the spot
+    expect(reissue.json().qrSvg).toMatch(/^<svg[^>]*viewBox/)
     expect((await app.inject({ method: 'GET', url: `/api/ballots/${fresh}` })).statusCode).toBe(200)
     clock.set('2025-06-15T00:00:00Z')
     const closed = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[4]}`, payload: { answers: allSatisfied } })

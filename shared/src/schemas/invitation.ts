@@ -34,7 +34,13 @@ export const SlipsBody = z.object({ villageIds: z.array(Id).min(1).max(500).opti
 
 export const RevokeResult = z.object({ revoked: z.boolean() })
 export const ReissueBody = z.object({ channel: InvitationChannel })
-export const ReissueResult = z.object({ householdId: Id, villageId: Id, url: z.string().optional() })
+export const ReissueResult = z.object({
+  householdId: Id,
+  villageId: Id,
+  url: z.string().optional(),
+  /** The new printed link as an SVG QR code (same library as the slips), to print on the spot. */
+  qrSvg: z.string().optional(),
+})
 export type ReissueResult = z.infer<typeof ReissueResult>
 
 export const RoundHouseholdQuery = z.object({

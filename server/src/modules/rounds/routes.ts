@@ -31,6 +31,7 @@ import {
   SlipsBody,
   UpdateRoundBody,
 } from '@app/shared'
+import QRCode from 'qrcode'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { forbidden } from '../../lib/app-error.js'
@@ -203,7 +204,12 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: ReissueResult, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send(s().invitations.reissue(req.actor, req.params.id, req.params.householdId, req.body.channel)),
+    async (req, reply) => {
+      const res = s().invitations.reissue(req.actor, req.params.id, req.params.householdId, req.body.channel)
+      // a printed link is shown once: with its QR code from the same library as the slips, to print on the spot
+      const qrSvg = res.url ? await QRCode.toString(res.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 }) : undefined
+      return reply.code(201).send({ ...res, ...(qrSvg ? { qrSvg } : {}) })
+    },
   )
   app.get(
     '/:id/households',

@@ -12,6 +12,7 @@ import {
   type CreateCouncilDecisionBody,
   type CreateInvitationsBody,
   CreateInvitationsResult,
+  InvitationsPreview,
   type CreateRoundBody,
   type CreateRuleSetBody,
   type CreateTemplateBody,
@@ -179,6 +180,9 @@ export class ApiClient {
   // invitations
   issueInvitations = (id: string, body: z.infer<typeof CreateInvitationsBody>) =>
     this.json(CreateInvitationsResult, `/api/rounds/${encodeURIComponent(id)}/invitations`, { body })
+  /** What issuing would do, before the officer confirms; writes nothing. */
+  previewInvitations = (id: string, body: z.infer<typeof CreateInvitationsBody>) =>
+    this.json(InvitationsPreview, `/api/rounds/${encodeURIComponent(id)}/invitations/preview`, { body })
   slipsPdf = (id: string, body: NonNullable<z.infer<typeof SlipsBody>> = {}) =>
     this.file(`/api/rounds/${encodeURIComponent(id)}/invitations/slips.pdf`, { method: 'POST', body })
   revokeInvitation = (id: string, householdId: string) =>

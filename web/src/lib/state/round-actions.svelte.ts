@@ -1,4 +1,4 @@
-import type { CreateInvitationsResult, Round } from '@app/shared'
+import type { CreateInvitationsResult, InvitationsPreview, Round } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
 import { saveBlob } from '../utils/download.js'
 import { errorMessage, handleError } from '../utils/handle-error.js'
@@ -14,7 +14,11 @@ type Channel = 'print' | 'zalo' | 'sms'
 export class RoundActions {
   busy = $state<string | null>(null)
   lastIssue = $state<(CreateInvitationsResult & { channel: Channel }) | null>(null)
-  reissued = $state<{ householdId: string; url: string | null } | null>(null)
+  reissued = $state<{ householdId: string; label: string; url: string | null; qrSvg: string | undefined } | null>(null)
+  /** A mass sending waiting for the officer's confirmation, with its facts from the server. */
+  pendingIssue = $state<(InvitationsPreview & { villageIds: string[] | undefined }) | null>(null)
+  /** A reissue waiting for confirmation (it revokes the link already printed or sent). */
+  pendingReissue = $state<{ householdId: string; code: string; headName: string; invited: boolean } | null>(null)
 
   constructor(
     readonly roundId: string,
@@ -34,12 +38,34 @@ export class RoundActions {
     }
   }
 
+  /**
+   * Zalo/SMS to many households: first ask the server what it would do (households, villages, those
+   * without a phone), so the dialog states the facts; nothing is queued until `confirmIssue`.
+   */
+  askIssue = (channel: Channel, villageIds?: string[]) =>
+    this.run(`preview-${channel}`, 'Chuẩn bị gửi phiếu mời', async () => {
+      const p = await this.client.previewInvitations(this.roundId, { channel, ...(villageIds?.length ? { villageIds } : {}) })
+      this.pendingIssue = { ...p, villageIds }
+      return p
+    })
+
+  cancelIssue = (): void => {
+    this.pendingIssue = null
+  }
+
+  confirmIssue = async (): Promise<CreateInvitationsResult | null> => {
+    const p = this.pendingIssue
+    if (!p) return null
+    const res = await this.issue(p.channel, p.villageIds)
+    this.pendingIssue = null
+    return res
+  }
+
+  /** The result is announced once, by the page's status line (`lastIssue`), not also by a toast. */
   issue = (channel: Channel, villageIds?: string[]) =>
     this.run(`issue-${channel}`, 'Phát hành phiếu mời', async () => {
       const res = await this.client.issueInvitations(this.roundId, { channel, ...(villageIds?.length ? { villageIds } : {}) })
       this.lastIssue = { ...res, channel }
-      const skipped = res.skippedNoPhone ? `; ${res.skippedNoPhone} hộ không có số điện thoại` : ''
-      toasts.show(`Đã tạo ${res.created} phiếu mời (${channel === 'print' ? 'in' : channel.toUpperCase()})${skipped}.`, 'success')
       return res
     })
 
@@ -62,11 +88,23 @@ export class RoundActions {
       return res
     })
 
+  askReissue = (h: { id: string; code: string; headName: string; invited: boolean }): void => {
+    this.reissued = null
+    this.pendingReissue = { householdId: h.id, code: h.code, headName: h.headName, invited: h.invited }
+  }
+
+  cancelReissue = (): void => {
+    this.pendingReissue = null
+  }
+
+  /** The new link is shown once (only its hash is kept), in the dialog with its QR code and a print button. */
   reissue = (householdId: string, channel: Channel) =>
     this.run(`reissue-${householdId}`, 'Cấp lại đường dẫn', async () => {
       const res = await this.client.reissueInvitation(this.roundId, householdId, channel)
-      this.reissued = { householdId, url: res.url ?? null }
-      toasts.show(channel === 'print' ? 'Đã cấp đường dẫn mới.' : `Đã cấp lại và xếp hàng gửi qua ${channel.toUpperCase()}.`, 'success')
+      const h = this.pendingReissue
+      this.reissued = { householdId, label: h?.householdId === householdId ? `${h.code} · ${h.headName}` : '', url: res.url ?? null, qrSvg: res.qrSvg }
+      this.pendingReissue = null
+      if (channel !== 'print') toasts.show(`Đã cấp lại và xếp hàng gửi qua ${channel.toUpperCase()}.`, 'success')
       return res
     })
 
