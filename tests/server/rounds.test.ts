@@ -226,7 +226,12 @@ describe('sending preview', () => {
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })
     const v1 = w.villages[0]?.id as string
     const ask = (channel: string, headers = w.auth.xa, villageIds?: string[]) =>
-      app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations/preview`, headers, payload: { channel, ...(villageIds ? { villageIds } : {}) } })
+      app.inject({
+        method: 'POST',
+        url: `/api/rounds/${r.id}/invitations/preview`,
+        headers,
+        payload: { channel, ...(villageIds ? { villageIds } : {}) },
+      })
     const all = await ask('zalo')
     expect(all.statusCode).toBe(200)
     const p = all.json()
@@ -236,7 +241,12 @@ describe('sending preview', () => {
     const one = (await ask('sms', w.auth.xa, [v1])).json()
     expect(one.villages.map((v: { villageId: string }) => v.villageId)).toEqual([v1])
     // asking twice changes nothing: the real sending still reaches the same households
-    const sent = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations`, headers: w.auth.xa, payload: { channel: 'zalo' } })
+    const sent = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${r.id}/invitations`,
+      headers: w.auth.xa,
+      payload: { channel: 'zalo' },
+    })
     expect(sent.json().created).toBe(p.households)
     expect((await ask('zalo')).json().households).toBe(0)
     expect((await ask('zalo', w.auth.khac)).statusCode).toBe(404)

@@ -47,7 +47,12 @@ export function createInvitationService(deps: {
   }
 
   /** The households a sending would reach: active, no link yet, not taken part; zalo/sms: with a phone. */
-  function targets(roundId: string, villages: { id: string }[], channel: InvitationChannel, tx?: Parameters<typeof repo.invitedHouseholds>[1]) {
+  function targets(
+    roundId: string,
+    villages: { id: string }[],
+    channel: InvitationChannel,
+    tx?: Parameters<typeof repo.invitedHouseholds>[1],
+  ) {
     const invited = repo.invitedHouseholds(roundId, tx)
     const took = repo.participatedHouseholds(roundId, tx)
     const candidates = repo

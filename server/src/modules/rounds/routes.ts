@@ -4,7 +4,6 @@ import {
   CloseRoundBody,
   CollectorAssignment,
   CreateInvitationsBody,
-  InvitationsPreview,
   CreateInvitationsResult,
   CreateRoundBody,
   DoorListQuery,
@@ -13,6 +12,7 @@ import {
   IdParams,
   InvalidateBallotBody,
   InvalidateBallotResult,
+  InvitationsPreview,
   items,
   LedgerVerifyResult,
   PaperBallotBody,
@@ -31,8 +31,8 @@ import {
   SlipsBody,
   UpdateRoundBody,
 } from '@app/shared'
-import QRCode from 'qrcode'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import QRCode from 'qrcode'
 import { z } from 'zod'
 import { forbidden } from '../../lib/app-error.js'
 import { doorListCsv, doorListXlsx } from '../invitations/door-list.js'

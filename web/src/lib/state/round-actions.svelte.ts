@@ -102,7 +102,12 @@ export class RoundActions {
     this.run(`reissue-${householdId}`, 'Cấp lại đường dẫn', async () => {
       const res = await this.client.reissueInvitation(this.roundId, householdId, channel)
       const h = this.pendingReissue
-      this.reissued = { householdId, label: h?.householdId === householdId ? `${h.code} · ${h.headName}` : '', url: res.url ?? null, qrSvg: res.qrSvg }
+      this.reissued = {
+        householdId,
+        label: h?.householdId === householdId ? `${h.code} · ${h.headName}` : '',
+        url: res.url ?? null,
+        qrSvg: res.qrSvg,
+      }
       this.pendingReissue = null
       if (channel !== 'print') toasts.show(`Đã cấp lại và xếp hàng gửi qua ${channel.toUpperCase()}.`, 'success')
       return res

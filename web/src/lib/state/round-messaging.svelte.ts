@@ -37,8 +37,7 @@ export class RoundMessagingState {
       if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
         this.status = 'hidden'
         this.stop()
-      }
-      else if (!quiet) {
+      } else if (!quiet) {
         this.status = 'hidden'
         handleError(err, 'Tải tình hình gửi tin')
       }
