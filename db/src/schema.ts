@@ -216,6 +216,11 @@ export const rounds = sqliteTable(
     openedAt: text('opened_at'),
     closedAt: text('closed_at'),
     sealedAt: text('sealed_at'),
+    /**
+     * When a result of the round (figures, reasons, comments, answer-based signals) was first served: from then on
+     * it is not reopened for answers, since two disclosures would name the households that answered in between.
+     */
+    disclosedAt: text('disclosed_at'),
     /** Messaging policy (ZALO.md §8); null = the configured default (ZALO_REMINDER_MAX, ZALO_REMINDER_GAP_HOURS, ZALO_UNKNOWN_OUTCOME). */
     reminderMax: integer('reminder_max'),
     reminderGapHours: integer('reminder_gap_hours'),

@@ -39,6 +39,8 @@ export const ErrorCode = z.enum([
   'rule_set_out_of_period',
   'no_template_for_period',
   'unit_not_in_force',
+  'results_not_disclosed',
+  'results_disclosed',
   'internal',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

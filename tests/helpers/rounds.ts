@@ -131,3 +131,13 @@ export function bulkBallots(
     }
   })
 }
+
+/**
+ * Close a round, so its results can be read (TRUST.md §2.2: none while it is open). Pending ballots land.
+ * `headers`: Front staff who may manage the round.
+ */
+export async function closeRound(app: FastifyInstance, roundId: string, headers: { authorization: string }) {
+  const res = await app.inject({ method: 'POST', url: `/api/rounds/${roundId}/close`, headers, payload: {} })
+  if (res.statusCode !== 200) throw new Error(`close: ${res.statusCode} ${res.body}`)
+  return res.json() as { id: string; status: string }
+}

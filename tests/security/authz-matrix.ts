@@ -62,7 +62,7 @@ const foreignOf = (own: PerRole): PerRole => r(own.admin, 404, 404, 404, 404)
 const MANAGE: Pick<StaffEntry, 'own' | 'foreign'> = { own: r(403, 'ok', 'ok', 403, 403), foreign: r(403, 404, 404, 404, 404) }
 /** Reading sealed results (reports): front_staff, council, admin; collectors 403. */
 const READ_RESULTS: Pick<StaffEntry, 'own' | 'foreign'> = { own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) }
-/** Front-staff-only reads of a visible round (tally before sealing, feedback inbox, recount). */
+/** Front-staff-only reads of a visible round (tally of a closed round before sealing, feedback inbox, recount). */
 const FRONT_READ: Pick<StaffEntry, 'own' | 'foreign'> = { own: r('ok', 'ok', 'ok', 403, 403), foreign: r('ok', 404, 404, 404, 404) }
 
 const paper = (f: ScopeFixtures, serial: string) => ({ householdId: f.freeHouseholdId, channel: 'paper', answers: allSatisfied, serial })
@@ -261,7 +261,14 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'GET /api/rounds/:id/ledger/verify': { kind: 'staff', own: r(403, 'ok', 'ok', 403, 403), foreign: r(403, 404, 404, 404, 404) },
 
   // ── tally, seal ─────────────────────────────────────────────────────────────────────
-  'GET /api/rounds/:id/tally': { kind: 'staff', round: 'open', ...FRONT_READ },
+  // results of a closed round (an open one answers 409 results_not_disclosed to everyone: tests/server/disclosure.test.ts)
+  'GET /api/rounds/:id/tally': { kind: 'staff', round: 'closed', ...FRONT_READ },
+  // coverage only, live: everyone who reads the round's figures, collectors excepted
+  'GET /api/rounds/:id/coverage': {
+    kind: 'staff',
+    own: r('ok', 'ok', 'ok', 403, 'ok'),
+    foreign: foreignOf(r('ok', 'ok', 'ok', 403, 'ok')),
+  },
   'POST /api/rounds/:id/recount': { kind: 'staff', ...FRONT_READ, body: () => ({}) },
   'POST /api/rounds/:id/seal': { kind: 'staff', round: 'closed', ...MANAGE },
   'POST /api/rounds/:id/unseal': {
@@ -290,8 +297,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'GET /api/rounds/:id/export.xlsx': { kind: 'staff', round: 'sealed', ...READ_RESULTS },
 
   // ── feedback inbox (front staff) ────────────────────────────────────────────────────
-  'GET /api/rounds/:id/feedback': { kind: 'staff', ...FRONT_READ },
-  'GET /api/rounds/:id/feedback/summary': { kind: 'staff', ...FRONT_READ },
+  'GET /api/rounds/:id/feedback': { kind: 'staff', round: 'closed', ...FRONT_READ },
+  'GET /api/rounds/:id/feedback/summary': { kind: 'staff', round: 'closed', ...FRONT_READ },
   'PATCH /api/feedback/:id': {
     kind: 'staff',
     own: r('ok', 'ok', 'ok', 403, 403),

@@ -3,9 +3,9 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, landNow, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
+import { allSatisfied, closeRound, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
 
-/** Reasons: q1 ×3 ("Đường hẹp" twice), q2 ×1, q9 ×1; comments ×2. */
+/** Reasons: q1 ×3 ("Đường hẹp" twice), q2 ×1, q9 ×1; comments ×2. Closed: reasons and comments are results. */
 async function roundWithFeedback(app: FastifyInstance, w: World) {
   const { round, tokens } = await openRoundWithLinks(app, w)
   const payloads = [
@@ -17,7 +17,7 @@ async function roundWithFeedback(app: FastifyInstance, w: World) {
   ]
   for (const [i, p] of payloads.entries())
     expect((await app.inject({ method: 'POST', url: `/api/ballots/${tokens[i]}`, payload: p })).statusCode).toBe(201)
-  landNow(app, round.id)
+  await closeRound(app, round.id, w.auth.xa)
   return round
 }
 

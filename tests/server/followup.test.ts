@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, createRound, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { allSatisfied, closeRound, createRound, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 
 type Answers = Record<string, { satisfied: boolean; reason?: string }>
 const roadNo: Answers = { q1: { satisfied: false, reason: 'Đường lầy' }, q2: { satisfied: true }, q9: { satisfied: true } }
@@ -49,10 +49,13 @@ describe('GET /api/rounds/:id/follow-up-candidates', () => {
     // Ấp 2: 4 ballots all dissatisfied → fewer than 5: not listed, and neither is Ấp 1, its complement (the
     // commune's figure minus Ấp 1's would give Ấp 2's back)
     answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(0, 4), () => roadNo)
-    const hidden = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
-    expect(hidden.json().villages).toEqual([])
-    // two more in Ấp 2 (6 ballots, 4 dissatisfied of 6 = 67 %): both villages are shown now
+    // results of an open round are served to nobody (TRUST.md §2.2)
+    const early = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
+    expect(early.statusCode).toBe(409)
+    expect(early.json().error.code).toBe('results_not_disclosed')
+    // two more in Ấp 2 (6 ballots, 4 dissatisfied of 6 = 67 %): both villages are shown once closed
     answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(4, 6), () => allSatisfied)
+    await closeRound(t.app, round.id, w.auth.xa)
     const res = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({
@@ -88,6 +91,7 @@ describe('GET /api/rounds/:id/follow-up-candidates', () => {
     const { round } = await openRoundWithLinks(t.app, t.w)
     const a = t.w.villages[0]?.id
     answer(t, round.id, t.w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 7 ? roadNo : allSatisfied))
+    await closeRound(t.app, round.id, t.w.auth.xa)
     const res = (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: t.w.auth.xa })).json()
     expect(res.thresholdBp).toBe(7000)
     expect(res.villages[0].questions[0]).toMatchObject({ notSatisfied: 7, valid: 10 })
@@ -95,7 +99,7 @@ describe('GET /api/rounds/:id/follow-up-candidates', () => {
 })
 
 describe('GET /api/units/:communeId/criteria-trend', () => {
-  it("gives each criterion's rate per closed round over time, including a follow-up round, and skips open ones", async () => {
+  it("gives each criterion's rate per disclosed round over time, including a follow-up round, and skips open or undisclosed ones", async () => {
     const t = await setup()
     const { w } = t
     const first = await openRoundWithLinks(t.app, w)
@@ -105,6 +109,10 @@ describe('GET /api/units/:communeId/criteria-trend', () => {
     expect(
       (await t.app.inject({ method: 'POST', url: `/api/rounds/${first.round.id}/close`, headers: w.auth.xa, payload: {} })).statusCode,
     ).toBe(200)
+    // closed, but nobody has read its result yet: a list does not disclose it
+    const undisclosed = await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.xa })
+    expect(undisclosed.json().criteria).toEqual([])
+    expect((await t.app.inject({ method: 'GET', url: `/api/rounds/${first.round.id}/tally`, headers: w.auth.xa })).statusCode).toBe(200)
 
     t.clock.set('2025-07-01T08:00:00Z')
     const follow = await createRound(t.app, w, {
@@ -118,6 +126,7 @@ describe('GET /api/units/:communeId/criteria-trend', () => {
     const open = await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.xa })
     expect(open.json().criteria.find((c: { criterionRef: string }) => c.criterionRef === '2').points).toHaveLength(1)
     await t.app.inject({ method: 'POST', url: `/api/rounds/${follow.id}/close`, headers: w.auth.xa, payload: {} })
+    expect((await t.app.inject({ method: 'GET', url: `/api/rounds/${follow.id}/tally`, headers: w.auth.xa })).statusCode).toBe(200)
 
     const res = await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.xa })
     expect(res.statusCode).toBe(200)

@@ -58,6 +58,16 @@ async function signals(t: TestApp, w: World, roundId: string, who: keyof World['
   expect(res.statusCode, res.body).toBe(200)
   return res.json().signals
 }
+/**
+ * The signals once the round's results are disclosed: closed, and its tally read. Signals built on answers are
+ * kept back until then (TRUST.md §2.2).
+ */
+async function disclosedSignals(t: TestApp, w: World, roundId: string): Promise<IntegritySignal[]> {
+  const close = await t.app.inject({ method: 'POST', url: `/api/rounds/${roundId}/close`, headers: w.auth.xa, payload: {} })
+  expect(close.statusCode, close.body).toBe(200)
+  expect((await t.app.inject({ method: 'GET', url: `/api/rounds/${roundId}/tally`, headers: w.auth.xa })).statusCode).toBe(200)
+  return signals(t, w, roundId)
+}
 const triggered = (s: IntegritySignal[], key: string) => s.filter((x) => x.key === key && x.triggered)
 
 /** A pattern of answers with 70 % straight "all satisfied", 20 % mixed, 10 % overall no: the same in every village. */
@@ -115,7 +125,18 @@ describe('GET /api/rounds/:id/integrity', () => {
       )
       t.clock.advance(-24 * 3600_000)
     }
-    const s = await signals(t, w, round.id)
+    // while open, the signals built on answers are kept back; the others are live
+    const live = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/integrity`, headers: w.auth.tinh })
+    expect(live.json().withheld.sort()).toEqual([
+      'collector_vs_link',
+      'invalidations_dissatisfied',
+      'perfect_village_one_day',
+      'straight_lining',
+    ])
+    expect(new Set(live.json().signals.map((x: IntegritySignal) => x.key))).toEqual(
+      new Set(['fast_completion', 'shared_device', 'collector_day_burst', 'link_open_burst']),
+    )
+    const s = await disclosedSignals(t, w, round.id)
     expect(new Set(s.map((x) => x.key))).toEqual(new Set(SIGNAL_KEYS))
     expect(s.filter((x) => x.triggered)).toEqual([])
     for (const x of s) {
@@ -159,7 +180,7 @@ describe('GET /api/rounds/:id/integrity', () => {
       of(w, 1).slice(0, 30),
       Array.from({ length: 30 }, (_, i) => ({ answers: i < 12 ? allSatisfied : mixedYes })),
     )
-    const sl = triggered(await signals(t, w, round.id), 'straight_lining')
+    const sl = triggered(await disclosedSignals(t, w, round.id), 'straight_lining')
     expect(sl).toHaveLength(1)
     expect(sl[0]).toMatchObject({ scope: 'village', unitId: w.villages[0]?.id, value: 0.6 })
 
@@ -172,7 +193,7 @@ describe('GET /api/rounds/:id/integrity', () => {
         of(other.w, v).slice(0, 40),
         Array.from({ length: 40 }, (_, i) => ({ answers: i < 38 ? allSatisfied : allNo })),
       )
-    expect(triggered(await signals(other.t, other.w, other.round.id), 'straight_lining')).toEqual([])
+    expect(triggered(await disclosedSignals(other.t, other.w, other.round.id), 'straight_lining')).toEqual([])
   })
 
   it('flags many link ballots behind one device fingerprint, not many devices', async () => {
@@ -276,7 +297,7 @@ describe('GET /api/rounds/:id/integrity', () => {
       hh.slice(30, 60),
       Array.from({ length: 30 }, () => ({ channel: 'paper', enteredBy: thuky })),
     )
-    const c = triggered(await signals(t, w, round.id), 'collector_vs_link')
+    const c = triggered(await disclosedSignals(t, w, round.id), 'collector_vs_link')
     expect(c).toHaveLength(1)
     expect(c[0]).toMatchObject({ scope: 'collector', unitId: thuky, value: 0.5, n: 30 })
     expect(c[0]?.label).toBe('thuky — Ấp 1')
@@ -296,7 +317,7 @@ describe('GET /api/rounds/:id/integrity', () => {
       oh.slice(30, 60),
       Array.from({ length: 30 }, (_, i) => ({ channel: 'paper', enteredBy: k, answers: i < 26 ? allSatisfied : overallNo })),
     )
-    expect(triggered(await signals(other.t, other.w, other.round.id), 'collector_vs_link')).toEqual([])
+    expect(triggered(await disclosedSignals(other.t, other.w, other.round.id), 'collector_vs_link')).toEqual([])
   })
 
   it('flags a village at exactly 100 % with high coverage reached in a single day, not the same over two days', async () => {
@@ -314,7 +335,7 @@ describe('GET /api/rounds/:id/integrity', () => {
         i,
       })),
     )
-    const p = triggered(await signals(t, w, round.id), 'perfect_village_one_day')
+    const p = triggered(await disclosedSignals(t, w, round.id), 'perfect_village_one_day')
     expect(p).toHaveLength(1)
     expect(p[0]).toMatchObject({ scope: 'village', unitId: w.villages[0]?.id, value: 1, n: 25 })
 
@@ -332,7 +353,7 @@ describe('GET /api/rounds/:id/integrity', () => {
       of(other.w, 0).slice(12),
       Array.from({ length: 13 }, () => ({})),
     )
-    expect(triggered(await signals(other.t, other.w, other.round.id), 'perfect_village_one_day')).toEqual([])
+    expect(triggered(await disclosedSignals(other.t, other.w, other.round.id), 'perfect_village_one_day')).toEqual([])
   })
 
   it('flags invalidations concentrated on dissatisfied ballots, not invalidations of satisfied ones', async () => {
@@ -356,7 +377,7 @@ describe('GET /api/rounds/:id/integrity', () => {
         })
         expect(res.statusCode, res.body).toBe(200)
       }
-      return triggered(await signals(t, w, round.id), 'invalidations_dissatisfied')
+      return triggered(await disclosedSignals(t, w, round.id), 'invalidations_dissatisfied')
     }
     const flagged = await run((b) => !b.overallSatisfied)
     expect(flagged).toHaveLength(1)

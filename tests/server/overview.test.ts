@@ -61,12 +61,15 @@ describe('GET /api/units/:id/overview', () => {
       verdict: 'meets',
       source: 'sealed',
     })
+    // an open round: coverage only, no figure built on answers (TRUST.md §2.2)
     expect(binhMinh.round).toMatchObject({
       status: 'open',
       participated: 4,
       coverage: 0.4,
-      rate: 1,
-      verdict: 'insufficient_coverage',
+      valid: null,
+      rate: null,
+      verdict: null,
+      robustness: null,
       source: 'live',
     })
     expect(dongHai.round).toMatchObject({
@@ -83,7 +86,7 @@ describe('GET /api/units/:id/overview', () => {
     const byRate = (
       await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview?sort=rate&order=desc`, headers: w.auth.tinh })
     ).json()
-    expect(byRate.items.map((i: { communeName: string }) => i.communeName)).toEqual(['Bình Minh', 'Ân Phú', 'Đông Hải', 'Xã Thử'])
+    expect(byRate.items.map((i: { communeName: string }) => i.communeName)).toEqual(['Ân Phú', 'Bình Minh', 'Đông Hải', 'Xã Thử'])
     const byCoverage = (
       await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview?sort=coverage`, headers: w.auth.tinh })
     ).json()
@@ -105,13 +108,20 @@ describe('GET /api/units/:id/overview', () => {
     expect(district.items.map((i: { communeName: string }) => i.communeName)).toEqual(['Đông Hải'])
   })
 
-  it('reads the counters, never the ballots', async () => {
+  it('reads the counters, never the ballots; a closed round gets its figures once its result is disclosed', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
     const p = await province(app, w)
+    await app.inject({ method: 'POST', url: `/api/rounds/${p.open.id}/close`, headers: w.auth.tinh, payload: {} })
+    const binhMinh = async () =>
+      (await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview`, headers: w.auth.tinh }))
+        .json()
+        .items.find((i: { communeName: string }) => i.communeName === 'Bình Minh').round
+    // closed, not yet disclosed: a list does not disclose it
+    expect(await binhMinh()).toMatchObject({ status: 'closed', participated: 4, valid: null, rate: null })
+    expect((await app.inject({ method: 'GET', url: `/api/rounds/${p.open.id}/tally`, headers: w.auth.tinh })).statusCode).toBe(200)
     db.delete(ballots).where(eq(ballots.roundId, p.open.id)).run()
-    const o = (await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview`, headers: w.auth.tinh })).json()
-    expect(o.items.find((i: { communeName: string }) => i.communeName === 'Bình Minh').round).toMatchObject({ participated: 4, valid: 4 })
+    expect(await binhMinh()).toMatchObject({ participated: 4, valid: 4, rate: 1 })
   })
 
   it('is scoped: 404 outside, 403 for collectors, 400 for a village; the council sees figures only once sealed', async () => {
@@ -165,7 +175,7 @@ describe('GET /api/units/:communeId/trend', () => {
     ])
     expect(t.rounds[0]).toMatchObject({ status: 'sealed', verdict: 'meets', coverage: 0.9, source: 'sealed' })
     expect(t.rounds[0].rate).toBeCloseTo(17 / 18, 10)
-    expect(t.rounds[1]).toMatchObject({ status: 'open', coverage: 0.5, rate: 1, verdict: 'insufficient_coverage', source: 'live' })
+    expect(t.rounds[1]).toMatchObject({ status: 'open', coverage: 0.5, rate: null, verdict: null, source: 'live' })
     expect(t.rounds[2]).toMatchObject({ status: 'draft', rate: null, source: 'none' })
     expect((await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/trend`, headers: w.auth.tinh })).statusCode).toBe(400)
     expect((await app.inject({ method: 'GET', url: `/api/units/${c.commune.id}/trend`, headers: w.auth.khac })).statusCode).toBe(404)

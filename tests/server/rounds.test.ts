@@ -213,7 +213,7 @@ describe('targeted follow-up rounds', () => {
     })
     expect(inv.json().created).toBe(5)
     expect(inv.json().links.every((l: { villageId: string }) => l.villageId === v2)).toBe(true)
-    const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.xa })).json()
+    const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/coverage`, headers: w.auth.xa })).json()
     expect(t.villages.map((v: { unitId: string }) => v.unitId)).toEqual([v2])
   })
 })

@@ -2,7 +2,7 @@ import { canonicalJson } from '@app/server/lib/hash.ts'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import { makeCommune } from '../helpers/factories.js'
-import { allSatisfied, bulkBallots, createRound, landNow, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { allSatisfied, bulkBallots, closeRound, createRound, landNow, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 
 async function openRound(
   app: Awaited<ReturnType<typeof buildTestApp>>['app'],
@@ -23,6 +23,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const big = makeCommune(db, { province: w.province, name: 'Tân Phước', code: 'TPC', villages: 2, perVillage: 8113 })
     const r = await openRound(app, w, big.commune.id, { coverageBp: 7000, coverageScope: 'commune' })
     bulkBallots(app, db, r.id, big.households, 11_683, 11_679)
+    await closeRound(app, r.id, w.auth.tinh)
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.tinh })).json()
     expect(t.commune).toMatchObject({
       households: 16_226,
@@ -48,6 +49,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const c = makeCommune(db, { province: w.province, name: 'Thăng Bình', code: 'TBI', villages: 1, perVillage: 76 })
     const r = await openRound(app, w, c.commune.id)
     bulkBallots(app, db, r.id, c.households, 72, 71)
+    await closeRound(app, r.id, w.auth.tinh)
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.tinh })).json()
     expect(t.commune.rate.toFixed(4)).toBe('0.9861')
     expect(t.commune.coverage.toFixed(4)).toBe('0.9474')
@@ -61,6 +63,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const c = makeCommune(db, { province: w.province, name: 'Biên', code: 'BIEN', villages: 1, perVillage: 1000 })
     const r1 = await openRound(app, w, c.commune.id)
     bulkBallots(app, db, r1.id, c.households, 1000, 900)
+    await closeRound(app, r1.id, w.auth.tinh)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r1.id}/tally`, headers: w.auth.tinh })).json().commune.verdict).toBe(
       'meets',
     )
@@ -68,6 +71,7 @@ describe('GET /api/rounds/:id/tally', () => {
     await app.inject({ method: 'POST', url: `/api/rounds/${r1.id}/close`, headers: w.auth.tinh, payload: {} })
     const r2 = await openRound(app, w, c.commune.id)
     bulkBallots(app, db, r2.id, c.households, 1000, 899)
+    await closeRound(app, r2.id, w.auth.tinh)
     const t2 = (await app.inject({ method: 'GET', url: `/api/rounds/${r2.id}/tally`, headers: w.auth.tinh })).json()
     expect(t2.commune.verdict).toBe('below_threshold')
     expect(t2.commune.rate).toBeCloseTo(0.899, 10)
@@ -82,12 +86,14 @@ describe('GET /api/rounds/:id/tally', () => {
     const households = [...v1, ...v2.slice(0, 6)] // village 1: 10/10, village 2: 6/10 (60 % < 70 %)
     const r = await openRound(app, w, c.commune.id)
     bulkBallots(app, db, r.id, households, 16, 16)
+    await closeRound(app, r.id, w.auth.tinh)
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.tinh })).json()
     expect(t.villages.map((v: { verdict: string }) => v.verdict)).toEqual(['meets_coverage', 'insufficient_coverage'])
     expect(t.commune.verdict).toBe('insufficient_coverage')
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.tinh, payload: {} })
     const r2 = await openRound(app, w, c.commune.id, { coverageScope: 'commune' })
     bulkBallots(app, db, r2.id, households, 16, 16)
+    await closeRound(app, r2.id, w.auth.tinh)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r2.id}/tally`, headers: w.auth.tinh })).json().commune.verdict).toBe(
       'meets',
     )
@@ -97,6 +103,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
     const { round } = await openRoundWithLinks(app, w)
+    await closeRound(app, round.id, w.auth.xa)
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/tally`, headers: w.auth.xa })).json()
     expect(t.commune).toMatchObject({ verdict: 'no_data', robustness: null, rate: null, interval: null })
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/tally`, headers: w.auth.hoidong })).statusCode).toBe(403)

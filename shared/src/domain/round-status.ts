@@ -6,6 +6,10 @@
  *   draft ──open──▶ open ──close──▶ closed ──seal──▶ sealed ──return_for_resurvey──▶ returned
  *                    ▲               │  ▲              │  ▲                              │
  *                    └────reopen─────┘  └────unseal────┘  └───────withdraw_return───────┘
+ *
+ * Results are disclosed once (TRUST.md §2.2): while a round is draft or open nobody is served its figures,
+ * reasons or comments, only its coverage; the first time a result of a closed round is served is recorded as its
+ * disclosure, and `reopen` is refused from then on (more answers go to a follow-up round).
  */
 export type RoundState = 'draft' | 'open' | 'closed' | 'sealed' | 'returned'
 
@@ -37,4 +41,9 @@ export function actionsFrom(from: RoundState): RoundAction[] {
 /** Terminal: no move leaves it (none today: a return can be withdrawn until a re-survey round exists). */
 export function isTerminal(s: RoundState): boolean {
   return actionsFrom(s).length === 0
+}
+
+/** Statuses whose results are withheld from everyone (coverage stays live): answers may still arrive. */
+export function resultsWithheld(s: RoundState): boolean {
+  return s === 'draft' || s === 'open'
 }

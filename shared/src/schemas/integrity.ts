@@ -50,6 +50,8 @@ export const IntegrityReport = z.object({
   frameAdditions: z
     .array(z.object({ households: z.number().int(), villages: z.array(z.string()), at: z.string(), reason: z.string() }))
     .optional(),
+  /** Signals built on answers, kept back until the round's results are disclosed (TRUST.md §2.2). */
+  withheld: z.array(SignalKey),
 })
 export type IntegrityReport = z.infer<typeof IntegrityReport>
 

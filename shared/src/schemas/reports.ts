@@ -29,7 +29,10 @@ export const RoundSummary = z.object({
   rate: z.number().nullable(),
   verdict: VerdictEnum.nullable(),
   robustness: z.enum(['clear', 'marginal']).nullable(),
-  /** Where the figures come from: the frozen sealed JSON, the live counters, or none (draft / hidden). */
+  /**
+   * Where the figures come from: the frozen sealed JSON, the live counters (coverage only — participated, coverage —
+   * until the round's results are disclosed), or none (draft / hidden).
+   */
   source: z.enum(['sealed', 'live', 'none']),
 })
 export type RoundSummary = z.infer<typeof RoundSummary>

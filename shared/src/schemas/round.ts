@@ -75,6 +75,8 @@ export const Round = z.object({
   openedAt: z.string().nullable(),
   closedAt: z.string().nullable(),
   sealedAt: z.string().nullable(),
+  /** When a result of the round was first served (null: not yet; a disclosed round is never reopened). */
+  disclosedAt: z.string().nullable(),
   createdAt: z.string(),
   /** The questionnaire snapshot once open; the template's questions while draft. */
   questions: z.array(Question),
@@ -185,5 +187,36 @@ export const ShownRoundTally = RoundTally.extend({
   suppressed: z.boolean(),
 })
 export type ShownRoundTally = z.infer<typeof ShownRoundTally>
+
+/**
+ * Coverage of a round: who has taken part, per village and channel. Live in every status (it carries no answer),
+ * so the dashboard follows collection while the results stay withheld.
+ */
+export const UnitCoverage = z.object({
+  unitId: Id,
+  name: z.string(),
+  households: z.number().int(),
+  participated: z.number().int(),
+  /** participated / households in [0, 1]; null without households. */
+  coverage: z.number().nullable(),
+  /** The participation floor of the round, met or not (never the satisfaction verdict). */
+  verdict: z.enum(['meets_coverage', 'insufficient_coverage', 'no_data']),
+})
+export type UnitCoverage = z.infer<typeof UnitCoverage>
+
+export const RoundCoverage = z.object({
+  roundId: Id,
+  status: RoundStatus,
+  coverageBp: z.number().int(),
+  coverageScope: CoverageScope,
+  commune: UnitCoverage,
+  villages: z.array(UnitCoverage),
+  /** Households that took part per channel. */
+  byChannel: z.record(z.string(), z.number().int()),
+  /** Whether the results can be read now (the round has closed). */
+  resultsAvailable: z.boolean(),
+  disclosedAt: z.string().nullable(),
+})
+export type RoundCoverage = z.infer<typeof RoundCoverage>
 
 export { IsoDateTime }

@@ -33,9 +33,11 @@ export function createFeedbackService(deps: {
   const { db, audit, rounds, units, privacy } = deps
   const repo = createFeedbackRepo(db)
 
+  /** The round of an inbox request: reasons and comments are results, served once the round has closed (TRUST.md §2.2). */
   function roundFor(actor: Actor, roundId: string): RoundRow {
     const r = rounds.getVisible(actor, roundId)
     if (actor.role !== 'admin' && actor.role !== 'front_staff') throw forbidden('the feedback inbox is for Front staff')
+    rounds.disclose(actor, r, 'feedback')
     return r
   }
 

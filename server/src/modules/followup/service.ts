@@ -41,6 +41,7 @@ export function createFollowUpService(deps: {
     candidates(actor: Actor, roundId: string): FollowUpCandidates {
       const r = rounds.getVisible(actor, roundId)
       assertMayRead(actor, r)
+      rounds.disclose(actor, r, 'follow_up')
       const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
       const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
       const byVillage = new Map<string, FollowUpCandidates['villages'][number]['questions']>()
@@ -85,11 +86,15 @@ export function createFollowUpService(deps: {
       }
     },
 
-    /** Per criterion ref: the commune-level rate in each closed or sealed round, oldest first. */
+    /**
+     * Per criterion ref: the commune-level rate in each round whose results are disclosed, oldest first. A closed
+     * round nobody has read the result of yet is left out rather than disclosed by a list.
+     */
     criteriaTrend(actor: Actor, communeId: string): CriteriaTrend {
       const commune = units.getVisible(actor, communeId)
       if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
-      const visible = (r: RoundRow) => (actor.role === 'council' ? ['sealed', 'returned'].includes(r.status) : DONE.includes(r.status))
+      const visible = (r: RoundRow) =>
+        r.disclosedAt !== null && (actor.role === 'council' ? ['sealed', 'returned'].includes(r.status) : DONE.includes(r.status))
       const list = rounds.listAll({ communeIds: [commune.id] }).filter(visible)
       const date = (r: RoundRow) => r.sealedAt ?? r.closedAt ?? r.closesAt
       list.sort((a, b) => date(a).localeCompare(date(b)))

@@ -1,5 +1,5 @@
 import { type Db, type DbOrTx, sealedIntegrity } from '@app/db'
-import { type IntegrityReport, type IntegritySignal, mayReadIntegritySignals } from '@app/shared'
+import { type IntegrityReport, type IntegritySignal, mayReadIntegritySignals, resultsWithheld, type SignalKey } from '@app/shared'
 import { eq } from 'drizzle-orm'
 import type { IntegrityConfig } from '../../config.js'
 import { forbidden, notFound } from '../../lib/app-error.js'
@@ -18,6 +18,18 @@ import { invalidationsDissatisfied } from './signals/invalidations.js'
 import { perfectVillage } from './signals/perfect-village.js'
 import { sharedDevice } from './signals/shared-device.js'
 import { straightLining } from './signals/straight-lining.js'
+
+/**
+ * Signals computed from the answers themselves (satisfaction rates, identical answers, which answers were
+ * invalidated). They are results: withheld until the round's results are disclosed (TRUST.md §2.2). The others
+ * read only paradata (durations, devices, open times, who keyed what) and stay live for the province.
+ */
+export const ANSWER_SIGNALS: readonly SignalKey[] = [
+  'straight_lining',
+  'collector_vs_link',
+  'perfect_village_one_day',
+  'invalidations_dissatisfied',
+]
 
 /**
  * Who may read a round's integrity signals: admin; province- (or legacy district-) level Front staff
@@ -51,8 +63,12 @@ export function createIntegrityService(deps: {
   const { db, clock, rounds, units, users, config } = deps
   const repo = createIntegrityRepo(db)
 
-  /** Every signal of a round, computed now (no access check: the caller decides, e.g. the minutes annex). */
-  function signals(round: RoundRow): IntegritySignal[] {
+  /**
+   * Every signal of a round, computed now (no access check: the caller decides, e.g. the minutes annex); without
+   * `answers`, the signals built on answers are not computed.
+   */
+  function signals(round: RoundRow, opts: { answers?: boolean } = {}): IntegritySignal[] {
+    const answers = opts.answers ?? true
     const villages = units.repo.children(round.communeId, 'village')
     const villageNames = new Map(villages.map((v) => [v.id, v.name]))
     const usernameCache = new Map<string, string>()
@@ -67,7 +83,7 @@ export function createIntegrityService(deps: {
     const questionCount = rounds.questionsOf(round).length
     const frame = rounds.frameOf(round)
     const part = new Map(repo.participationDays(round.id).map((r) => [r.villageId, r]))
-    const rates = new Map(repo.villageRates(round.id).map((r) => [r.villageId, r]))
+    const rates = new Map(answers ? repo.villageRates(round.id).map((r) => [r.villageId, r]) : [])
     const villageDays = Object.entries(frame).map(([villageId, households]) => ({
       villageId,
       households,
@@ -84,17 +100,19 @@ export function createIntegrityService(deps: {
 
     return [
       ...fastCompletion(repo.linkDurations(round.id), { questionCount, villageNames }, config.fastCompletion),
-      ...straightLining(shown(repo.straightLined(round.id)), { villageNames }, config.straightLining),
+      ...(answers ? straightLining(shown(repo.straightLined(round.id)), { villageNames }, config.straightLining) : []),
       ...sharedDevice(repo.devices(round.id), config.sharedDevice),
       ...collectorDayBurst(enterRows, { usernames: usernameCache }, config.bursts),
       ...linkOpenBurst(repo.linkOpenWindows(round.id, config.bursts.windowMinutes), { villageNames, staffActivity }, config.bursts),
-      ...collectorVsLink(
-        shown(channelRows),
-        { villageNames, usernames: usernameCache, minCell: deps.privacy?.minCell ?? 0 },
-        config.collectorVsLink,
-      ),
-      ...perfectVillage(shown(villageDays), { villageNames }, config.perfectVillage),
-      ...invalidationsDissatisfied(repo.validity(round.id), config.invalidations),
+      ...(answers
+        ? collectorVsLink(
+            shown(channelRows),
+            { villageNames, usernames: usernameCache, minCell: deps.privacy?.minCell ?? 0 },
+            config.collectorVsLink,
+          )
+        : []),
+      ...(answers ? perfectVillage(shown(villageDays), { villageNames }, config.perfectVillage) : []),
+      ...(answers ? invalidationsDissatisfied(repo.validity(round.id), config.invalidations) : []),
     ]
   }
 
@@ -123,7 +141,10 @@ export function createIntegrityService(deps: {
         .run()
     },
 
-    /** GET /api/rounds/:id/integrity. */
+    /**
+     * GET /api/rounds/:id/integrity. Signals built on answers only once the round's results are disclosed (a
+     * closed round whose result nobody has read yet keeps them back too, so opening this panel never discloses).
+     */
     report(actor: Actor, roundId: string): IntegrityReport {
       const round = rounds.getVisible(actor, roundId)
       assertMayReadSignals(actor, round, units.repo.findById(actor.unitId)?.kind)
@@ -139,7 +160,14 @@ export function createIntegrityService(deps: {
             reason: e.reason ?? '',
           }
         })
-      return { roundId: round.id, status: round.status, signals: current(round), frameAdditions }
+      const answers = !resultsWithheld(round.status) && round.disclosedAt !== null
+      return {
+        roundId: round.id,
+        status: round.status,
+        signals: answers ? current(round) : signals(round, { answers }),
+        withheld: answers ? [] : [...ANSWER_SIGNALS],
+        frameAdditions,
+      }
     },
 
     /** For the minutes annex: the signals of a round by id (the caller has checked access). */

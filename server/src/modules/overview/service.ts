@@ -5,6 +5,7 @@ import {
   isSmallCell,
   type OverviewQuery,
   type RoundSummary,
+  resultsWithheld,
   type Tally,
   type UnitOverview,
   viCollator,
@@ -95,8 +96,9 @@ export function createOverviewService(deps: {
 
   /**
    * One summary per round, in the order given: the sealed figures once sealed (or returned), else the
-   * live counters; none for a draft, nor for the council before sealing. A fixed number of queries
-   * whatever the number of rounds.
+   * live counters; none for a draft, nor for the council before sealing. Until a round's results are disclosed
+   * (open, or closed and not yet read) only its coverage is given: a list never discloses (TRUST.md §2.2). A fixed
+   * number of queries whatever the number of rounds.
    */
   function summarizeMany(actor: Actor, rows: RoundRow[]): RoundSummary[] {
     const sealedJson = repo.sealedCommuneJson(rows.filter((r) => r.status === 'sealed' || r.status === 'returned').map((r) => r.id))
@@ -106,6 +108,18 @@ export function createOverviewService(deps: {
     const live = liveCommunes(rows.filter((r) => !frozen.has(r.id) && !hidden(r)))
     return rows.map((r) => {
       const c = frozen.get(r.id) ?? live.get(r.id)
+      if (c && (resultsWithheld(r.status) || r.disclosedAt === null))
+        return {
+          ...base(r),
+          households: c.households,
+          participated: c.participated,
+          valid: null,
+          coverage: c.coverage,
+          rate: null,
+          verdict: null,
+          robustness: null,
+          source: 'live',
+        }
       if (!c)
         return {
           ...base(r),

@@ -55,6 +55,7 @@ export function createPublicService(deps: {
     const r = rounds.findById(roundId)
     const rec = r && (r.status === 'sealed' || r.status === 'returned') ? tally.sealedRecord(r.id) : undefined
     if (!r || !rec) return undefined
+    rounds.disclose(null, r, 'public')
     const history = council.history(r.id)
     const shown = tally.shown(rec.tally)
     return {

@@ -11,7 +11,7 @@ import type { FeedbackRepo } from '../feedback/repo.js'
 import { type Actor, assertRole } from '../policy.js'
 import { publicTally } from '../public/service.js'
 import type { RoundRow } from '../rounds/repo.js'
-import type { LevelRule, RoundService } from '../rounds/service.js'
+import type { DisclosedVia, LevelRule, RoundService } from '../rounds/service.js'
 import type { TallyService } from '../tally/service.js'
 import type { UnitService } from '../units/service.js'
 import { type CsvDelimiter, csvStream, type ExportHeaders, type ExportInput, xlsxStream } from './exports.js'
@@ -43,7 +43,7 @@ export function createReportsService(deps: {
   const { db, audit, rounds, units, tally, ballots, council, feedback, levels, publicBaseUrl, minCell } = deps
   const repo = createReportsRepo(db)
 
-  function sealedFor(actor: Actor, roundId: string) {
+  function sealedFor(actor: Actor, roundId: string, via: DisclosedVia) {
     const r = rounds.getVisible(actor, roundId)
     if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
     assertRole(actor, ['admin', 'front_staff', 'council'])
@@ -53,6 +53,7 @@ export function createReportsService(deps: {
         status: r.status,
         action: 'report',
       })
+    rounds.disclose(actor, r, via)
     return { r, rec }
   }
 
@@ -183,7 +184,7 @@ export function createReportsService(deps: {
     },
 
     async minutesPdf(actor: Actor, roundId: string): Promise<Buffer> {
-      const { r, rec } = sealedFor(actor, roundId)
+      const { r, rec } = sealedFor(actor, roundId, 'minutes')
       const commune = units.repo.findById(r.communeId)
       // only the units in force on the round's last day (a district abolished on 01/07/2025 is not printed for a 2026 round)
       const onDay = (r.closedAt ?? r.closesAt).slice(0, 10)
@@ -251,7 +252,7 @@ export function createReportsService(deps: {
     },
 
     async noticesPdf(actor: Actor, roundId: string): Promise<Buffer> {
-      const { r, rec } = sealedFor(actor, roundId)
+      const { r, rec } = sealedFor(actor, roundId, 'notices')
       const shown = tally.shown(rec.tally)
       const pdf = await renderNoticesPdf({
         communeName: units.repo.findById(r.communeId)?.name ?? '',
@@ -275,13 +276,13 @@ export function createReportsService(deps: {
 
     /** One record per ballot, streamed; checks and the audit entry happen before the first byte. */
     exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi', delimiter: CsvDelimiter = ','): Readable {
-      const { r, rec } = sealedFor(actor, roundId)
+      const { r, rec } = sealedFor(actor, roundId, 'export')
       log(actor, r, 'report.export', { format: 'csv' })
       return csvStream(exportInput(r, rec.tally, headers), delimiter)
     },
 
     exportXlsx(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Readable {
-      const { r, rec } = sealedFor(actor, roundId)
+      const { r, rec } = sealedFor(actor, roundId, 'export')
       log(actor, r, 'report.export', { format: 'xlsx' })
       return xlsxStream(exportInput(r, rec.tally, headers))
     },

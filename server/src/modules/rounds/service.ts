@@ -6,6 +6,7 @@ import {
   type Round,
   type RoundAction,
   type RuleSetSnapshot,
+  resultsWithheld,
   roundAction,
   type UpdateRoundBody,
   vnDateVi,
@@ -44,6 +45,27 @@ const invalidTransition = (from: string, action: string) =>
   new AppError('invalid_transition', `cannot ${action} a round that is ${from}`, 409, { status: from, action })
 
 type RoundPatch = Partial<Omit<RoundRow, 'id' | 'status'>>
+
+/** What a staff screen shows instead of a result while answers may still arrive (TRUST.md §2.2). */
+export const resultsNotDisclosed = (status: string) =>
+  new AppError(
+    'results_not_disclosed',
+    'Kết quả chỉ hiển thị khi đợt lấy ý kiến đã kết thúc thu phiếu; trong lúc đang thu phiếu chỉ theo dõi được độ bao phủ.',
+    409,
+    { status },
+  )
+
+/** Reopening after disclosure would let two disclosures be compared, naming the households that answered in between. */
+export const resultsDisclosed = (disclosedAt: string) =>
+  new AppError(
+    'results_disclosed',
+    'Kết quả của đợt này đã được công bố nên không thể mở lại để nhận thêm ý kiến. Hãy mở một đợt lấy ý kiến bổ sung cho các hộ chưa tham gia.',
+    409,
+    { disclosedAt },
+  )
+
+/** What served a round's result first (recorded with the disclosure). */
+export type DisclosedVia = 'tally' | 'feedback' | 'follow_up' | 'integrity' | 'export' | 'minutes' | 'notices' | 'public' | 'seal'
 
 /** What each move stamps on the round, besides its status. */
 const STAMPS: Record<RoundAction, (now: string) => RoundPatch> = {
@@ -186,6 +208,7 @@ export function createRoundService(deps: {
       openedAt: r.openedAt,
       closedAt: r.closedAt,
       sealedAt: r.sealedAt,
+      disclosedAt: r.disclosedAt,
       createdAt: r.createdAt,
       questions: questionsOf(r),
       ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
@@ -425,6 +448,8 @@ export function createRoundService(deps: {
       const wanted = (Object.keys(ROUND_TRANSITIONS) as RoundAction[]).find((a) => ROUND_TRANSITIONS[a].to === to) ?? to
       throw invalidTransition(fresh.status, wanted)
     }
+    // results disclosed once (TRUST.md §2.2): a disclosed round takes no more answers
+    if (action === 'reopen' && fresh.disclosedAt) throw resultsDisclosed(fresh.disclosedAt)
     if (to === 'closed' && fresh.status === 'open') {
       const blocked = closeBlocker(fresh.id, tx)
       if (blocked) throw blocked
@@ -445,9 +470,37 @@ export function createRoundService(deps: {
     return row
   }
 
+  /**
+   * Record, inside `tx`, that a result of the round is being served (the first time only: one audit entry). The
+   * round must have closed: a draft or open round answers 409 results_not_disclosed, also when it was reopened
+   * between the caller's read and this write.
+   */
+  function markDisclosed(tx: DbOrTx, roundId: string, actor: Actor | null, via: DisclosedVia): void {
+    const fresh = repo.findById(roundId, tx)
+    if (!fresh) throw notFound('round')
+    if (resultsWithheld(fresh.status)) throw resultsNotDisclosed(fresh.status)
+    if (fresh.disclosedAt) return
+    repo.update(fresh.id, { disclosedAt: clock.now().toISOString() }, tx)
+    audit.record(tx, { actorId: actor?.id ?? null, action: 'round.disclose', targetType: 'round', targetId: fresh.id, data: { via } })
+  }
+
   return {
     toDto,
     transition,
+    markDisclosed,
+    /** 409 results_not_disclosed while the round may still take answers (draft, open). */
+    assertResultsReadable(r: Pick<RoundRow, 'status'>): void {
+      if (resultsWithheld(r.status)) throw resultsNotDisclosed(r.status)
+    },
+    /**
+     * Before serving a result of `r`: refuse while answers may still arrive, and record the first serving as the
+     * disclosure (a write only the first time; later reads cost one status check).
+     */
+    disclose(actor: Actor | null, r: Pick<RoundRow, 'id' | 'status' | 'disclosedAt'>, via: DisclosedVia): void {
+      if (resultsWithheld(r.status)) throw resultsNotDisclosed(r.status)
+      if (r.disclosedAt) return
+      db.transaction((tx) => markDisclosed(tx, r.id, actor, via))
+    },
     /** Register work to run inside every close (by staff or at the end of the window), before the status changes. */
     onClosing(hook: (roundId: string, tx: DbOrTx) => void): void {
       closingHooks.push(hook)
@@ -699,12 +752,16 @@ export function createRoundService(deps: {
       return db.transaction((tx) => toDto(transition(tx, r, 'closed', actor, reason ?? null)))
     },
 
-    /** closed → open again: only front_staff of a province (above the commune), with a reason. */
+    /**
+     * closed → open again: only front_staff of a province (above the commune), with a reason, and only before any
+     * result was disclosed (a round closed by mistake); afterwards more answers go to a follow-up round.
+     */
     reopen(actor: Actor, id: string, body: { reason: string; closesAt?: string | undefined }): Round {
       const r = getManaged(actor, id)
       const unit = units.repo.findById(actor.unitId)
       if (unit?.kind !== 'province') throw forbidden('only province-level Front staff may reopen a round')
       if (r.status !== 'closed') throw invalidTransition(r.status, 'reopen')
+      if (r.disclosedAt) throw resultsDisclosed(r.disclosedAt)
       const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
       if (new Date(closesAt).getTime() <= clock.now().getTime()) {
         throw badRequest('validation_failed', 'give a new closesAt in the future to reopen', {

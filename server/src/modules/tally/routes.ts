@@ -1,4 +1,4 @@
-import { ApiError, IdParams, ReasonBody, RecountBody, RecountResult, Round, ShownRoundTally } from '@app/shared'
+import { ApiError, IdParams, ReasonBody, RecountBody, RecountResult, Round, RoundCoverage, ShownRoundTally } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 
 const tags = ['tally']
@@ -14,12 +14,24 @@ export const tallyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary:
-          'Coverage, rate, interval and verdict per village and for the commune (frozen once sealed); figures on fewer than PRIVACY_MIN_CELL ballots withheld, with complements',
+          'Coverage, rate, interval and verdict per village and for the commune, once the round has closed (frozen once sealed); figures on fewer than PRIVACY_MIN_CELL ballots withheld, with complements; 409 results_not_disclosed while it is draft or open; the first read is recorded as the disclosure',
         params: IdParams,
         response: { 200: ShownRoundTally, ...Err },
       },
     },
     async (req) => s().tally(req.actor, req.params.id),
+  )
+  app.get(
+    '/:id/coverage',
+    {
+      schema: {
+        tags,
+        summary: 'Who has taken part, per village and channel, live in every status (no answer, no rate, no verdict)',
+        params: IdParams,
+        response: { 200: RoundCoverage, ...Err },
+      },
+    },
+    async (req) => s().coverage(req.actor, req.params.id),
   )
   app.post(
     '/:id/recount',

@@ -1,5 +1,15 @@
 import type { Db, DbOrTx } from '@app/db'
-import { hiddenVillages, type RoundTally, type RuleSetSnapshot, type ShownRoundTally, suppressRoundTally } from '@app/shared'
+import {
+  hiddenVillages,
+  type RoundCoverage,
+  type RoundTally,
+  type RuleSetSnapshot,
+  resultsWithheld,
+  type ShownRoundTally,
+  suppressRoundTally,
+  type UnitCoverage,
+  villageVerdict,
+} from '@app/shared'
 import { AppError, conflict, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson } from '../../lib/hash.js'
@@ -78,12 +88,14 @@ export function createTallyService(deps: {
     },
 
     /**
-     * GET /tally: the frozen JSON once sealed, else live from the counters; served with small groups withheld
-     * (complementary suppression), for every reader. The frozen record itself keeps every figure.
+     * GET /tally: the frozen JSON once sealed, else from the counters of a closed round, served with small groups
+     * withheld (complementary suppression) for every reader. Never while the round may
+     * still take answers (409 results_not_disclosed); the first read is recorded as the disclosure.
      */
     tally(actor: Actor, roundId: string): ShownRoundTally {
       const r = rounds.getVisible(actor, roundId)
       assertMayReadTally(actor, r)
+      rounds.disclose(actor, r, 'tally')
       const sealed = r.status === 'sealed' ? repo.sealed(r.id) : undefined
       const t = sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r)
       // results are out once the round is closed; before that coverage (per village and channel) stays live and
@@ -111,6 +123,57 @@ export function createTallyService(deps: {
       return suppressRoundTally(t, minCell)
     },
     minCell,
+
+     * GET /coverage: who has taken part, per village and channel, live in every status. Participations and their
+     * counters are written when a ballot is accepted, before it lands, and carry no answer.
+     */
+    coverage(actor: Actor, roundId: string): RoundCoverage {
+      const r = rounds.getVisible(actor, roundId)
+      if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
+      const counts = repo.villageCounters(r.id)
+      const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+      const unit = (unitId: string, name: string, households: number, participated: number): Omit<UnitCoverage, 'verdict'> => ({
+        unitId,
+        name,
+        households,
+        participated,
+        coverage: households > 0 ? participated / households : null,
+      })
+      const villages: UnitCoverage[] = Object.entries(rounds.frameOf(r)).map(([id, households]) => {
+        const participated = counts.get(id)?.participated ?? 0
+        return {
+          ...unit(id, names.get(id) ?? id, households, participated),
+          verdict: villageVerdict({ households, participated }, r.coverageBp),
+        }
+      })
+      const households = villages.reduce((a, v) => a + v.households, 0)
+      const participated = villages.reduce((a, v) => a + v.participated, 0)
+      const communeVerdict =
+        households === 0
+          ? 'no_data'
+          : r.coverageScope === 'commune'
+            ? villageVerdict({ households, participated }, r.coverageBp)
+            : villages.some((v) => v.verdict === 'insufficient_coverage')
+              ? 'insufficient_coverage'
+              : 'meets_coverage'
+      const byChannel = { link: 0, paper: 0, meeting: 0 }
+      for (const c of counts.values()) {
+        byChannel.link += c.link
+        byChannel.paper += c.paper
+        byChannel.meeting += c.meeting
+      }
+      return {
+        roundId: r.id,
+        status: r.status,
+        coverageBp: r.coverageBp,
+        coverageScope: r.coverageScope,
+        commune: { ...unit(r.communeId, units.repo.findById(r.communeId)?.name ?? '', households, participated), verdict: communeVerdict },
+        villages,
+        byChannel,
+        resultsAvailable: !resultsWithheld(r.status) && (actor.role !== 'council' || r.status === 'sealed' || r.status === 'returned'),
+        disclosedAt: r.disclosedAt,
+      }
+    },
 
     /**
      * Recompute the counters from the ballots and compare. With `repair`, replace the counters by the
@@ -166,6 +229,8 @@ export function createTallyService(deps: {
             patch: { sealedAt: now },
             data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
           })
+          // sealing publishes the result (the public verify page and the minutes serve it from now on)
+          rounds.markDisclosed(tx, r.id, actor, 'seal')
           repo.insertSealed(
             {
               roundId: r.id,
@@ -181,7 +246,7 @@ export function createTallyService(deps: {
           // the signals go into the sealed record first, then the fingerprints they were built on (TRUST.md §2.4)
           integrity.freeze(r, tx)
           ballots.forgetFingerprints(r.id, tx)
-          return rounds.toDto(row)
+          return rounds.toDto(rounds.findById(r.id, tx) ?? row)
         },
         { behavior: 'immediate' },
       )
