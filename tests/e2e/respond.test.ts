@@ -36,7 +36,7 @@ describe.skipIf(!serverReady)('resident page /r/:token', () => {
   }
 
   const ballotsCounted = async () =>
-    (await api<{ commune: { participated: number } }>('GET', `/api/rounds/${roundId}/tally`)).commune.participated
+    (await api<{ commune: { participated: number } }>('GET', `/api/rounds/${roundId}/coverage`)).commune.participated
 
   /** A fresh phone: its own storage; records requests leaving our origin and console errors (CSP). */
   async function open(token: string, opts: BrowserContextOptions = {}) {

@@ -142,13 +142,13 @@ describe('staff app follow-ups', () => {
     await page.close()
   })
 
-  it('the province overview lists every commune and sorts by rate', async () => {
+  it('the province overview lists every commune and sorts by rate; open rounds show coverage, no rate', async () => {
     const page = await login('mttq.tinh')
     await page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link', { name: 'Tổng quan' }).click()
     const rows = page.getByTestId('overview-row')
     await rows.first().waitFor()
     const province = (await api<{ items: { id: string }[] }>('mttq.tinh', '/api/units?kind=province')).items[0]
-    const expected = await api<{ items: { communeName: string }[] }>(
+    const expected = await api<{ items: { communeName: string; round: { status: string; rate: number | null } | null }[] }>(
       'mttq.tinh',
       `/api/units/${province?.id}/overview?sort=rate&order=desc`,
     )
@@ -168,9 +168,14 @@ describe('staff app follow-ups', () => {
       .filter((t) => t !== '—')
       .map((t) => Number.parseFloat(t.replace(',', '.')))
     // the merged Biển Bạch's latest round is now the draft created above (no rate, last); old Biển Bạch's sealed 2025
-    // round and Tân Lộc's open one have rates
-    expect(rates.length).toBeGreaterThanOrEqual(2)
+    // round has a rate; an open round has none (results are disclosed once, at close)
+    expect(rates.length).toBeGreaterThanOrEqual(1)
     expect([...rates].sort((a, b) => b - a)).toEqual(rates)
+    // Biển Bạch's latest round is now the draft created above and Tân Lộc's is open: results of an open round are
+    // disclosed to nobody (TRUST.md §2.2), so it shows its coverage and no rate
+    const tanLoc = rows.filter({ hasText: 'Tân Lộc' })
+    expect((await tanLoc.first().getByTestId('overview-rate').textContent())?.trim()).toBe('—')
+    expect(expected.items.find((i) => i.communeName === 'Tân Lộc')).toMatchObject({ round: { status: 'open', rate: null } })
     await page.screenshot({ path: `${SHOTS}/staff-followups-overview.png`, fullPage: true })
     await page.close()
   })
@@ -200,7 +205,10 @@ describe('staff app follow-ups', () => {
       return wrap.scrollWidth <= wrap.clientWidth
     })
     expect(fits).toBe(true)
-    await expect.poll(() => table.getByRole('columnheader', { name: /Tỷ lệ hài lòng/ }).isVisible()).toBe(true)
+    // an open round: coverage per village, no satisfaction column, and the line that says when results come
+    expect(await table.getByRole('columnheader', { name: /Độ bao phủ/ }).isVisible()).toBe(true)
+    expect(await table.getByRole('columnheader', { name: /Tỷ lệ hài lòng/ }).count()).toBe(0)
+    expect(await xa.getByTestId('results-withheld').textContent()).toContain('Kết quả sẽ hiển thị khi đóng đợt')
     await xa.screenshot({ path: `${SHOTS}/staff-followups-round-768.png`, fullPage: true })
     await xa.close()
   })

@@ -111,12 +111,24 @@ describe('staff app: a round from launch to the council decision', () => {
     await page.close()
   })
 
-  it('shows coverage per village and refreshes by polling when a resident answers (no reload)', async () => {
+  it('shows coverage per village and refreshes by polling when a resident answers (no reload); no result while open', async () => {
     expect(roundId).not.toBe('')
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
     const chartRequests: string[] = []
+    // the page never asks for a result of the open round, and nothing fails on the way
+    const resultRequests: string[] = []
+    const failures: string[] = []
     page.on('request', (r) => {
       if (/\/assets\/chart-[^/]+\.js$/.test(r.url())) chartRequests.push(r.url())
+      if (/\/api\/rounds\/[^/]+\/(tally|feedback|follow-up-candidates)/.test(r.url())) resultRequests.push(r.url())
+    })
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/integrity')) failures.push(`${r.status()} ${r.url()}`)
+    })
+    page.on('requestfailed', (r) => failures.push(`failed ${r.url()}`))
+    // (the integrity panel asks and is told 403: signals are for the province Front; the panel then stays hidden)
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.location().url.endsWith('/integrity')) failures.push(`console: ${m.text()} ${m.location().url}`)
     })
     await login(page, 'mttq.xa')
     await page.goto(`${server.url}/app/rounds/${roundId}`)
@@ -148,8 +160,10 @@ describe('staff app: a round from launch to the council decision', () => {
     // within one poll (≤ 10 s) the commune coverage moves off zero, on the same page
     await expect.poll(() => coverage.textContent(), { timeout: 12_000 }).not.toBe('0,00 %')
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true)
-    // the answer itself waits in the pending store until its village has a batch: no rate from one ballot
-    expect(await page.getByTestId('kpi-rate').locator('.value').textContent()).toBe('—')
+    // results are disclosed once, at close (TRUST.md §2.2): no rate, no interval, a line that says so
+    expect(await page.getByTestId('kpi-rate').count()).toBe(0)
+    expect(await page.getByTestId('results-withheld').textContent()).toContain('Kết quả sẽ hiển thị khi đóng đợt')
+    expect(await page.getByRole('columnheader', { name: /Tỷ lệ hài lòng/ }).count()).toBe(0)
     expect(await page.getByTestId('kpi-channels').textContent()).toContain('1')
     const row = page.getByRole('table', { name: 'Số liệu theo thôn/ấp' }).locator('tr', { hasText: 'Ấp Láng Trâm' })
     expect(await row.textContent()).toContain('0,58 %') // 1 of 171
@@ -160,6 +174,8 @@ describe('staff app: a round from launch to the council decision', () => {
     await expect.poll(() => page.getByText(/170 hộ chưa tham gia/).count()).toBe(1)
     await page.setViewportSize({ width: 768, height: 1000 })
     await page.screenshot({ path: `${SHOTS}/staff-dashboard-768.png`, fullPage: true })
+    expect(resultRequests).toEqual([])
+    expect(failures).toEqual([])
     await page.close()
   })
 
@@ -209,7 +225,7 @@ describe('staff app: a round from launch to the council decision', () => {
 
     const tally = await api<{ byChannel: Record<string, number>; commune: { participated: number } }>(
       staff.token,
-      `/api/rounds/${roundId}/tally`,
+      `/api/rounds/${roundId}/coverage`,
     )
     expect(tally.byChannel.paper).toBe(2)
     expect(tally.commune.participated).toBe(3)

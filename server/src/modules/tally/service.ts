@@ -124,6 +124,7 @@ export function createTallyService(deps: {
     },
     minCell,
 
+    /**
      * GET /coverage: who has taken part, per village and channel, live in every status. Participations and their
      * counters are written when a ballot is accepted, before it lands, and carry no answer.
      */

@@ -49,6 +49,7 @@ import {
   type Role,
   Round,
   RoundCollector,
+  RoundCoverage,
   RoundHousehold,
   RoundMessaging,
   type RoundStatus,
@@ -174,7 +175,10 @@ export class ApiClient {
   sealRound = (id: string) => this.json(Round, `/api/rounds/${encodeURIComponent(id)}/seal`, { method: 'POST' })
   reopenRound = (id: string, body: ReopenRoundBody) =>
     this.json(Round, `/api/rounds/${encodeURIComponent(id)}/reopen`, { method: 'POST', body })
+  /** Results of a closed round; the first read is recorded as the disclosure (409 results_not_disclosed while open). */
   tally = (id: string) => this.json(ShownRoundTally, `/api/rounds/${encodeURIComponent(id)}/tally`)
+  /** Who has taken part, per village and channel: live in every status, no answer. */
+  coverage = (id: string) => this.json(RoundCoverage, `/api/rounds/${encodeURIComponent(id)}/coverage`)
   roundFile = (id: string, name: string) => this.file(`/api/rounds/${encodeURIComponent(id)}/${name}`)
 
   // invitations

@@ -7,45 +7,74 @@ const village = (id: string, households: number, participated: number) => ({
   name: id,
   households,
   participated,
-  valid: participated,
-  satisfied: participated,
-  notSatisfied: 0,
   coverage: participated / households,
-  rate: null,
-  interval: null,
-  bounds: null,
   verdict: 'insufficient_coverage',
-  robustness: null,
+})
+const coverageOf = (households: number, participated: number, extra: Record<string, unknown> = {}) => ({
+  villages: [village('v1', households, participated)],
+  commune: village('c', households, participated),
+  byChannel: {},
+  resultsAvailable: false,
+  disclosedAt: null,
+  ...extra,
 })
 
 beforeEach(() => vi.useFakeTimers())
 afterEach(() => vi.useRealTimers())
 
 describe('RoundDashboard', () => {
-  it('polls the tally at most every 10 s while the round is open, and stops', async () => {
+  it('polls the coverage at most every 10 s while the round is open, never the results, and stops', async () => {
     let participated = 0
-    const tally = vi.fn(async () => ({
-      villages: [village('v1', 100, participated)],
-      commune: village('c', 100, participated),
-      byChannel: {},
-    }))
+    const coverage = vi.fn(async () => coverageOf(100, participated))
+    const tally = vi.fn(async () => {
+      throw new Error('results of an open round are never asked for')
+    })
     const client = fakeClient({
-      round: async () => ({ id: 'r1', status: 'open' }),
+      round: async () => ({ id: 'r1', status: 'open', disclosedAt: null }),
+      coverage,
       tally,
       roundHouseholds: async () => ({ items: [], total: 0, page: 1, limit: 100 }),
     })
     const dash = new RoundDashboard('r1', client)
     await dash.load()
     expect(POLL_MS).toBeLessThanOrEqual(10_000)
+    expect(dash.withheld).toBe(true)
     expect(dash.notReached).toEqual([{ id: 'v1', name: 'v1', count: 100 }])
     const stop = dash.start()
     participated = 7
     await vi.advanceTimersByTimeAsync(POLL_MS)
-    expect(tally).toHaveBeenCalledTimes(2)
+    expect(coverage).toHaveBeenCalledTimes(2)
     expect(dash.notReached[0]?.count).toBe(93)
     stop()
     await vi.advanceTimersByTimeAsync(POLL_MS * 3)
+    expect(coverage).toHaveBeenCalledTimes(2)
+    expect(tally).not.toHaveBeenCalled()
+  })
+
+  it('asks for the results of a closed round only when told to (that first read discloses them), and by itself once disclosed', async () => {
+    let disclosedAt: string | null = null
+    const tally = vi.fn(async () => {
+      disclosedAt = '2025-06-16T08:00:00Z'
+      return { villages: [], commune: village('c', 100, 60), byChannel: {}, questions: [] }
+    })
+    const client = fakeClient({
+      round: async () => ({ id: 'r1', status: 'closed', disclosedAt }),
+      coverage: async () => coverageOf(100, 60, { resultsAvailable: true, disclosedAt }),
+      tally,
+    })
+    const dash = new RoundDashboard('r1', client)
+    await dash.load()
+    expect(tally).not.toHaveBeenCalled()
+    expect(dash.awaitingDisclosure).toBe(true)
+    await dash.showResults()
+    expect(tally).toHaveBeenCalledTimes(1)
+    expect(dash.awaitingDisclosure).toBe(false)
+    expect(dash.round?.disclosedAt).toBe('2025-06-16T08:00:00Z')
+    // a later visit reads them straight away
+    const again = new RoundDashboard('r1', client)
+    await again.load()
     expect(tally).toHaveBeenCalledTimes(2)
+    expect(again.tally).not.toBeNull()
   })
 
   it('searches and pages the households not yet reached in a village', async () => {
@@ -58,8 +87,8 @@ describe('RoundDashboard', () => {
     const dash = new RoundDashboard(
       'r1',
       fakeClient({
-        round: async () => ({ id: 'r1', status: 'open' }),
-        tally: async () => ({ villages: [village('v1', 200, 80)], commune: village('c', 200, 80), byChannel: {} }),
+        round: async () => ({ id: 'r1', status: 'open', disclosedAt: null }),
+        coverage: async () => coverageOf(200, 80),
         roundHouseholds,
       }),
     )

@@ -1,4 +1,4 @@
-import type { Round, RoundHousehold, ShownRoundTally } from '@app/shared'
+import { type Round, type RoundCoverage, type RoundHousehold, resultsWithheld, type ShownRoundTally } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
 import { handleError } from '../utils/handle-error.js'
 
@@ -8,16 +8,21 @@ export const POLL_MS = 8_000
 export const PENDING_PAGE = 50
 
 /**
- * A live round: the round, its tally (coverage per village, rate and interval, counts by channel)
- * and the households not yet reached in one selected village. Refreshes by polling while started;
- * polling pauses when the tab is hidden. Never holds a household's answers (the API has none).
+ * A round's dashboard: the round, its coverage (who has taken part, per village and channel: live while open)
+ * and, once the round has closed and its results are disclosed, its tally (rate, interval, verdict); plus the
+ * households not yet reached in one selected village. Results of an open round are never asked for (the server
+ * withholds them, TRUST.md §2.2); a closed round whose results nobody has read yet waits for an explicit
+ * `showResults`, because that first read is recorded as the disclosure and closes the way back to reopening.
+ * Refreshes by polling while started; polling pauses when the tab is hidden. Never holds a household's answers.
  */
 export class RoundDashboard {
   round = $state<Round | null>(null)
+  coverage = $state<RoundCoverage | null>(null)
   tally = $state<ShownRoundTally | null>(null)
   status = $state<'loading' | 'ready' | 'error'>('loading')
-  /** The tally route is not on this server yet: the page shows "chưa có". */
   updatedAt = $state<Date | null>(null)
+  /** Loading the results on request (the first read discloses them). */
+  disclosing = $state(false)
   refreshing = $state(false)
 
   villageId = $state('')
@@ -37,10 +42,18 @@ export class RoundDashboard {
     private readonly client: ApiClient = api,
   ) {}
 
-  villages = $derived(this.tally?.villages ?? [])
-  /** Households not yet reached per village, from the tally. */
+  villages = $derived(this.coverage?.villages ?? [])
+  /** Households not yet reached per village, from the coverage. */
   notReached = $derived(this.villages.map((v) => ({ id: v.unitId, name: v.name, count: Math.max(0, v.households - v.participated) })))
   live = $derived(this.round?.status === 'open')
+  /** Answers may still arrive: the results are withheld from everyone. */
+  withheld = $derived(this.round ? resultsWithheld(this.round.status) : true)
+  /** The results can be read without disclosing anything new: already disclosed (sealing discloses) and readable by this user. */
+  autoResults = $derived(!this.withheld && this.round?.disclosedAt != null && this.coverage?.resultsAvailable === true)
+  /** Closed, readable, but nobody has read the results yet: the page offers to show them. */
+  awaitingDisclosure = $derived(
+    !this.withheld && this.round?.disclosedAt == null && this.coverage?.resultsAvailable === true && this.tally === null,
+  )
 
   load = async (): Promise<void> => {
     try {
@@ -51,17 +64,25 @@ export class RoundDashboard {
       handleError(err, 'Tải đợt lấy ý kiến')
       return
     }
-    await this.refreshTally()
+    await this.refresh()
   }
 
-  refreshTally = async (): Promise<void> => {
+  /** Coverage now; the results too when they can be read without a new disclosure. */
+  refresh = async (): Promise<void> => {
+    if (this.round?.status === 'draft') return
+    if (this.withheld) this.tally = null
+    await this.refreshCoverage()
+    if (this.autoResults) await this.loadResults()
+  }
+
+  refreshCoverage = async (): Promise<void> => {
     if (this.round?.status === 'draft') return
     this.refreshing = true
     try {
-      this.tally = await this.client.tally(this.roundId)
+      this.coverage = await this.client.coverage(this.roundId)
       this.updatedAt = new Date()
       this.#failures = 0
-      if (!this.villageId && this.tally.villages[0]) this.villageId = this.tally.villages[0].unitId
+      if (!this.villageId && this.coverage.villages[0]) this.villageId = this.coverage.villages[0].unitId
     } catch (err) {
       // one toast per outage, not one per poll
       if (this.#failures++ === 0) handleError(err, 'Cập nhật số liệu')
@@ -70,14 +91,36 @@ export class RoundDashboard {
     }
   }
 
-  /** One refresh tick: the round (status may change elsewhere), the tally and the selected village's list. */
+  private loadResults = async (): Promise<void> => {
+    try {
+      this.tally = await this.client.tally(this.roundId)
+    } catch (err) {
+      handleError(err, 'Tải kết quả')
+    }
+  }
+
+  /** Show the results of a closed round nobody has read yet: this read is recorded as their disclosure. */
+  showResults = async (): Promise<void> => {
+    if (this.withheld) return
+    this.disclosing = true
+    try {
+      await this.loadResults()
+      this.round = await this.client.round(this.roundId)
+    } catch (err) {
+      handleError(err, 'Tải đợt lấy ý kiến')
+    } finally {
+      this.disclosing = false
+    }
+  }
+
+  /** One refresh tick: the round (status may change elsewhere), the coverage and the selected village's list. */
   tick = async (): Promise<void> => {
     try {
       this.round = await this.client.round(this.roundId)
     } catch {
-      // the tally call below reports the outage
+      // the coverage call below reports the outage
     }
-    await Promise.all([this.refreshTally(), this.loadPending(true)])
+    await Promise.all([this.refresh(), this.loadPending(true)])
   }
 
   loadPending = async (quiet = false): Promise<void> => {

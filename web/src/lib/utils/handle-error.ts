@@ -32,6 +32,10 @@ const MESSAGES: Record<string, string> = {
   rule_set_out_of_period: 'Bộ quy tắc này không có hiệu lực trong thời gian của đợt; hãy chọn bộ quy tắc đang có hiệu lực.',
   no_template_for_period: 'Chưa có mẫu phiếu cho cấp này trong thời gian của đợt; hãy chọn mẫu phiếu.',
   unit_not_in_force: 'Xã này không còn (hoặc chưa có) trong thời gian của đợt, do sắp xếp đơn vị hành chính; hãy chọn xã hiện hành.',
+  results_not_disclosed:
+    'Kết quả chỉ hiển thị khi đợt lấy ý kiến đã kết thúc thu phiếu; trong lúc đang thu phiếu chỉ theo dõi được độ bao phủ.',
+  results_disclosed:
+    'Kết quả của đợt này đã được công bố nên không thể mở lại để nhận thêm ý kiến. Hãy mở một đợt lấy ý kiến bổ sung cho các hộ chưa tham gia.',
   internal: 'Máy chủ gặp lỗi, vui lòng thử lại sau.',
   network: 'Không kết nối được máy chủ. Kiểm tra mạng và thử lại.',
   bad_response: 'Máy chủ trả về dữ liệu không đúng định dạng.',
