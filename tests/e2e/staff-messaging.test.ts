@@ -93,7 +93,7 @@ const countOf = async (page: Page, label: string) => {
   return Number((text ?? '').replace(/\D/g, ''))
 }
 
-const villagesOf = async () => (await api<{ villages: { unitId: string; name: string }[] }>(`/api/rounds/${roundId}/tally`)).villages
+const villagesOf = async () => (await api<{ villages: { unitId: string; name: string }[] }>(`/api/rounds/${roundId}/coverage`)).villages
 
 describe('round page: sending', () => {
   for (const [width, villageIndex] of [
