@@ -80,6 +80,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'GET /app': { kind: 'public', expect: 'ok' },
   'GET /app/*': { kind: 'public', expect: 'ok' },
   'GET /r/:token': { kind: 'public', expect: 'ok' },
+  // a link cut before its token: the Vietnamese "not found" page, never the API's JSON
+  'GET /r': { kind: 'public', expect: 404 },
   'GET /verify': { kind: 'public', expect: 'ok' },
   'GET /api/public/communes/:communeId/requests': { kind: 'public', expect: 'ok' },
   'POST /api/public/communes/:communeId/requests': {
@@ -138,11 +140,13 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     foreign: r('ok', 404, 404, 403, 403),
     body: () => ({ name: 'Ấp Đổi Tên' }),
   },
+  // the fixture's open round froze its villages' frame: a new household needs the province and a reason
   'POST /api/units/:communeId/households/import': {
     kind: 'staff',
-    own: r('ok', 'ok', 'ok', 403, 403),
+    own: r('ok', 'ok', 409, 403, 403),
     foreign: r('ok', 404, 404, 403, 403),
     contentType: 'text/csv',
+    query: () => ({ reason: 'Hộ mới chuyển đến sau khi mở đợt' }),
     body: () => 'village_code,household_code,head_name,phone,address\nXT-01,N0001,Nguyễn Văn Mới,84901234567,Số 1\n',
   },
   // names of heads of household: Front in scope, collectors for their assigned villages (all, in this world), not council
@@ -225,12 +229,27 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   // Council never; a collector sees only their own assignment.
   'GET /api/rounds/:id/collectors': { kind: 'staff', own: r('ok', 'ok', 'ok', 'ok', 403), foreign: foreignOf(ALL_OK) },
   'POST /api/rounds/:id/invitations': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'print' }) },
+  'POST /api/rounds/:id/invitations/preview': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'zalo' }) },
   'POST /api/rounds/:id/invitations/slips.pdf': { kind: 'staff', ...MANAGE, body: () => ({}) },
   'POST /api/rounds/:id/invitations/:householdId/revoke': { kind: 'staff', ...MANAGE },
   'POST /api/rounds/:id/invitations/:householdId/reissue': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'print' }) },
   'GET /api/rounds/:id/households': {
     kind: 'staff',
     // Council never sees the household list (invitations/service.ts householdStatus).
+    own: r('ok', 'ok', 'ok', 'ok', 404),
+    foreign: foreignOf(ALL_OK),
+    query: (f) => ({ villageId: f.villages[0]?.id as string }),
+  },
+
+  // the door-to-door list: as the household list (contacts only for those who may see them)
+  'GET /api/rounds/:id/households/pending.csv': {
+    kind: 'staff',
+    own: r('ok', 'ok', 'ok', 'ok', 404),
+    foreign: foreignOf(ALL_OK),
+    query: (f) => ({ villageId: f.villages[0]?.id as string }),
+  },
+  'GET /api/rounds/:id/households/pending.xlsx': {
+    kind: 'staff',
     own: r('ok', 'ok', 'ok', 'ok', 404),
     foreign: foreignOf(ALL_OK),
     query: (f) => ({ villageId: f.villages[0]?.id as string }),
