@@ -43,12 +43,13 @@ describe('request page /hoi/:communeId', () => {
     if (open.items[0]) {
       roundId = open.items[0].id
     } else {
-      const templates = await api<{ items: { id: string }[] }>('GET', '/api/questionnaire-templates')
+      // the 2026 form (QĐ 51/2025): a round dated today takes no 2021–2025 form
+      const templates = await api<{ items: { id: string; code: string }[] }>('GET', '/api/questionnaire-templates')
       const day = 86_400_000
       const round = await api<{ id: string }>('POST', '/api/rounds', {
         communeId,
         level: 'xa_ntm',
-        templateId: templates.items[0]?.id,
+        templateId: templates.items.find((t) => t.code === 'QD51_XA_NTM')?.id,
         opensAt: new Date(Date.now() - day).toISOString(),
         closesAt: new Date(Date.now() + 7 * day).toISOString(),
       })
