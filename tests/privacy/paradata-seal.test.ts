@@ -63,6 +63,10 @@ describe('device fingerprints at seal', () => {
     }
     const close = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })
     expect(close.statusCode, close.body).toBe(200)
+    // the results are read once (the disclosure): from then on the panel also shows the signals built on answers,
+    // which the sealed record must keep exactly
+    const tally = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/tally`, headers: w.auth.xa })
+    expect(tally.statusCode, tally.body).toBe(200)
 
     const fingerprints = (
       db.$client
