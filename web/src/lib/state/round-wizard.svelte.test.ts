@@ -110,6 +110,23 @@ describe('RoundWizard', () => {
     expect(w.changedFromDefaults).toBe(false)
   })
 
+  it('asks for a reason before a bar below the level rule and sends it with the round', async () => {
+    const { w, client } = wizard()
+    await w.load()
+    expect(w.next()).toBe(true)
+    w.threshold = '80'
+    expect(w.belowDefaults).toBe(true)
+    expect(w.step2Valid).toBe(false)
+    expect(w.step2Problems.join(' ')).toContain('hãy ghi lý do')
+    w.overrideReason = 'Kế hoạch của tỉnh cho ấp vùng sâu'
+    expect(w.step2Valid).toBe(true)
+    expect(w.save()).toBe(true)
+    await w.create({ open: false })
+    expect(client.createRound).toHaveBeenCalledWith(
+      expect.objectContaining({ thresholdBp: 8000, ruleOverrideReason: 'Kế hoạch của tỉnh cho ấp vùng sâu' }),
+    )
+  })
+
   it('creates nothing before the last step, then creates the round once with the edited rules and opens it', async () => {
     const { w, client } = wizard()
     await w.load()

@@ -94,6 +94,14 @@ export class RoundWizard {
   changedFromDefaults = $derived(
     this.defaults !== null && (this.thresholdBp !== this.defaults.thresholdBp || this.coverageBp !== this.defaults.coverageBp),
   )
+  /** A bar under the level's rule is the province Front's call, with a reason printed in the minutes. */
+  belowDefaults = $derived(
+    this.defaults !== null &&
+      this.ruleSet === null &&
+      ((this.thresholdBp !== null && this.thresholdBp < this.defaults.thresholdBp) ||
+        (this.coverageBp !== null && this.coverageBp < this.defaults.coverageBp)),
+  )
+  overrideReason = $state('')
   windowError = $derived(this.closesDay < this.opensDay ? 'Ngày kết thúc phải sau ngày bắt đầu.' : null)
   /** The form or the commune chosen in step 1 does not fit the window chosen in step 2. */
   periodError = $derived(
@@ -116,6 +124,10 @@ export class RoundWizard {
       const c = percentInputProblem(this.coverage, 'Độ bao phủ tối thiểu')
       if (t) out.push(t)
       if (c) out.push(c)
+      if (this.belowDefaults && this.overrideReason.trim().length < 3)
+        out.push(
+          'Mức thấp hơn quy định của cấp công nhận: hãy ghi lý do (chỉ Ban Thường trực cấp tỉnh được quyết định; lý do in trong biên bản).',
+        )
     }
     return out
   })
@@ -213,7 +225,12 @@ export class RoundWizard {
     const rules = this.ruleSet
       ? { ruleSetId: this.ruleSet.id }
       : this.thresholdBp !== null && this.coverageBp !== null
-        ? { thresholdBp: this.thresholdBp, coverageBp: this.coverageBp, coverageScope: this.coverageScope }
+        ? {
+            thresholdBp: this.thresholdBp,
+            coverageBp: this.coverageBp,
+            coverageScope: this.coverageScope,
+            ...(this.belowDefaults ? { ruleOverrideReason: this.overrideReason.trim() } : {}),
+          }
         : null
     if (!rules) return null
     this.busy = true
