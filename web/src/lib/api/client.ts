@@ -149,8 +149,12 @@ export class ApiClient {
   // units and households
   units = async (q: { parentId?: string; kind?: UnitKind; q?: string } = {}) => (await this.json(items(Unit), `/api/units${qs(q)}`)).items
   unit = (id: string) => this.json(Unit, `/api/units/${encodeURIComponent(id)}`)
-  importHouseholds = (communeId: string, file: Blob, type: string) =>
-    this.json(ImportResult, `/api/units/${encodeURIComponent(communeId)}/households/import`, { method: 'POST', raw: { data: file, type } })
+  /** `reason`: adding households to a village whose round is open (province Front staff; printed in the minutes). */
+  importHouseholds = (communeId: string, file: Blob, type: string, reason?: string) =>
+    this.json(ImportResult, `/api/units/${encodeURIComponent(communeId)}/households/import${qs({ reason })}`, {
+      method: 'POST',
+      raw: { data: file, type },
+    })
   households = (villageId: string, q: { page?: number; limit?: number; q?: string } = {}) =>
     this.json(paged(Household), `/api/units/${encodeURIComponent(villageId)}/households${qs(q)}`)
 

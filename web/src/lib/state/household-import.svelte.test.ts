@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api/errors.js'
 import { fakeClient } from './fake-client.js'
 import { HouseholdImport, importContentType } from './household-import.svelte.js'
 
@@ -25,9 +26,28 @@ describe('HouseholdImport', () => {
     imp.communeId = 'c1'
     imp.choose(new File(['a'], 'ho.csv'))
     await imp.upload()
-    expect(importHouseholds).toHaveBeenCalledWith('c1', expect.any(File), 'text/csv')
+    expect(importHouseholds).toHaveBeenCalledWith('c1', expect.any(File), 'text/csv', undefined)
     expect(imp.result?.rejected).toHaveLength(1)
     await imp.upload()
     expect(imp.uploads).toBe(2)
+  })
+
+  it('asks for a reason when the file adds households to a village whose round is open, then sends it', async () => {
+    let calls = 0
+    const importHouseholds = vi.fn(async () => {
+      calls++
+      if (calls === 1) throw new ApiError('reason_required', 'Cần ghi lý do', 422)
+      return { created: 1, updated: 0, unchanged: 0, rejected: [] }
+    })
+    const imp = new HouseholdImport(fakeClient({ importHouseholds }))
+    imp.communeId = 'c1'
+    imp.choose(new File(['a'], 'ho.csv'))
+    await imp.upload()
+    expect(imp.needsReason).toBe(true)
+    expect(imp.status).toBe('error')
+    imp.reason = 'Hộ mới chuyển đến ấp 3'
+    await imp.upload()
+    expect(importHouseholds).toHaveBeenLastCalledWith('c1', expect.any(File), 'text/csv', 'Hộ mới chuyển đến ấp 3')
+    expect(imp.status).toBe('done')
   })
 })

@@ -1,5 +1,6 @@
 import type { ImportResult } from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
+import { ApiError } from '../api/errors.js'
 import { handleError } from '../utils/handle-error.js'
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
@@ -20,6 +21,9 @@ export class HouseholdImport {
   result = $state<ImportResult | null>(null)
   fileError = $state<string | null>(null)
   uploads = $state(0)
+  /** The server asked for a reason: the file adds households to a village whose round is open (frame frozen). */
+  needsReason = $state(false)
+  reason = $state('')
 
   constructor(private readonly client: ApiClient = api) {}
 
@@ -38,12 +42,14 @@ export class HouseholdImport {
     if (!file || !type || !this.communeId) return null
     this.status = 'uploading'
     try {
-      this.result = await this.client.importHouseholds(this.communeId, file, type)
+      const reason = this.reason.trim()
+      this.result = await this.client.importHouseholds(this.communeId, file, type, reason.length >= 3 ? reason : undefined)
       this.status = 'done'
       this.uploads++
       return this.result
     } catch (err) {
       this.status = 'error'
+      if (err instanceof ApiError && err.code === 'reason_required') this.needsReason = true
       handleError(err, 'Nhập danh sách hộ')
       return null
     }
