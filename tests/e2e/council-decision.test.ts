@@ -1,7 +1,7 @@
 import { seedDemoRounds } from '@app/server/seed-rounds.ts'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from './helpers/browser.js'
+import { launchBrowser, signedInPage } from './helpers/browser.js'
 import { type RunningServer, startServer } from './helpers/server.js'
 
 /**
@@ -48,17 +48,7 @@ afterAll(async () => {
 })
 
 async function councilPage(width: number, height: number): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height }, locale: 'vi-VN' })
-  const errors: string[] = []
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text())
-  })
-  page.on('pageerror', (e) => errors.push(e.message))
-  await page.goto(`${server.url}/`)
-  await page.getByLabel('Tên đăng nhập').fill('hoidong')
-  await page.getByLabel('Mật khẩu').fill('hailong-demo')
-  await page.getByRole('button', { name: 'Đăng nhập' }).click()
-  await page.getByRole('button', { name: 'Đăng xuất' }).waitFor()
+  const { page, errors } = await signedInPage(browser, server.url, 'hoidong', { width, height })
   await page.goto(`${server.url}/app/rounds/${roundId}/result`)
   await page.getByRole('heading', { name: 'Quyết định của hội đồng thẩm định' }).waitFor()
   return { page, errors }
