@@ -32,7 +32,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     clock,
     audit,
     within: units.within,
-    unitExists: (id) => units.repo.findById(id) !== undefined,
+    unitKind: (id) => units.repo.findById(id)?.kind,
     login: {
       maxFailures: config.auth.loginMaxFailures,
       maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,

@@ -41,6 +41,7 @@ export const ErrorCode = z.enum([
   'unit_not_in_force',
   'results_not_disclosed',
   'results_disclosed',
+  'self_lockout',
   'internal',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

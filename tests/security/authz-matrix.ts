@@ -123,6 +123,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     body: (f) => ({ username: 'moi.tao', password: 'mat-khau-dai-10', role: 'front_staff', unitId: f.commune.id }),
   },
   'PATCH /api/users/:id': { kind: 'staff', own: ADMIN_ONLY, foreign: ADMIN_ONLY, body: () => ({ disabled: false }) },
+  // the target is a spare user: a reset ends every session of the user it resets
+  'POST /api/users/:id/password': { kind: 'staff', own: ADMIN_ONLY, foreign: ADMIN_ONLY, body: () => ({}) },
 
   // ── units, households, overview ─────────────────────────────────────────────────────
   'GET /api/units': { kind: 'staff', own: ALL_OK, foreign: 'same' },

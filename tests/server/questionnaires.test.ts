@@ -129,3 +129,48 @@ describe('POST /api/questionnaire-templates', () => {
     expect(res.statusCode).toBe(404)
   })
 })
+
+describe('a template a round uses stays as it was', () => {
+  it('has no route that edits or deletes a version; a new version leaves the round and the old version untouched', async () => {
+    const t = await buildTestApp()
+    const { makeWorld, createRound } = await import('../helpers/rounds.js')
+    const w = await makeWorld(t.app, t.db)
+    const round = await createRound(t.app, w)
+    const before = (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}`, headers: w.auth.xa })).json()
+    for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
+      const res = await t.app.inject({
+        method,
+        url: `/api/questionnaire-templates/${w.template.id}`,
+        headers: w.auth.admin,
+        payload: { name: 'Đã sửa', questions: questions(2) },
+      })
+      expect(res.statusCode, method).toBe(404)
+    }
+    const v2 = await t.app.inject({
+      method: 'POST',
+      url: '/api/questionnaire-templates',
+      headers: w.auth.admin,
+      payload: { code: w.template.code, name: 'Phiếu thử, bản sửa', questions: questions(4) },
+    })
+    expect(v2.json()).toMatchObject({ code: w.template.code, version: 2 })
+    const v1 = (await t.app.inject({ method: 'GET', url: `/api/questionnaire-templates/${w.template.id}`, headers: w.auth.xa })).json()
+    expect(v1).toMatchObject({ version: 1, name: w.template.name })
+    expect(v1.questions.map((q: { key: string }) => q.key)).toEqual(['q1', 'q2', 'q9'])
+    const after = (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}`, headers: w.auth.xa })).json()
+    expect(after.templateId).toBe(w.template.id)
+    expect(before.questions).toHaveLength(3)
+    expect(after.questions).toEqual(before.questions)
+  })
+
+  it('answers 400 for a period that ends before it starts', async () => {
+    const { app } = await setup()
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/questionnaire-templates',
+      headers: await loginAs(app, 'root'),
+      payload: { code: 'NGUOC', name: 'Phiếu', periodFrom: '2026-01-01', periodTo: '2025-12-31', questions: questions(3) },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error.code).toBe('validation_failed')
+  })
+})

@@ -167,3 +167,152 @@ describe('PATCH /api/users/:id', () => {
     expect(unknown.statusCode).toBe(404)
   })
 })
+
+describe('POST /api/users/:id/password (admin reset)', () => {
+  const me = (app: Awaited<ReturnType<typeof setup>>['app'], headers: { authorization: string }) =>
+    app.inject({ method: 'GET', url: '/api/auth/me', headers })
+
+  it('makes a temporary password shown once: old sessions and the old password stop working, the new one signs in', async () => {
+    const { app, db, staffA, admin } = await setup()
+    const oldSession = await loginAs(app, 'staff.a')
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/users/${staffA.id}/password`,
+      headers: await loginAs(app, 'root'),
+      payload: {},
+    })
+    expect(res.statusCode).toBe(200)
+    const { temporaryPassword, user } = res.json() as { temporaryPassword: string; user: { id: string } }
+    expect(user.id).toBe(staffA.id)
+    // 3 groups of 5 signs nobody misreads: about 74 bits
+    expect(temporaryPassword).toMatch(/^[a-hj-km-np-z2-9]{5}-[a-hj-km-np-z2-9]{5}-[a-hj-km-np-z2-9]{5}$/)
+    expect((await me(app, oldSession)).statusCode).toBe(401)
+    await expect(loginAs(app, 'staff.a')).rejects.toThrow(/401/)
+    expect((await me(app, await loginAs(app, 'staff.a', temporaryPassword))).statusCode).toBe(200)
+    const entry = db.select().from(auditLog).all().at(-1)
+    expect(entry).toMatchObject({ action: 'user.password_reset', actorId: admin.id, targetId: staffA.id })
+    // the audit says a temporary password was made, never which
+    expect(JSON.stringify(entry)).not.toContain(temporaryPassword)
+    const row = db
+      .select()
+      .from(users)
+      .all()
+      .find((u) => u.id === staffA.id)
+    expect(row?.passwordHash).not.toContain(temporaryPassword)
+  })
+
+  it('takes a password the admin types (at least 10 signs) and returns no temporary one', async () => {
+    const { app, staffA } = await setup()
+    const headers = await loginAs(app, 'root')
+    const short = await app.inject({ method: 'POST', url: `/api/users/${staffA.id}/password`, headers, payload: { password: 'ngan' } })
+    expect(short.statusCode).toBe(400)
+    expect(short.json().error.code).toBe('validation_failed')
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/users/${staffA.id}/password`,
+      headers,
+      payload: { password: NEW_USER_PASSWORD },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().temporaryPassword).toBeNull()
+    expect((await loginAs(app, 'staff.a', NEW_USER_PASSWORD)).authorization).toMatch(/^Bearer /)
+  })
+
+  it('answers 403 to front staff, council and collectors, and the password stays as it was', async () => {
+    const { app, db, a, staffB } = await setup()
+    await makeUser(db, { username: 'hd', role: 'council', unitId: a.province.id })
+    await makeUser(db, { username: 'tk', role: 'collector', unitId: a.commune.id })
+    const before = db
+      .select()
+      .from(users)
+      .all()
+      .find((u) => u.id === staffB.id)?.passwordHash
+    for (const who of ['staff.a', 'hd', 'tk']) {
+      for (const payload of [{}, { password: NEW_USER_PASSWORD }]) {
+        const res = await app.inject({ method: 'POST', url: `/api/users/${staffB.id}/password`, headers: await loginAs(app, who), payload })
+        expect(res.statusCode, who).toBe(403)
+        expect(res.json().error.code).toBe('forbidden')
+      }
+      const patch = await app.inject({
+        method: 'PATCH',
+        url: `/api/users/${staffB.id}`,
+        headers: await loginAs(app, who),
+        payload: { role: 'admin', unitId: a.province.id },
+      })
+      expect(patch.statusCode, who).toBe(403)
+    }
+    const after = db
+      .select()
+      .from(users)
+      .all()
+      .find((u) => u.id === staffB.id)
+    expect(after?.passwordHash).toBe(before)
+    expect(after?.role).toBe('front_staff')
+    await expect(loginAs(app, 'staff.b')).resolves.toBeTruthy()
+  })
+
+  it('answers 404 for an unknown user and 401 without a session', async () => {
+    const { app, staffA } = await setup()
+    const unknown = await app.inject({ method: 'POST', url: '/api/users/nope/password', headers: await loginAs(app, 'root'), payload: {} })
+    expect(unknown.statusCode).toBe(404)
+    const anon = await app.inject({ method: 'POST', url: `/api/users/${staffA.id}/password`, payload: {} })
+    expect(anon.statusCode).toBe(401)
+  })
+})
+
+describe('an admin cannot lock himself out', () => {
+  it('refuses (409 self_lockout) to disable, demote or reset the password of his own account, and his session goes on', async () => {
+    const { app, db, admin } = await setup()
+    const headers = await loginAs(app, 'root')
+    const attempts = [
+      { method: 'PATCH' as const, url: `/api/users/${admin.id}`, payload: { disabled: true } },
+      { method: 'PATCH' as const, url: `/api/users/${admin.id}`, payload: { role: 'front_staff' } },
+      { method: 'PATCH' as const, url: `/api/users/${admin.id}`, payload: { password: NEW_USER_PASSWORD } },
+      { method: 'POST' as const, url: `/api/users/${admin.id}/password`, payload: {} },
+    ]
+    for (const a of attempts) {
+      const res = await app.inject({ ...a, headers })
+      expect(res.statusCode, JSON.stringify(a.payload)).toBe(409)
+      expect(res.json().error.code).toBe('self_lockout')
+    }
+    const row = db
+      .select()
+      .from(users)
+      .all()
+      .find((u) => u.id === admin.id)
+    expect(row).toMatchObject({ role: 'admin', disabled: false })
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).statusCode).toBe(200)
+  })
+
+  it('two admins disabling each other: the second write finds its own account disabled and is refused, one admin stays', async () => {
+    const { app, db, admin, a } = await setup()
+    const other = await makeUser(db, { username: 'root2', role: 'admin', unitId: a.province.id })
+    // both requests passed the token check; the first write lands, then the second one's actor is stale
+    const stale = { id: other.id, username: other.username, role: 'admin' as const, unitId: other.unitId }
+    await app.services.users.update({ id: admin.id, username: 'root', role: 'admin', unitId: admin.unitId }, other.id, { disabled: true })
+    await expect(app.services.users.update(stale, admin.id, { disabled: true })).rejects.toMatchObject({ statusCode: 403 })
+    await expect(app.services.users.resetPassword(stale, admin.id, {})).rejects.toMatchObject({ statusCode: 403 })
+    const admins = db
+      .select()
+      .from(users)
+      .all()
+      .filter((u) => u.role === 'admin' && !u.disabled)
+    expect(admins.map((u) => u.username)).toEqual(['root'])
+  })
+
+  it('a new role or unit ends the sessions the user had; a village is not a unit for staff (400)', async () => {
+    const { app, a, b, staffA } = await setup()
+    const headers = await loginAs(app, 'root')
+    const session = await loginAs(app, 'staff.a')
+    const moved = await app.inject({ method: 'PATCH', url: `/api/users/${staffA.id}`, headers, payload: { unitId: b.commune.id } })
+    expect(moved.statusCode).toBe(200)
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: session })).statusCode).toBe(401)
+    const session2 = await loginAs(app, 'staff.a')
+    const demoted = await app.inject({ method: 'PATCH', url: `/api/users/${staffA.id}`, headers, payload: { role: 'collector' } })
+    expect(demoted.json()).toMatchObject({ role: 'collector', unitId: b.commune.id })
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: session2 })).statusCode).toBe(401)
+    const village = await app.inject({ method: 'PATCH', url: `/api/users/${staffA.id}`, headers, payload: { unitId: a.villages[0]?.id } })
+    expect(village.statusCode).toBe(400)
+    expect(village.json().error.code).toBe('validation_failed')
+  })
+})

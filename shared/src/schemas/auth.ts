@@ -54,3 +54,17 @@ export const UpdateUserBody = z
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>
+
+/**
+ * An admin's password reset: the admin types the new password, or leaves it out and the server makes a
+ * temporary one, shown to the admin once (it is not stored in clear anywhere).
+ */
+export const ResetPasswordBody = z.object({ password: Password(10).optional() })
+export type ResetPasswordBody = z.infer<typeof ResetPasswordBody>
+
+export const ResetPasswordResult = z.object({
+  user: User,
+  /** The password the server made, to hand to the user once; null when the admin typed it. */
+  temporaryPassword: z.string().nullable(),
+})
+export type ResetPasswordResult = z.infer<typeof ResetPasswordResult>

@@ -10,6 +10,7 @@ export function fillParams(path: string, f: ScopeFixtures, spec: RequestSpec = {
     if (path.startsWith('/api/rounds/')) return f.rounds[spec.round ?? 'open']
     if (path.startsWith('/api/public/rounds/')) return f.rounds[spec.round ?? 'sealed']
     if (path.startsWith('/api/units/')) return unit()
+    if (path.startsWith('/api/users/') && path.endsWith('/password')) return f.spareUserId
     if (path.startsWith('/api/users/')) return f.staffUserId
     if (path.startsWith('/api/questionnaire-templates/')) return f.templateId
     if (path.startsWith('/api/feedback/')) return f.feedbackId

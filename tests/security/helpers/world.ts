@@ -17,6 +17,8 @@ export interface ScopeFixtures {
   villages: { id: string }[]
   /** A staff user of this scope (target of PATCH /api/users/:id). */
   staffUserId: string
+  /** A user nobody signs in as (target of POST /api/users/:id/password, which ends the user's sessions). */
+  spareUserId: string
   /** A collector of this scope (target of PUT /collectors/:userId). */
   collectorId: string
   templateId: string
@@ -65,7 +67,7 @@ async function buildScope(
   app: FastifyInstance,
   db: Db,
   s: { province: { id: string }; commune: { id: string }; villages: { id: string }[]; templateId: string },
-  who: { staff: Headers; council: Headers; collector: Headers; collectorId: string; staffUserId: string },
+  who: { staff: Headers; council: Headers; collector: Headers; collectorId: string; staffUserId: string; spareUserId: string },
 ): Promise<ScopeFixtures> {
   const create = async (extra: Record<string, unknown> = {}) =>
     (
@@ -155,6 +157,7 @@ async function buildScope(
     commune: s.commune,
     villages: s.villages,
     staffUserId: who.staffUserId,
+    spareUserId: who.spareUserId,
     collectorId: who.collectorId,
     templateId: s.templateId,
     ruleSetId: app.services.questionnaires.createRuleSet(null, {
@@ -197,7 +200,14 @@ export async function makeAuthzWorld(app: FastifyInstance, db: Db): Promise<Auth
     app,
     db,
     { province: w.province, commune: w.commune, villages: w.villages, templateId: w.template.id },
-    { staff: w.auth.xa, council: w.auth.hoidong, collector: w.auth.thuky, collectorId: w.collector.id, staffUserId: userId('xa') },
+    {
+      staff: w.auth.xa,
+      council: w.auth.hoidong,
+      collector: w.auth.thuky,
+      collectorId: w.collector.id,
+      staffUserId: userId('xa'),
+      spareUserId: (await makeUser(db, { username: 'du.phong', role: 'council', unitId: w.province.id })).id,
+    },
   )
   const foreign = await buildScope(
     app,
@@ -209,6 +219,7 @@ export async function makeAuthzWorld(app: FastifyInstance, db: Db): Promise<Auth
       collector: await loginAs(app, collector2.username),
       collectorId: collector2.id,
       staffUserId: userId('khac'),
+      spareUserId: (await makeUser(db, { username: 'du.phong2', role: 'council', unitId: w.other.province.id })).id,
     },
   )
   return {

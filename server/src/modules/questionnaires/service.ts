@@ -146,6 +146,10 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
     /** A new version of a template (same code → version + 1). Question refs must exist in the criteria set. */
     createTemplate(actor: Actor | null, body: CreateTemplateBody): QuestionnaireTemplate {
       if (actor) assertRole(actor, ['admin'])
+      if (body.periodFrom && body.periodTo && body.periodTo < body.periodFrom)
+        throw badRequest('validation_failed', 'periodTo is before periodFrom', {
+          issues: [{ path: 'periodTo', message: 'before periodFrom' }],
+        })
       return db.transaction((tx) => {
         if (body.criteriaSetId) {
           const cs = repo.criteriaSetById(body.criteriaSetId, tx)

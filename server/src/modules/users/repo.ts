@@ -5,8 +5,8 @@ export type UserRow = typeof users.$inferSelect
 
 export function createUserRepo(db: DbOrTx) {
   return {
-    findById(id: string): UserRow | undefined {
-      return db.select().from(users).where(eq(users.id, id)).get()
+    findById(id: string, tx: DbOrTx = db): UserRow | undefined {
+      return tx.select().from(users).where(eq(users.id, id)).get()
     },
     findByUsername(username: string): UserRow | undefined {
       return db.select().from(users).where(eq(users.username, username)).get()

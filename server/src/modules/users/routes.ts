@@ -1,4 +1,4 @@
-import { ApiError, CreateUserBody, IdParams, items, Role, UpdateUserBody, User } from '@app/shared'
+import { ApiError, CreateUserBody, IdParams, items, ResetPasswordBody, ResetPasswordResult, Role, UpdateUserBody, User } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
@@ -45,5 +45,19 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => app.services.users.update(req.actor, req.params.id, req.body),
+  )
+
+  app.post(
+    '/:id/password',
+    {
+      schema: {
+        tags,
+        summary: "Reset a user's password (admin): the typed one, or a temporary one returned once; every session of the user ends",
+        params: IdParams,
+        body: ResetPasswordBody,
+        response: { 200: ResetPasswordResult, 403: ApiError, 404: ApiError, 409: ApiError },
+      },
+    },
+    async (req) => app.services.users.resetPassword(req.actor, req.params.id, req.body),
   )
 }

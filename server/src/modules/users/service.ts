@@ -1,6 +1,7 @@
-import type { Db } from '@app/db'
-import type { CreateUserBody, UpdateUserBody, User } from '@app/shared'
-import { AppError, conflict, notFound, tooManyRequests } from '../../lib/app-error.js'
+import { randomInt } from 'node:crypto'
+import type { Db, DbOrTx } from '@app/db'
+import type { CreateUserBody, ResetPasswordBody, ResetPasswordResult, UnitKind, UpdateUserBody, User } from '@app/shared'
+import { AppError, badRequest, conflict, forbidden, notFound, tooManyRequests } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../lib/passwords.js'
 import type { AuditService } from '../audit/service.js'
@@ -9,6 +10,15 @@ import { createUserRepo, type UserRow } from './repo.js'
 
 export function toUserDto(u: UserRow): User {
   return { id: u.id, username: u.username, role: u.role, unitId: u.unitId, disabled: u.disabled }
+}
+
+/** Letters and digits nobody misreads on paper or over the phone (no 0/o, 1/l/i). */
+const TEMP_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'
+
+/** A temporary password: 3 groups of 5 from a 31-sign alphabet (about 74 bits), e.g. "k7mwp-3rtxa-h9qze". */
+export function temporaryPassword(): string {
+  const group = () => Array.from({ length: 5 }, () => TEMP_ALPHABET[randomInt(TEMP_ALPHABET.length)]).join('')
+  return [group(), group(), group()].join('-')
 }
 
 export interface LoginPolicy {
@@ -22,11 +32,32 @@ export function createUserService(deps: {
   clock: Clock
   audit: AuditService
   within: ScopeResolver
-  unitExists: (id: string) => boolean
+  /** The kind of a unit; undefined when there is no such unit. */
+  unitKind: (id: string) => UnitKind | undefined
   login: LoginPolicy
 }) {
   const { db, clock, audit, within, login } = deps
   const repo = createUserRepo(db)
+
+  /** A user belongs to a province, district or commune; a village is where households live, not staff. */
+  function assertStaffUnit(unitId: string): void {
+    const kind = deps.unitKind(unitId)
+    if (!kind) throw notFound('unit')
+    if (kind === 'village')
+      throw badRequest('validation_failed', 'a user belongs to a province, district or commune, not a village', {
+        issues: [{ path: 'unitId', message: 'village' }],
+      })
+  }
+
+  /**
+   * Checked again inside the write: the admin acting is still an enabled admin. Two admins disabling each
+   * other at the same moment both pass the token check; the second write finds its actor disabled and
+   * is refused, so there is always an enabled admin left.
+   */
+  function assertStillAdmin(actor: Actor, tx: DbOrTx): void {
+    const me = repo.findById(actor.id, tx)
+    if (!me || me.disabled || me.role !== 'admin') throw forbidden('your account is no longer an enabled admin')
+  }
 
   return {
     repo,
@@ -82,10 +113,11 @@ export function createUserService(deps: {
 
     async create(actor: Actor, body: CreateUserBody): Promise<User> {
       assertRole(actor, ['admin'])
-      if (!deps.unitExists(body.unitId)) throw notFound('unit')
+      assertStaffUnit(body.unitId)
       assertUnitInScope(actor, body.unitId, within)
       const passwordHash = await hashPassword(body.password)
       return db.transaction((tx) => {
+        assertStillAdmin(actor, tx)
         if (repo.findByUsername(body.username)) throw conflict('already_exists', `username ${body.username} is taken`)
         const row = repo.insert({ username: body.username, passwordHash, role: body.role, unitId: body.unitId }, tx)
         audit.record(tx, {
@@ -102,14 +134,17 @@ export function createUserService(deps: {
     async update(actor: Actor, id: string, body: UpdateUserBody): Promise<User> {
       assertRole(actor, ['admin'])
       if (!repo.findById(id)) throw notFound('user')
-      if (body.unitId && !deps.unitExists(body.unitId)) throw notFound('unit')
-      if (id === actor.id && (body.disabled || (body.role && body.role !== 'admin'))) {
-        throw conflict('conflict', 'you cannot disable or demote yourself')
+      if (body.unitId) assertStaffUnit(body.unitId)
+      // An admin cannot lock himself out: no disabling or demoting his own account, no new password for
+      // it from here (that ends his own session while the new password is on the screen).
+      if (id === actor.id && (body.disabled || (body.role && body.role !== 'admin') || body.password)) {
+        throw conflict('self_lockout', 'you cannot disable, demote or reset the password of your own account')
       }
       const { password, ...rest } = body
       const patch = { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) }
       return db.transaction((tx) => {
-        const before = repo.findById(id)
+        assertStillAdmin(actor, tx)
+        const before = repo.findById(id, tx)
         const row = repo.update(id, patch, tx)
         if (!row || !before) throw notFound('user')
         // A new password, a disable/enable, a new role or unit: tokens issued before no longer speak for this user.
@@ -128,6 +163,33 @@ export function createUserService(deps: {
           data: { fields: Object.keys(body) },
         })
         return toUserDto(row)
+      })
+    },
+
+    /**
+     * An admin's password reset: the typed password, or a temporary one made here and returned once.
+     * Every session of the user ends (token version + 1). Not for the admin's own account (self_lockout).
+     */
+    async resetPassword(actor: Actor, id: string, body: ResetPasswordBody): Promise<ResetPasswordResult> {
+      assertRole(actor, ['admin'])
+      if (!repo.findById(id)) throw notFound('user')
+      if (id === actor.id) throw conflict('self_lockout', 'you cannot reset the password of your own account here')
+      const made = body.password ? null : temporaryPassword()
+      const passwordHash = await hashPassword(body.password ?? (made as string))
+      return db.transaction((tx) => {
+        assertStillAdmin(actor, tx)
+        const row = repo.update(id, { passwordHash }, tx)
+        if (!row) throw notFound('user')
+        repo.bumpTokenVersion(id, tx)
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'user.password_reset',
+          targetType: 'user',
+          targetId: id,
+          // whether the server made it, never the password
+          data: { temporary: made !== null },
+        })
+        return { user: toUserDto(row), temporaryPassword: made }
       })
     },
   }

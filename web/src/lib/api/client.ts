@@ -42,6 +42,8 @@ import {
   QuestionnaireTemplate,
   ReissueResult,
   type ReopenRoundBody,
+  type ResetPasswordBody,
+  ResetPasswordResult,
   type ResolveHouseholdRequestBody,
   ResolveHouseholdRequestResult,
   RetryResult,
@@ -275,6 +277,8 @@ export class ApiClient {
   users = async (q: { role?: Role } = {}) => (await this.json(items(User), `/api/users${qs(q)}`)).items
   createUser = (body: CreateUserBody) => this.json(User, '/api/users', { body })
   updateUser = (id: string, body: UpdateUserBody) => this.json(User, `/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', body })
+  resetPassword = (id: string, body: ResetPasswordBody) =>
+    this.json(ResetPasswordResult, `/api/users/${encodeURIComponent(id)}/password`, { body })
 }
 
 export const api = new ApiClient()

@@ -36,6 +36,7 @@ const MESSAGES: Record<string, string> = {
     'Kết quả chỉ hiển thị khi đợt lấy ý kiến đã kết thúc thu phiếu; trong lúc đang thu phiếu chỉ theo dõi được độ bao phủ.',
   results_disclosed:
     'Kết quả của đợt này đã được công bố nên không thể mở lại để nhận thêm ý kiến. Hãy mở một đợt lấy ý kiến bổ sung cho các hộ chưa tham gia.',
+  self_lockout: 'Không thể khoá, hạ quyền hay đặt lại mật khẩu của chính tài khoản bạn đang dùng; hãy nhờ một quản trị viên khác.',
   internal: 'Máy chủ gặp lỗi, vui lòng thử lại sau.',
   network: 'Không kết nối được máy chủ. Kiểm tra mạng và thử lại.',
   bad_response: 'Máy chủ trả về dữ liệu không đúng định dạng.',

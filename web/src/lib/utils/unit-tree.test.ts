@@ -1,6 +1,6 @@
 import type { Unit } from '@app/shared'
 import { describe, expect, it } from 'vitest'
-import { buildTree, filterTree, matchesUnit, sortByName, visibleRows } from './unit-tree.js'
+import { buildTree, filterTree, matchesUnit, scopeGroups, sortByName, unitLabel, visibleRows } from './unit-tree.js'
 
 const u = (id: string, kind: Unit['kind'], name: string, parentId: string | null, code = id): Unit => ({
   id,
@@ -66,5 +66,43 @@ describe('unit tree', () => {
       'Tân Bằng',
       'Trí Phải',
     ])
+  })
+})
+
+describe('unitLabel and scopeGroups (the scope picker)', () => {
+  const at = (x: Unit, validTo: string | null): Unit => ({ ...x, validTo })
+  const list: Unit[] = [
+    u('p1', 'province', 'Cà Mau', null),
+    at(u('p0', 'province', 'Bạc Liêu', null), '2025-06-30'),
+    at(u('d1', 'district', 'Thới Bình', 'p1'), '2025-06-30'),
+    u('c1', 'commune', 'Tân Lộc', 'p1'),
+    at(u('c0', 'commune', 'Tân Lộc', 'd1'), '2025-06-30'),
+    u('c2', 'commune', 'Phường 1', 'p1'),
+    u('v1', 'village', 'Ấp Kênh Tư', 'c1'),
+  ]
+  const today = '2026-01-10'
+
+  it('names each unit with its kind, and a former one with the day it ended', () => {
+    expect(unitLabel(list[0] as Unit, today)).toBe('Tỉnh Cà Mau')
+    expect(unitLabel(list[2] as Unit, today)).toBe('Huyện Thới Bình (cũ, trước 01/07/2025)')
+    expect(unitLabel(list[5] as Unit, today)).toBe('Phường 1')
+    // before the day it ended, it is not "cũ"
+    expect(unitLabel(list[2] as Unit, '2025-06-30')).toBe('Huyện Thới Bình')
+  })
+
+  it('groups provinces, communes (with their province) and former units; no villages; search without diacritics', () => {
+    const groups = scopeGroups(list, '', '', today)
+    expect(groups.map((g) => g.label)).toEqual(['Tỉnh, thành phố', 'Xã, phường', 'Đơn vị cũ (trước khi sắp xếp)'])
+    expect(groups[0]?.options.map((o) => o.label)).toEqual(['Tỉnh Cà Mau'])
+    expect(groups[1]?.options.map((o) => o.label)).toEqual(['Phường 1 — Tỉnh Cà Mau', 'Xã Tân Lộc — Tỉnh Cà Mau'])
+    expect(groups[2]?.options.map((o) => o.label)).toEqual([
+      'Tỉnh Bạc Liêu (cũ, trước 01/07/2025)',
+      'Huyện Thới Bình (cũ, trước 01/07/2025) — Tỉnh Cà Mau',
+      'Xã Tân Lộc (cũ, trước 01/07/2025) — Tỉnh Cà Mau',
+    ])
+    const found = scopeGroups(list, 'tan loc', '', today).flatMap((g) => g.options.map((o) => o.id))
+    expect(found).toEqual(['c1', 'c0'])
+    // the current choice stays listed whatever the search
+    expect(scopeGroups(list, 'zzz', 'p1', today).flatMap((g) => g.options.map((o) => o.id))).toEqual(['p1'])
   })
 })
