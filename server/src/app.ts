@@ -11,15 +11,17 @@ import { type Clock, systemClock } from './lib/clock.js'
 import { coarseIp, isResidentPath, REDACT_PATHS, redactUrl } from './lib/log-redact.js'
 import { SharedWindowStore } from './lib/rate-limit-store.js'
 import { authRoutes } from './modules/auth/routes.js'
-import { residentRoutes } from './modules/ballots/routes.js'
+import { ballotStaffRoutes, residentRoutes } from './modules/ballots/routes.js'
 import { councilRoutes } from './modules/council/routes.js'
 import { feedbackRoutes } from './modules/feedback/routes.js'
 import { followUpRoutes } from './modules/followup/routes.js'
 import { householdRoutes } from './modules/households/routes.js'
 import { integrityRoutes } from './modules/integrity/routes.js'
+import { invitationRoutes } from './modules/invitations/routes.js'
 import { messagingRoutes, zaloDemoRoutes, zaloWebhookRoutes } from './modules/messaging/routes.js'
 import { zaloOaRoutes } from './modules/messaging/zalo-oa-routes.js'
 import { overviewRoutes } from './modules/overview/routes.js'
+import { paperRoutes } from './modules/paper/routes.js'
 import { publicRoutes } from './modules/public/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
 import { reportRoutes } from './modules/reports/routes.js'
@@ -122,6 +124,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(householdRoutes, { prefix: '/api/units' })
   await app.register(questionnaireRoutes, { prefix: '/api' })
   await app.register(roundRoutes, { prefix: '/api/rounds' })
+  await app.register(invitationRoutes, { prefix: '/api/rounds' })
+  await app.register(paperRoutes, { prefix: '/api/rounds' })
+  await app.register(ballotStaffRoutes, { prefix: '/api/rounds' })
   await app.register(tallyRoutes, { prefix: '/api/rounds' })
   await app.register(residentRoutes, { prefix: '/api' })
   await app.register(integrityRoutes, { prefix: '/api/rounds' })

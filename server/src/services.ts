@@ -12,6 +12,7 @@ import { createIntegrityService } from './modules/integrity/service.js'
 import { createInvitationService } from './modules/invitations/service.js'
 import { createMessagingService } from './modules/messaging/service.js'
 import { createOverviewService } from './modules/overview/service.js'
+import { createPaperService } from './modules/paper/service.js'
 import { createPublicService } from './modules/public/service.js'
 import { createQuestionnaireService } from './modules/questionnaires/service.js'
 import { createReportsService } from './modules/reports/service.js'
@@ -49,11 +50,11 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     audit,
     rounds,
     units,
-    households,
     keys: privacyKeys(config.privacy.secret ?? loadOrCreateSecret(defaultSecretFile())),
     mixMinBatch: config.privacy.mixMinBatch,
     landingIntervalMs: config.privacy.landingIntervalMs,
   })
+  const paper = createPaperService({ db, clock, audit, rounds, households, ballots })
   const integrity = createIntegrityService({
     db,
     clock,
@@ -103,6 +104,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     rounds,
     invitations,
     ballots,
+    paper,
     tally,
     overview,
     council,

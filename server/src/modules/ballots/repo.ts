@@ -1,9 +1,8 @@
-import { ballots, type Db, type DbOrTx, type feedback, ledger, newId, paperEntries, type participations } from '@app/db'
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { ballots, type Db, type DbOrTx, type feedback, ledger, newId, type participations } from '@app/db'
+import { asc, eq } from 'drizzle-orm'
 
 export type BallotRow = typeof ballots.$inferSelect
 export type LedgerRow = typeof ledger.$inferSelect
-export type PaperEntryRow = typeof paperEntries.$inferSelect
 /** What exports and ledger checks read of a ballot. */
 export type BallotPageRow = Pick<
   BallotRow,
@@ -285,47 +284,6 @@ export function createBallotRepo(db: DbOrTx) {
         }
         after = (page.at(-1) as RawBallotPageRow).ledger_seq
       }
-    },
-    paperEntriesFor(roundId: string, serial: string, tx: DbOrTx = db): PaperEntryRow[] {
-      return tx
-        .select()
-        .from(paperEntries)
-        .where(and(eq(paperEntries.roundId, roundId), eq(paperEntries.serial, serial)))
-        .orderBy(asc(paperEntries.createdAt))
-        .all()
-    },
-    insertPaperEntry(row: typeof paperEntries.$inferInsert, tx: DbOrTx = db): PaperEntryRow {
-      return tx.insert(paperEntries).values(row).returning().get()
-    },
-    markPaperMismatch(roundId: string, serial: string, tx: DbOrTx = db): void {
-      tx.update(paperEntries)
-        .set({ status: 'mismatch' })
-        .where(and(eq(paperEntries.roundId, roundId), eq(paperEntries.serial, serial)))
-        .run()
-    },
-    deletePaperEntries(roundId: string, serial: string, tx: DbOrTx = db): void {
-      tx.delete(paperEntries)
-        .where(and(eq(paperEntries.roundId, roundId), eq(paperEntries.serial, serial)))
-        .run()
-    },
-    /** Paper forms of a round keyed but not settled: mismatched ones, and ones waiting for their second keying. */
-    unsettledPaper(roundId: string, tx: DbOrTx = db): { mismatches: number; awaitingSecondEntry: number } {
-      const rows = tx
-        .select({ serial: paperEntries.serial, mismatch: sql<number>`max(${paperEntries.status} = 'mismatch')` })
-        .from(paperEntries)
-        .where(eq(paperEntries.roundId, roundId))
-        .groupBy(paperEntries.serial)
-        .all()
-      const mismatches = rows.filter((r) => r.mismatch === 1).length
-      return { mismatches, awaitingSecondEntry: rows.length - mismatches }
-    },
-    paperQueue(roundId: string, tx: DbOrTx = db): PaperEntryRow[] {
-      return tx
-        .select()
-        .from(paperEntries)
-        .where(eq(paperEntries.roundId, roundId))
-        .orderBy(asc(paperEntries.serial), asc(paperEntries.createdAt))
-        .all()
     },
   }
 }

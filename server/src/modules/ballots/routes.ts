@@ -1,7 +1,8 @@
-import { ApiError } from '@app/shared'
+import { ApiError, Id, IdParams, InvalidateBallotBody, InvalidateBallotResult, LedgerVerifyResult } from '@app/shared'
 import { BallotForm, Receipt, ReceiptCheck, SubmitBallotBody } from '@app/shared/schemas/ballot'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { forbidden } from '../../lib/app-error.js'
 
 const tags = ['resident']
 const Token = z.object({ token: z.string().min(1).max(200) })
@@ -59,5 +60,51 @@ export const residentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => app.services.ballots.checkReceipt(req.params.receipt),
+  )
+}
+
+const Err = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 422: ApiError }
+
+/** Staff work on a round's counted ballots (invalidation, the ledger check), under /api/rounds/:id. */
+export const ballotStaffRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+  const s = () => app.services
+
+  app.post(
+    '/:id/ballots/:ballotId/invalidate',
+    {
+      schema: {
+        tags: ['ballots'],
+        summary: 'Invalidate a ballot (Front staff above the commune, or admin; with a reason code)',
+        params: z.object({ id: Id, ballotId: Id }),
+        body: InvalidateBallotBody,
+        response: { 200: InvalidateBallotResult, ...Err },
+      },
+    },
+    async (req) => s().ballots.invalidate(req.actor, req.params.id, req.params.ballotId, req.body),
+  )
+  app.get(
+    '/:id/ledger/verify',
+    {
+      schema: {
+        tags: ['ballots'],
+        summary:
+          'Verify the round: ballots vs ledger, chain vs sealed root, receipts, sealed tally vs recount, counters, participations, audit chain (while open: its Front staff only, ok / not ok)',
+        params: IdParams,
+        response: { 200: LedgerVerifyResult, 403: ApiError, 404: ApiError },
+      },
+    },
+    async (req) => {
+      const round = s().rounds.getVisible(req.actor, req.params.id)
+      // While answers are still coming in, the chain is the Front's working check: the council appraises
+      // the sealed result, collectors need none of it, and anything live about the ballot side stays with the
+      // team running the round (TRUST §2.2).
+      if ((round.status === 'draft' || round.status === 'open') && req.actor.role !== 'front_staff')
+        throw forbidden('the ledger of a round still collecting answers is checked by its Front staff')
+      const report = s().verify.verifyRound(round.id)
+      // While answers come in, the differences could say where ballots land (TRUST §2.2): yes or no only.
+      if (round.status === 'open' || round.status === 'draft') return { ok: report.ok }
+      return report
+    },
   )
 }

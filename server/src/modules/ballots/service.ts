@@ -1,37 +1,32 @@
 import { randomInt } from 'node:crypto'
 import type { Db, DbOrTx } from '@app/db'
 import { createGroupCommit, newId } from '@app/db'
-import {
-  type BallotForm,
-  checkAnswers,
-  cleanLinkToken,
-  type InvalidationReason,
-  type PaperBallotBody,
-  type Question,
-  type SubmitBallotBody,
-  vnDay,
-} from '@app/shared'
+import { type BallotForm, cleanLinkToken, type InvalidationReason, type SubmitBallotBody, vnDay } from '@app/shared'
 import { sql } from 'drizzle-orm'
-import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
+import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
-import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
+import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
 import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
 import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 
 import type { AuditService } from '../audit/service.js'
-import type { HouseholdService } from '../households/service.js'
 import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
-import type { RoundRow, RoundWindow } from '../rounds/repo.js'
+import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
 import { createBallotRepo, type PendingRow } from './repo.js'
+import {
+  type Answers,
+  assertAcceptsBallots as acceptsBallots,
+  alreadyAnswered,
+  cleanAnswers,
+  submissionHash,
+  validateAnswers as validate,
+} from './rules.js'
 
-type Answers = Record<string, { satisfied: boolean; reason?: string }>
 type Channel = 'link' | 'paper' | 'meeting'
-
-/** Reason codes for invalidating a ballot (shown in the minutes). */
 
 export interface ClientMeta {
   ip: string
@@ -39,9 +34,6 @@ export interface ClientMeta {
 }
 
 const linkNotFound = () => new AppError('link_not_found', 'Đường dẫn không đúng hoặc đã hết hiệu lực.', 404)
-const alreadyAnswered = () => new AppError('already_answered', 'Hộ gia đình này đã trả lời phiếu. Cảm ơn ông/bà.', 409)
-const roundClosed = () => new AppError('round_closed', 'Đợt lấy ý kiến đã kết thúc.', 410)
-const roundNotOpen = () => new AppError('round_not_open', 'Đợt lấy ý kiến chưa bắt đầu.', 410)
 
 /**
  * Coarse device fingerprint for fraud signals: the /24 of the IP and the user-agent family, keyed with a secret
@@ -93,31 +85,18 @@ function shuffled<T>(items: readonly T[]): T[] {
   return a
 }
 
-/** Keep a reason only where it belongs (not satisfied), trimmed. */
-function cleanAnswers(questions: readonly Question[], answers: Answers): Answers {
-  const out: Answers = {}
-  for (const q of questions) {
-    const a = answers[q.key]
-    if (!a) continue
-    const reason = a.reason?.trim()
-    out[q.key] = a.satisfied || !reason ? { satisfied: a.satisfied } : { satisfied: false, reason }
-  }
-  return out
-}
-
 export function createBallotService(deps: {
   db: Db
   clock: Clock
   audit: AuditService
   rounds: RoundService
   units: UnitService
-  households: HouseholdService
   keys: PrivacyKeys
   /** Land a group while open only with 2 × this many pending, keeping at least this many back. */
   mixMinBatch: number
   landingIntervalMs?: number
 }) {
-  const { db, clock, audit, rounds, units, households, keys, mixMinBatch } = deps
+  const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
   const repo = createBallotRepo(db)
   const invitations = createInvitationRepo(db)
   // resident ballots arriving together share one durable commit (see createGroupCommit)
@@ -146,49 +125,9 @@ export function createBallotService(deps: {
   rounds.onClosing((roundId) => {
     landRound(roundId)
   })
-  // a paper form keyed once or twice is a household's answer not counted yet, and its rows name the household
-  // (TRUST.md §2.1): the round closes once every form is settled
-  rounds.checkBeforeClose((roundId, tx) => {
-    const { mismatches, awaitingSecondEntry } = repo.unsettledPaper(roundId, tx)
-    const n = mismatches + awaitingSecondEntry
-    if (n === 0) return null
-    const parts = [
-      mismatches ? `${mismatches} phiếu lệch giữa hai lần nhập` : null,
-      awaitingSecondEntry ? `${awaitingSecondEntry} phiếu chờ nhập lần hai` : null,
-    ].filter(Boolean)
-    return new AppError(
-      'unresolved_mismatches',
-      `Còn ${n} phiếu giấy nhập hai lần chưa đối chiếu xong (${parts.join(', ')}). Hãy đối chiếu hết trước khi kết thúc đợt.`,
-      409,
-      { unresolved: n, mismatches, awaitingSecondEntry },
-    )
-  })
 
-  /**
-   * Settling a form keyed within the window (its second keying, or the resolution of a mismatch) is allowed
-   * while the round is still open, also after the window ended: the round waits open for it.
-   */
-  function assertSettlesPaper(r: RoundWindow) {
-    if (r.status !== 'open') throw roundClosed()
-  }
-
-  function windowState(r: RoundWindow): 'open' | 'not_open' | 'closed' {
-    const now = clock.now().getTime()
-    if (r.status === 'draft') return 'not_open'
-    if (r.status !== 'open' || now >= new Date(r.closesAt).getTime()) return 'closed'
-    if (now < new Date(r.opensAt).getTime()) return 'not_open'
-    return 'open'
-  }
-
-  function assertAcceptsBallots(r: RoundWindow) {
-    const s = windowState(r)
-    if (s === 'closed') throw roundClosed()
-    if (s === 'not_open') throw roundNotOpen()
-  }
-
-  function validate(questions: readonly Question[], answers: Answers) {
-    const issues = checkAnswers(questions, { answers })
-    if (issues.length > 0) throw badRequest('validation_failed', 'Phiếu chưa đầy đủ, vui lòng xem lại.', { issues })
+  function assertAcceptsBallots(r: Parameters<typeof acceptsBallots>[0]) {
+    acceptsBallots(r, clock.now())
   }
 
   interface BallotInput {
@@ -423,10 +362,6 @@ export function createBallotService(deps: {
   }
   let landingOnError: ((err: unknown) => void) | undefined
 
-  function submissionHash(answers: Answers, comment: string | null): string {
-    return sha256Hex(canonicalJson({ answers, comment }))
-  }
-
   function lookupToken(raw: string) {
     const token = cleanLinkToken(raw)
     if (!LINK_TOKEN_RE.test(token)) return undefined
@@ -437,6 +372,29 @@ export function createBallotService(deps: {
   return {
     repo,
     recordBallot,
+
+    /** Whether the household has taken part in the round (by any channel). */
+    participated(roundId: string, householdId: string, tx?: DbOrTx): boolean {
+      return repo.participated(roundId, householdId, tx)
+    },
+
+    /**
+     * Accept a paper or meeting ballot keyed by staff (inside the caller's transaction, after the caller's checks):
+     * like a link ballot, it lands later with others of its village and channel.
+     */
+    acceptKeyed(input: {
+      round: RoundRow
+      householdId: string
+      villageId: string
+      channel: 'paper' | 'meeting'
+      answers: Answers
+      comment: string | null
+      contentHash: string
+      enteredBy: string
+      paperSerial: string | null
+    }): { receipt: string } {
+      return accept({ ...input, clientKey: null, secondsToComplete: null, fingerprint: null })
+    },
 
     /** What a resident's link shows. Records the first opening (paradata). */
     form(token: string): BallotForm {
@@ -520,189 +478,6 @@ export function createBallotService(deps: {
       })
       if (!accepted.replay) nudge(round.id, inv.villageId, 'link')
       return accepted
-    },
-
-    /**
-     * A paper or meeting ballot keyed by staff. front_staff of the commune for any village; a
-     * collector only for the villages assigned to them in this round. In double-entry rounds the
-     * first keying waits for a second one by someone else (matched by serial).
-     */
-    enterPaper(
-      actor: Actor,
-      roundId: string,
-      body: PaperBallotBody & { serial?: string | undefined },
-    ): { status: 'counted'; receipt: string } | { status: 'pending' | 'mismatch' } {
-      assertRole(actor, ['front_staff', 'collector'])
-      const round = rounds.getVisible(actor, roundId)
-      if (actor.role === 'front_staff') rounds.getManaged(actor, roundId)
-      const hh = households.repo.findById(body.householdId)
-      const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
-      if (!hh || !villages.has(hh.villageId)) throw notFound('household')
-      if (actor.role === 'collector' && !rounds.collectorVillages(round.id, actor.id).includes(hh.villageId)) throw notFound('household')
-      const completing = round.doubleEntry && !!body.serial && repo.paperEntriesFor(round.id, body.serial).length > 0
-      if (completing) assertSettlesPaper(round)
-      else assertAcceptsBallots(round)
-      const questions = rounds.questionsOf(round)
-      validate(questions, body.answers)
-      const answers = cleanAnswers(questions, body.answers)
-      const comment = body.comment?.trim() || null
-      const contentHash = submissionHash(answers, comment)
-      return db.transaction((tx) => {
-        // a close may have committed since the check above
-        const current = rounds.windowOf(round.id)
-        if (!current) throw notFound('round')
-        if (completing) assertSettlesPaper(current)
-        else assertAcceptsBallots(current)
-        if (repo.participated(round.id, hh.id, tx)) throw alreadyAnswered()
-        if (round.doubleEntry) {
-          if (!body.serial)
-            throw badRequest('validation_failed', 'this round uses double entry: give the paper serial number', {
-              issues: [{ path: 'serial', message: 'required' }],
-            })
-          const prior = repo.paperEntriesFor(round.id, body.serial, tx)
-          if (prior.some((p) => p.enteredBy === actor.id))
-            throw conflict('same_enterer', 'the second entry of a paper form must be made by another person')
-          const serial = body.serial
-          const stage = () =>
-            repo.insertPaperEntry(
-              {
-                roundId: round.id,
-                serial,
-                householdId: hh.id,
-                villageId: hh.villageId,
-                channel: body.channel,
-                answers,
-                comment,
-                enteredBy: actor.id,
-              },
-              tx,
-            )
-          const first = prior[0]
-          if (!first) {
-            stage()
-            audit.record(tx, {
-              actorId: actor.id,
-              action: 'paper.first_entry',
-              targetType: 'round',
-              targetId: round.id,
-              data: { serial: body.serial },
-            })
-            return { status: 'pending' as const }
-          }
-          const same =
-            first.householdId === hh.id && first.channel === body.channel && submissionHash(first.answers, first.comment) === contentHash
-          if (!same || first.status === 'mismatch') {
-            stage()
-            repo.markPaperMismatch(round.id, body.serial, tx)
-            audit.record(tx, {
-              actorId: actor.id,
-              action: 'paper.mismatch',
-              targetType: 'round',
-              targetId: round.id,
-              data: { serial: body.serial },
-            })
-            return { status: 'mismatch' as const }
-          }
-          repo.deletePaperEntries(round.id, body.serial, tx)
-        }
-        const { receipt } = accept({
-          round,
-          householdId: hh.id,
-          villageId: hh.villageId,
-          channel: body.channel,
-          answers,
-          comment,
-          clientKey: null,
-          contentHash,
-          secondsToComplete: null,
-          fingerprint: null,
-          enteredBy: actor.id,
-          paperSerial: body.serial ?? null,
-        })
-        // day only and no serial: an entry's time or form number must not order paper ballots (TRUST.md §2.1)
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'ballot.paper',
-          targetType: 'round',
-          targetId: round.id,
-          data: { channel: body.channel, villageId: hh.villageId },
-          dayOnly: true,
-        })
-        return { status: 'counted' as const, receipt }
-      })
-    },
-
-    /**
-     * The double-entry reconciliation queue: serials waiting for a second keying or in conflict. Shows
-     * which fields differ, never who the household is.
-     */
-    paperQueue(actor: Actor, roundId: string) {
-      const round = rounds.getManaged(actor, roundId)
-      const rows = repo.paperQueue(round.id)
-      const bySerial = new Map<string, typeof rows>()
-      for (const r of rows) bySerial.set(r.serial, [...(bySerial.get(r.serial) ?? []), r])
-      return [...bySerial.entries()].map(([serial, entries]) => {
-        const [a, b] = entries
-        const keys = new Set([...Object.keys(a?.answers ?? {}), ...Object.keys(b?.answers ?? {})])
-        const differs = b ? [...keys].filter((k) => canonicalJson(a?.answers[k] ?? null) !== canonicalJson(b.answers[k] ?? null)) : []
-        return {
-          serial,
-          villageId: a?.villageId ?? '',
-          status: entries.some((e) => e.status === 'mismatch') ? ('mismatch' as const) : ('pending' as const),
-          entries: entries.length,
-          householdDiffers: b ? a?.householdId !== b.householdId : false,
-          differingQuestions: differs,
-          commentDiffers: b ? (a?.comment ?? null) !== (b.comment ?? null) : false,
-        }
-      })
-    },
-
-    /**
-     * Resolve a mismatched serial with a third keying from the paper form, by Front staff who keyed neither
-     * entry: a keyer settling their own disagreement could count whatever they liked (TRUST.md §2.8).
-     */
-    resolvePaper(actor: Actor, roundId: string, serial: string, body: PaperBallotBody): { status: 'counted'; receipt: string } {
-      const round = rounds.getManaged(actor, roundId)
-      assertSettlesPaper(round)
-      const entries = repo.paperEntriesFor(round.id, serial)
-      if (entries.length === 0) throw notFound('paper entry')
-      if (entries.some((e) => e.enteredBy === actor.id))
-        throw new AppError(
-          'resolver_keyed_entry',
-          `Ông/bà đã nhập phiếu số ${serial}; phiếu lệch phải do người chưa nhập lần nào đối chiếu với phiếu gốc.`,
-          403,
-          { serial },
-        )
-      const hh = households.repo.findById(body.householdId)
-      const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
-      if (!hh || !villages.has(hh.villageId)) throw notFound('household')
-      const questions = rounds.questionsOf(round)
-      validate(questions, body.answers)
-      const answers = cleanAnswers(questions, body.answers)
-      const comment = body.comment?.trim() || null
-      return db.transaction((tx) => {
-        const current = rounds.windowOf(round.id)
-        if (!current) throw notFound('round')
-        assertSettlesPaper(current)
-        if (repo.paperEntriesFor(round.id, serial, tx).length === 0) throw notFound('paper entry')
-        repo.deletePaperEntries(round.id, serial, tx)
-        const { receipt } = accept({
-          round,
-          householdId: hh.id,
-          villageId: hh.villageId,
-          channel: body.channel,
-          answers,
-          comment,
-          clientKey: null,
-          contentHash: submissionHash(answers, comment),
-          secondsToComplete: null,
-          fingerprint: null,
-          enteredBy: actor.id,
-          paperSerial: serial,
-        })
-        audit.record(tx, { actorId: actor.id, action: 'paper.resolve', targetType: 'round', targetId: round.id, data: { serial } })
-        return { status: 'counted' as const, receipt }
-      })
     },
 
     /** Anyone can confirm a receipt is accepted (pending) or counted (landed), without learning the answer. */
