@@ -158,6 +158,22 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     own: r('ok', 'ok', 'ok', 'ok', 403),
     foreign: foreignOf(r('ok', 'ok', 'ok', 'ok', 403)),
   },
+  // one household by hand: Front staff and admin in scope; the open round froze the village's frame, so a new
+  // household needs the province and a reason (commune staff 409 frame_frozen)
+  'POST /api/units/:villageId/households': {
+    kind: 'staff',
+    unit: 'village',
+    own: r('ok', 'ok', 409, 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    body: () => ({ code: 'N0002', headName: 'Trần Văn Mới', phone: '0351234567', reason: 'Hộ mới tách hộ sau khi mở đợt' }),
+  },
+  'PATCH /api/units/:villageId/households/:householdId': {
+    kind: 'staff',
+    unit: 'village',
+    own: r('ok', 'ok', 'ok', 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    body: () => ({ headName: 'Nguyễn Văn Sửa', phone: '0701234567' }),
+  },
   'GET /api/units/:id/overview': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) },
   'GET /api/units/:communeId/trend': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 'ok'), foreign: r('ok', 404, 404, 404, 404) },
 

@@ -22,3 +22,14 @@ export function mayReadIntegritySignals(actor: { role: Role; unitKind?: string |
 export function mayReadFeedback(actor: { role: Role }): boolean {
   return actor.role === 'admin' || actor.role === 'front_staff'
 }
+
+/**
+ * Reopening a closed round (TRUST.md §2.2): only Front staff of a province (above the commune, so never
+ * the commune reopening its own assessment), and only while no result of it has been disclosed.
+ */
+export function mayReopenRound(
+  actor: { role: Role; unitKind?: string | undefined },
+  round: { status: string; disclosedAt: string | null },
+): boolean {
+  return actor.role === 'front_staff' && actor.unitKind === 'province' && round.status === 'closed' && round.disclosedAt === null
+}

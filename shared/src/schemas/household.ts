@@ -71,3 +71,49 @@ export function normalizeVnPhone(raw: string): string | null {
   const m = /^(?:\+84|84|0)?([35789]\d{8})$/.exec(s)
   return m ? `84${m[1]}` : null
 }
+
+/** Longest household code, head name and address, for the import and the one-household forms alike. */
+export const HOUSEHOLD_MAX = { code: 32, headName: 200, address: 500 } as const
+
+/** A phone as a person types it ('' = none); kept only when it is a Vietnamese mobile number. */
+const HouseholdPhone = text()
+  .trim()
+  .max(30, `Số điện thoại không hợp lệ: ${MOBILE_RULE_VI}.`)
+  .refine((s) => s === '' || normalizeVnPhone(s) !== null, { message: `Số điện thoại không hợp lệ: ${MOBILE_RULE_VI}.` })
+const HouseholdAddress = text().trim().max(HOUSEHOLD_MAX.address, `Địa chỉ tối đa ${HOUSEHOLD_MAX.address} ký tự.`)
+const HeadName = text()
+  .trim()
+  .min(1, 'Hãy nhập họ tên chủ hộ.')
+  .max(HOUSEHOLD_MAX.headName, `Họ tên chủ hộ tối đa ${HOUSEHOLD_MAX.headName} ký tự.`)
+/**
+ * Why a household joins a village whose round is open (province Front staff or admin; printed in the minutes),
+ * as for the import.
+ */
+const FrameReason = text().trim().min(3, 'Lý do cần ít nhất 3 ký tự.').max(1000, 'Lý do tối đa 1000 ký tự.')
+
+/** One household added by hand to a village (the forms of the households page). */
+export const CreateHouseholdBody = z.object({
+  code: text().trim().min(1, 'Hãy nhập mã hộ.').max(HOUSEHOLD_MAX.code, `Mã hộ tối đa ${HOUSEHOLD_MAX.code} ký tự.`),
+  headName: HeadName,
+  phone: HouseholdPhone.optional(),
+  address: HouseholdAddress.optional(),
+  reason: FrameReason.optional(),
+})
+export type CreateHouseholdBody = z.infer<typeof CreateHouseholdBody>
+
+/**
+ * Edit one household: name, phone, address ('' or null clears the last two), or `active` (false: no longer
+ * surveyed, e.g. moved away; true: surveyed again). The code is the household's identity and is not edited.
+ */
+export const UpdateHouseholdBody = z
+  .object({
+    headName: HeadName.optional(),
+    phone: HouseholdPhone.nullable().optional(),
+    address: HouseholdAddress.nullable().optional(),
+    active: z.boolean().optional(),
+    reason: FrameReason.optional(),
+  })
+  .refine((b) => Object.keys(b).some((k) => k !== 'reason'), 'Không có gì để sửa.')
+export type UpdateHouseholdBody = z.infer<typeof UpdateHouseholdBody>
+
+export const HouseholdParams = z.object({ villageId: Id, householdId: Id })

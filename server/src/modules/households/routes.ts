@@ -1,4 +1,15 @@
-import { ApiError, Household, HouseholdImportQuery, HouseholdListQuery, Id, ImportResult, paged } from '@app/shared'
+import {
+  ApiError,
+  CreateHouseholdBody,
+  Household,
+  HouseholdImportQuery,
+  HouseholdListQuery,
+  HouseholdParams,
+  Id,
+  ImportResult,
+  paged,
+  UpdateHouseholdBody,
+} from '@app/shared'
 import fastifyMultipart from '@fastify/multipart'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -76,5 +87,38 @@ export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => app.services.households.listByVillage(req.actor, req.params.villageId, req.query),
+  )
+
+  const FormErr = { 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 422: ApiError }
+  app.post(
+    '/:villageId/households',
+    {
+      schema: {
+        tags,
+        summary: 'Add one household to a village (Front staff or admin in scope)',
+        description:
+          'Code unique in the village (409 already_exists). A village of an open round: 409 frame_frozen for commune staff; province Front staff or an admin give `reason` (422 reason_required without), the round frame grows and the addition is audited.',
+        params: z.object({ villageId: Id }),
+        body: CreateHouseholdBody,
+        response: { 201: Household, ...FormErr },
+      },
+    },
+    async (req, reply) => reply.code(201).send(app.services.households.createOne(req.actor, req.params.villageId, req.body)),
+  )
+
+  app.patch(
+    '/:villageId/households/:householdId',
+    {
+      schema: {
+        tags,
+        summary: 'Edit one household: name, phone, address, or whether it is surveyed (`active`)',
+        description:
+          'Name, phone and address at any time. `active: true` joins the frame (as an addition: frame_frozen / reason_required in a village of an open round); `active: false` in a village of an open round: 409 frame_frozen for everyone until the round closes.',
+        params: HouseholdParams,
+        body: UpdateHouseholdBody,
+        response: { 200: Household, ...FormErr },
+      },
+    },
+    async (req) => app.services.households.updateOne(req.actor, req.params.villageId, req.params.householdId, req.body),
   )
 }

@@ -1,5 +1,6 @@
 import { type Db, type DbOrTx, rounds } from '@app/db'
 import {
+  type CreateHouseholdBody,
   foldVi,
   type Household,
   type ImportRejection,
@@ -7,6 +8,7 @@ import {
   isWellFormedText,
   MOBILE_RULE_VI,
   normalizeVnPhone,
+  type UpdateHouseholdBody,
   viCollator,
   vnDay,
 } from '@app/shared'
@@ -98,6 +100,8 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     villageIds: string[],
     reason: string | undefined,
     tx: DbOrTx,
+    /** Who asks: a file (the import) or the form for one household. */
+    source: 'file' | 'form' = 'file',
   ) {
     const open = openRoundsOf(communeId, villageIds, tx)
       .map((r) => ({ ...r, added: [...added].filter(([v]) => r.covers.has(v)) }))
@@ -110,25 +114,155 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     const details = { households, villages: n, rounds: open.map((r) => ({ roundId: r.id, title: r.title })) }
     const titles = open.map((r) => `“${r.title}”`).join(', ')
     const province = actor.role === 'admin' || (actor.role === 'front_staff' && units.repo.findById(actor.unitId)?.kind === 'province')
+    const subject = source === 'file' ? `Tệp có ${households} hộ mới ở ${where}` : `Thêm hộ vào ${where}`
     if (!province)
       throw new AppError(
         'frame_frozen',
-        `Tệp có ${households} hộ mới ở ${where}, nơi đợt ${titles} đang mở: danh sách hộ đã chốt khi mở đợt nên không thêm được. Bỏ các hộ mới khỏi tệp (sửa số điện thoại, địa chỉ vẫn được), hoặc đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do.`,
+        source === 'file'
+          ? `${subject}, nơi đợt ${titles} đang mở: danh sách hộ đã chốt khi mở đợt nên không thêm được. Bỏ các hộ mới khỏi tệp (sửa số điện thoại, địa chỉ vẫn được), hoặc đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do.`
+          : `${where} đang thu phiếu của đợt ${titles}: danh sách hộ đã chốt khi mở đợt nên không thêm hộ được (sửa họ tên, số điện thoại, địa chỉ của hộ đã có vẫn được). Đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do, hoặc thêm sau khi kết thúc đợt.`,
         409,
         details,
       )
     if (!reason)
-      throw new AppError(
-        'reason_required',
-        `Tệp có ${households} hộ mới ở ${where}, nơi đợt ${titles} đang mở: hãy ghi lý do bổ sung (sẽ in trong biên bản).`,
-        422,
-        { ...details, issues: [{ path: 'reason', message: 'required' }] },
-      )
+      throw new AppError('reason_required', `${subject}, nơi đợt ${titles} đang mở: hãy ghi lý do bổ sung (sẽ in trong biên bản).`, 422, {
+        ...details,
+        issues: [{ path: 'reason', message: 'required' }],
+      })
     return open
   }
 
+  /** Each open round's frame grows by the households added with the province's reason, on the record. */
+  function growFrames(actor: Actor, frozen: ReturnType<typeof freezeCheck>, reason: string | undefined, tx: DbOrTx) {
+    for (const r of frozen) {
+      const frame = { ...((r.frameSnapshot as Record<string, number> | null) ?? {}) }
+      for (const [v, k] of r.added) frame[v] = (frame[v] ?? 0) + k
+      tx.update(rounds).set({ frameSnapshot: frame }).where(eq(rounds.id, r.id)).run()
+      audit.record(tx, {
+        actorId: actor.id,
+        action: 'round.frame_addition',
+        targetType: 'round',
+        targetId: r.id,
+        reason: reason ?? null,
+        data: { households: r.added.reduce((a, [, k]) => a + k, 0), villages: Object.fromEntries(r.added) },
+      })
+    }
+  }
+
+  /** The village a household form writes to: Front staff or admin, in scope (404 outside), and a village. */
+  function villageForEdit(actor: Actor, villageId: string) {
+    assertRole(actor, ['admin', 'front_staff'])
+    const village = units.getVisible(actor, villageId)
+    if (village.kind !== 'village' || !village.parentId)
+      throw badRequest('validation_failed', 'households belong to a village', {
+        issues: [{ path: 'villageId', message: 'not a village' }],
+      })
+    return { village, communeId: village.parentId, villageIds: units.repo.children(village.parentId, 'village').map((v) => v.id) }
+  }
+
+  /** '' clears a phone or address; a phone is kept in its normal form (84…). */
+  const phoneOf = (raw: string | null | undefined) => (raw ? normalizeVnPhone(raw) : null)
+  const addressOf = (raw: string | null | undefined) => (raw ? raw : null)
+
   return {
     repo,
+
+    /**
+     * Add one household to a village by hand. Its code is unique in the village (409 already_exists). In a village
+     * of an open round the frame is frozen: as for the import, commune staff are refused (409 frame_frozen) and
+     * the province adds it with a reason (422 reason_required), which grows the round's frame on the record.
+     */
+    createOne(actor: Actor, villageId: string, body: CreateHouseholdBody): Household {
+      const { village, communeId, villageIds } = villageForEdit(actor, villageId)
+      return db.transaction(
+        (tx) => {
+          const clash = repo.listByVillage(villageId, tx).find((h) => h.code.toUpperCase() === body.code.toUpperCase())
+          if (clash)
+            throw new AppError(
+              'already_exists',
+              `Mã hộ ${clash.code} đã có ở ${village.name} (chủ hộ ${clash.headName}${clash.active ? '' : ', đang ngừng theo dõi'}). Dùng mã khác, hoặc sửa hộ đó.`,
+              409,
+              { householdId: clash.id },
+            )
+          growFrames(actor, freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'), body.reason, tx)
+          const row = {
+            villageId,
+            code: body.code,
+            headName: body.headName,
+            phone: phoneOf(body.phone),
+            address: addressOf(body.address),
+            active: true,
+            source: 'manual',
+            asOf: vnDay(clock.now()),
+          }
+          repo.insertMany([row], tx)
+          const created = repo.listByVillage(villageId, tx).find((h) => h.code === body.code)
+          if (!created) throw new Error('household insert lost')
+          audit.record(tx, {
+            actorId: actor.id,
+            action: 'household.create',
+            targetType: 'household',
+            targetId: created.id,
+            reason: body.reason ?? null,
+            data: { villageId, withPhone: row.phone !== null, withAddress: row.address !== null },
+          })
+          return toHouseholdDto(created, canSeeContact(actor))
+        },
+        { behavior: 'immediate' },
+      )
+    },
+
+    /**
+     * Edit one household. Name, phone and address may change at any time (the frame counts households, not their
+     * contacts). Surveying it again (`active: true`) joins the frame like an addition; no longer surveying it
+     * (`active: false`) while an open round covers its village is refused to everyone (409 frame_frozen): the
+     * frame the round opened with stays until the round closes.
+     */
+    updateOne(actor: Actor, villageId: string, householdId: string, body: UpdateHouseholdBody): Household {
+      const { village, communeId, villageIds } = villageForEdit(actor, villageId)
+      return db.transaction(
+        (tx) => {
+          const cur = repo.findById(householdId, tx)
+          if (!cur || cur.villageId !== villageId) throw new AppError('not_found', 'Không tìm thấy hộ này ở thôn/ấp đã chọn.', 404)
+          const patch: Partial<NewHousehold> = {}
+          if (body.headName !== undefined && body.headName !== cur.headName) patch.headName = body.headName
+          if (body.phone !== undefined && phoneOf(body.phone) !== cur.phone) patch.phone = phoneOf(body.phone)
+          if (body.address !== undefined && addressOf(body.address) !== cur.address) patch.address = addressOf(body.address)
+          if (body.active !== undefined && body.active !== cur.active) patch.active = body.active
+          if (patch.active === true)
+            growFrames(
+              actor,
+              freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'),
+              body.reason,
+              tx,
+            )
+          if (patch.active === false) {
+            const open = openRoundsOf(communeId, villageIds, tx).filter((r) => r.covers.has(villageId))
+            if (open.length)
+              throw new AppError(
+                'frame_frozen',
+                `${village.name} đang thu phiếu của đợt ${open.map((r) => `“${r.title}”`).join(', ')}: danh sách hộ đã chốt khi mở đợt nên chưa ngừng theo dõi hộ ${cur.code} được. Làm việc này sau khi kết thúc đợt (hộ không tham gia thì độ bao phủ ghi nhận đúng như vậy).`,
+                409,
+                { rounds: open.map((r) => ({ roundId: r.id, title: r.title })) },
+              )
+          }
+          if (Object.keys(patch).length === 0) return toHouseholdDto(cur, canSeeContact(actor))
+          repo.update(cur.id, { ...patch, asOf: vnDay(clock.now()) }, tx)
+          audit.record(tx, {
+            actorId: actor.id,
+            action: patch.active === false ? 'household.deactivate' : patch.active === true ? 'household.reactivate' : 'household.update',
+            targetType: 'household',
+            targetId: cur.id,
+            reason: body.reason ?? null,
+            data: { villageId, fields: Object.keys(patch) },
+          })
+          const next = repo.findById(cur.id, tx)
+          if (!next) throw new AppError('not_found', 'Không tìm thấy hộ này ở thôn/ấp đã chọn.', 404)
+          return toHouseholdDto(next, canSeeContact(actor))
+        },
+        { behavior: 'immediate' },
+      )
+    },
 
     /**
      * Import households of one commune from a CSV or XLSX file. Good rows are upserted by
@@ -187,19 +321,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
                 tx,
               )
             : []
-          for (const r of frozen) {
-            const frame = { ...((r.frameSnapshot as Record<string, number> | null) ?? {}) }
-            for (const [v, k] of r.added) frame[v] = (frame[v] ?? 0) + k
-            tx.update(rounds).set({ frameSnapshot: frame }).where(eq(rounds.id, r.id)).run()
-            audit.record(tx, {
-              actorId: actor.id,
-              action: 'round.frame_addition',
-              targetType: 'round',
-              targetId: r.id,
-              reason: reason ?? null,
-              data: { households: r.added.reduce((a, [, k]) => a + k, 0), villages: Object.fromEntries(r.added) },
-            })
-          }
+          growFrames(actor, frozen, reason, tx)
           // progress counts rows settled: compared (and updated when needed), or inserted
           let settled = 0
           good.forEach((g, i) => {

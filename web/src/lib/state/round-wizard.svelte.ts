@@ -1,5 +1,15 @@
 import type { LevelDefaults } from '@app/shared'
-import { inForce, type QuestionnaireTemplate, type Round, type RuleSet, type Unit, vnDay, vnDayBoundary, zaloTextLength } from '@app/shared'
+import {
+  inForce,
+  type QuestionnaireTemplate,
+  type Round,
+  type RuleSet,
+  type Unit,
+  type UpdateRoundBody,
+  vnDay,
+  vnDayBoundary,
+  zaloTextLength,
+} from '@app/shared'
 import { type ApiClient, api } from '../api/client.js'
 import { bpToInput, LEVEL_LABELS, percentInputProblem, percentInputToBp } from '../utils/format.js'
 import { handleError } from '../utils/handle-error.js'
@@ -54,6 +64,11 @@ export class RoundWizard {
 
   /** The round once created (only in the last step). */
   draft = $state<Round | null>(null)
+  /**
+   * The draft round being edited ("Sửa đợt"): the wizard starts from its values, keeps its commune and, at the
+   * end, sends only what changed (PATCH); null when creating a new round.
+   */
+  original = $state<Round | null>(null)
 
   /** The configured defaults of the chosen level; null when the server lists no such level. */
   defaults = $derived.by(() => {
@@ -102,6 +117,15 @@ export class RoundWizard {
         (this.coverageBp !== null && this.coverageBp < this.defaults.coverageBp)),
   )
   overrideReason = $state('')
+  /** Editing a draft whose two numbers (and scope) stay as saved: nothing to decide again, no reason to ask again. */
+  rulesAsSaved = $derived(
+    this.original !== null &&
+      this.original.ruleSet === null &&
+      this.ruleSet === null &&
+      this.thresholdBp === this.original.thresholdBp &&
+      this.coverageBp === this.original.coverageBp &&
+      this.coverageScope === this.original.coverageScope,
+  )
   windowError = $derived(this.closesDay < this.opensDay ? 'Ngày kết thúc phải sau ngày bắt đầu.' : null)
   /** The form or the commune chosen in step 1 does not fit the window chosen in step 2. */
   periodError = $derived(
@@ -124,7 +148,7 @@ export class RoundWizard {
       const c = percentInputProblem(this.coverage, 'Độ bao phủ tối thiểu')
       if (t) out.push(t)
       if (c) out.push(c)
-      if (this.belowDefaults && this.overrideReason.trim().length < 3)
+      if (this.belowDefaults && !this.rulesAsSaved && this.overrideReason.trim().length < 3)
         out.push(
           'Mức thấp hơn quy định của cấp công nhận: hãy ghi lý do (chỉ Ban Thường trực cấp tỉnh được quyết định; lý do in trong biên bản).',
         )
@@ -135,10 +159,10 @@ export class RoundWizard {
 
   constructor(private readonly client: ApiClient = api) {}
 
-  load = async (communeId?: string): Promise<void> => {
+  load = async (communeId?: string, roundId?: string): Promise<void> => {
     this.loading = true
     try {
-      const [units, templates, levels, ruleSets, zalo] = await Promise.all([
+      const [units, templates, levels, ruleSets, zalo, round] = await Promise.all([
         this.client.units({ kind: 'commune' }),
         this.client.templates(),
         this.client.levels(),
@@ -148,6 +172,7 @@ export class RoundWizard {
         Promise.resolve()
           .then(() => this.client.zaloTemplateLimits())
           .catch(() => null),
+        roundId ? this.client.round(roundId) : Promise.resolve(null),
       ])
       this.titleMax = zalo?.roundTitleMax ?? null
       this.ruleSets = ruleSets
@@ -156,6 +181,10 @@ export class RoundWizard {
       if (levels.length && !levels.some((l) => l.key === this.level) && levels[0]) this.level = levels[0].key
       // the newest version of each template code first
       this.templates = [...templates].sort((a, b) => a.code.localeCompare(b.code) || b.version - a.version)
+      if (round) {
+        this.prefill(round)
+        return
+      }
       if (communeId && units.some((u) => u.id === communeId)) this.communeId = communeId
       else if (this.communesInForce.length === 1 && this.communesInForce[0]) this.communeId = this.communesInForce[0].id
       this.pickTemplate()
@@ -166,6 +195,48 @@ export class RoundWizard {
     } finally {
       this.loading = false
     }
+  }
+
+  /** Start from a saved draft: its commune (fixed), level, form, title, window, rules and paper entry. */
+  private prefill(r: Round): void {
+    this.original = r
+    this.communeId = r.communeId
+    this.level = r.level
+    this.templateId = r.templateId
+    this.title = r.title
+    this.opensDay = vnDay(new Date(r.opensAt))
+    this.closesDay = vnDay(new Date(r.closesAt))
+    this.ruleSetId = r.ruleSet?.id ?? ''
+    this.threshold = bpToInput(r.thresholdBp)
+    this.coverage = bpToInput(r.coverageBp)
+    this.coverageScope = r.coverageScope
+    this.doubleEntry = r.doubleEntry
+    // a form or rule set no longer offered for the level and window: the one that is (the officer sees it in the steps)
+    this.pickTemplate()
+    if (r.ruleSet) this.pickRuleSet()
+  }
+
+  /** What the edit changes, as the PATCH body (only changed fields: an unchanged bar is not decided again). */
+  changes = (): UpdateRoundBody | null => {
+    const o = this.original
+    if (!o) return null
+    const body: UpdateRoundBody = {}
+    if (this.level !== o.level) body.level = this.level
+    if (this.templateId !== o.templateId) body.templateId = this.templateId
+    const title = this.title.trim()
+    if (title && title !== o.title) body.title = title
+    if (this.opensDay !== vnDay(new Date(o.opensAt))) body.opensAt = vnDayBoundary(this.opensDay, false)
+    if (this.closesDay !== vnDay(new Date(o.closesAt))) body.closesAt = vnDayBoundary(this.closesDay, true)
+    if (this.doubleEntry !== o.doubleEntry) body.doubleEntry = this.doubleEntry
+    if (this.ruleSet) {
+      if (this.ruleSet.id !== o.ruleSet?.id || body.level) body.ruleSetId = this.ruleSet.id
+    } else if (!this.rulesAsSaved && this.thresholdBp !== null && this.coverageBp !== null) {
+      body.thresholdBp = this.thresholdBp
+      body.coverageBp = this.coverageBp
+      body.coverageScope = this.coverageScope
+      if (this.belowDefaults) body.ruleOverrideReason = this.overrideReason.trim()
+    }
+    return body
   }
 
   /** Put the level's configured threshold and floor back in the fields. */
@@ -198,6 +269,8 @@ export class RoundWizard {
 
   /** The window changed: the rule set follows it (the form is chosen again in step 1 if it no longer fits). */
   windowChanged = (): void => {
+    // a draft saved with the two numbers keeps them unless the officer picks a rule set
+    if (this.original?.ruleSet === null && this.ruleSetId === '') return
     this.pickRuleSet()
   }
 
@@ -235,7 +308,11 @@ export class RoundWizard {
     if (!rules) return null
     this.busy = true
     try {
-      if (!this.draft) {
+      if (this.original && !this.draft) {
+        const body = this.changes() ?? {}
+        // nothing changed: the saved draft stands as it is (the server refuses an empty edit)
+        this.draft = Object.keys(body).length ? await this.client.updateRound(this.original.id, body) : this.original
+      } else if (!this.draft) {
         this.draft = await this.client.createRound({
           communeId: this.communeId,
           level: this.level,
@@ -248,7 +325,7 @@ export class RoundWizard {
         })
       }
     } catch (err) {
-      handleError(err, 'Tạo đợt lấy ý kiến')
+      handleError(err, this.original ? 'Lưu thay đổi của đợt' : 'Tạo đợt lấy ý kiến')
       return null
     } finally {
       this.busy = false
