@@ -30,7 +30,14 @@ describe('one household by hand', () => {
     const res = await add(app, village, w.auth.xa, { code: 'H9001', headName: 'Nguyễn Văn Mới', phone: '035 123 4567', address: 'Tổ 3' })
     expect(res.statusCode, res.body).toBe(201)
     const h = res.json()
-    expect(h).toMatchObject({ villageId: village, code: 'H9001', headName: 'Nguyễn Văn Mới', phone: '84351234567', address: 'Tổ 3', active: true })
+    expect(h).toMatchObject({
+      villageId: village,
+      code: 'H9001',
+      headName: 'Nguyễn Văn Mới',
+      phone: '84351234567',
+      address: 'Tổ 3',
+      active: true,
+    })
     const log = db.select().from(auditLog).where(eq(auditLog.action, 'household.create')).all()
     expect(log).toHaveLength(1)
     expect(log[0]?.data).not.toMatch(/Nguyễn|351234567/)
