@@ -74,6 +74,11 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     dissatisfiedBp: config.followUp.dissatisfiedBp,
     minBallots: config.privacy.minCell,
     privacy: tally,
+    criteriaOf: (r) => {
+      const setId = questionnaires.repo.templateById(r.templateId)?.criteriaSetId
+      const set = setId ? questionnaires.repo.criteriaSetById(setId) : undefined
+      return set ? { id: set.id, name: set.name, criteria: set.criteria } : null
+    },
   })
   const overview = createOverviewService({ db, units, rounds, levels: config.levels, minCell: config.privacy.minCell })
   const council = createCouncilService({ db, clock, audit, rounds, tally })

@@ -1,3 +1,5 @@
+import { criteriaSets, questionnaireTemplates } from '@app/db'
+import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import { allSatisfied, closeRound, createRound, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
@@ -102,6 +104,21 @@ describe('GET /api/units/:communeId/criteria-trend', () => {
   it("gives each criterion's rate per disclosed round over time, including a follow-up round, and skips open or undisclosed ones", async () => {
     const t = await setup()
     const { w } = t
+    // the form refers to a criteria set: the trend names each criterion from it
+    const set = t.db
+      .insert(criteriaSets)
+      .values({
+        code: 'TEST_TC',
+        name: 'Bộ tiêu chí quốc gia (thử)',
+        legalBasis: 'Quyết định thử',
+        criteria: [
+          { ref: '2', name: 'Giao thông', group: null },
+          { ref: '17', name: 'Môi trường và an toàn thực phẩm', group: null },
+        ],
+      })
+      .returning()
+      .get()
+    t.db.update(questionnaireTemplates).set({ criteriaSetId: set.id }).where(eq(questionnaireTemplates.id, w.template.id)).run()
     const first = await openRoundWithLinks(t.app, w)
     const a = w.villages[0]?.id as string
     const inA = w.households.filter((h) => h.villageId === a)
@@ -132,6 +149,10 @@ describe('GET /api/units/:communeId/criteria-trend', () => {
     expect(res.statusCode).toBe(200)
     const body = res.json()
     expect(body.criteria.map((c: { criterionRef: string }) => c.criterionRef)).toEqual(['2', '17'])
+    // each criterion named from the criteria set of the round's form, not only by its number
+    expect(body.criteria.map((c: { name: string | null }) => c.name)).toEqual(['Giao thông', 'Môi trường và an toàn thực phẩm'])
+    expect(body.criteria[0].criteriaSet).toMatch(/^Bộ tiêu chí quốc gia/)
+    expect(body.criteria[0].points.map((p: { closedAt: string }) => p.closedAt)).toEqual([expect.any(String), expect.any(String)])
     expect(body.criteria[0].points.map((p: any) => [p.purpose, p.questionKey, p.valid, p.satisfied, p.rate])).toEqual([
       ['recognition', 'q1', 10, 4, 0.4],
       ['follow_up', 'q1', 10, 9, 0.9],

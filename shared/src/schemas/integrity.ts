@@ -165,6 +165,10 @@ export const CriteriaTrend = z.object({
   criteria: z.array(
     z.object({
       criterionRef: z.string(),
+      /** The criterion's name in its criteria set ("Giao thông"), null when the round's form names no set. */
+      name: z.string().nullable(),
+      /** The criteria set's name: a ref is a criterion of one set (QĐ 318/2022 and QĐ 51/2025 number theirs differently). */
+      criteriaSet: z.string().nullable(),
       points: z.array(
         z.object({
           roundId: Id,
@@ -173,6 +177,8 @@ export const CriteriaTrend = z.object({
           status: z.string(),
           /** When the collection closed (sealedAt/closedAt/closesAt, the first known). */
           date: z.string(),
+          /** The day the collection actually closed (closedAt, else the planned closesAt). */
+          closedAt: z.string(),
           questionKey: z.string(),
           valid: z.number().int(),
           /** Null (withheld) when the commune had 1 … PRIVACY_MIN_CELL−1 valid answers to the question. */

@@ -24,8 +24,10 @@ export function createFollowUpService(deps: {
   minBallots: number
   /** Villages whose results are withheld (small, or their complements): never named as candidates. */
   privacy: { hiddenVillagesOf(r: RoundRow): Set<string> }
+  /** The criteria set a round's form refers to (its criteria's names), null for a form without one. */
+  criteriaOf(r: RoundRow): { id: string; name: string; criteria: { ref: string; name: string }[] } | null
 }) {
-  const { db, rounds, units, dissatisfiedBp, minBallots, privacy } = deps
+  const { db, rounds, units, dissatisfiedBp, minBallots, privacy, criteriaOf } = deps
   const repo = createFollowUpRepo(db)
 
   function assertMayRead(actor: Actor, r: RoundRow) {
@@ -99,34 +101,49 @@ export function createFollowUpService(deps: {
       const date = (r: RoundRow) => r.sealedAt ?? r.closedAt ?? r.closesAt
       list.sort((a, b) => date(a).localeCompare(date(b)))
       const counts = new Map(repo.roundQuestions(list.map((r) => r.id)).map((c) => [`${c.roundId}|${c.questionKey}`, c]))
-      const byRef = new Map<string, CriteriaTrend['criteria'][number]['points']>()
+      // one row per criterion of one criteria set: "Tiêu chí 9" of QĐ 318/2022 and of QĐ 51/2025 are different criteria
+      const rows = new Map<string, CriteriaTrend['criteria'][number]>()
       for (const r of list) {
+        const set = criteriaOf(r)
         for (const q of rounds.questionsOf(r)) {
           if (!q.criterionRef) continue
           const c = counts.get(`${r.id}|${q.key}`)
           const valid = c?.valid ?? 0
           const small = isSmallCell(valid, minBallots)
           const satisfied = small ? null : (c?.satisfied ?? 0)
-          const points = byRef.get(q.criterionRef) ?? []
-          points.push({
+          const key = `${set?.id ?? ''}|${q.criterionRef}`
+          const row = rows.get(key) ?? {
+            criterionRef: q.criterionRef,
+            name: set?.criteria.find((x) => x.ref === q.criterionRef)?.name ?? null,
+            criteriaSet: set?.name ?? null,
+            points: [],
+          }
+          row.points.push({
             roundId: r.id,
             title: r.title,
             purpose: r.purpose,
             status: r.status,
             date: date(r),
+            closedAt: r.closedAt ?? r.closesAt,
             questionKey: q.key,
             valid,
             satisfied,
             rate: satisfied === null ? null : satisfactionRate(satisfied, valid),
           })
-          byRef.set(q.criterionRef, points)
+          rows.set(key, row)
         }
       }
+      // sets in the order they were first used, criteria by number within a set
+      const setOrder = [...new Set([...rows.keys()].map((k) => k.split('|')[0]))]
       return {
         communeId: commune.id,
-        criteria: [...byRef.entries()]
-          .map(([criterionRef, points]) => ({ criterionRef, points }))
-          .sort((a, b) => a.criterionRef.localeCompare(b.criterionRef, 'vi', { numeric: true })),
+        criteria: [...rows.entries()]
+          .sort(
+            ([a, x], [b, y]) =>
+              setOrder.indexOf(a.split('|')[0]) - setOrder.indexOf(b.split('|')[0]) ||
+              x.criterionRef.localeCompare(y.criterionRef, 'vi', { numeric: true }),
+          )
+          .map(([, row]) => row),
       }
     },
   }

@@ -75,12 +75,13 @@ export class CommuneTrendState {
     private readonly client: ApiClient = api,
   ) {}
 
-  /** The rounds that appear in the criteria trend, as columns (oldest first). */
+  /** The rounds that appear in the criteria trend, as columns (oldest first), each headed by its title and close day. */
   columns = $derived.by(() => {
-    const seen = new Map<string, { roundId: string; title: string; date: string; purpose: string }>()
+    const seen = new Map<string, { roundId: string; title: string; date: string; closedAt: string; purpose: string }>()
     for (const c of this.criteria?.criteria ?? [])
       for (const p of c.points)
-        if (!seen.has(p.roundId)) seen.set(p.roundId, { roundId: p.roundId, title: p.title, date: p.date, purpose: p.purpose })
+        if (!seen.has(p.roundId))
+          seen.set(p.roundId, { roundId: p.roundId, title: p.title, date: p.date, closedAt: p.closedAt, purpose: p.purpose })
     return [...seen.values()].sort((a, b) => a.date.localeCompare(b.date))
   })
 
