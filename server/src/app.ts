@@ -25,6 +25,7 @@ import { paperRoutes } from './modules/paper/routes.js'
 import { publicRoutes } from './modules/public/routes.js'
 import { questionnaireRoutes } from './modules/questionnaires/routes.js'
 import { reportRoutes } from './modules/reports/routes.js'
+import { slipCodeRoutes } from './modules/invitations/code-routes.js'
 import { publicRequestRoutes, requestStaffRoutes } from './modules/requests/routes.js'
 import { roundRoutes } from './modules/rounds/routes.js'
 import { tallyRoutes } from './modules/tally/routes.js'
@@ -132,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrityRoutes, { prefix: '/api/rounds' })
   await app.register(requestStaffRoutes, { prefix: '/api/rounds' })
   await app.register(publicRequestRoutes)
+  await app.register(slipCodeRoutes)
   await app.register(followUpRoutes, { prefix: '/api' })
   await app.register(overviewRoutes, { prefix: '/api/units' })
   await app.register(reportRoutes, { prefix: '/api/rounds' })

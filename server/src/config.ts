@@ -98,6 +98,14 @@ export const EnvSchema = z.object({
   /** /api/docs and /api/openapi.json without a staff token; default: only when the demo is seeded. */
   PUBLIC_API_DOCS: z.enum(['true', 'false', '1', '0']).optional(),
   LINK_RATE_LIMIT_PER_MIN: int(60, 1, 1_000_000),
+  /** Wrong slip codes typed on /ma per IP per hour, on top of the links' budget (a village meeting may share one carrier IP). */
+  CODE_WRONG_PER_HOUR: int(60, 1, 1_000_000),
+  /** The help line printed on slips and shown on the resident pages, e.g. "0236 3822 123"; unset: no line is printed. */
+  HOTLINE: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9][0-9 .()-]{2,29}$/, 'digits, spaces, dots or dashes (e.g. 0236 3822 123)')
+    .optional(),
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_MAX_FAILURES_PER_IP: int(100, 1, 100_000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
@@ -222,7 +230,13 @@ export interface Config {
     readonly loginMaxFailuresPerIp: number
     readonly loginWindowMinutes: number
   }
-  readonly links: { readonly publicBaseUrl: string; readonly rateLimitPerMin: number }
+  readonly links: {
+    readonly publicBaseUrl: string
+    readonly rateLimitPerMin: number
+    readonly wrongCodesPerHour: number
+    /** Printed on slips and shown on /ma; null when HOTLINE is unset. */
+    readonly hotline: string | null
+  }
   /** The API docs open to anyone (PUBLIC_API_DOCS, default: the demo's SEED_DEMO). */
   readonly publicApiDocs: boolean
   readonly imports: {
@@ -457,7 +471,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       loginWindowMinutes: e.LOGIN_WINDOW_MINUTES,
     },
-    links: { publicBaseUrl, rateLimitPerMin: e.LINK_RATE_LIMIT_PER_MIN },
+    links: {
+      publicBaseUrl,
+      rateLimitPerMin: e.LINK_RATE_LIMIT_PER_MIN,
+      wrongCodesPerHour: e.CODE_WRONG_PER_HOUR,
+      hotline: e.HOTLINE ?? null,
+    },
     publicApiDocs: e.PUBLIC_API_DOCS === undefined ? e.SEED_DEMO : e.PUBLIC_API_DOCS === 'true' || e.PUBLIC_API_DOCS === '1',
     imports: {
       maxBytes: e.IMPORT_MAX_BYTES,

@@ -18,7 +18,7 @@
 import { allSatisfied } from '../helpers/rounds.js'
 import type { RoleName, RoundFixture, ScopeFixtures } from './helpers/world.js'
 
-export type Outcome = 'ok' | 400 | 401 | 403 | 404 | 409
+export type Outcome = 'ok' | 303 | 400 | 401 | 403 | 404 | 409
 export type PerRole = Readonly<Record<RoleName, Outcome>>
 
 export interface RequestSpec {
@@ -90,6 +90,14 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
     body: (f) => ({ villageId: f.villages[0]?.id, headName: 'Lê Văn Chưa Hỏi' }),
   },
   'GET /hoi/:communeId': { kind: 'public', expect: 'ok' },
+  // the printed slip's code typed by hand: a right one goes on to its link page (303), wrong ones are answered on the page
+  'GET /ma': { kind: 'public', expect: 'ok' },
+  'POST /ma': {
+    kind: 'public',
+    expect: 303,
+    contentType: 'application/x-www-form-urlencoded',
+    body: (f) => new URLSearchParams({ ma: f.unusedToken.toLowerCase() }).toString(),
+  },
   // Zalo webhook: no login, the X-ZEvent-Signature over the raw body is the credential. Without any signature header
   // (what Zalo may send to check the URL at registration) the answer is 200 and nothing is stored or processed; a
   // present but wrong signature is 401 (tests/server/messaging-webhook.test.ts).

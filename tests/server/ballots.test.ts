@@ -10,7 +10,7 @@ describe('GET/POST /api/ballots/:token', () => {
     const w = await makeWorld(app, db)
     const { round, tokens, links } = await openRoundWithLinks(app, w)
     expect(links).toHaveLength(10)
-    expect(links[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/r\/[A-Za-z0-9_-]{22}$/)
+    expect(links[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/r\/[0-9A-HJKMNP-TV-Z]{26}$/)
     const form = await app.inject({ method: 'GET', url: `/api/ballots/${tokens[0]}` })
     expect(form.statusCode).toBe(200)
     expect(form.json()).toMatchObject({

@@ -45,7 +45,7 @@ export const REDACT_PATHS = [
 
 const TOKEN_PATHS = /^(\/api\/ballots\/|\/r\/|\/api\/receipts\/)([^/?#]+)/
 /** Routes residents use: their log lines must not join a household-side event to a ballot-side one (TRUST.md §2.5). */
-const RESIDENT_PATHS = /^(\/r\/|\/api\/ballots\/|\/api\/receipts\/|\/hoi(\/|$|\?)|\/verify)/
+const RESIDENT_PATHS = /^(\/r\/|\/api\/ballots\/|\/api\/receipts\/|\/hoi(\/|$|\?)|\/ma($|\?)|\/verify)/
 
 export function isResidentPath(url: string): boolean {
   return RESIDENT_PATHS.test(url)

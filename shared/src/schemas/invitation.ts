@@ -40,6 +40,11 @@ export const ReissueResult = z.object({
   url: z.string().optional(),
   /** The new printed link as an SVG QR code (same library as the slips), to print on the spot. */
   qrSvg: z.string().optional(),
+  /** The same link as the code to type on `codeUrl` (/ma), in groups of four, as on the printed slip. */
+  code: z.string().optional(),
+  codeUrl: z.string().optional(),
+  /** The help line (HOTLINE), when configured. */
+  hotline: z.string().optional(),
 })
 export type ReissueResult = z.infer<typeof ReissueResult>
 

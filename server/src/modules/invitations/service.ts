@@ -1,5 +1,5 @@
 import type { Db } from '@app/db'
-import { foldVi } from '@app/shared'
+import { foldVi, formatSlipCode } from '@app/shared'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens.js'
@@ -19,6 +19,8 @@ export interface IssuedLink {
   householdCode: string
   url: string
 }
+/** The token behind an issued print link (kept in memory for the one PDF that prints it, never stored). */
+const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1)
 
 export function createInvitationService(deps: {
   db: Db
@@ -27,8 +29,13 @@ export function createInvitationService(deps: {
   rounds: RoundService
   units: UnitService
   publicBaseUrl: string
+  /** The help line printed on the slips (HOTLINE); null: none. */
+  hotline?: string | null
 }) {
   const { db, clock, audit, rounds, units, publicBaseUrl } = deps
+  const hotline = deps.hotline ?? null
+  /** "Hộ tôi chưa được hỏi ý kiến" of a commune (modules/requests): printed on every slip sheet and notice. */
+  const requestUrl = (communeId: string) => `${publicBaseUrl}/hoi/${communeId}`
   const repo = createInvitationRepo(db)
   const linkUrl = (token: string) => `${publicBaseUrl}/r/${token}`
 
@@ -278,7 +285,12 @@ export function createInvitationService(deps: {
           targetId: inv.id,
           data: { roundId: r.id, channel, revoked: old?.id ?? null },
         })
-        return { householdId, villageId: hh.villageId, url: channel === 'print' ? linkUrl(token) : undefined }
+        return {
+          householdId,
+          villageId: hh.villageId,
+          ...(channel === 'print' ? { url: linkUrl(token), code: formatSlipCode(token), codeUrl: `${publicBaseUrl}/ma` } : {}),
+          ...(channel === 'print' && hotline ? { hotline } : {}),
+        }
       })
     },
 
@@ -320,13 +332,22 @@ export function createInvitationService(deps: {
       const res = issue(actor, roundId, { channel: 'print', villageIds: villages.map((v) => v.id) })
       const names = new Map(villages.map((v) => [v.id, v.name]))
       const commune = units.repo.findById(r.communeId)
-      const slips: Slip[] = (res.links ?? []).map((l) => ({
-        communeName: commune?.name ?? '',
-        villageName: names.get(l.villageId) ?? '',
-        householdCode: l.householdCode,
-        url: l.url,
-      }))
-      return renderSlipsPdf(r.title, r.closesAt, slips)
+      const withContact = canSeeContact(actor)
+      const people = new Map(repo.activeHouseholdsWithNames(villages.map((v) => v.id)).map((h) => [h.id, h]))
+      const slips: Slip[] = (res.links ?? []).map((l) => {
+        const hh = people.get(l.householdId)
+        return {
+          villageName: names.get(l.villageId) ?? '',
+          householdCode: l.householdCode,
+          headName: hh?.headName ?? '',
+          address: withContact ? (hh?.address ?? null) : null,
+          token: tokenOf(l.url),
+        }
+      })
+      return renderSlipsPdf(
+        { title: r.title, communeName: commune?.name ?? '', closesAt: r.closesAt, publicBaseUrl, requestUrl: requestUrl(r.communeId), hotline },
+        slips,
+      )
     },
   }
 }

@@ -10,7 +10,8 @@ textarea{min-height:5rem}.err{color:#b00020;font-size:.95rem;margin:.25rem 0 0}[
 button{margin-top:1.25rem;width:100%;font:inherit;font-weight:700;padding:.8rem;border:0;border-radius:.4rem;background:#8a1c1c;color:#fff}
 .box{background:#fff;border:1px solid #ddd;border-radius:.5rem;padding:1rem;margin:1rem 0}small{color:#555}`
 
-function shell(title: string, body: string): string {
+/** The plain page frame of the server-rendered resident pages (/hoi, /ma): no script, styles inline. */
+export function shell(title: string, body: string): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><meta name="robots" content="noindex"><style>${STYLE}</style></head>
