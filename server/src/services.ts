@@ -43,7 +43,15 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
   const households = createHouseholdService({ db, clock, audit, units, limits: config.imports })
   const questionnaires = createQuestionnaireService({ db, audit })
   const rounds = createRoundService({ db, clock, audit, units, questionnaires, levels: config.levels })
-  const invitations = createInvitationService({ db, clock, audit, rounds, units, publicBaseUrl: config.links.publicBaseUrl, hotline: config.links.hotline })
+  const invitations = createInvitationService({
+    db,
+    clock,
+    audit,
+    rounds,
+    units,
+    publicBaseUrl: config.links.publicBaseUrl,
+    hotline: config.links.hotline,
+  })
   const ballots = createBallotService({
     db,
     clock,

@@ -1,6 +1,6 @@
 import { invitations } from '@app/db'
-import { formatSlipCode, parseSlipCode } from '@app/shared'
 import { hashLinkToken } from '@app/server/lib/tokens.ts'
+import { formatSlipCode, parseSlipCode } from '@app/shared'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
@@ -48,7 +48,13 @@ describe('slip codes: the link token typed on /ma', () => {
     expect(res.statusCode).toBe(303)
     expect(res.headers.location).toBe(`/r/${t}`)
     // the code page records nothing: the link is still unopened until /r opens it
-    expect(db.select().from(invitations).where(eq(invitations.tokenHash, hashLinkToken(t))).get()?.firstOpenedAt).toBeNull()
+    expect(
+      db
+        .select()
+        .from(invitations)
+        .where(eq(invitations.tokenHash, hashLinkToken(t)))
+        .get()?.firstOpenedAt,
+    ).toBeNull()
     expect((await app.inject({ method: 'GET', url: `/api/ballots/${t}` })).json().round.id).toBe(round.id)
   })
 
@@ -112,12 +118,23 @@ describe('slip codes: the link token typed on /ma', () => {
       method: 'POST',
       url: '/api/rounds',
       headers: w.auth.khac,
-      payload: { communeId: w.other.commune.id, level: 'xa_ntm', templateId: w.template.id, opensAt: '2025-06-01T00:00:00Z', closesAt: '2025-06-15T00:00:00Z' },
+      payload: {
+        communeId: w.other.commune.id,
+        level: 'xa_ntm',
+        templateId: w.template.id,
+        opensAt: '2025-06-01T00:00:00Z',
+        closesAt: '2025-06-15T00:00:00Z',
+      },
     })
     expect(other.statusCode).toBe(201)
     const oid = other.json().id as string
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${oid}/open`, headers: w.auth.khac })).statusCode).toBe(200)
-    const inv = await app.inject({ method: 'POST', url: `/api/rounds/${oid}/invitations`, headers: w.auth.khac, payload: { channel: 'print' } })
+    const inv = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${oid}/invitations`,
+      headers: w.auth.khac,
+      payload: { channel: 'print' },
+    })
     const otherToken = (inv.json().links[0].url as string).split('/r/')[1] as string
     const go = await typeCode(app, formatSlipCode(otherToken))
     expect(go.headers.location).toBe(`/r/${otherToken}`)

@@ -1,5 +1,5 @@
-import { normalizeIP } from '@fastify/rate-limit'
 import { parseSlipCode } from '@app/shared'
+import { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { hashLinkToken } from '../../lib/tokens.js'
@@ -66,16 +66,33 @@ export const slipCodeRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/ma',
-    { bodyLimit: 4 * 1024, schema: { hide: true, body: z.object({ ma: z.string().max(200).optional() }).loose().optional() } },
+    {
+      bodyLimit: 4 * 1024,
+      schema: {
+        hide: true,
+        body: z
+          .object({ ma: z.string().max(200).optional() })
+          .loose()
+          .optional(),
+      },
+    },
     async (req, reply) => {
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
       const typed = (req.body?.ma ?? '').slice(0, 80)
       const page = (status: number, error: string) => reply.code(status).send(renderCodePage({ value: typed, error, hotline }))
       const rl = await linkBudget(req)
-      if (!rl.isAllowed && rl.isExceeded) return reply.header('retry-after', String(Math.max(1, rl.ttlInSeconds))).code(429).send(renderCodePage({ value: typed, error: MSG.busy, hotline }))
+      if (!rl.isAllowed && rl.isExceeded)
+        return reply
+          .header('retry-after', String(Math.max(1, rl.ttlInSeconds)))
+          .code(429)
+          .send(renderCodePage({ value: typed, error: MSG.busy, hotline }))
       const key = normalizeIP(req.ip)
       const wait = wrong.blockedFor(key)
-      if (wait > 0) return reply.header('retry-after', String(wait)).code(429).send(renderCodePage({ value: typed, error: MSG.tooMany(Math.ceil(wait / 60)), hotline }))
+      if (wait > 0)
+        return reply
+          .header('retry-after', String(wait))
+          .code(429)
+          .send(renderCodePage({ value: typed, error: MSG.tooMany(Math.ceil(wait / 60)), hotline }))
       const token = parseSlipCode(typed)
       // a mistyped shape is not a guess: it says so and costs nothing but the links' budget
       if (!token) return page(400, MSG.shape)

@@ -345,7 +345,14 @@ export function createInvitationService(deps: {
         }
       })
       return renderSlipsPdf(
-        { title: r.title, communeName: commune?.name ?? '', closesAt: r.closesAt, publicBaseUrl, requestUrl: requestUrl(r.communeId), hotline },
+        {
+          title: r.title,
+          communeName: commune?.name ?? '',
+          closesAt: r.closesAt,
+          publicBaseUrl,
+          requestUrl: requestUrl(r.communeId),
+          hotline,
+        },
         slips,
       )
     },

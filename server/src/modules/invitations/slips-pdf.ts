@@ -69,11 +69,22 @@ export async function renderSlipsPdf(sheet: SlipSheet, slips: Slip[]): Promise<B
   const footer = () => {
     const y = PAGE_H - MARGIN - FOOTER_H + 8
     const qr = FOOTER_H - 12
-    doc.save().lineWidth(0.5).strokeColor('#888').moveTo(MARGIN, y - 4).lineTo(PAGE_W - MARGIN, y - 4).stroke().restore()
+    doc
+      .save()
+      .lineWidth(0.5)
+      .strokeColor('#888')
+      .moveTo(MARGIN, y - 4)
+      .lineTo(PAGE_W - MARGIN, y - 4)
+      .stroke()
+      .restore()
     doc.image(requestQr, MARGIN, y, { width: qr, height: qr })
     const tx = MARGIN + qr + 10
     const tw = PAGE_W - 2 * MARGIN - qr - 10
-    doc.fillColor('#000').font('b').fontSize(11).text('Hộ tôi chưa được hỏi ý kiến', tx, y + 2, { width: tw })
+    doc
+      .fillColor('#000')
+      .font('b')
+      .fontSize(11)
+      .text('Hộ tôi chưa được hỏi ý kiến', tx, y + 2, { width: tw })
     doc
       .font('r')
       .fontSize(9.5)
@@ -83,8 +94,15 @@ export async function renderSlipsPdf(sheet: SlipSheet, slips: Slip[]): Promise<B
         doc.y + 2,
         { width: tw },
       )
-    doc.font('mb').fontSize(10).text(sheet.requestUrl, tx, doc.y + 3, { width: tw })
-    if (sheet.hotline) doc.font('r').fontSize(10).text(`Đường dây nóng: ${sheet.hotline}`, tx, doc.y + 2, { width: tw })
+    doc
+      .font('mb')
+      .fontSize(10)
+      .text(sheet.requestUrl, tx, doc.y + 3, { width: tw })
+    if (sheet.hotline)
+      doc
+        .font('r')
+        .fontSize(10)
+        .text(`Đường dây nóng: ${sheet.hotline}`, tx, doc.y + 2, { width: tw })
   }
 
   if (slips.length === 0) {
@@ -104,7 +122,11 @@ export async function renderSlipsPdf(sheet: SlipSheet, slips: Slip[]): Promise<B
     doc.save().dash(4, { space: 3 }).lineWidth(0.5).strokeColor('#888').rect(x, y, w, h).stroke().restore()
     const pad = 10
     const inner = w - 2 * pad
-    doc.fillColor('#000').font('b').fontSize(10.5).text('PHIẾU MỜI LẤY Ý KIẾN', x + pad, y + pad, { width: inner })
+    doc
+      .fillColor('#000')
+      .font('b')
+      .fontSize(10.5)
+      .text('PHIẾU MỜI LẤY Ý KIẾN', x + pad, y + pad, { width: inner })
     doc
       .font('r')
       .fontSize(8)
@@ -115,7 +137,10 @@ export async function renderSlipsPdf(sheet: SlipSheet, slips: Slip[]): Promise<B
     const qr = await QRCode.toBuffer(`${sheet.publicBaseUrl}/r/${s.token}`, { errorCorrectionLevel: 'M', margin: 1, width: 360 })
     doc.image(qr, x + w - pad - qrSize + 4, top - 4, { width: qrSize, height: qrSize })
     const tw = inner - qrSize - 4
-    doc.font('r').fontSize(8.5).text('Gửi hộ ông/bà', x + pad, top, { width: tw })
+    doc
+      .font('r')
+      .fontSize(8.5)
+      .text('Gửi hộ ông/bà', x + pad, top, { width: tw })
     doc.font('b')
     boxed(doc, s.headName, x + pad, doc.y, tw, 12, 2)
     doc.font('b')
@@ -124,8 +149,14 @@ export async function renderSlipsPdf(sheet: SlipSheet, slips: Slip[]): Promise<B
       doc.font('r')
       boxed(doc, s.address, x + pad, doc.y + 1, tw, 9, 2)
     }
-    doc.font('r').fontSize(8.5).text(`Mã hộ: ${s.householdCode}`, x + pad, doc.y + 3, { width: tw })
-    doc.font('b').fontSize(9.5).text(`Hạn trả lời: ${deadline}`, x + pad, doc.y + 2, { width: tw })
+    doc
+      .font('r')
+      .fontSize(8.5)
+      .text(`Mã hộ: ${s.householdCode}`, x + pad, doc.y + 3, { width: tw })
+    doc
+      .font('b')
+      .fontSize(9.5)
+      .text(`Hạn trả lời: ${deadline}`, x + pad, doc.y + 2, { width: tw })
 
     // the typeable code: one line of 12 pt in a monospace face, under where to type it
     const cy = top + qrSize + 2
@@ -137,7 +168,11 @@ export async function renderSlipsPdf(sheet: SlipSheet, slips: Slip[]): Promise<B
       .text(formatSlipCode(s.token), x + pad, cy + 23, { width: inner, lineBreak: false })
     doc.font('r')
     boxed(doc, 'Mỗi hộ trả lời một lần. Phiếu trả lời không ghi tên ai.', x + pad, cy + 41, inner, 8, 1)
-    if (sheet.hotline) doc.font('b').fontSize(9.5).text(`Cần giúp đỡ: gọi ${sheet.hotline}`, x + pad, y + h - pad - 12, { width: inner, lineBreak: false })
+    if (sheet.hotline)
+      doc
+        .font('b')
+        .fontSize(9.5)
+        .text(`Cần giúp đỡ: gọi ${sheet.hotline}`, x + pad, y + h - pad - 12, { width: inner, lineBreak: false })
   }
   doc.end()
   return done
