@@ -3,6 +3,28 @@
  * Anonymity: `participations` says who took part, `ballots` says what was answered, and no column
  * links the two.
  */
+import {
+  BallotChannel,
+  CouncilDecisionKind,
+  CoverageScope,
+  FeedbackKind,
+  FeedbackStatus,
+  HouseholdRequestStatus,
+  InvitationChannel,
+  InvitationStatus,
+  LedgerEntryKind,
+  OutboxChannel,
+  OutboxKind,
+  OutboxStatus,
+  PaperChannel,
+  PaperEntryStatus,
+  Role,
+  RoundPurpose,
+  RoundStatus,
+  UnitKind,
+  UnknownOutcomePolicy,
+  ZaloTokenState,
+} from '@app/shared'
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { newId } from './ids.js'
@@ -17,13 +39,15 @@ const updatedAt = () =>
     .notNull()
     .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`)
     .$onUpdate(() => new Date().toISOString())
+/** A column's allowed values are the wire enum's (shared/src), never restated here. */
+const values = <T extends string>(e: { options: T[] }) => e.options as [T, ...T[]]
 const bool = (name: string) => integer(name, { mode: 'boolean' })
 
 export const units = sqliteTable(
   'units',
   {
     id: id(),
-    kind: text('kind', { enum: ['province', 'district', 'commune', 'village'] }).notNull(),
+    kind: text('kind', { enum: values(UnitKind) }).notNull(),
     name: text('name').notNull(),
     code: text('code').notNull(),
     parentId: text('parent_id').references((): any => units.id),
@@ -66,7 +90,7 @@ export const users = sqliteTable('users', {
   id: id(),
   username: text('username').notNull().unique(),
   passwordHash: text('password_hash').notNull(),
-  role: text('role', { enum: ['admin', 'front_staff', 'collector', 'council'] }).notNull(),
+  role: text('role', { enum: values(Role) }).notNull(),
   unitId: text('unit_id')
     .notNull()
     .references(() => units.id),
@@ -195,18 +219,18 @@ export const rounds = sqliteTable(
     ruleSetSnapshot: text('rule_set_snapshot', { mode: 'json' }),
     thresholdBp: integer('threshold_bp').notNull(),
     coverageBp: integer('coverage_bp').notNull(),
-    coverageScope: text('coverage_scope', { enum: ['village', 'commune'] })
+    coverageScope: text('coverage_scope', { enum: values(CoverageScope) })
       .notNull()
       .default('village'),
     doubleEntry: bool('double_entry').notNull().default(false),
     opensAt: text('opens_at').notNull(),
     closesAt: text('closes_at').notNull(),
-    status: text('status', { enum: ['draft', 'open', 'closed', 'sealed', 'returned'] })
+    status: text('status', { enum: values(RoundStatus) })
       .notNull()
       .default('draft'),
     createdBy: text('created_by').references(() => users.id),
     /** `recognition` (the legal survey) or `follow_up` (targeted re-survey after remediation; no legal verdict). */
-    purpose: text('purpose', { enum: ['recognition', 'follow_up'] })
+    purpose: text('purpose', { enum: values(RoundPurpose) })
       .notNull()
       .default('recognition'),
     /** Villages the round covers (JSON array); null = every village of the commune. */
@@ -224,7 +248,7 @@ export const rounds = sqliteTable(
     /** Messaging policy (ZALO.md §8); null = the configured default (ZALO_REMINDER_MAX, ZALO_REMINDER_GAP_HOURS, ZALO_UNKNOWN_OUTCOME). */
     reminderMax: integer('reminder_max'),
     reminderGapHours: integer('reminder_gap_hours'),
-    unknownOutcomePolicy: text('unknown_outcome_policy', { enum: ['resend', 'sms'] }),
+    unknownOutcomePolicy: text('unknown_outcome_policy', { enum: values(UnknownOutcomePolicy) }),
     /** Set when a `config`-class Zalo error stopped this round's dispatcher (ZALO.md §8.2); cleared by a staff retry. */
     messagingHaltedAt: text('messaging_halted_at'),
     messagingHaltCode: text('messaging_halt_code'),
@@ -248,8 +272,8 @@ export const invitations = sqliteTable(
       .notNull()
       .references(() => units.id),
     tokenHash: text('token_hash').notNull().unique(),
-    channel: text('channel', { enum: ['zalo', 'sms', 'print'] }).notNull(),
-    status: text('status', { enum: ['issued', 'queued', 'sent', 'delivered', 'failed', 'revoked', 'used'] })
+    channel: text('channel', { enum: values(InvitationChannel) }).notNull(),
+    status: text('status', { enum: values(InvitationStatus) })
       .notNull()
       .default('issued'),
     sentAt: text('sent_at'),
@@ -284,7 +308,7 @@ export const participations = sqliteTable(
     villageId: text('village_id')
       .notNull()
       .references(() => units.id),
-    channel: text('channel', { enum: ['link', 'paper', 'meeting'] }).notNull(),
+    channel: text('channel', { enum: values(BallotChannel) }).notNull(),
     day: text('day').notNull(),
   },
   (t) => [primaryKey({ columns: [t.roundId, t.householdId] }), index('participations_round_village_idx').on(t.roundId, t.villageId)],
@@ -301,7 +325,7 @@ export const ballots = sqliteTable(
     villageId: text('village_id')
       .notNull()
       .references(() => units.id),
-    channel: text('channel', { enum: ['link', 'paper', 'meeting'] }).notNull(),
+    channel: text('channel', { enum: values(BallotChannel) }).notNull(),
     /** JSON { [questionKey]: { satisfied, reason? } } including the overall question. */
     answers: text('answers', { mode: 'json' }).notNull().$type<Record<string, { satisfied: boolean; reason?: string }>>(),
     overallSatisfied: bool('overall_satisfied').notNull(),
@@ -347,7 +371,7 @@ export const pendingBallots = sqliteTable(
     villageId: text('village_id')
       .notNull()
       .references(() => units.id),
-    channel: text('channel', { enum: ['link', 'paper', 'meeting'] }).notNull(),
+    channel: text('channel', { enum: values(BallotChannel) }).notNull(),
     receipt: text('receipt').notNull().unique(),
     clientKey: text('client_key'),
     sealed: text('sealed').notNull(),
@@ -392,13 +416,13 @@ export const paperEntries = sqliteTable(
     villageId: text('village_id')
       .notNull()
       .references(() => units.id),
-    channel: text('channel', { enum: ['paper', 'meeting'] }).notNull(),
+    channel: text('channel', { enum: values(PaperChannel) }).notNull(),
     answers: text('answers', { mode: 'json' }).notNull().$type<Record<string, { satisfied: boolean; reason?: string }>>(),
     comment: text('comment'),
     enteredBy: text('entered_by')
       .notNull()
       .references(() => users.id),
-    status: text('status', { enum: ['pending', 'mismatch'] })
+    status: text('status', { enum: values(PaperEntryStatus) })
       .notNull()
       .default('pending'),
     createdAt: createdAt(),
@@ -438,7 +462,7 @@ export const householdRequests = sqliteTable(
     headName: text('head_name').notNull(),
     phone: text('phone'),
     note: text('note'),
-    status: text('status', { enum: ['new', 'link_issued', 'visit_planned', 'rejected'] })
+    status: text('status', { enum: values(HouseholdRequestStatus) })
       .notNull()
       .default('new'),
     resolution: text('resolution'),
@@ -493,7 +517,7 @@ export const ledger = sqliteTable(
       .notNull()
       .references(() => rounds.id),
     seq: integer('seq').notNull(),
-    kind: text('kind', { enum: ['ballot', 'invalidation'] }).notNull(),
+    kind: text('kind', { enum: values(LedgerEntryKind) }).notNull(),
     /** Canonical JSON of the entry (hash of the ballot content, never the household). */
     entry: text('entry').notNull(),
     prevHash: text('prev_hash').notNull(),
@@ -569,7 +593,7 @@ export const councilDecisions = sqliteTable(
     votesFor: integer('votes_for').notNull(),
     votesAgainst: integer('votes_against').notNull(),
     votesAbstain: integer('votes_abstain').notNull(),
-    decision: text('decision', { enum: ['recognise', 'reject', 'return_for_resurvey'] }).notNull(),
+    decision: text('decision', { enum: values(CouncilDecisionKind) }).notNull(),
     notes: text('notes'),
     decidedAt: text('decided_at').notNull(),
     recordedBy: text('recorded_by')
@@ -606,9 +630,9 @@ export const feedback = sqliteTable(
       .references(() => rounds.id),
     villageId: text('village_id').references(() => units.id),
     questionKey: text('question_key'),
-    kind: text('kind', { enum: ['reason', 'comment'] }).notNull(),
+    kind: text('kind', { enum: values(FeedbackKind) }).notNull(),
     text: text('text').notNull(),
-    status: text('status', { enum: ['new', 'forwarded', 'resolved'] })
+    status: text('status', { enum: values(FeedbackStatus) })
       .notNull()
       .default('new'),
     assigneeAgency: text('assignee_agency'),
@@ -624,14 +648,14 @@ export const outbox = sqliteTable(
   {
     id: id(),
     invitationId: text('invitation_id').references(() => invitations.id),
-    channel: text('channel', { enum: ['zalo', 'sms'] }).notNull(),
-    kind: text('kind', { enum: ['invitation', 'reminder'] })
+    channel: text('channel', { enum: values(OutboxChannel) }).notNull(),
+    kind: text('kind', { enum: values(OutboxKind) })
       .notNull()
       .default('invitation'),
     trackingId: text('tracking_id').notNull().unique(),
     /** JSON payload; never logged (holds phone and link). */
     payload: text('payload', { mode: 'json' }).notNull(),
-    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed', 'deferred', 'unknown', 'cancelled'] })
+    status: text('status', { enum: values(OutboxStatus) })
       .notNull()
       .default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -666,7 +690,7 @@ export const zaloTokens = sqliteTable('zalo_tokens', {
   refreshToken: text('refresh_token').notNull(),
   accessExpiresAt: text('access_expires_at').notNull(),
   rotatedAt: text('rotated_at').notNull(),
-  state: text('state', { enum: ['ok', 'needs_reconsent'] })
+  state: text('state', { enum: values(ZaloTokenState) })
     .notNull()
     .default('ok'),
   lastError: text('last_error'),

@@ -1,3 +1,4 @@
+import type { UnknownOutcomePolicy } from '@app/shared'
 import { z } from 'zod'
 import { DEFAULT_SMS_TEMPLATES, type SmsTemplates, SmsTemplatesSchema } from './modules/messaging/sms-templates.js'
 
@@ -280,7 +281,7 @@ export interface ZaloConfig {
   /** Sending window, Asia/Ho_Chi_Minh hours [start, end). */
   readonly sendHours: { readonly start: number; readonly end: number }
   readonly reminders: { readonly max: number; readonly gapHours: number }
-  readonly unknownOutcome: 'resend' | 'sms'
+  readonly unknownOutcome: UnknownOutcomePolicy
   readonly receiptWaitMinutes: number
   readonly webhookMaxAgeMinutes: number
   readonly retry: { readonly maxAttempts: number; readonly baseMs: number; readonly capMs: number }

@@ -8,6 +8,11 @@ import { ILL_FORMED_MESSAGE, isWellFormedText } from './wellformed.js'
 
 export const QUESTION_KEY_RE = /^[a-z0-9_]{1,32}$/
 export const REASON_MAX = 500
+/** How a household's ballot came in: its personal link, a paper form, or a residents' meeting. */
+export const BallotChannel = z.enum(['link', 'paper', 'meeting'])
+export type BallotChannel = z.infer<typeof BallotChannel>
+/** A ledger entry counts a ballot or records its invalidation. */
+export const LedgerEntryKind = z.enum(['ballot', 'invalidation'])
 export const COMMENT_MAX = 2000
 
 /** Resident text: well-formed and NFC before it is hashed into the ledger (see wellformed.ts). */

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { Id, text } from './common.js'
+import { InvitationChannel } from './invitation.js'
+import { RoundPurpose } from './round.js'
 
 /**
  * Integrity signals for reviewers, "hộ tôi chưa được hỏi ý kiến" requests and the re-survey
@@ -113,7 +115,7 @@ export const ResolveHouseholdRequestBody = z
   .object({
     action: z.enum(['issue_link', 'visit', 'reject']),
     householdId: Id.optional(),
-    channel: z.enum(['print', 'zalo', 'sms']).optional(),
+    channel: InvitationChannel.optional(),
     reason: text().trim().min(3).max(1000).optional(),
   })
   .refine((b) => b.action !== 'reject' || b.reason !== undefined, { message: 'a rejection needs a reason', path: ['reason'] })
@@ -173,7 +175,7 @@ export const CriteriaTrend = z.object({
         z.object({
           roundId: Id,
           title: z.string(),
-          purpose: z.enum(['recognition', 'follow_up']),
+          purpose: RoundPurpose,
           status: z.string(),
           /** When the collection closed (sealedAt/closedAt/closesAt, the first known). */
           date: z.string(),

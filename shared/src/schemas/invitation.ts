@@ -5,6 +5,9 @@ import { Id, text } from './common.js'
 
 export const InvitationChannel = z.enum(['print', 'zalo', 'sms'])
 export type InvitationChannel = z.infer<typeof InvitationChannel>
+/** A link's life: issued (printed), queued/sent/delivered/failed (by message), revoked, used (answered). */
+export const InvitationStatus = z.enum(['issued', 'queued', 'sent', 'delivered', 'failed', 'revoked', 'used'])
+export type InvitationStatus = z.infer<typeof InvitationStatus>
 
 export const CreateInvitationsBody = z.object({ channel: InvitationChannel, villageIds: z.array(Id).min(1).max(500).optional() })
 export type CreateInvitationsBody = z.infer<typeof CreateInvitationsBody>

@@ -1,10 +1,20 @@
 /** Wire schemas of the staff messaging API (ZALO.md §8), shared by the server routes and the staff app. */
 import { z } from 'zod'
 
+/** What to do with a message whose outcome the provider never reported: send it again, or fall back to SMS. */
+export const UnknownOutcomePolicy = z.enum(['resend', 'sms'])
+export type UnknownOutcomePolicy = z.infer<typeof UnknownOutcomePolicy>
+export const OutboxChannel = z.enum(['zalo', 'sms'])
+export const OutboxKind = z.enum(['invitation', 'reminder'])
+export const OutboxStatus = z.enum(['pending', 'sending', 'sent', 'failed', 'deferred', 'unknown', 'cancelled'])
+export type OutboxStatus = z.infer<typeof OutboxStatus>
+/** The stored Zalo OA token pair: usable, or lost (an OA admin must consent again). */
+export const ZaloTokenState = z.enum(['ok', 'needs_reconsent'])
+
 export const MessagingPolicy = z.object({
   reminderMax: z.number().int(),
   reminderGapHours: z.number().int(),
-  unknownOutcome: z.enum(['resend', 'sms']),
+  unknownOutcome: UnknownOutcomePolicy,
 })
 
 export const MessagingPolicyBody = z
@@ -16,7 +26,7 @@ export const MessagingPolicyBody = z
       .min(1)
       .max(24 * 30)
       .nullable(),
-    unknownOutcome: z.enum(['resend', 'sms']).nullable(),
+    unknownOutcome: UnknownOutcomePolicy.nullable(),
   })
   .partial()
 
@@ -25,8 +35,8 @@ export const MessagingFailure = z.object({
   householdId: z.string(),
   householdCode: z.string(),
   villageId: z.string(),
-  channel: z.enum(['zalo', 'sms']),
-  kind: z.enum(['invitation', 'reminder']),
+  channel: OutboxChannel,
+  kind: OutboxKind,
   status: z.enum(['failed', 'unknown']),
   code: z.string().nullable(),
   /** Vietnamese, for staff. */

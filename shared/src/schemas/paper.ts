@@ -7,9 +7,15 @@ import { Id, text } from './common.js'
  * the resident form's (ballot.ts): a paper ballot carries the same answers as a link ballot.
  */
 
+/** A ballot keyed by staff: from a paper form, or from a residents' meeting. */
+export const PaperChannel = z.enum(['paper', 'meeting'])
+export type PaperChannel = z.infer<typeof PaperChannel>
+/** A keyed form not counted yet: waiting for its second keying, or keyed twice with differences. */
+export const PaperEntryStatus = z.enum(['pending', 'mismatch'])
+
 export const PaperBallotBody = z.object({
   householdId: Id,
-  channel: z.enum(['paper', 'meeting']),
+  channel: PaperChannel,
   answers: z.record(z.string().regex(QUESTION_KEY_RE), z.object({ satisfied: z.boolean(), reason: text().max(REASON_MAX).optional() })),
   comment: text().max(COMMENT_MAX).optional(),
 })
@@ -27,7 +33,7 @@ export const EnterPaperBody = PaperBallotBody.extend({ serial: PaperSerial.optio
 /** 201 counted (with the receipt), 202 waiting for the second keying or mismatched. */
 export const PaperResult = z.union([
   z.object({ status: z.literal('counted'), receipt: z.string() }),
-  z.object({ status: z.enum(['pending', 'mismatch']) }),
+  z.object({ status: PaperEntryStatus }),
 ])
 export type PaperResult = z.infer<typeof PaperResult>
 
@@ -35,7 +41,7 @@ export type PaperResult = z.infer<typeof PaperResult>
 export const PaperQueueItem = z.object({
   serial: z.string(),
   villageId: Id,
-  status: z.enum(['pending', 'mismatch']),
+  status: PaperEntryStatus,
   entries: z.number().int(),
   householdDiffers: z.boolean(),
   differingQuestions: z.array(z.string()),

@@ -11,6 +11,9 @@ export const ROUND_STATUSES = RoundStatus.options
 export const Level = z.string().regex(/^[a-z_]{2,40}$/)
 
 export const CoverageScope = z.enum(['village', 'commune'])
+/** `follow_up`: a targeted re-survey after remediation (advisory, not the legal survey). */
+export const RoundPurpose = z.enum(['recognition', 'follow_up'])
+export type RoundPurpose = z.infer<typeof RoundPurpose>
 export const Bp = z.number().int().min(0).max(10_000)
 
 export const CreateRoundBody = z.object({
@@ -36,7 +39,7 @@ export const CreateRoundBody = z.object({
   historical: z.boolean().optional(),
   doubleEntry: z.boolean().optional(),
   /** `follow_up`: a targeted re-survey after remediation (advisory, not the legal survey). */
-  purpose: z.enum(['recognition', 'follow_up']).optional(),
+  purpose: RoundPurpose.optional(),
   /** Limit the round to some villages (default: every village of the commune). */
   villageIds: z.array(Id).min(1).max(500).optional(),
   /** The earlier round of the same commune this one follows up (follow-up or re-survey). */
@@ -67,7 +70,7 @@ export const Round = z.object({
   coverageBp: z.number().int(),
   coverageScope: CoverageScope,
   doubleEntry: z.boolean(),
-  purpose: z.enum(['recognition', 'follow_up']),
+  purpose: RoundPurpose,
   villageIds: z.array(Id).nullable(),
   previousRoundId: Id.nullable(),
   opensAt: z.string(),

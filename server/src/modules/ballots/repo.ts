@@ -1,4 +1,5 @@
 import { ballots, type Db, type DbOrTx, type feedback, ledger, newId, type participations } from '@app/db'
+import type { BallotChannel } from '@app/shared'
 import { asc, eq } from 'drizzle-orm'
 
 export type BallotRow = typeof ballots.$inferSelect
@@ -27,7 +28,7 @@ export interface PendingRow {
   id: string
   roundId: string
   villageId: string
-  channel: 'link' | 'paper' | 'meeting'
+  channel: BallotChannel
   receipt: string
   clientKey: string | null
   sealed: string

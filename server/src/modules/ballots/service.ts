@@ -1,7 +1,15 @@
 import { randomInt } from 'node:crypto'
 import type { Db, DbOrTx } from '@app/db'
 import { createGroupCommit, newId } from '@app/db'
-import { type BallotForm, cleanLinkToken, type InvalidationReason, type SubmitBallotBody, vnDay } from '@app/shared'
+import {
+  type BallotChannel,
+  type BallotForm,
+  cleanLinkToken,
+  type InvalidationReason,
+  type PaperChannel,
+  type SubmitBallotBody,
+  vnDay,
+} from '@app/shared'
 import { sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -26,7 +34,7 @@ import {
   validateAnswers as validate,
 } from './rules.js'
 
-type Channel = 'link' | 'paper' | 'meeting'
+type Channel = BallotChannel
 
 export interface ClientMeta {
   ip: string
@@ -386,7 +394,7 @@ export function createBallotService(deps: {
       round: RoundRow
       householdId: string
       villageId: string
-      channel: 'paper' | 'meeting'
+      channel: PaperChannel
       answers: Answers
       comment: string | null
       contentHash: string

@@ -11,7 +11,7 @@
  * revoke or a ballot that lands while the row waits is honoured. Sends happen only inside the VN sending window.
  */
 import type { Db } from '@app/db'
-import { nextVnHour, nextVnMidnight } from '@app/shared'
+import { nextVnHour, nextVnMidnight, type UnknownOutcomePolicy } from '@app/shared'
 import type { Clock } from '../../lib/clock.js'
 import { applySent } from './outcomes.js'
 import { normalizePhone } from './phone.js'
@@ -31,7 +31,7 @@ export interface WorkerPolicy {
   ratePerSec: number
   sendHours: { start: number; end: number }
   reminders: { max: number; gapHours: number }
-  unknownOutcome: 'resend' | 'sms'
+  unknownOutcome: UnknownOutcomePolicy
   receiptWaitMinutes: number
   retry: { maxAttempts: number; baseMs: number; capMs: number }
   pollMs: number

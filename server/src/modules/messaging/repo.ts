@@ -1,5 +1,6 @@
 /** All SQL of the messaging module: outbox, Zalo tokens, webhook inbox, and the invitation/round columns it owns. */
 import { type DbOrTx, households, invitations, outbox, participations, rounds, units, webhookEvents, zaloTokens } from '@app/db'
+import type { UnknownOutcomePolicy } from '@app/shared'
 import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm'
 
 export type OutboxRow = typeof outbox.$inferSelect
@@ -205,7 +206,7 @@ export function createMessagingRepo(db: DbOrTx) {
     },
     setPolicy(
       roundId: string,
-      p: { reminderMax?: number | null; reminderGapHours?: number | null; unknownOutcomePolicy?: 'resend' | 'sms' | null },
+      p: { reminderMax?: number | null; reminderGapHours?: number | null; unknownOutcomePolicy?: UnknownOutcomePolicy | null },
       tx: DbOrTx = db,
     ): void {
       tx.update(rounds).set(p).where(eq(rounds.id, roundId)).run()

@@ -3,7 +3,7 @@
  * staff view of a round's invitations by Zalo/SMS. The sending itself is the outbox worker's.
  */
 import type { Db } from '@app/db'
-import { type RoundMessaging, type ZaloTemplateLimits, zaloTextLength } from '@app/shared'
+import { type RoundMessaging, type UnknownOutcomePolicy, type ZaloTemplateLimits, zaloTextLength } from '@app/shared'
 import type { Config } from '../../config.js'
 import { AppError, conflict } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -98,7 +98,7 @@ export function createMessagingService(deps: {
     }
   }
 
-  function policyOf(r: { reminderMax: number | null; reminderGapHours: number | null; unknownOutcomePolicy: 'resend' | 'sms' | null }) {
+  function policyOf(r: { reminderMax: number | null; reminderGapHours: number | null; unknownOutcomePolicy: UnknownOutcomePolicy | null }) {
     return {
       reminderMax: r.reminderMax ?? config.zalo.reminders.max,
       reminderGapHours: r.reminderGapHours ?? config.zalo.reminders.gapHours,
@@ -246,7 +246,7 @@ export function createMessagingService(deps: {
     setPolicy(
       actor: Actor,
       roundId: string,
-      body: { reminderMax?: number | null; reminderGapHours?: number | null; unknownOutcome?: 'resend' | 'sms' | null },
+      body: { reminderMax?: number | null; reminderGapHours?: number | null; unknownOutcome?: UnknownOutcomePolicy | null },
     ) {
       const r = rounds.getManaged(actor, roundId)
       const patch = {

@@ -1,4 +1,4 @@
-import type { PaperResult, Question, Round, RoundHousehold, Unit } from '@app/shared'
+import type { PaperChannel, PaperResult, Question, Round, RoundHousehold, Unit } from '@app/shared'
 import { type ApiClient, ApiError, api } from '../api/client.js'
 import { errorMessage, handleError } from '../utils/handle-error.js'
 import { toasts } from './toasts.svelte.js'
@@ -33,7 +33,7 @@ export class PaperEntry {
   unassigned = $state(false)
   loading = $state(false)
 
-  channel = $state<'paper' | 'meeting'>('paper')
+  channel = $state<PaperChannel>('paper')
   serial = $state('')
   comment = $state('')
   answers = $state<Record<string, DraftAnswer>>({})

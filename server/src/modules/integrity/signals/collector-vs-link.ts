@@ -1,10 +1,11 @@
+import type { BallotChannel } from '@app/shared'
 import type { IntegrityConfig } from '../../../config.js'
 import { twoProportionZ } from './stats.js'
 import { pct, quiet, r4, type Signal } from './types.js'
 
 export interface ChannelRow {
   villageId: string
-  channel: 'link' | 'paper' | 'meeting'
+  channel: BallotChannel
   /** Who keyed it (paper/meeting); null for link ballots. */
   enteredBy: string | null
   /** Valid ballots. */
