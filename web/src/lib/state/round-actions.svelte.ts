@@ -14,7 +14,16 @@ type Channel = 'print' | 'zalo' | 'sms'
 export class RoundActions {
   busy = $state<string | null>(null)
   lastIssue = $state<(CreateInvitationsResult & { channel: Channel }) | null>(null)
-  reissued = $state<{ householdId: string; label: string; url: string | null; qrSvg: string | undefined } | null>(null)
+  reissued = $state<{
+    householdId: string
+    villageId: string
+    label: string
+    url: string | null
+    qrSvg: string | undefined
+    code: string | undefined
+    codeUrl: string | undefined
+    hotline: string | undefined
+  } | null>(null)
   /** A mass sending waiting for the officer's confirmation, with its facts from the server. */
   pendingIssue = $state<(InvitationsPreview & { villageIds: string[] | undefined }) | null>(null)
   /** A reissue waiting for confirmation (it revokes the link already printed or sent). */
@@ -105,8 +114,12 @@ export class RoundActions {
       this.reissued = {
         householdId,
         label: h?.householdId === householdId ? `${h.code} · ${h.headName}` : '',
+        villageId: res.villageId,
         url: res.url ?? null,
         qrSvg: res.qrSvg,
+        code: res.code,
+        codeUrl: res.codeUrl,
+        hotline: res.hotline,
       }
       this.pendingReissue = null
       if (channel !== 'print') toasts.show(`Đã cấp lại và xếp hàng gửi qua ${channel.toUpperCase()}.`, 'success')
