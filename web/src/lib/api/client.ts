@@ -10,6 +10,7 @@ import {
   CouncilDecision,
   CouncilDecisionList,
   type CreateCouncilDecisionBody,
+  type CreateHouseholdBody,
   type CreateInvitationsBody,
   CreateInvitationsResult,
   type CreateRoundBody,
@@ -62,6 +63,7 @@ import {
   type UnitKind,
   UnitOverview,
   type UpdateFeedbackBody,
+  type UpdateHouseholdBody,
   type UpdateRoundBody,
   type UpdateUserBody,
   User,
@@ -157,6 +159,12 @@ export class ApiClient {
       method: 'POST',
       raw: { data: file, type },
     })
+  /** One household by hand; `reason` when its village's round is open (province Front staff; in the minutes). */
+  createHousehold = (villageId: string, body: CreateHouseholdBody) =>
+    this.json(Household, `/api/units/${encodeURIComponent(villageId)}/households`, { body })
+  /** Edit one household (name, phone, address) or stop / resume surveying it (`active`). */
+  updateHousehold = (villageId: string, id: string, body: UpdateHouseholdBody) =>
+    this.json(Household, `/api/units/${encodeURIComponent(villageId)}/households/${encodeURIComponent(id)}`, { method: 'PATCH', body })
   households = (villageId: string, q: { page?: number; limit?: number; q?: string } = {}) =>
     this.json(paged(Household), `/api/units/${encodeURIComponent(villageId)}/households${qs(q)}`)
 
