@@ -23,6 +23,10 @@ function open(path: string): Db {
   sqlite.pragma('synchronous = NORMAL')
   // Deleted rows (pending ballots once landed, cleared open times) are overwritten, not left readable in free pages.
   sqlite.pragma('secure_delete = ON')
+  // Savepoint sub-journals (one per group-commit job, one per landed batch) stay in memory: written to temp
+  // files they cost several times the WAL's own bytes per ballot, and they held page images of households'
+  // participations and sealed ballots on disk outside the database file.
+  sqlite.pragma('temp_store = MEMORY')
   const db = drizzle(sqlite, { schema }) as Db
   // Write transactions take the write lock up front (BEGIN IMMEDIATE). A deferred transaction that
   // reads first and writes later fails at once with SQLITE_BUSY_SNAPSHOT when another process (a CLI

@@ -227,3 +227,14 @@ export function progress(label: string): { update: (text: string) => void; done:
 
 export const round = (x: number | null | undefined, digits = 2): number | null =>
   x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits))
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). Unlike
+ * throughput, CPU spent per request barely moves when other processes load the machine.
+ */
+export function cpuTimeMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // fields after the command name (which may hold spaces) start after the last ')'
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10
+}

@@ -97,6 +97,9 @@ export function openRound(ctx: BenchContext, frame: Frame, communeId: string): R
     communeId,
     level: 'xa_ntm',
     templateId: frame.templateId,
+    // The 9-question form of the 2021–2025 period keeps every figure comparable with earlier runs;
+    // `historical` lets a round of today's dates use it (the per-ballot work grows with questions only).
+    historical: true,
     opensAt: new Date(now - 86_400_000).toISOString(),
     closesAt: new Date(now + 14 * 86_400_000).toISOString(),
   })

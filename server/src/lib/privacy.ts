@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { randomBytesPooled } from '@app/db'
 import { canonicalJson, sha256Hex } from './hash.js'
 import { receiptFromHash } from './ledger.js'
 
@@ -39,7 +40,7 @@ export function privacyKeys(secret: string): PrivacyKeys {
 
 /** AES-256-GCM with a random 96-bit IV; `aad` binds the sealed box to the row it sits in. Returns base64(iv ‖ tag ‖ ct). */
 export function sealBox(key: Buffer, aad: string, plaintext: string): string {
-  const iv = randomBytes(12)
+  const iv = randomBytesPooled(12)
   const c = createCipheriv('aes-256-gcm', key, iv)
   c.setAAD(Buffer.from(aad, 'utf8'))
   const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()])
@@ -61,7 +62,7 @@ export function canonicalBallot(roundId: string, villageId: string, channel: str
 
 /** A receipt fixed at acceptance: H(random nonce ‖ canonical ballot), shown as 12 Crockford characters. */
 export function newReceipt(canonicalBallot: string): { receipt: string; nonce: string } {
-  const nonce = randomBytes(16).toString('hex')
+  const nonce = randomBytesPooled(16).toString('hex')
   return { receipt: receiptFor(nonce, canonicalBallot), nonce }
 }
 

@@ -236,6 +236,11 @@ export function createBallotRepo(db: DbOrTx) {
       for (const [questionKey, a] of Object.entries(answers))
         bump.run({ roundId, villageId, questionKey, valid: sign, satisfied: a.satisfied ? sign : 0 })
     },
+    /** Add summed answer counts (a landed batch of one village) in one upsert per question. */
+    addQuestionCounts(roundId: string, villageId: string, counts: ReadonlyMap<string, { valid: number; satisfied: number }>): void {
+      const bump = st().bumpQuestion
+      for (const [questionKey, c] of counts) bump.run({ roundId, villageId, questionKey, valid: c.valid, satisfied: c.satisfied })
+    },
     bumpVillageCounters(
       roundId: string,
       villageId: string,

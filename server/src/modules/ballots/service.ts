@@ -42,6 +42,8 @@ export interface ClientMeta {
 }
 
 const linkNotFound = () => new AppError('link_not_found', 'Đường dẫn không đúng hoặc đã hết hiệu lực.', 404)
+/** How long a ready group waits before its landing pass (ms): batches the landings and WAL truncations of a busy minute. */
+const NUDGE_DELAY_MS = 200
 
 /**
  * Coarse device fingerprint for fraud signals: the /24 of the IP and the user-agent family, keyed with a secret
@@ -178,7 +180,15 @@ export function createBallotService(deps: {
    * The ballot side, written at landing: the ballot (no household id), its ledger entry carrying the receipt
    * fixed at acceptance, the answer counters and the feedback rows.
    */
-  function land(round: RoundRow, villageId: string, channel: Channel, receipt: string, clientKey: string | null, p: PendingPayload) {
+  function land(
+    round: RoundRow,
+    villageId: string,
+    channel: Channel,
+    receipt: string,
+    clientKey: string | null,
+    p: PendingPayload,
+    counts?: Map<string, { valid: number; satisfied: number }>,
+  ) {
     const questions = rounds.questionsOf(round)
     const overall = questions.find((q) => q.isOverall)
     const overallSatisfied = overall ? p.answers[overall.key]?.satisfied === true : false
@@ -209,7 +219,14 @@ export function createBallotService(deps: {
       ledgerSeq: seq,
       paperSerial: p.paperSerial,
     })
-    repo.bumpQuestionCounters(round.id, villageId, p.answers, 1)
+    if (counts)
+      for (const [key, a] of Object.entries(p.answers)) {
+        const c = counts.get(key) ?? { valid: 0, satisfied: 0 }
+        c.valid++
+        if (a.satisfied) c.satisfied++
+        counts.set(key, c)
+      }
+    else repo.bumpQuestionCounters(round.id, villageId, p.answers, 1)
     repo.insertFeedback([
       ...Object.entries(p.answers)
         .filter(([, a]) => !a.satisfied && a.reason)
@@ -279,6 +296,21 @@ export function createBallotService(deps: {
         const rows = repo.pendingGroup(round.id, villageId, channel)
         if (!all && rows.length < 2 * mixMinBatch) return 0
         const chosen = shuffled(rows).slice(0, all ? rows.length : rows.length - mixMinBatch)
+        // The whole batch in one savepoint with its answer counts summed (one upsert per question, not one per
+        // ballot); only if a row fails does the batch roll back and land row by row, so that row stays behind alone.
+        try {
+          sqlite.transaction(() => {
+            const counts = new Map<string, { valid: number; satisfied: number }>()
+            for (const row of chosen) {
+              land(round, villageId, channel, row.receipt, row.clientKey, openPending(row), counts)
+              repo.deletePending(row.id)
+            }
+            repo.addQuestionCounts(round.id, villageId, counts)
+          })()
+          return chosen.length
+        } catch {
+          // fall through: find the row that fails
+        }
         let landed = 0
         for (const row of chosen) {
           try {
@@ -362,10 +394,11 @@ export function createBallotService(deps: {
   function nudge(roundId: string, villageId: string, channel: Channel): void {
     if (!timer || soon) return
     if (repo.pendingGroupCount(roundId, villageId, channel) < 2 * mixMinBatch) return
+    // a short wait lets the groups that fill up meanwhile land in the same pass, with one WAL truncation
     soon = setTimeout(() => {
       soon = undefined
       tick(landingOnError)
-    }, 0)
+    }, NUDGE_DELAY_MS)
     soon.unref()
   }
   let landingOnError: ((err: unknown) => void) | undefined
