@@ -127,6 +127,9 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
         `${size.toLocaleString('en')} ballots (${Math.round(((size - from) / (performance.now() - t0)) * 1000)} ballots/s through recordBallot)`,
       )
       if (!app) continue
+      // results are served only once the round stopped collecting (TRUST.md §2.2); the bench keeps counting
+      // into the closed round through recordBallot, which reads no window
+      if (ctx.services.rounds.findById(r.id)?.status === 'open') ctx.services.rounds.close(frame.actor, r.id)
       const s = await onServer(ctx, 'server-tally.log', frame.username, (origin, h) =>
         timeHttpGets(origin, `/api/rounds/${r.id}/tally`, h, calls),
       )
