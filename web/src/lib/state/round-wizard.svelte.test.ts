@@ -254,3 +254,49 @@ describe('RoundWizard', () => {
     expect(client.createRound).not.toHaveBeenCalled()
   })
 })
+
+describe('RoundWizard editing a draft ("Sửa đợt")', () => {
+  const saved = {
+    ...draft,
+    level: 'xa_ntm',
+    title: 'Đợt của xã',
+    templateId: 't1',
+    opensAt: '2026-03-01T00:00:00+07:00',
+    closesAt: '2026-03-10T23:59:59+07:00',
+    doubleEntry: false,
+    ruleSet: null,
+  } as unknown as Round
+
+  it('starts from the saved draft and sends only what changed (an unchanged bar is not decided again)', async () => {
+    const updateRound = vi.fn(async (_id: string, body: object) => ({ ...saved, ...body }))
+    const { w } = wizard({ round: async () => saved, updateRound })
+    await w.load(undefined, 'r1')
+    expect(w.original?.id).toBe('r1')
+    expect([w.communeId, w.level, w.templateId, w.title]).toEqual(['c1', 'xa_ntm', 't1', 'Đợt của xã'])
+    expect([w.opensDay, w.closesDay]).toEqual(['2026-03-01', '2026-03-10'])
+    // saved with the two numbers: the window's rule set is not slipped in
+    expect(w.ruleSetId).toBe('')
+    expect([w.threshold, w.coverage]).toEqual(['90', '70'])
+    expect(w.changes()).toEqual({})
+    w.closesDay = '2026-03-12'
+    w.doubleEntry = true
+    expect(w.next()).toBe(true)
+    expect(w.save()).toBe(true)
+    const r = await w.create({ open: false })
+    expect(updateRound).toHaveBeenCalledWith('r1', { closesAt: expect.stringMatching(/^2026-03-12T/), doubleEntry: true })
+    expect(r?.doubleEntry).toBe(true)
+  })
+
+  it('saves nothing when nothing changed, and "Lưu và mở đợt" opens the draft', async () => {
+    const updateRound = vi.fn()
+    const openRound = vi.fn(async () => ({ ...saved, status: 'open' }))
+    const { w } = wizard({ round: async () => saved, updateRound, openRound })
+    await w.load(undefined, 'r1')
+    w.next()
+    w.save()
+    const r = await w.create({ open: true })
+    expect(updateRound).not.toHaveBeenCalled()
+    expect(openRound).toHaveBeenCalledWith('r1')
+    expect(r?.status).toBe('open')
+  })
+})
