@@ -207,6 +207,8 @@ export const EnvSchema = z.object({
   SMS_API_KEY: z.string().min(8).optional(),
   SMS_SECRET_KEY: z.string().min(8).optional(),
   SMS_BRANDNAME: z.string().min(1).max(11).default('MTTQ'),
+  /** Price of one SMS in đồng under the carrier/gateway contract: the sending confirmation states the cost from it. */
+  SMS_COST_VND: int(800, 0, 100_000),
   /** The texts registered for the brandname (modules/messaging/sms-templates.ts); required with SMS_MODE=live. */
   SMS_TEMPLATES_JSON: z.string().optional(),
 })
@@ -297,6 +299,8 @@ export interface SmsConfig {
   readonly secretKey: string
   readonly brandname: string
   readonly templates: SmsTemplates
+  /** Đồng per SMS (SMS_COST_VND); every text sent fits one SMS (the longest registered template that fits). */
+  readonly costVnd: number
 }
 
 /** Credentials the fake accepts by default; real ones are required in live mode. Not secrets. */
@@ -355,6 +359,7 @@ function zaloConfig(e: z.infer<typeof EnvSchema>): { zalo: ZaloConfig; sms: SmsC
     secretKey: e.SMS_SECRET_KEY ?? FAKE_SMS.secretKey,
     brandname: e.SMS_BRANDNAME,
     templates: e.SMS_TEMPLATES_JSON ? smsTemplates(e.SMS_TEMPLATES_JSON) : DEFAULT_SMS_TEMPLATES,
+    costVnd: e.SMS_COST_VND,
   }
   return { zalo, sms }
 }

@@ -51,6 +51,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     units,
     publicBaseUrl: config.links.publicBaseUrl,
     hotline: config.links.hotline,
+    sms: { enabled: config.sms.mode !== 'off', costVnd: config.sms.costVnd },
   })
   const ballots = createBallotService({
     db,

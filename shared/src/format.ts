@@ -21,6 +21,11 @@ export function formatCountVi(n: number | null | undefined): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '—' : intFmt.format(n)
 }
 
+/** An amount of money in đồng: 101600 → "101.600 đồng". */
+export function formatVndVi(n: number): string {
+  return `${formatCountVi(n)} đồng`
+}
+
 /** Hundredths of a percent (7132) → "71,32 %". */
 function hundredthsVi(h: number): string {
   return `${pctFmt.format(h / 100)} %`

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { seedDemoRounds } from '@app/server/seed-rounds.ts'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -120,11 +121,17 @@ describe('round page: sending', () => {
       const village = (await villagesOf())[villageIndex]
       if (!village) throw new Error('no village')
       // what the server says it would do, asked outside the page (writes nothing)
-      const preview = await api<{ households: number; skippedNoPhone: number }>(`/api/rounds/${roundId}/invitations/preview`, {
-        channel,
-        villageIds: [village.unitId],
-      })
+      const preview = await api<{ households: number; skippedNoPhone: number; sms: { priceVnd: number; maxCostVnd: number } }>(
+        `/api/rounds/${roundId}/invitations/preview`,
+        {
+          channel,
+          villageIds: [village.unitId],
+        },
+      )
       expect(preview.households).toBeGreaterThan(0)
+      // the cost in đồng at the configured price per SMS (SMS_COST_VND, 800 by default)
+      expect(preview.sms.priceVnd).toBe(800)
+      expect(preview.sms.maxCostVnd).toBe(preview.households * 800)
       await page.getByLabel('Phạm vi').selectOption(village.unitId)
       await page.getByRole('button', { name: channel === 'sms' ? 'Gửi qua SMS…' : 'Gửi qua Zalo…' }).click()
       const dialog = page.getByRole('dialog', { name: channel === 'sms' ? 'Gửi phiếu mời qua SMS' : 'Gửi phiếu mời qua Zalo' })
@@ -134,7 +141,9 @@ describe('round page: sending', () => {
       await expect.poll(() => facts.textContent()).toContain(`${n} hộ`)
       expect(await facts.textContent()).toContain(village.name)
       expect(await facts.textContent()).toMatch(channel === 'sms' ? new RegExp(`${n} tin`) : new RegExp(`tối đa ${n} tin SMS`))
-      await page.screenshot({ path: `/tmp/staff-messaging-confirm-${width}.png` })
+      const cost = `${preview.sms.maxCostVnd.toLocaleString('vi-VN')} đồng`
+      expect(await facts.textContent()).toContain(channel === 'sms' ? `${n} tin × 800 đồng = ${cost}` : `tối đa ${cost} (800 đồng/tin)`)
+      await page.screenshot({ path: resolve(import.meta.dirname, `../../docs/screenshots/messaging-confirm-${width}.png`) })
       // nothing is queued before the confirmation, and a stray click does not confirm
       expect(
         (await api<{ households: number }>(`/api/rounds/${roundId}/invitations/preview`, { channel, villageIds: [village.unitId] }))

@@ -240,6 +240,10 @@ describe('sending preview', () => {
     expect(p.villages[0]).toMatchObject({ villageId: v1, name: w.villages[0]?.name })
     const one = (await ask('sms', w.auth.xa, [v1])).json()
     expect(one.villages.map((v: { villageId: string }) => v.villageId)).toEqual([v1])
+    // the cost in đồng at SMS_COST_VND (800 by default): one SMS each; for Zalo, at most one fallback SMS each
+    expect(one.sms).toEqual({ enabled: true, priceVnd: 800, maxMessages: one.households, maxCostVnd: one.households * 800 })
+    expect(p.sms.maxCostVnd).toBe(p.households * 800)
+    expect((await ask('print')).json().sms.maxCostVnd).toBe(0)
     // asking twice changes nothing: the real sending still reaches the same households
     const sent = await app.inject({
       method: 'POST',

@@ -30,6 +30,8 @@ export const InvitationsPreview = z.object({
   households: z.number().int(),
   skippedNoPhone: z.number().int(),
   villages: z.array(z.object({ villageId: Id, name: z.string(), households: z.number().int() })),
+  /** What SMS would cost in đồng (SMS_COST_VND each): every message for sms, at most every message (the fallback) for zalo, 0 for print or with SMS off. */
+  sms: z.object({ enabled: z.boolean(), priceVnd: z.number().int(), maxMessages: z.number().int(), maxCostVnd: z.number().int() }),
 })
 export type InvitationsPreview = z.infer<typeof InvitationsPreview>
 

@@ -31,9 +31,12 @@ export function createInvitationService(deps: {
   publicBaseUrl: string
   /** The help line printed on the slips (HOTLINE); null: none. */
   hotline?: string | null
+  /** SMS on or off (SMS_MODE) and the price of one SMS in đồng (SMS_COST_VND), for the sending confirmation. */
+  sms?: { enabled: boolean; costVnd: number }
 }) {
   const { db, clock, audit, rounds, units, publicBaseUrl } = deps
   const hotline = deps.hotline ?? null
+  const sms = deps.sms ?? { enabled: true, costVnd: 0 }
   /** "Hộ tôi chưa được hỏi ý kiến" of a commune (modules/requests): printed on every slip sheet and notice. */
   const requestUrl = (communeId: string) => `${publicBaseUrl}/hoi/${communeId}`
   const repo = createInvitationRepo(db)
@@ -80,11 +83,14 @@ export function createInvitationService(deps: {
     const { candidates, eligible } = targets(r.id, villages, body.channel)
     const per = new Map<string, number>()
     for (const h of eligible) per.set(h.villageId, (per.get(h.villageId) ?? 0) + 1)
+    // print sends nothing; zalo falls back to one SMS for each household Zalo cannot reach, unless SMS is off
+    const maxMessages = body.channel === 'print' || !sms.enabled ? 0 : eligible.length
     return {
       channel: body.channel,
       households: eligible.length,
       skippedNoPhone: candidates.length - eligible.length,
       villages: villages.filter((v) => per.has(v.id)).map((v) => ({ villageId: v.id, name: v.name, households: per.get(v.id) ?? 0 })),
+      sms: { enabled: sms.enabled, priceVnd: sms.costVnd, maxMessages, maxCostVnd: maxMessages * sms.costVnd },
     }
   }
 
