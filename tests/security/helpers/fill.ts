@@ -24,7 +24,8 @@ export function fillParams(path: string, f: ScopeFixtures, spec: RequestSpec = {
     villageId: () => (spec.unit === 'village' || !spec.unit ? (f.villages[0]?.id as string) : unit()),
     roundId: () => f.rounds[spec.round ?? 'sealed'],
     userId: () => f.collectorId,
-    householdId: () => f.invitedHouseholdId,
+    // under /api/units/:villageId the household must be one of that village (villages[0])
+    householdId: () => (path.startsWith('/api/units/') ? f.villageHouseholdId : f.invitedHouseholdId),
     ballotId: () => f.ballotId,
     serial: () => f.mismatchSerial,
     token: () => f.unusedToken,

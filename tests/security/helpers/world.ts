@@ -1,4 +1,4 @@
-import { ballots, type Db, feedback, householdRequests, users } from '@app/db'
+import { ballots, type Db, feedback, householdRequests, households, users } from '@app/db'
 import { and, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { loginAs } from '../../helpers/build-test-app.js'
@@ -26,6 +26,8 @@ export interface ScopeFixtures {
   rounds: Record<RoundFixture, string>
   /** In the open round: a household with an unused print link, its token, a counted ballot and its receipt. */
   invitedHouseholdId: string
+  /** A household of villages[0] (target of the one-household edit under /api/units/:villageId/households). */
+  villageHouseholdId: string
   freeHouseholdId: string
   unusedToken: string
   ballotId: string
@@ -171,6 +173,11 @@ async function buildScope(
     }).id,
     rounds: { draft, open: open.id, closed: closed.id, sealed: sealed.id, returned: returned.id, doubleEntry: paper.id },
     invitedHouseholdId,
+    villageHouseholdId: db
+      .select()
+      .from(households)
+      .where(eq(households.villageId, s.villages[0]?.id as string))
+      .all()[0]?.id as string,
     freeHouseholdId: open.links[4]?.householdId as string,
     unusedToken: open.tokens[3] as string,
     ballotId: ballot.id,
