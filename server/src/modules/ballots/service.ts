@@ -44,6 +44,8 @@ export interface ClientMeta {
 const linkNotFound = () => new AppError('link_not_found', 'Đường dẫn không đúng hoặc đã hết hiệu lực.', 404)
 /** How long a ready group waits before its landing pass (ms): batches the landings and WAL truncations of a busy minute. */
 const NUDGE_DELAY_MS = 200
+/** Shortest time between two WAL truncations of the landing worker (ms); the worker ticks every LANDING_INTERVAL_MS. */
+const CHECKPOINT_MIN_MS = 1_000
 
 /**
  * Coarse device fingerprint for fraud signals: the /24 of the IP and the user-agent family, keyed with a secret
@@ -341,18 +343,33 @@ export function createBallotService(deps: {
   let landingErrors = 0
   let lastLandingError: unknown
   let checkpointDue = false
+  let lastCheckpoint = Number.NEGATIVE_INFINITY
   let timer: NodeJS.Timeout | undefined
   let soon: NodeJS.Timeout | undefined
 
   /** Land every group that is ready; the landing worker's tick. Returns how many ballots landed. */
   function landReady(): number {
-    let n = 0
-    for (const g of repo.groupsAtLeast(2 * mixMinBatch)) {
-      const round = rounds.findById(g.roundId)
-      if (!round) continue
-      // a round that is no longer open should have none left (close lands them): land all if some remain
-      n += landGroup(round, g.villageId, g.channel, round.status !== 'open')
-    }
+    const ready = repo.groupsAtLeast(2 * mixMinBatch)
+    if (ready.length === 0) return 0
+    // every ready group in one write transaction (one commit per pass, each group in a savepoint of its own)
+    const n = sqlite
+      .transaction(() => {
+        let landed = 0
+        for (const g of ready) {
+          const round = rounds.findById(g.roundId)
+          if (!round) continue
+          try {
+            // a round that is no longer open should have none left (close lands them): land all if some remain
+            landed += landGroup(round, g.villageId, g.channel, round.status !== 'open')
+          } catch (err) {
+            // this group's savepoint rolled back; the others land, this one is tried again next tick
+            landingErrors++
+            lastLandingError = err
+          }
+        }
+        return landed
+      })
+      .immediate()
     if (n > 0) checkpointDue = true
     return n
   }
@@ -361,8 +378,12 @@ export function createBallotService(deps: {
    * Fold the WAL back into the file and truncate it, so landed and pending history does not linger in it. Off
    * the request path; when a reader holds the WAL the checkpoint is incomplete and is tried again next tick.
    */
-  function checkpoint(): void {
+  function checkpoint(force = false): void {
     if (!checkpointDue || sqlite.name === ':memory:' || sqlite.inTransaction) return
+    // each truncation copies the WAL's pages into the file and syncs twice: under a stream of ballots, one per
+    // CHECKPOINT_MIN_MS folds many landing passes into one (the next tick does it; seal forces it at once)
+    if (!force && performance.now() - lastCheckpoint < CHECKPOINT_MIN_MS) return
+    lastCheckpoint = performance.now()
     // never wait: a TRUNCATE checkpoint that waits for readers also holds writers (another process, a backup)
     // back; if it cannot finish at once it reports busy and the next tick tries again
     const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number
@@ -549,7 +570,7 @@ export function createBallotService(deps: {
     /** Fold the WAL into the file and truncate it now if nobody holds it (else the landing worker retries). */
     truncateWal(): void {
       checkpointDue = true
-      checkpoint()
+      checkpoint(true)
     },
     /** Start the landing worker (the app's, once): lands ready groups and truncates the WAL off the request path. */
     startLanding(onError?: (err: unknown) => void): void {
