@@ -1,6 +1,7 @@
 import { seedDemoRounds } from '@app/server/seed-rounds.ts'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pdfPages } from '../helpers/pdf-text.js'
 import { launchBrowser } from './helpers/browser.js'
 import { type RunningServer, startServer } from './helpers/server.js'
 
@@ -161,6 +162,42 @@ describe('round page: "Cấp lại" shows the new code to type and prints a slip
       await page.evaluate(() => document.body.classList.remove('printing-link'))
       await page.emulateMedia({ media: 'screen' })
       await shown.getByRole('button', { name: 'Đóng' }).click()
+      expect(problems()).toEqual([])
+      await page.close()
+    })
+  }
+
+  for (const width of [1366, 360]) {
+    it(`village notices download with the /hoi address; reprinting unused slips asks first (${width} px)`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: width < 500 ? 780 : 900 }, locale: 'vi-VN', acceptDownloads: true })
+      const problems = watch(page)
+      await page.goto(`${server.url}/`)
+      await page.getByLabel('Tên đăng nhập').fill('mttq.xa')
+      await page.getByLabel('Mật khẩu').fill('hailong-demo')
+      await page.getByRole('button', { name: 'Đăng nhập' }).click()
+      await page.getByRole('button', { name: 'Đăng xuất' }).waitFor()
+      await page.goto(`${server.url}/app/rounds/${roundId}`)
+      const reprint = page.getByRole('button', { name: 'In lại phiếu mời chưa dùng…' })
+      await reprint.click()
+      const ask = page.getByRole('dialog', { name: 'In lại phiếu mời chưa dùng' })
+      await ask.waitFor()
+      expect(await ask.getByTestId('confirm-facts').textContent()).toContain('không dùng được nữa')
+      await ask.getByRole('button', { name: 'Huỷ' }).click()
+      expect(await ask.isVisible()).toBe(false)
+
+      const notices = page.getByRole('button', { name: 'Tải thông báo dán tại ấp (PDF)' })
+      const nb = await notices.boundingBox()
+      expect((nb?.x ?? -1) >= 0 && (nb?.x ?? 0) + (nb?.width ?? 1e9) <= width).toBe(true)
+      const [download] = await Promise.all([page.waitForEvent('download'), notices.click()])
+      expect(download.suggestedFilename()).toBe('thong-bao-lay-y-kien.pdf')
+      const path = await download.path()
+      const pages = await pdfPages(new Uint8Array((await import('node:fs')).readFileSync(path)), `notices-${width}`)
+      expect(pages.length).toBeGreaterThan(1)
+      for (const p of pages) {
+        expect(p).toContain('HỘ CHƯA NHẬN ĐƯỢC PHIẾU MỜI?')
+        expect(p).toMatch(/\/hoi\/[0-9a-f]{32}/)
+        expect(p).toContain(`Đường dây nóng: ${HOTLINE}`)
+      }
       expect(problems()).toEqual([])
       await page.close()
     })

@@ -257,6 +257,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'POST /api/rounds/:id/invitations': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'print' }) },
   'POST /api/rounds/:id/invitations/preview': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'zalo' }) },
   'POST /api/rounds/:id/invitations/slips.pdf': { kind: 'staff', ...MANAGE, body: () => ({}) },
+  'POST /api/rounds/:id/invitations/notices.pdf': { kind: 'staff', ...MANAGE, body: () => ({}) },
   'POST /api/rounds/:id/invitations/:householdId/revoke': { kind: 'staff', ...MANAGE },
   'POST /api/rounds/:id/invitations/:householdId/reissue': { kind: 'staff', ...MANAGE, body: () => ({ channel: 'print' }) },
   'GET /api/rounds/:id/households': {

@@ -193,3 +193,37 @@ describe('printed slips', () => {
     expect(text).not.toMatch(/8490\d{7}|090 ?\d{3}/)
   })
 })
+
+describe('village notices of a running round', () => {
+  it('one A4 per village: how to answer, /ma, the hotline and the commune’s /hoi QR address; nothing after close', async () => {
+    const { app, db } = await buildTestApp({ env: { HOTLINE: '0236 3822 123' } })
+    const w = await makeWorld(app, db)
+    const r = await createRound(app, w)
+    expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })).statusCode).toBe(200)
+    const res = await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations/notices.pdf`, headers: w.auth.xa, payload: {} })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('application/pdf')
+    const pages = await pdfPages(res.rawPayload, 'village-notices')
+    expect(pages).toHaveLength(2)
+    for (const [i, p] of pages.entries()) {
+      expect(p).toContain(`Ấp ${i + 1} — xã Xã Thử`)
+      expect(p).toContain('HỘ CHƯA NHẬN ĐƯỢC PHIẾU MỜI?')
+      expect(p).toContain(`http://127.0.0.1:3000/hoi/${w.commune.id}`)
+      expect(p).toContain('127.0.0.1:3000/ma')
+      expect(p).toContain('Đường dây nóng: 0236 3822 123')
+      expect(p).toContain('từ ngày 01/06/2025 đến hết ngày 15/06/2025')
+    }
+    // writes nothing: no link was issued
+    expect(db.select().from(invitations).all()).toHaveLength(0)
+    // another commune's staff: not found; after close: no notice to post
+    expect(
+      (await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations/notices.pdf`, headers: w.auth.khac, payload: {} }))
+        .statusCode,
+    ).toBe(404)
+    await closeRound(app, r.id, w.auth.xa)
+    expect(
+      (await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/invitations/notices.pdf`, headers: w.auth.xa, payload: {} }))
+        .statusCode,
+    ).toBe(409)
+  })
+})

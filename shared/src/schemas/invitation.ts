@@ -37,6 +37,8 @@ export type InvitationsPreview = z.infer<typeof InvitationsPreview>
 
 export const SlipsBody = z.object({ villageIds: z.array(Id).min(1).max(500).optional(), reissue: z.boolean().optional() }).optional()
 
+export const NoticesBody = z.object({ villageIds: z.array(Id).min(1).max(500).optional() }).optional()
+
 export const RevokeResult = z.object({ revoked: z.boolean() })
 export const ReissueBody = z.object({ channel: InvitationChannel })
 export const ReissueResult = z.object({

@@ -6,6 +6,7 @@ import {
   Id,
   IdParams,
   InvitationsPreview,
+  NoticesBody,
   ReissueBody,
   ReissueResult,
   RevokeResult,
@@ -67,6 +68,23 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const pdf = await s().invitations.slipsPdf(req.actor, req.params.id, req.body ?? {})
       return reply.type('application/pdf').header('content-disposition', 'attachment; filename="phieu-moi.pdf"').send(pdf)
+    },
+  )
+  app.post(
+    '/:id/invitations/notices.pdf',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary:
+          'A4 village notices for the hall board while the round runs: how to answer, and the "my household was not asked" QR code; writes nothing',
+        params: IdParams,
+        body: NoticesBody,
+        response: { 200: z.any().describe('application/pdf'), ...Err },
+      },
+    },
+    async (req, reply) => {
+      const pdf = await s().invitations.villageNoticesPdf(req.actor, req.params.id, req.body ?? {})
+      return reply.type('application/pdf').header('content-disposition', 'attachment; filename="thong-bao-lay-y-kien.pdf"').send(pdf)
     },
   )
   app.post(

@@ -10,6 +10,7 @@ import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
 import { createInvitationRepo } from './repo.js'
 import { renderSlipsPdf, type Slip } from './slips-pdf.js'
+import { renderVillageNoticesPdf } from './village-notice-pdf.js'
 
 export type InvitationChannel = 'print' | 'zalo' | 'sms'
 
@@ -297,6 +298,26 @@ export function createInvitationService(deps: {
           ...(channel === 'print' ? { url: linkUrl(token), code: formatSlipCode(token), codeUrl: `${publicBaseUrl}/ma` } : {}),
           ...(channel === 'print' && hotline ? { hotline } : {}),
         }
+      })
+    },
+
+    /**
+     * The village notices of a draft or open round (one A4 per village of the round, or of the given
+     * ones): how to answer and the commune's "Hộ tôi chưa được hỏi ý kiến" QR code. Writes nothing.
+     */
+    async villageNoticesPdf(actor: Actor, roundId: string, body: { villageIds?: string[] | undefined }): Promise<Buffer> {
+      const r = rounds.getManaged(actor, roundId)
+      assertIssuable(r)
+      const villages = targetVillages(r, body.villageIds)
+      return renderVillageNoticesPdf({
+        communeName: units.repo.findById(r.communeId)?.name ?? '',
+        title: r.title,
+        opensAt: r.opensAt,
+        closesAt: r.closesAt,
+        villages,
+        codeUrl: `${publicBaseUrl.replace(/^https?:\/\//, '')}/ma`,
+        requestUrl: requestUrl(r.communeId),
+        hotline,
       })
     },
 

@@ -203,6 +203,9 @@ export class ApiClient {
     this.json(InvitationsPreview, `/api/rounds/${encodeURIComponent(id)}/invitations/preview`, { body })
   slipsPdf = (id: string, body: NonNullable<z.infer<typeof SlipsBody>> = {}) =>
     this.file(`/api/rounds/${encodeURIComponent(id)}/invitations/slips.pdf`, { method: 'POST', body })
+  /** The village notices (how to answer, the "Hộ tôi chưa được hỏi ý kiến" QR code) of a draft or open round. */
+  noticesPdf = (id: string, body: { villageIds?: string[] } = {}) =>
+    this.file(`/api/rounds/${encodeURIComponent(id)}/invitations/notices.pdf`, { method: 'POST', body })
   revokeInvitation = (id: string, householdId: string) =>
     this.json(RevokeResult, `/api/rounds/${encodeURIComponent(id)}/invitations/${encodeURIComponent(householdId)}/revoke`, {
       method: 'POST',

@@ -90,6 +90,33 @@ export class RoundActions {
       return true
     })
 
+  /** Reprinting unused print slips revokes them: asked first, with the facts (the page's dialog). */
+  pendingReprint = $state<{ villageIds: string[] | undefined } | null>(null)
+
+  askReprint = (villageIds?: string[]): void => {
+    this.pendingReprint = { villageIds }
+  }
+
+  cancelReprint = (): void => {
+    this.pendingReprint = null
+  }
+
+  confirmReprint = async () => {
+    const p = this.pendingReprint
+    if (!p) return
+    await this.slips({ ...(p.villageIds ? { villageIds: p.villageIds } : {}), reissue: true })
+    this.pendingReprint = null
+  }
+
+  /** One A4 notice per village for the hall board: how to answer and the "Hộ tôi chưa được hỏi ý kiến" QR code. */
+  notices = (opts: { villageIds?: string[] } = {}) =>
+    this.run('notices', 'Tải thông báo dán tại ấp (PDF)', async () => {
+      const { blob, filename } = await this.client.noticesPdf(this.roundId, opts.villageIds?.length ? { villageIds: opts.villageIds } : {})
+      saveBlob(blob, filename ?? 'thong-bao-lay-y-kien.pdf')
+      toasts.show('Đã tải thông báo để dán tại ấp.', 'success')
+      return true
+    })
+
   revoke = (householdId: string) =>
     this.run(`revoke-${householdId}`, 'Thu hồi đường dẫn', async () => {
       const res = await this.client.revokeInvitation(this.roundId, householdId)
