@@ -1,6 +1,7 @@
 import { createTestDb } from '@app/db'
 import { buildApp } from '@app/server'
 import { fixedClock } from '@app/server/lib/clock.ts'
+import { formatSlipCode } from '@app/shared'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import { TEST_PASSWORD } from '../helpers/factories.js'
@@ -106,13 +107,19 @@ describe('PII never reaches the logs', () => {
     await app.inject({ method: 'POST', url: `/api/ballots/${t2}`, payload: { answers: { q1: { satisfied: false } } } }) // 400
     await app.inject({ method: 'GET', url: `/api/receipts/${sub.json().receipt}` })
     await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/households?villageId=${w.villages[0]?.id}`, headers: w.auth.xa })
+    // the slip's code typed on /ma: the code is in the body, the token in the redirect; neither is logged
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const typed = await app.inject({ method: 'POST', url: '/ma', headers: form, payload: `ma=${encodeURIComponent(formatSlipCode(t2))}` })
+    expect(typed.statusCode).toBe(303)
+    await app.inject({ method: 'POST', url: '/ma', headers: form, payload: 'ma=ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZ' })
 
     const log = lines.join('')
     expect(lines.length).toBeGreaterThan(20)
     // resident routes (TRUST.md §2.5): the route without any token fingerprint, and the address cut to its /24
     expect(log).toContain('/api/ballots/[link]')
-    const resident = lines.filter((l) => /"url":"\/(r|api\/ballots|api\/receipts)\//.test(l))
-    expect(resident.length).toBeGreaterThanOrEqual(5)
+    const resident = lines.filter((l) => /"url":"\/(r\/|api\/ballots\/|api\/receipts\/|ma")/.test(l))
+    expect(resident.length).toBeGreaterThanOrEqual(7)
+    expect(resident.some((l) => l.includes('"url":"/ma"'))).toBe(true)
     for (const l of resident) {
       expect(l).not.toMatch(/#[0-9a-f]{8}/)
       const addr = (JSON.parse(l) as { req?: { remoteAddress?: string } }).req?.remoteAddress
@@ -123,6 +130,8 @@ describe('PII never reaches the logs', () => {
       'sai-mat-khau-roi',
       t1,
       t2,
+      formatSlipCode(t2),
+      'ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZ',
       ...names,
       ...phones,
       '0987650002',
