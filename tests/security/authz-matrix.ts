@@ -122,6 +122,14 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   // ── auth, users ─────────────────────────────────────────────────────────────────────
   'GET /api/auth/me': { kind: 'staff', own: ALL_OK, foreign: 'same' },
   'POST /api/auth/logout': { kind: 'staff', own: ALL_OK, foreign: 'same' },
+  // every role may change its own password; here the new one is the current one (400), so no session of the
+  // matrix ends (the change itself and a wrong current password: tests/server/users.test.ts)
+  'POST /api/auth/password': {
+    kind: 'staff',
+    own: r(400, 400, 400, 400, 400),
+    foreign: 'same',
+    body: () => ({ currentPassword: 'mat-khau-giong-nhau', newPassword: 'mat-khau-giong-nhau' }),
+  },
   // Front staff list the collectors of their scope (to assign them); everything else is admin's.
   'GET /api/users': { kind: 'staff', own: r('ok', 'ok', 'ok', 403, 403), foreign: 'same' },
   'POST /api/users': {

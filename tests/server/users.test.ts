@@ -316,3 +316,59 @@ describe('an admin cannot lock himself out', () => {
     expect(village.json().error.code).toBe('validation_failed')
   })
 })
+
+describe('POST /api/auth/password (own password)', () => {
+  it('changes the password after a temporary one: every older session ends, the answer carries a new token', async () => {
+    const { app, db, staffA } = await setup()
+    const other = await loginAs(app, 'staff.a')
+    const mine = await loginAs(app, 'staff.a')
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: mine,
+      payload: { currentPassword: 'hailong-test-pw', newPassword: NEW_USER_PASSWORD },
+    })
+    expect(res.statusCode).toBe(200)
+    const fresh = { authorization: `Bearer ${res.json().token}` }
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: fresh })).statusCode).toBe(200)
+    for (const old of [other, mine]) expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: old })).statusCode).toBe(401)
+    await expect(loginAs(app, 'staff.a')).rejects.toThrow(/401/)
+    expect((await loginAs(app, 'staff.a', NEW_USER_PASSWORD)).authorization).toMatch(/^Bearer /)
+    const entry = db.select().from(auditLog).all().at(-1)
+    expect(entry).toMatchObject({ action: 'user.password_change', actorId: staffA.id, targetId: staffA.id })
+    expect(JSON.stringify(entry)).not.toContain(NEW_USER_PASSWORD)
+  })
+
+  it('a wrong current password is 403 (the session goes on) and counts against the login throttle; the same password again is 400', async () => {
+    const { app } = await setup()
+    const headers = await loginAs(app, 'staff.a')
+    const wrong = { currentPassword: 'khong-dung-dau', newPassword: NEW_USER_PASSWORD }
+    const first = await app.inject({ method: 'POST', url: '/api/auth/password', headers, payload: wrong })
+    expect(first.statusCode).toBe(403)
+    expect(first.json().error.code).toBe('invalid_credentials')
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).statusCode).toBe(200)
+    let limited = false
+    for (let i = 0; i < 30 && !limited; i++) {
+      const r = await app.inject({ method: 'POST', url: '/api/auth/password', headers, payload: wrong })
+      limited = r.statusCode === 429
+    }
+    expect(limited).toBe(true)
+    // past the limit even the right current password is refused unchecked
+    const right = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers,
+      payload: { currentPassword: 'hailong-test-pw', newPassword: NEW_USER_PASSWORD },
+    })
+    expect(right.statusCode).toBe(429)
+    const { app: app2 } = await setup()
+    const same = await app2.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: await loginAs(app2, 'staff.a'),
+      payload: { currentPassword: 'hailong-test-pw', newPassword: 'hailong-test-pw' },
+    })
+    expect(same.statusCode).toBe(400)
+    expect((await app2.inject({ method: 'POST', url: '/api/auth/password', payload: wrong })).statusCode).toBe(401)
+  })
+})

@@ -68,3 +68,9 @@ export const ResetPasswordResult = z.object({
   temporaryPassword: z.string().nullable(),
 })
 export type ResetPasswordResult = z.infer<typeof ResetPasswordResult>
+
+/** A staff member changes his own password: the current one (checked like a login, same throttle) and the new one. */
+export const ChangePasswordBody = z
+  .object({ currentPassword: Password(1), newPassword: Password(10) })
+  .refine((b) => b.currentPassword !== b.newPassword, { message: 'the new password is the current one', path: ['newPassword'] })
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>

@@ -1,4 +1,4 @@
-import { ApiError, LoginBody, LoginResponse, User } from '@app/shared'
+import { ApiError, ChangePasswordBody, LoginBody, LoginResponse, User } from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
@@ -35,6 +35,25 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       app.services.users.revokeTokens(req.actor.id)
       return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/password',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Change your own password (the current one is checked like a login); every session ends, a new token is returned',
+        body: ChangePasswordBody,
+        response: { 200: LoginResponse, 400: ApiError, 401: ApiError, 403: ApiError, 429: ApiError },
+      },
+    },
+    async (req) => {
+      await app.services.users.changeOwnPassword(req.actor, req.body, req.ip)
+      const a = req.actor
+      const unitKind = app.services.units.repo.findById(a.unitId)?.kind
+      return { ...app.signToken(a), user: { id: a.id, username: a.username, role: a.role, unitId: a.unitId, unitKind } }
     },
   )
 

@@ -1,6 +1,14 @@
 import { randomInt } from 'node:crypto'
 import type { Db, DbOrTx } from '@app/db'
-import type { CreateUserBody, ResetPasswordBody, ResetPasswordResult, UnitKind, UpdateUserBody, User } from '@app/shared'
+import type {
+  ChangePasswordBody,
+  CreateUserBody,
+  ResetPasswordBody,
+  ResetPasswordResult,
+  UnitKind,
+  UpdateUserBody,
+  User,
+} from '@app/shared'
 import { AppError, badRequest, conflict, forbidden, notFound, tooManyRequests } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../lib/passwords.js'
@@ -101,6 +109,28 @@ export function createUserService(deps: {
       repo.clearAttempts(keys[0])
       repo.pruneAttempts(since)
       return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
+    },
+
+    /**
+     * A staff member's own new password (after a temporary one, or any time). The current password is checked
+     * as a login is, on the same counters (so this is no way around the login throttle); a wrong one answers
+     * 403, not 401, since the session itself is fine. Every session ends, the caller gets a new token.
+     */
+    async changeOwnPassword(actor: Actor, body: ChangePasswordBody, ip: string): Promise<void> {
+      try {
+        await this.authenticate(actor.username, body.currentPassword, ip)
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'invalid_credentials')
+          throw new AppError('invalid_credentials', 'the current password is wrong', 403)
+        throw err
+      }
+      const passwordHash = await hashPassword(body.newPassword)
+      db.transaction((tx) => {
+        const row = repo.update(actor.id, { passwordHash }, tx)
+        if (!row || row.disabled) throw forbidden('your account is disabled')
+        repo.bumpTokenVersion(actor.id, tx)
+        audit.record(tx, { actorId: actor.id, action: 'user.password_change', targetType: 'user', targetId: actor.id, data: {} })
+      })
     },
 
     /** Admin: every user. Front staff: the collectors in their scope (to assign them to rounds). */

@@ -5,6 +5,7 @@
  */
 import {
   type AmendCouncilDecisionBody,
+  type ChangePasswordBody,
   CollectorAssignment,
   CommuneTrend,
   CouncilDecision,
@@ -144,6 +145,7 @@ export class ApiClient {
 
   // auth
   login = (body: LoginBody) => this.json(LoginResponse, '/api/auth/login', { body })
+  changePassword = (body: ChangePasswordBody) => this.json(LoginResponse, '/api/auth/password', { body })
   me = () => this.json(User, '/api/auth/me')
   /** Ends the token on the server too (a copied token stops working), not just in this tab. */
   logout = async (): Promise<void> => {

@@ -50,15 +50,28 @@ export class Session {
   login = async (username: string, password: string): Promise<SessionUser> => {
     this.busy = true
     try {
-      const res = await this.client.login({ username, password })
-      this.client.token = res.token
-      this.user = res.user
-      this.expiresAt = res.expiresAt
-      this.storage?.setItem(KEY, JSON.stringify({ token: res.token, user: res.user, expiresAt: res.expiresAt }))
-      return res.user
+      return this.adopt(await this.client.login({ username, password }))
     } finally {
       this.busy = false
     }
+  }
+
+  /** A new password of one's own: the server ends every session and answers with a new token, kept here. */
+  changePassword = async (currentPassword: string, newPassword: string): Promise<SessionUser> => {
+    this.busy = true
+    try {
+      return this.adopt(await this.client.changePassword({ currentPassword, newPassword }))
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private adopt(res: { token: string; user: SessionUser; expiresAt: string }): SessionUser {
+    this.client.token = res.token
+    this.user = res.user
+    this.expiresAt = res.expiresAt
+    this.storage?.setItem(KEY, JSON.stringify({ token: res.token, user: res.user, expiresAt: res.expiresAt }))
+    return res.user
   }
 
   private clear(): void {
