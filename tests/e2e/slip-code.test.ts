@@ -16,6 +16,7 @@ let browser: Browser
 let roundId = ''
 let token = ''
 const HOTLINE = '0290 3838 123'
+const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp'
 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true, env: { HOTLINE } }), launchBrowser()])
@@ -89,7 +90,7 @@ describe('/ma: the slip code typed by hand', () => {
       const button = page.getByRole('button', { name: 'Mở phiếu' })
       expect((await button.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44)
       expect(await page.getByText(HOTLINE).count()).toBe(1)
-      await page.screenshot({ path: `/tmp/ma-${width}.png` })
+      await page.screenshot({ path: `${SHOTS}/slip-code-${width}.png` })
 
       // a wrong code: said on the page, what was typed kept for correcting
       await input.fill('ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZ')
@@ -97,7 +98,7 @@ describe('/ma: the slip code typed by hand', () => {
       await page.getByRole('alert').waitFor()
       expect(await page.getByRole('alert').textContent()).toContain('Không tìm thấy mã này')
       expect(await page.getByLabel('Mã phiếu mời').inputValue()).toBe('ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZ')
-      await page.screenshot({ path: `/tmp/ma-wrong-${width}.png` })
+      await page.screenshot({ path: `${SHOTS}/slip-code-wrong-${width}.png` })
 
       // the right code, typed in lower case with spaces for dashes
       await page.getByLabel('Mã phiếu mời').fill(code.toLowerCase().replace(/-/g, ' '))
@@ -139,7 +140,7 @@ describe('round page: "Cấp lại" shows the new code to type and prints a slip
       expect(await shown.textContent()).toContain(HOTLINE)
       const card = await shown.boundingBox()
       expect((card?.x ?? -1) >= 0 && (card?.x ?? 0) + (card?.width ?? 1e9) <= width).toBe(true)
-      await page.screenshot({ path: `/tmp/reissued-code-${width}.png` })
+      await page.screenshot({ path: `${SHOTS}/reissued-link-${width}.png` })
       // the printed slip: this card alone, titled as a slip, without the buttons
       await page.emulateMedia({ media: 'print' })
       await page.evaluate(() => {
@@ -158,7 +159,7 @@ describe('round page: "Cấp lại" shows the new code to type and prints a slip
       // the QR code's own markup (from the server) prints too
       expect(await shownInPrint('[data-testid="reissued-qr"] svg path')).toBe(true)
       expect(await shownInPrint('.buttons')).toBe(false)
-      await page.screenshot({ path: `/tmp/reissued-print-${width}.png` })
+      await page.screenshot({ path: `${SHOTS}/reissued-link-print-${width}.png` })
       await page.evaluate(() => document.body.classList.remove('printing-link'))
       await page.emulateMedia({ media: 'screen' })
       await shown.getByRole('button', { name: 'Đóng' }).click()
