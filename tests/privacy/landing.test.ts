@@ -3,11 +3,17 @@
  * 2 × MIX_MIN_BATCH pending, a random subset, keeping MIX_MIN_BATCH back; close lands the rest before the
  * status changes. Coverage is live throughout; answers count only once landed.
  */
-import { ballots, pendingBallots, villageCounters } from '@app/db'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ballots, closeDb, createDb, migrateDb, pendingBallots, villageCounters } from '@app/db'
+import { buildApp } from '@app/server'
+import { fixedClock } from '@app/server/lib/clock.ts'
 import { eq } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { testConfig } from '../helpers/test-config.js'
 
 describe('landing pending ballots', () => {
   it('lands a random subset only from 2 × MIX_MIN_BATCH, keeps MIX_MIN_BATCH back, and lands the rest at close', async () => {
@@ -78,5 +84,50 @@ describe('landing pending ballots', () => {
         .all()
         .map((r) => r.id),
     ).toEqual([victim])
+  })
+})
+
+describe('the WAL after a landing', () => {
+  it("is truncated by the worker's next tick after the close lands the rest, and after its own landings", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hl-wal-'))
+    const file = join(dir, 'hailong.db')
+    const db = createDb(file)
+    migrateDb(db)
+    const app = await buildApp({
+      config: testConfig({ MIX_MIN_BATCH: '2', LANDING_INTERVAL_MS: '50' }),
+      db,
+      clock: fixedClock('2025-06-01T08:00:00Z'),
+      logger: false,
+    })
+    await app.ready()
+    onTestFinished(async () => {
+      await app.close()
+      closeDb(db)
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const walBytes = () => (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0)
+    const truncated = async () => {
+      for (let i = 0; i < 100 && walBytes() > 0; i++) await new Promise((r) => setTimeout(r, 50))
+      return walBytes()
+    }
+    const w = await makeWorld(app, db, { perVillage: 10 })
+    const { round, links, tokens } = await openRoundWithLinks(app, w)
+    const village = links[0]?.villageId as string
+    const mine = tokens.filter((_, i) => links[i]?.villageId === village)
+    for (const t of mine.slice(0, 4)) {
+      const res = await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
+      expect(res.statusCode, res.body).toBe(201)
+    }
+    // 4 pending = 2 × MIX_MIN_BATCH: the worker lands 2, then folds and truncates the WAL
+    expect(await truncated()).toBe(0)
+    expect(db.select().from(ballots).all()).toHaveLength(2)
+
+    const other = tokens.find((_, i) => links[i]?.villageId !== village) as string
+    expect((await app.inject({ method: 'POST', url: `/api/ballots/${other}`, payload: { answers: allSatisfied } })).statusCode).toBe(201)
+    expect(walBytes()).toBeGreaterThan(0)
+    const closed = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })
+    expect(closed.statusCode, closed.body).toBe(200)
+    expect(db.select().from(pendingBallots).all()).toHaveLength(0)
+    expect(await truncated()).toBe(0)
   })
 })

@@ -337,6 +337,8 @@ export function createBallotService(deps: {
     if (!round) return 0
     let n = 0
     for (const g of repo.pendingGroupsOf(roundId)) n += landGroup(round, g.villageId, g.channel, true)
+    // the close's landing leaves the same trail in the WAL as the worker's: its next tick truncates it
+    if (n > 0) checkpointDue = true
     return n
   }
 
