@@ -223,6 +223,10 @@ export const rounds = sqliteTable(
       .notNull()
       .default('village'),
     doubleEntry: bool('double_entry').notNull().default(false),
+    /** Run under the rules of an earlier legal period (a 2021–2025 dossier finished later): printed in the minutes' căn cứ. */
+    historical: bool('historical').notNull().default(false),
+    /** The province's document allowing the link channel, as it stood when the round first sent links (printed in the minutes). */
+    linkLegalBasis: text('link_legal_basis'),
     opensAt: text('opens_at').notNull(),
     closesAt: text('closes_at').notNull(),
     status: text('status', { enum: values(RoundStatus) })
@@ -257,6 +261,20 @@ export const rounds = sqliteTable(
   },
   (t) => [index('rounds_commune_idx').on(t.communeId, t.status)],
 )
+
+/**
+ * Per-province settings. The link channel (personal links by QR, Zalo, SMS) is used only where the province
+ * allowed it, and the minutes print the province's document that did (its number and date).
+ */
+export const provinceSettings = sqliteTable('province_settings', {
+  provinceId: text('province_id')
+    .primaryKey()
+    .references(() => units.id),
+  linkEnabled: bool('link_enabled').notNull().default(false),
+  linkLegalBasis: text('link_legal_basis'),
+  updatedBy: text('updated_by').references(() => users.id),
+  updatedAt: updatedAt(),
+})
 
 export const invitations = sqliteTable(
   'invitations',
@@ -487,6 +505,8 @@ export const villageCounters = sqliteTable(
     link: integer('link').notNull().default(0),
     paper: integer('paper').notNull().default(0),
     meeting: integer('meeting').notNull().default(0),
+    /** Answered on the community digital technology team's device, with its help (a channel of its own). */
+    assisted: integer('assisted').notNull().default(0),
     invalid: integer('invalid').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.roundId, t.villageId] })],

@@ -36,8 +36,11 @@ export async function makeFrame(ctx: BenchContext, code = 'BP'): Promise<Frame> 
     role: 'front_staff',
     unitId: province.id,
   })
+  const actor: Actor = { id: user.id, username, role: 'front_staff', unitId: province.id }
+  // the benches send links: the province allows the channel first, as a real one must
+  services.units.setLinkChannel(actor, province.id, { enabled: true, legalBasis: 'Kế hoạch đo hiệu năng của tỉnh' })
   return {
-    actor: { id: user.id, username, role: 'front_staff', unitId: province.id },
+    actor,
     username,
     provinceId: province.id,
     templateId: template.id,

@@ -11,7 +11,7 @@ import { type Clock, systemClock } from './lib/clock.js'
 import { coarseIp, isResidentPath, REDACT_PATHS, redactUrl } from './lib/log-redact.js'
 import { SharedWindowStore } from './lib/rate-limit-store.js'
 import { authRoutes } from './modules/auth/routes.js'
-import { ballotStaffRoutes, residentRoutes } from './modules/ballots/routes.js'
+import { assistedBallotRoutes, ballotStaffRoutes, residentRoutes } from './modules/ballots/routes.js'
 import { councilRoutes } from './modules/council/routes.js'
 import { feedbackRoutes } from './modules/feedback/routes.js'
 import { followUpRoutes } from './modules/followup/routes.js'
@@ -130,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ballotStaffRoutes, { prefix: '/api/rounds' })
   await app.register(tallyRoutes, { prefix: '/api/rounds' })
   await app.register(residentRoutes, { prefix: '/api' })
+  await app.register(assistedBallotRoutes, { prefix: '/api' })
   await app.register(integrityRoutes, { prefix: '/api/rounds' })
   await app.register(requestStaffRoutes, { prefix: '/api/rounds' })
   await app.register(publicRequestRoutes)

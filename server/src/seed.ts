@@ -1,4 +1,4 @@
-import { type Db, seedData } from '@app/db'
+import { type Db, provinceSettings, seedData } from '@app/db'
 import { vnDay } from '@app/shared'
 import { hashPassword } from './lib/passwords.js'
 import type { Services } from './services.js'
@@ -88,6 +88,8 @@ export async function seedDemo(db: Db, services: Services): Promise<SeedSummary>
         tx,
       )
       ids.set(p.code, prov.id)
+      if (p.linkChannelBasis)
+        tx.insert(provinceSettings).values({ provinceId: prov.id, linkEnabled: true, linkLegalBasis: p.linkChannelBasis }).run()
       if (p.successorCode) successors.push([prov.id, p.successorCode])
       unitCount++
       if (p.district) {

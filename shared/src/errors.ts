@@ -42,6 +42,7 @@ export const ErrorCode = z.enum([
   'results_not_disclosed',
   'results_disclosed',
   'self_lockout',
+  'link_channel_disabled',
   'internal',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

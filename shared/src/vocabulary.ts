@@ -34,7 +34,7 @@ export const BALLOT_CHANNEL_VI: Record<string, string> = {
   link: 'Đường dẫn cá nhân (Zalo/SMS/QR)',
   paper: 'Phiếu giấy',
   meeting: 'Họp khu dân cư',
-  assisted: 'Tổ công nghệ số cộng đồng hỗ trợ',
+  assisted: 'Có hỗ trợ của Tổ công nghệ số cộng đồng',
 }
 
 /** Invitation channels (how a personal link reaches the household). */

@@ -1,5 +1,5 @@
 import type { Db } from '@app/db'
-import { households, units, users } from '@app/db'
+import { households, provinceSettings, units, users } from '@app/db'
 import { hashPassword } from '@app/server/lib/passwords.ts'
 import type { Role } from '@app/shared'
 
@@ -8,13 +8,27 @@ let cachedHash: string | undefined
 
 type UnitInsert = typeof units.$inferInsert
 
-export function makeUnit(db: Db, row: Partial<UnitInsert> & Pick<UnitInsert, 'kind' | 'name'>) {
-  return db
+/**
+ * A unit. A province allows the link channel (personal links by QR, Zalo, SMS) with a test basis, as the demo
+ * provinces do, unless `linkChannel: false`.
+ */
+export function makeUnit(db: Db, row: Partial<UnitInsert> & Pick<UnitInsert, 'kind' | 'name'> & { linkChannel?: boolean }) {
+  const { linkChannel, ...values } = row
+  const unit = db
     .insert(units)
-    .values({ code: row.code ?? `${row.kind.slice(0, 1).toUpperCase()}${Math.random().toString(36).slice(2, 8)}`, parentId: null, ...row })
+    .values({
+      code: values.code ?? `${values.kind.slice(0, 1).toUpperCase()}${Math.random().toString(36).slice(2, 8)}`,
+      parentId: null,
+      ...values,
+    })
     .returning()
     .get()
+  if (unit.kind === 'province' && linkChannel !== false)
+    db.insert(provinceSettings).values({ provinceId: unit.id, linkEnabled: true, linkLegalBasis: TEST_LINK_BASIS }).run()
+  return unit
 }
+
+export const TEST_LINK_BASIS = 'Kế hoạch số 01/KH-UBND ngày 02/01/2026 của Ủy ban nhân dân tỉnh Thử'
 
 /** A province with one commune and `villages` villages, each with `perVillage` households. */
 export function makeCommune(

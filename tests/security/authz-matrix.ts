@@ -73,6 +73,13 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   'POST /api/auth/login': { kind: 'public', expect: 'ok', body: () => ({ username: 'xa', password: 'hailong-test-pw' }) },
   'GET /api/ballots/:token': { kind: 'public', expect: 'ok' },
   'POST /api/ballots/:token': { kind: 'public', expect: 'ok', body: () => ({ answers: allSatisfied }) },
+  // answered with the community digital technology team's help: a Front or collector session only
+  'POST /api/ballots/:token/assisted': {
+    kind: 'staff',
+    own: r(403, 'ok', 'ok', 'ok', 403),
+    foreign: r(403, 404, 404, 404, 403),
+    body: () => ({ answers: allSatisfied }),
+  },
   'GET /api/receipts/:receipt': { kind: 'public', expect: 'ok' },
   'GET /api/public/rounds/:id': { kind: 'public', expect: 'ok', round: 'sealed' },
   'GET /v/:roundId': { kind: 'public', expect: 'ok', round: 'sealed' },
@@ -145,6 +152,16 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Entry>> = {
   // ── units, households, overview ─────────────────────────────────────────────────────
   'GET /api/units': { kind: 'staff', own: ALL_OK, foreign: 'same' },
   'GET /api/units/:id': { kind: 'staff', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+  // the province's setting, read through any unit in scope
+  'GET /api/units/:id/link-channel': { kind: 'staff', own: ALL_OK, foreign: foreignOf(ALL_OK) },
+  // the province decides: commune staff cannot see their province (404), collectors and the council may not (403)
+  'PUT /api/units/:id/link-channel': {
+    kind: 'staff',
+    unit: 'province',
+    own: r('ok', 'ok', 404, 403, 403),
+    foreign: r('ok', 404, 404, 403, 403),
+    body: () => ({ enabled: true, legalBasis: 'Kế hoạch số 45/KH-UBND ngày 10/3/2026 của Ủy ban nhân dân tỉnh' }),
+  },
   'POST /api/units': {
     kind: 'staff',
     own: r('ok', 'ok', 'ok', 403, 403),

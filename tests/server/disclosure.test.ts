@@ -49,7 +49,7 @@ describe('results of an open round', () => {
     expect(cov.json()).toMatchObject({
       status: 'open',
       commune: { households: 12, participated: 6, coverage: 0.5 },
-      byChannel: { link: 6, paper: 0, meeting: 0 },
+      byChannel: { link: 6, paper: 0, meeting: 0, assisted: 0 },
       resultsAvailable: false,
       disclosedAt: null,
     })

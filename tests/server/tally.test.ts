@@ -39,7 +39,7 @@ describe('GET /api/rounds/:id/tally', () => {
     expect(t.commune.interval.low).toBeLessThanOrEqual(t.commune.rate)
     expect(t.commune.interval.high).toBeGreaterThanOrEqual(t.commune.rate)
     expect(t.questions.find((q: { key: string }) => q.key === 'q9')).toMatchObject({ valid: 11_683, satisfied: 11_679 })
-    expect(t.byChannel).toEqual({ link: 5842, paper: 5841, meeting: 0 })
+    expect(t.byChannel).toEqual({ link: 5842, paper: 5841, meeting: 0, assisted: 0 })
     expect(app.services.tally.recount(null, r.id).matches).toBe(true)
   })
 

@@ -34,6 +34,8 @@ export interface DemoProvince {
   validTo?: string
   /** Code of the current province that succeeded this one. */
   successorCode?: string
+  /** The province's document allowing opinions through personal links (QR, Zalo, SMS); absent: the channel is off. */
+  linkChannelBasis?: string
   /** A district of the old three-level tree, with its communes (historical rounds only). */
   district?: { code: string; name: string; validFrom: string; validTo: string; communes: DemoCommune[] }
   /** Communes directly under the province (the current, two-level tree). */
@@ -133,6 +135,8 @@ export function demoProvinces(seed = 20251125): DemoProvince[] {
   const camau: DemoProvince = {
     code: '96',
     name: 'Cà Mau',
+    linkChannelBasis:
+      'Kế hoạch số 45/KH-UBND ngày 10/3/2024 của Ủy ban nhân dân tỉnh Cà Mau về lấy ý kiến sự hài lòng của người dân qua đường link, Zalo (dữ liệu minh họa)',
     district: { code: 'TB', name: 'Thới Bình', validFrom: '2000-01-01', validTo: LAST_DAY_BEFORE_REFORM, communes: thoiBinhOld },
     communes: CA_MAU_NEW.map(([code, name]) => ({
       code,
@@ -144,6 +148,8 @@ export function demoProvinces(seed = 20251125): DemoProvince[] {
   const vinhlong: DemoProvince = {
     code: '86',
     name: 'Vĩnh Long',
+    linkChannelBasis:
+      'Kế hoạch số 38/KH-UBND ngày 20/02/2026 của Ủy ban nhân dân tỉnh Vĩnh Long về ứng dụng nền tảng số trong lấy ý kiến sự hài lòng của người dân (dữ liệu minh họa)',
     communes: [
       { code: 'XLH', name: 'Long Hữu', ...current, villages: villagesFor('XLH', rand, { villages: [3, 4], households: [60, 120] }) },
     ],
@@ -154,6 +160,8 @@ export function demoProvinces(seed = 20251125): DemoProvince[] {
     name: 'Trà Vinh',
     ...old,
     successorCode: '86',
+    linkChannelBasis:
+      'Kế hoạch số 112/KH-UBND ngày 05/4/2024 của Ủy ban nhân dân tỉnh Trà Vinh về lấy ý kiến sự hài lòng của người dân qua đường link, Zalo (dữ liệu minh họa)',
     communes: [{ code: 'LH', name: 'Long Hữu', ...old, successor: '86/XLH', villages: [] }],
   }
   const baclieu: DemoProvince = { code: '95', name: 'Bạc Liêu', ...old, successorCode: '96', communes: [] }

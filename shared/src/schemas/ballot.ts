@@ -8,9 +8,14 @@ import { ILL_FORMED_MESSAGE, isWellFormedText } from './wellformed.js'
 
 export const QUESTION_KEY_RE = /^[a-z0-9_]{1,32}$/
 export const REASON_MAX = 500
-/** How a household's ballot came in: its personal link, a paper form, or a residents' meeting. */
-export const BallotChannel = z.enum(['link', 'paper', 'meeting'])
+/**
+ * How a household's ballot came in: its personal link, a paper form, a residents' meeting, or its link answered with
+ * the help of the community digital technology team on the team's device (`assisted`: a channel of its own, batched
+ * and counted apart, TRUST.md §2.3).
+ */
+export const BallotChannel = z.enum(['link', 'paper', 'meeting', 'assisted'])
 export type BallotChannel = z.infer<typeof BallotChannel>
+export const BALLOT_CHANNELS = BallotChannel.options
 /** A ledger entry counts a ballot or records its invalidation. */
 export const LedgerEntryKind = z.enum(['ballot', 'invalidation'])
 export const COMMENT_MAX = 2000

@@ -70,6 +70,8 @@ export const Round = z.object({
   coverageBp: z.number().int(),
   coverageScope: CoverageScope,
   doubleEntry: z.boolean(),
+  /** Run under the rules of an earlier legal period (CreateRoundBody.historical). */
+  historical: z.boolean(),
   purpose: RoundPurpose,
   villageIds: z.array(Id).nullable(),
   previousRoundId: Id.nullable(),

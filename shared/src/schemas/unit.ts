@@ -53,6 +53,31 @@ export const UpdateUnitBody = z
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
 export type UpdateUnitBody = z.infer<typeof UpdateUnitBody>
 
+/**
+ * Whether the province lets the Front collect opinions through personal links (QR, Zalo, SMS), and the
+ * province's document that allows it (printed in the minutes). Read for any unit: the answer is its province's.
+ */
+export const LinkChannelSetting = z.object({
+  provinceId: Id,
+  provinceName: z.string(),
+  enabled: z.boolean(),
+  legalBasis: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+})
+export type LinkChannelSetting = z.infer<typeof LinkChannelSetting>
+
+export const SetLinkChannelBody = z
+  .object({
+    enabled: z.boolean(),
+    /** The province's plan or decision: number, date, issuer ("Kế hoạch số 45/KH-UBND ngày 10/3/2026 của UBND tỉnh …"). */
+    legalBasis: text().trim().min(10).max(500).nullable().optional(),
+  })
+  .refine((b) => !b.enabled || !!b.legalBasis, {
+    path: ['legalBasis'],
+    message: 'Cần ghi căn cứ pháp lý (số, ngày văn bản của tỉnh) khi cho phép lấy ý kiến qua đường link/Zalo',
+  })
+export type SetLinkChannelBody = z.infer<typeof SetLinkChannelBody>
+
 /** Which unit kinds may sit under which parent kind (district is optional and historical). */
 export const PARENT_KINDS: Record<UnitKind, readonly (UnitKind | null)[]> = {
   province: [null],

@@ -105,11 +105,11 @@ function prepareBallotStatements(sqlite: Sqlite) {
        DO UPDATE SET valid = valid + excluded.valid, satisfied = satisfied + excluded.satisfied`,
     ),
     bumpVillage: sqlite.prepare(
-      `INSERT INTO village_counters (round_id, village_id, participated, link, paper, meeting, invalid)
-       VALUES (@roundId, @villageId, @participated, @link, @paper, @meeting, @invalid)
+      `INSERT INTO village_counters (round_id, village_id, participated, link, paper, meeting, assisted, invalid)
+       VALUES (@roundId, @villageId, @participated, @link, @paper, @meeting, @assisted, @invalid)
        ON CONFLICT (round_id, village_id) DO UPDATE SET participated = participated + excluded.participated,
          link = link + excluded.link, paper = paper + excluded.paper, meeting = meeting + excluded.meeting,
-         invalid = invalid + excluded.invalid`,
+         assisted = assisted + excluded.assisted, invalid = invalid + excluded.invalid`,
     ),
     insertFeedback: sqlite.prepare(
       `INSERT INTO feedback (id, round_id, village_id, question_key, kind, text)
@@ -244,10 +244,10 @@ export function createBallotRepo(db: DbOrTx) {
     bumpVillageCounters(
       roundId: string,
       villageId: string,
-      delta: { participated?: number; link?: number; paper?: number; meeting?: number; invalid?: number },
+      delta: { participated?: number; invalid?: number } & Partial<Record<BallotChannel, number>>,
       _tx: DbOrTx = db,
     ): void {
-      st().bumpVillage.run({ roundId, villageId, participated: 0, link: 0, paper: 0, meeting: 0, invalid: 0, ...delta })
+      st().bumpVillage.run({ roundId, villageId, participated: 0, link: 0, paper: 0, meeting: 0, assisted: 0, invalid: 0, ...delta })
     },
     insertFeedback(rows: (typeof feedback.$inferInsert)[], _tx: DbOrTx = db): void {
       for (const r of rows)

@@ -108,3 +108,29 @@ export const ballotStaffRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   )
 }
+
+/**
+ * A ballot answered with the help of the community digital technology team (tổ công nghệ số cộng đồng): the
+ * resident's own link, sent from a signed-in staff or collector session on the team's device. The resident
+ * route above cannot mark a ballot assisted.
+ */
+export const assistedBallotRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+  app.post(
+    '/ballots/:token/assisted',
+    {
+      bodyLimit: 64 * 1024,
+      schema: {
+        tags,
+        summary: 'Submit a household ballot answered with the help of the community digital technology team (staff or collector session)',
+        params: Token,
+        body: SubmitBallotBody,
+        response: { 200: Receipt, 201: Receipt, 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 410: ApiError },
+      },
+    },
+    async (req, reply) => {
+      const res = await app.services.ballots.submitAssisted(req.actor, req.params.token, req.body)
+      return reply.code(res.replay ? 200 : 201).send({ receipt: res.receipt })
+    },
+  )
+}

@@ -433,6 +433,64 @@ export function createBallotService(deps: {
     return inv && !inv.revoked ? inv : undefined
   }
 
+  async function submitByLink(
+    token: string,
+    body: SubmitBallotBody,
+    meta: ClientMeta | null,
+    assistant: Actor | null,
+  ): Promise<{ receipt: string; replay: boolean }> {
+    const inv = lookupToken(token)
+    if (!inv) throw linkNotFound()
+    const round = rounds.findById(inv.roundId)
+    if (!round) throw linkNotFound()
+    const questions = rounds.questionsOf(round)
+    const answers = cleanAnswers(questions, body.answers)
+    const comment = body.comment?.trim() || null
+    const contentHash = submissionHash(answers, comment)
+    // keyed: a database holder cannot test a guessed client id against a link's token hash
+    const clientKey = body.clientId ? keys.mac('client', `${inv.tokenHash}:${body.clientId}`) : null
+    /** Answered already: the same submission again is a replay (same receipt), anything else a 409. */
+    const answered = () => {
+      const prior = clientKey ? repo.priorByClientKey(round.id, clientKey) : undefined
+      if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
+      const pending = clientKey && !prior ? repo.pendingByClientKey(round.id, clientKey) : undefined
+      if (pending && openPending(pending).contentHash === contentHash) return { receipt: pending.receipt, replay: true }
+      throw alreadyAnswered()
+    }
+    if (repo.participated(round.id, inv.householdId)) return answered()
+    assertAcceptsBallots(round)
+    validate(questions, body.answers)
+    const now = clock.now().getTime()
+    const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
+    const channel: Channel = assistant ? 'assisted' : 'link'
+    // the team's tablet is shared by design: no device trace is kept for assisted answers
+    const fingerprint = meta ? deviceFingerprint(keys, meta.ip, meta.userAgent) : null
+    const accepted = await commits.run(() => {
+      // the state may have moved between the reads above and this write (a close, the same link twice)
+      const current = rounds.windowOf(round.id)
+      if (!current) throw linkNotFound()
+      if (repo.participated(round.id, inv.householdId)) return answered()
+      assertAcceptsBallots(current)
+      const { receipt } = accept({
+        round,
+        householdId: inv.householdId,
+        villageId: inv.villageId,
+        channel,
+        answers,
+        comment,
+        clientKey,
+        contentHash,
+        secondsToComplete: fromOpen ?? body.paradata?.secondsToComplete ?? null,
+        fingerprint,
+        enteredBy: assistant?.id ?? null,
+      })
+      invitations.markUsed(inv.id)
+      return { receipt, replay: false }
+    })
+    if (!accepted.replay) nudge(round.id, inv.villageId, channel)
+    return accepted
+  }
+
   return {
     repo,
     recordBallot,
@@ -494,54 +552,22 @@ export function createBallotService(deps: {
      * and re-checks the round window and the participation there. Settles only after COMMIT.
      */
     async submit(token: string, body: SubmitBallotBody, meta: ClientMeta): Promise<{ receipt: string; replay: boolean }> {
+      return submitByLink(token, body, meta, null)
+    },
+
+    /**
+     * The same ballot answered with the help of the community digital technology team, on the team's device: the
+     * resident's own link (the household's credential) opened in a signed-in staff or collector session. Only such a
+     * session can mark a ballot assisted: the resident route has no way to, so nobody can move his own ballot out of
+     * the link channel's signals. Front staff see the round in scope; a collector only the villages assigned to him.
+     */
+    async submitAssisted(actor: Actor, token: string, body: SubmitBallotBody): Promise<{ receipt: string; replay: boolean }> {
+      assertRole(actor, ['front_staff', 'collector'])
       const inv = lookupToken(token)
       if (!inv) throw linkNotFound()
-      const round = rounds.findById(inv.roundId)
-      if (!round) throw linkNotFound()
-      const questions = rounds.questionsOf(round)
-      const answers = cleanAnswers(questions, body.answers)
-      const comment = body.comment?.trim() || null
-      const contentHash = submissionHash(answers, comment)
-      // keyed: a database holder cannot test a guessed client id against a link's token hash
-      const clientKey = body.clientId ? keys.mac('client', `${inv.tokenHash}:${body.clientId}`) : null
-      /** Answered already: the same submission again is a replay (same receipt), anything else a 409. */
-      const answered = () => {
-        const prior = clientKey ? repo.priorByClientKey(round.id, clientKey) : undefined
-        if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
-        const pending = clientKey && !prior ? repo.pendingByClientKey(round.id, clientKey) : undefined
-        if (pending && openPending(pending).contentHash === contentHash) return { receipt: pending.receipt, replay: true }
-        throw alreadyAnswered()
-      }
-      if (repo.participated(round.id, inv.householdId)) return answered()
-      assertAcceptsBallots(round)
-      validate(questions, body.answers)
-      const now = clock.now().getTime()
-      const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
-      const fingerprint = deviceFingerprint(keys, meta.ip, meta.userAgent)
-      const accepted = await commits.run(() => {
-        // the state may have moved between the reads above and this write (a close, the same link twice)
-        const current = rounds.windowOf(round.id)
-        if (!current) throw linkNotFound()
-        if (repo.participated(round.id, inv.householdId)) return answered()
-        assertAcceptsBallots(current)
-        const { receipt } = accept({
-          round,
-          householdId: inv.householdId,
-          villageId: inv.villageId,
-          channel: 'link',
-          answers,
-          comment,
-          clientKey,
-          contentHash,
-          secondsToComplete: fromOpen ?? body.paradata?.secondsToComplete ?? null,
-          fingerprint,
-          enteredBy: null,
-        })
-        invitations.markUsed(inv.id)
-        return { receipt, replay: false }
-      })
-      if (!accepted.replay) nudge(round.id, inv.villageId, 'link')
-      return accepted
+      const round = rounds.getVisible(actor, inv.roundId)
+      if (actor.role === 'collector' && !rounds.collectorVillages(round.id, actor.id).includes(inv.villageId)) throw linkNotFound()
+      return submitByLink(token, body, null, actor)
     },
 
     /** Anyone can confirm a receipt is accepted (pending) or counted (landed), without learning the answer. */

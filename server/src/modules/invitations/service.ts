@@ -1,5 +1,6 @@
-import type { Db } from '@app/db'
+import { type Db, type DbOrTx, rounds as roundsTable } from '@app/db'
 import { foldVi, formatSlipCode } from '@app/shared'
+import { and, eq, isNull } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens.js'
@@ -43,9 +44,28 @@ export function createInvitationService(deps: {
   const repo = createInvitationRepo(db)
   const linkUrl = (token: string) => `${publicBaseUrl}/r/${token}`
 
-  function assertIssuable(r: RoundRow) {
+  /** The round keeps the basis it first sent links under: the minutes print it even if the province changes it later. */
+  function keepLinkBasis(tx: DbOrTx, roundId: string, basis: string | null) {
+    if (!basis) return
+    tx.update(roundsTable)
+      .set({ linkLegalBasis: basis })
+      .where(and(eq(roundsTable.id, roundId), isNull(roundsTable.linkLegalBasis)))
+      .run()
+  }
+
+  /** Whether invitations may be sent for the round; returns the province's basis for the link channel. */
+  function assertIssuable(r: RoundRow): string | null {
     if (r.status !== 'draft' && r.status !== 'open')
       throw conflict('invalid_transition', `invitations cannot be issued for a ${r.status} round`)
+    // every invitation is a personal link (a printed QR code too): only where the province allowed the channel
+    const link = units.linkChannelOf(r.communeId)
+    if (!link?.enabled)
+      throw conflict(
+        'link_channel_disabled',
+        `${link?.provinceName ?? 'Tỉnh'} chưa cho phép lấy ý kiến qua đường link/Zalo/SMS. Cán bộ Mặt trận cấp tỉnh bật kênh này ` +
+          'kèm căn cứ (số, ngày văn bản của tỉnh) ở trang Địa bàn; trong lúc chờ, hãy dùng phiếu giấy hoặc họp khu dân cư.',
+      )
+    return link.legalBasis
   }
 
   function targetVillages(r: RoundRow, villageIds?: string[]) {
@@ -101,10 +121,11 @@ export function createInvitationService(deps: {
    */
   function issue(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
     const r = rounds.getManaged(actor, roundId)
-    assertIssuable(r)
+    const basis = assertIssuable(r)
     const villages = targetVillages(r, body.villageIds)
     const now = clock.now().toISOString()
     return db.transaction((tx) => {
+      keepLinkBasis(tx, r.id, basis)
       const { candidates, eligible } = targets(r.id, villages, body.channel, tx)
       const needsPhone = body.channel !== 'print'
       const tokens = eligible.map(() => newLinkToken())
@@ -232,8 +253,9 @@ export function createInvitationService(deps: {
     /** Revoke the household's link (if any) and issue a new one on the given channel. */
     reissue(actor: Actor, roundId: string, householdId: string, channel: InvitationChannel) {
       const r = rounds.getManaged(actor, roundId)
-      assertIssuable(r)
+      const basis = assertIssuable(r)
       return db.transaction((tx) => {
+        keepLinkBasis(tx, r.id, basis)
         if (repo.participatedHouseholds(r.id, tx).has(householdId))
           throw conflict('already_answered', 'this household has already taken part')
         const hh = repo

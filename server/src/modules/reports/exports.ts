@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import {
+  BALLOT_CHANNELS,
   answerWordsVi,
   ballotChannelVi,
   EXPORT_COLUMN_VI,
@@ -60,7 +61,7 @@ export function smallVillages(input: Pick<ExportInput, 'tally' | 'suppressMin'>)
 }
 
 const MERGED = '*'
-const CHANNELS = ['link', 'paper', 'meeting'] as const
+const CHANNELS = BALLOT_CHANNELS
 
 /**
  * `${village or *}|${channel}` cells of the ballot rows whose channel must not be named: the rows are a village ×

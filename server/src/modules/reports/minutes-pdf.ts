@@ -51,6 +51,10 @@ export interface MinutesData {
     closesAt: string
     /** When collection actually ended (the close action), printed instead of the planned end. */
     closedAt?: string | null
+    /** Run under the rules of an earlier legal period (printed in the căn cứ). */
+    historical?: boolean
+    /** The province's document allowing personal links (QR, Zalo, SMS), printed with the method. */
+    linkLegalBasis?: string | null
   }
   /** The tallying meeting, entered when sealing; blanks to fill by hand when missing. */
   meeting?: MinutesMeta | null
@@ -114,6 +118,20 @@ export function villageSubjectVi(name: string): string {
 /** What the minutes propose for recognition: the commune, or the one village of a village round (with its commune). */
 function subjectVi(d: MinutesData): string {
   return d.villageName ? `${villageSubjectVi(d.villageName)}, xã ${d.communeName}` : `xã ${d.communeName}`
+}
+
+/** The ways opinions were collected, with the province's basis for personal links (QR, Zalo, SMS). */
+function methodsVi(d: MinutesData): string {
+  const n = d.tally.byChannel
+  const parts: string[] = []
+  if ((n.paper ?? 0) > 0) parts.push('phát phiếu giấy đến hộ')
+  if ((n.meeting ?? 0) > 0) parts.push('họp khu dân cư')
+  if ((n.link ?? 0) > 0 || (n.assisted ?? 0) > 0)
+    parts.push(
+      `qua đường dẫn cá nhân của từng hộ (mã QR, Zalo, tin nhắn SMS), ${d.round.linkLegalBasis ? `theo ${d.round.linkLegalBasis}` : 'chưa ghi căn cứ cho phép của tỉnh'}`,
+    )
+  if ((n.assisted ?? 0) > 0) parts.push('có hỗ trợ của Tổ công nghệ số cộng đồng cho hộ trả lời trên thiết bị của Tổ')
+  return parts.length ? `${parts.join('; ')}.` : 'chưa có phiếu.'
 }
 
 /** The conclusion in the legal wording: what the Standing Committee proposes, and why not when it does not. */
@@ -220,6 +238,12 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
     'Kế hoạch tổ chức lấy ý kiến sự hài lòng của người dân của Ban Thường trực Ủy ban MTTQ Việt Nam xã',
   ].filter((b): b is string => !!b)
   for (const b of bases) para(doc, `Căn cứ ${b};`, { font: 'i', size: 10, align: 'justify' })
+  if (d.round.historical)
+    para(
+      doc,
+      'Đợt lấy ý kiến thuộc hồ sơ đề nghị công nhận của giai đoạn trước, áp dụng bộ tiêu chí, mẫu phiếu và mức đánh giá có hiệu lực trong giai đoạn đó (nêu tại các căn cứ trên);',
+      { font: 'i', size: 10, align: 'justify' },
+    )
   doc.y += 4
 
   const where = [subjectVi(d), ...d.parentNames].join(', ')
@@ -245,6 +269,7 @@ export async function renderMinutesPdf(d: MinutesData): Promise<Buffer> {
   kv('Mức đề nghị công nhận', d.round.levelName)
   kv('Thời gian lấy ý kiến', collectionPeriodVi(d.round))
   kv('Đối tượng', 'đại diện hộ gia đình, mỗi hộ một phiếu')
+  kv('Hình thức lấy ý kiến', methodsVi(d))
   const g = d.governance
   if (g?.ruleOverride) {
     const o = g.ruleOverride

@@ -217,6 +217,13 @@ export function createReportsService(deps: {
           opensAt: r.opensAt,
           closesAt: r.closesAt,
           closedAt: r.closedAt,
+          historical: r.historical,
+          // the basis the round sent links under; a round that took link answers before it was kept falls back to the province's
+          linkLegalBasis:
+            r.linkLegalBasis ??
+            ((rec.tally.byChannel.link ?? 0) + (rec.tally.byChannel.assisted ?? 0) > 0
+              ? (units.linkChannelOf(r.communeId)?.legalBasis ?? null)
+              : null),
         },
         meeting: meta
           ? {

@@ -200,6 +200,7 @@ export function createRoundService(deps: {
       coverageBp: r.coverageBp,
       coverageScope: r.coverageScope,
       doubleEntry: r.doubleEntry,
+      historical: r.historical,
       purpose: r.purpose,
       villageIds: r.villageIds ?? null,
       previousRoundId: r.previousRoundId,
@@ -598,6 +599,7 @@ export function createRoundService(deps: {
             coverageScope: rs?.coverageScope ?? body.coverageScope ?? 'village',
             ruleSetSnapshot: rs?.snapshot ?? null,
             doubleEntry: body.doubleEntry ?? false,
+            historical: body.historical ?? false,
             purpose: body.purpose ?? 'recognition',
             villageIds: body.villageIds ? [...new Set(body.villageIds)] : null,
             opensAt: new Date(body.opensAt).toISOString(),
@@ -637,7 +639,9 @@ export function createRoundService(deps: {
       if (!template) throw notFound('questionnaire template')
       if (body.templateId || body.level) assertTemplateFits(template, level)
       checkTitle(body.title)
-      const { ruleSetId, ruleOverrideReason, historical, ...fields } = body
+      const { ruleSetId, ruleOverrideReason, historical: givenHistorical, ...fields } = body
+      // stored on the round: an edit of a historical round keeps its earlier period unless the flag is cleared
+      const historical = givenHistorical ?? r.historical
       const snapshot = r.ruleSetSnapshot as RuleSetSnapshot | null
       const opensAt = body.opensAt ? new Date(body.opensAt).toISOString() : r.opensAt
       const closesAt = body.closesAt ? new Date(body.closesAt).toISOString() : r.closesAt
@@ -700,7 +704,7 @@ export function createRoundService(deps: {
             )
           : null
       return db.transaction((tx) => {
-        const row = repo.update(id, { ...fields, ...ruleFields, opensAt, closesAt }, tx)
+        const row = repo.update(id, { ...fields, ...ruleFields, opensAt, closesAt, historical }, tx)
         if (override) recordOverride(tx, actor, id, override)
         audit.record(tx, {
           actorId: actor.id,

@@ -9,6 +9,7 @@ export interface VillageCounts {
   link: number
   paper: number
   meeting: number
+  assisted: number
   invalid: number
 }
 export interface QuestionCounts {
@@ -26,7 +27,7 @@ export function createTallyRepo(db: DbOrTx) {
       return new Map(
         rows.map((r) => [
           r.villageId,
-          { participated: r.participated, link: r.link, paper: r.paper, meeting: r.meeting, invalid: r.invalid },
+          { participated: r.participated, link: r.link, paper: r.paper, meeting: r.meeting, assisted: r.assisted, invalid: r.invalid },
         ]),
       )
     },
@@ -49,7 +50,7 @@ export function createTallyRepo(db: DbOrTx) {
       const get = (v: string) => {
         let c = out.get(v)
         if (!c) {
-          c = { participated: 0, link: 0, paper: 0, meeting: 0, invalid: 0 }
+          c = { participated: 0, link: 0, paper: 0, meeting: 0, assisted: 0, invalid: 0 }
           out.set(v, c)
         }
         return c

@@ -115,7 +115,9 @@ export function createTallyService(deps: {
 
     /** Ballots per village and channel (participations; every one landed once the round is closed). */
     villageChannels(roundId: string): Map<string, Record<string, number>> {
-      return new Map([...repo.villageCounters(roundId)].map(([v, c]) => [v, { link: c.link, paper: c.paper, meeting: c.meeting }]))
+      return new Map(
+        [...repo.villageCounters(roundId)].map(([v, c]) => [v, { link: c.link, paper: c.paper, meeting: c.meeting, assisted: c.assisted }]),
+      )
     },
 
     /** A tally as it may be served anywhere (screens, exports, PDFs, public pages). */
@@ -157,11 +159,12 @@ export function createTallyService(deps: {
             : villages.some((v) => v.verdict === 'insufficient_coverage')
               ? 'insufficient_coverage'
               : 'meets_coverage'
-      const byChannel = { link: 0, paper: 0, meeting: 0 }
+      const byChannel = { link: 0, paper: 0, meeting: 0, assisted: 0 }
       for (const c of counts.values()) {
         byChannel.link += c.link
         byChannel.paper += c.paper
         byChannel.meeting += c.meeting
+        byChannel.assisted += c.assisted
       }
       return {
         roundId: r.id,

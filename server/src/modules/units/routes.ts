@@ -1,4 +1,14 @@
-import { ApiError, CreateUnitBody, IdParams, items, Unit, UnitListQuery, UpdateUnitBody } from '@app/shared'
+import {
+  ApiError,
+  CreateUnitBody,
+  IdParams,
+  items,
+  LinkChannelSetting,
+  SetLinkChannelBody,
+  Unit,
+  UnitListQuery,
+  UpdateUnitBody,
+} from '@app/shared'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 
 const tags = ['units']
@@ -43,5 +53,32 @@ export const unitRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => app.services.units.update(req.actor, req.params.id, req.body),
+  )
+
+  app.get(
+    '/:id/link-channel',
+    {
+      schema: {
+        tags,
+        summary: "Whether the unit's province allows opinions through personal links (QR, Zalo, SMS), with its legal basis",
+        params: IdParams,
+        response: { 200: LinkChannelSetting, 404: ApiError },
+      },
+    },
+    async (req) => app.services.units.linkChannel(req.actor, req.params.id),
+  )
+
+  app.put(
+    '/:id/link-channel',
+    {
+      schema: {
+        tags,
+        summary: 'Allow or stop the link channel in a province, with the legal basis (admin, the province Front staff)',
+        params: IdParams,
+        body: SetLinkChannelBody,
+        response: { 200: LinkChannelSetting, 400: ApiError, 403: ApiError, 404: ApiError },
+      },
+    },
+    async (req) => app.services.units.setLinkChannel(req.actor, req.params.id, req.body),
   )
 }

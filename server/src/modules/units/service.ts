@@ -1,6 +1,17 @@
-import type { Db } from '@app/db'
-import { type CreateUnitBody, foldVi, PARENT_KINDS, type Unit, type UnitListQuery, type UpdateUnitBody, viCollator } from '@app/shared'
-import { badRequest, conflict, notFound } from '../../lib/app-error.js'
+import { type Db, provinceSettings } from '@app/db'
+import {
+  type CreateUnitBody,
+  foldVi,
+  type LinkChannelSetting,
+  PARENT_KINDS,
+  type SetLinkChannelBody,
+  type Unit,
+  type UnitListQuery,
+  type UpdateUnitBody,
+  viCollator,
+} from '@app/shared'
+import { eq } from 'drizzle-orm'
+import { badRequest, conflict, forbidden, notFound } from '../../lib/app-error.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole, assertUnitInScope, canSeeUnit, type ScopeResolver } from '../policy.js'
 import { createUnitRepo, type UnitRow } from './repo.js'
@@ -49,6 +60,28 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
       }
     }
     return totals
+  }
+
+  function provinceOf(unitId: string): UnitRow | undefined {
+    for (const id of repo.ancestorIds(unitId)) {
+      const u = repo.findById(id)
+      if (u?.kind === 'province') return u
+    }
+    return undefined
+  }
+
+  /** The link channel setting that governs a unit (its province's); off when the province set nothing. */
+  function linkChannelOf(unitId: string): LinkChannelSetting | null {
+    const p = provinceOf(unitId)
+    if (!p) return null
+    const row = db.select().from(provinceSettings).where(eq(provinceSettings.provinceId, p.id)).get()
+    return {
+      provinceId: p.id,
+      provinceName: p.name,
+      enabled: row?.linkEnabled ?? false,
+      legalBasis: row?.linkLegalBasis ?? null,
+      updatedAt: row?.updatedAt ?? null,
+    }
   }
 
   function getVisible(actor: Actor, id: string): UnitRow {
@@ -110,6 +143,47 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
         audit.record(tx, { actorId: actor.id, action: 'unit.create', targetType: 'unit', targetId: row.id, data: { kind: row.kind, code } })
         return toUnitDto(row, 0)
       })
+    },
+
+    /** The province a unit belongs to (itself for a province). */
+    provinceOf,
+
+    linkChannelOf,
+
+    linkChannel(actor: Actor, id: string): LinkChannelSetting {
+      getVisible(actor, id)
+      const s = linkChannelOf(id)
+      if (!s) throw notFound('province')
+      return s
+    },
+
+    /** Admin, or the Front staff of that province (not a commune's): the province's own decision. */
+    setLinkChannel(actor: Actor, id: string, body: SetLinkChannelBody): LinkChannelSetting {
+      assertRole(actor, ['admin', 'front_staff'])
+      const u = getVisible(actor, id)
+      if (u.kind !== 'province')
+        throw badRequest('validation_failed', 'Chỉ cấp tỉnh mới thiết lập kênh lấy ý kiến qua đường link/Zalo', {
+          issues: [{ path: 'id', message: 'not a province' }],
+        })
+      if (actor.role !== 'admin' && actor.unitId !== u.id) throw forbidden()
+      const legalBasis = body.legalBasis ?? null
+      db.transaction((tx) => {
+        tx.insert(provinceSettings)
+          .values({ provinceId: u.id, linkEnabled: body.enabled, linkLegalBasis: legalBasis, updatedBy: actor.id })
+          .onConflictDoUpdate({
+            target: provinceSettings.provinceId,
+            set: { linkEnabled: body.enabled, linkLegalBasis: legalBasis, updatedBy: actor.id, updatedAt: new Date().toISOString() },
+          })
+          .run()
+        audit.record(tx, {
+          actorId: actor.id,
+          action: 'province.link_channel',
+          targetType: 'unit',
+          targetId: u.id,
+          data: { enabled: body.enabled, legalBasis },
+        })
+      })
+      return linkChannelOf(u.id) as LinkChannelSetting
     },
 
     update(actor: Actor, id: string, body: UpdateUnitBody): Unit {

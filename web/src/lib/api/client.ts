@@ -60,6 +60,9 @@ import {
   RuleSet,
   ShownRoundTally,
   type SlipsBody,
+  LinkChannelSetting,
+  type SetLinkChannelBody,
+  type SubmitBallotBody,
   Unit,
   type UnitKind,
   UnitOverview,
@@ -71,8 +74,23 @@ import {
   ZaloTemplateLimits,
   ZaloTokenStatus,
 } from '@app/shared'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { ApiError, toApiError } from './errors.js'
+
+/** The resident form as the staff app reads it for an assisted answer (full zod; the resident page uses zod/mini). */
+const AssistedForm = z.object({
+  round: z.object({ id: z.string(), title: z.string(), commune: z.string(), closesAt: z.string() }),
+  questions: z.array(
+    z.object({
+      key: z.string(),
+      text: z.string(),
+      isOverall: z.boolean(),
+      answerType: z.enum(['satisfaction', 'yes_no']).optional(),
+      favourable: z.enum(['yes', 'no']).optional(),
+    }),
+  ),
+})
+export type AssistedForm = z.infer<typeof AssistedForm>
 
 export { ApiError }
 
@@ -155,6 +173,15 @@ export class ApiClient {
   // units and households
   units = async (q: { parentId?: string; kind?: UnitKind; q?: string } = {}) => (await this.json(items(Unit), `/api/units${qs(q)}`)).items
   unit = (id: string) => this.json(Unit, `/api/units/${encodeURIComponent(id)}`)
+  /** The link channel setting of the unit's province (with its legal basis). */
+  linkChannel = (unitId: string) => this.json(LinkChannelSetting, `/api/units/${encodeURIComponent(unitId)}/link-channel`)
+  setLinkChannel = (provinceId: string, body: SetLinkChannelBody) =>
+    this.json(LinkChannelSetting, `/api/units/${encodeURIComponent(provinceId)}/link-channel`, { method: 'PUT', body })
+  /** The questionnaire behind a resident's link (the same the resident's page shows). */
+  ballotForm = (token: string) => this.json(AssistedForm, `/api/ballots/${encodeURIComponent(token)}`)
+  /** A ballot answered with the help of the community digital technology team, on the resident's own link. */
+  submitAssisted = (token: string, body: SubmitBallotBody) =>
+    this.json(z.object({ receipt: z.string() }), `/api/ballots/${encodeURIComponent(token)}/assisted`, { method: 'POST', body })
   /** `reason`: adding households to a village whose round is open (province Front staff; printed in the minutes). */
   importHouseholds = (communeId: string, file: Blob, type: string, reason?: string) =>
     this.json(ImportResult, `/api/units/${encodeURIComponent(communeId)}/households/import${qs({ reason })}`, {

@@ -49,6 +49,15 @@ export class RoundWizard {
   coverage = $state('')
   coverageScope = $state<'village' | 'commune'>('village')
   doubleEntry = $state(false)
+  /**
+   * A round of an earlier legal period (a 2021–2025 dossier finished after 15/02/2026): the forms and rule sets of
+   * that period may be chosen; the round keeps the flag and the minutes say so in their căn cứ.
+   */
+  historical = $state(false)
+  /** The whole commune, or one village (ấp/thôn kiểu mẫu): the documents then name the ấp. */
+  villageScope = $state<'all' | 'one'>('all')
+  villageId = $state('')
+  villages = $state<Unit[]>([])
 
   /**
    * The title becomes the heading of the residents' page and `round_name` in the Zalo invitation, whose template Zalo
@@ -90,13 +99,17 @@ export class RoundWizard {
   templatesForLevel = $derived(
     this.templates
       .filter((t) => t.levels.length === 0 || t.levels.includes(this.level))
-      .filter((t) => covers(t.periodFrom, t.periodTo, this.opensDay, this.closesDay))
+      .filter((t) => this.historical || covers(t.periodFrom, t.periodTo, this.opensDay, this.closesDay))
       .sort((a, b) => (b.periodFrom ?? '').localeCompare(a.periodFrom ?? '')),
   )
   /** Rule sets made for the level and in force over the round's window; the province's own first, then the newest. */
   ruleSetsForLevel = $derived(
     this.ruleSets
-      .filter((r) => r.levels.includes(this.level) && inForce(r.legalBasis, this.opensDay) && inForce(r.legalBasis, this.closesDay))
+      .filter(
+        (r) =>
+          r.levels.includes(this.level) &&
+          (this.historical || (inForce(r.legalBasis, this.opensDay) && inForce(r.legalBasis, this.closesDay))),
+      )
       .sort(
         (a, b) =>
           Number(b.provinceId !== null) - Number(a.provinceId !== null) ||
@@ -129,13 +142,38 @@ export class RoundWizard {
   windowError = $derived(this.closesDay < this.opensDay ? 'Ngày kết thúc phải sau ngày bắt đầu.' : null)
   /** The form or the commune chosen in step 1 does not fit the window chosen in step 2. */
   periodError = $derived(
-    this.template && !covers(this.template.periodFrom, this.template.periodTo, this.opensDay, this.closesDay)
+    this.template && !this.historical && !covers(this.template.periodFrom, this.template.periodTo, this.opensDay, this.closesDay)
       ? `Mẫu phiếu “${this.template.name}” không dùng trong thời gian này; quay lại bước 1 để chọn mẫu phiếu của giai đoạn hiện hành.`
       : this.communeId && !this.communesInForce.some((c) => c.id === this.communeId)
         ? 'Xã đã chọn không tồn tại trong thời gian này (sắp xếp đơn vị hành chính); quay lại bước 1 để chọn xã hiện hành.'
         : null,
   )
-  step1Valid = $derived(this.communeId !== '' && this.level !== '' && this.templateId !== '' && this.titleError === null)
+  villageName = $derived(this.villages.find((v) => v.id === this.villageId)?.name ?? null)
+  step1Valid = $derived(
+    this.communeId !== '' &&
+      this.level !== '' &&
+      this.templateId !== '' &&
+      this.titleError === null &&
+      (this.villageScope === 'all' || this.villages.some((v) => v.id === this.villageId)),
+  )
+
+  /** The villages of the chosen commune, for a round limited to one of them. */
+  loadVillages = async (): Promise<void> => {
+    const communeId = this.communeId
+    if (!communeId) {
+      this.villages = []
+      return
+    }
+    try {
+      const vs = await this.client.units({ parentId: communeId, kind: 'village' })
+      if (this.communeId !== communeId) return
+      this.villages = vs.filter((v) => !v.validTo)
+      // another commune's village (or none) is no choice here
+      if (!this.villages.some((v) => v.id === this.villageId)) this.villageId = ''
+    } catch (err) {
+      handleError(err, 'Tải danh sách ấp/thôn')
+    }
+  }
   /** Why step 2 cannot go on yet, one sentence per problem (shown next to the disabled "Tiếp tục"). */
   step2Problems = $derived.by<string[]>(() => {
     const out: string[] = []
@@ -211,6 +249,9 @@ export class RoundWizard {
     this.coverage = bpToInput(r.coverageBp)
     this.coverageScope = r.coverageScope
     this.doubleEntry = r.doubleEntry
+    this.historical = r.historical
+    this.villageScope = r.villageIds?.length === 1 ? 'one' : 'all'
+    this.villageId = r.villageIds?.length === 1 ? (r.villageIds[0] ?? '') : ''
     // a form or rule set no longer offered for the level and window: the one that is (the officer sees it in the steps)
     this.pickTemplate()
     if (r.ruleSet) this.pickRuleSet()
@@ -228,6 +269,12 @@ export class RoundWizard {
     if (this.opensDay !== vnDay(new Date(o.opensAt))) body.opensAt = vnDayBoundary(this.opensDay, false)
     if (this.closesDay !== vnDay(new Date(o.closesAt))) body.closesAt = vnDayBoundary(this.closesDay, true)
     if (this.doubleEntry !== o.doubleEntry) body.doubleEntry = this.doubleEntry
+    if (this.historical !== o.historical) body.historical = this.historical
+    const villageIds = this.villageScope === 'one' && this.villageId ? [this.villageId] : null
+    const wasOne = o.villageIds?.length === 1 ? o.villageIds[0] : null
+    // back to the whole commune: every village of it (the API takes a list, not null)
+    if (villageIds && villageIds[0] !== wasOne) body.villageIds = villageIds
+    else if (!villageIds && wasOne) body.villageIds = this.villages.map((v) => v.id)
     if (this.ruleSet) {
       if (this.ruleSet.id !== o.ruleSet?.id || body.level) body.ruleSetId = this.ruleSet.id
     } else if (!this.rulesAsSaved && this.thresholdBp !== null && this.coverageBp !== null) {
@@ -322,6 +369,8 @@ export class RoundWizard {
           closesAt: vnDayBoundary(this.closesDay, true),
           ...rules,
           doubleEntry: this.doubleEntry,
+          ...(this.historical ? { historical: true } : {}),
+          ...(this.villageScope === 'one' && this.villageId ? { villageIds: [this.villageId] } : {}),
         })
       }
     } catch (err) {

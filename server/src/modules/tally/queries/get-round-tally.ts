@@ -158,12 +158,13 @@ export function buildRoundTally(input: TallyInput): RoundTally {
     }
     return { key, valid, satisfied, rate: satisfactionRate(satisfied, valid) }
   })
-  const byChannel = { link: 0, paper: 0, meeting: 0 }
+  const byChannel = { link: 0, paper: 0, meeting: 0, assisted: 0 }
   for (const v of input.villages) {
     const vc = input.villageCounts.get(v.id)
     byChannel.link += vc?.link ?? 0
     byChannel.paper += vc?.paper ?? 0
     byChannel.meeting += vc?.meeting ?? 0
+    byChannel.assisted += vc?.assisted ?? 0
   }
   return {
     roundId: round.id,
