@@ -55,7 +55,14 @@ export const FormQuestion = z.object({
 export type FormQuestion = z.infer<typeof FormQuestion>
 
 export const BallotForm = z.object({
-  round: z.object({ id: z.string(), title: z.string(), commune: z.string(), closesAt: z.string() }),
+  round: z.object({
+    id: z.string(),
+    title: z.string(),
+    commune: z.string(),
+    closesAt: z.string(),
+    /** A round limited to one village (ấp/thôn kiểu mẫu): "ấp …", shown before the commune. */
+    village: z.optional(z.string()),
+  }),
   questions: z.array(FormQuestion),
 })
 export type BallotForm = z.infer<typeof BallotForm>

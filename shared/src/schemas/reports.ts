@@ -82,6 +82,8 @@ export const PublicRoundResult = z.object({
   roundId: Id,
   title: z.string(),
   communeName: z.string(),
+  /** A round limited to one village (ấp/thôn kiểu mẫu): its name; the page then speaks of that ấp. */
+  villageName: z.string().nullable().optional(),
   level: z.string(),
   levelName: z.string(),
   opensAt: z.string(),

@@ -137,7 +137,10 @@ export function communeLabel(name: string): string {
 /** The per-token form data the page needs to show at the top. */
 export function heading(form: BallotForm): { commune: string; title: string; closes: string; minutes: number } {
   return {
-    commune: communeLabel(form.round.commune),
+    // a one-village round (ấp/thôn kiểu mẫu) names the ấp first: "Ấp Láng Trâm, xã Biển Bạch"
+    commune: form.round.village
+      ? `${form.round.village.charAt(0).toLocaleUpperCase('vi')}${form.round.village.slice(1)}, ${communeLabel(form.round.commune).replace(/^Xã /, 'xã ')}`
+      : communeLabel(form.round.commune),
     title: form.round.title,
     closes: vnDateVi(form.round.closesAt),
     minutes: estimateMinutes(form.questions.length),

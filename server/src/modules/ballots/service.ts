@@ -24,6 +24,7 @@ import { type Actor, assertRole } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
+import { villageSubjectVi } from '../reports/format-vi.js'
 import { createBallotRepo, type PendingRow } from './repo.js'
 import {
   type Answers,
@@ -533,7 +534,15 @@ export function createBallotService(deps: {
       }
       const commune = units.repo.findById(round.communeId)
       return {
-        round: { id: round.id, title: round.title, commune: commune?.name ?? '', closesAt: round.closesAt },
+        round: {
+          id: round.id,
+          title: round.title,
+          commune: commune?.name ?? '',
+          closesAt: round.closesAt,
+          ...(round.villageIds?.length === 1
+            ? { village: villageSubjectVi(units.repo.findById(round.villageIds[0] as string)?.name ?? '') }
+            : {}),
+        },
         questions: rounds.questionsOf(round).map((q) => ({
           key: q.key,
           text: q.text,

@@ -10,6 +10,7 @@ import {
   intVi,
   verdictSentenceVi,
   villageCoverageVi,
+  villageSubjectVi,
 } from '../reports/format-vi.js'
 
 function pct(num: number | null, den: number | null): string {
@@ -43,18 +44,25 @@ th[scope=row],thead th{text-align:left}thead th{background:#f0f0f0}.s{text-align
 export function renderVerifyPage(p: PublicRoundResult, qr?: { qrSvg: string; url: string }): string {
   const c = p.commune
   const ok = c.verdict === 'meets'
+  // a one-village round (ấp/thôn kiểu mẫu) is about that ấp, in its commune
+  const ap = p.villageName ? villageSubjectVi(p.villageName) : null
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
-<title>Kết quả lấy ý kiến — xã ${escapeHtml(p.communeName)}</title><style>${STYLE}</style></head>
+<title>Kết quả lấy ý kiến — ${ap ? `${escapeHtml(ap)}, ` : ''}xã ${escapeHtml(p.communeName)}</title><style>${STYLE}</style></head>
 <body><main>
 <p class="muted">Kết quả đã niêm phong — kiểm tra công khai</p>
 <h1>${escapeHtml(p.title)}</h1>
 <dl>
-<dt>Xã</dt><dd>${escapeHtml(p.communeName)}</dd>
+${
+  ap
+    ? `<dt>Ấp/thôn</dt><dd>${escapeHtml(p.villageName ?? '')}</dd>
+`
+    : ''
+}<dt>Xã</dt><dd>${escapeHtml(p.communeName)}</dd>
 <dt>Mức đề nghị công nhận</dt><dd>${escapeHtml(p.levelName)}</dd>
 <dt>Thời gian lấy ý kiến</dt><dd>${dateVi(p.opensAt)} – ${dateVi(p.closesAt)}</dd>
 </dl>
-<h2>Kết quả toàn xã</h2>
+<h2>${ap ? `Kết quả của ${escapeHtml(ap)}` : 'Kết quả toàn xã'}</h2>
 ${
   c.suppressed
     ? `<p>— Dưới ${p.minCell} phiếu hợp lệ: không công bố chi tiết để bảo vệ bí mật phiếu.</p>`

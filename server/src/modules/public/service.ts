@@ -62,6 +62,7 @@ export function createPublicService(deps: {
       roundId: r.id,
       title: r.title,
       communeName: units.repo.findById(r.communeId)?.name ?? '',
+      villageName: r.villageIds?.length === 1 ? (units.repo.findById(r.villageIds[0] as string)?.name ?? null) : null,
       level: r.level,
       levelName: levels[r.level]?.name ?? r.level,
       opensAt: r.opensAt,

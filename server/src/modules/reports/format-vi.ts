@@ -53,3 +53,9 @@ export {
   verdictSentenceVi,
   villageCoverageVi,
 } from '@app/shared'
+
+/** "ấp …" as the documents of a one-village round say it: the village's own word kept (ấp/thôn), else "ấp". */
+export function villageSubjectVi(name: string): string {
+  const m = /^(ấp|thôn|khóm|bản|xóm)\s+(.+)$/iu.exec(name.trim())
+  return m ? `${(m[1] as string).toLocaleLowerCase('vi')} ${m[2]}` : `ấp ${name.trim()}`
+}

@@ -30,6 +30,7 @@ import {
   timeVi,
   verdictSentenceVi,
   villageCoverageVi,
+  villageSubjectVi,
 } from './format-vi.js'
 import { type Column, contentWidth, drawTable, ensureSpace, left, nationalHeading, newDocument, pageFooters, para } from './pdf-kit.js'
 
@@ -92,6 +93,8 @@ export interface MinutesGovernance {
   frameAdditions?: { households: number; villages: string[]; by: string; at: string; reason: string }[]
 }
 
+export { villageSubjectVi }
+
 const upper = (s: string) => s.toLocaleUpperCase('vi')
 
 /** "Xã nông thôn mới nâng cao" → "nông thôn mới nâng cao" (what a commune is recognised as). */
@@ -108,12 +111,6 @@ const methodVi = (v: string) => {
 }
 
 const ROLE_VI: Record<string, string> = { chair: 'chủ trì', secretary: 'thư ký', member: 'thành viên' }
-
-/** "ấp …" as the documents of a one-village round say it: the village's own word kept (ấp/thôn), else "ấp". */
-export function villageSubjectVi(name: string): string {
-  const m = /^(ấp|thôn|khóm|bản|xóm)\s+(.+)$/iu.exec(name.trim())
-  return m ? `${(m[1] as string).toLocaleLowerCase('vi')} ${m[2]}` : `ấp ${name.trim()}`
-}
 
 /** What the minutes propose for recognition: the commune, or the one village of a village round (with its commune). */
 function subjectVi(d: MinutesData): string {

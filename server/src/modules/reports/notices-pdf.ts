@@ -1,10 +1,22 @@
 import type { PublicTally } from '@app/shared'
 import QRCode from 'qrcode'
-import { bpVi, coverageScopeVi, dateVi, formatRatioVi, hexGroupsVi, intVi, longDateVi, verdictSentenceVi } from './format-vi.js'
+import {
+  bpVi,
+  coverageScopeVi,
+  dateVi,
+  formatRatioVi,
+  hexGroupsVi,
+  intVi,
+  longDateVi,
+  verdictSentenceVi,
+  villageSubjectVi,
+} from './format-vi.js'
 import { contentWidth, drawTable, left, nationalHeading, newDocument, pageFooters, para } from './pdf-kit.js'
 
 export interface NoticesData {
   communeName: string
+  /** A round limited to one village (ấp/thôn kiểu mẫu): the notice speaks of that ấp, not of the commune. */
+  villageName?: string | null
   levelName: string
   title: string
   opensAt: string
@@ -85,7 +97,11 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
       doc.y += 6
     }
 
-    para(doc, `Kết quả chung toàn xã ${d.communeName}`, { font: 'b', size: 12, gap: 4 })
+    para(doc, d.villageName ? `Kết quả chung của ${villageSubjectVi(d.villageName)}` : `Kết quả chung toàn xã ${d.communeName}`, {
+      font: 'b',
+      size: 12,
+      gap: 4,
+    })
     para(
       doc,
       c.suppressed
@@ -105,7 +121,12 @@ export async function renderNoticesPdf(d: NoticesData): Promise<Buffer> {
     doc.image(qr, left(doc), y0, { width: qrSize, height: qrSize })
     const tx = left(doc) + qrSize + 12
     const tw = contentWidth(doc) - qrSize - 12
-    doc.font('r').fontSize(10).text('Quét mã QR để xem và kiểm tra kết quả công khai của toàn xã:', tx, y0, { width: tw })
+    doc
+      .font('r')
+      .fontSize(10)
+      .text(`Quét mã QR để xem và kiểm tra kết quả công khai của ${d.villageName ? villageSubjectVi(d.villageName) : 'toàn xã'}:`, tx, y0, {
+        width: tw,
+      })
     doc
       .font('m')
       .fontSize(8)

@@ -263,6 +263,7 @@ export function createReportsService(deps: {
       const shown = tally.shown(rec.tally)
       const pdf = await renderNoticesPdf({
         communeName: units.repo.findById(r.communeId)?.name ?? '',
+        villageName: r.villageIds?.length === 1 ? (units.repo.findById(r.villageIds[0] as string)?.name ?? null) : null,
         levelName: levels[r.level]?.name ?? r.level,
         title: r.title,
         opensAt: r.opensAt,

@@ -79,7 +79,7 @@ import { ApiError, toApiError } from './errors.js'
 
 /** The resident form as the staff app reads it for an assisted answer (full zod; the resident page uses zod/mini). */
 const AssistedForm = z.object({
-  round: z.object({ id: z.string(), title: z.string(), commune: z.string(), closesAt: z.string() }),
+  round: z.object({ id: z.string(), title: z.string(), commune: z.string(), closesAt: z.string(), village: z.string().optional() }),
   questions: z.array(
     z.object({
       key: z.string(),
