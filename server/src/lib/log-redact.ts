@@ -43,9 +43,14 @@ export const REDACT_PATHS = [
   '*.Phone',
 ]
 
-const TOKEN_PATHS = /^(\/api\/ballots\/|\/r\/|\/api\/receipts\/)([^/?#]+)/
+const TOKEN_PATHS = /^(\/api\/ballots\/|\/r\/|\/api\/receipts\/)([^/?#]+)/i
+/**
+ * Anything after "/ma" is a slip code typed into the address bar ("…/ma/K7QD-9M2X-…", in any case, its
+ * dashes or slashes kept): no route answers it, but the access line would keep it whole.
+ */
+const CODE_PATH = /^\/+ma(?:\/|%2f)[^?#]*/i
 /** Routes residents use: their log lines must not join a household-side event to a ballot-side one (TRUST.md §2.5). */
-const RESIDENT_PATHS = /^(\/r\/|\/api\/ballots\/|\/api\/receipts\/|\/hoi(\/|$|\?)|\/ma($|\?)|\/verify)/
+const RESIDENT_PATHS = /^(\/r\/|\/api\/ballots\/|\/api\/receipts\/|\/hoi(\/|$|\?)|\/+ma(\/|%2f|$|\?)|\/verify)/i
 
 export function isResidentPath(url: string): boolean {
   return RESIDENT_PATHS.test(url)
@@ -73,7 +78,7 @@ export function redactUrl(url: string): string {
   const [path = '', query] = splitOnce(url, '?')
   // no fingerprint of a link token: a stable one would join the link's opening, its submission and (through
   // the stored token hash) its household; the route alone is logged
-  const safePath = path.replace(TOKEN_PATHS, (_m, prefix: string) => `${prefix}[link]`)
+  const safePath = path.replace(TOKEN_PATHS, (_m, prefix: string) => `${prefix}[link]`).replace(CODE_PATH, '/ma/[link]')
   if (query === undefined) return safePath
   const keys = query
     .split('&')
