@@ -213,6 +213,10 @@ describe('village notices of a running round', () => {
       expect(p).toContain('Đường dây nóng: 0236 3822 123')
       expect(p).toContain('từ ngày 01/06/2025 đến hết ngày 15/06/2025')
     }
+    // the page the QR code opens offers the same help line
+    const hoi = await app.inject({ method: 'GET', url: `/hoi/${w.commune.id}` })
+    expect(hoi.body).toContain('Hộ tôi chưa được hỏi ý kiến')
+    expect(hoi.body).toContain('<a href="tel:02363822123"><strong>0236 3822 123</strong></a>')
     // writes nothing: no link was issued
     expect(db.select().from(invitations).all()).toHaveLength(0)
     // another commune's staff: not found; after close: no notice to post

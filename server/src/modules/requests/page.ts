@@ -21,6 +21,8 @@ export function shell(title: string, body: string): string {
 export interface FormState {
   values?: Record<string, string>
   errors?: Record<string, string>
+  /** The help line (HOTLINE), for a household that would rather call. */
+  hotline?: string | null
 }
 
 /** "Hộ tôi chưa được hỏi ý kiến": a plain HTML form (works without JavaScript), posting to the same address. */
@@ -52,6 +54,7 @@ ${e.form ? `<p class="err" role="alert">${escapeHtml(e.form)}</p>` : ''}
 <textarea id="note" name="note" maxlength="500"${field('note')}>${escapeHtml(v.note ?? '')}</textarea>${err('note')}
 <button type="submit">Gửi yêu cầu</button>
 </form>
+${state.hotline ? `<p>Hoặc gọi đường dây nóng <a href="tel:${escapeHtml(state.hotline.replace(/[^0-9+]/g, ''))}"><strong>${escapeHtml(state.hotline)}</strong></a>.</p>` : ''}
 <p><small>Thông tin chỉ dùng để Mặt trận xã liên hệ với hộ gia đình. Trang này không cho biết hộ nào đã trả lời phiếu.</small></p>`,
   )
 }

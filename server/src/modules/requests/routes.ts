@@ -65,7 +65,7 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/hoi/:communeId', { config: { rateLimit: read }, schema: { hide: true, params: CommuneParams } }, async (req, reply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
     try {
-      return reply.send(renderRequestPage(s().page(req.params.communeId)))
+      return reply.send(renderRequestPage(s().page(req.params.communeId), { hotline: app.config.links.hotline }))
     } catch (e) {
       if (e instanceof AppError && e.statusCode === 404) return reply.code(404).send(renderNotFound())
       throw e
@@ -84,7 +84,9 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
         const data = s().page(req.params.communeId)
         const res = s().submitForm(req.params.communeId, req.body ?? {})
         if (res.ok) return reply.code(201).send(renderReceivedPage(data.commune.name, res.message))
-        return reply.code(res.status).send(renderRequestPage(data, { values: res.values, errors: res.errors }))
+        return reply
+          .code(res.status)
+          .send(renderRequestPage(data, { values: res.values, errors: res.errors, hotline: app.config.links.hotline }))
       } catch (e) {
         if (e instanceof AppError && e.statusCode === 404) return reply.code(404).send(renderNotFound())
         if (e instanceof AppError && e.code === 'round_closed') {
