@@ -18,26 +18,37 @@ const MSG = {
  * A fixed window per IP of wrong codes. Checked BEFORE a code is looked up, so past the budget even a
  * right code is not confirmed: guessing stops, it does not merely slow down.
  */
-function wrongCodeCounter(max: number, windowMs: number, now: () => number) {
+export function wrongCodeCounter(max: number, windowMs: number, now: () => number) {
   const seen = new Map<string, { n: number; start: number }>()
-  const entry = (key: string) => {
-    const t = now()
+  // the sweep of expired entries runs when the table has doubled since the last one, so its cost is
+  // spread over the entries added (sweeping on every new address made each request slower than the last)
+  let sweepAt = 50_000
+  const live = (key: string, t: number) => {
     const e = seen.get(key)
-    if (e && t - e.start < windowMs) return e
-    if (seen.size > 50_000) for (const [k, v] of seen) if (t - v.start >= windowMs) seen.delete(k)
-    const fresh = { n: 0, start: t }
-    seen.set(key, fresh)
-    return fresh
+    return e && t - e.start < windowMs ? e : undefined
   }
   return {
-    /** Seconds to wait when the budget is spent, else 0. */
+    /** Seconds to wait when the budget is spent, else 0. Asking stores nothing. */
     blockedFor(key: string): number {
-      const e = entry(key)
-      return e.n >= max ? Math.max(1, Math.ceil((e.start + windowMs - now()) / 1000)) : 0
+      const t = now()
+      const e = live(key, t)
+      return e && e.n >= max ? Math.max(1, Math.ceil((e.start + windowMs - t) / 1000)) : 0
     },
     wrong(key: string): void {
-      entry(key).n++
+      const t = now()
+      const e = live(key, t)
+      if (e) {
+        e.n++
+        return
+      }
+      if (seen.size >= sweepAt) {
+        for (const [k, v] of seen) if (t - v.start >= windowMs) seen.delete(k)
+        sweepAt = Math.max(50_000, seen.size * 2)
+      }
+      seen.set(key, { n: 1, start: t })
     },
+    /** Entries held (tests). */
+    size: (): number => seen.size,
   }
 }
 
