@@ -286,3 +286,47 @@ describe("the round's earlier-period flag", () => {
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${plain.id}`, headers: w.auth.xa })).json().historical).toBe(false)
   })
 })
+
+describe('a merged commune reads the history of the communes merged into it', () => {
+  it("its trend lists the predecessor's rounds, named, read-only; another province's staff cannot read it", async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    // the old commune (in force until 30/06/2025), merged into the test commune
+    const old = makeUnit(db, {
+      kind: 'commune',
+      name: 'Xã Cũ',
+      code: 'XC',
+      parentId: w.province.id,
+      validTo: '2025-06-30',
+      successorId: w.commune.id,
+    })
+    makeUnit(db, { kind: 'village', name: 'Ấp Cũ', code: 'XC-01', parentId: old.id })
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/rounds',
+      headers: w.auth.tinh,
+      payload: {
+        communeId: old.id,
+        level: 'xa_ntm',
+        templateId: w.template.id,
+        opensAt: '2025-06-01T00:00:00Z',
+        closesAt: '2025-06-15T00:00:00Z',
+      },
+    })
+    expect(created.statusCode).toBe(201)
+    const oldRound = created.json().id as string
+    const own = await createRound(app, w)
+
+    const trend = await app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/trend`, headers: w.auth.xa })
+    expect(trend.statusCode).toBe(200)
+    const rounds = trend.json().rounds as { id: string; formerCommune: string | null }[]
+    expect(rounds.find((r) => r.id === oldRound)?.formerCommune).toBe('Xã Cũ')
+    expect(rounds.find((r) => r.id === own.id)?.formerCommune).toBeNull()
+    // read, not modify: the predecessor's round is not the merged commune's to edit
+    const edit = await app.inject({ method: 'PATCH', url: `/api/rounds/${oldRound}`, headers: w.auth.xa, payload: { title: 'Đổi' } })
+    expect(edit.statusCode).toBe(404)
+    // another province's staff, a collector
+    expect((await app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/trend`, headers: w.auth.khac })).statusCode).toBe(404)
+    expect((await app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/trend`, headers: w.auth.thuky })).statusCode).toBe(403)
+  })
+})

@@ -57,7 +57,11 @@ export type UnitOverview = z.infer<typeof UnitOverview>
 export const CommuneTrend = z.object({
   communeId: Id,
   communeName: z.string(),
-  rounds: z.array(RoundSummary),
+  /**
+   * The commune's rounds and, for a commune formed by merging (01/07/2025), those of the communes merged into it,
+   * read-only: `formerCommune` names the predecessor a round belongs to.
+   */
+  rounds: z.array(RoundSummary.extend({ formerCommune: z.string().nullable().optional() })),
 })
 export type CommuneTrend = z.infer<typeof CommuneTrend>
 

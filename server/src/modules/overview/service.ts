@@ -203,7 +203,22 @@ export function createOverviewService(deps: {
       assertReader(actor)
       if (unit.kind !== 'commune')
         throw badRequest('validation_failed', 'the trend is per commune', { issues: [{ path: 'communeId', message: `a ${unit.kind}` }] })
-      return { communeId: unit.id, communeName: unit.name, rounds: summarizeMany(actor, repo.roundsOfCommune(unit.id)) }
+      // the communes merged into this one (and theirs, back in time): their history reads here, summaries only
+      const former = new Map<string, string>()
+      let frontier = [unit.id]
+      for (let depth = 0; depth < 5 && frontier.length; depth++) {
+        const next = units.repo.predecessorsOf(frontier).filter((u) => u.kind === 'commune' && !former.has(u.id) && u.id !== unit.id)
+        for (const u of next) former.set(u.id, u.name)
+        frontier = next.map((u) => u.id)
+      }
+      const rows = [unit.id, ...former.keys()]
+        .flatMap((id) => repo.roundsOfCommune(id))
+        .sort((a, b) => a.opensAt.localeCompare(b.opensAt) || a.createdAt.localeCompare(b.createdAt))
+      return {
+        communeId: unit.id,
+        communeName: unit.name,
+        rounds: summarizeMany(actor, rows).map((s, i) => ({ ...s, formerCommune: former.get(rows[i]?.communeId ?? '') ?? null })),
+      }
     },
   }
 }

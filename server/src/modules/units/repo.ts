@@ -1,6 +1,6 @@
 import { type DbOrTx, households, units } from '@app/db'
 import type { UnitKind } from '@app/shared'
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 
 export type UnitRow = typeof units.$inferSelect
 
@@ -44,6 +44,11 @@ export function createUnitRepo(db: DbOrTx) {
         .from(units)
         .all()
         .filter((u) => set.has(u.id))
+    },
+    /** Units whose successor is one of these (communes merged into them). */
+    predecessorsOf(ids: string[], tx: DbOrTx = db): UnitRow[] {
+      if (ids.length === 0) return []
+      return tx.select().from(units).where(inArray(units.successorId, ids)).all()
     },
     /** Ids from the unit itself up to the root. */
     ancestorIds(id: string, tx: DbOrTx = db): string[] {
