@@ -18,7 +18,7 @@ describe('the link channel, allowed per province with its legal basis', () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
     const url = `/api/units/${w.province.id}/link-channel`
-    const put = (headers: { authorization: string }, payload: unknown, u = url) => app.inject({ method: 'PUT', url: u, headers, payload })
+    const put = (headers: { authorization: string }, payload: object, u = url) => app.inject({ method: 'PUT', url: u, headers, payload })
 
     // zod: enabling needs a basis; the body's shape is checked
     const noBasis = await put(w.auth.tinh, { enabled: true })
