@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util'
 import { AppError } from '@app/server/lib/app-error.ts'
 import { detectKind } from '@app/server/modules/households/parse.ts'
 import type { Actor } from '@app/server/modules/policy.ts'
+import { createUnitRepo } from '@app/server/modules/units/repo.ts'
+import { createUserRepo } from '@app/server/modules/users/repo.ts'
 import cliProgress from 'cli-progress'
 import { type CliContext, fail, openContext } from './lib-cli.js'
 
@@ -36,7 +38,7 @@ function parseCli() {
 
 /** The commune by id, or by code when that code names exactly one commune. */
 function findCommune(ctx: CliContext, ref: string) {
-  const repo = ctx.services.units.repo
+  const repo = createUnitRepo(ctx.db)
   const byId = repo.findById(ref)
   if (byId?.kind === 'commune') return byId
   const matches = repo.findByCode('commune', ref)
@@ -48,7 +50,9 @@ function findCommune(ctx: CliContext, ref: string) {
 
 /** Scripts act as the first active admin so the import is audited under a real account. */
 function systemActor(ctx: CliContext): Actor {
-  const admin = ctx.services.users.repo.list().find((u) => u.role === 'admin' && !u.disabled)
+  const admin = createUserRepo(ctx.db)
+    .list()
+    .find((u) => u.role === 'admin' && !u.disabled)
   if (!admin) return fail('No active admin user exists; create one first (the import is recorded in the audit log under an admin).')
   return { id: admin.id, username: admin.username, role: admin.role, unitId: admin.unitId }
 }

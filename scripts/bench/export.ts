@@ -5,13 +5,14 @@
  * per format so each peak is its own. Skipped while the export routes do not exist.
  *
  * Baselines from the same run: for rows/s, how fast the bench process alone walks the same ballots
- * through ballots.repo.iterateRound (the database read every export starts from: no HTTP, no encoding);
+ * through ballots.iterateRound (the database read every export starts from: no HTTP, no encoding);
  * for RSS, the same server's resident set just before the export request. While each export streams,
  * /api/health is polled every 100 ms: its worst latency shows whether the export starves other requests.
  * BENCH_CPU_PROF=<dir> adds --cpu-prof to the export servers.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createUserRepo } from '@app/server/modules/users/repo.ts'
 import { request } from 'undici'
 import { buildServer, SERVER_BUNDLE } from '../build-server.js'
 import { type Figure, freePort, JWT_SECRET, openBenchContext, peakRssMb, progress, round, sleep, spawnServer, summarize } from './lib.js'
@@ -54,14 +55,14 @@ async function settle(pid: number): Promise<void> {
   }
 }
 
-/** Baseline: ballots/s of a bare walk through ballots.repo.iterateRound in this process (production pragmas). */
+/** Baseline: ballots/s of a bare walk through ballots.iterateRound in this process (production pragmas). */
 function readRate(db: TallyDb): { rps: number; rows: number } {
   const ctx = openBenchContext(db.path)
   try {
     const p = progress('baseline: iterateRound')
     const t0 = performance.now()
     let rows = 0
-    for (const b of ctx.services.ballots.repo.iterateRound(db.roundId)) if (b.id) rows++
+    for (const b of ctx.services.ballots.iterateRound(db.roundId)) if (b.id) rows++
     const rps = (rows / (performance.now() - t0)) * 1000
     p.done(`${rows.toLocaleString('en')} ballots read, ${Math.round(rps)} rows/s`)
     return { rps, rows }
@@ -101,7 +102,7 @@ function pollLatency(url: string) {
 export async function seal(db: TallyDb): Promise<void> {
   const ctx = openBenchContext(db.path)
   try {
-    const user = ctx.services.users.repo.findByUsername(db.username)
+    const user = createUserRepo(ctx.db).findByUsername(db.username)
     if (!user) throw new Error('bench user missing')
     const actor = { id: user.id, username: user.username, role: user.role, unitId: user.unitId }
     const r = ctx.services.rounds.findById(db.roundId)
@@ -248,7 +249,7 @@ export async function benchExport(opts: {
         ratio: round(rps / base.rps, 2),
         goal: `≥ ${CSV_GOAL.toLocaleString('en')} rows/s`,
         pass: rps >= CSV_GOAL,
-        note: `${(r.bytes / 1e6).toFixed(1)} MB, ${r.lines.toLocaleString('en')} lines in ${(r.ms / 1000).toFixed(1)} s${r.complete ? '' : ` — cut at the ${CAP_MS / 1000} s cap; the whole export would take ≈ ${Math.round(opts.db.ballots / rps / 60)} min`}; baseline = ballots.repo.iterateRound alone in the bench process; ${healthNote(r.health)}`,
+        note: `${(r.bytes / 1e6).toFixed(1)} MB, ${r.lines.toLocaleString('en')} lines in ${(r.ms / 1000).toFixed(1)} s${r.complete ? '' : ` — cut at the ${CAP_MS / 1000} s cap; the whole export would take ≈ ${Math.round(opts.db.ballots / rps / 60)} min`}; baseline = ballots.iterateRound alone in the bench process; ${healthNote(r.health)}`,
       },
       rssFigure('CSV', r),
     )

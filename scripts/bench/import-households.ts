@@ -8,7 +8,8 @@ import { buildApp } from '@app/server'
 import { loadConfig } from '@app/server/config.ts'
 import { fixedClock } from '@app/server/lib/clock.ts'
 import { hashPassword } from '@app/server/lib/passwords.ts'
-import { createServices } from '@app/server/services.ts'
+import { createUnitRepo } from '@app/server/modules/units/repo.ts'
+import { createUserRepo } from '@app/server/modules/users/repo.ts'
 
 const HOUSEHOLDS = Number(process.argv[2] ?? 5000)
 const RUNS = Number(process.argv[3] ?? 5)
@@ -31,14 +32,14 @@ async function oneRun(csv: string, passwordHash: string) {
   const config = loadConfig({ JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', LOG_LEVEL: 'silent', SEED_DEMO: 'false' })
   const clock = fixedClock('2025-06-01T08:00:00Z')
   // the commune and an admin, inserted through the same repositories the seed uses
-  const services = createServices({ db, config, clock })
-  const province = services.units.repo.insert({ kind: 'province', name: 'Tỉnh Thử', code: '99', parentId: null })
-  const commune = services.units.repo.insert({ kind: 'commune', name: 'Xã Thử', code: 'BN', parentId: province.id })
+  const units = createUnitRepo(db)
+  const province = units.insert({ kind: 'province', name: 'Tỉnh Thử', code: '99', parentId: null })
+  const commune = units.insert({ kind: 'commune', name: 'Xã Thử', code: 'BN', parentId: province.id })
   for (let v = 1; v <= VILLAGES; v++) {
     const code = `BN-${String(v).padStart(2, '0')}`
-    services.units.repo.insert({ kind: 'village', name: `Ấp ${v}`, code, parentId: commune.id })
+    units.insert({ kind: 'village', name: `Ấp ${v}`, code, parentId: commune.id })
   }
-  services.users.repo.insert({ username: 'bench', passwordHash, role: 'admin', unitId: province.id })
+  createUserRepo(db).insert({ username: 'bench', passwordHash, role: 'admin', unitId: province.id })
 
   const app = await buildApp({ config, db, clock, logger: false })
   await app.ready()

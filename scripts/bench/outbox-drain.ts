@@ -23,8 +23,10 @@ import { parseArgs } from 'node:util'
 import { closeDb, createDb, migrateDb } from '@app/db'
 import { FakeClock, startFakeZalo } from '@app/fake-zalo'
 import { loadConfig } from '@app/server/config.ts'
+import { createHouseholdRepo } from '@app/server/modules/households/repo.ts'
 import { createMessagingRepo } from '@app/server/modules/messaging/repo.ts'
 import { createMessagingRuntime } from '@app/server/modules/messaging/runtime.ts'
+import { createUnitRepo } from '@app/server/modules/units/repo.ts'
 import { createServices } from '@app/server/services.ts'
 import { type BenchContext, type Figure, JWT_SECRET, progress, round, sleep } from './lib.js'
 import { makeFrame } from './world.js'
@@ -83,12 +85,13 @@ export async function drainOutbox(opts: { tmp?: string; n: number; rate: number;
     // ── the world: one commune, 20 villages, N households with phones, an open round ────────────────────────
     const p = progress('outbox world')
     const frame = await makeFrame(ctx, 'OB')
-    const commune = services.units.repo.insert({ kind: 'commune', name: 'Xã Đo Tốc Độ', code: 'XD', parentId: frame.provinceId })
+    const units = createUnitRepo(db)
+    const commune = units.insert({ kind: 'commune', name: 'Xã Đo Tốc Độ', code: 'XD', parentId: frame.provinceId })
     const villages = Array.from({ length: 20 }, (_, i) =>
-      services.units.repo.insert({ kind: 'village', name: `Ấp ${i + 1}`, code: `XD-${i + 1}`, parentId: commune.id }),
+      units.insert({ kind: 'village', name: `Ấp ${i + 1}`, code: `XD-${i + 1}`, parentId: commune.id }),
     )
     db.transaction((tx) =>
-      services.households.repo.insertMany(
+      createHouseholdRepo(db).insertMany(
         Array.from({ length: N }, (_, k) => ({
           villageId: (villages[k % villages.length] as (typeof villages)[number]).id,
           code: `H${String(k).padStart(6, '0')}`,

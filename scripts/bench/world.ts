@@ -5,8 +5,11 @@
  */
 import { seedData } from '@app/db'
 import { hashPassword } from '@app/server/lib/passwords.ts'
+import { createHouseholdRepo } from '@app/server/modules/households/repo.ts'
 import type { Actor } from '@app/server/modules/policy.ts'
 import type { RoundRow } from '@app/server/modules/rounds/repo.ts'
+import { createUnitRepo } from '@app/server/modules/units/repo.ts'
+import { createUserRepo } from '@app/server/modules/users/repo.ts'
 import { seedReferenceData } from '@app/server/seed.ts'
 import type { BenchContext } from './lib.js'
 
@@ -21,16 +24,16 @@ export interface Frame {
 
 /** A province, its front_staff officer (password STAFF_PASSWORD) and the reference questionnaires. */
 export async function makeFrame(ctx: BenchContext, code = 'BP'): Promise<Frame> {
-  const { services } = ctx
+  const { services, db } = ctx
   seedReferenceData(services)
-  const template = services.questionnaires.repo
+  const template = services.questionnaires
     .templates()
     .filter((t) => t.code === seedData.TEMPLATE_HD90_9.code)
     .sort((a, b) => b.version - a.version)[0]
   if (!template) throw new Error('the 9-question template is missing after seeding the reference data')
-  const province = services.units.repo.insert({ kind: 'province', name: `Tỉnh Đo ${code}`, code, parentId: null })
+  const province = createUnitRepo(db).insert({ kind: 'province', name: `Tỉnh Đo ${code}`, code, parentId: null })
   const username = `bench.${code.toLowerCase()}`
-  const user = services.users.repo.insert({
+  const user = createUserRepo(db).insert({
     username,
     passwordHash: await hashPassword(STAFF_PASSWORD),
     role: 'front_staff',
@@ -58,18 +61,20 @@ export function makeCommune(
   frame: Frame,
   opts: { code: string; villages: number; perVillage: number; onProgress?: (done: number) => void },
 ): Commune {
-  const { services, db } = ctx
-  const commune = services.units.repo.insert({ kind: 'commune', name: `Xã Đo ${opts.code}`, code: opts.code, parentId: frame.provinceId })
+  const { db } = ctx
+  const units = createUnitRepo(db)
+  const households = createHouseholdRepo(db)
+  const commune = units.insert({ kind: 'commune', name: `Xã Đo ${opts.code}`, code: opts.code, parentId: frame.provinceId })
   const villageIds: string[] = []
   let done = 0
   for (let v = 1; v <= opts.villages; v++) {
     const vcode = `${opts.code}-${String(v).padStart(3, '0')}`
-    const village = services.units.repo.insert({ kind: 'village', name: `Ấp ${v}`, code: vcode, parentId: commune.id })
+    const village = units.insert({ kind: 'village', name: `Ấp ${v}`, code: vcode, parentId: commune.id })
     villageIds.push(village.id)
     for (let from = 0; from < opts.perVillage; from += 10_000) {
       const n = Math.min(10_000, opts.perVillage - from)
       db.transaction((tx) => {
-        services.households.repo.insertMany(
+        households.insertMany(
           Array.from({ length: n }, (_, i) => {
             const k = from + i + 1
             return {
@@ -138,7 +143,7 @@ export function answersFor(keys: readonly string[], rand: () => number): Record<
 export function communeHouseholds(ctx: BenchContext, commune: Commune): { id: string; villageId: string }[] {
   const out: { id: string; villageId: string }[] = []
   for (const v of commune.villageIds)
-    for (const h of ctx.services.households.repo.listByVillage(v)) out.push({ id: h.id, villageId: h.villageId })
+    for (const h of createHouseholdRepo(ctx.db).listByVillage(v)) out.push({ id: h.id, villageId: h.villageId })
   return out
 }
 

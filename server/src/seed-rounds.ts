@@ -1,7 +1,9 @@
 import { type Db, sealedResults, seedData } from '@app/db'
 import type { Question } from '@app/shared'
 import { eq } from 'drizzle-orm'
+import { createHouseholdRepo } from './modules/households/repo.js'
 import type { Actor } from './modules/policy.js'
+import { createUserRepo } from './modules/users/repo.js'
 import type { Services } from './services.js'
 
 export interface SeedRoundsSummary {
@@ -57,7 +59,7 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   const now = Math.max(realNow, QD51_FROM + 5 * DAY)
   const rand = seedData.prng(opts.seed ?? 20250601)
   const actorOf = (username: string): Actor => {
-    const u = services.users.repo.findByUsername(username)
+    const u = createUserRepo(db).findByUsername(username)
     const a = u ? services.users.actorFor(u.id, u.tokenVersion) : null
     if (!a) throw new Error(`demo user ${username} missing: run seedDemo first`)
     return a
@@ -65,7 +67,7 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   const staff = actorOf('mttq.tinh')
   const council = actorOf('hoidong')
   const newest = (code: string) => {
-    const t = services.questionnaires.repo
+    const t = services.questionnaires
       .templates()
       .filter((x) => x.code === code)
       .sort((a, b) => b.version - a.version)[0]
@@ -73,13 +75,13 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
     return t
   }
   const ruleSet = (code: string) => {
-    const rs = services.questionnaires.repo.ruleSets().find((x) => x.code === code && x.provinceId === null)
+    const rs = services.questionnaires.ruleSets().find((x) => x.code === code && x.provinceId === null)
     if (!rs) throw new Error(`the ${code} rule set is missing: run seedDemo first`)
     return rs
   }
   const hd90 = newest(seedData.TEMPLATE_HD90_9.code)
   const qd51 = newest(seedData.TEMPLATE_QD51_XA_NTM.code)
-  const communes = services.units.repo.subtree(null).filter((u) => u.kind === 'commune')
+  const communes = services.units.subtree(null).filter((u) => u.kind === 'commune')
   /** A commune by name: the current one, or the pre-2025 one (`old`). */
   const commune = (name: string, old = false) => {
     const c = communes.find((u) => u.name === name && (old ? u.validTo !== null : u.validTo === null))
@@ -108,9 +110,11 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
     if (!round) throw new Error('round vanished')
     const questions = services.rounds.questionsOf(round) as Question[]
     let n = 0
-    for (const v of services.units.repo.children(communeId, 'village').sort((a, b) => a.code.localeCompare(b.code))) {
+    for (const v of services.units.children(communeId, 'village').sort((a, b) => a.code.localeCompare(b.code))) {
       const villageShare = Math.min(1, Math.max(0, share + (rand() - 0.5) * 0.12))
-      const hhs = services.households.repo.listByVillage(v.id).filter((h) => h.active)
+      const hhs = createHouseholdRepo(db)
+        .listByVillage(v.id)
+        .filter((h) => h.active)
       db.transaction((tx) => {
         for (const h of hhs) {
           if (rand() >= villageShare) continue

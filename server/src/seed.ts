@@ -1,6 +1,9 @@
 import { type Db, provinceSettings, seedData } from '@app/db'
 import { vnDay } from '@app/shared'
 import { hashPassword } from './lib/passwords.js'
+import { createHouseholdRepo } from './modules/households/repo.js'
+import { createUnitRepo } from './modules/units/repo.js'
+import { createUserRepo } from './modules/users/repo.js'
 import type { Services } from './services.js'
 
 export interface SeedSummary {
@@ -11,7 +14,7 @@ export interface SeedSummary {
 
 /** True when the database holds no unit yet (first start). */
 export function isEmpty(services: Services): boolean {
-  return services.units.repo.subtree(null).length === 0
+  return services.units.subtree(null).length === 0
 }
 
 /**
@@ -22,19 +25,20 @@ export function seedReferenceData(services: Services): void {
   const q = services.questionnaires
   const sets = new Map<string, string>()
   for (const cs of [seedData.QD318_2022, seedData.QD51_2025]) {
-    const existing = q.repo.criteriaSetByCode(cs.code, 1)
+    const existing = q.listCriteriaSets().find((c) => c.code === cs.code && c.version === 1)
     sets.set(cs.code, existing?.id ?? q.createCriteriaSet(null, cs).id)
   }
+  const present = (code: string) => q.listTemplates().some((t) => t.code === code)
   for (const t of [seedData.TEMPLATE_HD90_9, seedData.TEMPLATE_QD318_19]) {
-    if (q.repo.latestTemplateVersion(t.code) > 0) continue
+    if (present(t.code)) continue
     q.createTemplate(null, { ...t, criteriaSetId: sets.get('QD318_2022') ?? null })
   }
   for (const t of [seedData.TEMPLATE_QD51_XA_NTM, seedData.TEMPLATE_QD51_HIEN_DAI]) {
-    if (q.repo.latestTemplateVersion(t.code) > 0) continue
+    if (present(t.code)) continue
     q.createTemplate(null, { ...t, criteriaSetId: sets.get('QD51_2025') ?? null })
   }
   for (const rs of seedData.SHIPPED_RULE_SETS) {
-    if (q.repo.latestRuleSetVersion(rs.code) > 0) continue
+    if (q.listRuleSets().some((r) => r.code === rs.code)) continue
     q.createRuleSet(null, rs)
   }
 }
@@ -48,7 +52,10 @@ export async function seedDemo(db: Db, services: Services): Promise<SeedSummary>
   let unitCount = 0
   let householdCount = 0
   db.transaction((tx) => {
-    const unitRepo = services.units.repo
+    // the demo world is written straight through the repositories (no actor, no audit), inside one transaction
+    const unitRepo = createUnitRepo(db)
+    const householdRepo = createHouseholdRepo(db)
+    const userRepo = createUserRepo(db)
     const ids = new Map<string, string>()
     /** Successor links, set once every unit exists: [unit id, key of its successor]. */
     const successors: [string, string][] = []
@@ -67,7 +74,7 @@ export async function seedDemo(db: Db, services: Services): Promise<SeedSummary>
           tx,
         )
         unitCount++
-        services.households.repo.insertMany(
+        householdRepo.insertMany(
           v.households.map((h) => ({
             villageId: village.id,
             code: h.code,
@@ -117,7 +124,7 @@ export async function seedDemo(db: Db, services: Services): Promise<SeedSummary>
     for (const u of seedData.DEMO_USERS) {
       const unitId = ids.get('commune' in u.unit ? `${u.unit.province}/${u.unit.commune}` : u.unit.province)
       if (!unitId) throw new Error(`demo unit missing for ${u.username}`)
-      services.users.repo.insert({ username: u.username, passwordHash: hashes.get(u.username) as string, role: u.role, unitId }, tx)
+      userRepo.insert({ username: u.username, passwordHash: hashes.get(u.username) as string, role: u.role, unitId }, tx)
     }
     services.audit.record(tx, {
       actorId: null,

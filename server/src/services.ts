@@ -33,7 +33,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     clock,
     audit,
     within: units.within,
-    unitKind: (id) => units.repo.findById(id)?.kind,
+    unitKind: (id) => units.findById(id)?.kind,
     login: {
       maxFailures: config.auth.loginMaxFailures,
       maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
@@ -84,8 +84,8 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     minBallots: config.privacy.minCell,
     privacy: tally,
     criteriaOf: (r) => {
-      const setId = questionnaires.repo.templateById(r.templateId)?.criteriaSetId
-      const set = setId ? questionnaires.repo.criteriaSetById(setId) : undefined
+      const setId = questionnaires.templateById(r.templateId)?.criteriaSetId
+      const set = setId ? questionnaires.criteriaSetById(setId) : undefined
       return set ? { id: set.id, name: set.name, criteria: set.criteria } : null
     },
   })
@@ -102,7 +102,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     tally,
     ballots,
     council,
-    feedback: feedback.repo,
+    feedback,
     levels: config.levels,
     publicBaseUrl: config.links.publicBaseUrl,
     minCell: config.privacy.minCell,

@@ -1,3 +1,5 @@
+import { createUnitRepo } from '@app/server/modules/units/repo.ts'
+import { createUserRepo } from '@app/server/modules/users/repo.ts'
 import { seedDemoRounds } from '@app/server/seed-rounds.ts'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,8 +55,7 @@ describe('the link channel setting on the units page', () => {
       await card.getByRole('button', { name: 'Lưu thiết lập' }).click()
       await expect
         .poll(
-          () =>
-            server.app.services.units.linkChannelOf(server.app.services.units.repo.findByCode('province', '96')[0]?.id ?? '')?.legalBasis,
+          () => server.app.services.units.linkChannelOf(createUnitRepo(server.db).findByCode('province', '96')[0]?.id ?? '')?.legalBasis,
         )
         .toBe(basis)
       // switching it on with no basis is refused before sending
@@ -118,7 +119,7 @@ describe('answering with the help of the community digital technology team', () 
       if (!round) throw new Error('no round')
       // a household of the round without a link yet gets a printed one (its invitation slip)
       const villageIds = s.rounds.villagesOf(round).map((v) => v.id)
-      const user = s.users.repo.findByUsername('mttq.xa')
+      const user = createUserRepo(server.db).findByUsername('mttq.xa')
       if (!user) throw new Error('no demo user')
       const actor = { id: user.id, username: 'mttq.xa', role: 'front_staff' as const, unitId: user.unitId }
       // once for both sizes: a second issue finds every household of the village with a link already

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { createHouseholdRepo } from '@app/server/modules/households/repo.ts'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './helpers/browser.js'
@@ -40,7 +41,7 @@ function answer(roundId: string, villageId: string, n: number, firstShare: numbe
   const round = services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
   const questions = services.rounds.questionsOf(round) as Question[]
-  const hhs = services.households.repo
+  const hhs = createHouseholdRepo(server.db)
     .listByVillage(villageId)
     .filter((h) => h.active)
     .slice(0, n)

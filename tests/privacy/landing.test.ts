@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { ballots, closeDb, createDb, migrateDb, pendingBallots, villageCounters } from '@app/db'
 import { buildApp } from '@app/server'
 import { fixedClock } from '@app/server/lib/clock.ts'
+import { createBallotRepo } from '@app/server/modules/ballots/repo.ts'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
@@ -49,7 +50,9 @@ describe('landing pending ballots', () => {
     // the receipt handed out at acceptance is the one in the ballot and its ledger entry
     for (const b of db.select().from(ballots).all()) {
       expect(receipts).toContain(b.receipt)
-      const entry = app.services.ballots.repo.ledgerRows(round.id).find((l) => l.seq === b.ledgerSeq)
+      const entry = createBallotRepo(db)
+        .ledgerRows(round.id)
+        .find((l) => l.seq === b.ledgerSeq)
       expect(JSON.parse(entry?.entry ?? '{}')).toMatchObject({ v: 2, receipt: b.receipt, ballotId: b.id })
     }
 

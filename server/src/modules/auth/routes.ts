@@ -17,7 +17,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const actor = await app.services.users.authenticate(req.body.username, req.body.password, req.ip)
-      const unitKind = app.services.units.repo.findById(actor.unitId)?.kind
+      const unitKind = app.services.units.findById(actor.unitId)?.kind
       return { ...app.signToken(actor), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId, unitKind } }
     },
   )
@@ -52,7 +52,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       await app.services.users.changeOwnPassword(req.actor, req.body, req.ip)
       const a = req.actor
-      const unitKind = app.services.units.repo.findById(a.unitId)?.kind
+      const unitKind = app.services.units.findById(a.unitId)?.kind
       return { ...app.signToken(a), user: { id: a.id, username: a.username, role: a.role, unitId: a.unitId, unitKind } }
     },
   )

@@ -493,8 +493,9 @@ export function createBallotService(deps: {
   }
 
   return {
-    repo,
     recordBallot,
+    /** A round's ballots in ledger order, page by page (exports and minutes read from here). */
+    iterateRound: repo.iterateRound,
 
     /** Whether the household has taken part in the round (by any channel). */
     participated(roundId: string, householdId: string, tx?: DbOrTx): boolean {
@@ -532,7 +533,7 @@ export function createBallotService(deps: {
         // per-village counts per minute feed the burst signal; the household's own open time lives only until it answers
         if (invitations.markOpened(inv.id, now)) st().bumpOpens.run(round.id, inv.villageId, now.slice(0, 16))
       }
-      const commune = units.repo.findById(round.communeId)
+      const commune = units.findById(round.communeId)
       return {
         round: {
           id: round.id,
@@ -540,7 +541,7 @@ export function createBallotService(deps: {
           commune: commune?.name ?? '',
           closesAt: round.closesAt,
           ...(round.villageIds?.length === 1
-            ? { village: villageSubjectVi(units.repo.findById(round.villageIds[0] as string)?.name ?? '') }
+            ? { village: villageSubjectVi(units.findById(round.villageIds[0] as string)?.name ?? '') }
             : {}),
         },
         questions: rounds.questionsOf(round).map((q) => ({
@@ -631,7 +632,7 @@ export function createBallotService(deps: {
       assertRole(actor, ['front_staff', 'admin'])
       const round = rounds.getVisible(actor, roundId)
       if (actor.role === 'front_staff') {
-        const unit = units.repo.findById(actor.unitId)
+        const unit = units.findById(actor.unitId)
         if (!unit || unit.kind === 'commune' || unit.kind === 'village')
           throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
       }

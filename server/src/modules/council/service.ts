@@ -201,7 +201,6 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
   }
 
   return {
-    repo,
     history,
     currentDecision,
 

@@ -43,7 +43,7 @@ export function createFeedbackService(deps: {
 
   function toItems(r: RoundRow, rows: FeedbackRow[]): FeedbackItem[] {
     const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
-    const villages = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+    const villages = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
     const hidden = privacy.hiddenVillagesOf(r)
     return rows.map((f) => {
       const q = f.questionKey ? questions.get(f.questionKey) : undefined
@@ -66,7 +66,9 @@ export function createFeedbackService(deps: {
   }
 
   return {
-    repo,
+    /** Counts and the most frequent texts of a round's feedback, for the minutes. */
+    counts: repo.counts,
+    topTexts: repo.topTexts,
 
     list(actor: Actor, roundId: string, q: FeedbackQuery) {
       const r = roundFor(actor, roundId)

@@ -37,15 +37,13 @@ export function createFollowUpService(deps: {
   }
 
   return {
-    repo,
-
     /** Villages with ≥ minBallots valid ballots where the share not satisfied on some question ≥ the threshold. */
     candidates(actor: Actor, roundId: string): FollowUpCandidates {
       const r = rounds.getVisible(actor, roundId)
       assertMayRead(actor, r)
       rounds.disclose(actor, r, 'follow_up')
       const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
-      const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+      const names = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
       const byVillage = new Map<string, FollowUpCandidates['villages'][number]['questions']>()
       const cells = repo.villageQuestions(r.id)
       // a village's figures beside the commune's would give back a withheld neighbour (complementary suppression)

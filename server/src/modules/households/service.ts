@@ -109,11 +109,11 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     if (open.length === 0) return []
     const n = new Set(open.flatMap((r) => r.added.map(([v]) => v))).size
     const households = [...added].filter(([v]) => open.some((r) => r.covers.has(v))).reduce((a, [, k]) => a + k, 0)
-    const names = new Map(units.repo.children(communeId, 'village').map((v) => [v.id, v.name]))
+    const names = new Map(units.children(communeId, 'village').map((v) => [v.id, v.name]))
     const where = [...new Set(open.flatMap((r) => r.added.map(([v]) => names.get(v) ?? v)))].join(', ')
     const details = { households, villages: n, rounds: open.map((r) => ({ roundId: r.id, title: r.title })) }
     const titles = open.map((r) => `“${r.title}”`).join(', ')
-    const province = actor.role === 'admin' || (actor.role === 'front_staff' && units.repo.findById(actor.unitId)?.kind === 'province')
+    const province = actor.role === 'admin' || (actor.role === 'front_staff' && units.findById(actor.unitId)?.kind === 'province')
     const subject = source === 'file' ? `Tệp có ${households} hộ mới ở ${where}` : `Thêm hộ vào ${where}`
     if (!province)
       throw new AppError(
@@ -157,7 +157,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       throw badRequest('validation_failed', 'households belong to a village', {
         issues: [{ path: 'villageId', message: 'not a village' }],
       })
-    return { village, communeId: village.parentId, villageIds: units.repo.children(village.parentId, 'village').map((v) => v.id) }
+    return { village, communeId: village.parentId, villageIds: units.children(village.parentId, 'village').map((v) => v.id) }
   }
 
   /** '' clears a phone or address; a phone is kept in its normal form (84…). */
@@ -165,7 +165,8 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
   const addressOf = (raw: string | null | undefined) => (raw ? raw : null)
 
   return {
-    repo,
+    /** One household row, unscoped: for modules that check the scope themselves (paper entry). */
+    findById: repo.findById,
 
     /**
      * Add one household to a village by hand. Its code is unique in the village (409 already_exists). In a village
@@ -284,7 +285,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
           issues: [{ path: 'communeId', message: 'not a commune' }],
         })
       const rows = await parseHouseholdFile(file.buffer, file.kind, limits)
-      const villages = units.repo.children(communeId, 'village')
+      const villages = units.children(communeId, 'village')
       const villageByCode = new Map(villages.map((v) => [v.code.toUpperCase(), v.id]))
       const { rejected, good } = validateRows(rows, villageByCode)
       const asOf = vnDay(clock.now())

@@ -69,14 +69,14 @@ export function createIntegrityService(deps: {
    */
   function signals(round: RoundRow, opts: { answers?: boolean } = {}): IntegritySignal[] {
     const answers = opts.answers ?? true
-    const villages = units.repo.children(round.communeId, 'village')
+    const villages = units.children(round.communeId, 'village')
     const villageNames = new Map(villages.map((v) => [v.id, v.name]))
     const usernameCache = new Map<string, string>()
     const channelRows = repo.channels(round.id)
     const enterRows = repo.entriesPerDay(round.id)
     for (const id of new Set([...channelRows.map((r) => r.enteredBy), ...enterRows.map((r) => r.userId)])) {
-      const u = id ? users.repo.findById(id) : undefined
-      if (u && id) usernameCache.set(id, u.username)
+      const username = id ? users.usernameOf(id) : undefined
+      if (username && id) usernameCache.set(id, username)
     }
     const hidden = deps.privacy?.hiddenVillagesOf(round) ?? new Set<string>()
     const shown = <T extends { villageId: string }>(rows: T[]) => rows.filter((r) => !hidden.has(r.villageId))
@@ -93,7 +93,7 @@ export function createIntegrityService(deps: {
       satisfied: rates.get(villageId)?.satisfied ?? 0,
     }))
     // Activity of staff whose unit is the commune, one of its villages or an ancestor, during the round.
-    const chain = [...units.repo.ancestorIds(round.communeId), round.communeId, ...villages.map((v) => v.id)]
+    const chain = [...units.ancestorIds(round.communeId), round.communeId, ...villages.map((v) => v.id)]
     const from = round.openedAt ?? round.opensAt
     const to = round.closedAt ?? clock.now().toISOString()
     const staffActivity = repo.staffActivityBetween(chain, from, to)
@@ -126,7 +126,6 @@ export function createIntegrityService(deps: {
   }
 
   return {
-    repo,
     signals,
 
     /**
@@ -147,8 +146,8 @@ export function createIntegrityService(deps: {
      */
     report(actor: Actor, roundId: string): IntegrityReport {
       const round = rounds.getVisible(actor, roundId)
-      assertMayReadSignals(actor, round, units.repo.findById(actor.unitId)?.kind)
-      const names = new Map(units.repo.children(round.communeId, 'village').map((v) => [v.id, v.name]))
+      assertMayReadSignals(actor, round, units.findById(actor.unitId)?.kind)
+      const names = new Map(units.children(round.communeId, 'village').map((v) => [v.id, v.name]))
       const frameAdditions = createAuditRepo()
         .byTarget(db, 'round', round.id, ['round.frame_addition'])
         .map((e) => {

@@ -204,7 +204,11 @@ export function createInvitationService(deps: {
   }
 
   return {
-    repo,
+    /** A link by its token's hash (the short-code page); revoked links too, the caller decides. */
+    findByTokenHash: repo.findByTokenHash,
+    /** Households of the round holding a link, and those that took part (matching residents' requests). */
+    invitedHouseholds: repo.invitedHouseholds,
+    participatedHouseholds: repo.participatedHouseholds,
     issue,
     preview,
 
@@ -260,7 +264,7 @@ export function createInvitationService(deps: {
           throw conflict('already_answered', 'this household has already taken part')
         const hh = repo
           .activeHouseholds(
-            units.repo.children(r.communeId, 'village').map((v) => v.id),
+            units.children(r.communeId, 'village').map((v) => v.id),
             tx,
           )
           .find((h) => h.id === householdId)
@@ -380,7 +384,7 @@ export function createInvitationService(deps: {
       }
       const res = issue(actor, roundId, { channel: 'print', villageIds: villages.map((v) => v.id) })
       const names = new Map(villages.map((v) => [v.id, v.name]))
-      const commune = units.repo.findById(r.communeId)
+      const commune = units.findById(r.communeId)
       const withContact = canSeeContact(actor)
       const people = new Map(repo.activeHouseholdsWithNames(villages.map((v) => v.id)).map((h) => [h.id, h]))
       const slips: Slip[] = (res.links ?? []).map((l) => {

@@ -107,7 +107,6 @@ export function createMessagingService(deps: {
   }
 
   return {
-    repo,
     processPending,
     /** Filled by the sender whenever it reads the template's limits from Zalo (runtime.ts). */
     templateLimits,

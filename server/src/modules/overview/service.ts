@@ -172,7 +172,6 @@ export function createOverviewService(deps: {
   }
 
   return {
-    repo,
     summarize,
 
     /** Every commune under a province or legacy district (or one commune) with its latest round and every round in progress. */

@@ -65,7 +65,7 @@ export function createPaperService(deps: {
       assertRole(actor, ['front_staff', 'collector'])
       const round = rounds.getVisible(actor, roundId)
       if (actor.role === 'front_staff') rounds.getManaged(actor, roundId)
-      const hh = households.repo.findById(body.householdId)
+      const hh = households.findById(body.householdId)
       const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
       if (actor.role === 'collector' && !rounds.collectorVillages(round.id, actor.id).includes(hh.villageId)) throw notFound('household')
@@ -200,7 +200,7 @@ export function createPaperService(deps: {
           403,
           { serial },
         )
-      const hh = households.repo.findById(body.householdId)
+      const hh = households.findById(body.householdId)
       const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
       const questions = rounds.questionsOf(round)

@@ -61,8 +61,8 @@ export function createPublicService(deps: {
     return {
       roundId: r.id,
       title: r.title,
-      communeName: units.repo.findById(r.communeId)?.name ?? '',
-      villageName: r.villageIds?.length === 1 ? (units.repo.findById(r.villageIds[0] as string)?.name ?? null) : null,
+      communeName: units.findById(r.communeId)?.name ?? '',
+      villageName: r.villageIds?.length === 1 ? (units.findById(r.villageIds[0] as string)?.name ?? null) : null,
       level: r.level,
       levelName: levels[r.level]?.name ?? r.level,
       opensAt: r.opensAt,
@@ -96,7 +96,7 @@ export function createPublicService(deps: {
       return {
         roundId: r.id,
         title: r.title,
-        communeName: units.repo.findById(r.communeId)?.name ?? '',
+        communeName: units.findById(r.communeId)?.name ?? '',
         levelName: levels[r.level]?.name ?? r.level,
         history,
         rootCheck: paperRoot === undefined ? null : checkRoot(paperRoot, null, history),

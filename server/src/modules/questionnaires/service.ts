@@ -58,7 +58,12 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
   const repo = createQuestionnaireRepo(db)
   const units = createUnitRepo(db)
   return {
-    repo,
+    // the reads other modules make of the versioned templates, criteria and rule sets (rows, not DTOs)
+    templates: repo.templates,
+    templateById: repo.templateById,
+    criteriaSetById: repo.criteriaSetById,
+    ruleSets: repo.ruleSets,
+    ruleSetById: repo.ruleSetById,
     listTemplates(): QuestionnaireTemplate[] {
       return repo.templates().map(toTemplateDto)
     },

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import {
-  BALLOT_CHANNELS,
   answerWordsVi,
+  BALLOT_CHANNELS,
   ballotChannelVi,
   EXPORT_COLUMN_VI,
   hiddenVillages,

@@ -7,7 +7,7 @@ import { createAuditRepo } from '../audit/repo.js'
 import type { AuditService } from '../audit/service.js'
 import type { BallotService } from '../ballots/service.js'
 import type { CouncilService } from '../council/service.js'
-import type { FeedbackRepo } from '../feedback/repo.js'
+import type { FeedbackService } from '../feedback/service.js'
 import { type Actor, assertRole } from '../policy.js'
 import { publicTally } from '../public/service.js'
 import type { RoundRow } from '../rounds/repo.js'
@@ -34,7 +34,7 @@ export function createReportsService(deps: {
   tally: TallyService
   ballots: BallotService
   council: CouncilService
-  feedback: FeedbackRepo
+  feedback: Pick<FeedbackService, 'counts' | 'topTexts'>
   levels: Readonly<Record<string, LevelRule>>
   publicBaseUrl: string
   /** Small-group suppression minimum (PRIVACY_MIN_CELL). */
@@ -81,7 +81,7 @@ export function createReportsService(deps: {
             .where(inArray(users.id, [...new Set(entries.map((e) => e.actorId).filter((a): a is string => !!a))]))
             .all()
             .map((u) => {
-              const unit = units.repo.findById(u.unitId)
+              const unit = units.findById(u.unitId)
               const where = unit?.kind === 'province' ? ` (MTTQ tỉnh ${unit.name})` : unit ? ` (${unit.name})` : ''
               return [u.id, `tài khoản ${u.username}${where}`]
             })
@@ -91,7 +91,7 @@ export function createReportsService(deps: {
     const data = (e: (typeof entries)[number]) => (e.data ? (JSON.parse(e.data) as Record<string, unknown>) : {})
     const override = entries.filter((e) => e.action === 'round.rule_override').at(-1)
     const od = override ? data(override) : null
-    const villageNames = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+    const villageNames = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
     return {
       ruleOverride:
         override && od && od.thresholdBp === r.thresholdBp && od.coverageBp === r.coverageBp
@@ -130,14 +130,13 @@ export function createReportsService(deps: {
       suppressMin: minCell,
       villageChannels: tally.villageChannels(r.id),
       questions: rounds.questionsOf(r),
-      villages: new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, { code: v.code, name: v.name }])),
-      ballots: ballots.repo.iterateRound(r.id),
+      villages: new Map(units.children(r.communeId, 'village').map((v) => [v.id, { code: v.code, name: v.name }])),
+      ballots: ballots.iterateRound(r.id),
       tally: t,
     }
   }
 
   return {
-    repo,
     verifyUrl,
 
     /** The tallying meeting as the minutes will print it (time, place, participants, recipients, ballots handed out). */
@@ -185,13 +184,13 @@ export function createReportsService(deps: {
 
     async minutesPdf(actor: Actor, roundId: string): Promise<Buffer> {
       const { r, rec } = sealedFor(actor, roundId, 'minutes')
-      const commune = units.repo.findById(r.communeId)
+      const commune = units.findById(r.communeId)
       // only the units in force on the round's last day (a district abolished on 01/07/2025 is not printed for a 2026 round)
       const onDay = (r.closedAt ?? r.closesAt).slice(0, 10)
-      const parents = units.repo
+      const parents = units
         .ancestorIds(r.communeId)
         .slice(1)
-        .map((id) => units.repo.findById(id))
+        .map((id) => units.findById(id))
         .filter((u) => u !== undefined)
         .filter((u) => (!u.validFrom || u.validFrom <= onDay) && (!u.validTo || onDay <= u.validTo))
         .map((u) => (u.kind === 'province' ? `tỉnh ${u.name}` : u.kind === 'district' ? `huyện ${u.name}` : u.name))
@@ -206,7 +205,7 @@ export function createReportsService(deps: {
       const pdf = await renderMinutesPdf({
         communeName: commune?.name ?? '',
         parentNames: parents,
-        villageName: r.villageIds?.length === 1 ? (units.repo.findById(r.villageIds[0] as string)?.name ?? null) : null,
+        villageName: r.villageIds?.length === 1 ? (units.findById(r.villageIds[0] as string)?.name ?? null) : null,
         round: {
           id: r.id,
           title: r.title,
@@ -262,8 +261,8 @@ export function createReportsService(deps: {
       const { r, rec } = sealedFor(actor, roundId, 'notices')
       const shown = tally.shown(rec.tally)
       const pdf = await renderNoticesPdf({
-        communeName: units.repo.findById(r.communeId)?.name ?? '',
-        villageName: r.villageIds?.length === 1 ? (units.repo.findById(r.villageIds[0] as string)?.name ?? null) : null,
+        communeName: units.findById(r.communeId)?.name ?? '',
+        villageName: r.villageIds?.length === 1 ? (units.findById(r.villageIds[0] as string)?.name ?? null) : null,
         levelName: levels[r.level]?.name ?? r.level,
         title: r.title,
         opensAt: r.opensAt,

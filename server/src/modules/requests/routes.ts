@@ -90,7 +90,7 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (e) {
         if (e instanceof AppError && e.statusCode === 404) return reply.code(404).send(renderNotFound())
         if (e instanceof AppError && e.code === 'round_closed') {
-          const name = app.services.units.repo.findById(req.params.communeId)?.name ?? ''
+          const name = app.services.units.findById(req.params.communeId)?.name ?? ''
           return reply.code(410).send(renderClosedPage(name))
         }
         throw e

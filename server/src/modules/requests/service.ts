@@ -52,7 +52,7 @@ export function createRequestService(deps: {
   }
 
   function commune(communeId: string) {
-    const c = units.repo.findById(communeId)
+    const c = units.findById(communeId)
     if (c?.kind !== 'commune') throw notFound('commune')
     return c
   }
@@ -80,7 +80,7 @@ export function createRequestService(deps: {
     if (open.length === 0) throw roundClosed()
     let round = open[0] as RoundRow
     if (body.villageId) {
-      const village = units.repo.findById(body.villageId)
+      const village = units.findById(body.villageId)
       if (village?.kind !== 'village' || village.parentId !== c.id)
         throw badRequest('validation_failed', 'Thôn/ấp không thuộc xã này.', {
           issues: [{ path: 'villageId', message: 'Thôn/ấp không thuộc xã này.' }],
@@ -126,8 +126,8 @@ export function createRequestService(deps: {
     const villages = rounds.villagesOf(round)
     const names = new Map(villages.map((v) => [v.id, v.name]))
     const hhs = repo.householdsForMatching(villages.map((v) => v.id))
-    const invited = invitations.repo.invitedHouseholds(round.id)
-    const took = invitations.repo.participatedHouseholds(round.id)
+    const invited = invitations.invitedHouseholds(round.id)
+    const took = invitations.participatedHouseholds(round.id)
     return rows.map((r) => {
       const name = normalizeName(r.headName)
       const candidates = hhs
@@ -161,7 +161,6 @@ export function createRequestService(deps: {
   }
 
   return {
-    repo,
     page,
     create,
     submitForm,

@@ -135,12 +135,12 @@ export function createRoundService(deps: {
 
   function questionsOf(r: RoundRow): Question[] {
     if (r.questionnaireSnapshot) return r.questionnaireSnapshot as Question[]
-    return questionnaires.repo.templateById(r.templateId)?.questions.map((q) => ({ ...q, criterionRef: q.criterionRef ?? null })) ?? []
+    return questionnaires.templateById(r.templateId)?.questions.map((q) => ({ ...q, criterionRef: q.criterionRef ?? null })) ?? []
   }
 
   /** The villages a round covers: all of the commune's, or the subset a targeted round names. */
   function villagesOf(r: Pick<RoundRow, 'communeId' | 'villageIds'>) {
-    const all = units.repo.children(r.communeId, 'village')
+    const all = units.children(r.communeId, 'village')
     if (!r.villageIds) return all
     const wanted = new Set(r.villageIds)
     return all.filter((v) => wanted.has(v.id))
@@ -150,7 +150,7 @@ export function createRoundService(deps: {
   function scopeKey(r: Pick<RoundRow, 'communeId' | 'villageIds'>): string {
     if (!r.villageIds) return 'commune'
     const covered = villagesOf(r).map((v) => v.id)
-    if (covered.length === units.repo.children(r.communeId, 'village').length) return 'commune'
+    if (covered.length === units.children(r.communeId, 'village').length) return 'commune'
     return [...covered].sort().join(',')
   }
 
@@ -181,12 +181,12 @@ export function createRoundService(deps: {
 
   function frameOf(r: RoundRow): Record<string, number> {
     if (r.frameSnapshot) return r.frameSnapshot as Record<string, number>
-    const counts = units.repo.activeHouseholdCounts()
+    const counts = units.activeHouseholdCounts()
     return Object.fromEntries(villagesOf(r).map((v) => [v.id, counts.get(v.id) ?? 0]))
   }
 
   function toDto(r: RoundRow): Round {
-    const commune = units.repo.findById(r.communeId)
+    const commune = units.findById(r.communeId)
     return {
       id: r.id,
       communeId: r.communeId,
@@ -257,7 +257,7 @@ export function createRoundService(deps: {
    * two-number rule was), so a rule set and explicit numbers are not given together.
    */
   function ruleSetFor(ruleSetId: string, level: string, body: Partial<CreateRoundBody>, period?: RoundDays) {
-    const rs = questionnaires.repo.ruleSetById(ruleSetId)
+    const rs = questionnaires.ruleSetById(ruleSetId)
     if (!rs) throw notFound('rule set')
     if (!rs.levels.includes(level))
       throw new AppError('rule_set_level_mismatch', `Bộ quy tắc ${rs.code} không áp dụng cho cấp ${level}`, 400, {
@@ -299,7 +299,7 @@ export function createRoundService(deps: {
 
   /** Province Front staff: the ones who may lower a level's bars and add to a frozen household frame (TRUST.md §2.8). */
   function isProvinceStaff(actor: Actor): boolean {
-    return actor.role === 'front_staff' && units.repo.findById(actor.unitId)?.kind === 'province'
+    return actor.role === 'front_staff' && units.findById(actor.unitId)?.kind === 'province'
   }
 
   /**
@@ -342,7 +342,7 @@ export function createRoundService(deps: {
    * later period first.
    */
   function defaultTemplate(level: string, period: RoundDays) {
-    const fits = questionnaires.repo
+    const fits = questionnaires
       .templates()
       .filter((t) => t.levels.includes(level) && covers(t.periodFrom, t.periodTo, period))
       .sort((a, b) => (b.periodFrom ?? '').localeCompare(a.periodFrom ?? '') || a.code.localeCompare(b.code) || b.version - a.version)
@@ -363,12 +363,12 @@ export function createRoundService(deps: {
    * the level's configured numbers, as before rule sets.
    */
   function defaultRuleSetId(level: string, communeId: string, period: RoundDays): string | undefined {
-    const provinceId = units.repo
+    const provinceId = units
       .ancestorIds(communeId)
-      .map((id) => units.repo.findById(id))
+      .map((id) => units.findById(id))
       .find((u) => u?.kind === 'province')?.id
-    const latest = new Map<string, ReturnType<typeof questionnaires.repo.ruleSets>[number]>()
-    for (const rs of questionnaires.repo.ruleSets()) {
+    const latest = new Map<string, ReturnType<typeof questionnaires.ruleSets>[number]>()
+    for (const rs of questionnaires.ruleSets()) {
       const key = `${rs.provinceId ?? ''}/${rs.code}`
       const cur = latest.get(key)
       if (!cur || rs.version > cur.version) latest.set(key, rs)
@@ -541,7 +541,7 @@ export function createRoundService(deps: {
         units.getVisible(actor, q.communeId)
         communeIds = [q.communeId]
       } else if (actor.role !== 'admin') {
-        communeIds = units.repo
+        communeIds = units
           .subtree(actor.unitId)
           .filter((u) => u.kind === 'commune')
           .map((u) => u.id)
@@ -562,7 +562,7 @@ export function createRoundService(deps: {
       checkWindow(body.opensAt, body.closesAt)
       const period = roundDays(body.opensAt, body.closesAt)
       assertUnitInForce(commune, period)
-      const template = body.templateId ? questionnaires.repo.templateById(body.templateId) : defaultTemplate(body.level, period)
+      const template = body.templateId ? questionnaires.templateById(body.templateId) : defaultTemplate(body.level, period)
       if (!template) throw notFound('questionnaire template')
       assertTemplateFits(template, body.level)
       if (!body.historical) assertTemplateInPeriod(template, period)
@@ -585,7 +585,7 @@ export function createRoundService(deps: {
             { thresholdBp: body.thresholdBp ?? rule.thresholdBp, coverageBp: body.coverageBp ?? rule.coverageBp },
             body.ruleOverrideReason,
           )
-      const criteria = template.criteriaSetId ? questionnaires.repo.criteriaSetById(template.criteriaSetId) : undefined
+      const criteria = template.criteriaSetId ? questionnaires.criteriaSetById(template.criteriaSetId) : undefined
       return db.transaction((tx) => {
         const row = repo.insert(
           {
@@ -635,7 +635,7 @@ export function createRoundService(deps: {
       if (r.status !== 'draft') throw invalidTransition(r.status, 'edit')
       if (body.level) levelRule(body.level)
       const level = body.level ?? r.level
-      const template = questionnaires.repo.templateById(body.templateId ?? r.templateId)
+      const template = questionnaires.templateById(body.templateId ?? r.templateId)
       if (!template) throw notFound('questionnaire template')
       if (body.templateId || body.level) assertTemplateFits(template, level)
       checkTitle(body.title)
@@ -650,7 +650,7 @@ export function createRoundService(deps: {
       const period = roundDays(opensAt, closesAt)
       const moved = body.opensAt !== undefined || body.closesAt !== undefined
       if (moved) {
-        const commune = units.repo.findById(r.communeId)
+        const commune = units.findById(r.communeId)
         if (commune) assertUnitInForce(commune, period)
       }
       if ((moved || body.templateId) && !historical) assertTemplateInPeriod(template, period)
@@ -724,7 +724,7 @@ export function createRoundService(deps: {
       const now = clock.now()
       if (new Date(r.closesAt).getTime() <= now.getTime())
         throw conflict('invalid_transition', 'the collection window has already ended; edit closesAt first')
-      const template = questionnaires.repo.templateById(r.templateId)
+      const template = questionnaires.templateById(r.templateId)
       if (!template) throw notFound('questionnaire template')
       const frame = frameOf(r)
       const total = Object.values(frame).reduce((a, b) => a + b, 0)
@@ -762,7 +762,7 @@ export function createRoundService(deps: {
      */
     reopen(actor: Actor, id: string, body: { reason: string; closesAt?: string | undefined }): Round {
       const r = getManaged(actor, id)
-      const unit = units.repo.findById(actor.unitId)
+      const unit = units.findById(actor.unitId)
       if (unit?.kind !== 'province') throw forbidden('only province-level Front staff may reopen a round')
       if (r.status !== 'closed') throw invalidTransition(r.status, 'reopen')
       if (r.disclosedAt) throw resultsDisclosed(r.disclosedAt)

@@ -42,9 +42,9 @@ export function createTallyService(deps: {
 
   function inputFor(r: RoundRow, status: RoundRow['status'], villageCounts: Map<string, VillageCounts>, questionCounts: QuestionCounts[]) {
     const frame = rounds.frameOf(r)
-    const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+    const names = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
     const questions = rounds.questionsOf(r)
-    const commune = units.repo.findById(r.communeId)
+    const commune = units.findById(r.communeId)
     return {
       round: {
         id: r.id,
@@ -134,7 +134,7 @@ export function createTallyService(deps: {
       const r = rounds.getVisible(actor, roundId)
       if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
       const counts = repo.villageCounters(r.id)
-      const names = new Map(units.repo.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+      const names = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
       const unit = (unitId: string, name: string, households: number, participated: number): Omit<UnitCoverage, 'verdict'> => ({
         unitId,
         name,
@@ -171,7 +171,7 @@ export function createTallyService(deps: {
         status: r.status,
         coverageBp: r.coverageBp,
         coverageScope: r.coverageScope,
-        commune: { ...unit(r.communeId, units.repo.findById(r.communeId)?.name ?? '', households, participated), verdict: communeVerdict },
+        commune: { ...unit(r.communeId, units.findById(r.communeId)?.name ?? '', households, participated), verdict: communeVerdict },
         villages,
         byChannel,
         resultsAvailable: !resultsWithheld(r.status) && (actor.role !== 'council' || r.status === 'sealed' || r.status === 'returned'),

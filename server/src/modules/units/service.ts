@@ -92,8 +92,13 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
 
   return {
     within,
-    repo,
     getVisible,
+    // the reads other modules make of the unit tree; writes stay behind create and update
+    findById: repo.findById,
+    children: repo.children,
+    subtree: repo.subtree,
+    ancestorIds: repo.ancestorIds,
+    activeHouseholdCounts: repo.activeHouseholdCounts,
 
     list(actor: Actor, q: UnitListQuery): Unit[] {
       const all = repo.subtree(actor.role === 'admin' ? null : actor.unitId)

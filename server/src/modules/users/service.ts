@@ -68,7 +68,10 @@ export function createUserService(deps: {
   }
 
   return {
-    repo,
+    /** A user's login name, for naming who keyed ballots (never the account itself). */
+    usernameOf(id: string): string | undefined {
+      return repo.findById(id)?.username
+    },
     /** The actor behind a verified token; null when the user is gone, disabled or the token's version is old. */
     actorFor(id: string, tokenVersion: number): Actor | null {
       const u = repo.findById(id)
