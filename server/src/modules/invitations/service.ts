@@ -336,7 +336,7 @@ export function createInvitationService(deps: {
       assertIssuable(r)
       const villages = targetVillages(r, body.villageIds)
       return renderVillageNoticesPdf({
-        communeName: units.repo.findById(r.communeId)?.name ?? '',
+        communeName: units.findById(r.communeId)?.name ?? '',
         title: r.title,
         opensAt: r.opensAt,
         closesAt: r.closesAt,
