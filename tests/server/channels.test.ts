@@ -186,7 +186,7 @@ describe('the assisted channel (tổ công nghệ số cộng đồng)', () => {
     expect(cov.json().byChannel).toEqual({ link: 0, paper: 0, meeting: 0, assisted: 2 })
     // own batch: the pending store groups (round, village, channel) and the assisted ones wait apart from link ones
     expect((await app.inject({ method: 'POST', url: `/api/ballots/${inV1[2]}`, payload: { answers: allSatisfied } })).statusCode).toBe(201)
-    const groups = app.services.ballots.repo.pendingCounts(round.id)
+    const groups = app.services.ballots.pendingCounts(round.id)
     expect(groups).toEqual(
       expect.arrayContaining([
         { villageId: v1, channel: 'assisted', n: 2 },

@@ -206,7 +206,7 @@ export function createOverviewService(deps: {
       const former = new Map<string, string>()
       let frontier = [unit.id]
       for (let depth = 0; depth < 5 && frontier.length; depth++) {
-        const next = units.repo.predecessorsOf(frontier).filter((u) => u.kind === 'commune' && !former.has(u.id) && u.id !== unit.id)
+        const next = units.predecessorsOf(frontier).filter((u) => u.kind === 'commune' && !former.has(u.id) && u.id !== unit.id)
         for (const u of next) former.set(u.id, u.name)
         frontier = next.map((u) => u.id)
       }

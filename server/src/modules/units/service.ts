@@ -99,6 +99,7 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
     subtree: repo.subtree,
     ancestorIds: repo.ancestorIds,
     activeHouseholdCounts: repo.activeHouseholdCounts,
+    predecessorsOf: repo.predecessorsOf,
 
     list(actor: Actor, q: UnitListQuery): Unit[] {
       const all = repo.subtree(actor.role === 'admin' ? null : actor.unitId)
