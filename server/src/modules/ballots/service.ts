@@ -21,10 +21,10 @@ import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
 import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
+import { villageSubjectVi } from '../reports/format-vi.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
-import { villageSubjectVi } from '../reports/format-vi.js'
 import { createBallotRepo, type PendingRow } from './repo.js'
 import {
   type Answers,
