@@ -118,8 +118,8 @@ describe('two server processes on one database file', () => {
       })
       expect(r.status).toBe(201)
     }
-    // Closed first: while the round is open its villages' household frame is frozen (new households need the
-    // province and a reason), and this race is about the import itself.
+    // Closed and its results read first: until then its villages' household frame is frozen (new households need
+    // the province and a reason), and this race is about the import itself.
     expect(
       (
         await fetch(`${a.base}/api/rounds/${roundId}/close`, {
@@ -129,6 +129,7 @@ describe('two server processes on one database file', () => {
         })
       ).status,
     ).toBe(200)
+    expect((await fetch(`${a.base}/api/rounds/${roundId}/tally`, { headers: ha })).status).toBe(200)
     // The same file imported through both processes at once.
     const villages = (await (await fetch(`${a.base}/api/units?parentId=${communeId}`, { headers: ha })).json()) as {
       items: { code: string; kind: string }[]

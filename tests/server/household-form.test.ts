@@ -145,4 +145,24 @@ describe('one household by hand', () => {
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.xa, payload: {} })).statusCode).toBe(200)
     expect((await edit(app, village, h, w.auth.xa, { active: false })).json()).toMatchObject({ active: false })
   })
+  it('attack: a round closed but not yet disclosed can be reopened, so its frame stays frozen: no household joins it off the record between close and reopen', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const village = w.villages[0]?.id as string
+    const r = await openRound(app, w)
+    expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.xa, payload: {} })).statusCode).toBe(200)
+    const refused = await add(app, village, w.auth.xa, { code: 'H9001', headName: 'Nguyễn Văn Mới' })
+    expect(refused.statusCode, refused.body).toBe(409)
+    expect(refused.json().error.code).toBe('frame_frozen')
+    expect(refused.json().error.message).toContain('mở lại')
+    expect(db.select().from(households).where(eq(households.code, 'H9001')).all()).toHaveLength(0)
+    // the province still adds with a reason, on the record, as while the round is open
+    const reason = 'Hộ tách hộ trước khi mở đợt, xã báo thiếu'
+    expect((await add(app, village, w.auth.tinh, { code: 'H9001', headName: 'Nguyễn Văn Mới', reason })).statusCode).toBe(201)
+    const round = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}`, headers: w.auth.xa })).json()
+    expect(round.households).toBe(11)
+    // once the results are out the round cannot be reopened: the commune adds freely again
+    expect((await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.xa })).statusCode).toBe(200)
+    expect((await add(app, village, w.auth.xa, { code: 'H9002', headName: 'Trần Thị Sau' })).statusCode).toBe(201)
+  })
 })

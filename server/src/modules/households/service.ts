@@ -12,7 +12,7 @@ import {
   viCollator,
   vnDay,
 } from '@app/shared'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull, or } from 'drizzle-orm'
 import { AppError, badRequest, forbidden } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
@@ -78,12 +78,25 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     return { rejected, good }
   }
 
-  /** Open rounds of a commune with the villages each covers (every village of the commune when none are named). */
-  function openRoundsOf(communeId: string, villageIds: string[], tx: DbOrTx) {
+  /**
+   * Open rounds of a commune with the villages each covers (every village of the commune when none are named).
+   * `reopenable` adds rounds closed but not yet disclosed: the province may still reopen them, so their frame is
+   * the one a household joining now would enter without the record.
+   */
+  function openRoundsOf(communeId: string, villageIds: string[], tx: DbOrTx, opts: { reopenable?: boolean } = {}) {
+    const live = opts.reopenable
+      ? or(eq(rounds.status, 'open'), and(eq(rounds.status, 'closed'), isNull(rounds.disclosedAt)))
+      : eq(rounds.status, 'open')
     return tx
-      .select({ id: rounds.id, title: rounds.title, villageIds: rounds.villageIds, frameSnapshot: rounds.frameSnapshot })
+      .select({
+        id: rounds.id,
+        title: rounds.title,
+        status: rounds.status,
+        villageIds: rounds.villageIds,
+        frameSnapshot: rounds.frameSnapshot,
+      })
       .from(rounds)
-      .where(and(eq(rounds.communeId, communeId), eq(rounds.status, 'open')))
+      .where(and(eq(rounds.communeId, communeId), live))
       .all()
       .map((r) => ({ ...r, covers: new Set(r.villageIds ?? villageIds) }))
   }
@@ -103,7 +116,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     /** Who asks: a file (the import) or the form for one household. */
     source: 'file' | 'form' = 'file',
   ) {
-    const open = openRoundsOf(communeId, villageIds, tx)
+    const open = openRoundsOf(communeId, villageIds, tx, { reopenable: true })
       .map((r) => ({ ...r, added: [...added].filter(([v]) => r.covers.has(v)) }))
       .filter((r) => r.added.length > 0)
     if (open.length === 0) return []
@@ -113,19 +126,23 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     const where = [...new Set(open.flatMap((r) => r.added.map(([v]) => names.get(v) ?? v)))].join(', ')
     const details = { households, villages: n, rounds: open.map((r) => ({ roundId: r.id, title: r.title })) }
     const titles = open.map((r) => `“${r.title}”`).join(', ')
+    // a closed round whose results are not out yet can be reopened: its frame is still the round's
+    const allOpen = open.every((r) => r.status === 'open')
+    const state = allOpen ? 'đang mở' : 'đã kết thúc thu phiếu nhưng chưa công bố kết quả (còn có thể mở lại)'
+    const later = allOpen ? 'sau khi kết thúc đợt' : 'sau khi công bố kết quả'
     const province = actor.role === 'admin' || (actor.role === 'front_staff' && units.findById(actor.unitId)?.kind === 'province')
     const subject = source === 'file' ? `Tệp có ${households} hộ mới ở ${where}` : `Thêm hộ vào ${where}`
     if (!province)
       throw new AppError(
         'frame_frozen',
         source === 'file'
-          ? `${subject}, nơi đợt ${titles} đang mở: danh sách hộ đã chốt khi mở đợt nên không thêm được. Bỏ các hộ mới khỏi tệp (sửa số điện thoại, địa chỉ vẫn được), hoặc đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do.`
-          : `${where} đang thu phiếu của đợt ${titles}: danh sách hộ đã chốt khi mở đợt nên không thêm hộ được (sửa họ tên, số điện thoại, địa chỉ của hộ đã có vẫn được). Đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do, hoặc thêm sau khi kết thúc đợt.`,
+          ? `${subject}, nơi đợt ${titles} ${state}: danh sách hộ đã chốt khi mở đợt nên không thêm được. Bỏ các hộ mới khỏi tệp (sửa số điện thoại, địa chỉ vẫn được), hoặc đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do.`
+          : `${where} thuộc đợt ${titles} ${state}: danh sách hộ đã chốt khi mở đợt nên không thêm hộ được (sửa họ tên, số điện thoại, địa chỉ của hộ đã có vẫn được). Đề nghị Ban Thường trực MTTQ tỉnh bổ sung kèm lý do, hoặc thêm ${later}.`,
         409,
         details,
       )
     if (!reason)
-      throw new AppError('reason_required', `${subject}, nơi đợt ${titles} đang mở: hãy ghi lý do bổ sung (sẽ in trong biên bản).`, 422, {
+      throw new AppError('reason_required', `${subject}, nơi đợt ${titles} ${state}: hãy ghi lý do bổ sung (sẽ in trong biên bản).`, 422, {
         ...details,
         issues: [{ path: 'reason', message: 'required' }],
       })
