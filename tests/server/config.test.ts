@@ -11,7 +11,7 @@ describe('loadConfig', () => {
     expect(c.auth.jwtSecret).toBeUndefined()
     expect(c.auth.loginMaxFailures).toBe(10)
     expect(c.auth.loginWindowMinutes).toBe(15)
-    expect(c.links).toEqual({ publicBaseUrl: 'http://127.0.0.1:3000', rateLimitPerMin: 60 })
+    expect(c.links).toEqual({ publicBaseUrl: 'http://127.0.0.1:3000', rateLimitPerMin: 60, wrongCodesPerHour: 60, hotline: null })
     expect(c.imports).toEqual({
       maxBytes: 20 * 1024 * 1024,
       maxInflatedBytes: 200 * 1024 * 1024,
@@ -31,12 +31,19 @@ describe('loadConfig', () => {
       LINK_RATE_LIMIT_PER_MIN: '5000',
       LOGIN_MAX_FAILURES: '3',
       PUBLIC_BASE_URL: 'https://hailong.example.vn/',
+      CODE_WRONG_PER_HOUR: '20',
+      HOTLINE: ' 0236 3822 123 ',
     })
     expect(c.http.port).toBe(8080)
     expect(c.db.path).toBe('/tmp/x.db')
     expect(c.auth.jwtSecret).toBe(SECRET)
     expect(c.auth.loginMaxFailures).toBe(3)
-    expect(c.links).toEqual({ publicBaseUrl: 'https://hailong.example.vn', rateLimitPerMin: 5000 })
+    expect(c.links).toEqual({
+      publicBaseUrl: 'https://hailong.example.vn',
+      rateLimitPerMin: 5000,
+      wrongCodesPerHour: 20,
+      hotline: '0236 3822 123',
+    })
   })
 
   it('uses localhost in the public URL when listening on all interfaces', () => {
