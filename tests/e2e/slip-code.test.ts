@@ -62,7 +62,10 @@ function watch(page: Page, allow: RegExp[] = []) {
     if (m.type() === 'error' && !allow.some((a) => a.test(m.text()))) problems.push(`console: ${m.text()}`)
   })
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('requestfailed', (r) => problems.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`))
+  page.on('requestfailed', (r) => {
+    // ERR_ABORTED is the browser dropping a request a navigation made moot, not a failure the user sees
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`)
+  })
   page.on('response', (r) => {
     if (r.status() >= 400 && !allow.some((a) => a.test(`${r.status()} ${r.url()}`)))
       problems.push(`${r.status()}: ${r.request().method()} ${r.url()}`)

@@ -35,7 +35,10 @@ afterAll(async () => {
 async function staffPage(username: string, width: number): Promise<{ page: Page; problems: string[] }> {
   const { page, errors } = await signedInPage(browser, server.url, username, { width, height: width < 500 ? 780 : 900 })
   const problems = errors
-  page.on('requestfailed', (r) => problems.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`))
+  page.on('requestfailed', (r) => {
+    // ERR_ABORTED is the browser dropping a request a navigation made moot, not a failure the user sees
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`)
+  })
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`${r.status()}: ${r.request().method()} ${r.url()}`)
   })

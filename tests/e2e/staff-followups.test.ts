@@ -61,9 +61,9 @@ describe('staff app follow-ups', () => {
 
     const page = await login('mttq.xa')
     await page.goto(`${server.url}/app/rounds/new`)
-    await expect.poll(() => page.getByLabel('Xã').inputValue()).not.toBe('')
+    await expect.poll(() => page.getByLabel('Xã', { exact: true }).inputValue()).not.toBe('')
     // the merged commune only (the old Biển Bạch ended on 30/06/2025), xã NTM and the QĐ 51/2025 form
-    expect(await page.getByLabel('Xã').locator('option').allTextContents()).toEqual(['— Chọn xã —', 'Biển Bạch'])
+    expect(await page.getByLabel('Xã', { exact: true }).locator('option').allTextContents()).toEqual(['— Chọn xã —', 'Biển Bạch'])
     expect(await page.getByLabel('Cấp độ công nhận').inputValue()).toBe('xa_ntm')
     expect(await selected('Mẫu phiếu')).toContain('QĐ 51/2025')
     await page.getByRole('button', { name: 'Tiếp tục →' }).click()

@@ -57,7 +57,10 @@ async function roundPage(width: number): Promise<{ page: Page; problems: () => s
     if (m.type() === 'error') problems0.push(`console: ${m.text()}`)
   })
   page.on('pageerror', (e) => problems0.push(`pageerror: ${e.message}`))
-  page.on('requestfailed', (r) => problems0.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`))
+  page.on('requestfailed', (r) => {
+    // ERR_ABORTED is the browser dropping a request a navigation made moot, not a failure the user sees
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems0.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`)
+  })
   page.on('response', (r) => {
     if (r.status() >= 400) problems0.push(`${r.status()}: ${r.request().method()} ${r.url()}`)
   })

@@ -66,7 +66,7 @@ describe('staff app: a round from launch to the council decision', () => {
     await page.waitForURL('**/app/rounds/new')
 
     // step 1: the only commune is preselected; the template preview lists the questions
-    await expect.poll(() => page.getByLabel('Xã').inputValue()).not.toBe('')
+    await expect.poll(() => page.getByLabel('Xã', { exact: true }).inputValue()).not.toBe('')
     // a 2026 round: xã NTM (no nâng cao under QĐ 51/2025) and the QĐ 51/2025 form
     expect(await page.getByLabel('Cấp độ công nhận').inputValue()).toBe('xa_ntm')
     expect(await page.getByLabel('Mẫu phiếu').locator('option:checked').textContent()).toContain('QĐ 51/2025')

@@ -211,7 +211,7 @@ describe.each(WIDTHS)('staff workflows at $name width ($width px)', (w) => {
 
     // the wizard: day fields read dd/mm/yyyy, a 150 % threshold is refused with the reason
     await page.goto(`${server.url}/app/rounds/new`)
-    await expect.poll(() => page.getByLabel('Xã').inputValue()).not.toBe('')
+    await expect.poll(() => page.getByLabel('Xã', { exact: true }).inputValue()).not.toBe('')
     await page.getByRole('button', { name: 'Tiếp tục →' }).click()
     expect(await page.locator('#wz-opens').inputValue()).toMatch(/^\d{2}\/\d{2}\/\d{4}$/)
     const threshold = page.getByLabel('Ngưỡng tỷ lệ hài lòng (%)')
