@@ -9,6 +9,9 @@
  * A database left over by a run that died is dropped and created afresh.
  */
 import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { closePgDb, createPgDb, MIGRATIONS_FOLDER_PG, migratePg } from '@app/db/pg'
 import pg from 'pg'
 
 /** How a skipped PostgreSQL test says what it needs, in its name. */
@@ -180,6 +183,27 @@ export async function createTemplate(migrate: (url: string) => Promise<void>, op
       await c.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey(name)])
     }
   })
+}
+
+/**
+ * The template of the app's PostgreSQL schema: db/drizzle-pg applied by `migratePg`, keyed by those files' contents
+ * (a new or changed migration builds a new template). Clone it per worker or per test:
+ * `provisionWorkerDatabase({ template: await migratedTemplate() })`, `cloneTemplate(await migratedTemplate())`.
+ */
+export async function migratedTemplate(): Promise<string> {
+  const files = (readdirSync(MIGRATIONS_FOLDER_PG, { recursive: true }) as string[]).filter((f) => /\.(sql|json)$/.test(f)).sort()
+  const key = fingerprint(...files.flatMap((f) => [f, readFileSync(join(MIGRATIONS_FOLDER_PG, f), 'utf8')]))
+  return createTemplate(
+    async (url) => {
+      const db = createPgDb(url, { max: 1 })
+      try {
+        await migratePg(db)
+      } finally {
+        await closePgDb(db)
+      }
+    },
+    { key },
+  )
 }
 
 let clones = 0

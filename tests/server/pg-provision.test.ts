@@ -8,6 +8,7 @@ import {
   createTemplate,
   dropTemplate,
   freshDatabase,
+  migratedTemplate,
   PG_SKIP_REASON,
   provisionWorkerDatabase,
   type TestDatabase,
@@ -132,6 +133,21 @@ describe('PostgreSQL test databases (tests/helpers/pg-provision.ts)', () => {
     const c = await cloneTemplate(name)
     cleanup.push(c.drop)
     expect(await tableExists(c, 't')).toBe(true)
+  })
+
+  it.skipIf(!url)(title("the app's PostgreSQL migrations as a template: the worker's database is a clone with every table"), async () => {
+    const template = await migratedTemplate()
+    expect(template).toMatch(/^hailong_test_tpl_[0-9a-f]{16}$/)
+    expect(await migratedTemplate()).toBe(template)
+    const db = await provisionWorkerDatabase({ template })
+    cleanup.push(db.drop)
+    for (const t of ['ballots', 'households', 'rounds', 'units', 'drizzle.__drizzle_migrations'])
+      expect(await tableExists(db, t)).toBe(true)
+    await query(db.url, 'CREATE TABLE written_by_a_test (x int)')
+    const again = await cloneTemplate(template)
+    cleanup.push(again.drop)
+    expect(await tableExists(again, 'ballots')).toBe(true)
+    expect(await tableExists(again, 'written_by_a_test')).toBe(false)
   })
 
   it.skipIf(!url)(title("a second run with the same pool id does not take this worker's database: it gets its own"), async () => {
