@@ -59,8 +59,9 @@ async function withPg<T>(dbUrl: string, fn: (c: pg.Client) => Promise<T>): Promi
   }
 }
 
-const tmp = tempDir('hailong-db-copy-')
-const source = join(tmp.dir, 'hailong.db')
+// made when the tests run: a skipped file runs no afterAll to remove it
+let tmp: ReturnType<typeof tempDir>
+let source: string
 const plan = copyPlan()
 const cleanup: Array<() => Promise<void>> = []
 let target: TestDatabase
@@ -70,11 +71,13 @@ let server: RunningServer | undefined
 afterAll(async () => {
   await server?.kill9()
   for (const f of cleanup.reverse()) await f()
-  tmp.cleanup()
+  tmp?.cleanup()
 })
 
 describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
   beforeAll(async () => {
+    tmp = tempDir('hailong-db-copy-')
+    source = join(tmp.dir, 'hailong.db')
     // the demo seed the way an install gets it (pnpm db:seed): units, 23,935 households, a sealed and two open rounds
     const seeded = await run('scripts/seed.ts', [], source)
     expect(seeded.code, seeded.out).toBe(0)
