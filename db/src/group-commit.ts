@@ -1,4 +1,5 @@
 import type { Db } from './client.js'
+import { writeLockOf } from './engine.js'
 
 /**
  * Group commit: write jobs queued during one turn of the event loop run in ONE write transaction
@@ -10,7 +11,8 @@ import type { Db } from './client.js'
  * fifty. Nothing is acknowledged before it is durable, exactly as with one transaction per job.
  *
  * Jobs are synchronous and run on the connection directly (prepared statements of the same Db); they
- * must not open a transaction of their own (that would nest a BEGIN).
+ * must not open a transaction of their own (that would nest a BEGIN). A commit waits for the connection's write
+ * lock (engine.ts): an asynchronous transaction open meanwhile finishes first.
  */
 export interface GroupCommit {
   run<T>(job: () => T): Promise<T>
@@ -43,8 +45,19 @@ export function createGroupCommit(db: Db, opts: { maxBatch?: number } = {}): Gro
     }),
   )
 
-  function flush() {
+  async function flush() {
+    const lock = writeLockOf(db)
+    const wait = lock.acquire()
+    if (wait) await wait
     scheduled = false
+    try {
+      drain()
+    } finally {
+      lock.release()
+    }
+  }
+
+  function drain() {
     while (queue.length > 0) {
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch)
       queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch)
@@ -71,7 +84,7 @@ export function createGroupCommit(db: Db, opts: { maxBatch?: number } = {}): Gro
         if (!scheduled) {
           scheduled = true
           // after the I/O callbacks of this turn: requests that arrived together commit together
-          setImmediate(flush)
+          setImmediate(() => void flush())
         }
       })
     },

@@ -1,4 +1,4 @@
-import { type Db, sealedResults, seedData } from '@app/db'
+import { type AppDb, sealedResults, seedData } from '@app/db'
 import type { Question } from '@app/shared'
 import { eq } from 'drizzle-orm'
 import { createHouseholdRepo } from './modules/households/repo.js'
@@ -54,34 +54,34 @@ const QD51_FROM = Date.parse('2026-02-15T00:00:00+07:00')
  * Ballots go through `services.ballots.recordBallot` (the same transaction code as the API) and are
  * deterministic. Does nothing when Biển Bạch already has rounds.
  */
-export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; seed?: number } = {}): SeedRoundsSummary {
+export async function seedDemoRounds(db: AppDb, services: Services, opts: { now?: Date; seed?: number } = {}): Promise<SeedRoundsSummary> {
   const realNow = (opts.now ?? new Date()).getTime()
   const now = Math.max(realNow, QD51_FROM + 5 * DAY)
   const rand = seedData.prng(opts.seed ?? 20250601)
-  const actorOf = (username: string): Actor => {
-    const u = createUserRepo(db).findByUsername(username)
-    const a = u ? services.users.actorFor(u.id, u.tokenVersion) : null
+  const actorOf = async (username: string): Promise<Actor> => {
+    const u = await createUserRepo(db).findByUsername(username)
+    const a = await await await await await await await await await await await await await await await u ? services.users.actorFor(u.id, u.tokenVersion) : null
     if (!a) throw new Error(`demo user ${username} missing: run seedDemo first`)
     return a
   }
-  const staff = actorOf('mttq.tinh')
-  const council = actorOf('hoidong')
-  const newest = (code: string) => {
-    const t = services.questionnaires
-      .templates()
+  const staff = await actorOf('mttq.tinh')
+  const council = await actorOf('hoidong')
+  const newest = async (code: string) => {
+    const t = (await services.questionnaires
+.templates())
       .filter((x) => x.code === code)
       .sort((a, b) => b.version - a.version)[0]
     if (!t) throw new Error(`the ${code} template is missing: run seedDemo first`)
     return t
   }
-  const ruleSet = (code: string) => {
-    const rs = services.questionnaires.ruleSets().find((x) => x.code === code && x.provinceId === null)
+  const ruleSet = async (code: string) => {
+    const rs = (await services.questionnaires.ruleSets()).find((x) => x.code === code && x.provinceId === null)
     if (!rs) throw new Error(`the ${code} rule set is missing: run seedDemo first`)
     return rs
   }
-  const hd90 = newest(seedData.TEMPLATE_HD90_9.code)
-  const qd51 = newest(seedData.TEMPLATE_QD51_XA_NTM.code)
-  const communes = services.units.subtree(null).filter((u) => u.kind === 'commune')
+  const hd90 = await newest(seedData.TEMPLATE_HD90_9.code)
+  const qd51 = await newest(seedData.TEMPLATE_QD51_XA_NTM.code)
+  const communes = (await services.units.subtree(null)).filter((u) => u.kind === 'commune')
   /** A commune by name: the current one, or the pre-2025 one (`old`). */
   const commune = (name: string, old = false) => {
     const c = communes.find((u) => u.name === name && (old ? u.validTo !== null : u.validTo === null))
@@ -91,31 +91,31 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   const bienBachOld = commune('Biển Bạch', true)
   const bienBach = commune('Biển Bạch')
   const summary: SeedRoundsSummary = { rounds: [] }
-  if (services.rounds.listAll({ communeIds: [bienBachOld.id, bienBach.id] }).length > 0) return summary
+  if ((await services.rounds.listAll({ communeIds: [bienBachOld.id,bienBach.id] })).length > 0) return summary
 
   const iso = (t: number) => new Date(t).toISOString()
-  const create = (communeId: string, opensAt: number, closesAt: number) =>
+  const create = async (communeId: string, opensAt: number, closesAt: number) =>
     services.rounds.create(staff, {
       communeId,
       level: 'xa_ntm',
       templateId: qd51.id,
-      ruleSetId: ruleSet('QD51_XA_NTM').id,
+      ruleSetId: (await ruleSet('QD51_XA_NTM')).id,
       opensAt: iso(opensAt),
       closesAt: iso(closesAt),
     })
 
   /** Households of each village answer with probability `share` (per village, ± a little); mostly satisfied. */
-  function answer(roundId: string, communeId: string, share: number, satisfaction: number): number {
-    const round = services.rounds.findById(roundId)
+  async function answer(roundId: string, communeId: string, share: number, satisfaction: number): Promise<number> {
+    const round = await services.rounds.findById(roundId)
     if (!round) throw new Error('round vanished')
     const questions = services.rounds.questionsOf(round) as Question[]
     let n = 0
-    for (const v of services.units.children(communeId, 'village').sort((a, b) => a.code.localeCompare(b.code))) {
+    for (const v of (await services.units.children(communeId,'village')).sort((a, b) => a.code.localeCompare(b.code))) {
       const villageShare = Math.min(1, Math.max(0, share + (rand() - 0.5) * 0.12))
-      const hhs = createHouseholdRepo(db)
-        .listByVillage(v.id)
+      const hhs = (await createHouseholdRepo(db)
+.listByVillage(v.id))
         .filter((h) => h.active)
-      db.transaction((tx) => {
+      await db.transaction((tx) => {
         for (const h of hhs) {
           if (rand() >= villageShare) continue
           const answers: Record<string, { satisfied: boolean; reason?: string }> = {}
@@ -150,19 +150,19 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   // run now (opening needs a window ahead) and its times are then set back to 2025, as if entered then.
   const at = (day: string, time = '08:00') => Date.parse(`${day}T${time}:00+07:00`)
   const window2025 = { opensAt: iso(at('2025-03-10', '00:00')), closesAt: iso(at('2025-03-21', '23:59')) }
-  const sealed = services.rounds.create(staff, {
+  const sealed = await services.rounds.create(staff, {
     communeId: bienBachOld.id,
     level: 'xa_ntm',
     templateId: hd90.id,
-    ruleSetId: ruleSet('HD90_XA_NTM').id,
+    ruleSetId: (await ruleSet('HD90_XA_NTM')).id,
     ...window2025,
   })
-  services.rounds.backdateWindow(sealed.id, { opensAt: iso(realNow - DAY), closesAt: iso(realNow + DAY) })
-  services.rounds.open(staff, sealed.id)
-  const sealedBallots = answer(sealed.id, bienBachOld.id, 0.9, 0.985)
-  services.rounds.backdateWindow(sealed.id, window2025)
-  services.rounds.close(staff, sealed.id, 'kết thúc đợt lấy ý kiến')
-  services.reports.setMinutesMeta(staff, sealed.id, {
+  await services.rounds.backdateWindow(sealed.id, { opensAt: iso(realNow - DAY), closesAt: iso(realNow + DAY) })
+  await services.rounds.open(staff, sealed.id)
+  const sealedBallots = await answer(sealed.id, bienBachOld.id, 0.9, 0.985)
+  await services.rounds.backdateWindow(sealed.id, window2025)
+  await services.rounds.close(staff, sealed.id, 'kết thúc đợt lấy ý kiến')
+  await services.reports.setMinutesMeta(staff, sealed.id, {
     meetingAt: iso(at('2025-03-24', '14:00')),
     place: 'Hội trường Ủy ban nhân dân xã Biển Bạch',
     participants: [
@@ -173,11 +173,11 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
     recipients: ['Ban Thường trực Ủy ban MTTQ Việt Nam huyện Thới Bình', 'Đảng ủy, HĐND, UBND xã Biển Bạch', 'Lưu VT'],
     issued: null,
   })
-  services.tally.seal(staff, sealed.id)
+  await services.tally.seal(staff, sealed.id)
   const sealedAt = iso(at('2025-03-24', '17:00'))
-  services.rounds.backdateWindow(sealed.id, { ...window2025, openedAt: window2025.opensAt, closedAt: window2025.closesAt, sealedAt })
-  db.update(sealedResults).set({ sealedAt }).where(eq(sealedResults.roundId, sealed.id)).run()
-  services.council.record(council, sealed.id, {
+  await services.rounds.backdateWindow(sealed.id, { ...window2025, openedAt: window2025.opensAt, closedAt: window2025.closesAt, sealedAt })
+  await db.update(sealedResults).set({ sealedAt }).where(eq(sealedResults.roundId, sealed.id))
+  await services.council.record(council, sealed.id, {
     votesFor: 20,
     votesAgainst: 0,
     votesAbstain: 0,
@@ -188,31 +188,31 @@ export function seedDemoRounds(db: Db, services: Services, opts: { now?: Date; s
   summary.rounds.push({ commune: bienBachOld.name, roundId: sealed.id, level: 'xa_ntm', status: 'sealed', ballots: sealedBallots })
 
   // Biển Bạch (merged), xã NTM under QĐ 51/2025: open now, about half the households so far.
-  const open = create(bienBach.id, now - 4 * DAY, now + 10 * DAY)
-  services.rounds.open(staff, open.id)
+  const open = await create(bienBach.id, now - 4 * DAY, now + 10 * DAY)
+  await services.rounds.open(staff, open.id)
   summary.rounds.push({
     commune: bienBach.name,
     roundId: open.id,
     level: 'xa_ntm',
     status: 'open',
-    ballots: answer(open.id, bienBach.id, 0.52, 0.95),
+    ballots: (await answer(open.id, bienBach.id, 0.52, 0.95)),
   })
 
   // Tân Lộc (merged), xã NTM: open, a third of the households so far.
   const tanLoc = commune('Tân Lộc')
-  const open2 = create(tanLoc.id, now - 2 * DAY, now + 12 * DAY)
-  services.rounds.open(staff, open2.id)
+  const open2 = await create(tanLoc.id, now - 2 * DAY, now + 12 * DAY)
+  await services.rounds.open(staff, open2.id)
   summary.rounds.push({
     commune: tanLoc.name,
     roundId: open2.id,
     level: 'xa_ntm',
     status: 'open',
-    ballots: answer(open2.id, tanLoc.id, 0.34, 0.93),
+    ballots: (await answer(open2.id, tanLoc.id, 0.34, 0.93)),
   })
 
   // Trí Phải (merged), xã NTM: a draft being prepared.
   const triPhai = commune('Trí Phải')
-  const draft = create(triPhai.id, now + 7 * DAY, now + 21 * DAY)
+  const draft = await create(triPhai.id, now + 7 * DAY, now + 21 * DAY)
   summary.rounds.push({ commune: triPhai.name, roundId: draft.id, level: 'xa_ntm', status: 'draft', ballots: 0 })
   return summary
 }

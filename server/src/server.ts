@@ -44,7 +44,7 @@ async function main() {
   if (config.production) {
     // the demo accounts have published passwords: a production database must not hold one
     const demo = seedData.DEMO_USERS.map((u) => u.username)
-    const found = db.select({ username: users.username }).from(users).where(inArray(users.username, demo)).all()
+    const found = await db.select({ username: users.username }).from(users).where(inArray(users.username, demo))
     if (found.length > 0) {
       console.error(
         `Refusing to start with NODE_ENV=production: demo user(s) ${found.map((u) => u.username).join(', ')} in the database (published passwords); remove them or use a fresh database`,
@@ -55,7 +55,7 @@ async function main() {
   }
   const { secret, generated } = jwtSecretFor(config.db.path, config.auth.jwtSecret)
   // demo mode: the fake Zalo and SMS gateway run as a child process (lib/fake-messaging.ts)
-  const fakes = await startFakeMessaging(config, createMessagingRepo(db).token('oa'))
+  const fakes = await startFakeMessaging(config, await createMessagingRepo(db).token('oa'))
   config = fakes.config
   fakes.ready.catch((err) => console.error(`ZALO_MODE=fake: ${err instanceof Error ? err.message : String(err)}`))
   const app = await buildApp({ config, db, jwtSecret: secret, clock: systemClock })
@@ -63,7 +63,7 @@ async function main() {
 
   const services = app.services
   let seeded = false
-  if (config.db.seedDemo && isEmpty(services)) {
+  if (config.db.seedDemo && await isEmpty(services)) {
     const s = await seedDemo(db, services)
     const { rounds } = seedDemoRounds(db, services)
     app.log.info(
@@ -72,7 +72,7 @@ async function main() {
     )
     seeded = true
   } else {
-    seedReferenceData(services)
+    await seedReferenceData(services)
   }
 
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import { asyncDb, type Db } from '@app/db'
 import type { Config } from './config.js'
 import type { Clock } from './lib/clock.js'
 import { defaultSecretFile, loadOrCreateSecret, privacyKeys } from './lib/privacy.js'
@@ -25,7 +25,9 @@ import { createVerifyService } from './modules/verify/service.js'
 
 /** Every service, wired once. Used by the app, the scripts and the tests alike. */
 export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
-  const { db, config, clock } = deps
+  const { config, clock } = deps
+  // every module queries through the asynchronous API; the ballot path keeps SQLite's synchronous group commit
+  const db = asyncDb(deps.db)
   const audit = createAuditService({ clock })
   const units = createUnitService({ db, audit })
   const users = createUserService({
@@ -33,7 +35,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     clock,
     audit,
     within: units.within,
-    unitKind: (id) => units.findById(id)?.kind,
+    unitKind: async (id) => (await units.findById(id))?.kind,
     login: {
       maxFailures: config.auth.loginMaxFailures,
       maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
@@ -72,7 +74,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     users,
     config: config.integrity,
     // bound late: the tally needs the integrity service to freeze signals at seal
-    privacy: { hiddenVillagesOf: (r) => tally.hiddenVillagesOf(r), minCell: config.privacy.minCell },
+    privacy: { hiddenVillagesOf: async (r) => (await tally.hiddenVillagesOf(r)), minCell: config.privacy.minCell },
   })
   const tally = createTallyService({ db, clock, audit, rounds, units, ballots, integrity, minCell: config.privacy.minCell })
   const requests = createRequestService({ db, clock, audit, rounds, units, invitations })
@@ -83,9 +85,9 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     dissatisfiedBp: config.followUp.dissatisfiedBp,
     minBallots: config.privacy.minCell,
     privacy: tally,
-    criteriaOf: (r) => {
-      const setId = questionnaires.templateById(r.templateId)?.criteriaSetId
-      const set = setId ? questionnaires.criteriaSetById(setId) : undefined
+    criteriaOf: async (r) => {
+      const setId = (await questionnaires.templateById(r.templateId))?.criteriaSetId
+      const set = setId ? await questionnaires.criteriaSetById(setId) : undefined
       return set ? { id: set.id, name: set.name, criteria: set.criteria } : null
     },
   })

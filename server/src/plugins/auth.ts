@@ -15,7 +15,7 @@ declare module '@fastify/jwt' {
 declare module 'fastify' {
   interface FastifyInstance {
     authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>
-    signToken: (actor: Actor) => { token: string; expiresAt: string }
+    signToken: (actor: Actor) => Promise<{ token: string; expiresAt: string }>
     /** A key derived from the server secret for one purpose only (links and cookies that are not staff tokens). */
     purposeKey: (purpose: string) => Buffer
   }
@@ -41,8 +41,8 @@ export const authPlugin = fp(
     // A value signed with a purpose key can never pass as a staff JWT (other key, other format), nor the reverse.
     app.decorate('purposeKey', (purpose: string) => createHmac('sha256', opts.secret).update(`hailong/purpose/${purpose}`).digest())
 
-    app.decorate('signToken', (actor: Actor) => {
-      const tv = app.services.users.tokenVersion(actor.id)
+    app.decorate('signToken', async (actor: Actor) => {
+      const tv = await app.services.users.tokenVersion(actor.id)
       const token = app.jwt.sign({ sub: actor.id, role: actor.role, unitId: actor.unitId, tv })
       const expiresAt = new Date(app.clock.now().getTime() + opts.ttlMinutes * 60_000).toISOString()
       return { token, expiresAt }

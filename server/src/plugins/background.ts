@@ -44,23 +44,23 @@ export const backgroundPlugin = fp(
       } catch (err) {
         app.log.error({ err }, 'zalo token keeper failed')
       }
-      const s = tokenStatus(app.config.zalo.mode, createMessagingRepo(app.db).token('oa'), app.clock.now(), null)
+      const s = tokenStatus(app.config.zalo.mode, await createMessagingRepo(app.db).token('oa'), app.clock.now(), null)
       const facts = { when, state: s.state, refreshExpiresAt: s.refreshExpiresAt, daysUntilReconsent: s.daysUntilReconsent }
       if (s.warning) app.log.warn(facts, 'zalo: an OA admin must re-consent soon (or now) unless the token can be refreshed')
       else app.log.info(facts, 'zalo token keeper ran')
     }
 
     app.addHook('onReady', async () => {
-      sweeper = setInterval(() => {
+      sweeper = setInterval(async () => {
         try {
           const n = app.services.rounds.closeExpired()
-          if (n > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
+          if (await n > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
         } catch (err) {
           app.log.error({ err }, 'round sweeper failed')
         }
       }, opts.roundSweepMs ?? ROUND_SWEEP_MS)
       sweeper.unref()
-      runtime.worker.start()
+      await runtime.worker.start()
       if (runtime.tokens) {
         // the template's limits are read once the token is fresh (and again before each round's first send)
         keeping = keepToken('start-up').then(async () => {

@@ -1,27 +1,27 @@
-import { auditLog, type DbOrTx } from '@app/db'
+import { first } from '@app/db'
+import { auditLog, type Conn } from '@app/db'
 import { and, asc, desc, eq, inArray } from 'drizzle-orm'
 
 export type AuditRow = typeof auditLog.$inferSelect
 
 export function createAuditRepo() {
   return {
-    last(tx: DbOrTx): AuditRow | undefined {
-      return tx.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1).get()
+    async last(tx: Conn): Promise<AuditRow | undefined> {
+      return await first(tx.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1))
     },
-    insert(tx: DbOrTx, row: typeof auditLog.$inferInsert): void {
-      tx.insert(auditLog).values(row).run()
+    async insert(tx: Conn, row: typeof auditLog.$inferInsert): Promise<void> {
+      await tx.insert(auditLog).values(row)
     },
     /** The entries about one target with one of `actions`, in chain order (audit_log_target_idx). */
-    byTarget(tx: DbOrTx, targetType: string, targetId: string, actions: readonly string[]): AuditRow[] {
-      return tx
+    async byTarget(tx: Conn, targetType: string, targetId: string, actions: readonly string[]): Promise<AuditRow[]> {
+      return await tx
         .select()
         .from(auditLog)
         .where(and(eq(auditLog.targetType, targetType), eq(auditLog.targetId, targetId), inArray(auditLog.action, [...actions])))
         .orderBy(asc(auditLog.seq))
-        .all()
     },
-    all(tx: DbOrTx): AuditRow[] {
-      return tx.select().from(auditLog).orderBy(asc(auditLog.seq)).all()
+    async all(tx: Conn): Promise<AuditRow[]> {
+      return await tx.select().from(auditLog).orderBy(asc(auditLog.seq))
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { DbOrTx } from '@app/db'
+import type { Conn } from '@app/db'
 import { vnDay } from '@app/shared'
 import type { Clock } from '../../lib/clock.js'
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../lib/hash.js'
@@ -24,14 +24,14 @@ export function createAuditService(deps: { clock: Clock }) {
   }
   return {
     /** Append inside the caller's transaction so the action and its log entry commit together. */
-    record(tx: DbOrTx, e: AuditEntry): void {
-      const last = repo.last(tx)
+    async record(tx: Conn, e: AuditEntry): Promise<void> {
+      const last = await repo.last(tx)
       const seq = (last?.seq ?? 0) + 1
       const prevHash = last?.hash ?? GENESIS_HASH
       const { dayOnly, ...entry } = e
       const at = dayOnly ? vnDay(deps.clock.now()) : deps.clock.now().toISOString()
       const hash = entryHash(prevHash, { seq, at, ...entry })
-      repo.insert(tx, {
+      await repo.insert(tx, {
         seq,
         at,
         actorId: e.actorId,
@@ -45,13 +45,13 @@ export function createAuditService(deps: { clock: Clock }) {
       })
     },
     /** The entries about one target with one of `actions`, in chain order. */
-    about(tx: DbOrTx, targetType: string, targetId: string, actions: readonly string[]) {
+    about(tx: Conn, targetType: string, targetId: string, actions: readonly string[]) {
       return repo.byTarget(tx, targetType, targetId, actions)
     },
     /** Recompute the chain; returns the first broken seq or null when intact. */
-    verify(tx: DbOrTx): { ok: boolean; brokenAt: number | null; count: number } {
+    async verify(tx: Conn): Promise<{ ok: boolean; brokenAt: number|null; count: number} > {
       let prev = GENESIS_HASH
-      const rows = repo.all(tx)
+      const rows = await repo.all(tx)
       for (const r of rows) {
         const h = entryHash(prev, {
           seq: r.seq,

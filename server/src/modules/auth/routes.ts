@@ -17,8 +17,8 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const actor = await app.services.users.authenticate(req.body.username, req.body.password, req.ip)
-      const unitKind = app.services.units.findById(actor.unitId)?.kind
-      return { ...app.signToken(actor), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId, unitKind } }
+      const unitKind = (await app.services.units.findById(actor.unitId))?.kind
+      return { ...(await app.signToken(actor)), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId, unitKind } }
     },
   )
 
@@ -33,7 +33,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      app.services.users.revokeTokens(req.actor.id)
+      await app.services.users.revokeTokens(req.actor.id)
       return reply.code(204).send(null)
     },
   )
@@ -52,8 +52,8 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       await app.services.users.changeOwnPassword(req.actor, req.body, req.ip)
       const a = req.actor
-      const unitKind = app.services.units.findById(a.unitId)?.kind
-      return { ...app.signToken(a), user: { id: a.id, username: a.username, role: a.role, unitId: a.unitId, unitKind } }
+      const unitKind = (await app.services.units.findById(a.unitId))?.kind
+      return { ...(await app.signToken(a)), user: { id: a.id, username: a.username, role: a.role, unitId: a.unitId, unitKind } }
     },
   )
 

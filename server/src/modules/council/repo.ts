@@ -1,47 +1,45 @@
-import { councilDecisions, type DbOrTx, rounds, users } from '@app/db'
+import { first, one } from '@app/db'
+import { councilDecisions, type Conn, rounds, users } from '@app/db'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 
 export type CouncilDecisionRow = typeof councilDecisions.$inferSelect
 
-export function createCouncilRepo(db: DbOrTx) {
+export function createCouncilRepo(db: Conn) {
   return {
-    insert(row: typeof councilDecisions.$inferInsert, tx: DbOrTx = db): CouncilDecisionRow {
-      return tx.insert(councilDecisions).values(row).returning().get()
+    async insert(row: typeof councilDecisions.$inferInsert, tx: Conn = db): Promise<CouncilDecisionRow> {
+      return await one(tx.insert(councilDecisions).values(row).returning())
     },
-    findById(id: string, tx: DbOrTx = db): CouncilDecisionRow | undefined {
-      return tx.select().from(councilDecisions).where(eq(councilDecisions.id, id)).get()
+    async findById(id: string, tx: Conn = db): Promise<CouncilDecisionRow | undefined> {
+      return await first(tx.select().from(councilDecisions).where(eq(councilDecisions.id, id)))
     },
     /** Every version on every seal of the round, in the order recorded (rowid: versions share a clock tick in tests). */
-    listByRound(roundId: string, tx: DbOrTx = db): (CouncilDecisionRow & { recordedByName: string | null })[] {
-      return tx
+    async listByRound(roundId: string, tx: Conn = db): Promise<(CouncilDecisionRow & { recordedByName: string | null })[]> {
+      return (await tx
         .select({ row: councilDecisions, recordedByName: users.username })
         .from(councilDecisions)
         .leftJoin(users, eq(users.id, councilDecisions.recordedBy))
         .where(eq(councilDecisions.roundId, roundId))
-        .orderBy(sql`${councilDecisions}.rowid`)
-        .all()
+        .orderBy(sql`${councilDecisions}.rowid`))
         .map((r) => ({ ...r.row, recordedByName: r.recordedByName }))
     },
     /** The version in force on one seal: the latest, unless voided. */
-    current(roundId: string, sealId: string, tx: DbOrTx = db): CouncilDecisionRow | undefined {
-      const last = tx
+    async current(roundId: string, sealId: string, tx: Conn = db): Promise<CouncilDecisionRow | undefined> {
+      const last = await first(tx
         .select()
         .from(councilDecisions)
         .where(and(eq(councilDecisions.roundId, roundId), eq(councilDecisions.sealId, sealId)))
         .orderBy(desc(councilDecisions.version))
-        .limit(1)
-        .get()
+        .limit(1))
       return last && last.voidedAt === null ? last : undefined
     },
-    markVoided(id: string, v: { voidedAt: string; voidedBy: string; voidReason: string }, tx: DbOrTx = db): void {
-      tx.update(councilDecisions)
+    async markVoided(id: string, v: { voidedAt: string; voidedBy: string; voidReason: string }, tx: Conn = db): Promise<void> {
+      await tx.update(councilDecisions)
         .set(v)
         .where(and(eq(councilDecisions.id, id), isNull(councilDecisions.voidedAt)))
-        .run()
     },
     /** The round created to re-survey `roundId`, if any. */
-    resurveyOf(roundId: string, tx: DbOrTx = db): { id: string } | undefined {
-      return tx.select({ id: rounds.id }).from(rounds).where(eq(rounds.previousRoundId, roundId)).get()
+    async resurveyOf(roundId: string, tx: Conn = db): Promise<{ id: string } | undefined> {
+      return await first(tx.select({ id: rounds.id }).from(rounds).where(eq(rounds.previousRoundId, roundId)))
     },
   }
 }

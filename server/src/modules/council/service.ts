@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '@app/db'
+import type { AppDb, Conn } from '@app/db'
 import {
   type AmendCouncilDecisionBody,
   type CouncilDecision,
@@ -84,14 +84,14 @@ const event = (kind: RecordEvent['kind'], at: string, over: Partial<RecordEvent>
  * overwritten; one against the verdict of the rule set needs a reason; unsealing voids it (kept in history).
  * `return_for_resurvey` marks the round `returned`; Front staff may then open a new round linked to it.
  */
-export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditService; rounds: RoundService; tally: TallyService }) {
+export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: AuditService; rounds: RoundService; tally: TallyService }) {
   const { db, clock, audit, rounds, tally } = deps
   const repo = createCouncilRepo(db)
   const tallyRepo = createTallyRepo(db)
 
   /** The seal a decision is made on: the round sealed (or returned) with its frozen result. */
-  function sealOf(r: RoundRow, tx: DbOrTx, action: string) {
-    const s = r.status === 'sealed' || r.status === 'returned' ? tallyRepo.sealed(r.id, tx) : undefined
+  async function sealOf(r: RoundRow, tx: Conn, action: string) {
+    const s = r.status === 'sealed' || r.status === 'returned' ? await tallyRepo.sealed(r.id, tx) : undefined
     if (!s)
       throw new AppError('invalid_transition', `the council decides on sealed rounds; this one is ${r.status}`, 409, {
         status: r.status,
@@ -111,11 +111,11 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
   }
 
   // unsealing voids the decision made on that seal, in the same transaction (kept, with the unseal's reason)
-  tally.onUnsealing(({ roundId, sealId, actor, reason }, tx) => {
-    const current = repo.current(roundId, sealId, tx)
+  tally.onUnsealing(async ({ roundId, sealId, actor, reason }, tx) => {
+    const current = await repo.current(roundId, sealId, tx)
     if (!current) return
-    repo.markVoided(current.id, { voidedAt: clock.now().toISOString(), voidedBy: actor.id, voidReason: reason }, tx)
-    audit.record(tx, {
+    await repo.markVoided(current.id, { voidedAt: clock.now().toISOString(), voidedBy: actor.id, voidReason: reason }, tx)
+    await audit.record(tx, {
       actorId: actor.id,
       action: 'council.void',
       targetType: 'round',
@@ -126,10 +126,10 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
   })
 
   /** Seal, unseal, reopen (after the first seal), reseal and decisions, from the hash-chained audit log, in its order. */
-  function history(roundId: string, tx: DbOrTx = db): RecordEvent[] {
+  async function history(roundId: string, tx: Conn = db): Promise<RecordEvent[]> {
     const out: RecordEvent[] = []
     let sealed = false
-    for (const e of audit.about(tx, 'round', roundId, RECORD_ACTIONS)) {
+    for (const e of await audit.about(tx,'round',roundId,RECORD_ACTIONS)) {
       const d = (e.data ? JSON.parse(e.data) : {}) as Record<string, unknown>
       const root = typeof d.ledgerRootHash === 'string' ? d.ledgerRootHash : null
       switch (e.action) {
@@ -165,8 +165,8 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
   }
 
   /** The decision in force on the round's current seal, as the record prints it. */
-  function currentDecision(roundId: string, sealId: string): RecordEvent | null {
-    const c = repo.current(roundId, sealId)
+  async function currentDecision(roundId: string, sealId: string): Promise<RecordEvent|null> {
+    const c = await repo.current(roundId, sealId)
     if (!c) return null
     return event(c.version === 1 ? 'decision' : 'amendment', c.createdAt, {
       reason: c.reason,
@@ -179,8 +179,8 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
   }
 
   /** Move the round between sealed and returned when a (new version of the) decision starts or stops returning it. */
-  function followDecision(
-    tx: DbOrTx,
+  async function followDecision(
+    tx: Conn,
     r: RoundRow,
     from: CouncilDecisionKind | null,
     to: CouncilDecisionKind,
@@ -189,14 +189,14 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
   ) {
     const returning = to === 'return_for_resurvey'
     const wasReturning = from === 'return_for_resurvey'
-    if (returning && !wasReturning) rounds.transition(tx, r, 'returned', actor, note)
+    if (returning && !wasReturning) await rounds.transition(tx, r, 'returned', actor, note)
     if (!returning && wasReturning) {
-      const resurvey = repo.resurveyOf(r.id, tx)
+      const resurvey = await repo.resurveyOf(r.id, tx)
       if (resurvey)
         throw conflict('resurvey_exists', 'Đã tạo đợt lấy ý kiến lại cho đợt này; không thể bỏ quyết định trả lại.', {
           roundId: resurvey.id,
         })
-      rounds.transition(tx, r, 'sealed', actor, note)
+      await rounds.transition(tx, r, 'sealed', actor, note)
     }
   }
 
@@ -204,15 +204,15 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
     history,
     currentDecision,
 
-    record(actor: Actor, roundId: string, body: CreateCouncilDecisionBody): CouncilDecision {
-      const visible = rounds.getVisible(actor, roundId)
+    async record(actor: Actor, roundId: string, body: CreateCouncilDecisionBody): Promise<CouncilDecision> {
+      const visible = await rounds.getVisible(actor, roundId)
       assertRole(actor, ['council'])
       // IMMEDIATE: two members saving at once must not both see "no decision yet"
-      return db.transaction(
-        (tx) => {
-          const r = rounds.findById(visible.id, tx) ?? visible
+      return (await db.transaction(
+        async (tx) => {
+          const r = await rounds.findById(visible.id, tx) ?? visible
           const { sealId, verdict } = sealOf(r, tx, 'council_decision')
-          const current = repo.current(r.id, sealId, tx)
+          const current = await repo.current(r.id, sealId, tx)
           if (current)
             throw conflict(
               'decision_exists',
@@ -240,32 +240,32 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
             },
             tx,
           )
-          followDecision(tx, r, null, body.decision, actor, body.notes || null)
-          audit.record(tx, {
+          await followDecision(tx, r, null, body.decision, actor, body.notes || null)
+          await audit.record(tx, {
             actorId: actor.id,
             action: 'council.decide',
             targetType: 'round',
             targetId: r.id,
-            reason: row.reason,
-            data: decisionData(row),
+            reason: (await row).reason,
+            data: decisionData(await row),
           })
-          return toDto({ ...row, recordedByName: actor.username }, 'current')
+          return toDto(await { ...row,recordedByName: actor.username }, 'current')
         },
         { behavior: 'immediate' },
-      )
+      ))
     },
 
     /** A new version of the decision in force (`decisionId` must be it), with the reason; the old one stays in history. */
-    amend(actor: Actor, roundId: string, decisionId: string, body: AmendCouncilDecisionBody): CouncilDecision {
-      const visible = rounds.getVisible(actor, roundId)
+    async amend(actor: Actor, roundId: string, decisionId: string, body: AmendCouncilDecisionBody): Promise<CouncilDecision> {
+      const visible = await rounds.getVisible(actor, roundId)
       assertRole(actor, ['council'])
-      return db.transaction(
-        (tx) => {
-          const r = rounds.findById(visible.id, tx) ?? visible
-          const target = repo.findById(decisionId, tx)
+      return (await db.transaction(
+        async (tx) => {
+          const r = await rounds.findById(visible.id, tx) ?? visible
+          const target = await repo.findById(decisionId, tx)
           if (!target || target.roundId !== r.id) throw notFound('council decision')
           const { sealId, verdict } = sealOf(r, tx, 'council_amend')
-          const current = repo.current(r.id, sealId, tx)
+          const current = await repo.current(r.id, sealId, tx)
           if (!current || current.id !== target.id)
             throw conflict(
               'decision_superseded',
@@ -294,27 +294,27 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
             },
             tx,
           )
-          followDecision(tx, r, current.decision, body.decision, actor, body.reason)
-          audit.record(tx, {
+          await followDecision(tx, r, current.decision, body.decision, actor, body.reason)
+          await audit.record(tx, {
             actorId: actor.id,
             action: 'council.amend',
             targetType: 'round',
             targetId: r.id,
             reason: body.reason,
-            data: decisionData(row),
+            data: decisionData(await row),
           })
-          return toDto({ ...row, recordedByName: actor.username }, 'current')
+          return toDto(await { ...row,recordedByName: actor.username }, 'current')
         },
         { behavior: 'immediate' },
-      )
+      ))
     },
 
-    list(actor: Actor, roundId: string): CouncilDecisionList {
-      const r = rounds.getVisible(actor, roundId)
+    async list(actor: Actor, roundId: string): Promise<CouncilDecisionList> {
+      const r = await rounds.getVisible(actor, roundId)
       assertRole(actor, ['admin', 'front_staff', 'council'])
-      const seal = r.status === 'sealed' || r.status === 'returned' ? tallyRepo.sealed(r.id) : undefined
-      const current = seal ? repo.current(r.id, seal.sealId) : undefined
-      const rows = repo.listByRound(r.id)
+      const seal = r.status === 'sealed' || r.status === 'returned' ? await tallyRepo.sealed(r.id) : undefined
+      const current = seal ? await repo.current(r.id, seal.sealId) : undefined
+      const rows = await repo.listByRound(r.id)
       const superseded = new Set(rows.map((x) => x.supersedesId).filter((x): x is string => x !== null))
       return {
         items: rows.map((x) =>
@@ -322,22 +322,22 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
         ),
         currentId: current?.id ?? null,
         verdict: seal ? (JSON.parse(seal.tallyJson) as RoundTally).commune.verdict : null,
-        history: history(r.id),
+        history: (await history(r.id)),
       }
     },
 
     /** A new draft round re-surveying a returned one: same commune, level and thresholds, linked by previousRoundId. */
-    resurvey(actor: Actor, roundId: string, body: ResurveyBody): Round {
-      const r = rounds.getManaged(actor, roundId)
+    async resurvey(actor: Actor, roundId: string, body: ResurveyBody): Promise<Round> {
+      const r = await rounds.getManaged(actor, roundId)
       if (r.status !== 'returned')
         throw new AppError('invalid_transition', `only a round returned by the council can be re-surveyed; this one is ${r.status}`, 409, {
           status: r.status,
           action: 'resurvey',
         })
-      return db.transaction((tx) => {
-        const existing = repo.resurveyOf(r.id, tx)
+      return (await db.transaction(async (tx) => {
+        const existing = await repo.resurveyOf(r.id, tx)
         if (existing) throw conflict('already_exists', 'this round already has a re-survey round', { roundId: existing.id })
-        const created = rounds.create(
+        const created = await rounds.create(
           actor,
           {
             communeId: r.communeId,
@@ -353,7 +353,7 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
           },
           { previousRoundId: r.id },
         )
-        audit.record(tx, {
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'round.resurvey',
           targetType: 'round',
@@ -361,7 +361,7 @@ export function createCouncilService(deps: { db: Db; clock: Clock; audit: AuditS
           data: { previousRoundId: r.id },
         })
         return created
-      })
+      }))
     },
   }
 }

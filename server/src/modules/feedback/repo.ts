@@ -1,4 +1,6 @@
-import { type DbOrTx, feedback } from '@app/db'
+import { rawAll } from '@app/db'
+import { first } from '@app/db'
+import { type Conn, feedback } from '@app/db'
 import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm'
 
 export type FeedbackRow = typeof feedback.$inferSelect
@@ -10,7 +12,7 @@ export interface FeedbackFilter {
   kind?: FeedbackRow['kind'] | undefined
 }
 
-export function createFeedbackRepo(db: DbOrTx) {
+export function createFeedbackRepo(db: Conn) {
   function where(roundId: string, f: FeedbackFilter): SQL | undefined {
     return and(
       eq(feedback.roundId, roundId),
@@ -24,41 +26,39 @@ export function createFeedbackRepo(db: DbOrTx) {
      * One page of a round's feedback. Ordered by question then text, never by time: the insertion
      * time would date the ballot it came from.
      */
-    list(roundId: string, f: FeedbackFilter, page: { page: number; limit: number }, tx: DbOrTx = db) {
-      const items = tx
+    async list(roundId: string, f: FeedbackFilter, page: { page: number; limit: number }, tx: Conn = db) {
+      const items = await tx
         .select()
         .from(feedback)
         .where(where(roundId, f))
         .orderBy(asc(feedback.kind), asc(feedback.questionKey), asc(feedback.text), asc(feedback.id))
         .limit(page.limit)
         .offset((page.page - 1) * page.limit)
-        .all()
-      const total = tx.select({ n: sql<number>`count(*)` }).from(feedback).where(where(roundId, f)).get()?.n ?? 0
+      const total = (await first(tx.select({ n: sql<number>`count(*)` }).from(feedback).where(where(roundId, f))))?.n ?? 0
       return { items, total }
     },
-    findById(id: string, tx: DbOrTx = db): FeedbackRow | undefined {
-      return tx.select().from(feedback).where(eq(feedback.id, id)).get()
+    async findById(id: string, tx: Conn = db): Promise<FeedbackRow | undefined> {
+      return await first(tx.select().from(feedback).where(eq(feedback.id, id)))
     },
-    update(id: string, patch: Partial<Pick<FeedbackRow, 'status' | 'assigneeAgency' | 'followUp'>>, tx: DbOrTx = db): FeedbackRow {
-      const row = tx.update(feedback).set(patch).where(eq(feedback.id, id)).returning().get()
+    async update(id: string, patch: Partial<Pick<FeedbackRow, 'status' | 'assigneeAgency' | 'followUp'>>, tx: Conn = db): Promise<FeedbackRow> {
+      const row = await first(tx.update(feedback).set(patch).where(eq(feedback.id, id)).returning())
       if (!row) throw new Error(`feedback ${id} vanished`)
       return row
     },
     /** Counts per (kind, question, status): O(questions × 3) rows. */
-    counts(roundId: string, tx: DbOrTx = db) {
-      return tx
+    async counts(roundId: string, tx: Conn = db) {
+      return await tx
         .select({ kind: feedback.kind, questionKey: feedback.questionKey, status: feedback.status, n: sql<number>`count(*)` })
         .from(feedback)
         .where(eq(feedback.roundId, roundId))
         .groupBy(feedback.kind, feedback.questionKey, feedback.status)
-        .all()
     },
     /**
      * The most frequent texts per question (reasons) or of the comments, at most `perGroup` each,
      * with how often each text occurs. For the minutes.
      */
-    topTexts(roundId: string, kind: FeedbackRow['kind'], perGroup: number, tx: DbOrTx = db) {
-      return tx.all<{ questionKey: string | null; text: string; n: number }>(sql`
+    topTexts(roundId: string, kind: FeedbackRow['kind'], perGroup: number, tx: Conn = db) {
+      return rawAll<{ questionKey: string | null; text: string; n: number }>(tx, sql`
         SELECT question_key AS questionKey, text, n FROM (
           SELECT question_key, text, count(*) AS n,
                  ROW_NUMBER() OVER (PARTITION BY question_key ORDER BY count(*) DESC, text) AS rn

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import {
   type FeedbackItem,
   type FeedbackQuery,
@@ -23,7 +23,7 @@ const NEXT: Record<FeedbackStatus, FeedbackStatus | null> = { new: 'forwarded', 
  * without identity (no ballot id, no household, no time). Front staff in scope (and admin).
  */
 export function createFeedbackService(deps: {
-  db: Db
+  db: AppDb
   audit: AuditService
   rounds: RoundService
   units: UnitService
@@ -34,16 +34,16 @@ export function createFeedbackService(deps: {
   const repo = createFeedbackRepo(db)
 
   /** The round of an inbox request: reasons and comments are results, served once the round has closed (TRUST.md §2.2). */
-  function roundFor(actor: Actor, roundId: string): RoundRow {
-    const r = rounds.getVisible(actor, roundId)
+  async function roundFor(actor: Actor, roundId: string): Promise<RoundRow> {
+    const r = await rounds.getVisible(actor, roundId)
     if (actor.role !== 'admin' && actor.role !== 'front_staff') throw forbidden('the feedback inbox is for Front staff')
-    rounds.disclose(actor, r, 'feedback')
+    await rounds.disclose(actor, r, 'feedback')
     return r
   }
 
-  function toItems(r: RoundRow, rows: FeedbackRow[]): FeedbackItem[] {
-    const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
-    const villages = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+  async function toItems(r: RoundRow, rows: FeedbackRow[]): Promise<FeedbackItem[]> {
+    const questions = new Map((await rounds.questionsOf(r)).map((q) => [q.key, q]))
+    const villages = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
     const hidden = privacy.hiddenVillagesOf(r)
     return rows.map((f) => {
       const q = f.questionKey ? questions.get(f.questionKey) : undefined
@@ -70,17 +70,17 @@ export function createFeedbackService(deps: {
     counts: repo.counts,
     topTexts: repo.topTexts,
 
-    list(actor: Actor, roundId: string, q: FeedbackQuery) {
-      const r = roundFor(actor, roundId)
+    async list(actor: Actor, roundId: string, q: FeedbackQuery) {
+      const r = await roundFor(actor,roundId)
       const { items, total } = repo.list(r.id, q, q)
       return { items: toItems(r, items), page: q.page, limit: q.limit, total }
     },
 
-    update(actor: Actor, id: string, body: UpdateFeedbackBody): FeedbackItem {
+    async update(actor: Actor, id: string, body: UpdateFeedbackBody): Promise<FeedbackItem> {
       assertRole(actor, ['admin', 'front_staff'])
-      const f = repo.findById(id)
+      const f = await repo.findById(id)
       if (!f) throw notFound('feedback')
-      const r = roundFor(actor, f.roundId)
+      const r = await roundFor(actor,f.roundId)
       if (NEXT[f.status] !== body.status)
         throw new AppError(
           'invalid_transition',
@@ -98,8 +98,8 @@ export function createFeedbackService(deps: {
         throw badRequest('validation_failed', 'describe how the feedback was resolved', {
           issues: [{ path: 'followUp', message: 'required when resolving' }],
         })
-      return db.transaction((tx) => {
-        const row = repo.update(
+      return (await db.transaction(async (tx) => {
+        const row = await repo.update(
           id,
           {
             status: body.status,
@@ -108,7 +108,7 @@ export function createFeedbackService(deps: {
           },
           tx,
         )
-        audit.record(tx, {
+        await audit.record(tx, {
           actorId: actor.id,
           action: `feedback.${body.status === 'forwarded' ? 'forward' : 'resolve'}`,
           targetType: 'feedback',
@@ -116,19 +116,19 @@ export function createFeedbackService(deps: {
           data: { roundId: r.id, from: f.status, to: body.status, assigneeAgency: body.assigneeAgency ?? f.assigneeAgency ?? null },
         })
         return toItems(r, [row])[0] as FeedbackItem
-      })
+      }))
     },
 
-    summary(actor: Actor, roundId: string): FeedbackSummary {
-      const r = roundFor(actor, roundId)
+    async summary(actor: Actor, roundId: string): Promise<FeedbackSummary> {
+      const r = await roundFor(actor,roundId)
       const zero = () => ({ total: 0, new: 0, forwarded: 0, resolved: 0 })
       const total = zero()
       const comments = zero()
-      const questions = rounds.questionsOf(r)
+      const questions = await rounds.questionsOf(r)
       const byQuestion = new Map(
         questions.map((q) => [q.key, { questionKey: q.key, questionText: q.text, criterionRef: q.criterionRef ?? null, ...zero() }]),
       )
-      for (const c of repo.counts(r.id)) {
+      for (const c of await repo.counts(r.id)) {
         const add = (o: ReturnType<typeof zero>) => {
           o.total += c.n
           o[c.status] += c.n

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import type { CriteriaTrend, FollowUpCandidates } from '@app/shared'
 import { hiddenQuestionCells, isSmallCell, satisfactionRate } from '@app/shared'
 import { forbidden } from '../../lib/app-error.js'
@@ -16,7 +16,7 @@ const DONE: readonly RoundRow['status'][] = ['closed', 'sealed', 'returned']
  * each criterion's rate moved across a commune's rounds.
  */
 export function createFollowUpService(deps: {
-  db: Db
+  db: AppDb
   rounds: RoundService
   units: UnitService
   dissatisfiedBp: number
@@ -38,14 +38,14 @@ export function createFollowUpService(deps: {
 
   return {
     /** Villages with ≥ minBallots valid ballots where the share not satisfied on some question ≥ the threshold. */
-    candidates(actor: Actor, roundId: string): FollowUpCandidates {
-      const r = rounds.getVisible(actor, roundId)
+    async candidates(actor: Actor, roundId: string): Promise<FollowUpCandidates> {
+      const r = await rounds.getVisible(actor, roundId)
       assertMayRead(actor, r)
-      rounds.disclose(actor, r, 'follow_up')
-      const questions = new Map(rounds.questionsOf(r).map((q) => [q.key, q]))
-      const names = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+      await rounds.disclose(actor, r, 'follow_up')
+      const questions = new Map((await rounds.questionsOf(r)).map((q) => [q.key, q]))
+      const names = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
       const byVillage = new Map<string, FollowUpCandidates['villages'][number]['questions']>()
-      const cells = repo.villageQuestions(r.id)
+      const cells = await repo.villageQuestions(r.id)
       // a village's figures beside the commune's would give back a withheld neighbour (complementary suppression)
       const hidden = hiddenQuestionCells(
         [...questions.keys()],
@@ -90,20 +90,20 @@ export function createFollowUpService(deps: {
      * Per criterion ref: the commune-level rate in each round whose results are disclosed, oldest first. A closed
      * round nobody has read the result of yet is left out rather than disclosed by a list.
      */
-    criteriaTrend(actor: Actor, communeId: string): CriteriaTrend {
-      const commune = units.getVisible(actor, communeId)
+    async criteriaTrend(actor: Actor, communeId: string): Promise<CriteriaTrend> {
+      const commune = await units.getVisible(actor, communeId)
       if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
       const visible = (r: RoundRow) =>
         r.disclosedAt !== null && (actor.role === 'council' ? ['sealed', 'returned'].includes(r.status) : DONE.includes(r.status))
-      const list = rounds.listAll({ communeIds: [commune.id] }).filter(visible)
+      const list = (await rounds.listAll({ communeIds: [commune.id] })).filter(visible)
       const date = (r: RoundRow) => r.sealedAt ?? r.closedAt ?? r.closesAt
       list.sort((a, b) => date(a).localeCompare(date(b)))
-      const counts = new Map(repo.roundQuestions(list.map((r) => r.id)).map((c) => [`${c.roundId}|${c.questionKey}`, c]))
+      const counts = new Map((await repo.roundQuestions(list.map((r) => r.id))).map((c) => [`${c.roundId}|${c.questionKey}`, c]))
       // one row per criterion of one criteria set: "Tiêu chí 9" of QĐ 318/2022 and of QĐ 51/2025 are different criteria
       const rows = new Map<string, CriteriaTrend['criteria'][number]>()
       for (const r of list) {
         const set = criteriaOf(r)
-        for (const q of rounds.questionsOf(r)) {
+        for (const q of (await rounds.questionsOf(r))) {
           if (!q.criterionRef) continue
           const c = counts.get(`${r.id}|${q.key}`)
           const valid = c?.valid ?? 0

@@ -1,40 +1,39 @@
-import { collectorAssignments, type DbOrTx, households } from '@app/db'
+import { first } from '@app/db'
+import { collectorAssignments, type Conn, households } from '@app/db'
 import { and, asc, eq, inArray } from 'drizzle-orm'
 
 export type HouseholdRowDb = typeof households.$inferSelect
 export type NewHousehold = typeof households.$inferInsert
 
-export function createHouseholdRepo(db: DbOrTx) {
+export function createHouseholdRepo(db: Conn) {
   return {
-    findById(id: string, tx: DbOrTx = db): HouseholdRowDb | undefined {
-      return tx.select().from(households).where(eq(households.id, id)).get()
+    async findById(id: string, tx: Conn = db): Promise<HouseholdRowDb | undefined> {
+      return await first(tx.select().from(households).where(eq(households.id, id)))
     },
-    inVillages(villageIds: string[], tx: DbOrTx = db): HouseholdRowDb[] {
+    async inVillages(villageIds: string[], tx: Conn = db): Promise<HouseholdRowDb[]> {
       if (villageIds.length === 0) return []
-      return tx.select().from(households).where(inArray(households.villageId, villageIds)).all()
+      return await tx.select().from(households).where(inArray(households.villageId, villageIds))
     },
     /** Every household of a village (a village holds hundreds, not millions). */
-    listByVillage(villageId: string, tx: DbOrTx = db): HouseholdRowDb[] {
-      return tx.select().from(households).where(eq(households.villageId, villageId)).orderBy(asc(households.code)).all()
+    async listByVillage(villageId: string, tx: Conn = db): Promise<HouseholdRowDb[]> {
+      return await tx.select().from(households).where(eq(households.villageId, villageId)).orderBy(asc(households.code))
     },
     /** Whether a collector is assigned to this village in any round. */
-    isAssignedCollector(userId: string, villageId: string): boolean {
+    async isAssignedCollector(userId: string, villageId: string): Promise<boolean> {
       return (
-        db
+        (await first(db
           .select({ v: collectorAssignments.villageId })
           .from(collectorAssignments)
-          .where(and(eq(collectorAssignments.userId, userId), eq(collectorAssignments.villageId, villageId)))
-          .get() !== undefined
+          .where(and(eq(collectorAssignments.userId, userId), eq(collectorAssignments.villageId, villageId))))) !== undefined
       )
     },
-    insertMany(rows: NewHousehold[], tx: DbOrTx = db): void {
+    async insertMany(rows: NewHousehold[], tx: Conn = db): Promise<void> {
       for (let i = 0; i < rows.length; i += 500)
-        tx.insert(households)
+        await tx.insert(households)
           .values(rows.slice(i, i + 500))
-          .run()
     },
-    update(id: string, patch: Partial<NewHousehold>, tx: DbOrTx = db): void {
-      tx.update(households).set(patch).where(eq(households.id, id)).run()
+    async update(id: string, patch: Partial<NewHousehold>, tx: Conn = db): Promise<void> {
+      await tx.update(households).set(patch).where(eq(households.id, id))
     },
   }
 }

@@ -1,4 +1,4 @@
-import { type Db, type DbOrTx, rounds } from '@app/db'
+import { type AppDb, type Conn, rounds } from '@app/db'
 import {
   type CreateHouseholdBody,
   foldVi,
@@ -31,7 +31,7 @@ export function toHouseholdDto(h: HouseholdRowDb, withContact: boolean): Househo
 
 export type ImportProgress = (done: number, total: number) => void
 
-export function createHouseholdService(deps: { db: Db; clock: Clock; audit: AuditService; units: UnitService; limits: ImportLimits }) {
+export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: AuditService; units: UnitService; limits: ImportLimits }) {
   const { db, clock, audit, units, limits } = deps
   const repo = createHouseholdRepo(db)
 
@@ -83,11 +83,11 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
    * `reopenable` adds rounds closed but not yet disclosed: the province may still reopen them, so their frame is
    * the one a household joining now would enter without the record.
    */
-  function openRoundsOf(communeId: string, villageIds: string[], tx: DbOrTx, opts: { reopenable?: boolean } = {}) {
+  async function openRoundsOf(communeId: string, villageIds: string[], tx: Conn, opts: { reopenable?: boolean } = {}) {
     const live = opts.reopenable
       ? or(eq(rounds.status, 'open'), and(eq(rounds.status, 'closed'), isNull(rounds.disclosedAt)))
       : eq(rounds.status, 'open')
-    return tx
+    return (await tx
       .select({
         id: rounds.id,
         title: rounds.title,
@@ -96,8 +96,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
         frameSnapshot: rounds.frameSnapshot,
       })
       .from(rounds)
-      .where(and(eq(rounds.communeId, communeId), live))
-      .all()
+      .where(and(eq(rounds.communeId, communeId), live)))
       .map((r) => ({ ...r, covers: new Set(r.villageIds ?? villageIds) }))
   }
 
@@ -106,23 +105,23 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
    * denominators): refused to commune staff (409 frame_frozen); the province Front (or an admin) adds them with
    * a reason (422 reason_required), each round's frame grows by them and the addition goes on the record.
    */
-  function freezeCheck(
+  async function freezeCheck(
     actor: Actor,
     communeId: string,
     added: Map<string, number>,
     villageIds: string[],
     reason: string | undefined,
-    tx: DbOrTx,
+    tx: Conn,
     /** Who asks: a file (the import) or the form for one household. */
     source: 'file' | 'form' = 'file',
   ) {
-    const open = openRoundsOf(communeId, villageIds, tx, { reopenable: true })
+    const open = (await openRoundsOf(communeId,villageIds,tx,{ reopenable: true }))
       .map((r) => ({ ...r, added: [...added].filter(([v]) => r.covers.has(v)) }))
       .filter((r) => r.added.length > 0)
     if (open.length === 0) return []
     const n = new Set(open.flatMap((r) => r.added.map(([v]) => v))).size
     const households = [...added].filter(([v]) => open.some((r) => r.covers.has(v))).reduce((a, [, k]) => a + k, 0)
-    const names = new Map(units.children(communeId, 'village').map((v) => [v.id, v.name]))
+    const names = new Map((await units.children(communeId,'village')).map((v) => [v.id, v.name]))
     const where = [...new Set(open.flatMap((r) => r.added.map(([v]) => names.get(v) ?? v)))].join(', ')
     const details = { households, villages: n, rounds: open.map((r) => ({ roundId: r.id, title: r.title })) }
     const titles = open.map((r) => `“${r.title}”`).join(', ')
@@ -130,7 +129,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     const allOpen = open.every((r) => r.status === 'open')
     const state = allOpen ? 'đang mở' : 'đã kết thúc thu phiếu nhưng chưa công bố kết quả (còn có thể mở lại)'
     const later = allOpen ? 'sau khi kết thúc đợt' : 'sau khi công bố kết quả'
-    const province = actor.role === 'admin' || (actor.role === 'front_staff' && units.findById(actor.unitId)?.kind === 'province')
+    const province = actor.role === 'admin' || (actor.role === 'front_staff' && (await units.findById(actor.unitId))?.kind === 'province')
     const subject = source === 'file' ? `Tệp có ${households} hộ mới ở ${where}` : `Thêm hộ vào ${where}`
     if (!province)
       throw new AppError(
@@ -150,12 +149,12 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
   }
 
   /** Each open round's frame grows by the households added with the province's reason, on the record. */
-  function growFrames(actor: Actor, frozen: ReturnType<typeof freezeCheck>, reason: string | undefined, tx: DbOrTx) {
-    for (const r of frozen) {
+  async function growFrames(actor: Actor, frozen: ReturnType<typeof freezeCheck>, reason: string | undefined, tx: Conn) {
+    for (const r of await frozen) {
       const frame = { ...((r.frameSnapshot as Record<string, number> | null) ?? {}) }
       for (const [v, k] of r.added) frame[v] = (frame[v] ?? 0) + k
-      tx.update(rounds).set({ frameSnapshot: frame }).where(eq(rounds.id, r.id)).run()
-      audit.record(tx, {
+      await tx.update(rounds).set({ frameSnapshot: frame }).where(eq(rounds.id, r.id))
+      await audit.record(tx, {
         actorId: actor.id,
         action: 'round.frame_addition',
         targetType: 'round',
@@ -167,14 +166,14 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
   }
 
   /** The village a household form writes to: Front staff or admin, in scope (404 outside), and a village. */
-  function villageForEdit(actor: Actor, villageId: string) {
+  async function villageForEdit(actor: Actor, villageId: string) {
     assertRole(actor, ['admin', 'front_staff'])
-    const village = units.getVisible(actor, villageId)
+    const village = await units.getVisible(actor, villageId)
     if (village.kind !== 'village' || !village.parentId)
       throw badRequest('validation_failed', 'households belong to a village', {
         issues: [{ path: 'villageId', message: 'not a village' }],
       })
-    return { village, communeId: village.parentId, villageIds: units.children(village.parentId, 'village').map((v) => v.id) }
+    return { village, communeId: village.parentId, villageIds: (await units.children(village.parentId,'village')).map((v) => v.id) }
   }
 
   /** '' clears a phone or address; a phone is kept in its normal form (84…). */
@@ -190,11 +189,11 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
      * of an open round the frame is frozen: as for the import, commune staff are refused (409 frame_frozen) and
      * the province adds it with a reason (422 reason_required), which grows the round's frame on the record.
      */
-    createOne(actor: Actor, villageId: string, body: CreateHouseholdBody): Household {
+    async createOne(actor: Actor, villageId: string, body: CreateHouseholdBody): Promise<Household> {
       const { village, communeId, villageIds } = villageForEdit(actor, villageId)
-      return db.transaction(
-        (tx) => {
-          const clash = repo.listByVillage(villageId, tx).find((h) => h.code.toUpperCase() === body.code.toUpperCase())
+      return (await db.transaction(
+        async (tx) => {
+          const clash = (await repo.listByVillage(villageId,tx)).find((h) => h.code.toUpperCase() === body.code.toUpperCase())
           if (clash)
             throw new AppError(
               'already_exists',
@@ -202,7 +201,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
               409,
               { householdId: clash.id },
             )
-          growFrames(actor, freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'), body.reason, tx)
+          await growFrames(actor, freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'), body.reason, tx)
           const row = {
             villageId,
             code: body.code,
@@ -213,10 +212,10 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
             source: 'manual',
             asOf: vnDay(clock.now()),
           }
-          repo.insertMany([row], tx)
-          const created = repo.listByVillage(villageId, tx).find((h) => h.code === body.code)
+          await repo.insertMany([row], tx)
+          const created = (await repo.listByVillage(villageId,tx)).find((h) => h.code === body.code)
           if (!created) throw new Error('household insert lost')
-          audit.record(tx, {
+          await audit.record(tx, {
             actorId: actor.id,
             action: 'household.create',
             targetType: 'household',
@@ -227,7 +226,7 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
           return toHouseholdDto(created, canSeeContact(actor))
         },
         { behavior: 'immediate' },
-      )
+      ))
     },
 
     /**
@@ -236,11 +235,11 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
      * (`active: false`) while an open round covers its village is refused to everyone (409 frame_frozen): the
      * frame the round opened with stays until the round closes.
      */
-    updateOne(actor: Actor, villageId: string, householdId: string, body: UpdateHouseholdBody): Household {
+    async updateOne(actor: Actor, villageId: string, householdId: string, body: UpdateHouseholdBody): Promise<Household> {
       const { village, communeId, villageIds } = villageForEdit(actor, villageId)
-      return db.transaction(
-        (tx) => {
-          const cur = repo.findById(householdId, tx)
+      return (await db.transaction(
+        async (tx) => {
+          const cur = await repo.findById(householdId, tx)
           if (!cur || cur.villageId !== villageId) throw new AppError('not_found', 'Không tìm thấy hộ này ở thôn/ấp đã chọn.', 404)
           const patch: Partial<NewHousehold> = {}
           if (body.headName !== undefined && body.headName !== cur.headName) patch.headName = body.headName
@@ -248,14 +247,14 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
           if (body.address !== undefined && addressOf(body.address) !== cur.address) patch.address = addressOf(body.address)
           if (body.active !== undefined && body.active !== cur.active) patch.active = body.active
           if (patch.active === true)
-            growFrames(
+            await growFrames(
               actor,
               freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'),
               body.reason,
               tx,
             )
           if (patch.active === false) {
-            const open = openRoundsOf(communeId, villageIds, tx).filter((r) => r.covers.has(villageId))
+            const open = (await openRoundsOf(communeId,villageIds,tx)).filter((r) => r.covers.has(villageId))
             if (open.length)
               throw new AppError(
                 'frame_frozen',
@@ -265,8 +264,8 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
               )
           }
           if (Object.keys(patch).length === 0) return toHouseholdDto(cur, canSeeContact(actor))
-          repo.update(cur.id, { ...patch, asOf: vnDay(clock.now()) }, tx)
-          audit.record(tx, {
+          await repo.update(cur.id, { ...patch, asOf: vnDay(clock.now()) }, tx)
+          await audit.record(tx, {
             actorId: actor.id,
             action: patch.active === false ? 'household.deactivate' : patch.active === true ? 'household.reactivate' : 'household.update',
             targetType: 'household',
@@ -274,12 +273,12 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
             reason: body.reason ?? null,
             data: { villageId, fields: Object.keys(patch) },
           })
-          const next = repo.findById(cur.id, tx)
+          const next = await repo.findById(cur.id, tx)
           if (!next) throw new AppError('not_found', 'Không tìm thấy hộ này ở thôn/ấp đã chọn.', 404)
           return toHouseholdDto(next, canSeeContact(actor))
         },
         { behavior: 'immediate' },
-      )
+      ))
     },
 
     /**
@@ -296,13 +295,13 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       reason?: string,
     ): Promise<ImportResult> {
       assertRole(actor, ['admin', 'front_staff'])
-      const commune = units.getVisible(actor, communeId)
+      const commune = await units.getVisible(actor, communeId)
       if (commune.kind !== 'commune')
         throw badRequest('validation_failed', 'households are imported into a commune', {
           issues: [{ path: 'communeId', message: 'not a commune' }],
         })
       const rows = await parseHouseholdFile(file.buffer, file.kind, limits)
-      const villages = units.children(communeId, 'village')
+      const villages = await units.children(communeId,'village')
       const villageByCode = new Map(villages.map((v) => [v.code.toUpperCase(), v.id]))
       const { rejected, good } = validateRows(rows, villageByCode)
       const asOf = vnDay(clock.now())
@@ -312,14 +311,14 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       // IMMEDIATE: the transaction reads the village's households and then writes. Deferred, a second
       // process (the import CLI beside the server) committing in between made the upgrade fail with
       // SQLITE_BUSY_SNAPSHOT → 500 under concurrent imports; immediate takes the write lock first and waits (busy_timeout).
-      db.transaction(
-        (tx) => {
+      await db.transaction(
+        async (tx) => {
           const existing = new Map(
-            repo
-              .inVillages(
-                villages.map((v) => v.id),
-                tx,
-              )
+            (await repo
+.inVillages(
+villages.map((v) => v.id),
+tx
+))
               .map((h) => [`${h.villageId}|${h.code}`, h]),
           )
           const inserts: NewHousehold[] = []
@@ -339,17 +338,17 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
                 tx,
               )
             : []
-          growFrames(actor, frozen, reason, tx)
+          await growFrames(actor, frozen, reason, tx)
           // progress counts rows settled: compared (and updated when needed), or inserted
           let settled = 0
-          good.forEach((g, i) => {
+          good.forEach(async (g, i) => {
             const next = { headName: g.row.headName, phone: g.phone, address: g.row.address || null, active: true }
             const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
             if (!cur) {
               inserts.push({ villageId: g.villageId, code: g.row.householdCode, ...next, source: 'import', asOf })
               created++
             } else if (cur.headName !== next.headName || cur.phone !== next.phone || cur.address !== next.address || !cur.active) {
-              repo.update(cur.id, { ...next, asOf }, tx)
+              await repo.update(cur.id, { ...next, asOf }, tx)
               updated++
             } else unchanged++
             if (cur) settled++
@@ -357,11 +356,11 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
           })
           for (let i = 0; i < inserts.length; i += 1000) {
             const chunk = inserts.slice(i, i + 1000)
-            repo.insertMany(chunk, tx)
+            await repo.insertMany(chunk, tx)
             settled += chunk.length
             onProgress?.(settled, good.length)
           }
-          audit.record(tx, {
+          await audit.record(tx, {
             actorId: actor.id,
             action: 'households.import',
             targetType: 'unit',
@@ -376,8 +375,8 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
     },
 
     /** A village's households, paginated; phones and addresses only for roles allowed to see them. */
-    listByVillage(actor: Actor, villageId: string, q: { page: number; limit: number; q?: string | undefined }) {
-      const village = units.getVisible(actor, villageId)
+    async listByVillage(actor: Actor, villageId: string, q: { page: number; limit: number; q?: string | undefined }) {
+      const village = await units.getVisible(actor, villageId)
       if (village.kind !== 'village')
         throw badRequest('validation_failed', 'households are listed per village', {
           issues: [{ path: 'villageId', message: 'not a village' }],
@@ -388,8 +387,8 @@ export function createHouseholdService(deps: { db: Db; clock: Clock; audit: Audi
       if (actor.role === 'collector' && !repo.isAssignedCollector(actor.id, villageId))
         throw forbidden('household lists are for the Front and the collectors assigned to this village')
       const needle = q.q ? foldVi(q.q) : null
-      const all = repo
-        .listByVillage(villageId)
+      const all = (await repo
+.listByVillage(villageId))
         .filter((h) => (needle ? foldVi(`${h.code} ${h.headName}`).includes(needle) : true))
         .sort((a, b) => viCollator.compare(a.code, b.code))
       const withContact = canSeeContact(actor)

@@ -1,4 +1,5 @@
-import type { DbOrTx } from '@app/db'
+import { rawAll } from '@app/db'
+import type { Conn } from '@app/db'
 import { sql } from 'drizzle-orm'
 import type { EntererDayRow, OpenBucketRow } from './signals/bursts.js'
 import type { ChannelRow } from './signals/collector-vs-link.js'
@@ -11,19 +12,19 @@ import type { StraightRow } from './signals/straight-lining.js'
  * The aggregated rows behind the integrity signals. Everything is grouped in SQL: no query returns
  * one row per ballot, and none reads answers' free text.
  */
-export function createIntegrityRepo(db: DbOrTx) {
+export function createIntegrityRepo(db: Conn) {
   return {
     /** Valid link ballots with a completion time: a histogram per village × seconds. */
-    linkDurations(roundId: string): DurationRow[] {
-      return db.all<DurationRow>(sql`
+    async linkDurations(roundId: string): Promise<DurationRow[]> {
+      return (await rawAll<DurationRow>(db, sql`
         SELECT village_id AS villageId, seconds_to_complete AS seconds, count(*) AS n
         FROM ballots
         WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND seconds_to_complete IS NOT NULL
-        GROUP BY village_id, seconds_to_complete`)
+        GROUP BY village_id, seconds_to_complete`))
     },
     /** Per village: valid ballots and those with one and the same answer on every question. */
-    straightLined(roundId: string): StraightRow[] {
-      return db.all<StraightRow>(sql`
+    async straightLined(roundId: string): Promise<StraightRow[]> {
+      return (await rawAll<StraightRow>(db, sql`
         SELECT village_id AS villageId, count(*) AS n, coalesce(sum(straight), 0) AS straight
         FROM (
           SELECT b.village_id,
@@ -31,84 +32,82 @@ export function createIntegrityRepo(db: DbOrTx) {
           FROM ballots b
           WHERE b.round_id = ${roundId} AND b.valid = 1
         )
-        GROUP BY village_id`)
+        GROUP BY village_id`))
     },
     /** Valid link ballots per coarse device fingerprint. */
-    devices(roundId: string): DeviceRow[] {
-      return db.all<DeviceRow>(sql`
+    async devices(roundId: string): Promise<DeviceRow[]> {
+      return (await rawAll<DeviceRow>(db, sql`
         SELECT device_fingerprint AS fingerprint, count(*) AS n
         FROM ballots
         WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND device_fingerprint IS NOT NULL
-        GROUP BY device_fingerprint`)
+        GROUP BY device_fingerprint`))
     },
     /** Paper and meeting ballots per person who keyed them, per day. */
-    entriesPerDay(roundId: string): EntererDayRow[] {
-      return db.all<EntererDayRow>(sql`
+    async entriesPerDay(roundId: string): Promise<EntererDayRow[]> {
+      return (await rawAll<EntererDayRow>(db, sql`
         SELECT entered_by AS userId, day, count(*) AS n
         FROM ballots
         WHERE round_id = ${roundId} AND entered_by IS NOT NULL
-        GROUP BY entered_by, day`)
+        GROUP BY entered_by, day`))
     },
     /**
      * First openings of the round's links per village, in windows of `minutes` aligned on the epoch, summed from
      * the per-village, per-minute counts (households' own open times are forgotten once they answer).
      */
-    linkOpenWindows(roundId: string, minutes: number): OpenBucketRow[] {
+    async linkOpenWindows(roundId: string, minutes: number): Promise<OpenBucketRow[]> {
       const w = minutes * 60
-      return db.all<OpenBucketRow>(sql`
+      return (await rawAll<OpenBucketRow>(db, sql`
         SELECT village_id AS villageId,
                strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', bucket || ':00Z') AS INTEGER) / ${w}) * ${w}, 'unixepoch') AS windowStart,
                sum(n) AS n
         FROM link_open_counts
         WHERE round_id = ${roundId}
-        GROUP BY village_id, windowStart`)
+        GROUP BY village_id, windowStart`))
     },
     /**
      * When staff of the given units were active (any audited action, logins included once they are
      * audited) between two instants. Only times: who and what stay in the audit log.
      */
-    staffActivityBetween(unitIds: readonly string[], fromIso: string, toIso: string): string[] {
+    async staffActivityBetween(unitIds: readonly string[], fromIso: string, toIso: string): Promise<string[]> {
       if (unitIds.length === 0) return []
-      return db
-        .all<{ at: string }>(sql`
+      return (await rawAll<{ at: string}>(db, sql`
           SELECT a.at AS at FROM audit_log a JOIN users u ON u.id = a.actor_id
           WHERE a.at >= ${fromIso} AND a.at <= ${toIso}
             AND u.unit_id IN (${sql.join(
-              unitIds.map((id) => sql`${id}`),
-              sql`, `,
-            )})
-          ORDER BY a.at`)
+unitIds.map((id) => sql`${id}`),
+sql`, `
+)})
+          ORDER BY a.at`))
         .map((r) => r.at)
     },
     /** Valid ballots per village × channel × who keyed them, with the overall "hài lòng" count. */
-    channels(roundId: string): ChannelRow[] {
-      return db.all<ChannelRow>(sql`
+    async channels(roundId: string): Promise<ChannelRow[]> {
+      return (await rawAll<ChannelRow>(db, sql`
         SELECT village_id AS villageId, channel, entered_by AS enteredBy, count(*) AS n, coalesce(sum(overall_satisfied), 0) AS satisfied
         FROM ballots
         WHERE round_id = ${roundId} AND valid = 1
-        GROUP BY village_id, channel, entered_by`)
+        GROUP BY village_id, channel, entered_by`))
     },
     /** Per village: households that took part and on how many distinct days. */
-    participationDays(roundId: string): { villageId: string; participated: number; days: number }[] {
-      return db.all(sql`
+    async participationDays(roundId: string): Promise<{ villageId: string; participated: number; days: number} []> {
+      return (await rawAll(db, sql`
         SELECT village_id AS villageId, count(*) AS participated, count(DISTINCT day) AS days
         FROM participations WHERE round_id = ${roundId}
-        GROUP BY village_id`)
+        GROUP BY village_id`))
     },
     /** Per village: valid ballots and satisfied on the overall question. */
-    villageRates(roundId: string): { villageId: string; valid: number; satisfied: number }[] {
-      return db.all(sql`
+    async villageRates(roundId: string): Promise<{ villageId: string; valid: number; satisfied: number} []> {
+      return (await rawAll(db, sql`
         SELECT village_id AS villageId, count(*) AS valid, coalesce(sum(overall_satisfied), 0) AS satisfied
         FROM ballots WHERE round_id = ${roundId} AND valid = 1
-        GROUP BY village_id`)
+        GROUP BY village_id`))
     },
     /** Ballots by validity × overall answer. */
-    validity(roundId: string): ValidityRow[] {
-      return db
-        .all<{ valid: number; overallSatisfied: number; n: number }>(sql`
+    async validity(roundId: string): Promise<ValidityRow[]> {
+      return (await rawAll<{ valid: number; overallSatisfied: number; n: number}>(db, sql`
           SELECT valid, overall_satisfied AS overallSatisfied, count(*) AS n
           FROM ballots WHERE round_id = ${roundId}
-          GROUP BY valid, overall_satisfied`)
+          GROUP BY valid, overall_satisfied`))
         .map((r) => ({ valid: r.valid === 1, overallSatisfied: r.overallSatisfied === 1, n: r.n }))
     },
   }

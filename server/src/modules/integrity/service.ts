@@ -1,4 +1,5 @@
-import { type Db, type DbOrTx, sealedIntegrity } from '@app/db'
+import { first } from '@app/db'
+import { type AppDb, type Conn, sealedIntegrity } from '@app/db'
 import { type IntegrityReport, type IntegritySignal, mayReadIntegritySignals, resultsWithheld, type SignalKey } from '@app/shared'
 import { eq } from 'drizzle-orm'
 import type { IntegrityConfig } from '../../config.js'
@@ -47,7 +48,7 @@ export function assertMayReadSignals(actor: Actor, round: RoundRow, actorUnitKin
 }
 
 export function createIntegrityService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   rounds: RoundService
   units: UnitService
@@ -67,23 +68,23 @@ export function createIntegrityService(deps: {
    * Every signal of a round, computed now (no access check: the caller decides, e.g. the minutes annex); without
    * `answers`, the signals built on answers are not computed.
    */
-  function signals(round: RoundRow, opts: { answers?: boolean } = {}): IntegritySignal[] {
+  async function signals(round: RoundRow, opts: { answers?: boolean } = {}): Promise<IntegritySignal[]> {
     const answers = opts.answers ?? true
-    const villages = units.children(round.communeId, 'village')
+    const villages = await units.children(round.communeId,'village')
     const villageNames = new Map(villages.map((v) => [v.id, v.name]))
     const usernameCache = new Map<string, string>()
-    const channelRows = repo.channels(round.id)
-    const enterRows = repo.entriesPerDay(round.id)
+    const channelRows = await repo.channels(round.id)
+    const enterRows = await repo.entriesPerDay(round.id)
     for (const id of new Set([...channelRows.map((r) => r.enteredBy), ...enterRows.map((r) => r.userId)])) {
-      const username = id ? users.usernameOf(id) : undefined
+      const username = await await await await await await await await await await await await await await id ? users.usernameOf(id) : undefined
       if (username && id) usernameCache.set(id, username)
     }
     const hidden = deps.privacy?.hiddenVillagesOf(round) ?? new Set<string>()
     const shown = <T extends { villageId: string }>(rows: T[]) => rows.filter((r) => !hidden.has(r.villageId))
-    const questionCount = rounds.questionsOf(round).length
+    const questionCount = (await rounds.questionsOf(round)).length
     const frame = rounds.frameOf(round)
-    const part = new Map(repo.participationDays(round.id).map((r) => [r.villageId, r]))
-    const rates = new Map(answers ? repo.villageRates(round.id).map((r) => [r.villageId, r]) : [])
+    const part = new Map((await repo.participationDays(round.id)).map((r) => [r.villageId, r]))
+    const rates = new Map(answers ? (await repo.villageRates(round.id)).map((r) => [r.villageId, r]) : [])
     const villageDays = Object.entries(frame).map(([villageId, households]) => ({
       villageId,
       households,
@@ -93,17 +94,17 @@ export function createIntegrityService(deps: {
       satisfied: rates.get(villageId)?.satisfied ?? 0,
     }))
     // Activity of staff whose unit is the commune, one of its villages or an ancestor, during the round.
-    const chain = [...units.ancestorIds(round.communeId), round.communeId, ...villages.map((v) => v.id)]
+    const chain = [...await units.ancestorIds(round.communeId), round.communeId, ...villages.map((v) => v.id)]
     const from = round.openedAt ?? round.opensAt
     const to = round.closedAt ?? clock.now().toISOString()
-    const staffActivity = repo.staffActivityBetween(chain, from, to)
+    const staffActivity = await repo.staffActivityBetween(chain, from, to)
 
     return [
-      ...fastCompletion(repo.linkDurations(round.id), { questionCount, villageNames }, config.fastCompletion),
-      ...(answers ? straightLining(shown(repo.straightLined(round.id)), { villageNames }, config.straightLining) : []),
-      ...sharedDevice(repo.devices(round.id), config.sharedDevice),
+      ...fastCompletion((await repo.linkDurations(round.id)), { questionCount, villageNames }, config.fastCompletion),
+      ...(answers ? straightLining(shown((await repo.straightLined(round.id))), { villageNames }, config.straightLining) : []),
+      ...sharedDevice((await repo.devices(round.id)), config.sharedDevice),
       ...collectorDayBurst(enterRows, { usernames: usernameCache }, config.bursts),
-      ...linkOpenBurst(repo.linkOpenWindows(round.id, config.bursts.windowMinutes), { villageNames, staffActivity }, config.bursts),
+      ...linkOpenBurst((await repo.linkOpenWindows(round.id, config.bursts.windowMinutes)), { villageNames, staffActivity }, config.bursts),
       ...(answers
         ? collectorVsLink(
             shown(channelRows),
@@ -112,7 +113,7 @@ export function createIntegrityService(deps: {
           )
         : []),
       ...(answers ? perfectVillage(shown(villageDays), { villageNames }, config.perfectVillage) : []),
-      ...(answers ? invalidationsDissatisfied(repo.validity(round.id), config.invalidations) : []),
+      ...(answers ? invalidationsDissatisfied(await repo.validity(round.id), config.invalidations) : []),
     ]
   }
 
@@ -120,8 +121,8 @@ export function createIntegrityService(deps: {
    * The signals as frozen at the round's first seal, else computed now. Once frozen they are what the round is
    * judged by, unsealed or not: the device fingerprints behind them are gone, so a recount would lose signals.
    */
-  function current(round: RoundRow): IntegritySignal[] {
-    const frozen = db.select().from(sealedIntegrity).where(eq(sealedIntegrity.roundId, round.id)).get()
+  async function current(round: RoundRow): Promise<IntegritySignal[]> {
+    const frozen = await first(db.select().from(sealedIntegrity).where(eq(sealedIntegrity.roundId, round.id)))
     return frozen ? (JSON.parse(frozen.signalsJson) as IntegritySignal[]) : signals(round)
   }
 
@@ -133,23 +134,22 @@ export function createIntegrityService(deps: {
      * after an unseal the fingerprints are already deleted, and signals recomputed without them would quietly
      * drop what the first seal showed the council (a shared device, say), so a reseal keeps the frozen ones.
      */
-    freeze(round: RoundRow, tx: DbOrTx): void {
-      tx.insert(sealedIntegrity)
+    async freeze(round: RoundRow, tx: Conn): Promise<void> {
+      await tx.insert(sealedIntegrity)
         .values({ roundId: round.id, signalsJson: JSON.stringify(signals(round)), frozenAt: clock.now().toISOString() })
         .onConflictDoNothing()
-        .run()
     },
 
     /**
      * GET /api/rounds/:id/integrity. Signals built on answers only once the round's results are disclosed (a
      * closed round whose result nobody has read yet keeps them back too, so opening this panel never discloses).
      */
-    report(actor: Actor, roundId: string): IntegrityReport {
-      const round = rounds.getVisible(actor, roundId)
-      assertMayReadSignals(actor, round, units.findById(actor.unitId)?.kind)
-      const names = new Map(units.children(round.communeId, 'village').map((v) => [v.id, v.name]))
-      const frameAdditions = createAuditRepo()
-        .byTarget(db, 'round', round.id, ['round.frame_addition'])
+    async report(actor: Actor, roundId: string): Promise<IntegrityReport> {
+      const round = await rounds.getVisible(actor, roundId)
+      assertMayReadSignals(actor, round, (await units.findById(actor.unitId))?.kind)
+      const names = new Map((await units.children(round.communeId,'village')).map((v) => [v.id, v.name]))
+      const frameAdditions = (await createAuditRepo()
+.byTarget(db,'round',round.id,['round.frame_addition']))
         .map((e) => {
           const d = (e.data ? JSON.parse(e.data) : {}) as { households?: number; villages?: Record<string, number> }
           return {
@@ -163,17 +163,17 @@ export function createIntegrityService(deps: {
       return {
         roundId: round.id,
         status: round.status,
-        signals: answers ? current(round) : signals(round, { answers }),
+        signals: (await (await answers ? current(round) : signals(round, { answers }))),
         withheld: answers ? [] : [...ANSWER_SIGNALS],
         frameAdditions,
       }
     },
 
     /** For the minutes annex: the signals of a round by id (the caller has checked access). */
-    forRound(roundId: string): IntegritySignal[] {
-      const round = rounds.findById(roundId)
+    async forRound(roundId: string): Promise<IntegritySignal[]> {
+      const round = await rounds.findById(roundId)
       if (!round) throw notFound('round')
-      return current(round)
+      return (await current(round))
     },
   }
 }

@@ -1,4 +1,5 @@
-import { type Db, type DbOrTx, households, invitations, outbox, participations } from '@app/db'
+import { first } from '@app/db'
+import { type AppDb, type Conn, households, invitations, outbox, participations } from '@app/db'
 import { and, eq, inArray } from 'drizzle-orm'
 
 export type InvitationRow = typeof invitations.$inferSelect
@@ -6,8 +7,8 @@ export type InvitationRow = typeof invitations.$inferSelect
 export type LinkInvitation = Pick<InvitationRow, 'id' | 'roundId' | 'householdId' | 'villageId' | 'tokenHash' | 'revoked' | 'firstOpenedAt'>
 type RawLinkInvitation = Omit<LinkInvitation, 'revoked'> & { revoked: number }
 
-export function createInvitationRepo(db: DbOrTx) {
-  const sqlite = (db as Db).$client
+export function createInvitationRepo(db: Conn) {
+  const sqlite = (db as AppDb).$client
   // The resident hot path (every link request): raw statements compiled once per connection, reading
   // only the columns the link needs (the ORM's row mapping cost more than the lookup itself).
   let hot:
@@ -43,46 +44,42 @@ export function createInvitationRepo(db: DbOrTx) {
       return st().markOpened.run(at, id).changes === 1
     },
     /** The live (not revoked) invitation of a household in a round. */
-    liveFor(roundId: string, householdId: string, tx: DbOrTx = db): InvitationRow | undefined {
-      return tx
+    async liveFor(roundId: string, householdId: string, tx: Conn = db): Promise<InvitationRow | undefined> {
+      return await first(tx
         .select()
         .from(invitations)
-        .where(and(eq(invitations.roundId, roundId), eq(invitations.householdId, householdId), eq(invitations.revoked, false)))
-        .get()
+        .where(and(eq(invitations.roundId, roundId), eq(invitations.householdId, householdId), eq(invitations.revoked, false))))
     },
     /** Household ids of a round that already have a live invitation. */
-    invitedHouseholds(roundId: string, tx: DbOrTx = db): Set<string> {
+    async invitedHouseholds(roundId: string, tx: Conn = db): Promise<Set<string>> {
       return new Set(
-        tx
+        (await tx
           .select({ h: invitations.householdId })
           .from(invitations)
-          .where(and(eq(invitations.roundId, roundId), eq(invitations.revoked, false)))
-          .all()
+          .where(and(eq(invitations.roundId, roundId), eq(invitations.revoked, false))))
           .map((r) => r.h),
       )
     },
-    participatedHouseholds(roundId: string, tx: DbOrTx = db): Set<string> {
+    async participatedHouseholds(roundId: string, tx: Conn = db): Promise<Set<string>> {
       return new Set(
-        tx
+        (await tx
           .select({ h: participations.householdId })
           .from(participations)
-          .where(eq(participations.roundId, roundId))
-          .all()
+          .where(eq(participations.roundId, roundId)))
           .map((r) => r.h),
       )
     },
-    activeHouseholds(villageIds: string[], tx: DbOrTx = db) {
+    async activeHouseholds(villageIds: string[], tx: Conn = db) {
       if (villageIds.length === 0) return []
-      return tx
+      return await tx
         .select({ id: households.id, villageId: households.villageId, code: households.code, phone: households.phone })
         .from(households)
         .where(and(inArray(households.villageId, villageIds), eq(households.active, true)))
         .orderBy(households.villageId, households.code)
-        .all()
     },
-    activeHouseholdsWithNames(villageIds: string[], tx: DbOrTx = db) {
+    async activeHouseholdsWithNames(villageIds: string[], tx: Conn = db) {
       if (villageIds.length === 0) return []
-      return tx
+      return await tx
         .select({
           id: households.id,
           villageId: households.villageId,
@@ -94,38 +91,34 @@ export function createInvitationRepo(db: DbOrTx) {
         .from(households)
         .where(and(inArray(households.villageId, villageIds), eq(households.active, true)))
         .orderBy(households.code)
-        .all()
     },
-    insertMany(rows: (typeof invitations.$inferInsert)[], tx: DbOrTx = db): InvitationRow[] {
+    async insertMany(rows: (typeof invitations.$inferInsert)[], tx: Conn = db): Promise<InvitationRow[]> {
       const out: InvitationRow[] = []
       for (let i = 0; i < rows.length; i += 500)
         out.push(
-          ...tx
+          ...(await tx
             .insert(invitations)
             .values(rows.slice(i, i + 500))
-            .returning()
-            .all(),
+            .returning()),
         )
       return out
     },
-    revoke(id: string, at: string, tx: DbOrTx = db): void {
-      tx.update(invitations).set({ revoked: true, revokedAt: at, status: 'revoked' }).where(eq(invitations.id, id)).run()
+    async revoke(id: string, at: string, tx: Conn = db): Promise<void> {
+      await tx.update(invitations).set({ revoked: true, revokedAt: at, status: 'revoked' }).where(eq(invitations.id, id))
     },
-    update(id: string, patch: Partial<typeof invitations.$inferInsert>, tx: DbOrTx = db): void {
-      tx.update(invitations).set(patch).where(eq(invitations.id, id)).run()
+    async update(id: string, patch: Partial<typeof invitations.$inferInsert>, tx: Conn = db): Promise<void> {
+      await tx.update(invitations).set(patch).where(eq(invitations.id, id))
     },
-    queueOutbox(rows: (typeof outbox.$inferInsert)[], tx: DbOrTx = db): void {
+    async queueOutbox(rows: (typeof outbox.$inferInsert)[], tx: Conn = db): Promise<void> {
       for (let i = 0; i < rows.length; i += 500)
-        tx.insert(outbox)
+        await tx.insert(outbox)
           .values(rows.slice(i, i + 500))
           .onConflictDoNothing()
-          .run()
     },
-    cancelOutboxFor(invitationId: string, tx: DbOrTx = db): void {
-      tx.update(outbox)
+    async cancelOutboxFor(invitationId: string, tx: Conn = db): Promise<void> {
+      await tx.update(outbox)
         .set({ status: 'cancelled' })
         .where(and(eq(outbox.invitationId, invitationId), inArray(outbox.status, ['pending', 'deferred'])))
-        .run()
     },
   }
 }

@@ -39,7 +39,7 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: CreateInvitationsResult, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send(s().invitations.issue(req.actor, req.params.id, req.body)),
+    async (req, reply) => reply.code(201).send((await s().invitations.issue(req.actor, req.params.id, req.body))),
   )
   app.post(
     '/:id/invitations/preview',
@@ -97,7 +97,7 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: RevokeResult, ...Err },
       },
     },
-    async (req) => s().invitations.revoke(req.actor, req.params.id, req.params.householdId),
+    async (req) => (await s().invitations.revoke(req.actor, req.params.id, req.params.householdId)),
   )
   app.post(
     '/:id/invitations/:householdId/reissue',
@@ -111,7 +111,7 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const res = s().invitations.reissue(req.actor, req.params.id, req.params.householdId, req.body.channel)
+      const res = await s().invitations.reissue(req.actor, req.params.id, req.params.householdId, req.body.channel)
       // a printed link is shown once: with its QR code from the same library as the slips, to print on the spot
       const qrSvg = res.url ? await QRCode.toString(res.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 }) : undefined
       return reply.code(201).send({ ...res, ...(qrSvg ? { qrSvg } : {}) })

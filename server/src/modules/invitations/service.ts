@@ -1,4 +1,4 @@
-import { type Db, type DbOrTx, rounds as roundsTable } from '@app/db'
+import { type AppDb, type Conn, rounds as roundsTable } from '@app/db'
 import { foldVi, formatSlipCode } from '@app/shared'
 import { and, eq, isNull } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
@@ -25,7 +25,7 @@ export interface IssuedLink {
 const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1)
 
 export function createInvitationService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   audit: AuditService
   rounds: RoundService
@@ -45,20 +45,19 @@ export function createInvitationService(deps: {
   const linkUrl = (token: string) => `${publicBaseUrl}/r/${token}`
 
   /** The round keeps the basis it first sent links under: the minutes print it even if the province changes it later. */
-  function keepLinkBasis(tx: DbOrTx, roundId: string, basis: string | null) {
+  async function keepLinkBasis(tx: Conn, roundId: string, basis: string | null) {
     if (!basis) return
-    tx.update(roundsTable)
+    await tx.update(roundsTable)
       .set({ linkLegalBasis: basis })
       .where(and(eq(roundsTable.id, roundId), isNull(roundsTable.linkLegalBasis)))
-      .run()
   }
 
   /** Whether invitations may be sent for the round; returns the province's basis for the link channel. */
-  function assertIssuable(r: RoundRow): string | null {
+  async function assertIssuable(r: RoundRow): Promise<string|null> {
     if (r.status !== 'draft' && r.status !== 'open')
       throw conflict('invalid_transition', `invitations cannot be issued for a ${r.status} round`)
     // every invitation is a personal link (a printed QR code too): only where the province allowed the channel
-    const link = units.linkChannelOf(r.communeId)
+    const link = await units.linkChannelOf(r.communeId)
     if (!link?.enabled)
       throw conflict(
         'link_channel_disabled',
@@ -68,8 +67,8 @@ export function createInvitationService(deps: {
     return link.legalBasis
   }
 
-  function targetVillages(r: RoundRow, villageIds?: string[]) {
-    const villages = rounds.villagesOf(r)
+  async function targetVillages(r: RoundRow, villageIds?: string[]) {
+    const villages = await rounds.villagesOf(r)
     if (!villageIds) return villages
     const wanted = new Set(villageIds)
     const picked = villages.filter((v) => wanted.has(v.id))
@@ -78,29 +77,29 @@ export function createInvitationService(deps: {
   }
 
   /** The households a sending would reach: active, no link yet, not taken part; zalo/sms: with a phone. */
-  function targets(
+  async function targets(
     roundId: string,
     villages: { id: string }[],
     channel: InvitationChannel,
     tx?: Parameters<typeof repo.invitedHouseholds>[1],
   ) {
-    const invited = repo.invitedHouseholds(roundId, tx)
-    const took = repo.participatedHouseholds(roundId, tx)
-    const candidates = repo
+    const invited = await repo.invitedHouseholds(roundId, tx)
+    const took = await repo.participatedHouseholds(roundId, tx)
+    const candidates = (await repo
       .activeHouseholds(
         villages.map((v) => v.id),
         tx,
-      )
+      ))
       .filter((h) => !invited.has(h.id) && !took.has(h.id))
     const eligible = channel !== 'print' ? candidates.filter((h) => h.phone) : candidates
     return { candidates, eligible }
   }
 
   /** What `issue` would do, per village, so the officer confirms with the facts; writes nothing. */
-  function preview(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
-    const r = rounds.getManaged(actor, roundId)
-    assertIssuable(r)
-    const villages = targetVillages(r, body.villageIds)
+  async function preview(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
+    const r = await rounds.getManaged(actor, roundId)
+    await assertIssuable(r)
+    const villages = await targetVillages(r,body.villageIds)
     const { candidates, eligible } = targets(r.id, villages, body.channel)
     const per = new Map<string, number>()
     for (const h of eligible) per.set(h.villageId, (per.get(h.villageId) ?? 0) + 1)
@@ -119,17 +118,17 @@ export function createInvitationService(deps: {
    * Create one invitation per active household that has none yet (and has not taken part). The
    * token is returned (print) or queued in the outbox (zalo/sms) once, and only its hash is stored.
    */
-  function issue(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
-    const r = rounds.getManaged(actor, roundId)
-    const basis = assertIssuable(r)
-    const villages = targetVillages(r, body.villageIds)
+  async function issue(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
+    const r = await rounds.getManaged(actor, roundId)
+    const basis = await assertIssuable(r)
+    const villages = await targetVillages(r,body.villageIds)
     const now = clock.now().toISOString()
-    return db.transaction((tx) => {
-      keepLinkBasis(tx, r.id, basis)
+    return db.transaction(async (tx) => {
+      await keepLinkBasis(tx, r.id, basis)
       const { candidates, eligible } = targets(r.id, villages, body.channel, tx)
       const needsPhone = body.channel !== 'print'
       const tokens = eligible.map(() => newLinkToken())
-      const rows = repo.insertMany(
+      const rows = await repo.insertMany(
         eligible.map((h, i) => ({
           roundId: r.id,
           householdId: h.id,
@@ -142,7 +141,7 @@ export function createInvitationService(deps: {
       )
       if (needsPhone) {
         const channel = body.channel as 'zalo' | 'sms'
-        repo.queueOutbox(
+        await repo.queueOutbox(
           rows.map((inv, i) => ({
             invitationId: inv.id,
             channel,
@@ -155,7 +154,7 @@ export function createInvitationService(deps: {
           tx,
         )
       }
-      audit.record(tx, {
+      await audit.record(tx, {
         actorId: actor.id,
         action: 'invitations.issue',
         targetType: 'round',
@@ -177,18 +176,18 @@ export function createInvitationService(deps: {
   }
 
   /** A village's households of a round with link and participation status, after the access checks. */
-  function statusRows(actor: Actor, roundId: string, villageId: string, status?: 'pending' | 'done', query?: string) {
-    const r = rounds.getVisible(actor, roundId)
-    if (actor.role === 'collector' && !rounds.collectorVillages(r.id, actor.id).includes(villageId)) throw notFound('village')
+  async function statusRows(actor: Actor, roundId: string, villageId: string, status?: 'pending' | 'done', query?: string) {
+    const r = await rounds.getVisible(actor, roundId)
+    if (actor.role === 'collector' && !(await rounds.collectorVillages(r.id, actor.id)).includes(villageId)) throw notFound('village')
     if (actor.role === 'council') throw notFound('village')
     const village = targetVillages(r, [villageId])[0]
     if (!village) throw notFound('village')
-    const invited = repo.invitedHouseholds(r.id)
-    const took = repo.participatedHouseholds(r.id)
+    const invited = await repo.invitedHouseholds(r.id)
+    const took = await repo.participatedHouseholds(r.id)
     const withContact = canSeeContact(actor)
     const needle = query ? foldVi(query) : null
-    const rows = repo
-      .activeHouseholdsWithNames([village.id])
+    const rows = (await repo
+      .activeHouseholdsWithNames([village.id]))
       .map((h) => ({
         id: h.id,
         code: h.code,
@@ -216,12 +215,12 @@ export function createInvitationService(deps: {
      * A village's households with whether they have a live link and whether they took part (not what
      * they answered): the village team's list of whom to visit, and the paper-entry picker.
      */
-    householdStatus(
+    async householdStatus(
       actor: Actor,
       roundId: string,
       q: { villageId: string; status?: 'pending' | 'done' | undefined; q?: string | undefined; page: number; limit: number },
     ) {
-      const all = statusRows(actor, roundId, q.villageId, q.status, q.q).rows
+      const all = (await statusRows(actor,roundId,q.villageId,q.status,q.q)).rows
       return { items: all.slice((q.page - 1) * q.limit, q.page * q.limit), page: q.page, limit: q.limit, total: all.length }
     },
 
@@ -236,14 +235,14 @@ export function createInvitationService(deps: {
     },
 
     /** Revoke a household's live link (the old link answers 404 from now on). */
-    revoke(actor: Actor, roundId: string, householdId: string) {
-      const r = rounds.getManaged(actor, roundId)
-      return db.transaction((tx) => {
-        const inv = repo.liveFor(r.id, householdId, tx)
+    async revoke(actor: Actor, roundId: string, householdId: string) {
+      const r = await rounds.getManaged(actor, roundId)
+      return db.transaction(async (tx) => {
+        const inv = await repo.liveFor(r.id, householdId, tx)
         if (!inv) throw notFound('invitation')
-        repo.revoke(inv.id, clock.now().toISOString(), tx)
-        repo.cancelOutboxFor(inv.id, tx)
-        audit.record(tx, {
+        await repo.revoke(inv.id, clock.now().toISOString(), tx)
+        await repo.cancelOutboxFor(inv.id, tx)
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'invitation.revoke',
           targetType: 'invitation',
@@ -255,34 +254,34 @@ export function createInvitationService(deps: {
     },
 
     /** Revoke the household's link (if any) and issue a new one on the given channel. */
-    reissue(actor: Actor, roundId: string, householdId: string, channel: InvitationChannel) {
-      const r = rounds.getManaged(actor, roundId)
-      const basis = assertIssuable(r)
-      return db.transaction((tx) => {
-        keepLinkBasis(tx, r.id, basis)
-        if (repo.participatedHouseholds(r.id, tx).has(householdId))
+    async reissue(actor: Actor, roundId: string, householdId: string, channel: InvitationChannel) {
+      const r = await rounds.getManaged(actor, roundId)
+      const basis = await assertIssuable(r)
+      return db.transaction(async (tx) => {
+        await keepLinkBasis(tx, r.id, basis)
+        if ((await repo.participatedHouseholds(r.id, tx)).has(householdId))
           throw conflict('already_answered', 'this household has already taken part')
-        const hh = repo
+        const hh = (await repo
           .activeHouseholds(
-            units.children(r.communeId, 'village').map((v) => v.id),
+            (await units.children(r.communeId, 'village')).map((v) => v.id),
             tx,
-          )
+          ))
           .find((h) => h.id === householdId)
         if (!hh) throw notFound('household')
         // A round limited to some villages counts only their ballots: a link elsewhere would take an answer that is never tallied.
-        if (!rounds.villagesOf(r).some((v) => v.id === hh.villageId))
+        if (!(await rounds.villagesOf(r)).some((v) => v.id === hh.villageId))
           throw new AppError('household_outside_round', 'Hộ này không thuộc các ấp/thôn của đợt lấy ý kiến này.', 422, {
             villageId: hh.villageId,
           })
         if (channel !== 'print' && !hh.phone) throw conflict('conflict', 'the household has no phone number')
-        const old = repo.liveFor(r.id, householdId, tx)
+        const old = await repo.liveFor(r.id, householdId, tx)
         const now = clock.now().toISOString()
         if (old) {
-          repo.revoke(old.id, now, tx)
-          repo.cancelOutboxFor(old.id, tx)
+          await repo.revoke(old.id, now, tx)
+          await repo.cancelOutboxFor(old.id, tx)
         }
         const token = newLinkToken()
-        const [inv] = repo.insertMany(
+        const [inv] = await repo.insertMany(
           [
             {
               roundId: r.id,
@@ -297,7 +296,7 @@ export function createInvitationService(deps: {
         )
         if (!inv) throw new Error('invitation insert failed')
         if (channel !== 'print') {
-          repo.queueOutbox(
+          await repo.queueOutbox(
             [
               {
                 invitationId: inv.id,
@@ -311,7 +310,7 @@ export function createInvitationService(deps: {
             tx,
           )
         }
-        audit.record(tx, {
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'invitation.reissue',
           targetType: 'invitation',
@@ -332,11 +331,11 @@ export function createInvitationService(deps: {
      * ones): how to answer and the commune's "Hộ tôi chưa được hỏi ý kiến" QR code. Writes nothing.
      */
     async villageNoticesPdf(actor: Actor, roundId: string, body: { villageIds?: string[] | undefined }): Promise<Buffer> {
-      const r = rounds.getManaged(actor, roundId)
-      assertIssuable(r)
-      const villages = targetVillages(r, body.villageIds)
+      const r = await rounds.getManaged(actor, roundId)
+      await assertIssuable(r)
+      const villages = await targetVillages(r, body.villageIds)
       return renderVillageNoticesPdf({
-        communeName: units.findById(r.communeId)?.name ?? '',
+        communeName: (await units.findById(r.communeId))?.name ?? '',
         title: r.title,
         opensAt: r.opensAt,
         closesAt: r.closesAt,
@@ -356,24 +355,24 @@ export function createInvitationService(deps: {
       roundId: string,
       body: { villageIds?: string[] | undefined; reissue?: boolean | undefined },
     ): Promise<Buffer> {
-      const r = rounds.getManaged(actor, roundId)
-      assertIssuable(r)
-      const villages = targetVillages(r, body.villageIds)
+      const r = await rounds.getManaged(actor, roundId)
+      await assertIssuable(r)
+      const villages = await targetVillages(r,body.villageIds)
       if (body.reissue) {
         const targets = new Set(villages.map((v) => v.id))
-        db.transaction((tx) => {
-          const took = repo.participatedHouseholds(r.id, tx)
-          const hhs = repo.activeHouseholds([...targets], tx).filter((h) => !took.has(h.id))
+        await db.transaction(async (tx) => {
+          const took = await repo.participatedHouseholds(r.id, tx)
+          const hhs = (await repo.activeHouseholds([...targets], tx)).filter((h) => !took.has(h.id))
           const now = clock.now().toISOString()
           let n = 0
           for (const h of hhs) {
-            const inv = repo.liveFor(r.id, h.id, tx)
+            const inv = await repo.liveFor(r.id, h.id, tx)
             if (inv && inv.channel === 'print') {
-              repo.revoke(inv.id, now, tx)
+              await repo.revoke(inv.id, now, tx)
               n++
             }
           }
-          audit.record(tx, {
+          await audit.record(tx, {
             actorId: actor.id,
             action: 'invitations.revoke_for_reprint',
             targetType: 'round',
@@ -382,11 +381,11 @@ export function createInvitationService(deps: {
           })
         })
       }
-      const res = issue(actor, roundId, { channel: 'print', villageIds: villages.map((v) => v.id) })
+      const res = await issue(actor, roundId, { channel: 'print', villageIds: villages.map((v) => v.id) })
       const names = new Map(villages.map((v) => [v.id, v.name]))
-      const commune = units.findById(r.communeId)
+      const commune = await units.findById(r.communeId)
       const withContact = canSeeContact(actor)
-      const people = new Map(repo.activeHouseholdsWithNames(villages.map((v) => v.id)).map((h) => [h.id, h]))
+      const people = new Map((await repo.activeHouseholdsWithNames(villages.map((v) => v.id))).map((h) => [h.id, h]))
       const slips: Slip[] = (res.links ?? []).map((l) => {
         const hh = people.get(l.householdId)
         return {

@@ -10,7 +10,7 @@
  * Send-time checks (revoked, household already took part, round closed) run after the row is claimed, so a staff
  * revoke or a ballot that lands while the row waits is honoured. Sends happen only inside the VN sending window.
  */
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import { nextVnHour, nextVnMidnight, type UnknownOutcomePolicy } from '@app/shared'
 import type { Clock } from '../../lib/clock.js'
 import { applySent } from './outcomes.js'
@@ -46,7 +46,7 @@ export interface WorkerLogger {
 }
 
 export interface OutboxWorkerDeps {
-  db: Db
+  db: AppDb
   clock: Clock
   policy: WorkerPolicy
   /** null when ZALO_MODE=off: Zalo rows wait. */
@@ -91,35 +91,35 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
 
   // ── outcomes ─────────────────────────────────────────────────────────────────────────────────────────────
   /** sending → sent and the invitation's side effects, in one transaction; no-op if a receipt got there first. */
-  function finishSent(row: OutboxRow, providerMessageId: string): void {
+  async function finishSent(row: OutboxRow, providerMessageId: string): Promise<void> {
     const at = iso(nowMs())
-    db.transaction((tx) => {
+    await db.transaction(async (tx) => {
       if (!repo.transition(row.id, ['sending'], { status: 'sent', providerMessageId, lastError: null }, tx)) return
-      applySent(repo, row, at, tx)
+      await applySent(repo, row, at, tx)
     })
   }
 
-  function failRow(row: OutboxRow, code: string, opts: { invitationFailed: boolean }): void {
-    db.transaction((tx) => {
+  async function failRow(row: OutboxRow, code: string, opts: { invitationFailed: boolean }): Promise<void> {
+    await db.transaction(async (tx) => {
       if (!repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx)) return
       if (opts.invitationFailed && row.invitationId && row.kind === 'invitation')
-        repo.invitationUpdate(row.invitationId, { status: 'failed' }, ['queued'], tx)
+        await repo.invitationUpdate(row.invitationId, { status: 'failed' }, ['queued'], tx)
     })
   }
 
-  function cancelRow(row: OutboxRow, reason: string): void {
+  async function cancelRow(row: OutboxRow, reason: string): Promise<void> {
     // cancelled because the household answered: keep the day only, or the row would time the answer (TRUST.md §2.1)
     const patch = reason === 'answered' ? { updatedAt: iso(nowMs()).slice(0, 10) } : {}
-    repo.transition(row.id, ['sending', 'unknown', 'pending', 'deferred'], { status: 'cancelled', lastError: reason, ...patch })
+    await repo.transition(row.id, ['sending', 'unknown', 'pending', 'deferred'], { status: 'cancelled', lastError: reason, ...patch })
   }
 
   /** A Zalo row that cannot reach the recipient → an SMS row for the same invitation and kind (ZALO.md §8.2). */
-  function fallBackToSms(row: OutboxRow, code: string): boolean {
+  async function fallBackToSms(row: OutboxRow, code: string): Promise<boolean> {
     if (!deps.sms || !row.invitationId) return false
     const p = payloadOf(row)
     const n = p.reminder
     const payload: OutboxPayload = { phone: p.phone, url: p.url, roundId: p.roundId, fallbackFrom: code, ...(n ? { reminder: n } : {}) }
-    return db.transaction((tx) => {
+    return (await db.transaction(async (tx) => {
       if (!repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx)) return false
       const trackingId = n ? `smsrem${n}${row.invitationId}` : `sms${row.invitationId}`
       const fresh = {
@@ -132,26 +132,26 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       }
       if (!repo.insertIfAbsent(fresh, tx)) {
         // a later reminder: the (invitation, sms, reminder) row of an earlier one is re-armed
-        const prev = repo.forInvitation(row.invitationId!, tx).find((r) => r.channel === 'sms' && r.kind === row.kind)
-        if (prev && prev.trackingId !== trackingId) repo.rearm(prev.id, { trackingId, payload, nextAttemptAt: fresh.nextAttemptAt }, tx)
+        const prev = (await repo.forInvitation(row.invitationId!,tx)).find((r) => r.channel === 'sms' && r.kind === row.kind)
+        if (prev && prev.trackingId !== trackingId) await repo.rearm(prev.id, { trackingId, payload, nextAttemptAt: fresh.nextAttemptAt }, tx)
       }
       return true
-    })
+    }))
   }
 
-  function retryLater(row: OutboxRow, code: string): void {
+  async function retryLater(row: OutboxRow, code: string): Promise<void> {
     if (row.attempts >= policy.retry.maxAttempts) {
-      failRow(row, 'transient_exhausted', { invitationFailed: true })
+      await failRow(row, 'transient_exhausted', { invitationFailed: true })
       log.warn({ outboxId: row.id, code, attempts: row.attempts }, 'outbox: giving up after repeated transient errors')
       return
     }
     const at = nowMs() + backoffMs(row.attempts, policy.retry, random)
-    repo.transition(row.id, ['sending'], { status: 'pending', nextAttemptAt: iso(at), lastError: code })
+    await repo.transition(row.id, ['sending'], { status: 'pending', nextAttemptAt: iso(at), lastError: code })
   }
 
-  function handleZalo(row: OutboxRow, ctx: SendContext, r: ZaloSendResult): void {
+  async function handleZalo(row: OutboxRow, ctx: SendContext, r: ZaloSendResult): Promise<void> {
     if (r.ok) {
-      finishSent(row, r.msgId)
+      await finishSent(row, r.msgId)
       if (r.quota && r.quota.remainingQuota <= 0) {
         zaloPausedUntil = nextVnMidnight(nowMs()) + jitter()
         log.warn({ until: iso(zaloPausedUntil) }, 'zalo: daily quota used up, pausing until the next VN day')
@@ -169,7 +169,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         const until = base + jitter()
         // the whole channel is blocked until then: pause instead of collecting the same answer row by row
         zaloPausedUntil = Math.max(zaloPausedUntil, base)
-        repo.transition(row.id, ['sending'], {
+        await repo.transition(row.id, ['sending'], {
           status: 'deferred',
           nextAttemptAt: iso(until),
           lastError: code,
@@ -179,11 +179,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         return
       }
       case 'transient':
-        retryLater(row, code)
+        await retryLater(row, code)
         return
       case 'auth':
         // the row is fine; the token is not. Put it back and pause Zalo; token state tells staff what to do.
-        repo.transition(row.id, ['sending'], {
+        await repo.transition(row.id, ['sending'], {
           status: 'pending',
           nextAttemptAt: iso(nowMs() + MINUTE),
           lastError: code,
@@ -193,17 +193,17 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         return
       case 'recipient': {
         const n = Number(code.slice(5))
-        if (SMS_FALLBACK_CODES.has(n) && fallBackToSms(row, code)) return
-        failRow(row, code, { invitationFailed: true })
+        if (SMS_FALLBACK_CODES.has(n) && await fallBackToSms(row,code)) return
+        await failRow(row, code, { invitationFailed: true })
         return
       }
       case 'config':
-        failRow(row, code, { invitationFailed: true })
-        repo.haltRound(ctx.round.id, iso(nowMs()), code)
+        await failRow(row, code, { invitationFailed: true })
+        await repo.haltRound(ctx.round.id, iso(nowMs()), code)
         log.error({ roundId: ctx.round.id, code }, 'zalo: configuration error, the round dispatcher is stopped until staff retry')
         return
       case 'unknown_outcome':
-        repo.transition(row.id, ['sending'], {
+        await repo.transition(row.id, ['sending'], {
           status: 'unknown',
           nextAttemptAt: iso(nowMs() + policy.receiptWaitMinutes * MINUTE),
           lastError: 'unknown_outcome',
@@ -215,9 +215,9 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
 
   // ── one row ──────────────────────────────────────────────────────────────────────────────────────────────
   /** Send-time checks: the state may have changed since the row was queued. */
-  function checkStillWanted(row: OutboxRow, ctx: SendContext | undefined): 'ok' | 'cancelled' | 'deferred' {
+  async function checkStillWanted(row: OutboxRow, ctx: SendContext | undefined): Promise<"deferred"|"cancelled"|"ok"> {
     if (!ctx) {
-      cancelRow(row, 'invitation_missing')
+      await cancelRow(row, 'invitation_missing')
       return 'cancelled'
     }
     const { invitation: inv, round } = ctx
@@ -234,12 +234,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
               ? 'household_inactive'
               : null
     if (reason) {
-      cancelRow(row, reason)
+      await cancelRow(row, reason)
       return 'cancelled'
     }
     if (round.status === 'draft') {
       // links of a draft round would answer "not open yet": wait for the round to open
-      repo.transition(row.id, ['sending'], {
+      await repo.transition(row.id, ['sending'], {
         status: 'deferred',
         nextAttemptAt: iso(now + 15 * MINUTE),
         lastError: 'round_not_open',
@@ -257,19 +257,19 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       return
     }
     if (killed || stopping) return
-    const row = repo.claim(id)
+    const row = await repo.claim(id)
     if (!row) return
-    const ctx = row.invitationId ? repo.sendContext(row.invitationId) : undefined
-    if (checkStillWanted(row, ctx) !== 'ok' || !ctx) return
+    const ctx = row.invitationId ? await repo.sendContext(row.invitationId) : undefined
+    if (await checkStillWanted(row,ctx) !== 'ok' || !ctx) return
     if (row.channel === 'zalo' && (ctx.round.messagingHaltedAt || !deps.zalo || nowMs() < zaloPausedUntil)) {
       // halted (config error) or paused since the batch was read: give the row back untouched
-      repo.transition(row.id, ['sending'], { status: 'pending', attempts: Math.max(0, row.attempts - 1) })
+      await repo.transition(row.id, ['sending'], { status: 'pending', attempts: Math.max(0, row.attempts - 1) })
       return
     }
     const p = payloadOf(row)
     const phone = normalizePhone(p.phone ?? ctx.household.phone)
     if (!phone) {
-      failRow(row, p.phone || ctx.household.phone ? 'phone_invalid' : 'phone_missing', { invitationFailed: true })
+      await failRow(row, p.phone || ctx.household.phone ? 'phone_invalid' : 'phone_missing', { invitationFailed: true })
       return
     }
     if (row.channel === 'zalo' && deps.zalo) {
@@ -282,7 +282,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         survey_url: p.url,
       })
       if (!td.ok) {
-        failRow(row, td.code, { invitationFailed: true })
+        await failRow(row, td.code, { invitationFailed: true })
         return
       }
       const r = await deps.zalo.send(
@@ -291,11 +291,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       )
       // killed: behave like a crash — leave the row `sending` for the next start-up to resolve
       if (killed) return
-      handleZalo(row, ctx, r)
+      await handleZalo(row, ctx, r)
       return
     }
     if (!deps.sms || !p.url) {
-      failRow(row, 'sms_off', { invitationFailed: true })
+      await failRow(row, 'sms_off', { invitationFailed: true })
       return
     }
     const text = smsText(
@@ -304,25 +304,25 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     )
     const r = await deps.sms.send({ phone, text, requestId: row.trackingId }, killCtl.signal)
     if (killed) return
-    if (r.ok) finishSent(row, r.id)
-    else if (r.class === 'transient') retryLater(row, r.code)
+    if (r.ok) await finishSent(row, r.id)
+    else if (r.class === 'transient') await retryLater(row, r.code)
     else {
-      failRow(row, r.code, { invitationFailed: true })
+      await failRow(row, r.code, { invitationFailed: true })
       if (r.class === 'config') log.error({ code: r.code }, 'sms: gateway configuration error')
     }
   }
 
   // ── unknown outcomes whose receipt never came ─────────────────────────────────────────────────────────────
-  function resolveUnknown(now: number): void {
-    for (const row of repo.dueUnknown(iso(now), 200)) {
+  async function resolveUnknown(now: number): Promise<void> {
+    for (const row of await repo.dueUnknown(iso(now),200)) {
       if (row.channel === 'sms') {
         // the gateway dedupes RequestId: resending is safe
-        repo.transition(row.id, ['unknown'], { status: 'pending', nextAttemptAt: iso(now) })
+        await repo.transition(row.id, ['unknown'], { status: 'pending', nextAttemptAt: iso(now) })
         continue
       }
-      const ctx = row.invitationId ? repo.sendContext(row.invitationId) : undefined
+      const ctx = row.invitationId ? await repo.sendContext(row.invitationId) : undefined
       if (!ctx || ctx.invitation.revoked || ctx.participated || ctx.invitation.status === 'used') {
-        cancelRow(row, !ctx ? 'invitation_missing' : ctx.invitation.revoked ? 'revoked' : 'answered')
+        await cancelRow(row, !ctx ? 'invitation_missing' : ctx.invitation.revoked ? 'revoked' : 'answered')
         continue
       }
       const p = payloadOf(row)
@@ -330,24 +330,24 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       const resends = p.unknownResends ?? 0
       if (policyNow === 'resend' && resends < 1) {
         // resend once with the same tracking_id, accepting a small duplicate risk (§8.3)
-        repo.transition(row.id, ['unknown'], { status: 'pending', nextAttemptAt: iso(now), payload: { ...p, unknownResends: resends + 1 } })
+        await repo.transition(row.id, ['unknown'], { status: 'pending', nextAttemptAt: iso(now), payload: { ...p, unknownResends: resends + 1 } })
         log.warn({ outboxId: row.id }, 'zalo: no receipt after an unknown outcome, resending once with the same tracking_id')
       } else if (!fallBackToSms(row, 'unknown_outcome')) {
-        failRow(row, 'unknown_outcome', { invitationFailed: true })
+        await failRow(row, 'unknown_outcome', { invitationFailed: true })
       }
     }
   }
 
   // ── reminders ────────────────────────────────────────────────────────────────────────────────────────────
-  function scheduleReminders(now: number): number {
+  async function scheduleReminders(now: number): Promise<number> {
     let armed = 0
-    for (const c of repo.reminderCandidates(iso(now), policy.reminders)) {
+    for (const c of await repo.reminderCandidates(iso(now),policy.reminders)) {
       const max = c.reminderMax ?? policy.reminders.max
       const gapMs = (c.reminderGapHours ?? policy.reminders.gapHours) * 3_600_000
       if (c.reminderCount >= max) continue
       const last = new Date(c.lastRemindedAt ?? c.sentAt ?? 0).getTime()
       if (now - last < gapMs) continue
-      const rows = repo.forInvitation(c.id)
+      const rows = await repo.forInvitation(c.id)
       // remind on the channel that reached the household: the SMS fallback if there was one
       const via =
         rows.find((r) => r.kind === 'invitation' && r.status === 'sent' && r.channel === 'sms') ??
@@ -358,19 +358,19 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       const payload: OutboxPayload = { phone: src.phone, url: src.url, roundId: src.roundId, reminder: n }
       const trackingId = `${via.channel === 'sms' ? 'smsrem' : 'rem'}${n}${c.id}`
       const existing = rows.find((r) => r.kind === 'reminder' && r.channel === via.channel)
-      const ok = existing
-        ? repo.rearm(existing.id, { trackingId, payload, nextAttemptAt: iso(now) })
-        : repo.insertIfAbsent({ invitationId: c.id, channel: via.channel, kind: 'reminder', trackingId, payload, nextAttemptAt: iso(now) })
+      const ok = await (existing
+? repo.rearm(existing.id,{ trackingId,payload,nextAttemptAt: iso(now) })
+:repo.insertIfAbsent({ invitationId: c.id,channel: via.channel,kind: 'reminder',trackingId,payload,nextAttemptAt: iso(now) }))
       if (ok) armed++
     }
     return armed
   }
 
   // ── the loop ─────────────────────────────────────────────────────────────────────────────────────────────
-  function channelsOpen(now: number): Channel[] {
+  async function channelsOpen(now: number): Promise<Channel[]> {
     if (!inSendWindow(now, policy.sendHours)) return []
     const out: Channel[] = []
-    if (deps.zalo && now >= zaloPausedUntil && deps.zalo.tokens.state() === 'ok') out.push('zalo')
+    if (deps.zalo && now >= zaloPausedUntil && await deps.zalo.tokens.state() === 'ok') out.push('zalo')
     if (deps.sms) out.push('sms')
     return out
   }
@@ -381,18 +381,18 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     const real = performance.now()
     if (real - lastReminderScan >= 5_000) {
       lastReminderScan = real
-      scheduleReminders(now)
+      await scheduleReminders(now)
     }
-    resolveUnknown(now)
+    await resolveUnknown(now)
     deps.sweepInbox?.()
     // lanes pull from a shared queue refilled from the DB, so one slow call never holds back the others
     const queue: { id: string; channel: Channel }[] = []
     const seen = new Set<string>()
     let attempted = 0
     let exhausted = false
-    const refill = () => {
-      const channels = channelsOpen(nowMs())
-      const batch = repo.dueIdsWithChannel(iso(nowMs()), channels, concurrency * 4).filter((d) => !seen.has(d.id))
+    const refill = async () => {
+      const channels = await channelsOpen(nowMs())
+      const batch = (await repo.dueIdsWithChannel(iso(nowMs()),channels,concurrency*4)).filter((d) => !seen.has(d.id))
       if (batch.length === 0) exhausted = true
       for (const d of batch) {
         seen.add(d.id)
@@ -401,7 +401,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     }
     const lane = async () => {
       while (!stopping && !killed) {
-        if (queue.length === 0 && !exhausted) refill()
+        if (queue.length === 0 && !exhausted) await refill()
         const d = queue.shift()
         if (!d) return
         if (d.channel === 'zalo' && nowMs() < zaloPausedUntil) continue
@@ -435,7 +435,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   return {
     repo,
     /** Recover rows left `sending` by a crash (→ unknown), then loop. */
-    start(): void {
+    async start(): Promise<void> {
       if (running) return
       killed = false
       stopping = false
@@ -443,7 +443,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       stopCtl = new AbortController()
       killCtl = new AbortController()
       const recovered = repo.recoverSending(iso(nowMs() + policy.receiptWaitMinutes * MINUTE))
-      if (recovered > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
+      if (await recovered > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
       loopDone = loop()
     },
     /** Graceful: stop claiming, let in-flight calls finish (each bounded by the request timeout). */

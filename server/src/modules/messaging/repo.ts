@@ -1,5 +1,7 @@
+import { affected } from '@app/db'
+import { first } from '@app/db'
 /** All SQL of the messaging module: outbox, Zalo tokens, webhook inbox, and the invitation/round columns it owns. */
-import { type DbOrTx, households, invitations, outbox, participations, rounds, units, webhookEvents, zaloTokens } from '@app/db'
+import { type Conn, households, invitations, outbox, participations, rounds, units, webhookEvents, zaloTokens } from '@app/db'
 import type { UnknownOutcomePolicy } from '@app/shared'
 import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm'
 
@@ -34,46 +36,44 @@ export interface SendContext {
   participated: boolean
 }
 
-export function createMessagingRepo(db: DbOrTx) {
+export function createMessagingRepo(db: Conn) {
   return {
     // ── tokens ────────────────────────────────────────────────────────────────────────────────────────────
-    token(id: string, tx: DbOrTx = db): ZaloTokenRow | undefined {
-      return tx.select().from(zaloTokens).where(eq(zaloTokens.id, id)).get()
+    async token(id: string, tx: Conn = db): Promise<ZaloTokenRow | undefined> {
+      return await first(tx.select().from(zaloTokens).where(eq(zaloTokens.id, id)))
     },
-    insertToken(row: typeof zaloTokens.$inferInsert, tx: DbOrTx = db): void {
-      tx.insert(zaloTokens).values(row).onConflictDoNothing().run()
+    async insertToken(row: typeof zaloTokens.$inferInsert, tx: Conn = db): Promise<void> {
+      await tx.insert(zaloTokens).values(row).onConflictDoNothing()
     },
     /** Compare-and-swap on the refresh token, so two writers can never both rotate from the same pair. */
-    rotateToken(
+    async rotateToken(
       id: string,
       expectRefresh: string,
       next: { accessToken: string; refreshToken: string; accessExpiresAt: string; rotatedAt: string },
-      tx: DbOrTx = db,
-    ): boolean {
-      const r = tx
+      tx: Conn = db,
+    ): Promise<boolean> {
+      const r = await tx
         .update(zaloTokens)
         .set({ ...next, state: 'ok', lastError: null })
         .where(and(eq(zaloTokens.id, id), eq(zaloTokens.refreshToken, expectRefresh)))
-        .run()
-      return r.changes > 0
+      return affected(r) > 0
     },
-    setTokenState(id: string, state: ZaloTokenRow['state'], lastError: string | null, tx: DbOrTx = db): void {
-      tx.update(zaloTokens).set({ state, lastError }).where(eq(zaloTokens.id, id)).run()
+    async setTokenState(id: string, state: ZaloTokenRow['state'], lastError: string | null, tx: Conn = db): Promise<void> {
+      await tx.update(zaloTokens).set({ state, lastError }).where(eq(zaloTokens.id, id))
     },
 
     // ── outbox: claiming and finishing ───────────────────────────────────────────────────────────────────
     /** After a crash, rows still `sending` may or may not have reached Zalo: they become `unknown` (ZALO.md §8.3). */
-    recoverSending(untilIso: string, tx: DbOrTx = db): number {
-      return tx
+    async recoverSending(untilIso: string, tx: Conn = db): Promise<number> {
+      return affected(await tx
         .update(outbox)
         .set({ status: 'unknown', nextAttemptAt: untilIso, lastError: 'unknown_outcome' })
-        .where(eq(outbox.status, 'sending'))
-        .run().changes
+        .where(eq(outbox.status, 'sending')))
     },
     /** Ids of rows due now on the given channels, oldest first; rows of halted rounds wait (Zalo only). */
-    dueIdsWithChannel(nowIso: string, channels: Channel[], limit: number, tx: DbOrTx = db): { id: string; channel: Channel }[] {
+    async dueIdsWithChannel(nowIso: string, channels: Channel[], limit: number, tx: Conn = db): Promise<{ id: string; channel: Channel }[]> {
       if (channels.length === 0) return []
-      return tx
+      return await tx
         .select({ id: outbox.id, channel: outbox.channel })
         .from(outbox)
         .leftJoin(invitations, eq(invitations.id, outbox.invitationId))
@@ -88,66 +88,61 @@ export function createMessagingRepo(db: DbOrTx) {
         )
         .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
         .limit(limit)
-        .all()
     },
-    dueUnknown(nowIso: string, limit: number, tx: DbOrTx = db): OutboxRow[] {
-      return tx
+    async dueUnknown(nowIso: string, limit: number, tx: Conn = db): Promise<OutboxRow[]> {
+      return await tx
         .select()
         .from(outbox)
         .where(and(eq(outbox.status, 'unknown'), lte(outbox.nextAttemptAt, nowIso)))
         .orderBy(asc(outbox.nextAttemptAt))
         .limit(limit)
-        .all()
     },
     /** pending|deferred → sending, attempts + 1; undefined when another worker (or a cancel) got there first. */
-    claim(id: string, tx: DbOrTx = db): OutboxRow | undefined {
-      return tx
+    async claim(id: string, tx: Conn = db): Promise<OutboxRow | undefined> {
+      return await first(tx
         .update(outbox)
         .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1` })
         .where(and(eq(outbox.id, id), inArray(outbox.status, ['pending', 'deferred'])))
-        .returning()
-        .get()
+        .returning())
     },
     /** Move a row on only if it is still in one of `from`; returns whether it moved. */
-    transition(id: string, from: OutboxStatus[], patch: Partial<typeof outbox.$inferInsert>, tx: DbOrTx = db): boolean {
+    async transition(id: string, from: OutboxStatus[], patch: Partial<typeof outbox.$inferInsert>, tx: Conn = db): Promise<boolean> {
       return (
-        tx
+        affected(await tx
           .update(outbox)
           .set(patch)
-          .where(and(eq(outbox.id, id), inArray(outbox.status, from)))
-          .run().changes > 0
+          .where(and(eq(outbox.id, id), inArray(outbox.status, from)))) > 0
       )
     },
-    byId(id: string, tx: DbOrTx = db): OutboxRow | undefined {
-      return tx.select().from(outbox).where(eq(outbox.id, id)).get()
+    async byId(id: string, tx: Conn = db): Promise<OutboxRow | undefined> {
+      return await first(tx.select().from(outbox).where(eq(outbox.id, id)))
     },
-    byTrackingId(trackingId: string, tx: DbOrTx = db): OutboxRow | undefined {
-      return tx.select().from(outbox).where(eq(outbox.trackingId, trackingId)).get()
+    async byTrackingId(trackingId: string, tx: Conn = db): Promise<OutboxRow | undefined> {
+      return await first(tx.select().from(outbox).where(eq(outbox.trackingId, trackingId)))
     },
-    byProviderMessageId(msgId: string, tx: DbOrTx = db): OutboxRow | undefined {
-      return tx.select().from(outbox).where(eq(outbox.providerMessageId, msgId)).get()
+    async byProviderMessageId(msgId: string, tx: Conn = db): Promise<OutboxRow | undefined> {
+      return await first(tx.select().from(outbox).where(eq(outbox.providerMessageId, msgId)))
     },
-    forInvitation(invitationId: string, tx: DbOrTx = db): OutboxRow[] {
-      return tx.select().from(outbox).where(eq(outbox.invitationId, invitationId)).all()
+    async forInvitation(invitationId: string, tx: Conn = db): Promise<OutboxRow[]> {
+      return await tx.select().from(outbox).where(eq(outbox.invitationId, invitationId))
     },
     /** Insert a row unless (invitation, channel, kind) already has one; returns whether it was inserted. */
-    insertIfAbsent(row: typeof outbox.$inferInsert, tx: DbOrTx = db): boolean {
-      return tx.insert(outbox).values(row).onConflictDoNothing().run().changes > 0
+    async insertIfAbsent(row: typeof outbox.$inferInsert, tx: Conn = db): Promise<boolean> {
+      return affected(await tx.insert(outbox).values(row).onConflictDoNothing()) > 0
     },
     /** Re-arm a finished row for the next reminder (one row per invitation × channel × kind, unique). */
-    rearm(id: string, patch: { trackingId: string; payload: OutboxPayload; nextAttemptAt: string }, tx: DbOrTx = db): boolean {
+    async rearm(id: string, patch: { trackingId: string; payload: OutboxPayload; nextAttemptAt: string }, tx: Conn = db): Promise<boolean> {
       return (
-        tx
+        affected(await tx
           .update(outbox)
           .set({ ...patch, status: 'pending', attempts: 0, lastError: null, providerMessageId: null })
-          .where(and(eq(outbox.id, id), inArray(outbox.status, ['sent', 'failed', 'cancelled'])))
-          .run().changes > 0
+          .where(and(eq(outbox.id, id), inArray(outbox.status, ['sent', 'failed', 'cancelled'])))) > 0
       )
     },
 
     /** Everything the send-time checks need, in one read. */
-    sendContext(invitationId: string, tx: DbOrTx = db): SendContext | undefined {
-      const row = tx
+    async sendContext(invitationId: string, tx: Conn = db): Promise<SendContext | undefined> {
+      const row = await first(tx
         .select({
           invitation: invitations,
           round: rounds,
@@ -158,15 +153,13 @@ export function createMessagingRepo(db: DbOrTx) {
         .from(invitations)
         .innerJoin(rounds, eq(rounds.id, invitations.roundId))
         .innerJoin(households, eq(households.id, invitations.householdId))
-        .where(eq(invitations.id, invitationId))
-        .get()
+        .where(eq(invitations.id, invitationId)))
       if (!row) return undefined
-      const commune = tx.select({ name: units.name }).from(units).where(eq(units.id, row.round.communeId)).get()
-      const took = tx
+      const commune = await first(tx.select({ name: units.name }).from(units).where(eq(units.id, row.round.communeId)))
+      const took = await first(tx
         .select({ h: participations.householdId })
         .from(participations)
-        .where(and(eq(participations.roundId, row.round.id), eq(participations.householdId, row.invitation.householdId)))
-        .get()
+        .where(and(eq(participations.roundId, row.round.id), eq(participations.householdId, row.invitation.householdId))))
       return {
         invitation: row.invitation,
         round: row.round,
@@ -177,39 +170,36 @@ export function createMessagingRepo(db: DbOrTx) {
     },
 
     // ── invitations and rounds (columns this module owns) ───────────────────────────────────────────────────
-    invitationUpdate(id: string, patch: Partial<typeof invitations.$inferInsert>, onlyFrom?: string[], tx: DbOrTx = db): boolean {
+    async invitationUpdate(id: string, patch: Partial<typeof invitations.$inferInsert>, onlyFrom?: string[], tx: Conn = db): Promise<boolean> {
       const cond = onlyFrom ? and(eq(invitations.id, id), inArray(invitations.status, onlyFrom as never[])) : eq(invitations.id, id)
-      return tx.update(invitations).set(patch).where(cond).run().changes > 0
+      return affected(await tx.update(invitations).set(patch).where(cond)) > 0
     },
-    bumpReminder(id: string, atIso: string, tx: DbOrTx = db): void {
-      tx.update(invitations)
+    async bumpReminder(id: string, atIso: string, tx: Conn = db): Promise<void> {
+      await tx.update(invitations)
         .set({ reminderCount: sql`${invitations.reminderCount} + 1`, lastRemindedAt: atIso })
         .where(eq(invitations.id, id))
-        .run()
     },
     /** Set delivered_at once (the first receipt wins) and move sent/queued/failed to delivered. */
-    markDelivered(id: string, deliveredAtIso: string, tx: DbOrTx = db): void {
-      tx.update(invitations)
+    async markDelivered(id: string, deliveredAtIso: string, tx: Conn = db): Promise<void> {
+      await tx.update(invitations)
         .set({ deliveredAt: deliveredAtIso })
         .where(and(eq(invitations.id, id), isNull(invitations.deliveredAt)))
-        .run()
-      tx.update(invitations)
+      await tx.update(invitations)
         .set({ status: 'delivered' })
         .where(and(eq(invitations.id, id), inArray(invitations.status, ['queued', 'sent', 'failed'])))
-        .run()
     },
-    haltRound(roundId: string, atIso: string, code: string, tx: DbOrTx = db): void {
-      tx.update(rounds).set({ messagingHaltedAt: atIso, messagingHaltCode: code }).where(eq(rounds.id, roundId)).run()
+    async haltRound(roundId: string, atIso: string, code: string, tx: Conn = db): Promise<void> {
+      await tx.update(rounds).set({ messagingHaltedAt: atIso, messagingHaltCode: code }).where(eq(rounds.id, roundId))
     },
-    unhaltRound(roundId: string, tx: DbOrTx = db): void {
-      tx.update(rounds).set({ messagingHaltedAt: null, messagingHaltCode: null }).where(eq(rounds.id, roundId)).run()
+    async unhaltRound(roundId: string, tx: Conn = db): Promise<void> {
+      await tx.update(rounds).set({ messagingHaltedAt: null, messagingHaltCode: null }).where(eq(rounds.id, roundId))
     },
-    setPolicy(
+    async setPolicy(
       roundId: string,
       p: { reminderMax?: number | null; reminderGapHours?: number | null; unknownOutcomePolicy?: UnknownOutcomePolicy | null },
-      tx: DbOrTx = db,
-    ): void {
-      tx.update(rounds).set(p).where(eq(rounds.id, roundId)).run()
+      tx: Conn = db,
+    ): Promise<void> {
+      await tx.update(rounds).set(p).where(eq(rounds.id, roundId))
     },
 
     // ── reminders ──────────────────────────────────────────────────────────────────────────────────────────
@@ -219,12 +209,11 @@ export function createMessagingRepo(db: DbOrTx) {
      * taken part, with no reminder in flight. Walks each open round through invitations_reminder_due_idx, so a
      * scan reads only the invitations that are due (not every invitation in the database), at most `limit`.
      */
-    reminderCandidates(nowIso: string, defaults: { max: number; gapHours: number }, limit = 1000, tx: DbOrTx = db) {
-      const open = tx
+    async reminderCandidates(nowIso: string, defaults: { max: number; gapHours: number }, limit = 1000, tx: Conn = db) {
+      const open = await tx
         .select({ id: rounds.id, reminderMax: rounds.reminderMax, reminderGapHours: rounds.reminderGapHours })
         .from(rounds)
         .where(and(eq(rounds.status, 'open'), gt(rounds.closesAt, nowIso)))
-        .all()
       const now = Date.parse(nowIso)
       const out: {
         id: string
@@ -239,7 +228,7 @@ export function createMessagingRepo(db: DbOrTx) {
         const max = r.reminderMax ?? defaults.max
         if (max <= 0 || out.length >= limit) continue
         const dueBy = new Date(now - (r.reminderGapHours ?? defaults.gapHours) * 3_600_000).toISOString()
-        const rows = tx
+        const rows = await tx
           .select({
             id: invitations.id,
             roundId: invitations.roundId,
@@ -264,15 +253,14 @@ export function createMessagingRepo(db: DbOrTx) {
             ),
           )
           .limit(limit - out.length)
-          .all()
         for (const row of rows) out.push({ ...row, reminderMax: r.reminderMax, reminderGapHours: r.reminderGapHours })
       }
       return out
     },
 
     // ── staff view ─────────────────────────────────────────────────────────────────────────────────────────
-    invitationStatusCounts(roundId: string, tx: DbOrTx = db) {
-      return tx
+    async invitationStatusCounts(roundId: string, tx: Conn = db) {
+      return await tx
         .select({
           status: invitations.status,
           n: sql<number>`count(*)`,
@@ -281,16 +269,15 @@ export function createMessagingRepo(db: DbOrTx) {
         .from(invitations)
         .where(and(eq(invitations.roundId, roundId), inArray(invitations.channel, ['zalo', 'sms'])))
         .groupBy(invitations.status)
-        .all()
     },
     /** Rows per status across the whole outbox (operations, the drain benchmark). */
-    statusCounts(tx: DbOrTx = db): Record<string, number> {
-      const rows = tx.select({ s: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status).all()
+    async statusCounts(tx: Conn = db): Promise<Record<string, number>> {
+      const rows = await tx.select({ s: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status)
       return Object.fromEntries(rows.map((r) => [r.s, Number(r.n)]))
     },
     /** Invited (Zalo/SMS, live) households of a round that took part, by any channel. */
-    answeredCount(roundId: string, tx: DbOrTx = db): number {
-      const r = tx
+    async answeredCount(roundId: string, tx: Conn = db): Promise<number> {
+      const r = await first(tx
         .select({ n: sql<number>`count(*)` })
         .from(invitations)
         .where(
@@ -300,12 +287,11 @@ export function createMessagingRepo(db: DbOrTx) {
             inArray(invitations.channel, ['zalo', 'sms']),
             sql`exists (select 1 from ${participations} p where p.round_id = ${invitations.roundId} and p.household_id = ${invitations.householdId})`,
           ),
-        )
-        .get()
+        ))
       return Number(r?.n ?? 0)
     },
-    outboxCounts(roundId: string, tx: DbOrTx = db) {
-      return tx
+    async outboxCounts(roundId: string, tx: Conn = db) {
+      return await tx
         .select({
           channel: outbox.channel,
           kind: outbox.kind,
@@ -317,10 +303,9 @@ export function createMessagingRepo(db: DbOrTx) {
         .innerJoin(invitations, eq(invitations.id, outbox.invitationId))
         .where(eq(invitations.roundId, roundId))
         .groupBy(outbox.channel, outbox.kind, outbox.status, sql`4`)
-        .all()
     },
-    failures(roundId: string, limit: number, tx: DbOrTx = db) {
-      return tx
+    async failures(roundId: string, limit: number, tx: Conn = db) {
+      return await tx
         .select({
           outboxId: outbox.id,
           invitationId: invitations.id,
@@ -340,11 +325,10 @@ export function createMessagingRepo(db: DbOrTx) {
         .where(and(eq(invitations.roundId, roundId), inArray(outbox.status, ['failed', 'unknown'])))
         .orderBy(asc(households.code))
         .limit(limit)
-        .all()
     },
     /** Failed rows of a round whose invitation is still live and whose household has not taken part. */
-    retryableFailed(roundId: string, tx: DbOrTx = db) {
-      return tx
+    async retryableFailed(roundId: string, tx: Conn = db) {
+      return await tx
         .select({ id: outbox.id, invitationId: outbox.invitationId, kind: outbox.kind })
         .from(outbox)
         .innerJoin(invitations, eq(invitations.id, outbox.invitationId))
@@ -358,28 +342,26 @@ export function createMessagingRepo(db: DbOrTx) {
             sql`not (${outbox.channel} = 'zalo' and exists (select 1 from ${outbox} s where s.invitation_id = ${outbox.invitationId} and s.kind = ${outbox.kind} and s.channel = 'sms'))`,
           ),
         )
-        .all()
     },
 
     // ── webhook inbox ────────────────────────────────────────────────────────────────────────────────────────
     /** Store an event under its dedupe key; false when the key was already there (a duplicate or replay). */
-    storeEvent(row: typeof webhookEvents.$inferInsert, tx: DbOrTx = db): boolean {
-      return tx.insert(webhookEvents).values(row).onConflictDoNothing().run().changes > 0
+    async storeEvent(row: typeof webhookEvents.$inferInsert, tx: Conn = db): Promise<boolean> {
+      return affected(await tx.insert(webhookEvents).values(row).onConflictDoNothing()) > 0
     },
-    unprocessedEvents(limit: number, tx: DbOrTx = db) {
-      return tx
+    async unprocessedEvents(limit: number, tx: Conn = db) {
+      return await tx
         .select()
         .from(webhookEvents)
         .where(isNull(webhookEvents.processedAt))
         .orderBy(asc(webhookEvents.receivedAt))
         .limit(limit)
-        .all()
     },
-    markEventProcessed(eventId: string, atIso: string, tx: DbOrTx = db): void {
-      tx.update(webhookEvents).set({ processedAt: atIso }).where(eq(webhookEvents.eventId, eventId)).run()
+    async markEventProcessed(eventId: string, atIso: string, tx: Conn = db): Promise<void> {
+      await tx.update(webhookEvents).set({ processedAt: atIso }).where(eq(webhookEvents.eventId, eventId))
     },
-    event(eventId: string, tx: DbOrTx = db) {
-      return tx.select().from(webhookEvents).where(eq(webhookEvents.eventId, eventId)).get()
+    async event(eventId: string, tx: Conn = db) {
+      return await first(tx.select().from(webhookEvents).where(eq(webhookEvents.eventId, eventId)))
     },
   }
 }

@@ -84,7 +84,7 @@ export const zaloWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      const r = app.services.messaging.ingestZaloWebhook(raw, req.headers)
+      const r = await app.services.messaging.ingestZaloWebhook(raw,req.headers)
       if (r.ignored)
         req.log.info({ bytes: raw.length }, 'unsigned webhook POST (a URL check when the webhook is registered?): answered 200, ignored')
       return { received: true as const, duplicate: r.duplicate }
@@ -100,8 +100,8 @@ export const zaloDemoRoutes: FastifyPluginAsyncZod = async (app) => {
   const access = createDemoAccess({
     key: app.purposeKey('demo-inbox'),
     clock: app.clock,
-    actorFor: (id, tv) => app.services.users.actorFor(id, tv),
-    tokenVersion: (id) => app.services.users.tokenVersion(id),
+    actorFor: async (id, tv) => (await app.services.users.actorFor(id, tv)),
+    tokenVersion: async (id) => (await app.services.users.tokenVersion(id)),
   })
   const secure = app.config.links.publicBaseUrl.startsWith('https:')
   const REFUSED: Record<401 | 403, string> = {
@@ -148,7 +148,7 @@ export const zaloDemoRoutes: FastifyPluginAsyncZod = async (app) => {
     const session = access.checkSession(readCookie(req.headers.cookie, DEMO_COOKIE))
     if (!session.ok) throw new AppError(session.status === 403 ? 'forbidden' : 'unauthorized', REFUSED[session.status], session.status)
     const cfg = app.config
-    const inbox = await loadInbox(cfg.zalo.znsBaseUrl, cfg.sms.mode === 'fake' ? cfg.sms.baseUrl : null)
+    const inbox = await (loadInbox(cfg.zalo.znsBaseUrl, cfg.sms.mode === 'fake' ? cfg.sms.baseUrl : null))
     return reply.type('text/html; charset=utf-8').send(renderInboxPage(inbox, '/app/admin'))
   })
 }

@@ -2,7 +2,7 @@
  * Wires the sending side from config: Zalo client + token manager + sender, the SMS provider and the outbox worker.
  * Used by server.ts, the tests and the drain benchmark alike.
  */
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import type { Dispatcher } from 'undici'
 import type { Config } from '../../config.js'
 import type { Clock } from '../../lib/clock.js'
@@ -16,7 +16,7 @@ import { createZaloClient } from './zalo-client.js'
 import { createZaloSender } from './zalo-sender.js'
 
 export function createMessagingRuntime(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   config: Pick<Config, 'zalo' | 'sms'>
   audit: AuditService

@@ -2,7 +2,7 @@
  * Messaging service: the webhook inbox (store, then process asynchronously and idempotently — ZALO.md §8.4) and the
  * staff view of a round's invitations by Zalo/SMS. The sending itself is the outbox worker's.
  */
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import { type RoundMessaging, type UnknownOutcomePolicy, type ZaloTemplateLimits, zaloTextLength } from '@app/shared'
 import type { Config } from '../../config.js'
 import { AppError, conflict } from '../../lib/app-error.js'
@@ -25,7 +25,7 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
 const idStr = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null)
 
 export function createMessagingService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   audit: AuditService
   rounds: RoundService
@@ -37,59 +37,59 @@ export function createMessagingService(deps: {
   const templateLimits = createTemplateLimitsStore()
 
   /** The round-title limit while Zalo can send (a mode other than off and a usable token pair). */
-  function titleLimits(): ZaloTemplateLimits {
-    const connected = config.zalo.mode !== 'off' && repo.token('oa')?.state === 'ok'
+  async function titleLimits(): Promise<ZaloTemplateLimits> {
+    const connected = config.zalo.mode !== 'off' && (await repo.token('oa'))?.state === 'ok'
     if (!connected) return { connected: false, roundTitleMax: null, source: null }
     const snap = templateLimits.current()
     return { connected, roundTitleMax: roundTitleMax(snap.params), source: snap.source }
   }
 
   /** A ZNS delivery receipt (§3.2): the row is sent (it may have been `unknown`), the invitation delivered. */
-  function onReceipt(ev: Record<string, unknown>): void {
+  async function onReceipt(ev: Record<string, unknown>): Promise<void> {
     const msg = obj(ev.message)
     const trackingId = idStr(msg.tracking_id)
     const msgId = idStr(msg.msg_id)
-    const row = (trackingId ? repo.byTrackingId(trackingId) : undefined) ?? (msgId ? repo.byProviderMessageId(msgId) : undefined)
+    const row = (trackingId ? await repo.byTrackingId(trackingId) : undefined) ?? (msgId ? await repo.byProviderMessageId(msgId) : undefined)
     if (row?.channel !== 'zalo') return
     const dt = idStr(msg.delivery_time)
     // the receipt time is message.delivery_time, not the envelope timestamp (§0.6)
     const deliveredAt =
       dt && /^\d{10,13}$/.test(dt) ? new Date(dt.length === 13 ? Number(dt) : Number(dt) * 1000).toISOString() : clock.now().toISOString()
-    db.transaction((tx) => {
+    await db.transaction(async (tx) => {
       // a receipt proves the send: settle an unknown/in-flight row, and cancel a pending resend of the same tracking_id
       if (
-        repo.transition(
-          row.id,
-          ['sending', 'unknown', 'pending', 'deferred'],
-          { status: 'sent', providerMessageId: msgId, lastError: null },
-          tx,
-        )
+        await repo.transition(
+row.id,
+['sending','unknown','pending','deferred'],
+{ status: 'sent',providerMessageId: msgId,lastError: null },
+tx
+)
       )
-        applySent(repo, row, clock.now().toISOString(), tx)
-      if (row.kind === 'invitation' && row.invitationId) repo.markDelivered(row.invitationId, deliveredAt, tx)
+        await applySent(repo, row, clock.now().toISOString(), tx)
+      if (row.kind === 'invitation' && row.invitationId) await repo.markDelivered(row.invitationId, deliveredAt, tx)
     })
   }
 
-  function processEvent(e: { eventId: string; eventName: string; source: string; payload: string }): void {
+  async function processEvent(e: { eventId: string; eventName: string; source: string; payload: string }): Promise<void> {
     const ev = obj(parseJsonKeepBigInts(e.payload))
     const isZnsReceipt = e.eventName === 'user_received_message' && (e.source === 'zalo:zns' || idStr(obj(ev.message).tracking_id) !== null)
-    if (isZnsReceipt) onReceipt(ev)
+    if (isZnsReceipt) await onReceipt(ev)
     // every other event (OA receipts, user texts, follow, quota/template changes, unknown names) is stored only
   }
 
   /** Process stored events not yet processed; safe to call concurrently and repeatedly. */
-  function processPending(limit = 500): number {
+  async function processPending(limit = 500): Promise<number> {
     if (processing) return 0
     processing = true
     try {
       let n = 0
-      for (const e of repo.unprocessedEvents(limit)) {
+      for (const e of await repo.unprocessedEvents(limit)) {
         try {
-          processEvent(e)
+          await processEvent(e)
         } catch {
           // a poison event must not block the inbox; it stays stored for inspection
         }
-        repo.markEventProcessed(e.eventId, clock.now().toISOString())
+        await repo.markEventProcessed(e.eventId, clock.now().toISOString())
         n++
       }
       return n
@@ -137,7 +137,7 @@ export function createMessagingService(deps: {
      * Verify, store once (event-id dedupe), process after. A POST with no signature header at all is what Zalo may send
      * to check a webhook URL when it is registered: answered 200 (`ignored`), nothing stored or processed.
      */
-    ingestZaloWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): { duplicate: boolean; ignored: boolean } {
+    async ingestZaloWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): Promise<{ duplicate: boolean; ignored: boolean} > {
       const h = (k: string) => {
         const v = headers[k]
         return Array.isArray(v) ? v[0] : v
@@ -155,7 +155,7 @@ export function createMessagingService(deps: {
         throw new AppError('unauthorized', 'webhook signature rejected', 401, { reason: v.reason })
       }
       const zns = (h('x-zevent-server') ?? '').toUpperCase() === 'ZNS'
-      const stored = repo.storeEvent({
+      const stored = await repo.storeEvent({
         eventId: eventKey(v.event, raw),
         source: zns ? 'zalo:zns' : 'zalo:oa',
         eventName: typeof v.event.event_name === 'string' ? v.event.event_name.slice(0, 100) : 'unknown',
@@ -166,15 +166,15 @@ export function createMessagingService(deps: {
       return { duplicate: !stored, ignored: false }
     },
 
-    summary(actor: Actor, roundId: string): RoundMessaging {
-      const r = rounds.getVisible(actor, roundId)
+    async summary(actor: Actor, roundId: string): Promise<RoundMessaging> {
+      const r = await rounds.getVisible(actor, roundId)
       if (actor.role === 'collector' || actor.role === 'council') throw new AppError('not_found', 'round not found', 404)
-      const inv = Object.fromEntries(repo.invitationStatusCounts(r.id).map((x) => [x.status, x]))
+      const inv = Object.fromEntries((await repo.invitationStatusCounts(r.id)).map((x) => [x.status, x]))
       const n = (s: string) => Number(inv[s]?.n ?? 0)
       let unknown = 0
       let deferred = 0
       let fellBackToSms = 0
-      for (const c of repo.outboxCounts(r.id)) {
+      for (const c of await repo.outboxCounts(r.id)) {
         if (c.kind !== 'invitation') continue
         if (c.status === 'unknown') unknown += Number(c.n)
         if (c.status === 'deferred') deferred += Number(c.n)
@@ -186,7 +186,7 @@ export function createMessagingService(deps: {
           code: 'round_halted',
           message: `Đã dừng gửi tin của đợt này: ${reasonVi(r.messagingHaltCode)}. Sửa cấu hình rồi bấm "Gửi lại".`,
         })
-      const token = repo.token('oa')
+      const token = await repo.token('oa')
       if (config.zalo.mode !== 'off' && token?.state === 'needs_reconsent')
         alerts.push({ code: 'zalo_reconsent', message: reasonVi('auth_failed') })
       if (config.zalo.mode === 'off')
@@ -203,13 +203,13 @@ export function createMessagingService(deps: {
           unknown,
           deferred,
           fellBackToSms,
-          answered: repo.answeredCount(r.id),
+          answered: (await repo.answeredCount(r.id)),
           revoked: n('revoked'),
           remindersSent,
         },
         policy: policyOf(r),
         alerts,
-        failures: repo.failures(r.id, 200).map((f) => ({
+        failures: (await repo.failures(r.id,200)).map((f) => ({
           invitationId: f.invitationId,
           householdId: f.householdId,
           householdCode: f.householdCode,
@@ -225,29 +225,29 @@ export function createMessagingService(deps: {
     },
 
     /** Re-queue a round's failed sends (live invitations of households that have not taken part) and lift a halt. */
-    retry(actor: Actor, roundId: string): { retried: number } {
-      const r = rounds.getManaged(actor, roundId)
+    async retry(actor: Actor, roundId: string): Promise<{ retried: number} > {
+      const r = await rounds.getManaged(actor, roundId)
       if (r.status !== 'open' && r.status !== 'draft') throw conflict('invalid_transition', `cannot retry sends of a ${r.status} round`)
       const now = clock.now().toISOString()
-      return db.transaction((tx) => {
+      return (await db.transaction(async (tx) => {
         let retried = 0
-        for (const row of repo.retryableFailed(r.id, tx)) {
+        for (const row of await repo.retryableFailed(r.id,tx)) {
           if (!repo.transition(row.id, ['failed'], { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null }, tx)) continue
-          if (row.kind === 'invitation' && row.invitationId) repo.invitationUpdate(row.invitationId, { status: 'queued' }, ['failed'], tx)
+          if (row.kind === 'invitation' && row.invitationId) await repo.invitationUpdate(row.invitationId, { status: 'queued' }, ['failed'], tx)
           retried++
         }
-        repo.unhaltRound(r.id, tx)
-        audit.record(tx, { actorId: actor.id, action: 'messaging.retry', targetType: 'round', targetId: r.id, data: { retried } })
+        await repo.unhaltRound(r.id, tx)
+        await audit.record(tx, { actorId: actor.id, action: 'messaging.retry', targetType: 'round', targetId: r.id, data: { retried } })
         return { retried }
-      })
+      }))
     },
 
-    setPolicy(
+    async setPolicy(
       actor: Actor,
       roundId: string,
       body: { reminderMax?: number | null; reminderGapHours?: number | null; unknownOutcome?: UnknownOutcomePolicy | null },
     ) {
-      const r = rounds.getManaged(actor, roundId)
+      const r = await rounds.getManaged(actor, roundId)
       const patch = {
         ...(body.reminderMax !== undefined ? { reminderMax: body.reminderMax } : {}),
         ...(body.reminderGapHours !== undefined ? { reminderGapHours: body.reminderGapHours } : {}),
@@ -255,11 +255,11 @@ export function createMessagingService(deps: {
       }
       // An empty body changes nothing (it used to reach `UPDATE … SET` with no column: 500, found by fuzzing).
       if (Object.keys(patch).length > 0)
-        db.transaction((tx) => {
-          repo.setPolicy(r.id, patch, tx)
-          audit.record(tx, { actorId: actor.id, action: 'messaging.policy', targetType: 'round', targetId: r.id, data: patch })
+        await db.transaction(async (tx) => {
+          await repo.setPolicy(r.id, patch, tx)
+          await audit.record(tx, { actorId: actor.id, action: 'messaging.policy', targetType: 'round', targetId: r.id, data: patch })
         })
-      const after = rounds.findById(r.id)!
+      const after = await rounds.findById(r.id)!
       return policyOf(after)
     },
   }

@@ -4,7 +4,7 @@
  * the DB guards against a second writer), and persisted in one transaction **before** the new token is used —
  * refresh tokens are single-use, so losing the new one means an OA admin must re-consent in a browser.
  */
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import { backoffMs, sleep } from './rate.js'
@@ -16,7 +16,7 @@ const OA = 'oa'
 export type TokenState = 'ok' | 'needs_reconsent' | 'missing'
 
 export function createTokenManager(deps: {
-  db: Db
+  db: AppDb
   repo: MessagingRepo
   client: Pick<ZaloClient, 'refresh'>
   clock: Clock
@@ -31,12 +31,12 @@ export function createTokenManager(deps: {
   let inflight: Promise<string | null> | null = null
 
   /** Seed the table from the bootstrap env once (no row yet). An absent access token is refreshed on first use. */
-  function ensureRow(): void {
-    if (repo.token(OA)) return
+  async function ensureRow(): Promise<void> {
+    if (await repo.token(OA)) return
     const rt = deps.bootstrap.refreshToken
     if (!rt) return
     const now = clock.now().toISOString()
-    repo.insertToken({
+    await repo.insertToken({
       id: OA,
       accessToken: deps.bootstrap.accessToken ?? '',
       refreshToken: rt,
@@ -47,7 +47,7 @@ export function createTokenManager(deps: {
   }
 
   async function doRefresh(reason: string): Promise<string | null> {
-    const row = repo.token(OA)
+    const row = await repo.token(OA)
     if (!row) return null
     if (row.state === 'needs_reconsent') return null
     const retry = deps.retry ?? { attempts: 3, baseMs: 500, capMs: 30_000 }
@@ -58,11 +58,11 @@ export function createTokenManager(deps: {
     }
     if (!res.ok) {
       if (res.kind === 'reconsent') {
-        repo.setTokenState(OA, 'needs_reconsent', res.code)
+        await repo.setTokenState(OA, 'needs_reconsent', res.code)
         deps.log?.error({ code: res.code, reason }, 'zalo token refresh rejected: an OA admin must re-authorize the app')
       } else {
         // the refresh token may still be good: keep it, remember why, try again later
-        repo.setTokenState(OA, 'ok', res.code)
+        await repo.setTokenState(OA, 'ok', res.code)
         if (res.kind === 'config')
           deps.log?.error({ code: res.code, reason }, 'zalo token refresh refused: check ZALO_APP_ID and ZALO_APP_SECRET')
         else deps.log?.warn({ code: res.code, reason }, 'zalo token refresh failed (transient), will retry')
@@ -71,19 +71,19 @@ export function createTokenManager(deps: {
     }
     const now = clock.now()
     const expires = new Date(now.getTime() + res.expiresInSec * 1000).toISOString()
-    const saved = db.transaction((tx) => {
-      const ok = repo.rotateToken(
+    const saved = db.transaction(async (tx) => {
+      const ok = await repo.rotateToken(
         OA,
         row.refreshToken,
         { accessToken: res.accessToken, refreshToken: res.refreshToken, accessExpiresAt: expires, rotatedAt: now.toISOString() },
         tx,
       )
-      if (ok) audit.record(tx, { actorId: null, action: 'zalo.token.rotate', targetType: 'zalo_oa', targetId: OA, data: { reason } })
+      if (ok) await audit.record(tx, { actorId: null, action: 'zalo.token.rotate', targetType: 'zalo_oa', targetId: OA, data: { reason } })
       return ok
     })
     if (!saved) {
       // someone else rotated first: use theirs
-      return repo.token(OA)?.accessToken ?? null
+      return (await repo.token(OA))?.accessToken ?? null
     }
     return res.accessToken
   }
@@ -107,17 +107,17 @@ export function createTokenManager(deps: {
   }
 
   return {
-    state(): TokenState {
-      ensureRow()
-      const row = repo.token(OA)
+    async state(): Promise<TokenState> {
+      await ensureRow()
+      const row = await repo.token(OA)
       if (!row) return 'missing'
       return row.state
     },
     /** A usable access token, refreshing first when it is ≥ 80 % through its life; null when none can be had. */
     async accessToken(): Promise<string | null> {
-      ensureRow()
+      await ensureRow()
       if (inflight) return inflight
-      const row = repo.token(OA)
+      const row = await repo.token(OA)
       if (row?.state !== 'ok') return null
       if (dueForRefresh(row)) return refreshOnce('proactive')
       return row.accessToken
@@ -128,7 +128,7 @@ export function createTokenManager(deps: {
      */
     async afterAuthFailure(failedToken: string): Promise<string | null> {
       if (inflight) return inflight
-      const row = repo.token(OA)
+      const row = await repo.token(OA)
       if (row?.state !== 'ok') return null
       if (row.accessToken !== failedToken && row.accessToken) return row.accessToken
       return refreshOnce('auth_error')
@@ -139,20 +139,20 @@ export function createTokenManager(deps: {
      * (each rotation starts its 3 months again), so a commune that surveys twice a year never meets an expired one.
      */
     async keep(nextRunInMs: number): Promise<void> {
-      ensureRow()
-      const row = repo.token(OA)
+      await ensureRow()
+      const row = await repo.token(OA)
       if (row?.state !== 'ok') return
       const left = new Date(row.accessExpiresAt).getTime() - clock.now().getTime()
       if (row.accessToken && left > nextRunInMs + 3_600_000) return
       await refreshOnce('scheduled')
     },
     /** A refreshed token was rejected too: stop and ask a human (§8.2 "second failure → config alert"). */
-    markBroken(code: string): void {
-      repo.setTokenState(OA, 'needs_reconsent', code)
+    async markBroken(code: string): Promise<void> {
+      await repo.setTokenState(OA, 'needs_reconsent', code)
       deps.log?.error({ code }, 'zalo rejected a freshly refreshed token: check the app id, secrets and OA link')
     },
     /** Re-consent done out of band (or a new bootstrap pair): replace the pair. */
-    setPair(p: { accessToken: string; refreshToken: string; expiresInSec?: number }): void {
+    async setPair(p: { accessToken: string; refreshToken: string; expiresInSec?: number }): Promise<void> {
       const now = clock.now()
       const row = {
         accessToken: p.accessToken,
@@ -160,12 +160,12 @@ export function createTokenManager(deps: {
         accessExpiresAt: new Date(now.getTime() + (p.expiresInSec ?? 90_000) * 1000).toISOString(),
         rotatedAt: now.toISOString(),
       }
-      db.transaction((tx) => {
-        if (repo.token(OA, tx)) {
-          const cur = repo.token(OA, tx)!
-          repo.rotateToken(OA, cur.refreshToken, row, tx)
-        } else repo.insertToken({ id: OA, ...row }, tx)
-        audit.record(tx, { actorId: null, action: 'zalo.token.set', targetType: 'zalo_oa', targetId: OA })
+      await db.transaction(async (tx) => {
+        if (await repo.token(OA,tx)) {
+          const cur = await repo.token(OA, tx)!
+          await repo.rotateToken(OA, cur.refreshToken, row, tx)
+        } else await repo.insertToken({ id: OA, ...row }, tx)
+        await audit.record(tx, { actorId: null, action: 'zalo.token.set', targetType: 'zalo_oa', targetId: OA })
       })
     },
   }

@@ -50,7 +50,7 @@ export const zaloOaRoutes: FastifyPluginAsyncZod = async (app) => {
       if (role !== 'admin' && role !== 'front_staff')
         throw new AppError('forbidden', 'only admins and front staff see the Zalo connection', 403)
       const url = role === 'admin' && cfg.mode !== 'off' ? consentUrl() : null
-      return tokenStatus(cfg.mode, repo.token('oa'), app.clock.now(), url)
+      return tokenStatus(cfg.mode, await repo.token('oa'), app.clock.now(), url)
     },
   )
 
@@ -101,7 +101,7 @@ export const zaloOaRoutes: FastifyPluginAsyncZod = async (app) => {
           return reply.redirect('/app/admin?zalo=failed', 302)
         }
         const tokens = createTokenManager({ db: app.db, repo, client, clock: app.clock, audit: app.services.audit, bootstrap: {} })
-        tokens.setPair({ accessToken: r.accessToken, refreshToken: r.refreshToken, expiresInSec: r.expiresInSec })
+        await tokens.setPair({ accessToken: r.accessToken, refreshToken: r.refreshToken, expiresInSec: r.expiresInSec })
         req.log.info('zalo re-consent: a new token pair is stored')
         return reply.redirect('/app/admin?zalo=ok', 302)
       } finally {

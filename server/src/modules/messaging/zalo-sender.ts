@@ -18,7 +18,7 @@ export function createZaloSender(deps: { client: Pick<ZaloClient, 'sendTemplate'
     if (!fresh) return { ok: false, class: 'auth', code: 'auth_failed', message: 'token refresh failed' }
     const second = await client.sendTemplate(fresh, body, signal)
     if (!second.ok && second.class === 'auth') {
-      tokens.markBroken(second.code)
+      await tokens.markBroken(second.code)
       return { ...second, code: 'auth_failed' }
     }
     return second

@@ -1,4 +1,5 @@
-import { type DbOrTx, rounds, sealedResults, tallyCounters, units, villageCounters } from '@app/db'
+import { rawAll } from '@app/db'
+import { type Conn, rounds, sealedResults, tallyCounters, units, villageCounters } from '@app/db'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { RoundRow } from '../rounds/repo.js'
 import type { QuestionCounts, VillageCounts } from '../tally/repo.js'
@@ -17,33 +18,33 @@ function chunked<T>(ids: readonly string[], read: (chunk: string[]) => T[]): T[]
  * The overview reads many rounds at once: every method takes the whole set and answers with one query
  * per table (per 500 ids), never one query per commune (one per commune cost 400 queries, 85 ms, for 100 communes).
  */
-export function createOverviewRepo(db: DbOrTx) {
+export function createOverviewRepo(db: Conn) {
   return {
     /**
      * The communes at or under a unit, in insertion order. Walks down from the unit and stops at the
      * communes, so the villages (the bulk of the units table) are never read.
      */
-    communesUnder(unitId: string, tx: DbOrTx = db): UnitRow[] {
+    async communesUnder(unitId: string, tx: Conn = db): Promise<UnitRow[]> {
       const sub = sql`WITH RECURSIVE sub(id, kind) AS (
           SELECT id, kind FROM units WHERE id = ${unitId}
           UNION ALL SELECT u.id, u.kind FROM units u JOIN sub ON u.parent_id = sub.id WHERE sub.kind IN ('province', 'district')
         ) SELECT id FROM sub WHERE kind = 'commune'`
-      return tx.select().from(units).where(sql`${units.id} IN (${sub})`).orderBy(asc(sql`rowid`)).all()
+      return await tx.select().from(units).where(sql`${units.id} IN (${sub})`).orderBy(asc(sql`rowid`))
     },
     /**
      * The rounds the overview shows per commune, newest first (two queries: the ids, then those rows): every
      * round still open or closed (unsealed), so none in progress is hidden behind another, and the most
      * recently created one.
      */
-    currentByCommune(communeIds: string[], tx: DbOrTx = db): Map<string, RoundRow[]> {
-      const ids = chunked(communeIds, (chunk) =>
-        tx.all<{ id: string }>(sql`
+    currentByCommune(communeIds: string[], tx: Conn = db): Map<string, RoundRow[]> {
+      const ids = chunked(communeIds, async (chunk) =>
+        (await rawAll<{ id: string }>(tx, sql`
           SELECT id FROM (
             SELECT id, status, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, rowid DESC) AS n
             FROM rounds WHERE ${inArray(rounds.communeId, chunk)}
-          ) WHERE n = 1 OR status IN ('open', 'closed')`),
+          ) WHERE n = 1 OR status IN ('open', 'closed')`)),
       ).map((r) => r.id)
-      const rows = chunked(ids, (chunk) => tx.select().from(rounds).where(inArray(rounds.id, chunk)).all())
+      const rows = chunked(ids, async (chunk) => await tx.select().from(rounds).where(inArray(rounds.id, chunk)))
       const out = new Map<string, RoundRow[]>()
       for (const r of rows.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))) {
         const list = out.get(r.communeId)
@@ -53,22 +54,21 @@ export function createOverviewRepo(db: DbOrTx) {
       return out
     },
     /** Every round of a commune in time order (collection window, then creation). */
-    roundsOfCommune(communeId: string, tx: DbOrTx = db): RoundRow[] {
-      return tx
+    async roundsOfCommune(communeId: string, tx: Conn = db): Promise<RoundRow[]> {
+      return await tx
         .select()
         .from(rounds)
         .where(eq(rounds.communeId, communeId))
         .orderBy(asc(rounds.opensAt), asc(rounds.createdAt), asc(sql`rowid`))
-        .all()
     },
     /** The per-village counters of several rounds: round id → village id → counts. */
-    villageCounters(roundIds: string[], tx: DbOrTx = db): Map<string, Map<string, VillageCounts>> {
+    villageCounters(roundIds: string[], tx: Conn = db): Map<string, Map<string, VillageCounts>> {
       const out = new Map<string, Map<string, VillageCounts>>()
       // plain rows (no per-row mapping): a province reads ~10 rows per commune
-      const rows = chunked(roundIds, (chunk) =>
-        tx.all<VillageCounts & { roundId: string; villageId: string }>(sql`
+      const rows = chunked(roundIds, async (chunk) =>
+        (await rawAll<VillageCounts & { roundId: string; villageId: string }>(tx, sql`
           SELECT round_id AS roundId, village_id AS villageId, participated, link, paper, meeting, invalid
-          FROM village_counters WHERE ${inArray(villageCounters.roundId, chunk)}`),
+          FROM village_counters WHERE ${inArray(villageCounters.roundId, chunk)}`)),
       )
       for (const { roundId, villageId, ...c } of rows) {
         let m = out.get(roundId)
@@ -84,7 +84,7 @@ export function createOverviewRepo(db: DbOrTx) {
      * The counters of one question (the overall one) for several rounds: round id → per-village counts.
      * `keyOf` maps each round to its question key; rounds sharing a key are read in one query.
      */
-    questionCounters(keyOf: Map<string, string>, tx: DbOrTx = db): Map<string, QuestionCounts[]> {
+    questionCounters(keyOf: Map<string, string>, tx: Conn = db): Map<string, QuestionCounts[]> {
       const byKey = new Map<string, string[]>()
       for (const [roundId, key] of keyOf) {
         const ids = byKey.get(key)
@@ -93,10 +93,10 @@ export function createOverviewRepo(db: DbOrTx) {
       }
       const out = new Map<string, QuestionCounts[]>()
       for (const [key, ids] of byKey) {
-        const rows = chunked(ids, (chunk) =>
-          tx.all<QuestionCounts & { roundId: string }>(sql`
+        const rows = chunked(ids, async (chunk) =>
+          (await rawAll<QuestionCounts & { roundId: string }>(tx, sql`
             SELECT round_id AS roundId, village_id AS villageId, question_key AS questionKey, valid, satisfied
-            FROM tally_counters WHERE ${inArray(tallyCounters.roundId, chunk)} AND question_key = ${key}`),
+            FROM tally_counters WHERE ${inArray(tallyCounters.roundId, chunk)} AND question_key = ${key}`)),
         )
         for (const { roundId, ...c } of rows) {
           const list = out.get(roundId)
@@ -110,13 +110,12 @@ export function createOverviewRepo(db: DbOrTx) {
      * The commune part of the sealed tally JSON of several rounds, as JSON text (SQLite extracts it, so
      * the per-village part of a large sealed record is never parsed in JS): round id → JSON text.
      */
-    sealedCommuneJson(roundIds: string[], tx: DbOrTx = db): Map<string, string> {
-      const rows = chunked(roundIds, (chunk) =>
-        tx
+    sealedCommuneJson(roundIds: string[], tx: Conn = db): Map<string, string> {
+      const rows = chunked(roundIds, async (chunk) =>
+        await tx
           .select({ roundId: sealedResults.roundId, commune: sql<string>`json_extract(${sealedResults.tallyJson}, '$.commune')` })
           .from(sealedResults)
-          .where(inArray(sealedResults.roundId, chunk))
-          .all(),
+          .where(inArray(sealedResults.roundId, chunk)),
       )
       return new Map(rows.map((r) => [r.roundId, r.commune]))
     },

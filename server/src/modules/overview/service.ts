@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import {
   type CommuneOverview,
   type CommuneTrend,
@@ -34,7 +34,7 @@ function nullsLast(a: number | null | undefined, b: number | null | undefined, d
  * number of queries per request whatever the number of communes, so it stays fast at any size.
  */
 export function createOverviewService(deps: {
-  db: Db
+  db: AppDb
   units: UnitService
   rounds: RoundService
   levels: Readonly<Record<string, LevelRule>>
@@ -64,10 +64,11 @@ export function createOverviewService(deps: {
    * counters are read: the commune's coverage, rate, verdict and robustness depend on nothing else, and
    * only the commune part of the result is used.
    */
-  function liveCommunes(rows: RoundRow[]): Map<string, Tally> {
+  async function liveCommunes(rows: RoundRow[]): Promise<Map<string,Tally>> {
     const out = new Map<string, Tally>()
     if (rows.length === 0) return out
-    const keyOf = new Map(rows.map((r) => [r.id, rounds.questionsOf(r).find((q) => q.isOverall)?.key ?? '']))
+    const keyOf = new Map<string, string>()
+    for (const r of rows) keyOf.set(r.id, (await rounds.questionsOf(r)).find((q) => q.isOverall)?.key ?? '')
     const villageCounts = repo.villageCounters(rows.map((r) => r.id))
     const questionCounts = repo.questionCounters(keyOf)
     for (const r of rows) {
@@ -100,12 +101,12 @@ export function createOverviewService(deps: {
    * (open, or closed and not yet read) only its coverage is given: a list never discloses (TRUST.md §2.2). A fixed
    * number of queries whatever the number of rounds.
    */
-  function summarizeMany(actor: Actor, rows: RoundRow[]): RoundSummary[] {
+  async function summarizeMany(actor: Actor, rows: RoundRow[]): Promise<RoundSummary[]> {
     const sealedJson = repo.sealedCommuneJson(rows.filter((r) => r.status === 'sealed' || r.status === 'returned').map((r) => r.id))
     const frozen = new Map([...sealedJson].map(([id, json]) => [id, JSON.parse(json) as Tally]))
     // the council reads results once sealed; a draft has no figures yet
     const hidden = (r: RoundRow) => r.status === 'draft' || (actor.role === 'council' && !frozen.has(r.id))
-    const live = liveCommunes(rows.filter((r) => !frozen.has(r.id) && !hidden(r)))
+    const live = await liveCommunes(rows.filter((r) => !frozen.has(r.id)&&!hidden(r)))
     return rows.map((r) => {
       const c = frozen.get(r.id) ?? live.get(r.id)
       if (c && (resultsWithheld(r.status) || r.disclosedAt === null))
@@ -175,17 +176,17 @@ export function createOverviewService(deps: {
     summarize,
 
     /** Every commune under a province or legacy district (or one commune) with its latest round and every round in progress. */
-    overview(actor: Actor, unitId: string, q: OverviewQuery): UnitOverview {
-      const unit = units.getVisible(actor, unitId)
+    async overview(actor: Actor, unitId: string, q: OverviewQuery): Promise<UnitOverview> {
+      const unit = await units.getVisible(actor, unitId)
       assertReader(actor)
       if (unit.kind === 'village')
         throw badRequest('validation_failed', 'the overview is for a province, a district or a commune', {
           issues: [{ path: 'id', message: 'a village' }],
         })
-      const communes = repo.communesUnder(unit.id)
+      const communes = await repo.communesUnder(unit.id)
       const current = repo.currentByCommune(communes.map((c) => c.id))
       const roundRows = communes.flatMap((c) => current.get(c.id) ?? [])
-      const summaries = new Map(summarizeMany(actor, roundRows).map((s) => [s.id, s]))
+      const summaries = new Map((await summarizeMany(actor,roundRows)).map((s) => [s.id, s]))
       // one row per round shown (a commune with two rounds in progress has two rows), one for a commune without any
       const items = communes.flatMap((c) => {
         const item = { communeId: c.id, communeName: c.name, communeCode: c.code, parentId: c.parentId }
@@ -197,8 +198,8 @@ export function createOverviewService(deps: {
     },
 
     /** All rounds of one commune in time order (NTM → nâng cao → kiểu mẫu, re-surveys included). */
-    trend(actor: Actor, communeId: string): CommuneTrend {
-      const unit = units.getVisible(actor, communeId)
+    async trend(actor: Actor, communeId: string): Promise<CommuneTrend> {
+      const unit = await units.getVisible(actor, communeId)
       assertReader(actor)
       if (unit.kind !== 'commune')
         throw badRequest('validation_failed', 'the trend is per commune', { issues: [{ path: 'communeId', message: `a ${unit.kind}` }] })
@@ -206,17 +207,17 @@ export function createOverviewService(deps: {
       const former = new Map<string, string>()
       let frontier = [unit.id]
       for (let depth = 0; depth < 5 && frontier.length; depth++) {
-        const next = units.predecessorsOf(frontier).filter((u) => u.kind === 'commune' && !former.has(u.id) && u.id !== unit.id)
+        const next = (await units.predecessorsOf(frontier)).filter((u) => u.kind === 'commune' && !former.has(u.id) && u.id !== unit.id)
         for (const u of next) former.set(u.id, u.name)
         frontier = next.map((u) => u.id)
       }
-      const rows = [unit.id, ...former.keys()]
+      const rows = await [unit.id, ...former.keys()]
         .flatMap((id) => repo.roundsOfCommune(id))
         .sort((a, b) => a.opensAt.localeCompare(b.opensAt) || a.createdAt.localeCompare(b.createdAt))
       return {
         communeId: unit.id,
         communeName: unit.name,
-        rounds: summarizeMany(actor, rows).map((s, i) => ({ ...s, formerCommune: former.get(rows[i]?.communeId ?? '') ?? null })),
+        rounds: (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await summarizeMany(actor, (((((((((((((((await await await await await await await await await await await await await await await rows))))))))))))))))).map(async (s, i) => ({ ...s, formerCommune: former.get((await rows[i])?.communeId ?? '') ?? null })))))))))))))))),
       }
     },
   }

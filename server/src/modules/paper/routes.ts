@@ -21,7 +21,7 @@ export const paperRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const res = s().paper.enterPaper(req.actor, req.params.id, req.body)
+      const res = await s().paper.enterPaper(req.actor,req.params.id,req.body)
       return reply.code(res.status === 'counted' ? 201 : 202).send(res)
     },
   )
@@ -48,6 +48,6 @@ export const paperRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: PaperResult, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send(s().paper.resolvePaper(req.actor, req.params.id, req.params.serial, req.body)),
+    async (req, reply) => reply.code(201).send(await s().paper.resolvePaper(req.actor,req.params.id,req.params.serial,req.body)),
   )
 }

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import type { PaperBallotBody } from '@app/shared'
 import { AppError, badRequest, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
@@ -24,7 +24,7 @@ import { createPaperRepo } from './repo.js'
  * accepted through the ballot service like any other ballot.
  */
 export function createPaperService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   audit: AuditService
   rounds: RoundService
@@ -57,27 +57,27 @@ export function createPaperService(deps: {
      * collector only for the villages assigned to them in this round. In double-entry rounds the
      * first keying waits for a second one by someone else (matched by serial).
      */
-    enterPaper(
+    async enterPaper(
       actor: Actor,
       roundId: string,
       body: PaperBallotBody & { serial?: string | undefined },
-    ): { status: 'counted'; receipt: string } | { status: 'pending' | 'mismatch' } {
+    ): Promise<{ status: 'counted'; receipt: string} |{ status: 'pending'|'mismatch'} > {
       assertRole(actor, ['front_staff', 'collector'])
-      const round = rounds.getVisible(actor, roundId)
-      if (actor.role === 'front_staff') rounds.getManaged(actor, roundId)
-      const hh = households.findById(body.householdId)
-      const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
+      const round = await rounds.getVisible(actor, roundId)
+      if (actor.role === 'front_staff') await rounds.getManaged(actor, roundId)
+      const hh = await households.findById(body.householdId)
+      const villages = new Set((await rounds.villagesOf(round)).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
-      if (actor.role === 'collector' && !rounds.collectorVillages(round.id, actor.id).includes(hh.villageId)) throw notFound('household')
-      const completing = round.doubleEntry && !!body.serial && repo.paperEntriesFor(round.id, body.serial).length > 0
+      if (actor.role === 'collector' && !(await rounds.collectorVillages(round.id,actor.id)).includes(hh.villageId)) throw notFound('household')
+      const completing = round.doubleEntry && !!body.serial && (await repo.paperEntriesFor(round.id,body.serial)).length > 0
       if (completing) assertSettlesPaper(round)
       else assertAcceptsBallots(round, clock.now())
-      const questions = rounds.questionsOf(round)
+      const questions = await rounds.questionsOf(round)
       validate(questions, body.answers)
       const answers = cleanAnswers(questions, body.answers)
       const comment = body.comment?.trim() || null
       const contentHash = submissionHash(answers, comment)
-      return db.transaction((tx) => {
+      return db.transaction(async (tx) => {
         // a close may have committed since the check above
         const current = rounds.windowOf(round.id)
         if (!current) throw notFound('round')
@@ -89,7 +89,7 @@ export function createPaperService(deps: {
             throw badRequest('validation_failed', 'this round uses double entry: give the paper serial number', {
               issues: [{ path: 'serial', message: 'required' }],
             })
-          const prior = repo.paperEntriesFor(round.id, body.serial, tx)
+          const prior = await repo.paperEntriesFor(round.id, body.serial, tx)
           if (prior.some((p) => p.enteredBy === actor.id))
             throw conflict('same_enterer', 'the second entry of a paper form must be made by another person')
           const serial = body.serial
@@ -109,8 +109,8 @@ export function createPaperService(deps: {
             )
           const first = prior[0]
           if (!first) {
-            stage()
-            audit.record(tx, {
+            await stage()
+            await audit.record(tx, {
               actorId: actor.id,
               action: 'paper.first_entry',
               targetType: 'round',
@@ -122,9 +122,9 @@ export function createPaperService(deps: {
           const same =
             first.householdId === hh.id && first.channel === body.channel && submissionHash(first.answers, first.comment) === contentHash
           if (!same || first.status === 'mismatch') {
-            stage()
-            repo.markPaperMismatch(round.id, body.serial, tx)
-            audit.record(tx, {
+            await stage()
+            await repo.markPaperMismatch(round.id, body.serial, tx)
+            await audit.record(tx, {
               actorId: actor.id,
               action: 'paper.mismatch',
               targetType: 'round',
@@ -133,7 +133,7 @@ export function createPaperService(deps: {
             })
             return { status: 'mismatch' as const }
           }
-          repo.deletePaperEntries(round.id, body.serial, tx)
+          await repo.deletePaperEntries(round.id, body.serial, tx)
         }
         const { receipt } = ballots.acceptKeyed({
           round,
@@ -147,7 +147,7 @@ export function createPaperService(deps: {
           paperSerial: body.serial ?? null,
         })
         // day only and no serial: an entry's time or form number must not order paper ballots (TRUST.md §2.1)
-        audit.record(tx, {
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'ballot.paper',
           targetType: 'round',
@@ -163,9 +163,9 @@ export function createPaperService(deps: {
      * The double-entry reconciliation queue: serials waiting for a second keying or in conflict. Shows
      * which fields differ, never who the household is.
      */
-    paperQueue(actor: Actor, roundId: string) {
-      const round = rounds.getManaged(actor, roundId)
-      const rows = repo.paperQueue(round.id)
+    async paperQueue(actor: Actor, roundId: string) {
+      const round = await rounds.getManaged(actor, roundId)
+      const rows = await repo.paperQueue(round.id)
       const bySerial = new Map<string, typeof rows>()
       for (const r of rows) bySerial.set(r.serial, [...(bySerial.get(r.serial) ?? []), r])
       return [...bySerial.entries()].map(([serial, entries]) => {
@@ -188,10 +188,10 @@ export function createPaperService(deps: {
      * Resolve a mismatched serial with a third keying from the paper form, by Front staff who keyed neither
      * entry: a keyer settling their own disagreement could count whatever they liked (TRUST.md §2.8).
      */
-    resolvePaper(actor: Actor, roundId: string, serial: string, body: PaperBallotBody): { status: 'counted'; receipt: string } {
-      const round = rounds.getManaged(actor, roundId)
+    async resolvePaper(actor: Actor, roundId: string, serial: string, body: PaperBallotBody): Promise<{ status: 'counted'; receipt: string} > {
+      const round = await rounds.getManaged(actor, roundId)
       assertSettlesPaper(round)
-      const entries = repo.paperEntriesFor(round.id, serial)
+      const entries = await repo.paperEntriesFor(round.id,serial)
       if (entries.length === 0) throw notFound('paper entry')
       if (entries.some((e) => e.enteredBy === actor.id))
         throw new AppError(
@@ -200,19 +200,19 @@ export function createPaperService(deps: {
           403,
           { serial },
         )
-      const hh = households.findById(body.householdId)
-      const villages = new Set(rounds.villagesOf(round).map((v) => v.id))
+      const hh = await households.findById(body.householdId)
+      const villages = new Set((await rounds.villagesOf(round)).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
-      const questions = rounds.questionsOf(round)
+      const questions = await rounds.questionsOf(round)
       validate(questions, body.answers)
       const answers = cleanAnswers(questions, body.answers)
       const comment = body.comment?.trim() || null
-      return db.transaction((tx) => {
+      return db.transaction(async (tx) => {
         const current = rounds.windowOf(round.id)
         if (!current) throw notFound('round')
         assertSettlesPaper(current)
-        if (repo.paperEntriesFor(round.id, serial, tx).length === 0) throw notFound('paper entry')
-        repo.deletePaperEntries(round.id, serial, tx)
+        if ((await repo.paperEntriesFor(round.id,serial,tx)).length === 0) throw notFound('paper entry')
+        await repo.deletePaperEntries(round.id, serial, tx)
         const { receipt } = ballots.acceptKeyed({
           round,
           householdId: hh.id,
@@ -224,7 +224,7 @@ export function createPaperService(deps: {
           enteredBy: actor.id,
           paperSerial: serial,
         })
-        audit.record(tx, { actorId: actor.id, action: 'paper.resolve', targetType: 'round', targetId: round.id, data: { serial } })
+        await audit.record(tx, { actorId: actor.id, action: 'paper.resolve', targetType: 'round', targetId: round.id, data: { serial } })
         return { status: 'counted' as const, receipt }
       })
     },

@@ -28,7 +28,7 @@ export const publicRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v/:roundId',
     { config: { rateLimit }, schema: { hide: true, params: z.object({ roundId: Id }), querystring: PublicRoundQuery } },
     async (req, reply) => {
-      const res = app.services.publicResults.find(req.params.roundId, req.query.root)
+      const res = await app.services.publicResults.find(req.params.roundId, req.query.root)
       reply.type('text/html; charset=utf-8')
       if (res) {
         // the same QR target as on paper: this page with the sealed root in its address
@@ -37,7 +37,7 @@ export const publicRoutes: FastifyPluginAsyncZod = async (app) => {
         return reply.header('cache-control', 'public, max-age=300').send(renderVerifyPage(res, { qrSvg, url }))
       }
       // sealed once, unsealed now: the record says what happened to the seal printed on paper
-      const rec = app.services.publicResults.record(req.params.roundId, req.query.root)
+      const rec = await app.services.publicResults.record(req.params.roundId, req.query.root)
       if (rec) return reply.header('cache-control', 'public, max-age=60').send(renderRecordPage(rec))
       return reply.code(404).send(renderNotFoundPage())
     },

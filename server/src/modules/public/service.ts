@@ -51,18 +51,18 @@ export function createPublicService(deps: {
   levels: Readonly<Record<string, LevelRule>>
 }) {
   const { rounds, units, tally, council, levels } = deps
-  function find(roundId: string, paperRoot?: string): PublicRoundResult | undefined {
-    const r = rounds.findById(roundId)
-    const rec = r && (r.status === 'sealed' || r.status === 'returned') ? tally.sealedRecord(r.id) : undefined
+  async function find(roundId: string, paperRoot?: string): Promise<PublicRoundResult|undefined> {
+    const r = await rounds.findById(roundId)
+    const rec = r && (r.status === 'sealed' || r.status === 'returned') ? await tally.sealedRecord(r.id) : undefined
     if (!r || !rec) return undefined
-    rounds.disclose(null, r, 'public')
-    const history = council.history(r.id)
+    await rounds.disclose(null, r, 'public')
+    const history = await council.history(r.id)
     const shown = tally.shown(rec.tally)
     return {
       roundId: r.id,
       title: r.title,
-      communeName: units.findById(r.communeId)?.name ?? '',
-      villageName: r.villageIds?.length === 1 ? (units.findById(r.villageIds[0] as string)?.name ?? null) : null,
+      communeName: (await units.findById(r.communeId))?.name ?? '',
+      villageName: r.villageIds?.length === 1 ? ((await units.findById(r.villageIds[0] as string))?.name ?? null) : null,
       level: r.level,
       levelName: levels[r.level]?.name ?? r.level,
       opensAt: r.opensAt,
@@ -78,7 +78,7 @@ export function createPublicService(deps: {
       methodVersion: rec.methodVersion,
       rootCheck: paperRoot === undefined ? null : checkRoot(paperRoot, rec.ledgerRootHash, history),
       history,
-      decision: council.currentDecision(r.id, rec.sealId),
+      decision: (await council.currentDecision(r.id, rec.sealId)),
     }
   }
   return {
@@ -88,23 +88,23 @@ export function createPublicService(deps: {
      * A round whose result was sealed once and is not sealed now (unsealed, maybe reopened): what the record says
      * (no figure), so a QR code on paper of that seal still leads somewhere that tells what happened to it.
      */
-    record(roundId: string, paperRoot?: string) {
-      const r = rounds.findById(roundId)
+    async record(roundId: string, paperRoot?: string) {
+      const r = await rounds.findById(roundId)
       if (!r) return undefined
-      const history = council.history(r.id)
+      const history = await council.history(r.id)
       if (history.length === 0) return undefined
       return {
         roundId: r.id,
         title: r.title,
-        communeName: units.findById(r.communeId)?.name ?? '',
+        communeName: (await units.findById(r.communeId))?.name ?? '',
         levelName: levels[r.level]?.name ?? r.level,
         history,
         rootCheck: paperRoot === undefined ? null : checkRoot(paperRoot, null, history),
       }
     },
     /** The public result; 404 when the round is unknown or not sealed. */
-    result(roundId: string, paperRoot?: string): PublicRoundResult {
-      const res = find(roundId, paperRoot)
+    async result(roundId: string, paperRoot?: string): Promise<PublicRoundResult> {
+      const res = await find(roundId, paperRoot)
       if (!res) throw notFound('sealed round')
       return res
     },

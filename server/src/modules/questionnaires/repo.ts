@@ -1,73 +1,71 @@
-import { criteriaSets, type DbOrTx, questionnaireTemplates, ruleSets } from '@app/db'
+import { first, one } from '@app/db'
+import { criteriaSets, type Conn, questionnaireTemplates, ruleSets } from '@app/db'
 import { and, asc, desc, eq } from 'drizzle-orm'
 
 export type TemplateRow = typeof questionnaireTemplates.$inferSelect
 export type CriteriaSetRow = typeof criteriaSets.$inferSelect
 export type RuleSetRow = typeof ruleSets.$inferSelect
 
-export function createQuestionnaireRepo(db: DbOrTx) {
+export function createQuestionnaireRepo(db: Conn) {
   return {
-    templates(): TemplateRow[] {
-      return db.select().from(questionnaireTemplates).orderBy(asc(questionnaireTemplates.code), desc(questionnaireTemplates.version)).all()
+    async templates(): Promise<TemplateRow[]> {
+      return await db.select().from(questionnaireTemplates).orderBy(asc(questionnaireTemplates.code), desc(questionnaireTemplates.version))
     },
-    templateById(id: string, tx: DbOrTx = db): TemplateRow | undefined {
-      return tx.select().from(questionnaireTemplates).where(eq(questionnaireTemplates.id, id)).get()
+    async templateById(id: string, tx: Conn = db): Promise<TemplateRow | undefined> {
+      return await first(tx.select().from(questionnaireTemplates).where(eq(questionnaireTemplates.id, id)))
     },
-    latestTemplateVersion(code: string, tx: DbOrTx = db): number {
+    async latestTemplateVersion(code: string, tx: Conn = db): Promise<number> {
       return (
-        tx
+        (await first(tx
           .select({ v: questionnaireTemplates.version })
           .from(questionnaireTemplates)
           .where(eq(questionnaireTemplates.code, code))
           .orderBy(desc(questionnaireTemplates.version))
-          .limit(1)
-          .get()?.v ?? 0
+          .limit(1)))?.v ?? 0
       )
     },
-    insertTemplate(row: typeof questionnaireTemplates.$inferInsert, tx: DbOrTx = db): TemplateRow {
-      return tx.insert(questionnaireTemplates).values(row).returning().get()
+    async insertTemplate(row: typeof questionnaireTemplates.$inferInsert, tx: Conn = db): Promise<TemplateRow> {
+      return await one(tx.insert(questionnaireTemplates).values(row).returning())
     },
-    criteriaSets(): CriteriaSetRow[] {
-      return db.select().from(criteriaSets).orderBy(asc(criteriaSets.code), desc(criteriaSets.version)).all()
+    async criteriaSets(): Promise<CriteriaSetRow[]> {
+      return await db.select().from(criteriaSets).orderBy(asc(criteriaSets.code), desc(criteriaSets.version))
     },
-    criteriaSetById(id: string, tx: DbOrTx = db): CriteriaSetRow | undefined {
-      return tx.select().from(criteriaSets).where(eq(criteriaSets.id, id)).get()
+    async criteriaSetById(id: string, tx: Conn = db): Promise<CriteriaSetRow | undefined> {
+      return await first(tx.select().from(criteriaSets).where(eq(criteriaSets.id, id)))
     },
-    criteriaSetByCode(code: string, version: number, tx: DbOrTx = db): CriteriaSetRow | undefined {
-      return tx
+    async criteriaSetByCode(code: string, version: number, tx: Conn = db): Promise<CriteriaSetRow | undefined> {
+      return await first(tx
         .select()
         .from(criteriaSets)
-        .where(and(eq(criteriaSets.code, code), eq(criteriaSets.version, version)))
-        .get()
+        .where(and(eq(criteriaSets.code, code), eq(criteriaSets.version, version))))
     },
-    latestCriteriaSetVersion(code: string, tx: DbOrTx = db): number {
+    async latestCriteriaSetVersion(code: string, tx: Conn = db): Promise<number> {
       return (
-        tx
+        (await first(tx
           .select({ v: criteriaSets.version })
           .from(criteriaSets)
           .where(eq(criteriaSets.code, code))
           .orderBy(desc(criteriaSets.version))
-          .limit(1)
-          .get()?.v ?? 0
+          .limit(1)))?.v ?? 0
       )
     },
-    insertCriteriaSet(row: typeof criteriaSets.$inferInsert, tx: DbOrTx = db): CriteriaSetRow {
-      return tx.insert(criteriaSets).values(row).returning().get()
+    async insertCriteriaSet(row: typeof criteriaSets.$inferInsert, tx: Conn = db): Promise<CriteriaSetRow> {
+      return await one(tx.insert(criteriaSets).values(row).returning())
     },
-    ruleSets(): RuleSetRow[] {
-      return db.select().from(ruleSets).orderBy(asc(ruleSets.code), desc(ruleSets.version)).all()
+    async ruleSets(): Promise<RuleSetRow[]> {
+      return await db.select().from(ruleSets).orderBy(asc(ruleSets.code), desc(ruleSets.version))
     },
-    ruleSetById(id: string, tx: DbOrTx = db): RuleSetRow | undefined {
-      return tx.select().from(ruleSets).where(eq(ruleSets.id, id)).get()
+    async ruleSetById(id: string, tx: Conn = db): Promise<RuleSetRow | undefined> {
+      return await first(tx.select().from(ruleSets).where(eq(ruleSets.id, id)))
     },
-    latestRuleSetVersion(code: string, tx: DbOrTx = db): number {
+    async latestRuleSetVersion(code: string, tx: Conn = db): Promise<number> {
       return (
-        tx.select({ v: ruleSets.version }).from(ruleSets).where(eq(ruleSets.code, code)).orderBy(desc(ruleSets.version)).limit(1).get()
+        (await first(tx.select({ v: ruleSets.version }).from(ruleSets).where(eq(ruleSets.code, code)).orderBy(desc(ruleSets.version)).limit(1)))
           ?.v ?? 0
       )
     },
-    insertRuleSet(row: typeof ruleSets.$inferInsert, tx: DbOrTx = db): RuleSetRow {
-      return tx.insert(ruleSets).values(row).returning().get()
+    async insertRuleSet(row: typeof ruleSets.$inferInsert, tx: Conn = db): Promise<RuleSetRow> {
+      return await one(tx.insert(ruleSets).values(row).returning())
     },
   }
 }

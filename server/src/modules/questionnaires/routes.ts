@@ -57,7 +57,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: QuestionnaireTemplate, 400: ApiError, 403: ApiError, 404: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send(app.services.questionnaires.createTemplate(req.actor, req.body)),
+    async (req, reply) => reply.code(201).send((await app.services.questionnaires.createTemplate(req.actor, req.body))),
   )
   app.get(
     '/criteria-sets',
@@ -74,7 +74,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: CriteriaSet, 400: ApiError, 403: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send(app.services.questionnaires.createCriteriaSet(req.actor, req.body)),
+    async (req, reply) => reply.code(201).send((await app.services.questionnaires.createCriteriaSet(req.actor, req.body))),
   )
   app.get(
     '/rule-sets',
@@ -102,6 +102,6 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: RuleSet, 400: ApiError, 403: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send(app.services.questionnaires.createRuleSet(req.actor, req.body)),
+    async (req, reply) => reply.code(201).send((await app.services.questionnaires.createRuleSet(req.actor, req.body))),
   )
 }

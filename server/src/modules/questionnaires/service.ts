@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import type { CreateCriteriaSetBody, CreateRuleSetBody, CreateTemplateBody, CriteriaSet, QuestionnaireTemplate, RuleSet } from '@app/shared'
 import { badRequest, forbidden, notFound } from '../../lib/app-error.js'
 import type { AuditService } from '../audit/service.js'
@@ -53,7 +53,7 @@ export function toRuleSetDto(r: RuleSetRow): RuleSet {
  * Criteria sets and questionnaire templates are versioned data: a change is a new version, never an
  * edit, so a round's snapshot always names what it asked.
  */
-export function createQuestionnaireService(deps: { db: Db; audit: AuditService }) {
+export function createQuestionnaireService(deps: { db: AppDb; audit: AuditService }) {
   const { db, audit } = deps
   const repo = createQuestionnaireRepo(db)
   const units = createUnitRepo(db)
@@ -64,19 +64,19 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
     criteriaSetById: repo.criteriaSetById,
     ruleSets: repo.ruleSets,
     ruleSetById: repo.ruleSetById,
-    listTemplates(): QuestionnaireTemplate[] {
-      return repo.templates().map(toTemplateDto)
+    async listTemplates(): Promise<QuestionnaireTemplate[]> {
+      return (await repo.templates()).map(toTemplateDto)
     },
-    getTemplate(id: string): QuestionnaireTemplate {
-      const t = repo.templateById(id)
+    async getTemplate(id: string): Promise<QuestionnaireTemplate> {
+      const t = await repo.templateById(id)
       if (!t) throw notFound('questionnaire template')
       return toTemplateDto(t)
     },
-    listRuleSets(): RuleSet[] {
-      return repo.ruleSets().map(toRuleSetDto)
+    async listRuleSets(): Promise<RuleSet[]> {
+      return (await repo.ruleSets()).map(toRuleSetDto)
     },
-    getRuleSet(id: string): RuleSet {
-      const r = repo.ruleSetById(id)
+    async getRuleSet(id: string): Promise<RuleSet> {
+      const r = await repo.ruleSetById(id)
       if (!r) throw notFound('rule set')
       return toRuleSetDto(r)
     },
@@ -84,18 +84,18 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
      * A new rule set version (same code → version + 1). Admins add national or provincial ones; the
      * Front staff of a province add their province's (that is how a provisional number is confirmed).
      */
-    createRuleSet(actor: Actor | null, body: CreateRuleSetBody): RuleSet {
+    async createRuleSet(actor: Actor | null, body: CreateRuleSetBody): Promise<RuleSet> {
       let provinceId = body.provinceId ?? null
       if (actor) {
         assertRole(actor, ['admin', 'front_staff'])
         if (actor.role === 'front_staff') {
-          const own = units.findById(actor.unitId)
+          const own = await units.findById(actor.unitId)
           if (own?.kind !== 'province') throw forbidden('only the province Front staff or an admin adds rule sets')
           if (provinceId && provinceId !== own.id) throw forbidden('a province adds rule sets for itself only')
           provinceId = own.id
         }
       }
-      if (provinceId && units.findById(provinceId)?.kind !== 'province')
+      if (provinceId && (await units.findById(provinceId))?.kind !== 'province')
         throw badRequest('validation_failed', 'provinceId is not a province', {
           issues: [{ path: 'provinceId', message: 'unknown province' }],
         })
@@ -103,24 +103,24 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
         throw badRequest('validation_failed', 'effectiveTo is before effectiveFrom', {
           issues: [{ path: 'legalBasis.effectiveTo', message: 'before effectiveFrom' }],
         })
-      return db.transaction((tx) => {
-        const version = repo.latestRuleSetVersion(body.code, tx) + 1
-        const row = repo.insertRuleSet(
-          {
-            code: body.code,
-            version,
-            name: body.name,
-            legalBasis: body.legalBasis,
-            levels: body.levels,
-            bars: body.bars,
-            provisional: body.provisional || body.bars.some((b) => b.provisional === true),
-            note: body.note,
-            provinceId,
-            createdBy: actor?.id ?? null,
-          },
-          tx,
-        )
-        audit.record(tx, {
+      return (await db.transaction(async (tx) => {
+        const version = await repo.latestRuleSetVersion(body.code,tx) + 1
+        const row = await repo.insertRuleSet(
+{
+code: body.code,
+version,
+name: body.name,
+legalBasis: body.legalBasis,
+levels: body.levels,
+bars: body.bars,
+provisional: body.provisional||body.bars.some((b) => b.provisional===true),
+note: body.note,
+provinceId,
+createdBy: actor?.id??null,
+},
+tx
+)
+        await audit.record(tx, {
           actorId: actor?.id ?? null,
           action: 'rule_set.create',
           targetType: 'rule_set',
@@ -128,17 +128,17 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
           data: { code: row.code, version, bars: body.bars },
         })
         return toRuleSetDto(row)
-      })
+      }))
     },
-    listCriteriaSets(): CriteriaSet[] {
-      return repo.criteriaSets().map(toCriteriaSetDto)
+    async listCriteriaSets(): Promise<CriteriaSet[]> {
+      return (await repo.criteriaSets()).map(toCriteriaSetDto)
     },
-    createCriteriaSet(actor: Actor | null, body: CreateCriteriaSetBody): CriteriaSet {
+    async createCriteriaSet(actor: Actor | null, body: CreateCriteriaSetBody): Promise<CriteriaSet> {
       if (actor) assertRole(actor, ['admin'])
-      return db.transaction((tx) => {
-        const version = repo.latestCriteriaSetVersion(body.code, tx) + 1
-        const row = repo.insertCriteriaSet({ ...body, version }, tx)
-        audit.record(tx, {
+      return (await db.transaction(async (tx) => {
+        const version = await repo.latestCriteriaSetVersion(body.code,tx) + 1
+        const row = await repo.insertCriteriaSet({ ...body,version },tx)
+        await audit.record(tx, {
           actorId: actor?.id ?? null,
           action: 'criteria_set.create',
           targetType: 'criteria_set',
@@ -146,18 +146,18 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
           data: { code: row.code, version },
         })
         return toCriteriaSetDto(row)
-      })
+      }))
     },
     /** A new version of a template (same code → version + 1). Question refs must exist in the criteria set. */
-    createTemplate(actor: Actor | null, body: CreateTemplateBody): QuestionnaireTemplate {
+    async createTemplate(actor: Actor | null, body: CreateTemplateBody): Promise<QuestionnaireTemplate> {
       if (actor) assertRole(actor, ['admin'])
       if (body.periodFrom && body.periodTo && body.periodTo < body.periodFrom)
         throw badRequest('validation_failed', 'periodTo is before periodFrom', {
           issues: [{ path: 'periodTo', message: 'before periodFrom' }],
         })
-      return db.transaction((tx) => {
+      return (await db.transaction(async (tx) => {
         if (body.criteriaSetId) {
-          const cs = repo.criteriaSetById(body.criteriaSetId, tx)
+          const cs = await repo.criteriaSetById(body.criteriaSetId, tx)
           if (!cs) throw notFound('criteria set')
           const refs = new Set(cs.criteria.map((c) => c.ref))
           // a question may cover several criteria ("3,4,17": electricity, irrigation and clean water)
@@ -168,37 +168,37 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
             })
           }
         }
-        if (body.provinceId && units.findById(body.provinceId, tx)?.kind !== 'province') {
+        if (body.provinceId && (await units.findById(body.provinceId, tx))?.kind !== 'province') {
           // checked here so an unknown id answers 400 instead of failing the foreign key with a 500
           throw badRequest('validation_failed', 'provinceId is not a province', {
             issues: [{ path: 'provinceId', message: 'unknown province' }],
           })
         }
-        const version = repo.latestTemplateVersion(body.code, tx) + 1
-        const row = repo.insertTemplate(
-          {
-            code: body.code,
-            version,
-            name: body.name,
-            criteriaSetId: body.criteriaSetId ?? null,
-            provinceId: body.provinceId ?? null,
-            levels: body.levels ?? [],
-            legalBasis: body.legalBasis ?? null,
-            periodFrom: body.periodFrom ?? null,
-            periodTo: body.periodTo ?? null,
-            translations: body.translations ?? {},
-            questions: body.questions.map((q) => ({
-              key: q.key,
-              text: q.text,
-              criterionRef: q.criterionRef ?? null,
-              isOverall: q.isOverall,
-              ...(q.answerType ? { answerType: q.answerType } : {}),
-              ...(q.favourable ? { favourable: q.favourable } : {}),
-            })),
-          },
-          tx,
-        )
-        audit.record(tx, {
+        const version = await repo.latestTemplateVersion(body.code,tx) + 1
+        const row = await repo.insertTemplate(
+{
+code: body.code,
+version,
+name: body.name,
+criteriaSetId: body.criteriaSetId??null,
+provinceId: body.provinceId??null,
+levels: body.levels??[],
+legalBasis: body.legalBasis??null,
+periodFrom: body.periodFrom??null,
+periodTo: body.periodTo??null,
+translations: body.translations??{},
+questions: body.questions.map((q) => ({
+key: q.key,
+text: q.text,
+criterionRef: q.criterionRef??null,
+isOverall: q.isOverall,
+...(q.answerType? { answerType: q.answerType }:{}),
+...(q.favourable? { favourable: q.favourable }:{}),
+})),
+},
+tx
+)
+        await audit.record(tx, {
           actorId: actor?.id ?? null,
           action: 'template.create',
           targetType: 'questionnaire_template',
@@ -206,7 +206,7 @@ export function createQuestionnaireService(deps: { db: Db; audit: AuditService }
           data: { code: row.code, version },
         })
         return toTemplateDto(row)
-      })
+      }))
     },
   }
 }

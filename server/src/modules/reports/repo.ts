@@ -1,23 +1,23 @@
-import { ballots, type DbOrTx, roundMinutes } from '@app/db'
+import { first } from '@app/db'
+import { ballots, type Conn, roundMinutes } from '@app/db'
 import { and, eq, sql } from 'drizzle-orm'
 
-export function createReportsRepo(db: DbOrTx) {
+export function createReportsRepo(db: Conn) {
   return {
     /** Invalidated ballots of a round per reason code (for the minutes). */
-    invalidByReason(roundId: string, tx: DbOrTx = db): { reason: string; n: number }[] {
-      return tx
+    async invalidByReason(roundId: string, tx: Conn = db): Promise<{ reason: string; n: number }[]> {
+      return await tx
         .select({ reason: sql<string>`coalesce(${ballots.invalidationReason}, 'other')`, n: sql<number>`count(*)` })
         .from(ballots)
         .where(and(eq(ballots.roundId, roundId), eq(ballots.valid, false)))
         .groupBy(ballots.invalidationReason)
-        .all()
     },
-    minutesMeta(roundId: string, tx: DbOrTx = db) {
-      return tx.select().from(roundMinutes).where(eq(roundMinutes.roundId, roundId)).get()
+    async minutesMeta(roundId: string, tx: Conn = db) {
+      return await first(tx.select().from(roundMinutes).where(eq(roundMinutes.roundId, roundId)))
     },
-    upsertMinutesMeta(row: typeof roundMinutes.$inferInsert, tx: DbOrTx = db) {
+    async upsertMinutesMeta(row: typeof roundMinutes.$inferInsert, tx: Conn = db) {
       const { roundId: _r, ...set } = row
-      return tx.insert(roundMinutes).values(row).onConflictDoUpdate({ target: roundMinutes.roundId, set }).returning().get()
+      return await first(tx.insert(roundMinutes).values(row).onConflictDoUpdate({ target: roundMinutes.roundId, set }).returning())
     },
   }
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import { type Db, users } from '@app/db'
+import { type AppDb, users } from '@app/db'
 import type { MinutesMeta, RuleSetSnapshot } from '@app/shared'
 import { inArray } from 'drizzle-orm'
 import { AppError, forbidden } from '../../lib/app-error.js'
@@ -27,7 +27,7 @@ export const MINUTES_EXAMPLES_PER_QUESTION = 8
  * exports. Front staff and council in scope (admin too); 404 outside scope; 409 before sealing.
  */
 export function createReportsService(deps: {
-  db: Db
+  db: AppDb
   audit: AuditService
   rounds: RoundService
   units: UnitService
@@ -43,22 +43,22 @@ export function createReportsService(deps: {
   const { db, audit, rounds, units, tally, ballots, council, feedback, levels, publicBaseUrl, minCell } = deps
   const repo = createReportsRepo(db)
 
-  function sealedFor(actor: Actor, roundId: string, via: DisclosedVia) {
-    const r = rounds.getVisible(actor, roundId)
+  async function sealedFor(actor: Actor, roundId: string, via: DisclosedVia) {
+    const r = await rounds.getVisible(actor, roundId)
     if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
     assertRole(actor, ['admin', 'front_staff', 'council'])
-    const rec = r.status === 'sealed' || r.status === 'returned' ? tally.sealedRecord(r.id) : undefined
+    const rec = r.status === 'sealed' || r.status === 'returned' ? await tally.sealedRecord(r.id) : undefined
     if (!rec)
       throw new AppError('invalid_transition', `documents are issued for sealed rounds; this one is ${r.status}`, 409, {
         status: r.status,
         action: 'report',
       })
-    rounds.disclose(actor, r, via)
+    await rounds.disclose(actor, r, via)
     return { r, rec }
   }
 
-  function log(actor: Actor, r: RoundRow, action: string, data: Record<string, unknown> = {}) {
-    db.transaction((tx) => audit.record(tx, { actorId: actor.id, action, targetType: 'round', targetId: r.id, data }))
+  async function log(actor: Actor, r: RoundRow, action: string, data: Record<string, unknown> = {}) {
+    await db.transaction((tx) => audit.record(tx, { actorId: actor.id, action, targetType: 'round', targetId: r.id, data }))
   }
 
   /**
@@ -71,27 +71,26 @@ export function createReportsService(deps: {
    * What the minutes say about departures from the plan, read from the audit chain: bars below the level's
    * rule (when still those of the round) and households added to the frozen frame, each with who, when, why.
    */
-  function governanceOf(r: RoundRow): MinutesGovernance {
-    const entries = auditRepo.byTarget(db, 'round', r.id, ['round.rule_override', 'round.frame_addition'])
-    const names = new Map(
-      entries.length
-        ? db
-            .select({ id: users.id, username: users.username, unitId: users.unitId })
-            .from(users)
-            .where(inArray(users.id, [...new Set(entries.map((e) => e.actorId).filter((a): a is string => !!a))]))
-            .all()
-            .map((u) => {
-              const unit = units.findById(u.unitId)
-              const where = unit?.kind === 'province' ? ` (MTTQ tỉnh ${unit.name})` : unit ? ` (${unit.name})` : ''
-              return [u.id, `tài khoản ${u.username}${where}`]
-            })
-        : [],
-    )
+  async function governanceOf(r: RoundRow): Promise<MinutesGovernance> {
+    const entries = await auditRepo.byTarget(db, 'round', r.id, ['round.rule_override', 'round.frame_addition'])
+    const actorIds = [...new Set(entries.map((e) => e.actorId).filter((a): a is string => !!a))]
+    const names = new Map<string, string>()
+    if (actorIds.length) {
+      const rows = await db
+        .select({ id: users.id, username: users.username, unitId: users.unitId })
+        .from(users)
+        .where(inArray(users.id, actorIds))
+      for (const u of rows) {
+        const unit = await units.findById(u.unitId)
+        const where = unit?.kind === 'province' ? ` (MTTQ tỉnh ${unit.name})` : unit ? ` (${unit.name})` : ''
+        names.set(u.id, `tài khoản ${u.username}${where}`)
+      }
+    }
     const by = (id: string | null) => (id ? (names.get(id) ?? 'tài khoản đã xoá') : 'hệ thống')
     const data = (e: (typeof entries)[number]) => (e.data ? (JSON.parse(e.data) as Record<string, unknown>) : {})
     const override = entries.filter((e) => e.action === 'round.rule_override').at(-1)
     const od = override ? data(override) : null
-    const villageNames = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+    const villageNames = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
     return {
       ruleOverride:
         override && od && od.thresholdBp === r.thresholdBp && od.coverageBp === r.coverageBp
@@ -124,13 +123,13 @@ export function createReportsService(deps: {
   const verifyUrl = (roundId: string, root?: string) => `${publicBaseUrl}/v/${roundId}${root ? `?root=${root}` : ''}`
 
   /** Every reader, the council too, gets small groups withheld with their complements (TRUST.md §2.2). */
-  function exportInput(r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): ExportInput {
+  async function exportInput(r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): Promise<ExportInput> {
     return {
       headers,
       suppressMin: minCell,
-      villageChannels: tally.villageChannels(r.id),
-      questions: rounds.questionsOf(r),
-      villages: new Map(units.children(r.communeId, 'village').map((v) => [v.id, { code: v.code, name: v.name }])),
+      villageChannels: (await tally.villageChannels(r.id)),
+      questions: (await rounds.questionsOf(r)),
+      villages: new Map((await units.children(r.communeId,'village')).map((v) => [v.id, { code: v.code, name: v.name }])),
       ballots: ballots.iterateRound(r.id),
       tally: t,
     }
@@ -140,10 +139,10 @@ export function createReportsService(deps: {
     verifyUrl,
 
     /** The tallying meeting as the minutes will print it (time, place, participants, recipients, ballots handed out). */
-    minutesMeta(actor: Actor, roundId: string): MinutesMeta | null {
-      const r = rounds.getVisible(actor, roundId)
+    async minutesMeta(actor: Actor, roundId: string): Promise<MinutesMeta|null> {
+      const r = await rounds.getVisible(actor, roundId)
       assertRole(actor, ['admin', 'front_staff', 'council'])
-      const m = repo.minutesMeta(r.id)
+      const m = await repo.minutesMeta(r.id)
       return m
         ? {
             meetingAt: m.meetingAt,
@@ -159,8 +158,8 @@ export function createReportsService(deps: {
      * Record the tallying meeting: while the round is closed, before sealing (the sealed minutes do not
      * change afterwards). Exactly one chair.
      */
-    setMinutesMeta(actor: Actor, roundId: string, body: MinutesMeta): MinutesMeta {
-      const r = rounds.getManaged(actor, roundId)
+    async setMinutesMeta(actor: Actor, roundId: string, body: MinutesMeta): Promise<MinutesMeta> {
+      const r = await rounds.getManaged(actor, roundId)
       if (r.status !== 'closed')
         throw new AppError('invalid_transition', `the meeting is recorded when sealing, not on a round that is ${r.status}`, 409, {
           status: r.status,
@@ -169,9 +168,9 @@ export function createReportsService(deps: {
         throw new AppError('validation_failed', 'exactly one chair', 400, {
           issues: [{ path: 'participants', message: 'exactly one chair' }],
         })
-      return db.transaction((tx) => {
-        repo.upsertMinutesMeta({ roundId: r.id, ...body, issued: body.issued ?? null }, tx)
-        audit.record(tx, {
+      return (await db.transaction(async (tx) => {
+        await repo.upsertMinutesMeta({ roundId: r.id, ...body, issued: body.issued ?? null }, tx)
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'round.minutes_meta',
           targetType: 'round',
@@ -179,49 +178,49 @@ export function createReportsService(deps: {
           data: { participants: body.participants.length },
         })
         return body
-      })
+      }))
     },
 
     async minutesPdf(actor: Actor, roundId: string): Promise<Buffer> {
       const { r, rec } = sealedFor(actor, roundId, 'minutes')
-      const commune = units.findById(r.communeId)
+      const commune = await units.findById((await r).communeId)
       // only the units in force on the round's last day (a district abolished on 01/07/2025 is not printed for a 2026 round)
-      const onDay = (r.closedAt ?? r.closesAt).slice(0, 10)
-      const parents = units
-        .ancestorIds(r.communeId)
+      const onDay = ((await r).closedAt ?? (await r).closesAt).slice(0, 10)
+      const parents = (await units
+.ancestorIds((await r).communeId))
         .slice(1)
         .map((id) => units.findById(id))
         .filter((u) => u !== undefined)
         .filter((u) => (!u.validFrom || u.validFrom <= onDay) && (!u.validTo || onDay <= u.validTo))
         .map((u) => (u.kind === 'province' ? `tỉnh ${u.name}` : u.kind === 'district' ? `huyện ${u.name}` : u.name))
-      const meta = repo.minutesMeta(r.id)
+      const meta = await repo.minutesMeta((await r).id)
       const reasonTotals = new Map<string, number>()
       let commentTotal = 0
-      for (const c of feedback.counts(r.id)) {
+      for (const c of await feedback.counts((await r).id)) {
         if (c.kind === 'comment') commentTotal += c.n
         else if (c.questionKey) reasonTotals.set(c.questionKey, (reasonTotals.get(c.questionKey) ?? 0) + c.n)
       }
-      const top = feedback.topTexts(r.id, 'reason', MINUTES_EXAMPLES_PER_QUESTION)
+      const top = await feedback.topTexts((await r).id,'reason',MINUTES_EXAMPLES_PER_QUESTION)
       const pdf = await renderMinutesPdf({
         communeName: commune?.name ?? '',
         parentNames: parents,
-        villageName: r.villageIds?.length === 1 ? (units.findById(r.villageIds[0] as string)?.name ?? null) : null,
+        villageName: (await r).villageIds?.length === 1 ? ((await units.findById((await r).villageIds[0] as string))?.name ?? null) : null,
         round: {
-          id: r.id,
-          title: r.title,
-          level: r.level,
-          levelName: levels[r.level]?.name ?? r.level,
-          legalBasis: r.legalBasis,
-          ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
-          opensAt: r.opensAt,
-          closesAt: r.closesAt,
-          closedAt: r.closedAt,
-          historical: r.historical,
+          id: (await r).id,
+          title: (await r).title,
+          level: (await r).level,
+          levelName: levels[(await r).level]?.name ?? (await r).level,
+          legalBasis: (await r).legalBasis,
+          ruleSet: ((await r).ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
+          opensAt: (await r).opensAt,
+          closesAt: (await r).closesAt,
+          closedAt: (await r).closedAt,
+          historical: (await r).historical,
           // the basis the round sent links under; a round that took link answers before it was kept falls back to the province's
           linkLegalBasis:
-            r.linkLegalBasis ??
+            (await r).linkLegalBasis ??
             ((rec.tally.byChannel.link ?? 0) + (rec.tally.byChannel.assisted ?? 0) > 0
-              ? (units.linkChannelOf(r.communeId)?.legalBasis ?? null)
+              ? ((await units.linkChannelOf((await r).communeId))?.legalBasis ?? null)
               : null),
         },
         meeting: meta
@@ -233,7 +232,7 @@ export function createReportsService(deps: {
               issued: meta.issued ?? null,
             }
           : null,
-        questions: rounds.questionsOf(r),
+        questions: (await rounds.questionsOf((await r))),
         tally: rec.tally,
         minCell,
         methodVersion: rec.methodVersion,
@@ -246,14 +245,14 @@ export function createReportsService(deps: {
         })),
         comments: {
           total: commentTotal,
-          examples: feedback.topTexts(r.id, 'comment', MINUTES_EXAMPLES_PER_QUESTION).map((t) => ({ text: t.text, n: t.n })),
+          examples: (await feedback.topTexts((await r).id,'comment',MINUTES_EXAMPLES_PER_QUESTION)).map((t) => ({ text: t.text, n: t.n })),
         },
-        invalid: repo.invalidByReason(r.id),
-        verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
-        history: council.history(r.id),
-        governance: governanceOf(r),
+        invalid: (await repo.invalidByReason((await r).id)),
+        verifyUrl: verifyUrl((await r).id, rec.ledgerRootHash),
+        history: (await council.history((await r).id)),
+        governance: governanceOf((await r)),
       })
-      log(actor, r, 'report.minutes')
+      await log(actor, (await r), 'report.minutes')
       return pdf
     },
 
@@ -261,12 +260,12 @@ export function createReportsService(deps: {
       const { r, rec } = sealedFor(actor, roundId, 'notices')
       const shown = tally.shown(rec.tally)
       const pdf = await renderNoticesPdf({
-        communeName: units.findById(r.communeId)?.name ?? '',
-        villageName: r.villageIds?.length === 1 ? (units.findById(r.villageIds[0] as string)?.name ?? null) : null,
-        levelName: levels[r.level]?.name ?? r.level,
-        title: r.title,
-        opensAt: r.opensAt,
-        closesAt: r.closesAt,
+        communeName: (await units.findById((await r).communeId))?.name ?? '',
+        villageName: (await r).villageIds?.length === 1 ? ((await units.findById((await r).villageIds[0] as string))?.name ?? null) : null,
+        levelName: levels[(await r).level]?.name ?? (await r).level,
+        title: (await r).title,
+        opensAt: (await r).opensAt,
+        closesAt: (await r).closesAt,
         thresholdBp: rec.tally.thresholdBp,
         coverageBp: rec.tally.coverageBp,
         coverageScope: rec.tally.coverageScope,
@@ -275,23 +274,23 @@ export function createReportsService(deps: {
         minCell: shown.minCell,
         ledgerRootHash: rec.ledgerRootHash,
         sealedAt: rec.sealedAt,
-        verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
+        verifyUrl: verifyUrl((await r).id, rec.ledgerRootHash),
       })
-      log(actor, r, 'report.notices')
+      await log(actor, (await r), 'report.notices')
       return pdf
     },
 
     /** One record per ballot, streamed; checks and the audit entry happen before the first byte. */
-    exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi', delimiter: CsvDelimiter = ','): Readable {
+    async exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi', delimiter: CsvDelimiter = ','): Promise<Readable> {
       const { r, rec } = sealedFor(actor, roundId, 'export')
-      log(actor, r, 'report.export', { format: 'csv' })
-      return csvStream(exportInput(r, rec.tally, headers), delimiter)
+      await log(actor, (await r), 'report.export', { format: 'csv' })
+      return csvStream(await exportInput((await r),rec.tally,headers), delimiter)
     },
 
-    exportXlsx(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Readable {
+    async exportXlsx(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Promise<Readable> {
       const { r, rec } = sealedFor(actor, roundId, 'export')
-      log(actor, r, 'report.export', { format: 'xlsx' })
-      return xlsxStream(exportInput(r, rec.tally, headers))
+      await log(actor, (await r), 'report.export', { format: 'xlsx' })
+      return xlsxStream(await exportInput((await r),rec.tally,headers))
     },
   }
 }

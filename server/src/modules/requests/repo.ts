@@ -1,22 +1,23 @@
-import { type DbOrTx, householdRequests, households } from '@app/db'
+import { first, one } from '@app/db'
+import { type Conn, householdRequests, households } from '@app/db'
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 
 export type HouseholdRequestRow = typeof householdRequests.$inferSelect
 
-export function createRequestRepo(db: DbOrTx) {
+export function createRequestRepo(db: Conn) {
   return {
-    insert(row: typeof householdRequests.$inferInsert, tx: DbOrTx = db): HouseholdRequestRow {
-      return tx.insert(householdRequests).values(row).returning().get()
+    async insert(row: typeof householdRequests.$inferInsert, tx: Conn = db): Promise<HouseholdRequestRow> {
+      return await one(tx.insert(householdRequests).values(row).returning())
     },
-    findById(id: string, tx: DbOrTx = db): HouseholdRequestRow | undefined {
-      return tx.select().from(householdRequests).where(eq(householdRequests.id, id)).get()
+    async findById(id: string, tx: Conn = db): Promise<HouseholdRequestRow | undefined> {
+      return await first(tx.select().from(householdRequests).where(eq(householdRequests.id, id)))
     },
     /** An identical request still waiting (the same page submitted twice): not stored again. */
-    findPendingDuplicate(
+    async findPendingDuplicate(
       q: { roundId: string; villageId: string | null; headName: string; phone: string | null },
-      tx: DbOrTx = db,
-    ): HouseholdRequestRow | undefined {
-      return tx
+      tx: Conn = db,
+    ): Promise<HouseholdRequestRow | undefined> {
+      return await first(tx
         .select()
         .from(householdRequests)
         .where(
@@ -27,40 +28,37 @@ export function createRequestRepo(db: DbOrTx) {
             q.villageId ? eq(householdRequests.villageId, q.villageId) : sql`${householdRequests.villageId} IS NULL`,
             q.phone ? eq(householdRequests.phone, q.phone) : sql`${householdRequests.phone} IS NULL`,
           ),
-        )
-        .get()
+        ))
     },
-    listByRound(roundId: string, tx: DbOrTx = db): HouseholdRequestRow[] {
-      return tx
+    async listByRound(roundId: string, tx: Conn = db): Promise<HouseholdRequestRow[]> {
+      return await tx
         .select()
         .from(householdRequests)
         .where(eq(householdRequests.roundId, roundId))
         .orderBy(asc(householdRequests.createdAt), asc(householdRequests.id))
         .limit(5000)
-        .all()
     },
-    resolve(
+    async resolve(
       id: string,
       patch: { status: HouseholdRequestRow['status']; resolution: string | null; resolvedBy: string; resolvedAt: string },
-      tx: DbOrTx = db,
-    ): HouseholdRequestRow {
-      const row = tx.update(householdRequests).set(patch).where(eq(householdRequests.id, id)).returning().get()
+      tx: Conn = db,
+    ): Promise<HouseholdRequestRow> {
+      const row = await first(tx.update(householdRequests).set(patch).where(eq(householdRequests.id, id)).returning())
       if (!row) throw new Error(`request ${id} vanished`)
       return row
     },
     /** Requests of a round per status (for the minutes). */
-    countByStatus(roundId: string, tx: DbOrTx = db): { status: HouseholdRequestRow['status']; n: number }[] {
-      return tx
+    async countByStatus(roundId: string, tx: Conn = db): Promise<{ status: HouseholdRequestRow['status']; n: number }[]> {
+      return await tx
         .select({ status: householdRequests.status, n: sql<number>`count(*)` })
         .from(householdRequests)
         .where(eq(householdRequests.roundId, roundId))
         .groupBy(householdRequests.status)
-        .all()
     },
     /** Active households of some villages with what staff match a request on (name, phone). */
-    householdsForMatching(villageIds: string[], tx: DbOrTx = db) {
+    async householdsForMatching(villageIds: string[], tx: Conn = db) {
       if (villageIds.length === 0) return []
-      return tx
+      return await tx
         .select({
           id: households.id,
           villageId: households.villageId,
@@ -70,7 +68,6 @@ export function createRequestRepo(db: DbOrTx) {
         })
         .from(households)
         .where(and(inArray(households.villageId, villageIds), eq(households.active, true)))
-        .all()
     },
   }
 }

@@ -59,13 +59,13 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: HouseholdRequestReceived, 400: ApiError, 404: ApiError, 410: ApiError, 413: ApiError, 429: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send(s().create(req.params.communeId, req.body)),
+    async (req, reply) => reply.code(201).send(await s().create(req.params.communeId,req.body)),
   )
 
   app.get('/hoi/:communeId', { config: { rateLimit: read }, schema: { hide: true, params: CommuneParams } }, async (req, reply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
     try {
-      return reply.send(renderRequestPage(s().page(req.params.communeId), { hotline: app.config.links.hotline }))
+      return reply.send(renderRequestPage(await s().page(req.params.communeId), { hotline: app.config.links.hotline }))
     } catch (e) {
       if (e instanceof AppError && e.statusCode === 404) return reply.code(404).send(renderNotFound())
       throw e
@@ -81,8 +81,8 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
       try {
-        const data = s().page(req.params.communeId)
-        const res = s().submitForm(req.params.communeId, req.body ?? {})
+        const data = await s().page(req.params.communeId)
+        const res = await s().submitForm(req.params.communeId,req.body??{})
         if (res.ok) return reply.code(201).send(renderReceivedPage(data.commune.name, res.message))
         return reply
           .code(res.status)
@@ -90,7 +90,7 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (e) {
         if (e instanceof AppError && e.statusCode === 404) return reply.code(404).send(renderNotFound())
         if (e instanceof AppError && e.code === 'round_closed') {
-          const name = app.services.units.findById(req.params.communeId)?.name ?? ''
+          const name = (await app.services.units.findById(req.params.communeId))?.name ?? ''
           return reply.code(410).send(renderClosedPage(name))
         }
         throw e

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import {
   CreateHouseholdRequestBody,
   type HouseholdRequest,
@@ -32,7 +32,7 @@ export type FormResult =
   | { ok: false; status: 400; errors: Record<string, string>; values: Record<string, string> }
 
 export function createRequestService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   audit: AuditService
   rounds: RoundService
@@ -43,26 +43,26 @@ export function createRequestService(deps: {
   const repo = createRequestRepo(db)
 
   /** Rounds of a commune that accept ballots right now (follow-up rounds included). */
-  function openRounds(communeId: string): RoundRow[] {
+  async function openRounds(communeId: string): Promise<RoundRow[]> {
     const now = clock.now().getTime()
-    return rounds
-      .listAll({ communeIds: [communeId], status: 'open' })
+    return (await rounds
+.listAll({ communeIds: [communeId],status: 'open' }))
       .filter((r) => new Date(r.opensAt).getTime() <= now && now < new Date(r.closesAt).getTime())
       .sort((a, b) => (a.purpose === b.purpose ? a.createdAt.localeCompare(b.createdAt) : a.purpose === 'recognition' ? -1 : 1))
   }
 
-  function commune(communeId: string) {
-    const c = units.findById(communeId)
+  async function commune(communeId: string) {
+    const c = await units.findById(communeId)
     if (c?.kind !== 'commune') throw notFound('commune')
     return c
   }
 
   /** The public page's data: the commune, its open rounds and their villages. No count of anything. */
-  function page(communeId: string): PublicRequestPage {
-    const c = commune(communeId)
-    const open = openRounds(c.id)
+  async function page(communeId: string): Promise<PublicRequestPage> {
+    const c = await commune(communeId)
+    const open = await openRounds(c.id)
     const villages = new Map<string, string>()
-    for (const r of open) for (const v of rounds.villagesOf(r)) villages.set(v.id, v.name)
+    for (const r of open) for (const v of await rounds.villagesOf(r)) villages.set(v.id, v.name)
     return {
       commune: { id: c.id, name: c.name },
       rounds: open.map((r) => ({ id: r.id, title: r.title, closesAt: r.closesAt })),
@@ -74,31 +74,31 @@ export function createRequestService(deps: {
    * A resident's request. Always the same answer when accepted (and an identical pending request is
    * not stored twice); 410 when no round of the commune (covering the village) is open.
    */
-  function create(communeId: string, body: CreateHouseholdRequestBody): { status: 'received'; message: string } {
-    const c = commune(communeId)
+  async function create(communeId: string, body: CreateHouseholdRequestBody): Promise<{ status: 'received'; message: string} > {
+    const c = await commune(communeId)
     const open = openRounds(c.id)
-    if (open.length === 0) throw roundClosed()
+    if ((await open).length === 0) throw roundClosed()
     let round = open[0] as RoundRow
     if (body.villageId) {
-      const village = units.findById(body.villageId)
+      const village = await units.findById(body.villageId)
       if (village?.kind !== 'village' || village.parentId !== c.id)
         throw badRequest('validation_failed', 'Thôn/ấp không thuộc xã này.', {
           issues: [{ path: 'villageId', message: 'Thôn/ấp không thuộc xã này.' }],
         })
-      const covering = open.find((r) => rounds.villagesOf(r).some((v) => v.id === village.id))
+      const covering = (await open).find(async (r) => (await rounds.villagesOf(r)).some((v) => v.id === village.id))
       if (!covering) throw roundClosed()
       round = covering
     }
     const row = { roundId: round.id, villageId: body.villageId ?? null, headName: body.headName, phone: body.phone ?? null }
-    db.transaction((tx) => {
-      if (repo.findPendingDuplicate(row, tx)) return
-      repo.insert({ ...row, note: body.note || null, createdAt: clock.now().toISOString() }, tx)
+    await db.transaction(async (tx) => {
+      if (await repo.findPendingDuplicate(row,tx)) return
+      await repo.insert({ ...row, note: body.note || null, createdAt: clock.now().toISOString() }, tx)
     })
     return { status: 'received', message: RECEIVED_MESSAGE }
   }
 
   /** The plain HTML form (no JavaScript): validate, create, or give the messages back to show. */
-  function submitForm(communeId: string, raw: Record<string, unknown>): FormResult {
+  async function submitForm(communeId: string, raw: Record<string, unknown>): Promise<FormResult> {
     const parsed = CreateHouseholdRequestBody.safeParse(raw)
     const values = Object.fromEntries(
       ['villageId', 'headName', 'phone', 'note'].map((k) => [k, typeof raw[k] === 'string' ? (raw[k] as string).slice(0, 600) : '']),
@@ -109,7 +109,7 @@ export function createRequestService(deps: {
       return { ok: false, status: 400, errors, values }
     }
     try {
-      return { ok: true, message: create(communeId, parsed.data).message }
+      return { ok: true, message: (await create(communeId,parsed.data)).message }
     } catch (e) {
       if (e instanceof AppError && e.code === 'validation_failed')
         return { ok: false, status: 400, errors: { villageId: e.message }, values }
@@ -118,16 +118,16 @@ export function createRequestService(deps: {
   }
 
   /** Staff reading or resolving requests: Front staff in scope (or admin); they carry names and phones. */
-  function managedRound(actor: Actor, roundId: string): RoundRow {
-    return actor.role === 'admin' ? rounds.getVisible(actor, roundId) : rounds.getManaged(actor, roundId)
+  async function managedRound(actor: Actor, roundId: string): Promise<RoundRow> {
+    return actor.role === 'admin' ? (await rounds.getVisible(actor, roundId)) : (await rounds.getManaged(actor, roundId))
   }
 
-  function toDtos(round: RoundRow, rows: HouseholdRequestRow[]): HouseholdRequest[] {
-    const villages = rounds.villagesOf(round)
+  async function toDtos(round: RoundRow, rows: HouseholdRequestRow[]): Promise<HouseholdRequest[]> {
+    const villages = await rounds.villagesOf(round)
     const names = new Map(villages.map((v) => [v.id, v.name]))
-    const hhs = repo.householdsForMatching(villages.map((v) => v.id))
-    const invited = invitations.invitedHouseholds(round.id)
-    const took = invitations.participatedHouseholds(round.id)
+    const hhs = await repo.householdsForMatching(villages.map((v) => v.id))
+    const invited = await invitations.invitedHouseholds(round.id)
+    const took = await invitations.participatedHouseholds(round.id)
     return rows.map((r) => {
       const name = normalizeName(r.headName)
       const candidates = hhs
@@ -165,9 +165,9 @@ export function createRequestService(deps: {
     create,
     submitForm,
 
-    list(actor: Actor, roundId: string): HouseholdRequest[] {
-      const round = managedRound(actor, roundId)
-      return toDtos(round, repo.listByRound(round.id))
+    async list(actor: Actor, roundId: string): Promise<HouseholdRequest[]> {
+      const round = await managedRound(actor,roundId)
+      return toDtos(round, await repo.listByRound(round.id))
     },
 
     /**
@@ -175,9 +175,9 @@ export function createRequestService(deps: {
      * household; one unambiguous candidate is taken as is), `visit` plans a paper visit, `reject`
      * needs a reason. New and visit-planned requests can be resolved; others answer 409.
      */
-    resolve(actor: Actor, roundId: string, requestId: string, body: ResolveHouseholdRequestBody) {
-      const round = managedRound(actor, roundId)
-      const req = repo.findById(requestId)
+    async resolve(actor: Actor, roundId: string, requestId: string, body: ResolveHouseholdRequestBody) {
+      const round = await managedRound(actor,roundId)
+      const req = await repo.findById(requestId)
       if (!req || req.roundId !== round.id) throw notFound('request')
       if (req.status !== 'new' && req.status !== 'visit_planned')
         throw conflict('invalid_transition', `the request is already ${req.status}`, { status: req.status })
@@ -186,7 +186,7 @@ export function createRequestService(deps: {
       if (body.action === 'issue_link') {
         let householdId = body.householdId
         if (!householdId) {
-          const [dto] = toDtos(round, [req])
+          const [dto] = await toDtos(round, [req])
           const open = dto?.candidates.filter((c) => !c.participated) ?? []
           if (open.length !== 1)
             throw badRequest('validation_failed', 'choose the household to send a link to', {
@@ -197,25 +197,25 @@ export function createRequestService(deps: {
         link = invitations.reissue(actor, round.id, householdId, body.channel ?? 'print')
       }
       const status = body.action === 'issue_link' ? 'link_issued' : body.action === 'visit' ? 'visit_planned' : 'rejected'
-      const row = db.transaction((tx) => {
-        const updated = repo.resolve(req.id, { status, resolution: body.reason ?? null, resolvedBy: actor.id, resolvedAt: now }, tx)
-        audit.record(tx, {
-          actorId: actor.id,
-          action: 'request.resolve',
-          targetType: 'household_request',
-          targetId: req.id,
-          reason: body.reason ?? null,
-          data: { roundId: round.id, action: body.action, ...(link ? { householdId: link.householdId } : {}) },
-        })
-        return updated
-      })
+      const row = await db.transaction(async (tx) => {
+const updated=repo.resolve(req.id,{ status,resolution: body.reason??null,resolvedBy: actor.id,resolvedAt: now },tx)
+await audit.record(tx,{
+actorId: actor.id,
+action: 'request.resolve',
+targetType: 'household_request',
+targetId: req.id,
+reason: body.reason??null,
+data: { roundId: round.id,action: body.action,...(link? { householdId: link.householdId }:{}) },
+})
+return updated
+})
       return { id: row.id, status: row.status, ...(link ? { link } : {}) }
     },
 
     /** Requests of a round per status, for the minutes ("N requests: x links sent, y visits, z rejected"). */
-    requestSummary(roundId: string): RequestSummary {
+    async requestSummary(roundId: string): Promise<RequestSummary> {
       const out: RequestSummary = { total: 0, new: 0, link_issued: 0, visit_planned: 0, rejected: 0 }
-      for (const r of repo.countByStatus(roundId)) {
+      for (const r of await repo.countByStatus(roundId)) {
         out[r.status] = r.n
         out.total += r.n
       }

@@ -1,30 +1,31 @@
-import { collectorAssignments, type Db, type DbOrTx, rounds, users } from '@app/db'
+import { first, one } from '@app/db'
+import { collectorAssignments, type AppDb, type Conn, rounds, users } from '@app/db'
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 
 export type RoundRow = typeof rounds.$inferSelect
 export type RoundWindow = Pick<RoundRow, 'status' | 'opensAt' | 'closesAt'>
 
-export function createRoundRepo(db: DbOrTx) {
-  // read on every resident request: compiled once per connection (a transaction of the same Db shares it)
+export function createRoundRepo(db: Conn) {
+  // read on every resident request: compiled once per connection (a transaction of the same AppDb shares it)
   const byId = db
     .select()
     .from(rounds)
     .where(eq(rounds.id, sql.placeholder('id')))
     .prepare()
-  const sqlite = (db as Db).$client
+  const sqlite = (db as AppDb).$client
   let windowStmt: ReturnType<typeof sqlite.prepare<[string], RoundWindow>> | undefined
   return {
-    findById(id: string, _tx?: DbOrTx): RoundRow | undefined {
-      return byId.get({ id })
+    async findById(id: string, _tx?: Conn): Promise<RoundRow|undefined> {
+      return (await byId.get({ id }))
     },
     /** Just what decides whether a round takes ballots now: re-read inside every ballot write. */
     windowOf(id: string): RoundWindow | undefined {
       windowStmt ??= sqlite.prepare('SELECT status, opens_at AS opensAt, closes_at AS closesAt FROM rounds WHERE id = ?')
       return windowStmt.get(id)
     },
-    list(filter: { communeIds?: string[]; status?: RoundRow['status'] }): RoundRow[] {
+    async list(filter: { communeIds?: string[]; status?: RoundRow['status'] }): Promise<RoundRow[]> {
       if (filter.communeIds && filter.communeIds.length === 0) return []
-      return db
+      return await db
         .select()
         .from(rounds)
         .where(
@@ -35,65 +36,57 @@ export function createRoundRepo(db: DbOrTx) {
         )
         .orderBy(desc(rounds.createdAt))
         .limit(500)
-        .all()
     },
-    insert(row: typeof rounds.$inferInsert, tx: DbOrTx = db): RoundRow {
-      return tx.insert(rounds).values(row).returning().get()
+    async insert(row: typeof rounds.$inferInsert, tx: Conn = db): Promise<RoundRow> {
+      return await one(tx.insert(rounds).values(row).returning())
     },
-    update(id: string, patch: Partial<typeof rounds.$inferInsert>, tx: DbOrTx = db): RoundRow {
-      const row = tx.update(rounds).set(patch).where(eq(rounds.id, id)).returning().get()
+    async update(id: string, patch: Partial<typeof rounds.$inferInsert>, tx: Conn = db): Promise<RoundRow> {
+      const row = await first(tx.update(rounds).set(patch).where(eq(rounds.id, id)).returning())
       if (!row) throw new Error(`round ${id} vanished`)
       return row
     },
     /** Open rounds whose window has ended. */
-    expiredOpen(nowIso: string, tx: DbOrTx = db): RoundRow[] {
-      return tx
+    async expiredOpen(nowIso: string, tx: Conn = db): Promise<RoundRow[]> {
+      return await tx
         .select()
         .from(rounds)
         .where(and(eq(rounds.status, 'open'), lte(rounds.closesAt, nowIso)))
-        .all()
     },
-    assignCollector(roundId: string, userId: string, villageIds: string[], tx: DbOrTx = db): void {
-      tx.delete(collectorAssignments)
+    async assignCollector(roundId: string, userId: string, villageIds: string[], tx: Conn = db): Promise<void> {
+      await tx.delete(collectorAssignments)
         .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
-        .run()
       if (villageIds.length > 0)
-        tx.insert(collectorAssignments)
+        await tx.insert(collectorAssignments)
           .values(villageIds.map((villageId) => ({ roundId, userId, villageId })))
-          .run()
     },
-    collectorVillages(roundId: string, userId: string, tx: DbOrTx = db): string[] {
-      return tx
+    async collectorVillages(roundId: string, userId: string, tx: Conn = db): Promise<string[]> {
+      return (await tx
         .select({ v: collectorAssignments.villageId })
         .from(collectorAssignments)
-        .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
-        .all()
+        .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId))))
         .map((r) => r.v)
     },
     /** Every collector assignment of a round, with the collector's username. */
-    assignments(roundId: string, tx: DbOrTx = db): { userId: string; username: string; villageId: string }[] {
-      return tx
+    async assignments(roundId: string, tx: Conn = db): Promise<{ userId: string; username: string; villageId: string }[]> {
+      return await tx
         .select({ userId: collectorAssignments.userId, username: users.username, villageId: collectorAssignments.villageId })
         .from(collectorAssignments)
         .innerJoin(users, eq(users.id, collectorAssignments.userId))
         .where(eq(collectorAssignments.roundId, roundId))
-        .all()
     },
-    userById(id: string, tx: DbOrTx = db) {
-      return tx
+    async userById(id: string, tx: Conn = db) {
+      return await first(tx
         .select({ id: users.id, role: users.role, unitId: users.unitId, disabled: users.disabled })
         .from(users)
-        .where(eq(users.id, id))
-        .get()
+        .where(eq(users.id, id)))
     },
-    collectorRoundIds(userId: string): string[] {
+    async collectorRoundIds(userId: string): Promise<string[]> {
       return [
         ...new Set(
-          db
+          (await db
             .select({ r: collectorAssignments.roundId })
             .from(collectorAssignments)
-            .where(eq(collectorAssignments.userId, userId))
-            .all()
+            .where(eq(collectorAssignments.userId, userId)))
             .map((r) => r.r),
         ),
       ]

@@ -40,7 +40,7 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/',
     { schema: { tags, summary: 'Create a draft round', body: CreateRoundBody, response: { 201: Round, ...Err } } },
-    async (req, reply) => reply.code(201).send(s().rounds.create(req.actor, req.body)),
+    async (req, reply) => reply.code(201).send(await s().rounds.create(req.actor,req.body)),
   )
   app.get('/:id', { schema: { tags, summary: 'One round', params: IdParams, response: { 200: Round, 404: ApiError } } }, async (req) =>
     s().rounds.get(req.actor, req.params.id),

@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '@app/db'
+import type { AppDb, Conn } from '@app/db'
 import {
   type CreateRoundBody,
   type Question,
@@ -97,7 +97,7 @@ export interface TransitionOptions {
 }
 
 export function createRoundService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   audit: AuditService
   units: UnitService
@@ -111,46 +111,46 @@ export function createRoundService(deps: {
    * Work that must finish inside the closing transaction, before the status changes: the ballot service lands
    * every pending ballot there (TRUST.md §2.3), so a closed round never has a ballot waiting.
    */
-  const closingHooks: ((roundId: string, tx: DbOrTx) => void)[] = []
-  const runClosingHooks = (roundId: string, tx: DbOrTx) => {
-    for (const h of closingHooks) h(roundId, tx)
+  const closingHooks: ((roundId: string, tx: Conn) => Promise<unknown>)[] = []
+  const runClosingHooks = async (roundId: string, tx: Conn) => {
+    for (const h of closingHooks) await h(roundId, tx)
   }
   /**
    * What must be settled before a round may close (paper forms keyed twice that do not agree yet): each
    * check answers the refusal, or null. A staff close gets the refusal; the end-of-window close waits.
    */
-  const closeChecks: ((roundId: string, tx: DbOrTx) => AppError | null)[] = []
+  const closeChecks: ((roundId: string, tx: Conn) => Promise<AppError | null>)[] = []
   /** Checks a title given by staff must pass (the messaging service: the Zalo template's limit). */
   const titleChecks: ((title: string) => void)[] = []
   const checkTitle = (title: string | undefined) => {
     if (title !== undefined) for (const c of titleChecks) c(title)
   }
-  const closeBlocker = (roundId: string, tx: DbOrTx): AppError | null => {
+  const closeBlocker = async (roundId: string, tx: Conn): Promise<AppError | null> => {
     for (const c of closeChecks) {
-      const err = c(roundId, tx)
+      const err = await c(roundId, tx)
       if (err) return err
     }
     return null
   }
 
-  function questionsOf(r: RoundRow): Question[] {
+  async function questionsOf(r: RoundRow): Promise<Question[]> {
     if (r.questionnaireSnapshot) return r.questionnaireSnapshot as Question[]
-    return questionnaires.templateById(r.templateId)?.questions.map((q) => ({ ...q, criterionRef: q.criterionRef ?? null })) ?? []
+    return (await questionnaires.templateById(r.templateId))?.questions.map((q) => ({ ...q, criterionRef: q.criterionRef ?? null })) ?? []
   }
 
   /** The villages a round covers: all of the commune's, or the subset a targeted round names. */
-  function villagesOf(r: Pick<RoundRow, 'communeId' | 'villageIds'>) {
-    const all = units.children(r.communeId, 'village')
+  async function villagesOf(r: Pick<RoundRow, 'communeId' | 'villageIds'>) {
+    const all = await units.children(r.communeId, 'village')
     if (!r.villageIds) return all
     const wanted = new Set(r.villageIds)
     return all.filter((v) => wanted.has(v.id))
   }
 
   /** The part of the commune a round asks: 'commune' for every village, else its villages in a stable order. */
-  function scopeKey(r: Pick<RoundRow, 'communeId' | 'villageIds'>): string {
+  async function scopeKey(r: Pick<RoundRow, 'communeId' | 'villageIds'>): Promise<string> {
     if (!r.villageIds) return 'commune'
-    const covered = villagesOf(r).map((v) => v.id)
-    if (covered.length === units.children(r.communeId, 'village').length) return 'commune'
+    const covered = (await villagesOf(r)).map((v) => v.id)
+    if (covered.length === (await units.children(r.communeId,'village')).length) return 'commune'
     return [...covered].sort().join(',')
   }
 
@@ -158,16 +158,16 @@ export function createRoundService(deps: {
    * One open round per commune, purpose and scope: two at once would ask the same households twice and
    * split their answers and requests between rounds. Checked inside the transaction that opens.
    */
-  function assertNoOtherOpen(r: RoundRow): void {
+  async function assertNoOtherOpen(r: RoundRow): Promise<void> {
     const key = scopeKey(r)
-    const other = repo
-      .list({ communeIds: [r.communeId], status: 'open' })
+    const other = (await repo
+.list({ communeIds: [r.communeId],status: 'open' }))
       .find((o) => o.id !== r.id && o.purpose === r.purpose && scopeKey(o) === key)
     if (!other) return
     const scope =
-      key === 'commune'
+      await key === 'commune'
         ? 'toàn xã'
-        : villagesOf(other)
+        : (await villagesOf(other))
             .map((v) => v.name)
             .join(', ')
     const purpose = other.purpose === 'follow_up' ? 'khảo sát lại' : 'lấy ý kiến'
@@ -179,14 +179,14 @@ export function createRoundService(deps: {
     )
   }
 
-  function frameOf(r: RoundRow): Record<string, number> {
+  async function frameOf(r: RoundRow): Promise<Record<string,number>> {
     if (r.frameSnapshot) return r.frameSnapshot as Record<string, number>
-    const counts = units.activeHouseholdCounts()
-    return Object.fromEntries(villagesOf(r).map((v) => [v.id, counts.get(v.id) ?? 0]))
+    const counts = await units.activeHouseholdCounts()
+    return Object.fromEntries((await villagesOf(r)).map((v) => [v.id, counts.get(v.id) ?? 0]))
   }
 
-  function toDto(r: RoundRow): Round {
-    const commune = units.findById(r.communeId)
+  async function toDto(r: RoundRow): Promise<Round> {
+    const commune = await units.findById(r.communeId)
     return {
       id: r.id,
       communeId: r.communeId,
@@ -211,23 +211,23 @@ export function createRoundService(deps: {
       sealedAt: r.sealedAt,
       disclosedAt: r.disclosedAt,
       createdAt: r.createdAt,
-      questions: questionsOf(r),
+      questions: (await questionsOf(r)),
       ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
       households: Object.values(frameOf(r)).reduce((a, b) => a + b, 0),
     }
   }
 
   /** A round the actor may see, else 404. */
-  function getVisible(actor: Actor, id: string): RoundRow {
-    const r = repo.findById(id)
-    if (!r || !canViewRound(actor, r, within, () => repo.collectorVillages(r.id, actor.id))) throw notFound('round')
+  async function getVisible(actor: Actor, id: string): Promise<RoundRow> {
+    const r = await repo.findById(id)
+    if (!r || !canViewRound(actor, r, within, async () => (await repo.collectorVillages(r.id, actor.id)))) throw notFound('round')
     return r
   }
 
-  function getManaged(actor: Actor, id: string): RoundRow {
-    const r = repo.findById(id)
+  async function getManaged(actor: Actor, id: string): Promise<RoundRow> {
+    const r = await repo.findById(id)
     if (!r) throw notFound('round')
-    if (!canViewRound(actor, r, within, () => repo.collectorVillages(r.id, actor.id))) throw notFound('round')
+    if (!canViewRound(actor, r, within, async () => (await repo.collectorVillages(r.id, actor.id)))) throw notFound('round')
     assertRole(actor, ['front_staff'])
     assertCanManageRound(actor, r, within)
     return r
@@ -256,8 +256,8 @@ export function createRoundService(deps: {
    * coverage and overall bars also become the round's threshold/coverage fields (shown everywhere the
    * two-number rule was), so a rule set and explicit numbers are not given together.
    */
-  function ruleSetFor(ruleSetId: string, level: string, body: Partial<CreateRoundBody>, period?: RoundDays) {
-    const rs = questionnaires.ruleSetById(ruleSetId)
+  async function ruleSetFor(ruleSetId: string, level: string, body: Partial<CreateRoundBody>, period?: RoundDays) {
+    const rs = await questionnaires.ruleSetById(ruleSetId)
     if (!rs) throw notFound('rule set')
     if (!rs.levels.includes(level))
       throw new AppError('rule_set_level_mismatch', `Bộ quy tắc ${rs.code} không áp dụng cho cấp ${level}`, 400, {
@@ -298,8 +298,8 @@ export function createRoundService(deps: {
   }
 
   /** Province Front staff: the ones who may lower a level's bars and add to a frozen household frame (TRUST.md §2.8). */
-  function isProvinceStaff(actor: Actor): boolean {
-    return actor.role === 'front_staff' && units.findById(actor.unitId)?.kind === 'province'
+  async function isProvinceStaff(actor: Actor): Promise<boolean> {
+    return actor.role === 'front_staff' && (await units.findById(actor.unitId))?.kind === 'province'
   }
 
   /**
@@ -341,9 +341,9 @@ export function createRoundService(deps: {
    * period covers the round's days (a round from 15/02/2026 gets the QĐ 51/2025 form); forms of a
    * later period first.
    */
-  function defaultTemplate(level: string, period: RoundDays) {
-    const fits = questionnaires
-      .templates()
+  async function defaultTemplate(level: string, period: RoundDays) {
+    const fits = (await questionnaires
+.templates())
       .filter((t) => t.levels.includes(level) && covers(t.periodFrom, t.periodTo, period))
       .sort((a, b) => (b.periodFrom ?? '').localeCompare(a.periodFrom ?? '') || a.code.localeCompare(b.code) || b.version - a.version)
     const t = fits[0]
@@ -362,13 +362,17 @@ export function createRoundService(deps: {
    * level over the round's days, the province's own before a national one, the newest version. None:
    * the level's configured numbers, as before rule sets.
    */
-  function defaultRuleSetId(level: string, communeId: string, period: RoundDays): string | undefined {
-    const provinceId = units
-      .ancestorIds(communeId)
-      .map((id) => units.findById(id))
-      .find((u) => u?.kind === 'province')?.id
+  async function defaultRuleSetId(level: string, communeId: string, period: RoundDays): Promise<string|undefined> {
+    let provinceId: string | undefined
+    for (const id of await units.ancestorIds(communeId)) {
+      const u = await units.findById(id)
+      if (u?.kind === 'province') {
+        provinceId = u.id
+        break
+      }
+    }
     const latest = new Map<string, ReturnType<typeof questionnaires.ruleSets>[number]>()
-    for (const rs of questionnaires.ruleSets()) {
+    for (const rs of await questionnaires.ruleSets()) {
       const key = `${rs.provinceId ?? ''}/${rs.code}`
       const cur = latest.get(key)
       if (!cur || rs.version > cur.version) latest.set(key, rs)
@@ -418,8 +422,8 @@ export function createRoundService(deps: {
       )
   }
 
-  function recordOverride(tx: DbOrTx, actor: Actor, roundId: string, o: { reason: string; data: Record<string, unknown> }) {
-    audit.record(tx, {
+  async function recordOverride(tx: Conn, actor: Actor, roundId: string, o: { reason: string; data: Record<string, unknown> }) {
+    await audit.record(tx, {
       actorId: actor.id,
       action: 'round.rule_override',
       targetType: 'round',
@@ -434,15 +438,15 @@ export function createRoundService(deps: {
    * status the round has *inside this transaction* (a concurrent move answers 409, not a lost
    * update); stamps the move's time, applies `patch` and records it in the audit log.
    */
-  function transition(
-    tx: DbOrTx,
+  async function transition(
+    tx: Conn,
     round: Pick<RoundRow, 'id'>,
     to: RoundRow['status'],
     actor: Actor | null,
     reason: string | null,
     opts: TransitionOptions = {},
-  ): RoundRow {
-    const fresh = repo.findById(round.id, tx)
+  ): Promise<RoundRow> {
+    const fresh = await repo.findById(round.id, tx)
     if (!fresh) throw notFound('round')
     const action = roundAction(fresh.status, to)
     if (!action) {
@@ -452,15 +456,15 @@ export function createRoundService(deps: {
     // results disclosed once (TRUST.md §2.2): a disclosed round takes no more answers
     if (action === 'reopen' && fresh.disclosedAt) throw resultsDisclosed(fresh.disclosedAt)
     if (to === 'closed' && fresh.status === 'open') {
-      const blocked = closeBlocker(fresh.id, tx)
+      const blocked = await closeBlocker(fresh.id, tx)
       if (blocked) throw blocked
       // every pending ballot lands before the status leaves `open` (TRUST.md §2.3)
-      runClosingHooks(fresh.id, tx)
+      await runClosingHooks(fresh.id, tx)
     }
-    const row = repo.update(fresh.id, { ...STAMPS[action](clock.now().toISOString()), ...opts.patch, status: to }, tx)
+    const row = await repo.update(fresh.id, { ...STAMPS[action](clock.now().toISOString()), ...opts.patch, status: to }, tx)
     const auditAction = AUDIT[action]
     if (auditAction)
-      audit.record(tx, {
+      await audit.record(tx, {
         actorId: actor?.id ?? null,
         action: auditAction,
         targetType: 'round',
@@ -476,13 +480,13 @@ export function createRoundService(deps: {
    * round must have closed: a draft or open round answers 409 results_not_disclosed, also when it was reopened
    * between the caller's read and this write.
    */
-  function markDisclosed(tx: DbOrTx, roundId: string, actor: Actor | null, via: DisclosedVia): void {
-    const fresh = repo.findById(roundId, tx)
+  async function markDisclosed(tx: Conn, roundId: string, actor: Actor | null, via: DisclosedVia): Promise<void> {
+    const fresh = await repo.findById(roundId, tx)
     if (!fresh) throw notFound('round')
     if (resultsWithheld(fresh.status)) throw resultsNotDisclosed(fresh.status)
     if (fresh.disclosedAt) return
-    repo.update(fresh.id, { disclosedAt: clock.now().toISOString() }, tx)
-    audit.record(tx, { actorId: actor?.id ?? null, action: 'round.disclose', targetType: 'round', targetId: fresh.id, data: { via } })
+    await repo.update(fresh.id, { disclosedAt: clock.now().toISOString() }, tx)
+    await audit.record(tx, { actorId: actor?.id ?? null, action: 'round.disclose', targetType: 'round', targetId: fresh.id, data: { via } })
   }
 
   return {
@@ -497,13 +501,13 @@ export function createRoundService(deps: {
      * Before serving a result of `r`: refuse while answers may still arrive, and record the first serving as the
      * disclosure (a write only the first time; later reads cost one status check).
      */
-    disclose(actor: Actor | null, r: Pick<RoundRow, 'id' | 'status' | 'disclosedAt'>, via: DisclosedVia): void {
+    async disclose(actor: Actor | null, r: Pick<RoundRow, 'id' | 'status' | 'disclosedAt'>, via: DisclosedVia): Promise<void> {
       if (resultsWithheld(r.status)) throw resultsNotDisclosed(r.status)
       if (r.disclosedAt) return
-      db.transaction((tx) => markDisclosed(tx, r.id, actor, via))
+      await db.transaction((tx) => markDisclosed(tx, r.id, actor, via))
     },
     /** Register work to run inside every close (by staff or at the end of the window), before the status changes. */
-    onClosing(hook: (roundId: string, tx: DbOrTx) => void): void {
+    onClosing(hook: (roundId: string, tx: Conn) => Promise<unknown>): void {
       closingHooks.push(hook)
     },
     /** Register a check of titles given by staff (throws the refusal). */
@@ -511,10 +515,10 @@ export function createRoundService(deps: {
       titleChecks.push(check)
     },
     /** Register a condition a close must meet (checked inside the closing transaction). */
-    checkBeforeClose(check: (roundId: string, tx: DbOrTx) => AppError | null): void {
+    checkBeforeClose(check: (roundId: string, tx: Conn) => Promise<AppError | null>): void {
       closeChecks.push(check)
     },
-    findById: (id: string, tx?: DbOrTx) => repo.findById(id, tx),
+    findById: (id: string, tx?: Conn) => repo.findById(id, tx),
     /** Rounds by commune / status, unscoped (for the server's own jobs and scripts, never a route). */
     listAll: (q: Parameters<typeof repo.list>[0]) => repo.list(q),
     windowOf: (id: string) => repo.windowOf(id),
@@ -528,41 +532,40 @@ export function createRoundService(deps: {
     frameOf,
     villagesOf,
 
-    list(actor: Actor, q: { communeId?: string | undefined; status?: RoundRow['status'] | undefined }): Round[] {
+    async list(actor: Actor, q: { communeId?: string | undefined; status?: RoundRow['status'] | undefined }): Promise<Round[]> {
       let communeIds: string[] | undefined
       if (actor.role === 'collector') {
-        const ids = new Set(repo.collectorRoundIds(actor.id))
-        return repo
-          .list({ status: q.status })
+        const ids = new Set((await repo.collectorRoundIds(actor.id)))
+        return (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await repo.list({ status: q.status }))
           .filter((r) => ids.has(r.id) && (!q.communeId || r.communeId === q.communeId))
-          .map(toDto)
+          .map(toDto))))))))))))))))
       }
       if (q.communeId) {
-        units.getVisible(actor, q.communeId)
+        await units.getVisible(actor, q.communeId)
         communeIds = [q.communeId]
       } else if (actor.role !== 'admin') {
-        communeIds = units
-          .subtree(actor.unitId)
+        communeIds = (await units
+.subtree(actor.unitId))
           .filter((u) => u.kind === 'commune')
           .map((u) => u.id)
       }
-      return repo.list({ communeIds, status: q.status }).map(toDto)
+      return (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await repo.list({ communeIds, status: q.status })).map(toDto))))))))))))))))
     },
 
-    get(actor: Actor, id: string): Round {
-      return toDto(getVisible(actor, id))
+    async get(actor: Actor, id: string): Promise<Round> {
+      return (await toDto(await getVisible(actor,id)))
     },
 
-    create(actor: Actor, body: CreateRoundBody, opts: { previousRoundId?: string } = {}): Round {
+    async create(actor: Actor, body: CreateRoundBody, opts: { previousRoundId?: string } = {}): Promise<Round> {
       assertRole(actor, ['front_staff'])
-      const commune = units.getVisible(actor, body.communeId)
+      const commune = await units.getVisible(actor, body.communeId)
       if (commune.kind !== 'commune')
         throw badRequest('validation_failed', 'a round is run in a commune', { issues: [{ path: 'communeId', message: 'not a commune' }] })
       const rule = levelRule(body.level)
       checkWindow(body.opensAt, body.closesAt)
       const period = roundDays(body.opensAt, body.closesAt)
       assertUnitInForce(commune, period)
-      const template = body.templateId ? questionnaires.templateById(body.templateId) : defaultTemplate(body.level, period)
+      const template = await (body.templateId ? questionnaires.templateById(body.templateId) : defaultTemplate(body.level, period))
       if (!template) throw notFound('questionnaire template')
       assertTemplateFits(template, body.level)
       if (!body.historical) assertTemplateInPeriod(template, period)
@@ -570,13 +573,13 @@ export function createRoundService(deps: {
       const ruleSetId = body.ruleSetId ?? (numbers ? undefined : defaultRuleSetId(body.level, commune.id, period))
       const rs = ruleSetId ? ruleSetFor(ruleSetId, body.level, body, period) : undefined
       checkTitle(body.title)
-      if (body.villageIds && villagesOf({ communeId: commune.id, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
+      if (body.villageIds && (await villagesOf({ communeId: commune.id,villageIds: body.villageIds })).length !== new Set(body.villageIds).size) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
         })
       }
       const previousRoundId = opts.previousRoundId ?? body.previousRoundId
-      if (previousRoundId && repo.findById(previousRoundId)?.communeId !== commune.id) throw notFound('previous round')
+      if (previousRoundId && (await repo.findById(previousRoundId))?.communeId !== commune.id) throw notFound('previous round')
       const override = rs
         ? null
         : checkRuleFloor(
@@ -585,31 +588,31 @@ export function createRoundService(deps: {
             { thresholdBp: body.thresholdBp ?? rule.thresholdBp, coverageBp: body.coverageBp ?? rule.coverageBp },
             body.ruleOverrideReason,
           )
-      const criteria = template.criteriaSetId ? questionnaires.criteriaSetById(template.criteriaSetId) : undefined
-      return db.transaction((tx) => {
-        const row = repo.insert(
-          {
-            communeId: commune.id,
-            level: body.level,
-            legalBasis: criteria?.legalBasis ?? null,
-            title: body.title ?? `Lấy ý kiến sự hài lòng của người dân — ${rule.name} — xã ${commune.name}`,
-            templateId: template.id,
-            thresholdBp: rs?.thresholdBp ?? body.thresholdBp ?? rule.thresholdBp,
-            coverageBp: rs?.coverageBp ?? body.coverageBp ?? rule.coverageBp,
-            coverageScope: rs?.coverageScope ?? body.coverageScope ?? 'village',
-            ruleSetSnapshot: rs?.snapshot ?? null,
-            doubleEntry: body.doubleEntry ?? false,
-            historical: body.historical ?? false,
-            purpose: body.purpose ?? 'recognition',
-            villageIds: body.villageIds ? [...new Set(body.villageIds)] : null,
-            opensAt: new Date(body.opensAt).toISOString(),
-            closesAt: new Date(body.closesAt).toISOString(),
-            createdBy: actor.id,
-            previousRoundId: previousRoundId ?? null,
-          },
-          tx,
-        )
-        audit.record(tx, {
+      const criteria = template.criteriaSetId ? await questionnaires.criteriaSetById(template.criteriaSetId) : undefined
+      return db.transaction(async (tx) => {
+        const row = await repo.insert(
+{
+communeId: commune.id,
+level: body.level,
+legalBasis: criteria?.legalBasis??null,
+title: body.title??`Lấy ý kiến sự hài lòng của người dân — ${rule.name} — xã ${commune.name}`,
+templateId: template.id,
+thresholdBp: (await rs)?.thresholdBp??body.thresholdBp??rule.thresholdBp,
+coverageBp: (await rs)?.coverageBp??body.coverageBp??rule.coverageBp,
+coverageScope: (await rs)?.coverageScope??body.coverageScope??'village',
+ruleSetSnapshot: (await rs)?.snapshot??null,
+doubleEntry: body.doubleEntry??false,
+historical: body.historical??false,
+purpose: body.purpose??'recognition',
+villageIds: body.villageIds? [...new Set(body.villageIds)]:null,
+opensAt: new Date(body.opensAt).toISOString(),
+closesAt: new Date(body.closesAt).toISOString(),
+createdBy: actor.id,
+previousRoundId: previousRoundId??null,
+},
+tx
+)
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'round.create',
           targetType: 'round',
@@ -620,22 +623,22 @@ export function createRoundService(deps: {
             thresholdBp: row.thresholdBp,
             coverageBp: row.coverageBp,
             coverageScope: row.coverageScope,
-            ruleSet: rs ? { id: rs.snapshot.id, code: rs.snapshot.code, version: rs.snapshot.version } : null,
+            ruleSet: rs ? { id: (await rs).snapshot.id, code: (await rs).snapshot.code, version: (await rs).snapshot.version } : null,
             template: { id: template.id, code: template.code, version: template.version },
             ...(body.historical ? { historical: true } : {}),
           },
         })
-        if (override) recordOverride(tx, actor, row.id, override)
+        if (override) await recordOverride(tx, actor, row.id, override)
         return toDto(row)
       })
     },
 
-    update(actor: Actor, id: string, body: UpdateRoundBody): Round {
-      const r = getManaged(actor, id)
+    async update(actor: Actor, id: string, body: UpdateRoundBody): Promise<Round> {
+      const r = await getManaged(actor,id)
       if (r.status !== 'draft') throw invalidTransition(r.status, 'edit')
       if (body.level) levelRule(body.level)
       const level = body.level ?? r.level
-      const template = questionnaires.templateById(body.templateId ?? r.templateId)
+      const template = await questionnaires.templateById(body.templateId ?? r.templateId)
       if (!template) throw notFound('questionnaire template')
       if (body.templateId || body.level) assertTemplateFits(template, level)
       checkTitle(body.title)
@@ -650,7 +653,7 @@ export function createRoundService(deps: {
       const period = roundDays(opensAt, closesAt)
       const moved = body.opensAt !== undefined || body.closesAt !== undefined
       if (moved) {
-        const commune = units.findById(r.communeId)
+        const commune = await units.findById(r.communeId)
         if (commune) assertUnitInForce(commune, period)
       }
       if ((moved || body.templateId) && !historical) assertTemplateInPeriod(template, period)
@@ -669,7 +672,7 @@ export function createRoundService(deps: {
         )
       let ruleFields: Record<string, unknown> = {}
       if (ruleSetId) {
-        const rs = ruleSetFor(ruleSetId, level, body, period)
+        const rs = await ruleSetFor(ruleSetId,level,body,period)
         ruleFields = {
           ruleSetSnapshot: rs.snapshot,
           thresholdBp: rs.thresholdBp ?? r.thresholdBp,
@@ -685,7 +688,7 @@ export function createRoundService(deps: {
         // explicit numbers replace the rule set: the round goes back to the two-bar rule
         ruleFields = { ruleSetSnapshot: null }
       }
-      if (body.villageIds && villagesOf({ communeId: r.communeId, villageIds: body.villageIds }).length !== new Set(body.villageIds).size) {
+      if (body.villageIds && (await villagesOf({ communeId: r.communeId,villageIds: body.villageIds })).length !== new Set(body.villageIds).size) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
         })
@@ -703,10 +706,10 @@ export function createRoundService(deps: {
               ruleOverrideReason,
             )
           : null
-      return db.transaction((tx) => {
-        const row = repo.update(id, { ...fields, ...ruleFields, opensAt, closesAt, historical }, tx)
-        if (override) recordOverride(tx, actor, id, override)
-        audit.record(tx, {
+      return db.transaction(async (tx) => {
+        const row = await repo.update(id,{ ...fields,...ruleFields,opensAt,closesAt,historical },tx)
+        if (override) await recordOverride(tx, actor, id, override)
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'round.update',
           targetType: 'round',
@@ -718,51 +721,51 @@ export function createRoundService(deps: {
     },
 
     /** draft → open: snapshot the questionnaire and the household frame; refuse a commune without households. */
-    open(actor: Actor, id: string): Round {
-      const r = getManaged(actor, id)
+    async open(actor: Actor, id: string): Promise<Round> {
+      const r = await getManaged(actor,id)
       if (r.status !== 'draft') throw invalidTransition(r.status, 'open')
       const now = clock.now()
       if (new Date(r.closesAt).getTime() <= now.getTime())
         throw conflict('invalid_transition', 'the collection window has already ended; edit closesAt first')
-      const template = questionnaires.templateById(r.templateId)
+      const template = await questionnaires.templateById(r.templateId)
       if (!template) throw notFound('questionnaire template')
       const frame = frameOf(r)
       const total = Object.values(frame).reduce((a, b) => a + b, 0)
       if (total === 0) throw conflict('no_households', 'the commune has no active households; import them first')
-      return db.transaction((tx) => {
-        assertNoOtherOpen(r)
-        const row = transition(tx, r, 'open', actor, null, {
-          patch: {
-            openedAt: now.toISOString(),
-            questionnaireSnapshot: template.questions.map((q) => ({
-              key: q.key,
-              text: q.text,
-              criterionRef: q.criterionRef ?? null,
-              isOverall: q.isOverall,
-              ...(q.answerType ? { answerType: q.answerType } : {}),
-              ...(q.favourable ? { favourable: q.favourable } : {}),
-            })),
-            frameSnapshot: frame,
-          },
-          data: { households: total, templateId: template.id, templateVersion: template.version },
-        })
+      return (await db.transaction(async (tx) => {
+        await assertNoOtherOpen(r)
+        const row = await transition(tx,r,'open',actor,null,{
+patch: {
+openedAt: now.toISOString(),
+questionnaireSnapshot: template.questions.map((q) => ({
+key: q.key,
+text: q.text,
+criterionRef: q.criterionRef??null,
+isOverall: q.isOverall,
+...(q.answerType? { answerType: q.answerType }:{}),
+...(q.favourable? { favourable: q.favourable }:{}),
+})),
+frameSnapshot: frame,
+},
+data: { households: total,templateId: template.id,templateVersion: template.version },
+})
         return toDto(row)
-      })
+      }))
     },
 
-    close(actor: Actor, id: string, reason?: string): Round {
-      const r = getManaged(actor, id)
+    async close(actor: Actor, id: string, reason?: string): Promise<Round> {
+      const r = await getManaged(actor,id)
       if (r.status !== 'open') throw invalidTransition(r.status, 'close')
-      return db.transaction((tx) => toDto(transition(tx, r, 'closed', actor, reason ?? null)))
+      return (await db.transaction(async (tx) => toDto(await transition(tx,r,'closed',actor,reason??null))))
     },
 
     /**
      * closed → open again: only front_staff of a province (above the commune), with a reason, and only before any
      * result was disclosed (a round closed by mistake); afterwards more answers go to a follow-up round.
      */
-    reopen(actor: Actor, id: string, body: { reason: string; closesAt?: string | undefined }): Round {
-      const r = getManaged(actor, id)
-      const unit = units.findById(actor.unitId)
+    async reopen(actor: Actor, id: string, body: { reason: string; closesAt?: string | undefined }): Promise<Round> {
+      const r = await getManaged(actor,id)
+      const unit = await units.findById(actor.unitId)
       if (unit?.kind !== 'province') throw forbidden('only province-level Front staff may reopen a round')
       if (r.status !== 'closed') throw invalidTransition(r.status, 'reopen')
       if (r.disclosedAt) throw resultsDisclosed(r.disclosedAt)
@@ -772,24 +775,24 @@ export function createRoundService(deps: {
           issues: [{ path: 'closesAt', message: 'must be in the future' }],
         })
       }
-      return db.transaction((tx) => {
-        assertNoOtherOpen(r)
-        return toDto(transition(tx, r, 'open', actor, body.reason, { patch: { closesAt }, data: { closesAt } }))
-      })
+      return (await db.transaction(async (tx) => {
+        await assertNoOtherOpen(r)
+        return toDto(await transition(tx,r,'open',actor,body.reason,{ patch: { closesAt },data: { closesAt } }))
+      }))
     },
 
     /** Close every open round whose window has ended (run periodically by the server). */
-    closeExpired(): number {
+    async closeExpired(): Promise<number> {
       const now = clock.now().toISOString()
-      const expired = repo.expiredOpen(now)
+      const expired = await repo.expiredOpen(now)
       let closed = 0
       for (const r of expired) {
         // A person may have closed it since the list was read: then there is nothing left to do.
-        db.transaction((tx) => {
-          if (repo.findById(r.id, tx)?.status !== 'open') return
+        await db.transaction(async (tx) => {
+          if ((await repo.findById(r.id, tx))?.status !== 'open') return
           // unsettled paper forms keep it open (no new ballot is taken after the window) until they are settled
-          if (closeBlocker(r.id, tx)) return
-          transition(tx, r, 'closed', null, 'collection window ended', { patch: { closedAt: now } })
+          if (await closeBlocker(r.id, tx)) return
+          await transition(tx, r, 'closed', null, 'collection window ended', { patch: { closedAt: now } })
           closed++
         })
       }
@@ -797,11 +800,11 @@ export function createRoundService(deps: {
     },
 
     /** Collectors of a round and their villages: all of them for front staff, one's own for a collector. */
-    collectors(actor: Actor, id: string): { userId: string; username: string; villageIds: string[] }[] {
-      const r = getVisible(actor, id)
+    async collectors(actor: Actor, id: string): Promise<{ userId: string; username: string; villageIds: string[]} []> {
+      const r = await getVisible(actor,id)
       if (actor.role === 'council') throw forbidden()
       const byUser = new Map<string, { userId: string; username: string; villageIds: string[] }>()
-      for (const a of repo.assignments(r.id)) {
+      for (const a of await repo.assignments(r.id)) {
         if (actor.role === 'collector' && a.userId !== actor.id) continue
         const cur = byUser.get(a.userId) ?? { userId: a.userId, username: a.username, villageIds: [] }
         cur.villageIds.push(a.villageId)
@@ -811,21 +814,21 @@ export function createRoundService(deps: {
     },
 
     /** Assign a collector (a user with role collector in scope) to some villages of the round. */
-    assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): { userId: string; villageIds: string[] } {
-      const r = getManaged(actor, id)
+    async assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): Promise<{ userId: string; villageIds: string[]} > {
+      const r = await getManaged(actor,id)
       // An unknown user used to reach the foreign key and answer 500 (found by fuzzing): the assignee must
       // be a collector account in the caller's scope, else 404 like any id outside it.
-      const user = repo.userById(body.userId)
+      const user = await repo.userById(body.userId)
       if (user?.role !== 'collector' || user.disabled || !within(user.unitId, actor.unitId)) throw notFound('collector')
-      const villages = new Set(villagesOf(r).map((v) => v.id))
+      const villages = new Set((await villagesOf(r)).map((v) => v.id))
       const bad = body.villageIds.filter((v) => !villages.has(v))
       if (bad.length)
         throw badRequest('validation_failed', 'villages must belong to the round commune', {
           issues: bad.map((v) => ({ path: 'villageIds', message: `unknown village ${v}` })),
         })
-      return db.transaction((tx) => {
-        repo.assignCollector(id, body.userId, body.villageIds, tx)
-        audit.record(tx, { actorId: actor.id, action: 'round.assign_collector', targetType: 'round', targetId: id, data: body })
+      return db.transaction(async (tx) => {
+        await repo.assignCollector(id, body.userId, body.villageIds, tx)
+        await audit.record(tx, { actorId: actor.id, action: 'round.assign_collector', targetType: 'round', targetId: id, data: body })
         return body
       })
     },

@@ -1,4 +1,6 @@
-import { ballots, type DbOrTx, participations, sealedResults, tallyCounters, villageCounters } from '@app/db'
+import { rawAll } from '@app/db'
+import { first } from '@app/db'
+import { ballots, type Conn, participations, sealedResults, tallyCounters, villageCounters } from '@app/db'
 import { and, eq, sql } from 'drizzle-orm'
 
 export type SealedRow = typeof sealedResults.$inferSelect
@@ -19,11 +21,11 @@ export interface QuestionCounts {
   satisfied: number
 }
 
-export function createTallyRepo(db: DbOrTx) {
+export function createTallyRepo(db: Conn) {
   return {
     /** O(villages) rows: the per-village counters kept by the ballot transaction. */
-    villageCounters(roundId: string, tx: DbOrTx = db): Map<string, VillageCounts> {
-      const rows = tx.select().from(villageCounters).where(eq(villageCounters.roundId, roundId)).all()
+    async villageCounters(roundId: string, tx: Conn = db): Promise<Map<string, VillageCounts>> {
+      const rows = await tx.select().from(villageCounters).where(eq(villageCounters.roundId, roundId))
       return new Map(
         rows.map((r) => [
           r.villageId,
@@ -32,8 +34,8 @@ export function createTallyRepo(db: DbOrTx) {
       )
     },
     /** O(villages × questions) rows. */
-    questionCounters(roundId: string, tx: DbOrTx = db): QuestionCounts[] {
-      return tx
+    async questionCounters(roundId: string, tx: Conn = db): Promise<QuestionCounts[]> {
+      return await tx
         .select({
           villageId: tallyCounters.villageId,
           questionKey: tallyCounters.questionKey,
@@ -42,10 +44,9 @@ export function createTallyRepo(db: DbOrTx) {
         })
         .from(tallyCounters)
         .where(eq(tallyCounters.roundId, roundId))
-        .all()
     },
     /** Recount from the source rows (participations and ballots): slow, for checks and sealing. */
-    recountVillages(roundId: string, tx: DbOrTx = db): Map<string, VillageCounts> {
+    async recountVillages(roundId: string, tx: Conn = db): Promise<Map<string, VillageCounts>> {
       const out = new Map<string, VillageCounts>()
       const get = (v: string) => {
         let c = out.get(v)
@@ -55,53 +56,51 @@ export function createTallyRepo(db: DbOrTx) {
         }
         return c
       }
-      for (const r of tx
+      for (const r of (await tx
         .select({ villageId: participations.villageId, channel: participations.channel, n: sql<number>`count(*)` })
         .from(participations)
         .where(eq(participations.roundId, roundId))
-        .groupBy(participations.villageId, participations.channel)
-        .all()) {
+        .groupBy(participations.villageId, participations.channel))) {
         const c = get(r.villageId)
         c.participated += r.n
         c[r.channel] += r.n
       }
-      for (const r of tx
+      for (const r of (await tx
         .select({ villageId: ballots.villageId, n: sql<number>`count(*)` })
         .from(ballots)
         .where(and(eq(ballots.roundId, roundId), eq(ballots.valid, false)))
-        .groupBy(ballots.villageId)
-        .all()) {
+        .groupBy(ballots.villageId))) {
         get(r.villageId).invalid = r.n
       }
       return out
     },
     /** Per village × question counts recomputed from the valid ballots (json_each over answers). */
-    recountQuestions(roundId: string, tx: DbOrTx = db): QuestionCounts[] {
-      return tx.all<QuestionCounts>(sql`
+    async recountQuestions(roundId: string, tx: Conn = db): Promise<QuestionCounts[]> {
+      return (await rawAll<QuestionCounts>(tx, sql`
         SELECT b.village_id AS villageId, j.key AS questionKey, count(*) AS valid,
                sum(CASE WHEN json_extract(j.value, '$.satisfied') THEN 1 ELSE 0 END) AS satisfied
         FROM ballots b, json_each(b.answers) j
         WHERE b.round_id = ${roundId} AND b.valid = 1
-        GROUP BY b.village_id, j.key`)
+        GROUP BY b.village_id, j.key`))
     },
-    replaceCounters(roundId: string, villages: Map<string, VillageCounts>, questions: QuestionCounts[], tx: DbOrTx = db): void {
-      tx.delete(villageCounters).where(eq(villageCounters.roundId, roundId)).run()
-      tx.delete(tallyCounters).where(eq(tallyCounters.roundId, roundId)).run()
+    async replaceCounters(roundId: string, villages: Map<string, VillageCounts>, questions: QuestionCounts[], tx: Conn = db): Promise<void> {
+      await tx.delete(villageCounters).where(eq(villageCounters.roundId, roundId))
+      await tx.delete(tallyCounters).where(eq(tallyCounters.roundId, roundId))
       const vrows = [...villages.entries()].map(([villageId, c]) => ({ roundId, villageId, ...c }))
-      if (vrows.length) tx.insert(villageCounters).values(vrows).run()
+      if (vrows.length) await tx.insert(villageCounters).values(vrows)
       for (let i = 0; i < questions.length; i += 500) {
         const chunk = questions.slice(i, i + 500).map((q) => ({ roundId, ...q }))
-        if (chunk.length) tx.insert(tallyCounters).values(chunk).run()
+        if (chunk.length) await tx.insert(tallyCounters).values(chunk)
       }
     },
-    sealed(roundId: string, tx: DbOrTx = db): SealedRow | undefined {
-      return tx.select().from(sealedResults).where(eq(sealedResults.roundId, roundId)).get()
+    async sealed(roundId: string, tx: Conn = db): Promise<SealedRow | undefined> {
+      return await first(tx.select().from(sealedResults).where(eq(sealedResults.roundId, roundId)))
     },
-    insertSealed(row: typeof sealedResults.$inferInsert, tx: DbOrTx = db): void {
-      tx.insert(sealedResults).values(row).run()
+    async insertSealed(row: typeof sealedResults.$inferInsert, tx: Conn = db): Promise<void> {
+      await tx.insert(sealedResults).values(row)
     },
-    deleteSealed(roundId: string, tx: DbOrTx = db): void {
-      tx.delete(sealedResults).where(eq(sealedResults.roundId, roundId)).run()
+    async deleteSealed(roundId: string, tx: Conn = db): Promise<void> {
+      await tx.delete(sealedResults).where(eq(sealedResults.roundId, roundId))
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '@app/db'
+import type { AppDb, Conn } from '@app/db'
 import {
   hiddenVillages,
   type RoundCoverage,
@@ -24,7 +24,7 @@ import { buildRoundTally, METHOD_VERSION, Z } from './queries/get-round-tally.js
 import { createTallyRepo, type QuestionCounts, type VillageCounts } from './repo.js'
 
 export function createTallyService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   audit: AuditService
   rounds: RoundService
@@ -38,13 +38,13 @@ export function createTallyService(deps: {
   const { db, clock, audit, rounds, units, ballots, integrity, minCell } = deps
   const repo = createTallyRepo(db)
   /** Work inside the unsealing transaction, given the seal undone (the council voids its decision on it). */
-  const unsealingHooks: ((e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: DbOrTx) => void)[] = []
+  const unsealingHooks: ((e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: Conn) => void)[] = []
 
-  function inputFor(r: RoundRow, status: RoundRow['status'], villageCounts: Map<string, VillageCounts>, questionCounts: QuestionCounts[]) {
+  async function inputFor(r: RoundRow, status: RoundRow['status'], villageCounts: Map<string, VillageCounts>, questionCounts: QuestionCounts[]) {
     const frame = rounds.frameOf(r)
-    const names = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
-    const questions = rounds.questionsOf(r)
-    const commune = units.findById(r.communeId)
+    const names = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
+    const questions = await rounds.questionsOf(r)
+    const commune = await units.findById(r.communeId)
     return {
       round: {
         id: r.id,
@@ -65,13 +65,13 @@ export function createTallyService(deps: {
   }
 
   /** The tally from the live counters. */
-  function live(r: RoundRow): RoundTally {
-    return buildRoundTally(inputFor(r, r.status, repo.villageCounters(r.id), repo.questionCounters(r.id)))
+  async function live(r: RoundRow): Promise<RoundTally> {
+    return buildRoundTally((await inputFor(r, r.status, await repo.villageCounters(r.id), (await repo.questionCounters(r.id)))))
   }
 
   /** The tally recomputed from the ballots themselves (ignores the counters). */
-  function fromBallots(r: RoundRow, status: RoundRow['status'] = r.status): RoundTally {
-    return buildRoundTally(inputFor(r, status, repo.recountVillages(r.id), repo.recountQuestions(r.id)))
+  async function fromBallots(r: RoundRow, status: RoundRow['status'] = r.status): Promise<RoundTally> {
+    return buildRoundTally((await inputFor(r, status, await repo.recountVillages(r.id), (await repo.recountQuestions(r.id)))))
   }
 
   function assertMayReadTally(actor: Actor, r: RoundRow) {
@@ -83,7 +83,7 @@ export function createTallyService(deps: {
     live,
     fromBallots,
     /** Register work to run inside every unseal, after the move, with the id of the seal undone. */
-    onUnsealing(hook: (e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: DbOrTx) => void): void {
+    onUnsealing(hook: (e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: Conn) => void): void {
       unsealingHooks.push(hook)
     },
 
@@ -92,11 +92,11 @@ export function createTallyService(deps: {
      * withheld (complementary suppression) for every reader. Never while the round may
      * still take answers (409 results_not_disclosed); the first read is recorded as the disclosure.
      */
-    tally(actor: Actor, roundId: string): ShownRoundTally {
-      const r = rounds.getVisible(actor, roundId)
+    async tally(actor: Actor, roundId: string): Promise<ShownRoundTally> {
+      const r = await rounds.getVisible(actor, roundId)
       assertMayReadTally(actor, r)
-      rounds.disclose(actor, r, 'tally')
-      const sealed = r.status === 'sealed' ? repo.sealed(r.id) : undefined
+      await rounds.disclose(actor, r, 'tally')
+      const sealed = r.status === 'sealed' ? await repo.sealed(r.id) : undefined
       const t = sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r)
       // results are out once the round is closed; before that coverage (per village and channel) stays live and
       // whether any result of an open round is served at all is the disclosure rule's business
@@ -108,15 +108,15 @@ export function createTallyService(deps: {
      * The villages whose results are withheld (small, or their complements), from the frozen tally once sealed:
      * every per-village figure or text served anywhere follows this set.
      */
-    hiddenVillagesOf(r: RoundRow): Set<string> {
-      const sealed = r.status === 'sealed' || r.status === 'returned' ? repo.sealed(r.id) : undefined
+    async hiddenVillagesOf(r: RoundRow): Promise<Set<string>> {
+      const sealed = r.status === 'sealed' || r.status === 'returned' ? await repo.sealed(r.id) : undefined
       return hiddenVillages(sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r), minCell)
     },
 
     /** Ballots per village and channel (participations; every one landed once the round is closed). */
-    villageChannels(roundId: string): Map<string, Record<string, number>> {
+    async villageChannels(roundId: string): Promise<Map<string,Record<string,number>>> {
       return new Map(
-        [...repo.villageCounters(roundId)].map(([v, c]) => [v, { link: c.link, paper: c.paper, meeting: c.meeting, assisted: c.assisted }]),
+        [...await repo.villageCounters(roundId)].map(([v, c]) => [v, { link: c.link, paper: c.paper, meeting: c.meeting, assisted: c.assisted }]),
       )
     },
 
@@ -130,11 +130,11 @@ export function createTallyService(deps: {
      * GET /coverage: who has taken part, per village and channel, live in every status. Participations and their
      * counters are written when a ballot is accepted, before it lands, and carry no answer.
      */
-    coverage(actor: Actor, roundId: string): RoundCoverage {
-      const r = rounds.getVisible(actor, roundId)
+    async coverage(actor: Actor, roundId: string): Promise<RoundCoverage> {
+      const r = await rounds.getVisible(actor, roundId)
       if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
-      const counts = repo.villageCounters(r.id)
-      const names = new Map(units.children(r.communeId, 'village').map((v) => [v.id, v.name]))
+      const counts = await repo.villageCounters(r.id)
+      const names = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
       const unit = (unitId: string, name: string, households: number, participated: number): Omit<UnitCoverage, 'verdict'> => ({
         unitId,
         name,
@@ -171,7 +171,7 @@ export function createTallyService(deps: {
         status: r.status,
         coverageBp: r.coverageBp,
         coverageScope: r.coverageScope,
-        commune: { ...unit(r.communeId, units.findById(r.communeId)?.name ?? '', households, participated), verdict: communeVerdict },
+        commune: { ...unit(r.communeId, (await units.findById(r.communeId))?.name ?? '', households, participated), verdict: communeVerdict },
         villages,
         byChannel,
         resultsAvailable: !resultsWithheld(r.status) && (actor.role !== 'council' || r.status === 'sealed' || r.status === 'returned'),
@@ -183,8 +183,8 @@ export function createTallyService(deps: {
      * Recompute the counters from the ballots and compare. With `repair`, replace the counters by the
      * recount (logged). Never needed in normal operation; it is the check that they agree.
      */
-    recount(actor: Actor | null, roundId: string, opts: { repair?: boolean } = {}) {
-      const r = actor ? rounds.getVisible(actor, roundId) : rounds.findById(roundId)
+    async recount(actor: Actor | null, roundId: string, opts: { repair?: boolean } = {}) {
+      const r = await (actor ? rounds.getVisible(actor, roundId) : rounds.findById(roundId))
       if (!r) throw new AppError('not_found', 'round not found', 404)
       if (actor) assertRole(actor, ['admin', 'front_staff'])
       const counted = canonicalJson(live(r))
@@ -192,9 +192,9 @@ export function createTallyService(deps: {
       const matches = counted === recounted
       if (!matches && opts.repair) {
         if (r.status === 'sealed') throw conflict('invalid_transition', 'a sealed round cannot be changed')
-        db.transaction((tx) => {
-          repo.replaceCounters(r.id, repo.recountVillages(r.id, tx), repo.recountQuestions(r.id, tx), tx)
-          audit.record(tx, { actorId: actor?.id ?? null, action: 'tally.repair', targetType: 'round', targetId: r.id })
+        await db.transaction(async (tx) => {
+          await repo.replaceCounters(r.id, await repo.recountVillages(r.id,tx), (await repo.recountQuestions(r.id, tx)), tx)
+          await audit.record(tx, { actorId: actor?.id ?? null, action: 'tally.repair', targetType: 'round', targetId: r.id })
         })
       }
       return { roundId: r.id, matches, repaired: !matches && opts.repair === true }
@@ -204,8 +204,8 @@ export function createTallyService(deps: {
      * closed → sealed: freeze the tally (recomputed from the ballots, and checked against the
      * counters), the method version, the thresholds used and the ledger root hash.
      */
-    seal(actor: Actor, roundId: string) {
-      const r = rounds.getManaged(actor, roundId)
+    async seal(actor: Actor, roundId: string) {
+      const r = await rounds.getManaged(actor, roundId)
       if (r.status !== 'closed')
         throw new AppError('invalid_transition', `cannot seal a round that is ${r.status}`, 409, { status: r.status, action: 'seal' })
       const ledger = ballots.verifyLedger(r.id)
@@ -218,7 +218,7 @@ export function createTallyService(deps: {
       // IMMEDIATE: read-then-write; deferred, a seal committed by another process in between
       // failed the lock upgrade with SQLITE_BUSY_SNAPSHOT (500) instead of answering 409 below.
       const sealed = db.transaction(
-        (tx) => {
+        async (tx) => {
           const config = {
             thresholdBp: r.thresholdBp,
             coverageBp: r.coverageBp,
@@ -234,8 +234,8 @@ export function createTallyService(deps: {
             data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
           })
           // sealing publishes the result (the public verify page and the minutes serve it from now on)
-          rounds.markDisclosed(tx, r.id, actor, 'seal')
-          repo.insertSealed(
+          await rounds.markDisclosed(tx, r.id, actor, 'seal')
+          await repo.insertSealed(
             {
               roundId: r.id,
               tallyJson: canonicalJson(tally),
@@ -248,9 +248,9 @@ export function createTallyService(deps: {
             tx,
           )
           // the signals go into the sealed record first, then the fingerprints they were built on (TRUST.md §2.4)
-          integrity.freeze(r, tx)
+          await integrity.freeze(r, tx)
           ballots.forgetFingerprints(r.id, tx)
-          return rounds.toDto(rounds.findById(r.id, tx) ?? row)
+          return rounds.toDto((await rounds.findById(r.id, tx) ?? row))
         },
         { behavior: 'immediate' },
       )
@@ -260,22 +260,22 @@ export function createTallyService(deps: {
     },
 
     /** sealed → closed by an admin with a reason (logged); the frozen result is removed and the council decision on it voided. */
-    unseal(actor: Actor, roundId: string, reason: string) {
+    async unseal(actor: Actor, roundId: string, reason: string) {
       assertRole(actor, ['admin'])
-      const r = rounds.getVisible(actor, roundId)
+      const r = await rounds.getVisible(actor, roundId)
       if (r.status !== 'sealed') throw new AppError('invalid_transition', `cannot unseal a round that is ${r.status}`, 409)
-      return db.transaction((tx) => {
-        const prior = repo.sealed(r.id, tx)
-        repo.deleteSealed(r.id, tx)
-        const row = rounds.transition(tx, r, 'closed', actor, reason, { data: { ledgerRootHash: prior?.ledgerRootHash ?? null } })
+      return db.transaction(async (tx) => {
+        const prior = await repo.sealed(r.id, tx)
+        await repo.deleteSealed(r.id, tx)
+        const row = await rounds.transition(tx, r, 'closed', actor, reason, { data: { ledgerRootHash: prior?.ledgerRootHash ?? null } })
         if (prior) for (const h of unsealingHooks) h({ roundId: r.id, sealId: prior.sealId, actor, reason }, tx)
         return rounds.toDto(row)
       })
     },
 
     /** The sealed record (for minutes, exports and the public verify page). */
-    sealedRecord(roundId: string) {
-      const s = repo.sealed(roundId)
+    async sealedRecord(roundId: string) {
+      const s = await repo.sealed(roundId)
       if (!s) return undefined
       return {
         tally: JSON.parse(s.tallyJson) as RoundTally,

@@ -38,7 +38,7 @@ export const unitRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: Unit, 400: ApiError, 404: ApiError, 409: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send(app.services.units.create(req.actor, req.body)),
+    async (req, reply) => reply.code(201).send((await app.services.units.create(req.actor, req.body))),
   )
 
   app.patch(

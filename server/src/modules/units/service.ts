@@ -1,4 +1,5 @@
-import { type Db, provinceSettings } from '@app/db'
+import { first } from '@app/db'
+import { type AppDb, provinceSettings } from '@app/db'
 import {
   type CreateUnitBody,
   foldVi,
@@ -38,16 +39,16 @@ function assertDateOrder(validFrom: string | null, validTo: string | null): void
   }
 }
 
-export function createUnitService(deps: { db: Db; audit: AuditService }) {
+export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
   const { db, audit } = deps
   const repo = createUnitRepo(db)
 
   /** Is `unitId` inside the subtree of `scopeId`? */
-  const within: ScopeResolver = (unitId, scopeId) => repo.ancestorIds(unitId).includes(scopeId)
+  const within: ScopeResolver = async (unitId, scopeId) => (await repo.ancestorIds(unitId)).includes(scopeId)
 
   /** Household totals for every unit of a list of units that forms whole subtrees. */
-  function householdTotals(all: UnitRow[]): Map<string, number> {
-    const perVillage = repo.activeHouseholdCounts()
+  async function householdTotals(all: UnitRow[]): Promise<Map<string,number>> {
+    const perVillage = await repo.activeHouseholdCounts()
     const totals = new Map<string, number>()
     const byId = new Map(all.map((u) => [u.id, u]))
     for (const u of all) {
@@ -62,19 +63,19 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
     return totals
   }
 
-  function provinceOf(unitId: string): UnitRow | undefined {
-    for (const id of repo.ancestorIds(unitId)) {
-      const u = repo.findById(id)
+  async function provinceOf(unitId: string): Promise<UnitRow|undefined> {
+    for (const id of await repo.ancestorIds(unitId)) {
+      const u = await repo.findById(id)
       if (u?.kind === 'province') return u
     }
     return undefined
   }
 
   /** The link channel setting that governs a unit (its province's); off when the province set nothing. */
-  function linkChannelOf(unitId: string): LinkChannelSetting | null {
-    const p = provinceOf(unitId)
+  async function linkChannelOf(unitId: string): Promise<LinkChannelSetting | null> {
+    const p = await provinceOf(unitId)
     if (!p) return null
-    const row = db.select().from(provinceSettings).where(eq(provinceSettings.provinceId, p.id)).get()
+    const row = await first(db.select().from(provinceSettings).where(eq(provinceSettings.provinceId, p.id)))
     return {
       provinceId: p.id,
       provinceName: p.name,
@@ -84,8 +85,8 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
     }
   }
 
-  function getVisible(actor: Actor, id: string): UnitRow {
-    const u = repo.findById(id)
+  async function getVisible(actor: Actor, id: string): Promise<UnitRow> {
+    const u = await repo.findById(id)
     if (!u || !canSeeUnit(actor, id, within)) throw notFound('unit')
     return u
   }
@@ -101,9 +102,9 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
     activeHouseholdCounts: repo.activeHouseholdCounts,
     predecessorsOf: repo.predecessorsOf,
 
-    list(actor: Actor, q: UnitListQuery): Unit[] {
-      const all = repo.subtree(actor.role === 'admin' ? null : actor.unitId)
-      const totals = householdTotals(actor.role === 'admin' ? all : repo.subtree(actor.unitId))
+    async list(actor: Actor, q: UnitListQuery): Promise<Unit[]> {
+      const all = await (repo.subtree(actor.role === 'admin' ? null : actor.unitId))
+      const totals = await householdTotals(await (actor.role==='admin'? all:repo.subtree(actor.unitId)))
       const needle = q.q ? foldVi(q.q) : null
       return all
         .filter((u) => (q.parentId ? u.parentId === q.parentId : true))
@@ -113,17 +114,17 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
         .map((u) => toUnitDto(u, totals.get(u.id) ?? 0))
     },
 
-    get(actor: Actor, id: string): Unit {
-      const u = getVisible(actor, id)
-      const totals = householdTotals(repo.subtree(u.id))
+    async get(actor: Actor, id: string): Promise<Unit> {
+      const u = await getVisible(actor,id)
+      const totals = await householdTotals(await repo.subtree(u.id))
       return toUnitDto(u, totals.get(u.id) ?? 0)
     },
 
     /** Admin anywhere; front_staff inside their scope (e.g. add a village to their commune). */
-    create(actor: Actor, body: CreateUnitBody): Unit {
+    async create(actor: Actor, body: CreateUnitBody): Promise<Unit> {
       assertRole(actor, ['admin', 'front_staff'])
       const parentId = body.parentId ?? null
-      const parent = parentId ? repo.findById(parentId) : undefined
+      const parent = parentId ? await repo.findById(parentId) : undefined
       if (parentId && (!parent || !canSeeUnit(actor, parentId, within))) throw notFound('parent unit')
       if (!parentId && actor.role !== 'admin') throw notFound('parent unit')
       assertDateOrder(body.validFrom ?? null, body.validTo ?? null)
@@ -132,8 +133,8 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
           issues: [{ path: 'parentId', message: 'wrong parent kind' }],
         })
       }
-      return db.transaction((tx) => {
-        const siblings = parentId ? repo.children(parentId, undefined, tx) : repo.subtree(null, tx).filter((u) => !u.parentId)
+      return (await db.transaction(async (tx) => {
+        const siblings = parentId ? repo.children(parentId, undefined, tx) : (await repo.subtree(null,tx)).filter((u) => !u.parentId)
         let code = body.code
         if (!code) {
           const prefix = parent?.code ? `${parent.code}-` : ''
@@ -142,13 +143,13 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
           code = `${prefix}${String(i).padStart(2, '0')}`
         }
         if (siblings.some((s) => s.code === code)) throw conflict('already_exists', `code ${code} is already used under this parent`)
-        const row = repo.insert(
-          { kind: body.kind, name: body.name, code, parentId, validFrom: body.validFrom ?? null, validTo: body.validTo ?? null },
-          tx,
-        )
-        audit.record(tx, { actorId: actor.id, action: 'unit.create', targetType: 'unit', targetId: row.id, data: { kind: row.kind, code } })
+        const row = await repo.insert(
+{ kind: body.kind,name: body.name,code,parentId,validFrom: body.validFrom??null,validTo: body.validTo??null },
+tx
+)
+        await audit.record(tx, { actorId: actor.id, action: 'unit.create', targetType: 'unit', targetId: row.id, data: { kind: row.kind, code } })
         return toUnitDto(row, 0)
-      })
+      }))
     },
 
     /** The province a unit belongs to (itself for a province). */
@@ -156,32 +157,31 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
 
     linkChannelOf,
 
-    linkChannel(actor: Actor, id: string): LinkChannelSetting {
-      getVisible(actor, id)
-      const s = linkChannelOf(id)
+    async linkChannel(actor: Actor, id: string): Promise<LinkChannelSetting> {
+      await getVisible(actor, id)
+      const s = await linkChannelOf(id)
       if (!s) throw notFound('province')
       return s
     },
 
     /** Admin, or the Front staff of that province (not a commune's): the province's own decision. */
-    setLinkChannel(actor: Actor, id: string, body: SetLinkChannelBody): LinkChannelSetting {
+    async setLinkChannel(actor: Actor, id: string, body: SetLinkChannelBody): Promise<LinkChannelSetting> {
       assertRole(actor, ['admin', 'front_staff'])
-      const u = getVisible(actor, id)
+      const u = await getVisible(actor,id)
       if (u.kind !== 'province')
         throw badRequest('validation_failed', 'Chỉ cấp tỉnh mới thiết lập kênh lấy ý kiến qua đường link/Zalo', {
           issues: [{ path: 'id', message: 'not a province' }],
         })
       if (actor.role !== 'admin' && actor.unitId !== u.id) throw forbidden()
       const legalBasis = body.legalBasis ?? null
-      db.transaction((tx) => {
-        tx.insert(provinceSettings)
+      await db.transaction(async (tx) => {
+        await tx.insert(provinceSettings)
           .values({ provinceId: u.id, linkEnabled: body.enabled, linkLegalBasis: legalBasis, updatedBy: actor.id })
           .onConflictDoUpdate({
             target: provinceSettings.provinceId,
             set: { linkEnabled: body.enabled, linkLegalBasis: legalBasis, updatedBy: actor.id, updatedAt: new Date().toISOString() },
           })
-          .run()
-        audit.record(tx, {
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'province.link_channel',
           targetType: 'unit',
@@ -192,13 +192,13 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
       return linkChannelOf(u.id) as LinkChannelSetting
     },
 
-    update(actor: Actor, id: string, body: UpdateUnitBody): Unit {
+    async update(actor: Actor, id: string, body: UpdateUnitBody): Promise<Unit> {
       assertRole(actor, ['admin', 'front_staff'])
-      const u = getVisible(actor, id)
+      const u = await getVisible(actor,id)
       if (actor.role !== 'admin' && u.id === actor.unitId) throw notFound('unit')
       if (body.successorId) {
         // an unknown successor is a 404 like a foreign one (and never reaches the foreign key as a 500)
-        const successor = repo.findById(body.successorId)
+        const successor = await repo.findById(body.successorId)
         if (!successor) throw notFound('successor unit')
         assertUnitInScope(actor, successor.id, within, 'successor unit')
         if (successor.id === u.id || successor.kind !== u.kind) {
@@ -209,14 +209,14 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
       }
       // check the dates as they will be stored, not only when both are in the patch
       assertDateOrder(body.validFrom === undefined ? u.validFrom : body.validFrom, body.validTo === undefined ? u.validTo : body.validTo)
-      return db.transaction((tx) => {
+      return (await db.transaction(async (tx) => {
         if (body.code && body.code !== u.code) {
-          const clash = repo.findChildByCode(u.parentId, body.code, tx)
+          const clash = await repo.findChildByCode(u.parentId,body.code,tx)
           if (clash) throw conflict('already_exists', `code ${body.code} is already used under this parent`)
         }
-        const row = repo.update(id, body, tx)
+        const row = await repo.update(id, body, tx)
         if (!row) throw notFound('unit')
-        audit.record(tx, {
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'unit.update',
           targetType: 'unit',
@@ -224,7 +224,7 @@ export function createUnitService(deps: { db: Db; audit: AuditService }) {
           data: { fields: Object.keys(body) },
         })
         return toUnitDto(row)
-      })
+      }))
     },
   }
 }

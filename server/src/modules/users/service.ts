@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto'
-import type { Db, DbOrTx } from '@app/db'
+import type { AppDb, Conn } from '@app/db'
 import type {
   ChangePasswordBody,
   CreateUserBody,
@@ -36,7 +36,7 @@ export interface LoginPolicy {
 }
 
 export function createUserService(deps: {
-  db: Db
+  db: AppDb
   clock: Clock
   audit: AuditService
   within: ScopeResolver
@@ -62,31 +62,31 @@ export function createUserService(deps: {
    * other at the same moment both pass the token check; the second write finds its actor disabled and
    * is refused, so there is always an enabled admin left.
    */
-  function assertStillAdmin(actor: Actor, tx: DbOrTx): void {
-    const me = repo.findById(actor.id, tx)
+  async function assertStillAdmin(actor: Actor, tx: Conn): Promise<void> {
+    const me = await repo.findById(actor.id, tx)
     if (!me || me.disabled || me.role !== 'admin') throw forbidden('your account is no longer an enabled admin')
   }
 
   return {
     /** A user's login name, for naming who keyed ballots (never the account itself). */
-    usernameOf(id: string): string | undefined {
-      return repo.findById(id)?.username
+    async usernameOf(id: string): Promise<string|undefined> {
+      return (await repo.findById(id))?.username
     },
     /** The actor behind a verified token; null when the user is gone, disabled or the token's version is old. */
-    actorFor(id: string, tokenVersion: number): Actor | null {
-      const u = repo.findById(id)
+    async actorFor(id: string, tokenVersion: number): Promise<Actor|null> {
+      const u = await repo.findById(id)
       if (!u || u.disabled || u.tokenVersion !== tokenVersion) return null
       return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
     },
 
     /** The version a new token for this user carries. */
-    tokenVersion(id: string): number {
-      return repo.findById(id)?.tokenVersion ?? -1
+    async tokenVersion(id: string): Promise<number> {
+      return (await repo.findById(id))?.tokenVersion ?? -1
     },
 
     /** Logout: every token of this user stops working (see README "Staff sessions" for why not a denylist). */
-    revokeTokens(id: string): void {
-      repo.bumpTokenVersion(id)
+    async revokeTokens(id: string): Promise<void> {
+      await repo.bumpTokenVersion(id)
     },
 
     /**
@@ -99,18 +99,18 @@ export function createUserService(deps: {
       const since = new Date(now.getTime() - login.windowMinutes * 60_000).toISOString()
       const retry = login.windowMinutes * 60
       const keys = [`u:${username}\u0000${ip}`, `ip:${ip}`] as const
-      const [mine = 0, fromIp = 0] = repo.countAttempt(keys, now.toISOString(), since)
+      const [mine = 0, fromIp = 0] = await repo.countAttempt(keys, now.toISOString(), since)
       if (mine > login.maxFailures || fromIp > login.maxFailuresPerIp) {
         // a refused attempt costs nothing: the counters keep meaning "passwords checked in this window"
-        repo.uncountAttempt(keys)
+        await repo.uncountAttempt(keys)
         throw tooManyRequests(retry, 'too many failed logins, try again later')
       }
-      const u = repo.findByUsername(username)
+      const u = await repo.findByUsername(username)
       const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH)
       if (!u || !ok || u.disabled) throw new AppError('invalid_credentials', 'wrong username or password', 401)
-      repo.uncountAttempt(keys)
-      repo.clearAttempts(keys[0])
-      repo.pruneAttempts(since)
+      await repo.uncountAttempt(keys)
+      await repo.clearAttempts(keys[0])
+      await repo.pruneAttempts(since)
       return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
     },
 
@@ -128,18 +128,18 @@ export function createUserService(deps: {
         throw err
       }
       const passwordHash = await hashPassword(body.newPassword)
-      db.transaction((tx) => {
-        const row = repo.update(actor.id, { passwordHash }, tx)
+      await db.transaction(async (tx) => {
+        const row = await repo.update(actor.id, { passwordHash }, tx)
         if (!row || row.disabled) throw forbidden('your account is disabled')
-        repo.bumpTokenVersion(actor.id, tx)
-        audit.record(tx, { actorId: actor.id, action: 'user.password_change', targetType: 'user', targetId: actor.id, data: {} })
+        await repo.bumpTokenVersion(actor.id, tx)
+        await audit.record(tx, { actorId: actor.id, action: 'user.password_change', targetType: 'user', targetId: actor.id, data: {} })
       })
     },
 
     /** Admin: every user. Front staff: the collectors in their scope (to assign them to rounds). */
-    list(actor: Actor, q: { role?: User['role'] | undefined } = {}): User[] {
+    async list(actor: Actor, q: { role?: User['role'] | undefined } = {}): Promise<User[]> {
       assertRole(actor, ['admin', 'front_staff'])
-      const all = repo.list().filter((u) => !q.role || u.role === q.role)
+      const all = (await repo.list()).filter((u) => !q.role || u.role === q.role)
       if (actor.role === 'admin') return all.map(toUserDto)
       return all.filter((u) => u.role === 'collector' && within(u.unitId, actor.unitId)).map(toUserDto)
     },
@@ -149,11 +149,11 @@ export function createUserService(deps: {
       assertStaffUnit(body.unitId)
       assertUnitInScope(actor, body.unitId, within)
       const passwordHash = await hashPassword(body.password)
-      return db.transaction((tx) => {
-        assertStillAdmin(actor, tx)
-        if (repo.findByUsername(body.username)) throw conflict('already_exists', `username ${body.username} is taken`)
-        const row = repo.insert({ username: body.username, passwordHash, role: body.role, unitId: body.unitId }, tx)
-        audit.record(tx, {
+      return db.transaction(async (tx) => {
+        await assertStillAdmin(actor, tx)
+        if (await repo.findByUsername(body.username)) throw conflict('already_exists', `username ${body.username} is taken`)
+        const row = await repo.insert({ username: body.username,passwordHash,role: body.role,unitId: body.unitId },tx)
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'user.create',
           targetType: 'user',
@@ -175,10 +175,10 @@ export function createUserService(deps: {
       }
       const { password, ...rest } = body
       const patch = { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) }
-      return db.transaction((tx) => {
-        assertStillAdmin(actor, tx)
-        const before = repo.findById(id, tx)
-        const row = repo.update(id, patch, tx)
+      return db.transaction(async (tx) => {
+        await assertStillAdmin(actor, tx)
+        const before = await repo.findById(id, tx)
+        const row = await repo.update(id, patch, tx)
         if (!row || !before) throw notFound('user')
         // A new password, a disable/enable, a new role or unit: tokens issued before no longer speak for this user.
         if (
@@ -187,8 +187,8 @@ export function createUserService(deps: {
           row.role !== before.role ||
           row.unitId !== before.unitId
         )
-          repo.bumpTokenVersion(id, tx)
-        audit.record(tx, {
+          await repo.bumpTokenVersion(id, tx)
+        await audit.record(tx, {
           actorId: actor.id,
           action: body.disabled === true ? 'user.disable' : body.disabled === false ? 'user.enable' : 'user.update',
           targetType: 'user',
@@ -209,12 +209,12 @@ export function createUserService(deps: {
       if (id === actor.id) throw conflict('self_lockout', 'you cannot reset the password of your own account here')
       const made = body.password ? null : temporaryPassword()
       const passwordHash = await hashPassword(body.password ?? (made as string))
-      return db.transaction((tx) => {
-        assertStillAdmin(actor, tx)
-        const row = repo.update(id, { passwordHash }, tx)
+      return db.transaction(async (tx) => {
+        await assertStillAdmin(actor, tx)
+        const row = await repo.update(id, { passwordHash }, tx)
         if (!row) throw notFound('user')
-        repo.bumpTokenVersion(id, tx)
-        audit.record(tx, {
+        await repo.bumpTokenVersion(id, tx)
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'user.password_reset',
           targetType: 'user',

@@ -1,4 +1,5 @@
-import type { Db } from '@app/db'
+import { type AppDb, rawAll } from '@app/db'
+import { sql } from 'drizzle-orm'
 
 export interface LedgerLine {
   seq: number
@@ -22,38 +23,39 @@ export interface GroupCount {
   n: number
 }
 
-/** Read-only queries of the whole-round check; raw SQL since they read every row of a round. */
-export function createVerifyRepo(db: Db) {
-  const sqlite = db.$client
+/**
+ * Read-only queries of the whole-round check; raw SQL since they read every row of a round. Aliases are quoted and
+ * counts cast so both engines return the same names and numbers (PostgreSQL folds bare aliases to lower case and
+ * returns count(*) as a 64-bit string).
+ */
+export function createVerifyRepo(db: AppDb) {
+  const groupCount = (table: 'participations' | 'pending_ballots' | 'ballots', roundId: string) =>
+    rawAll<GroupCount>(
+      db,
+      sql`SELECT village_id AS "villageId", channel, CAST(count(*) AS INTEGER) AS n FROM ${sql.identifier(table)}
+          WHERE round_id = ${roundId} GROUP BY village_id, channel`,
+    )
   return {
-    ledger(roundId: string): LedgerLine[] {
-      return sqlite.prepare('SELECT seq, entry, hash FROM ledger WHERE round_id = ? ORDER BY seq').all(roundId) as LedgerLine[]
+    ledger(roundId: string): Promise<LedgerLine[]> {
+      return rawAll<LedgerLine>(db, sql`SELECT seq, entry, hash FROM ledger WHERE round_id = ${roundId} ORDER BY seq`)
     },
-    receipts(roundId: string): BallotReceipt[] {
-      return sqlite
-        .prepare(`SELECT id, receipt, ledger_seq AS ledgerSeq, receipt_nonce AS receiptNonce, village_id AS villageId, channel, answers, comment
-           FROM ballots WHERE round_id = ? ORDER BY ledger_seq`)
-        .all(roundId) as BallotReceipt[]
+    receipts(roundId: string): Promise<BallotReceipt[]> {
+      return rawAll<BallotReceipt>(
+        db,
+        sql`SELECT id, receipt, ledger_seq AS "ledgerSeq", receipt_nonce AS "receiptNonce", village_id AS "villageId", channel,
+              answers, comment
+            FROM ballots WHERE round_id = ${roundId} ORDER BY ledger_seq`,
+      )
     },
-    participationsBy(roundId: string): GroupCount[] {
-      return sqlite
-        .prepare(
-          'SELECT village_id AS villageId, channel, count(*) AS n FROM participations WHERE round_id = ? GROUP BY village_id, channel',
-        )
-        .all(roundId) as GroupCount[]
+    participationsBy(roundId: string): Promise<GroupCount[]> {
+      return groupCount('participations', roundId)
     },
     /** Accepted ballots still waiting to land: counted, never decrypted. */
-    pendingBy(roundId: string): GroupCount[] {
-      return sqlite
-        .prepare(
-          'SELECT village_id AS villageId, channel, count(*) AS n FROM pending_ballots WHERE round_id = ? GROUP BY village_id, channel',
-        )
-        .all(roundId) as GroupCount[]
+    pendingBy(roundId: string): Promise<GroupCount[]> {
+      return groupCount('pending_ballots', roundId)
     },
-    ballotsBy(roundId: string): GroupCount[] {
-      return sqlite
-        .prepare('SELECT village_id AS villageId, channel, count(*) AS n FROM ballots WHERE round_id = ? GROUP BY village_id, channel')
-        .all(roundId) as GroupCount[]
+    ballotsBy(roundId: string): Promise<GroupCount[]> {
+      return groupCount('ballots', roundId)
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb } from '@app/db'
 import { notFound } from '../../lib/app-error.js'
 import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
 import { receiptFromHash } from '../../lib/ledger.js'
@@ -67,7 +67,7 @@ export function jsonDifferences(a: unknown, b: unknown, path = ''): string[] {
  * ballots per village and channel, and the audit log's own chain.
  */
 export function createVerifyService(deps: {
-  db: Db
+  db: AppDb
   rounds: RoundService
   ballots: BallotService
   tally: TallyService
@@ -84,13 +84,13 @@ export function createVerifyService(deps: {
   }
 
   return {
-    verifyRound(roundId: string): VerifyReport {
-      const r = rounds.findById(roundId)
+    async verifyRound(roundId: string): Promise<VerifyReport> {
+      const r = await rounds.findById(roundId)
       if (!r) throw notFound('round')
       const differences: Difference[] = []
 
       const chain = ballots.verifyLedger(r.id)
-      const lines = repo.ledger(r.id)
+      const lines = await repo.ledger(r.id)
       const rootHash = lines.at(-1)?.hash ?? GENESIS_HASH
       if (!chain.ok)
         differences.push({
@@ -113,7 +113,7 @@ export function createVerifyService(deps: {
         if (e.kind === 'ballot' && e.ballotId) expected.set(e.ballotId, e.receipt ?? receiptFromHash(l.hash))
       }
       const badReceipts: string[] = []
-      for (const b of repo.receipts(r.id)) {
+      for (const b of (await repo.receipts(r.id))) {
         const want = expected.get(b.id)
         if (want !== undefined && want !== b.receipt)
           badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ ledger ${want}`)
@@ -133,7 +133,7 @@ export function createVerifyService(deps: {
       }
       differences.push(...capped('receipts', badReceipts, 'receipts'))
 
-      const sealed = tally.sealedRecord(r.id)
+      const sealed = await tally.sealedRecord(r.id)
       if (sealed) {
         if (sealed.ledgerRootHash !== rootHash)
           differences.push({ check: 'sealed_root', message: `ledger root ${rootHash} ≠ sealed root ${sealed.ledgerRootHash}` })
@@ -165,8 +165,8 @@ export function createVerifyService(deps: {
       const key = (g: GroupCount) => `${g.villageId}/${g.channel}`
       // a household takes part when its ballot is accepted; the ballot lands later (TRUST.md §2.3)
       const cast = new Map<string, number>()
-      for (const g of [...repo.ballotsBy(r.id), ...repo.pendingBy(r.id)]) cast.set(key(g), (cast.get(key(g)) ?? 0) + g.n)
-      const took = new Map(repo.participationsBy(r.id).map((g) => [key(g), g.n]))
+      for (const g of [...(await repo.ballotsBy(r.id)), ...(await repo.pendingBy(r.id))]) cast.set(key(g), (cast.get(key(g)) ?? 0) + g.n)
+      const took = new Map((await repo.participationsBy(r.id)).map((g) => [key(g), g.n]))
       const groups = [...new Set([...cast.keys(), ...took.keys()])].sort()
       differences.push(
         ...capped(
@@ -178,7 +178,7 @@ export function createVerifyService(deps: {
         ),
       )
 
-      const log = audit.verify(db)
+      const log = await audit.verify(db)
       if (!log.ok) differences.push({ check: 'audit', message: `audit log chain broken at seq ${log.brokenAt}` })
 
       return {
