@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3'
 import { is, type SQL } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
-import { drizzle as drizzleProxy, type SqliteRemoteDatabase } from 'drizzle-orm/sqlite-proxy'
+import { type AsyncRemoteCallback, drizzle as drizzleProxy, type SqliteRemoteDatabase } from 'drizzle-orm/sqlite-proxy'
 import type { Db } from './client.js'
 import * as schema from './schema.js'
 
@@ -130,7 +130,7 @@ export function asyncDb(db: Db): AppDb {
       lock.release()
     }
   }
-  const adb = drizzleProxy(callback, { schema }) as AppDb
+  const adb = drizzleProxy(callback as unknown as AsyncRemoteCallback, { schema }) as AppDb
   sessions.set((adb as unknown as { session: object }).session, client)
   const begin = adb.transaction.bind(adb)
   adb.transaction = (async (work: (tx: AppTx) => Promise<unknown>, config?: Parameters<AppDb['transaction']>[1]) => {
@@ -224,7 +224,6 @@ export function isPostgres(conn: Conn): boolean {
 export function sqliteOf(conn: Conn): Database.Database | undefined {
   return sqliteClientOf(conn)
 }
-
 
 /** The one row an INSERT/UPDATE … RETURNING gave back (the async API has no `.get()` on PostgreSQL). */
 export async function one<T>(rows: PromiseLike<T[]>): Promise<T> {

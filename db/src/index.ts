@@ -1,7 +1,7 @@
 export * from './client.js'
+export * from './engine.js'
 export * from './group-commit.js'
 export * from './ids.js'
 export * as schema from './schema.js'
 export * from './schema.js'
 export * as seedData from './seed/index.js'
-export * from './engine.js'

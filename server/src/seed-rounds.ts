@@ -60,17 +60,14 @@ export async function seedDemoRounds(db: AppDb, services: Services, opts: { now?
   const rand = seedData.prng(opts.seed ?? 20250601)
   const actorOf = async (username: string): Promise<Actor> => {
     const u = await createUserRepo(db).findByUsername(username)
-    const a = await await await await await await await await await await await await await await await u ? services.users.actorFor(u.id, u.tokenVersion) : null
+    const a = u ? await services.users.actorFor(u.id, u.tokenVersion) : null
     if (!a) throw new Error(`demo user ${username} missing: run seedDemo first`)
     return a
   }
   const staff = await actorOf('mttq.tinh')
   const council = await actorOf('hoidong')
   const newest = async (code: string) => {
-    const t = (await services.questionnaires
-.templates())
-      .filter((x) => x.code === code)
-      .sort((a, b) => b.version - a.version)[0]
+    const t = (await services.questionnaires.templates()).filter((x) => x.code === code).sort((a, b) => b.version - a.version)[0]
     if (!t) throw new Error(`the ${code} template is missing: run seedDemo first`)
     return t
   }
@@ -91,7 +88,7 @@ export async function seedDemoRounds(db: AppDb, services: Services, opts: { now?
   const bienBachOld = commune('Biển Bạch', true)
   const bienBach = commune('Biển Bạch')
   const summary: SeedRoundsSummary = { rounds: [] }
-  if ((await services.rounds.listAll({ communeIds: [bienBachOld.id,bienBach.id] })).length > 0) return summary
+  if ((await services.rounds.listAll({ communeIds: [bienBachOld.id, bienBach.id] })).length > 0) return summary
 
   const iso = (t: number) => new Date(t).toISOString()
   const create = async (communeId: string, opensAt: number, closesAt: number) =>
@@ -108,14 +105,12 @@ export async function seedDemoRounds(db: AppDb, services: Services, opts: { now?
   async function answer(roundId: string, communeId: string, share: number, satisfaction: number): Promise<number> {
     const round = await services.rounds.findById(roundId)
     if (!round) throw new Error('round vanished')
-    const questions = services.rounds.questionsOf(round) as Question[]
+    const questions = (await services.rounds.questionsOf(round)) as Question[]
     let n = 0
-    for (const v of (await services.units.children(communeId,'village')).sort((a, b) => a.code.localeCompare(b.code))) {
+    for (const v of (await services.units.children(communeId, 'village')).sort((a, b) => a.code.localeCompare(b.code))) {
       const villageShare = Math.min(1, Math.max(0, share + (rand() - 0.5) * 0.12))
-      const hhs = (await createHouseholdRepo(db)
-.listByVillage(v.id))
-        .filter((h) => h.active)
-      await db.transaction((tx) => {
+      const hhs = (await createHouseholdRepo(db).listByVillage(v.id)).filter((h) => h.active)
+      await db.transaction(async (tx) => {
         for (const h of hhs) {
           if (rand() >= villageShare) continue
           const answers: Record<string, { satisfied: boolean; reason?: string }> = {}
@@ -195,7 +190,7 @@ export async function seedDemoRounds(db: AppDb, services: Services, opts: { now?
     roundId: open.id,
     level: 'xa_ntm',
     status: 'open',
-    ballots: (await answer(open.id, bienBach.id, 0.52, 0.95)),
+    ballots: await answer(open.id, bienBach.id, 0.52, 0.95),
   })
 
   // Tân Lộc (merged), xã NTM: open, a third of the households so far.
@@ -207,7 +202,7 @@ export async function seedDemoRounds(db: AppDb, services: Services, opts: { now?
     roundId: open2.id,
     level: 'xa_ntm',
     status: 'open',
-    ballots: (await answer(open2.id, tanLoc.id, 0.34, 0.93)),
+    ballots: await answer(open2.id, tanLoc.id, 0.34, 0.93),
   })
 
   // Trí Phải (merged), xã NTM: a draft being prepared.

@@ -61,18 +61,18 @@ export async function seedDemo(db: AppDb, services: Services): Promise<SeedSumma
     const successors: [string, string][] = []
     const insertCommune = async (p: seedData.DemoProvince, parentId: string, c: seedData.DemoCommune) => {
       const commune = await unitRepo.insert(
-{ kind: 'commune',name: c.name,code: c.code,parentId,validFrom: c.validFrom??null,validTo: c.validTo??null },
-tx
-)
+        { kind: 'commune', name: c.name, code: c.code, parentId, validFrom: c.validFrom ?? null, validTo: c.validTo ?? null },
+        tx,
+      )
       unitCount++
       // current communes are addressed by code; an old one with the same code under a district never shadows them
       if (!c.validTo) ids.set(`${p.code}/${c.code}`, commune.id)
       if (c.successor) successors.push([commune.id, c.successor])
       for (const v of c.villages) {
         const village = await unitRepo.insert(
-{ kind: 'village',name: v.name,code: v.code,parentId: commune.id,validFrom: c.validFrom??null,validTo: c.validTo??null },
-tx
-)
+          { kind: 'village', name: v.name, code: v.code, parentId: commune.id, validFrom: c.validFrom ?? null, validTo: c.validTo ?? null },
+          tx,
+        )
         unitCount++
         await householdRepo.insertMany(
           v.households.map((h) => ({
@@ -91,9 +91,9 @@ tx
     }
     for (const p of provinces) {
       const prov = await unitRepo.insert(
-{ kind: 'province',name: p.name,code: p.code,parentId: null,validFrom: p.validFrom??null,validTo: p.validTo??null },
-tx
-)
+        { kind: 'province', name: p.name, code: p.code, parentId: null, validFrom: p.validFrom ?? null, validTo: p.validTo ?? null },
+        tx,
+      )
       ids.set(p.code, prov.id)
       if (p.linkChannelBasis)
         await tx.insert(provinceSettings).values({ provinceId: prov.id, linkEnabled: true, linkLegalBasis: p.linkChannelBasis })
@@ -101,16 +101,16 @@ tx
       unitCount++
       if (p.district) {
         const district = await unitRepo.insert(
-{
-kind: 'district',
-name: p.district.name,
-code: p.district.code,
-parentId: prov.id,
-validFrom: p.district.validFrom,
-validTo: p.district.validTo,
-},
-tx
-)
+          {
+            kind: 'district',
+            name: p.district.name,
+            code: p.district.code,
+            parentId: prov.id,
+            validFrom: p.district.validFrom,
+            validTo: p.district.validTo,
+          },
+          tx,
+        )
         unitCount++
         for (const c of p.district.communes) await insertCommune(p, district.id, c)
       }

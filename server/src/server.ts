@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { closeDb, createDb, migrateDb, seedData, users } from '@app/db'
+import { asyncDb, closeDb, createDb, migrateDb, seedData, users } from '@app/db'
 import closeWithGrace from 'close-with-grace'
 import { inArray } from 'drizzle-orm'
 import { buildApp } from './app.js'
@@ -55,7 +55,7 @@ async function main() {
   }
   const { secret, generated } = jwtSecretFor(config.db.path, config.auth.jwtSecret)
   // demo mode: the fake Zalo and SMS gateway run as a child process (lib/fake-messaging.ts)
-  const fakes = await startFakeMessaging(config, await createMessagingRepo(db).token('oa'))
+  const fakes = await startFakeMessaging(config, await createMessagingRepo(asyncDb(db)).token('oa'))
   config = fakes.config
   fakes.ready.catch((err) => console.error(`ZALO_MODE=fake: ${err instanceof Error ? err.message : String(err)}`))
   const app = await buildApp({ config, db, jwtSecret: secret, clock: systemClock })
@@ -63,9 +63,9 @@ async function main() {
 
   const services = app.services
   let seeded = false
-  if (config.db.seedDemo && await isEmpty(services)) {
-    const s = await seedDemo(db, services)
-    const { rounds } = seedDemoRounds(db, services)
+  if (config.db.seedDemo && (await isEmpty(services))) {
+    const s = await seedDemo(asyncDb(db), services)
+    const { rounds } = await seedDemoRounds(asyncDb(db), services)
     app.log.info(
       { units: s.units, households: s.households, rounds: rounds.length },
       'seeded the demo data (tỉnh Cà Mau and tỉnh Vĩnh Long after the 2025 mergers, with the old tree until 30/06/2025)',

@@ -56,7 +56,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     sms: { enabled: config.sms.mode !== 'off', costVnd: config.sms.costVnd },
   })
   const ballots = createBallotService({
-    db,
+    db: deps.db,
     clock,
     audit,
     rounds,
@@ -74,7 +74,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     users,
     config: config.integrity,
     // bound late: the tally needs the integrity service to freeze signals at seal
-    privacy: { hiddenVillagesOf: async (r) => (await tally.hiddenVillagesOf(r)), minCell: config.privacy.minCell },
+    privacy: { hiddenVillagesOf: async (r) => await tally.hiddenVillagesOf(r), minCell: config.privacy.minCell },
   })
   const tally = createTallyService({ db, clock, audit, rounds, units, ballots, integrity, minCell: config.privacy.minCell })
   const requests = createRequestService({ db, clock, audit, rounds, units, invitations })

@@ -10,20 +10,20 @@ export interface Actor {
 }
 
 /** Answers "is unit `unitId` inside the subtree rooted at `scopeId`?" (inclusive). */
-export type ScopeResolver = (unitId: string, scopeId: string) => boolean
+export type ScopeResolver = (unitId: string, scopeId: string) => Promise<boolean>
 
 export function assertRole(actor: Actor, roles: readonly Role[]): void {
   if (!roles.includes(actor.role)) throw forbidden()
 }
 
 /** Admin sees everything; everyone else only their unit's subtree. */
-export function canSeeUnit(actor: Actor, unitId: string, within: ScopeResolver): boolean {
-  return actor.role === 'admin' || within(unitId, actor.unitId)
+export async function canSeeUnit(actor: Actor, unitId: string, within: ScopeResolver): Promise<boolean> {
+  return actor.role === 'admin' || (await within(unitId, actor.unitId))
 }
 
 /** A unit outside the caller's scope answers 404, so ids cannot be probed. */
-export function assertUnitInScope(actor: Actor, unitId: string, within: ScopeResolver, what = 'unit'): void {
-  if (!canSeeUnit(actor, unitId, within)) throw notFound(what)
+export async function assertUnitInScope(actor: Actor, unitId: string, within: ScopeResolver, what = 'unit'): Promise<void> {
+  if (!(await canSeeUnit(actor, unitId, within))) throw notFound(what)
 }
 
 /** Roles allowed to see households' phones and addresses. */

@@ -57,7 +57,7 @@ export const authPlugin = fp(
         throw unauthorized('invalid or expired token')
       }
       if (typeof payload.tv !== 'number') throw unauthorized('invalid or expired token')
-      const actor = app.services.users.actorFor(payload.sub, payload.tv)
+      const actor = await app.services.users.actorFor(payload.sub, payload.tv)
       if (!actor) throw unauthorized('account not found or disabled')
       req.actor = actor
     })

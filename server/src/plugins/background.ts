@@ -54,7 +54,7 @@ export const backgroundPlugin = fp(
       sweeper = setInterval(async () => {
         try {
           const n = app.services.rounds.closeExpired()
-          if (await n > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
+          if ((await n) > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
         } catch (err) {
           app.log.error({ err }, 'round sweeper failed')
         }

@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import { type AppDb, asyncDb, type Db } from '@app/db'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
@@ -7,7 +7,8 @@ import { createServices, type Services } from '../services.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    db: Db
+    /** The asynchronous query API over the app's database (the same one every service uses). */
+    db: AppDb
     config: Config
     clock: Clock
     services: Services
@@ -17,7 +18,7 @@ declare module 'fastify' {
 /** Infrastructure as decorators: db, config, clock and the services built on them. */
 export const servicesPlugin = fp(
   async (app: FastifyInstance, opts: { db: Db; config: Config; clock: Clock }) => {
-    app.decorate('db', opts.db)
+    app.decorate('db', asyncDb(opts.db))
     app.decorate('config', opts.config)
     app.decorate('clock', opts.clock)
     app.decorate('services', createServices(opts))

@@ -1,5 +1,4 @@
-import { first } from '@app/db'
-import { auditLog, type Conn } from '@app/db'
+import { auditLog, type Conn, first } from '@app/db'
 import { and, asc, desc, eq, inArray } from 'drizzle-orm'
 
 export type AuditRow = typeof auditLog.$inferSelect

@@ -49,7 +49,7 @@ export function createAuditService(deps: { clock: Clock }) {
       return repo.byTarget(tx, targetType, targetId, actions)
     },
     /** Recompute the chain; returns the first broken seq or null when intact. */
-    async verify(tx: Conn): Promise<{ ok: boolean; brokenAt: number|null; count: number} > {
+    async verify(tx: Conn): Promise<{ ok: boolean; brokenAt: number | null; count: number }> {
       let prev = GENESIS_HASH
       const rows = await repo.all(tx)
       for (const r of rows) {

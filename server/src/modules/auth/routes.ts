@@ -18,7 +18,10 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const actor = await app.services.users.authenticate(req.body.username, req.body.password, req.ip)
       const unitKind = (await app.services.units.findById(actor.unitId))?.kind
-      return { ...(await app.signToken(actor)), user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId, unitKind } }
+      return {
+        ...(await app.signToken(actor)),
+        user: { id: actor.id, username: actor.username, role: actor.role, unitId: actor.unitId, unitKind },
+      }
     },
   )
 

@@ -95,13 +95,13 @@ export const ballotStaffRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const round = s().rounds.getVisible(req.actor, req.params.id)
+      const round = await s().rounds.getVisible(req.actor, req.params.id)
       // While answers are still coming in, the chain is the Front's working check: the council appraises
       // the sealed result, collectors need none of it, and anything live about the ballot side stays with the
       // team running the round (TRUST §2.2).
       if ((round.status === 'draft' || round.status === 'open') && req.actor.role !== 'front_staff')
         throw forbidden('the ledger of a round still collecting answers is checked by its Front staff')
-      const report = s().verify.verifyRound(round.id)
+      const report = await s().verify.verifyRound(round.id)
       // While answers come in, the differences could say where ballots land (TRUST §2.2): yes or no only.
       if (round.status === 'open' || round.status === 'draft') return { ok: report.ok }
       return report

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto'
-import type { Db, DbOrTx } from '@app/db'
-import { createGroupCommit, newId } from '@app/db'
+import type { Conn, Db } from '@app/db'
+import { asyncDb, createGroupCommit, newId, rawRun, writeLockOf } from '@app/db'
+import type { Question } from '@app/shared'
 import {
   type BallotChannel,
   type BallotForm,
@@ -17,9 +18,7 @@ import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
 import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
 import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
-
 import type { AuditService } from '../audit/service.js'
-import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
 import { villageSubjectVi } from '../reports/format-vi.js'
 import type { RoundRow } from '../rounds/repo.js'
@@ -111,18 +110,47 @@ export function createBallotService(deps: {
 }) {
   const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
   const repo = createBallotRepo(db)
-  const invitations = createInvitationRepo(db)
   // resident ballots arriving together share one durable commit (see createGroupCommit)
   const commits = createGroupCommit(db)
   const sqlite = db.$client
+  /**
+   * The ballot path stays synchronous on SQLite (prepared statements inside the group commit and the landing
+   * transactions); from the asynchronous side it runs under the connection's write lock, so it never reads or
+   * writes inside another request's open transaction.
+   */
+  const lock = writeLockOf(db)
+  const adb = asyncDb(db)
+  type RawLinkInvitation = {
+    id: string
+    roundId: string
+    householdId: string
+    villageId: string
+    tokenHash: string
+    revoked: number
+    firstOpenedAt: string | null
+  }
   let hot:
     | {
         bumpOpens: ReturnType<typeof sqlite.prepare<[string, string, string]>>
         forgetOpen: ReturnType<typeof sqlite.prepare<[string, string]>>
+        byTokenHash: ReturnType<typeof sqlite.prepare<[string], RawLinkInvitation>>
+        markUsed: ReturnType<typeof sqlite.prepare<[string]>>
+        markOpened: ReturnType<typeof sqlite.prepare<[string, string]>>
+        windowOf: ReturnType<typeof sqlite.prepare<[string], Pick<RoundRow, 'status' | 'opensAt' | 'closesAt'>>>
       }
     | undefined
   const st = () => {
     hot ??= {
+      // the resident hot path (every link request) reads only the columns the link needs
+      byTokenHash: sqlite.prepare(
+        `SELECT id, round_id AS roundId, household_id AS householdId, village_id AS villageId, token_hash AS tokenHash,
+           revoked, first_opened_at AS firstOpenedAt FROM invitations WHERE token_hash = ?`,
+      ),
+      // a used link forgets when it was first opened (TRUST.md §2.1): per-village counts keep the signal
+      markUsed: sqlite.prepare(`UPDATE invitations SET status = 'used', first_opened_at = NULL WHERE id = ?`),
+      markOpened: sqlite.prepare('UPDATE invitations SET first_opened_at = ? WHERE id = ? AND first_opened_at IS NULL'),
+      // just what decides whether a round takes ballots now: re-read inside every ballot write
+      windowOf: sqlite.prepare('SELECT status, opens_at AS opensAt, closes_at AS closesAt FROM rounds WHERE id = ?'),
       bumpOpens: sqlite.prepare(
         `INSERT INTO link_open_counts (round_id, village_id, bucket, n) VALUES (?, ?, ?, 1)
          ON CONFLICT (round_id, village_id, bucket) DO UPDATE SET n = n + 1`,
@@ -135,9 +163,7 @@ export function createBallotService(deps: {
     return hot
   }
   // every pending ballot lands before a round's status leaves `open`
-  rounds.onClosing((roundId) => {
-    landRound(roundId)
-  })
+  rounds.onClosing((roundId) => landRound(roundId))
 
   function assertAcceptsBallots(r: Parameters<typeof acceptsBallots>[0]) {
     acceptsBallots(r, clock.now())
@@ -145,6 +171,8 @@ export function createBallotService(deps: {
 
   interface BallotInput {
     round: RoundRow
+    /** The round's questions (its snapshot), read before the synchronous write. */
+    questions: Question[]
     householdId: string
     villageId: string
     channel: Channel
@@ -162,7 +190,7 @@ export function createBallotService(deps: {
    * The household side, written at acceptance: the participation (the one-per-household guarantee, day only)
    * and the coverage counters, which stay live. Throws already_answered when the household took part.
    */
-  function participate(input: BallotInput, day: string): void {
+  function participate(input: Omit<BallotInput, 'questions'>, day: string): void {
     const { round } = input
     if (
       !repo.insertParticipation({
@@ -185,6 +213,7 @@ export function createBallotService(deps: {
    */
   function land(
     round: RoundRow,
+    questions: Question[],
     villageId: string,
     channel: Channel,
     receipt: string,
@@ -192,7 +221,6 @@ export function createBallotService(deps: {
     p: PendingPayload,
     counts?: Map<string, { valid: number; satisfied: number }>,
   ) {
-    const questions = rounds.questionsOf(round)
     const overall = questions.find((q) => q.isOverall)
     const overallSatisfied = overall ? p.answers[overall.key]?.satisfied === true : false
     const last = repo.lastLedger(round.id)
@@ -239,7 +267,7 @@ export function createBallotService(deps: {
     return { ballotId: id }
   }
 
-  function payloadOf(input: BallotInput, day: string, nonce: string): PendingPayload {
+  function payloadOf(input: Omit<BallotInput, 'questions'>, day: string, nonce: string): PendingPayload {
     return {
       v: 1,
       answers: input.answers,
@@ -277,12 +305,22 @@ export function createBallotService(deps: {
    * Count one ballot at once, bypassing the pending store (demo seed, bench worlds, bulk test fixtures: no
    * resident is behind them). Runs inside the caller's transaction.
    */
-  function recordBallot(tx: DbOrTx, input: BallotInput): { receipt: string; ballotId: string } {
+  function recordBallot(tx: Conn, input: Omit<BallotInput, 'questions'>): { receipt: string; ballotId: string } {
     void tx
+    const questions = input.round.questionnaireSnapshot as Question[] | null
+    if (!questions) throw new Error(`round ${input.round.id} has no questionnaire snapshot (not opened)`)
     const day = vnDay(clock.now())
     participate(input, day)
     const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
-    const { ballotId } = land(input.round, input.villageId, input.channel, receipt, input.clientKey, payloadOf(input, day, nonce))
+    const { ballotId } = land(
+      input.round,
+      questions,
+      input.villageId,
+      input.channel,
+      receipt,
+      input.clientKey,
+      payloadOf(input, day, nonce),
+    )
     return { receipt, ballotId }
   }
 
@@ -292,7 +330,7 @@ export function createBallotService(deps: {
    * back; `all` lands everything (close). Runs in its own transaction unless inside one. A row that cannot be
    * opened or landed stays pending alone (its savepoint rolls back); it never blocks its batch.
    */
-  function landGroup(round: RoundRow, villageId: string, channel: Channel, all: boolean): number {
+  function landGroup(round: RoundRow, questions: Question[], villageId: string, channel: Channel, all: boolean): number {
     // better-sqlite3's own transaction: BEGIN IMMEDIATE at top level, a savepoint inside the closing transaction
     return sqlite
       .transaction(() => {
@@ -305,7 +343,7 @@ export function createBallotService(deps: {
           sqlite.transaction(() => {
             const counts = new Map<string, { valid: number; satisfied: number }>()
             for (const row of chosen) {
-              land(round, villageId, channel, row.receipt, row.clientKey, openPending(row), counts)
+              land(round, questions, villageId, channel, row.receipt, row.clientKey, openPending(row), counts)
               repo.deletePending(row.id)
             }
             repo.addQuestionCounts(round.id, villageId, counts)
@@ -318,7 +356,7 @@ export function createBallotService(deps: {
         for (const row of chosen) {
           try {
             sqlite.transaction(() => {
-              land(round, villageId, channel, row.receipt, row.clientKey, openPending(row))
+              land(round, questions, villageId, channel, row.receipt, row.clientKey, openPending(row))
               repo.deletePending(row.id)
             })()
             landed++
@@ -333,11 +371,15 @@ export function createBallotService(deps: {
   }
 
   /** Land every pending ballot of a round (at close, inside the closing transaction). */
-  function landRound(roundId: string): number {
-    const round = rounds.findById(roundId)
+  async function landRound(roundId: string): Promise<number> {
+    const round = await rounds.findById(roundId)
     if (!round) return 0
-    let n = 0
-    for (const g of repo.pendingGroupsOf(roundId)) n += landGroup(round, g.villageId, g.channel, true)
+    const questions = await rounds.questionsOf(round)
+    const n = await lock.exclusive(() => {
+      let landed = 0
+      for (const g of repo.pendingGroupsOf(roundId)) landed += landGroup(round, questions, g.villageId, g.channel, true)
+      return landed
+    })
     // the close's landing leaves the same trail in the WAL as the worker's: its next tick truncates it
     if (n > 0) checkpointDue = true
     return n
@@ -351,28 +393,38 @@ export function createBallotService(deps: {
   let soon: NodeJS.Timeout | undefined
 
   /** Land every group that is ready; the landing worker's tick. Returns how many ballots landed. */
-  function landReady(): number {
-    const ready = repo.groupsAtLeast(2 * mixMinBatch)
+  async function landReady(): Promise<number> {
+    const ready = await lock.exclusive(() => repo.groupsAtLeast(2 * mixMinBatch))
     if (ready.length === 0) return 0
+    const roundsOf = new Map<string, { round: RoundRow; questions: Question[] }>()
+    for (const g of ready) {
+      if (roundsOf.has(g.roundId)) continue
+      const round = await rounds.findById(g.roundId)
+      if (round) roundsOf.set(g.roundId, { round, questions: await rounds.questionsOf(round) })
+    }
     // every ready group in one write transaction (one commit per pass, each group in a savepoint of its own)
-    const n = sqlite
-      .transaction(() => {
-        let landed = 0
-        for (const g of ready) {
-          const round = rounds.findById(g.roundId)
-          if (!round) continue
-          try {
-            // a round that is no longer open should have none left (close lands them): land all if some remain
-            landed += landGroup(round, g.villageId, g.channel, round.status !== 'open')
-          } catch (err) {
-            // this group's savepoint rolled back; the others land, this one is tried again next tick
-            landingErrors++
-            lastLandingError = err
+    const n = await lock.exclusive(() =>
+      sqlite
+        .transaction(() => {
+          let landed = 0
+          for (const g of ready) {
+            const found = roundsOf.get(g.roundId)
+            if (!found) continue
+            // the status read above may be stale by now: the landing worker re-reads it under the lock
+            const round = { ...found.round, status: st().windowOf.get(g.roundId)?.status ?? found.round.status }
+            try {
+              // a round that is no longer open should have none left (close lands them): land all if some remain
+              landed += landGroup(round, found.questions, g.villageId, g.channel, round.status !== 'open')
+            } catch (err) {
+              // this group's savepoint rolled back; the others land, this one is tried again next tick
+              landingErrors++
+              lastLandingError = err
+            }
           }
-        }
-        return landed
-      })
-      .immediate()
+          return landed
+        })
+        .immediate(),
+    )
     if (n > 0) checkpointDue = true
     return n
   }
@@ -401,10 +453,10 @@ export function createBallotService(deps: {
     }
   }
 
-  function tick(onError?: (err: unknown) => void): void {
+  async function tick(onError?: (err: unknown) => void): Promise<void> {
     try {
-      landReady()
-      checkpoint()
+      await landReady()
+      await lock.exclusive(() => checkpoint())
     } catch (err) {
       onError?.(err)
     }
@@ -417,21 +469,23 @@ export function createBallotService(deps: {
   /** After an acceptance: if its group is now ready, land soon (next turn, never inside the request). */
   function nudge(roundId: string, villageId: string, channel: Channel): void {
     if (!timer || soon) return
+    if (lock.busy) return // the next tick sees it
     if (repo.pendingGroupCount(roundId, villageId, channel) < 2 * mixMinBatch) return
     // a short wait lets the groups that fill up meanwhile land in the same pass, with one WAL truncation
     soon = setTimeout(() => {
       soon = undefined
-      tick(landingOnError)
+      void tick(landingOnError)
     }, NUDGE_DELAY_MS)
     soon.unref()
   }
   let landingOnError: ((err: unknown) => void) | undefined
 
-  function lookupToken(raw: string) {
+  async function lookupToken(raw: string) {
     const token = cleanLinkToken(raw)
     if (!LINK_TOKEN_RE.test(token)) return undefined
-    const inv = invitations.findByTokenHash(hashLinkToken(token))
-    return inv && !inv.revoked ? inv : undefined
+    const tokenHash = hashLinkToken(token)
+    const inv = await lock.exclusive(() => st().byTokenHash.get(tokenHash))
+    return inv && inv.revoked !== 1 ? { ...inv, revoked: false } : undefined
   }
 
   async function submitByLink(
@@ -440,11 +494,11 @@ export function createBallotService(deps: {
     meta: ClientMeta | null,
     assistant: Actor | null,
   ): Promise<{ receipt: string; replay: boolean }> {
-    const inv = lookupToken(token)
+    const inv = await lookupToken(token)
     if (!inv) throw linkNotFound()
-    const round = rounds.findById(inv.roundId)
+    const round = await rounds.findById(inv.roundId)
     if (!round) throw linkNotFound()
-    const questions = rounds.questionsOf(round)
+    const questions = await rounds.questionsOf(round)
     const answers = cleanAnswers(questions, body.answers)
     const comment = body.comment?.trim() || null
     const contentHash = submissionHash(answers, comment)
@@ -458,7 +512,8 @@ export function createBallotService(deps: {
       if (pending && openPending(pending).contentHash === contentHash) return { receipt: pending.receipt, replay: true }
       throw alreadyAnswered()
     }
-    if (repo.participated(round.id, inv.householdId)) return answered()
+    const early = await lock.exclusive(() => (repo.participated(round.id, inv.householdId) ? answered() : null))
+    if (early) return early
     assertAcceptsBallots(round)
     validate(questions, body.answers)
     const now = clock.now().getTime()
@@ -468,12 +523,13 @@ export function createBallotService(deps: {
     const fingerprint = meta ? deviceFingerprint(keys, meta.ip, meta.userAgent) : null
     const accepted = await commits.run(() => {
       // the state may have moved between the reads above and this write (a close, the same link twice)
-      const current = rounds.windowOf(round.id)
+      const current = st().windowOf.get(round.id)
       if (!current) throw linkNotFound()
       if (repo.participated(round.id, inv.householdId)) return answered()
       assertAcceptsBallots(current)
       const { receipt } = accept({
         round,
+        questions,
         householdId: inv.householdId,
         villageId: inv.villageId,
         channel,
@@ -485,7 +541,7 @@ export function createBallotService(deps: {
         fingerprint,
         enteredBy: assistant?.id ?? null,
       })
-      invitations.markUsed(inv.id)
+      st().markUsed.run(inv.id)
       return { receipt, replay: false }
     })
     if (!accepted.replay) nudge(round.id, inv.villageId, channel)
@@ -498,15 +554,16 @@ export function createBallotService(deps: {
     iterateRound: repo.iterateRound,
 
     /** Whether the household has taken part in the round (by any channel). */
-    participated(roundId: string, householdId: string, tx?: DbOrTx): boolean {
-      return repo.participated(roundId, householdId, tx)
+    async participated(roundId: string, householdId: string, tx?: Conn): Promise<boolean> {
+      void tx // the synchronous statement joins the caller's transaction when there is one (it holds the lock)
+      return lock.exclusive(() => repo.participated(roundId, householdId))
     },
 
     /**
      * Accept a paper or meeting ballot keyed by staff (inside the caller's transaction, after the caller's checks):
      * like a link ballot, it lands later with others of its village and channel.
      */
-    acceptKeyed(input: {
+    async acceptKeyed(input: {
       round: RoundRow
       householdId: string
       villageId: string
@@ -516,35 +573,38 @@ export function createBallotService(deps: {
       contentHash: string
       enteredBy: string
       paperSerial: string | null
-    }): { receipt: string } {
-      return accept({ ...input, clientKey: null, secondsToComplete: null, fingerprint: null })
+    }): Promise<{ receipt: string }> {
+      const questions = await rounds.questionsOf(input.round)
+      // inside the caller's transaction (it holds the write lock)
+      return lock.exclusive(() => accept({ ...input, questions, clientKey: null, secondsToComplete: null, fingerprint: null }))
     },
 
     /** What a resident's link shows. Records the first opening (paradata). */
-    form(token: string): BallotForm {
-      const inv = lookupToken(token)
+    async form(token: string): Promise<BallotForm> {
+      const inv = await lookupToken(token)
       if (!inv) throw linkNotFound()
-      const round = rounds.findById(inv.roundId)
+      const round = await rounds.findById(inv.roundId)
       if (!round) throw linkNotFound()
       assertAcceptsBallots(round)
-      if (repo.participated(round.id, inv.householdId)) throw alreadyAnswered()
-      if (!inv.firstOpenedAt) {
-        const now = clock.now().toISOString()
+      const now = clock.now().toISOString()
+      await lock.exclusive(() => {
+        if (repo.participated(round.id, inv.householdId)) throw alreadyAnswered()
         // per-village counts per minute feed the burst signal; the household's own open time lives only until it answers
-        if (invitations.markOpened(inv.id, now)) st().bumpOpens.run(round.id, inv.villageId, now.slice(0, 16))
-      }
-      const commune = units.findById(round.communeId)
+        if (!inv.firstOpenedAt && st().markOpened.run(now, inv.id).changes === 1)
+          st().bumpOpens.run(round.id, inv.villageId, now.slice(0, 16))
+      })
+      const commune = await units.findById(round.communeId)
+      const village = round.villageIds?.length === 1 ? await units.findById(round.villageIds[0] as string) : undefined
+      const questions = await rounds.questionsOf(round)
       return {
         round: {
           id: round.id,
           title: round.title,
           commune: commune?.name ?? '',
           closesAt: round.closesAt,
-          ...(round.villageIds?.length === 1
-            ? { village: villageSubjectVi(units.findById(round.villageIds[0] as string)?.name ?? '') }
-            : {}),
+          ...(round.villageIds?.length === 1 ? { village: villageSubjectVi(village?.name ?? '') } : {}),
         },
-        questions: rounds.questionsOf(round).map((q) => ({
+        questions: questions.map((q) => ({
           key: q.key,
           text: q.text,
           isOverall: q.isOverall,
@@ -573,27 +633,29 @@ export function createBallotService(deps: {
      */
     async submitAssisted(actor: Actor, token: string, body: SubmitBallotBody): Promise<{ receipt: string; replay: boolean }> {
       assertRole(actor, ['front_staff', 'collector'])
-      const inv = lookupToken(token)
+      const inv = await lookupToken(token)
       if (!inv) throw linkNotFound()
-      const round = rounds.getVisible(actor, inv.roundId)
-      if (actor.role === 'collector' && !rounds.collectorVillages(round.id, actor.id).includes(inv.villageId)) throw linkNotFound()
+      const round = await rounds.getVisible(actor, inv.roundId)
+      if (actor.role === 'collector' && !(await rounds.collectorVillages(round.id, actor.id)).includes(inv.villageId)) throw linkNotFound()
       return submitByLink(token, body, null, actor)
     },
 
     /** Anyone can confirm a receipt is accepted (pending) or counted (landed), without learning the answer. */
-    checkReceipt(input: string): { included: true; status: 'pending' | 'counted'; roundId: string; day: string } {
+    async checkReceipt(input: string): Promise<{ included: true; status: 'pending' | 'counted'; roundId: string; day: string }> {
       const receipt = normalizeReceipt(input)
       if (!receipt) throw notFound('receipt')
-      const b = repo.byReceipt(receipt)
+      const [b, p] = await lock.exclusive(() => {
+        const counted = repo.byReceipt(receipt)
+        return [counted, counted ? undefined : repo.pendingByReceipt(receipt)] as const
+      })
       if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
-      const p = repo.pendingByReceipt(receipt)
       if (!p) throw notFound('receipt')
       return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
     },
 
     /** Pending ballots per village and channel, counted without opening any (for verification). */
     pendingCounts(roundId: string) {
-      return repo.pendingCounts(roundId)
+      return lock.exclusive(() => repo.pendingCounts(roundId))
     },
     landRound,
     landReady,
@@ -601,20 +663,19 @@ export function createBallotService(deps: {
      * Delete a round's device fingerprints (at seal, once the integrity signals built on them are frozen):
      * they are paradata of one household's device, kept only as long as a signal may still need them.
      */
-    forgetFingerprints(roundId: string, tx: DbOrTx): number {
-      return tx.run(sql`UPDATE ballots SET device_fingerprint = NULL WHERE round_id = ${roundId} AND device_fingerprint IS NOT NULL`)
-        .changes
+    forgetFingerprints(roundId: string, tx: Conn): Promise<number> {
+      return rawRun(tx, sql`UPDATE ballots SET device_fingerprint = NULL WHERE round_id = ${roundId} AND device_fingerprint IS NOT NULL`)
     },
     /** Fold the WAL into the file and truncate it now if nobody holds it (else the landing worker retries). */
-    truncateWal(): void {
+    async truncateWal(): Promise<void> {
       checkpointDue = true
-      checkpoint(true)
+      await lock.exclusive(() => checkpoint(true))
     },
     /** Start the landing worker (the app's, once): lands ready groups and truncates the WAL off the request path. */
     startLanding(onError?: (err: unknown) => void): void {
       if (timer) return
       landingOnError = onError
-      timer = setInterval(() => tick(onError), deps.landingIntervalMs ?? 2_000)
+      timer = setInterval(() => void tick(onError), deps.landingIntervalMs ?? 2_000)
       timer.unref()
     },
     stopLanding(): void {
@@ -628,20 +689,21 @@ export function createBallotService(deps: {
      * Invalidate a ballot: only front_staff of a unit above the commune, or admin, with a reason
      * code. The ballot stays (marked invalid), the counters drop it, the ledger and audit log record it.
      */
-    invalidate(actor: Actor, roundId: string, ballotId: string, body: { reasonCode: InvalidationReason; note?: string | undefined }) {
+    async invalidate(actor: Actor, roundId: string, ballotId: string, body: { reasonCode: InvalidationReason; note?: string | undefined }) {
       assertRole(actor, ['front_staff', 'admin'])
-      const round = rounds.getVisible(actor, roundId)
+      const round = await rounds.getVisible(actor, roundId)
       if (actor.role === 'front_staff') {
-        const unit = units.findById(actor.unitId)
+        const unit = await units.findById(actor.unitId)
         if (!unit || unit.kind === 'commune' || unit.kind === 'village')
           throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
       }
       if (round.status === 'sealed') throw conflict('invalid_transition', 'the round is sealed')
-      return db.transaction((tx) => {
-        const b = repo.byId(ballotId, tx)
+      // the ballot repository's statements are synchronous: they join this transaction (it holds the write lock)
+      return adb.transaction(async (tx) => {
+        const b = repo.byId(ballotId)
         if (!b || b.roundId !== round.id) throw notFound('ballot')
         if (!b.valid) throw conflict('conflict', 'the ballot is already invalid')
-        const last = repo.lastLedger(round.id, tx)
+        const last = repo.lastLedger(round.id)
         const seq = (last?.seq ?? 0) + 1
         const prevHash = last?.hash ?? GENESIS_HASH
         const entry: LedgerEntry = {
@@ -653,14 +715,18 @@ export function createBallotService(deps: {
           reasonCode: body.reasonCode,
           day: vnDay(clock.now()),
         }
-        repo.insertLedger(
-          { roundId: round.id, seq, kind: 'invalidation', entry: canonicalJson(entry), prevHash, hash: entryHash(prevHash, entry) },
-          tx,
-        )
-        repo.markInvalid(ballotId, body.reasonCode, tx)
-        repo.bumpQuestionCounters(round.id, b.villageId, b.answers, -1, tx)
-        repo.bumpVillageCounters(round.id, b.villageId, { invalid: 1 }, tx)
-        audit.record(tx, {
+        repo.insertLedger({
+          roundId: round.id,
+          seq,
+          kind: 'invalidation',
+          entry: canonicalJson(entry),
+          prevHash,
+          hash: entryHash(prevHash, entry),
+        })
+        repo.markInvalid(ballotId, body.reasonCode)
+        repo.bumpQuestionCounters(round.id, b.villageId, b.answers, -1)
+        repo.bumpVillageCounters(round.id, b.villageId, { invalid: 1 })
+        await audit.record(tx, {
           actorId: actor.id,
           action: 'ballot.invalidate',
           targetType: 'ballot',
@@ -673,10 +739,12 @@ export function createBallotService(deps: {
     },
 
     /** Recompute a round's hash chain against its stored ballots. */
-    verifyLedger(roundId: string): LedgerCheck {
-      const ballotsById = new Map<string, Parameters<typeof verifyChain>[1] extends Map<string, infer V> ? V : never>()
-      for (const b of repo.iterateRound(roundId)) ballotsById.set(b.id, b)
-      return verifyChain(repo.ledgerRows(roundId), ballotsById)
+    verifyLedger(roundId: string): Promise<LedgerCheck> {
+      return lock.exclusive(() => {
+        const ballotsById = new Map<string, Parameters<typeof verifyChain>[1] extends Map<string, infer V> ? V : never>()
+        for (const b of repo.iterateRound(roundId)) ballotsById.set(b.id, b)
+        return verifyChain(repo.ledgerRows(roundId), ballotsById)
+      })
     },
   }
 }

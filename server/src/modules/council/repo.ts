@@ -1,5 +1,4 @@
-import { first, one } from '@app/db'
-import { councilDecisions, type Conn, rounds, users } from '@app/db'
+import { type Conn, councilDecisions, first, one, rounds, users } from '@app/db'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 
 export type CouncilDecisionRow = typeof councilDecisions.$inferSelect
@@ -14,26 +13,29 @@ export function createCouncilRepo(db: Conn) {
     },
     /** Every version on every seal of the round, in the order recorded (rowid: versions share a clock tick in tests). */
     async listByRound(roundId: string, tx: Conn = db): Promise<(CouncilDecisionRow & { recordedByName: string | null })[]> {
-      return (await tx
+      const rows = await tx
         .select({ row: councilDecisions, recordedByName: users.username })
         .from(councilDecisions)
         .leftJoin(users, eq(users.id, councilDecisions.recordedBy))
         .where(eq(councilDecisions.roundId, roundId))
-        .orderBy(sql`${councilDecisions}.rowid`))
-        .map((r) => ({ ...r.row, recordedByName: r.recordedByName }))
+        .orderBy(sql`${councilDecisions}.rowid`)
+      return rows.map((r) => ({ ...r.row, recordedByName: r.recordedByName }))
     },
     /** The version in force on one seal: the latest, unless voided. */
     async current(roundId: string, sealId: string, tx: Conn = db): Promise<CouncilDecisionRow | undefined> {
-      const last = await first(tx
-        .select()
-        .from(councilDecisions)
-        .where(and(eq(councilDecisions.roundId, roundId), eq(councilDecisions.sealId, sealId)))
-        .orderBy(desc(councilDecisions.version))
-        .limit(1))
+      const last = await first(
+        tx
+          .select()
+          .from(councilDecisions)
+          .where(and(eq(councilDecisions.roundId, roundId), eq(councilDecisions.sealId, sealId)))
+          .orderBy(desc(councilDecisions.version))
+          .limit(1),
+      )
       return last && last.voidedAt === null ? last : undefined
     },
     async markVoided(id: string, v: { voidedAt: string; voidedBy: string; voidReason: string }, tx: Conn = db): Promise<void> {
-      await tx.update(councilDecisions)
+      await tx
+        .update(councilDecisions)
         .set(v)
         .where(and(eq(councilDecisions.id, id), isNull(councilDecisions.voidedAt)))
     },

@@ -30,7 +30,7 @@ export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: CouncilDecision, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.council.record(req.actor, req.params.id, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.council.record(req.actor, req.params.id, req.body)),
   )
   app.post(
     '/:id/council-decisions/:decisionId/amendments',
@@ -44,7 +44,7 @@ export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: CouncilDecision, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.council.amend(req.actor, req.params.id, req.params.decisionId, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.council.amend(req.actor, req.params.id, req.params.decisionId, req.body)),
   )
   app.get(
     '/:id/council-decisions',
@@ -70,6 +70,6 @@ export const councilRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: Round, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.council.resurvey(req.actor, req.params.id, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.council.resurvey(req.actor, req.params.id, req.body)),
   )
 }

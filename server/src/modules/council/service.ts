@@ -129,7 +129,7 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
   async function history(roundId: string, tx: Conn = db): Promise<RecordEvent[]> {
     const out: RecordEvent[] = []
     let sealed = false
-    for (const e of await audit.about(tx,'round',roundId,RECORD_ACTIONS)) {
+    for (const e of await audit.about(tx, 'round', roundId, RECORD_ACTIONS)) {
       const d = (e.data ? JSON.parse(e.data) : {}) as Record<string, unknown>
       const root = typeof d.ledgerRootHash === 'string' ? d.ledgerRootHash : null
       switch (e.action) {
@@ -165,7 +165,7 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
   }
 
   /** The decision in force on the round's current seal, as the record prints it. */
-  async function currentDecision(roundId: string, sealId: string): Promise<RecordEvent|null> {
+  async function currentDecision(roundId: string, sealId: string): Promise<RecordEvent | null> {
     const c = await repo.current(roundId, sealId)
     if (!c) return null
     return event(c.version === 1 ? 'decision' : 'amendment', c.createdAt, {
@@ -208,10 +208,10 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
       const visible = await rounds.getVisible(actor, roundId)
       assertRole(actor, ['council'])
       // IMMEDIATE: two members saving at once must not both see "no decision yet"
-      return (await db.transaction(
+      return await db.transaction(
         async (tx) => {
-          const r = await rounds.findById(visible.id, tx) ?? visible
-          const { sealId, verdict } = sealOf(r, tx, 'council_decision')
+          const r = (await rounds.findById(visible.id, tx)) ?? visible
+          const { sealId, verdict } = await sealOf(r, tx, 'council_decision')
           const current = await repo.current(r.id, sealId, tx)
           if (current)
             throw conflict(
@@ -222,7 +222,7 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
               },
             )
           assertReason(body.decision, verdict, body.reason)
-          const row = repo.insert(
+          const row = await repo.insert(
             {
               roundId: r.id,
               sealId,
@@ -246,25 +246,25 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
             action: 'council.decide',
             targetType: 'round',
             targetId: r.id,
-            reason: (await row).reason,
-            data: decisionData(await row),
+            reason: row.reason,
+            data: decisionData(row),
           })
-          return toDto(await { ...row,recordedByName: actor.username }, 'current')
+          return toDto({ ...row, recordedByName: actor.username }, 'current')
         },
         { behavior: 'immediate' },
-      ))
+      )
     },
 
     /** A new version of the decision in force (`decisionId` must be it), with the reason; the old one stays in history. */
     async amend(actor: Actor, roundId: string, decisionId: string, body: AmendCouncilDecisionBody): Promise<CouncilDecision> {
       const visible = await rounds.getVisible(actor, roundId)
       assertRole(actor, ['council'])
-      return (await db.transaction(
+      return await db.transaction(
         async (tx) => {
-          const r = await rounds.findById(visible.id, tx) ?? visible
+          const r = (await rounds.findById(visible.id, tx)) ?? visible
           const target = await repo.findById(decisionId, tx)
           if (!target || target.roundId !== r.id) throw notFound('council decision')
-          const { sealId, verdict } = sealOf(r, tx, 'council_amend')
+          const { sealId, verdict } = await sealOf(r, tx, 'council_amend')
           const current = await repo.current(r.id, sealId, tx)
           if (!current || current.id !== target.id)
             throw conflict(
@@ -275,7 +275,7 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
               },
             )
           assertReason(body.decision, verdict, body.reason)
-          const row = repo.insert(
+          const row = await repo.insert(
             {
               roundId: r.id,
               sealId,
@@ -301,12 +301,12 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
             targetType: 'round',
             targetId: r.id,
             reason: body.reason,
-            data: decisionData(await row),
+            data: decisionData(row),
           })
-          return toDto(await { ...row,recordedByName: actor.username }, 'current')
+          return toDto({ ...row, recordedByName: actor.username }, 'current')
         },
         { behavior: 'immediate' },
-      ))
+      )
     },
 
     async list(actor: Actor, roundId: string): Promise<CouncilDecisionList> {
@@ -322,7 +322,7 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
         ),
         currentId: current?.id ?? null,
         verdict: seal ? (JSON.parse(seal.tallyJson) as RoundTally).commune.verdict : null,
-        history: (await history(r.id)),
+        history: await history(r.id),
       }
     },
 
@@ -334,7 +334,7 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
           status: r.status,
           action: 'resurvey',
         })
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         const existing = await repo.resurveyOf(r.id, tx)
         if (existing) throw conflict('already_exists', 'this round already has a re-survey round', { roundId: existing.id })
         const created = await rounds.create(
@@ -361,7 +361,7 @@ export function createCouncilService(deps: { db: AppDb; clock: Clock; audit: Aud
           data: { previousRoundId: r.id },
         })
         return created
-      }))
+      })
     },
   }
 }

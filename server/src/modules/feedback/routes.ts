@@ -19,7 +19,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: paged(FeedbackItem), ...Err },
       },
     },
-    async (req) => (await app.services.feedback.list(req.actor, req.params.id, req.query)),
+    async (req) => app.services.feedback.list(req.actor, req.params.id, req.query),
   )
   app.get(
     '/rounds/:id/feedback/summary',

@@ -28,7 +28,7 @@ export function createFeedbackService(deps: {
   rounds: RoundService
   units: UnitService
   /** Villages whose results are withheld (TRUST.md §2.2): their reasons and comments name no village. */
-  privacy: { hiddenVillagesOf(r: RoundRow): Set<string>; minCell: number }
+  privacy: { hiddenVillagesOf(r: RoundRow): Promise<Set<string>>; minCell: number }
 }) {
   const { db, audit, rounds, units, privacy } = deps
   const repo = createFeedbackRepo(db)
@@ -43,8 +43,8 @@ export function createFeedbackService(deps: {
 
   async function toItems(r: RoundRow, rows: FeedbackRow[]): Promise<FeedbackItem[]> {
     const questions = new Map((await rounds.questionsOf(r)).map((q) => [q.key, q]))
-    const villages = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
-    const hidden = privacy.hiddenVillagesOf(r)
+    const villages = new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, v.name]))
+    const hidden = await privacy.hiddenVillagesOf(r)
     return rows.map((f) => {
       const q = f.questionKey ? questions.get(f.questionKey) : undefined
       // a reason from a village under the privacy minimum (or its complement) would point at its few households
@@ -71,16 +71,16 @@ export function createFeedbackService(deps: {
     topTexts: repo.topTexts,
 
     async list(actor: Actor, roundId: string, q: FeedbackQuery) {
-      const r = await roundFor(actor,roundId)
-      const { items, total } = repo.list(r.id, q, q)
-      return { items: toItems(r, items), page: q.page, limit: q.limit, total }
+      const r = await roundFor(actor, roundId)
+      const { items, total } = await repo.list(r.id, q, q)
+      return { items: await toItems(r, items), page: q.page, limit: q.limit, total }
     },
 
     async update(actor: Actor, id: string, body: UpdateFeedbackBody): Promise<FeedbackItem> {
       assertRole(actor, ['admin', 'front_staff'])
       const f = await repo.findById(id)
       if (!f) throw notFound('feedback')
-      const r = await roundFor(actor,f.roundId)
+      const r = await roundFor(actor, f.roundId)
       if (NEXT[f.status] !== body.status)
         throw new AppError(
           'invalid_transition',
@@ -98,7 +98,7 @@ export function createFeedbackService(deps: {
         throw badRequest('validation_failed', 'describe how the feedback was resolved', {
           issues: [{ path: 'followUp', message: 'required when resolving' }],
         })
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         const row = await repo.update(
           id,
           {
@@ -115,12 +115,12 @@ export function createFeedbackService(deps: {
           targetId: id,
           data: { roundId: r.id, from: f.status, to: body.status, assigneeAgency: body.assigneeAgency ?? f.assigneeAgency ?? null },
         })
-        return toItems(r, [row])[0] as FeedbackItem
-      }))
+        return (await toItems(r, [row]))[0] as FeedbackItem
+      })
     },
 
     async summary(actor: Actor, roundId: string): Promise<FeedbackSummary> {
-      const r = await roundFor(actor,roundId)
+      const r = await roundFor(actor, roundId)
       const zero = () => ({ total: 0, new: 0, forwarded: 0, resolved: 0 })
       const total = zero()
       const comments = zero()

@@ -23,9 +23,9 @@ export function createFollowUpService(deps: {
   /** PRIVACY_MIN_CELL */
   minBallots: number
   /** Villages whose results are withheld (small, or their complements): never named as candidates. */
-  privacy: { hiddenVillagesOf(r: RoundRow): Set<string> }
+  privacy: { hiddenVillagesOf(r: RoundRow): Promise<Set<string>> }
   /** The criteria set a round's form refers to (its criteria's names), null for a form without one. */
-  criteriaOf(r: RoundRow): { id: string; name: string; criteria: { ref: string; name: string }[] } | null
+  criteriaOf(r: RoundRow): Promise<{ id: string; name: string; criteria: { ref: string; name: string }[] } | null>
 }) {
   const { db, rounds, units, dissatisfiedBp, minBallots, privacy, criteriaOf } = deps
   const repo = createFollowUpRepo(db)
@@ -43,15 +43,16 @@ export function createFollowUpService(deps: {
       assertMayRead(actor, r)
       await rounds.disclose(actor, r, 'follow_up')
       const questions = new Map((await rounds.questionsOf(r)).map((q) => [q.key, q]))
-      const names = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
+      const names = new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, v.name]))
       const byVillage = new Map<string, FollowUpCandidates['villages'][number]['questions']>()
       const cells = await repo.villageQuestions(r.id)
+      const hiddenVillages = await privacy.hiddenVillagesOf(r)
       // a village's figures beside the commune's would give back a withheld neighbour (complementary suppression)
       const hidden = hiddenQuestionCells(
         [...questions.keys()],
         [...new Set(cells.map((c) => c.villageId))].map((unitId) => ({ unitId })),
         new Map(cells.map((c) => [`${c.questionKey}|${c.villageId}`, c.valid])),
-        privacy.hiddenVillagesOf(r),
+        hiddenVillages,
         minBallots,
       )
       for (const c of cells) {
@@ -102,8 +103,8 @@ export function createFollowUpService(deps: {
       // one row per criterion of one criteria set: "Tiêu chí 9" of QĐ 318/2022 and of QĐ 51/2025 are different criteria
       const rows = new Map<string, CriteriaTrend['criteria'][number]>()
       for (const r of list) {
-        const set = criteriaOf(r)
-        for (const q of (await rounds.questionsOf(r))) {
+        const set = await criteriaOf(r)
+        for (const q of await rounds.questionsOf(r)) {
           if (!q.criterionRef) continue
           const c = counts.get(`${r.id}|${q.key}`)
           const valid = c?.valid ?? 0

@@ -1,5 +1,4 @@
-import { first } from '@app/db'
-import { collectorAssignments, type Conn, households } from '@app/db'
+import { type Conn, collectorAssignments, first, households } from '@app/db'
 import { and, asc, eq, inArray } from 'drizzle-orm'
 
 export type HouseholdRowDb = typeof households.$inferSelect
@@ -21,16 +20,16 @@ export function createHouseholdRepo(db: Conn) {
     /** Whether a collector is assigned to this village in any round. */
     async isAssignedCollector(userId: string, villageId: string): Promise<boolean> {
       return (
-        (await first(db
-          .select({ v: collectorAssignments.villageId })
-          .from(collectorAssignments)
-          .where(and(eq(collectorAssignments.userId, userId), eq(collectorAssignments.villageId, villageId))))) !== undefined
+        (await first(
+          db
+            .select({ v: collectorAssignments.villageId })
+            .from(collectorAssignments)
+            .where(and(eq(collectorAssignments.userId, userId), eq(collectorAssignments.villageId, villageId))),
+        )) !== undefined
       )
     },
     async insertMany(rows: NewHousehold[], tx: Conn = db): Promise<void> {
-      for (let i = 0; i < rows.length; i += 500)
-        await tx.insert(households)
-          .values(rows.slice(i, i + 500))
+      for (let i = 0; i < rows.length; i += 500) await tx.insert(households).values(rows.slice(i, i + 500))
     },
     async update(id: string, patch: Partial<NewHousehold>, tx: Conn = db): Promise<void> {
       await tx.update(households).set(patch).where(eq(households.id, id))

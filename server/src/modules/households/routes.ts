@@ -103,7 +103,7 @@ export const householdRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: Household, ...FormErr },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.households.createOne(req.actor, req.params.villageId, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.households.createOne(req.actor, req.params.villageId, req.body)),
   )
 
   app.patch(

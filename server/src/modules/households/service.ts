@@ -87,17 +87,18 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
     const live = opts.reopenable
       ? or(eq(rounds.status, 'open'), and(eq(rounds.status, 'closed'), isNull(rounds.disclosedAt)))
       : eq(rounds.status, 'open')
-    return (await tx
-      .select({
-        id: rounds.id,
-        title: rounds.title,
-        status: rounds.status,
-        villageIds: rounds.villageIds,
-        frameSnapshot: rounds.frameSnapshot,
-      })
-      .from(rounds)
-      .where(and(eq(rounds.communeId, communeId), live)))
-      .map((r) => ({ ...r, covers: new Set(r.villageIds ?? villageIds) }))
+    return (
+      await tx
+        .select({
+          id: rounds.id,
+          title: rounds.title,
+          status: rounds.status,
+          villageIds: rounds.villageIds,
+          frameSnapshot: rounds.frameSnapshot,
+        })
+        .from(rounds)
+        .where(and(eq(rounds.communeId, communeId), live))
+    ).map((r) => ({ ...r, covers: new Set(r.villageIds ?? villageIds) }))
   }
 
   /**
@@ -115,13 +116,13 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
     /** Who asks: a file (the import) or the form for one household. */
     source: 'file' | 'form' = 'file',
   ) {
-    const open = (await openRoundsOf(communeId,villageIds,tx,{ reopenable: true }))
+    const open = (await openRoundsOf(communeId, villageIds, tx, { reopenable: true }))
       .map((r) => ({ ...r, added: [...added].filter(([v]) => r.covers.has(v)) }))
       .filter((r) => r.added.length > 0)
     if (open.length === 0) return []
     const n = new Set(open.flatMap((r) => r.added.map(([v]) => v))).size
     const households = [...added].filter(([v]) => open.some((r) => r.covers.has(v))).reduce((a, [, k]) => a + k, 0)
-    const names = new Map((await units.children(communeId,'village')).map((v) => [v.id, v.name]))
+    const names = new Map((await units.children(communeId, 'village')).map((v) => [v.id, v.name]))
     const where = [...new Set(open.flatMap((r) => r.added.map(([v]) => names.get(v) ?? v)))].join(', ')
     const details = { households, villages: n, rounds: open.map((r) => ({ roundId: r.id, title: r.title })) }
     const titles = open.map((r) => `“${r.title}”`).join(', ')
@@ -149,7 +150,7 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
   }
 
   /** Each open round's frame grows by the households added with the province's reason, on the record. */
-  async function growFrames(actor: Actor, frozen: ReturnType<typeof freezeCheck>, reason: string | undefined, tx: Conn) {
+  async function growFrames(actor: Actor, frozen: Awaited<ReturnType<typeof freezeCheck>>, reason: string | undefined, tx: Conn) {
     for (const r of await frozen) {
       const frame = { ...((r.frameSnapshot as Record<string, number> | null) ?? {}) }
       for (const [v, k] of r.added) frame[v] = (frame[v] ?? 0) + k
@@ -173,7 +174,7 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
       throw badRequest('validation_failed', 'households belong to a village', {
         issues: [{ path: 'villageId', message: 'not a village' }],
       })
-    return { village, communeId: village.parentId, villageIds: (await units.children(village.parentId,'village')).map((v) => v.id) }
+    return { village, communeId: village.parentId, villageIds: (await units.children(village.parentId, 'village')).map((v) => v.id) }
   }
 
   /** '' clears a phone or address; a phone is kept in its normal form (84…). */
@@ -190,10 +191,10 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
      * the province adds it with a reason (422 reason_required), which grows the round's frame on the record.
      */
     async createOne(actor: Actor, villageId: string, body: CreateHouseholdBody): Promise<Household> {
-      const { village, communeId, villageIds } = villageForEdit(actor, villageId)
-      return (await db.transaction(
+      const { village, communeId, villageIds } = await villageForEdit(actor, villageId)
+      return await db.transaction(
         async (tx) => {
-          const clash = (await repo.listByVillage(villageId,tx)).find((h) => h.code.toUpperCase() === body.code.toUpperCase())
+          const clash = (await repo.listByVillage(villageId, tx)).find((h) => h.code.toUpperCase() === body.code.toUpperCase())
           if (clash)
             throw new AppError(
               'already_exists',
@@ -201,7 +202,12 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
               409,
               { householdId: clash.id },
             )
-          await growFrames(actor, freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'), body.reason, tx)
+          await growFrames(
+            actor,
+            await freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'),
+            body.reason,
+            tx,
+          )
           const row = {
             villageId,
             code: body.code,
@@ -213,7 +219,7 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
             asOf: vnDay(clock.now()),
           }
           await repo.insertMany([row], tx)
-          const created = (await repo.listByVillage(villageId,tx)).find((h) => h.code === body.code)
+          const created = (await repo.listByVillage(villageId, tx)).find((h) => h.code === body.code)
           if (!created) throw new Error('household insert lost')
           await audit.record(tx, {
             actorId: actor.id,
@@ -226,7 +232,7 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
           return toHouseholdDto(created, canSeeContact(actor))
         },
         { behavior: 'immediate' },
-      ))
+      )
     },
 
     /**
@@ -236,8 +242,8 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
      * frame the round opened with stays until the round closes.
      */
     async updateOne(actor: Actor, villageId: string, householdId: string, body: UpdateHouseholdBody): Promise<Household> {
-      const { village, communeId, villageIds } = villageForEdit(actor, villageId)
-      return (await db.transaction(
+      const { village, communeId, villageIds } = await villageForEdit(actor, villageId)
+      return await db.transaction(
         async (tx) => {
           const cur = await repo.findById(householdId, tx)
           if (!cur || cur.villageId !== villageId) throw new AppError('not_found', 'Không tìm thấy hộ này ở thôn/ấp đã chọn.', 404)
@@ -249,12 +255,12 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
           if (patch.active === true)
             await growFrames(
               actor,
-              freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'),
+              await freezeCheck(actor, communeId, new Map([[villageId, 1]]), villageIds, body.reason, tx, 'form'),
               body.reason,
               tx,
             )
           if (patch.active === false) {
-            const open = (await openRoundsOf(communeId,villageIds,tx)).filter((r) => r.covers.has(villageId))
+            const open = (await openRoundsOf(communeId, villageIds, tx)).filter((r) => r.covers.has(villageId))
             if (open.length)
               throw new AppError(
                 'frame_frozen',
@@ -278,7 +284,7 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
           return toHouseholdDto(next, canSeeContact(actor))
         },
         { behavior: 'immediate' },
-      ))
+      )
     },
 
     /**
@@ -301,7 +307,7 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
           issues: [{ path: 'communeId', message: 'not a commune' }],
         })
       const rows = await parseHouseholdFile(file.buffer, file.kind, limits)
-      const villages = await units.children(communeId,'village')
+      const villages = await units.children(communeId, 'village')
       const villageByCode = new Map(villages.map((v) => [v.code.toUpperCase(), v.id]))
       const { rejected, good } = validateRows(rows, villageByCode)
       const asOf = vnDay(clock.now())
@@ -314,12 +320,12 @@ export function createHouseholdService(deps: { db: AppDb; clock: Clock; audit: A
       await db.transaction(
         async (tx) => {
           const existing = new Map(
-            (await repo
-.inVillages(
-villages.map((v) => v.id),
-tx
-))
-              .map((h) => [`${h.villageId}|${h.code}`, h]),
+            (
+              await repo.inVillages(
+                villages.map((v) => v.id),
+                tx,
+              )
+            ).map((h) => [`${h.villageId}|${h.code}`, h]),
           )
           const inserts: NewHousehold[] = []
           // households that join the frame: new ones, and inactive ones made active again
@@ -329,7 +335,7 @@ tx
             if (!cur?.active) joining.set(g.villageId, (joining.get(g.villageId) ?? 0) + 1)
           }
           const frozen = joining.size
-            ? freezeCheck(
+            ? await freezeCheck(
                 actor,
                 communeId,
                 joining,
@@ -341,7 +347,7 @@ tx
           await growFrames(actor, frozen, reason, tx)
           // progress counts rows settled: compared (and updated when needed), or inserted
           let settled = 0
-          good.forEach(async (g, i) => {
+          for (const [i, g] of good.entries()) {
             const next = { headName: g.row.headName, phone: g.phone, address: g.row.address || null, active: true }
             const cur = existing.get(`${g.villageId}|${g.row.householdCode}`)
             if (!cur) {
@@ -353,7 +359,7 @@ tx
             } else unchanged++
             if (cur) settled++
             if (onProgress && i % 1000 === 0) onProgress(settled, good.length)
-          })
+          }
           for (let i = 0; i < inserts.length; i += 1000) {
             const chunk = inserts.slice(i, i + 1000)
             await repo.insertMany(chunk, tx)
@@ -384,11 +390,10 @@ tx
       // Names of heads of household only where the work needs them: the Front (and admin) in scope, a
       // collector in the villages assigned to them; the council appraises results and needs none.
       if (actor.role === 'council') throw forbidden('household lists are for the Front and assigned collectors')
-      if (actor.role === 'collector' && !repo.isAssignedCollector(actor.id, villageId))
+      if (actor.role === 'collector' && !(await repo.isAssignedCollector(actor.id, villageId)))
         throw forbidden('household lists are for the Front and the collectors assigned to this village')
       const needle = q.q ? foldVi(q.q) : null
-      const all = (await repo
-.listByVillage(villageId))
+      const all = (await repo.listByVillage(villageId))
         .filter((h) => (needle ? foldVi(`${h.code} ${h.headName}`).includes(needle) : true))
         .sort((a, b) => viCollator.compare(a.code, b.code))
       const withContact = canSeeContact(actor)

@@ -1,5 +1,4 @@
-import { rawAll } from '@app/db'
-import type { Conn } from '@app/db'
+import { type Conn, rawAll } from '@app/db'
 import { sql } from 'drizzle-orm'
 import type { EntererDayRow, OpenBucketRow } from './signals/bursts.js'
 import type { ChannelRow } from './signals/collector-vs-link.js'
@@ -16,39 +15,51 @@ export function createIntegrityRepo(db: Conn) {
   return {
     /** Valid link ballots with a completion time: a histogram per village × seconds. */
     async linkDurations(roundId: string): Promise<DurationRow[]> {
-      return (await rawAll<DurationRow>(db, sql`
-        SELECT village_id AS villageId, seconds_to_complete AS seconds, count(*) AS n
+      return await rawAll<DurationRow>(
+        db,
+        sql`
+        SELECT village_id AS "villageId", seconds_to_complete AS seconds, CAST(count(*) AS INTEGER) AS n
         FROM ballots
         WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND seconds_to_complete IS NOT NULL
-        GROUP BY village_id, seconds_to_complete`))
+        GROUP BY village_id, seconds_to_complete`,
+      )
     },
     /** Per village: valid ballots and those with one and the same answer on every question. */
     async straightLined(roundId: string): Promise<StraightRow[]> {
-      return (await rawAll<StraightRow>(db, sql`
-        SELECT village_id AS villageId, count(*) AS n, coalesce(sum(straight), 0) AS straight
+      return await rawAll<StraightRow>(
+        db,
+        sql`
+        SELECT village_id AS "villageId", CAST(count(*) AS INTEGER) AS n, CAST(coalesce(sum(straight), 0) AS INTEGER) AS straight
         FROM (
           SELECT b.village_id,
                  (SELECT count(DISTINCT coalesce(json_extract(j.value, '$.satisfied'), 0)) FROM json_each(b.answers) j) = 1 AS straight
           FROM ballots b
           WHERE b.round_id = ${roundId} AND b.valid = 1
         )
-        GROUP BY village_id`))
+        GROUP BY village_id`,
+      )
     },
     /** Valid link ballots per coarse device fingerprint. */
     async devices(roundId: string): Promise<DeviceRow[]> {
-      return (await rawAll<DeviceRow>(db, sql`
-        SELECT device_fingerprint AS fingerprint, count(*) AS n
+      return await rawAll<DeviceRow>(
+        db,
+        sql`
+        SELECT device_fingerprint AS fingerprint, CAST(count(*) AS INTEGER) AS n
         FROM ballots
         WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND device_fingerprint IS NOT NULL
-        GROUP BY device_fingerprint`))
+        GROUP BY device_fingerprint`,
+      )
     },
     /** Paper and meeting ballots per person who keyed them, per day. */
     async entriesPerDay(roundId: string): Promise<EntererDayRow[]> {
-      return (await rawAll<EntererDayRow>(db, sql`
-        SELECT entered_by AS userId, day, count(*) AS n
+      return await rawAll<EntererDayRow>(
+        db,
+        sql`
+        SELECT entered_by AS "userId", day, CAST(count(*) AS INTEGER) AS n
         FROM ballots
         WHERE round_id = ${roundId} AND entered_by IS NOT NULL
-        GROUP BY entered_by, day`))
+        GROUP BY entered_by, day`,
+      )
     },
     /**
      * First openings of the round's links per village, in windows of `minutes` aligned on the epoch, summed from
@@ -56,13 +67,16 @@ export function createIntegrityRepo(db: Conn) {
      */
     async linkOpenWindows(roundId: string, minutes: number): Promise<OpenBucketRow[]> {
       const w = minutes * 60
-      return (await rawAll<OpenBucketRow>(db, sql`
-        SELECT village_id AS villageId,
-               strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', bucket || ':00Z') AS INTEGER) / ${w}) * ${w}, 'unixepoch') AS windowStart,
-               sum(n) AS n
+      return await rawAll<OpenBucketRow>(
+        db,
+        sql`
+        SELECT village_id AS "villageId",
+               strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', bucket || ':00Z') AS INTEGER) / ${w}) * ${w}, 'unixepoch') AS "windowStart",
+               CAST(sum(n) AS INTEGER) AS n
         FROM link_open_counts
         WHERE round_id = ${roundId}
-        GROUP BY village_id, windowStart`))
+        GROUP BY village_id, "windowStart"`,
+      )
     },
     /**
      * When staff of the given units were active (any audited action, logins included once they are
@@ -70,45 +84,61 @@ export function createIntegrityRepo(db: Conn) {
      */
     async staffActivityBetween(unitIds: readonly string[], fromIso: string, toIso: string): Promise<string[]> {
       if (unitIds.length === 0) return []
-      return (await rawAll<{ at: string}>(db, sql`
+      const rows = await rawAll<{ at: string }>(
+        db,
+        sql`
           SELECT a.at AS at FROM audit_log a JOIN users u ON u.id = a.actor_id
           WHERE a.at >= ${fromIso} AND a.at <= ${toIso}
             AND u.unit_id IN (${sql.join(
-unitIds.map((id) => sql`${id}`),
-sql`, `
-)})
-          ORDER BY a.at`))
-        .map((r) => r.at)
+              unitIds.map((id) => sql`${id}`),
+              sql`, `,
+            )})
+          ORDER BY a.at`,
+      )
+      return rows.map((r) => r.at)
     },
     /** Valid ballots per village × channel × who keyed them, with the overall "hài lòng" count. */
     async channels(roundId: string): Promise<ChannelRow[]> {
-      return (await rawAll<ChannelRow>(db, sql`
-        SELECT village_id AS villageId, channel, entered_by AS enteredBy, count(*) AS n, coalesce(sum(overall_satisfied), 0) AS satisfied
+      return await rawAll<ChannelRow>(
+        db,
+        sql`
+        SELECT village_id AS "villageId", channel, entered_by AS "enteredBy", CAST(count(*) AS INTEGER) AS n,
+               CAST(coalesce(sum(overall_satisfied), 0) AS INTEGER) AS satisfied
         FROM ballots
         WHERE round_id = ${roundId} AND valid = 1
-        GROUP BY village_id, channel, entered_by`))
+        GROUP BY village_id, channel, entered_by`,
+      )
     },
     /** Per village: households that took part and on how many distinct days. */
-    async participationDays(roundId: string): Promise<{ villageId: string; participated: number; days: number} []> {
-      return (await rawAll(db, sql`
-        SELECT village_id AS villageId, count(*) AS participated, count(DISTINCT day) AS days
+    async participationDays(roundId: string): Promise<{ villageId: string; participated: number; days: number }[]> {
+      return await rawAll(
+        db,
+        sql`
+        SELECT village_id AS "villageId", CAST(count(*) AS INTEGER) AS participated, CAST(count(DISTINCT day) AS INTEGER) AS days
         FROM participations WHERE round_id = ${roundId}
-        GROUP BY village_id`))
+        GROUP BY village_id`,
+      )
     },
     /** Per village: valid ballots and satisfied on the overall question. */
-    async villageRates(roundId: string): Promise<{ villageId: string; valid: number; satisfied: number} []> {
-      return (await rawAll(db, sql`
-        SELECT village_id AS villageId, count(*) AS valid, coalesce(sum(overall_satisfied), 0) AS satisfied
+    async villageRates(roundId: string): Promise<{ villageId: string; valid: number; satisfied: number }[]> {
+      return await rawAll(
+        db,
+        sql`
+        SELECT village_id AS "villageId", CAST(count(*) AS INTEGER) AS valid, CAST(coalesce(sum(overall_satisfied), 0) AS INTEGER) AS satisfied
         FROM ballots WHERE round_id = ${roundId} AND valid = 1
-        GROUP BY village_id`))
+        GROUP BY village_id`,
+      )
     },
     /** Ballots by validity × overall answer. */
     async validity(roundId: string): Promise<ValidityRow[]> {
-      return (await rawAll<{ valid: number; overallSatisfied: number; n: number}>(db, sql`
-          SELECT valid, overall_satisfied AS overallSatisfied, count(*) AS n
+      const rows = await rawAll<{ valid: number; overallSatisfied: number; n: number }>(
+        db,
+        sql`
+          SELECT valid, overall_satisfied AS "overallSatisfied", CAST(count(*) AS INTEGER) AS n
           FROM ballots WHERE round_id = ${roundId}
-          GROUP BY valid, overall_satisfied`))
-        .map((r) => ({ valid: r.valid === 1, overallSatisfied: r.overallSatisfied === 1, n: r.n }))
+          GROUP BY valid, overall_satisfied`,
+      )
+      return rows.map((r) => ({ valid: r.valid === 1, overallSatisfied: r.overallSatisfied === 1, n: r.n }))
     },
   }
 }

@@ -1,5 +1,4 @@
-import { first } from '@app/db'
-import { type AppDb, type Conn, sealedIntegrity } from '@app/db'
+import { type AppDb, type Conn, first, sealedIntegrity } from '@app/db'
 import { type IntegrityReport, type IntegritySignal, mayReadIntegritySignals, resultsWithheld, type SignalKey } from '@app/shared'
 import { eq } from 'drizzle-orm'
 import type { IntegrityConfig } from '../../config.js'
@@ -59,7 +58,7 @@ export function createIntegrityService(deps: {
    * signals built on answers (straight-lining, a perfect village, collector vs link) leave those villages out,
    * since describing them would give back what the tally withholds.
    */
-  privacy?: { hiddenVillagesOf(r: RoundRow): Set<string>; minCell: number }
+  privacy?: { hiddenVillagesOf(r: RoundRow): Promise<Set<string>>; minCell: number }
 }) {
   const { db, clock, rounds, units, users, config } = deps
   const repo = createIntegrityRepo(db)
@@ -70,19 +69,19 @@ export function createIntegrityService(deps: {
    */
   async function signals(round: RoundRow, opts: { answers?: boolean } = {}): Promise<IntegritySignal[]> {
     const answers = opts.answers ?? true
-    const villages = await units.children(round.communeId,'village')
+    const villages = await units.children(round.communeId, 'village')
     const villageNames = new Map(villages.map((v) => [v.id, v.name]))
     const usernameCache = new Map<string, string>()
     const channelRows = await repo.channels(round.id)
     const enterRows = await repo.entriesPerDay(round.id)
     for (const id of new Set([...channelRows.map((r) => r.enteredBy), ...enterRows.map((r) => r.userId)])) {
-      const username = await await await await await await await await await await await await await await id ? users.usernameOf(id) : undefined
+      const username = id ? await users.usernameOf(id) : undefined
       if (username && id) usernameCache.set(id, username)
     }
-    const hidden = deps.privacy?.hiddenVillagesOf(round) ?? new Set<string>()
+    const hidden = (await deps.privacy?.hiddenVillagesOf(round)) ?? new Set<string>()
     const shown = <T extends { villageId: string }>(rows: T[]) => rows.filter((r) => !hidden.has(r.villageId))
     const questionCount = (await rounds.questionsOf(round)).length
-    const frame = rounds.frameOf(round)
+    const frame = await rounds.frameOf(round)
     const part = new Map((await repo.participationDays(round.id)).map((r) => [r.villageId, r]))
     const rates = new Map(answers ? (await repo.villageRates(round.id)).map((r) => [r.villageId, r]) : [])
     const villageDays = Object.entries(frame).map(([villageId, households]) => ({
@@ -94,17 +93,17 @@ export function createIntegrityService(deps: {
       satisfied: rates.get(villageId)?.satisfied ?? 0,
     }))
     // Activity of staff whose unit is the commune, one of its villages or an ancestor, during the round.
-    const chain = [...await units.ancestorIds(round.communeId), round.communeId, ...villages.map((v) => v.id)]
+    const chain = [...(await units.ancestorIds(round.communeId)), round.communeId, ...villages.map((v) => v.id)]
     const from = round.openedAt ?? round.opensAt
     const to = round.closedAt ?? clock.now().toISOString()
     const staffActivity = await repo.staffActivityBetween(chain, from, to)
 
     return [
-      ...fastCompletion((await repo.linkDurations(round.id)), { questionCount, villageNames }, config.fastCompletion),
-      ...(answers ? straightLining(shown((await repo.straightLined(round.id))), { villageNames }, config.straightLining) : []),
-      ...sharedDevice((await repo.devices(round.id)), config.sharedDevice),
+      ...fastCompletion(await repo.linkDurations(round.id), { questionCount, villageNames }, config.fastCompletion),
+      ...(answers ? straightLining(shown(await repo.straightLined(round.id)), { villageNames }, config.straightLining) : []),
+      ...sharedDevice(await repo.devices(round.id), config.sharedDevice),
       ...collectorDayBurst(enterRows, { usernames: usernameCache }, config.bursts),
-      ...linkOpenBurst((await repo.linkOpenWindows(round.id, config.bursts.windowMinutes)), { villageNames, staffActivity }, config.bursts),
+      ...linkOpenBurst(await repo.linkOpenWindows(round.id, config.bursts.windowMinutes), { villageNames, staffActivity }, config.bursts),
       ...(answers
         ? collectorVsLink(
             shown(channelRows),
@@ -123,7 +122,7 @@ export function createIntegrityService(deps: {
    */
   async function current(round: RoundRow): Promise<IntegritySignal[]> {
     const frozen = await first(db.select().from(sealedIntegrity).where(eq(sealedIntegrity.roundId, round.id)))
-    return frozen ? (JSON.parse(frozen.signalsJson) as IntegritySignal[]) : signals(round)
+    return frozen ? (JSON.parse(frozen.signalsJson) as IntegritySignal[]) : await signals(round)
   }
 
   return {
@@ -135,9 +134,8 @@ export function createIntegrityService(deps: {
      * drop what the first seal showed the council (a shared device, say), so a reseal keeps the frozen ones.
      */
     async freeze(round: RoundRow, tx: Conn): Promise<void> {
-      await tx.insert(sealedIntegrity)
-        .values({ roundId: round.id, signalsJson: JSON.stringify(signals(round)), frozenAt: clock.now().toISOString() })
-        .onConflictDoNothing()
+      const signalsJson = JSON.stringify(await signals(round))
+      await tx.insert(sealedIntegrity).values({ roundId: round.id, signalsJson, frozenAt: clock.now().toISOString() }).onConflictDoNothing()
     },
 
     /**
@@ -147,23 +145,21 @@ export function createIntegrityService(deps: {
     async report(actor: Actor, roundId: string): Promise<IntegrityReport> {
       const round = await rounds.getVisible(actor, roundId)
       assertMayReadSignals(actor, round, (await units.findById(actor.unitId))?.kind)
-      const names = new Map((await units.children(round.communeId,'village')).map((v) => [v.id, v.name]))
-      const frameAdditions = (await createAuditRepo()
-.byTarget(db,'round',round.id,['round.frame_addition']))
-        .map((e) => {
-          const d = (e.data ? JSON.parse(e.data) : {}) as { households?: number; villages?: Record<string, number> }
-          return {
-            households: d.households ?? 0,
-            villages: Object.keys(d.villages ?? {}).map((v) => names.get(v) ?? v),
-            at: e.at,
-            reason: e.reason ?? '',
-          }
-        })
+      const names = new Map((await units.children(round.communeId, 'village')).map((v) => [v.id, v.name]))
+      const frameAdditions = (await createAuditRepo().byTarget(db, 'round', round.id, ['round.frame_addition'])).map((e) => {
+        const d = (e.data ? JSON.parse(e.data) : {}) as { households?: number; villages?: Record<string, number> }
+        return {
+          households: d.households ?? 0,
+          villages: Object.keys(d.villages ?? {}).map((v) => names.get(v) ?? v),
+          at: e.at,
+          reason: e.reason ?? '',
+        }
+      })
       const answers = !resultsWithheld(round.status) && round.disclosedAt !== null
       return {
         roundId: round.id,
         status: round.status,
-        signals: (await (await answers ? current(round) : signals(round, { answers }))),
+        signals: answers ? await current(round) : await signals(round, { answers }),
         withheld: answers ? [] : [...ANSWER_SIGNALS],
         frameAdditions,
       }
@@ -173,7 +169,7 @@ export function createIntegrityService(deps: {
     async forRound(roundId: string): Promise<IntegritySignal[]> {
       const round = await rounds.findById(roundId)
       if (!round) throw notFound('round')
-      return (await current(round))
+      return await current(round)
     },
   }
 }

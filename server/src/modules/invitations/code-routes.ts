@@ -107,7 +107,7 @@ export const slipCodeRoutes: FastifyPluginAsyncZod = async (app) => {
       const token = parseSlipCode(typed)
       // a mistyped shape is not a guess: it says so and costs nothing but the links' budget
       if (!token) return page(400, MSG.shape)
-      const inv = app.services.invitations.findByTokenHash(hashLinkToken(token))
+      const inv = await app.services.invitations.findByTokenHash(hashLinkToken(token))
       if (!inv) {
         wrong.wrong(key)
         return page(404, MSG.unknown)

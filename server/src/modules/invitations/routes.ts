@@ -39,7 +39,7 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: CreateInvitationsResult, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send((await s().invitations.issue(req.actor, req.params.id, req.body))),
+    async (req, reply) => reply.code(201).send(await s().invitations.issue(req.actor, req.params.id, req.body)),
   )
   app.post(
     '/:id/invitations/preview',
@@ -97,7 +97,7 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: RevokeResult, ...Err },
       },
     },
-    async (req) => (await s().invitations.revoke(req.actor, req.params.id, req.params.householdId)),
+    async (req) => await s().invitations.revoke(req.actor, req.params.id, req.params.householdId),
   )
   app.post(
     '/:id/invitations/:householdId/reissue',
@@ -147,7 +147,7 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
       async (req, reply) => {
-        const d = s().invitations.doorList(req.actor, req.params.id, req.query.villageId)
+        const d = await s().invitations.doorList(req.actor, req.params.id, req.query.villageId)
         const list = { villageName: d.village.name, rows: d.rows, withContact: d.withContact }
         reply
           .header('content-disposition', `attachment; filename="chua-tham-gia-${asciiName(d.village.code)}.${kind}"`)

@@ -47,13 +47,14 @@ export function createInvitationService(deps: {
   /** The round keeps the basis it first sent links under: the minutes print it even if the province changes it later. */
   async function keepLinkBasis(tx: Conn, roundId: string, basis: string | null) {
     if (!basis) return
-    await tx.update(roundsTable)
+    await tx
+      .update(roundsTable)
       .set({ linkLegalBasis: basis })
       .where(and(eq(roundsTable.id, roundId), isNull(roundsTable.linkLegalBasis)))
   }
 
   /** Whether invitations may be sent for the round; returns the province's basis for the link channel. */
-  async function assertIssuable(r: RoundRow): Promise<string|null> {
+  async function assertIssuable(r: RoundRow): Promise<string | null> {
     if (r.status !== 'draft' && r.status !== 'open')
       throw conflict('invalid_transition', `invitations cannot be issued for a ${r.status} round`)
     // every invitation is a personal link (a printed QR code too): only where the province allowed the channel
@@ -85,12 +86,12 @@ export function createInvitationService(deps: {
   ) {
     const invited = await repo.invitedHouseholds(roundId, tx)
     const took = await repo.participatedHouseholds(roundId, tx)
-    const candidates = (await repo
-      .activeHouseholds(
+    const candidates = (
+      await repo.activeHouseholds(
         villages.map((v) => v.id),
         tx,
-      ))
-      .filter((h) => !invited.has(h.id) && !took.has(h.id))
+      )
+    ).filter((h) => !invited.has(h.id) && !took.has(h.id))
     const eligible = channel !== 'print' ? candidates.filter((h) => h.phone) : candidates
     return { candidates, eligible }
   }
@@ -99,8 +100,8 @@ export function createInvitationService(deps: {
   async function preview(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
     const r = await rounds.getManaged(actor, roundId)
     await assertIssuable(r)
-    const villages = await targetVillages(r,body.villageIds)
-    const { candidates, eligible } = targets(r.id, villages, body.channel)
+    const villages = await targetVillages(r, body.villageIds)
+    const { candidates, eligible } = await targets(r.id, villages, body.channel)
     const per = new Map<string, number>()
     for (const h of eligible) per.set(h.villageId, (per.get(h.villageId) ?? 0) + 1)
     // print sends nothing; zalo falls back to one SMS for each household Zalo cannot reach, unless SMS is off
@@ -121,11 +122,11 @@ export function createInvitationService(deps: {
   async function issue(actor: Actor, roundId: string, body: { channel: InvitationChannel; villageIds?: string[] | undefined }) {
     const r = await rounds.getManaged(actor, roundId)
     const basis = await assertIssuable(r)
-    const villages = await targetVillages(r,body.villageIds)
+    const villages = await targetVillages(r, body.villageIds)
     const now = clock.now().toISOString()
     return db.transaction(async (tx) => {
       await keepLinkBasis(tx, r.id, basis)
-      const { candidates, eligible } = targets(r.id, villages, body.channel, tx)
+      const { candidates, eligible } = await targets(r.id, villages, body.channel, tx)
       const needsPhone = body.channel !== 'print'
       const tokens = eligible.map(() => newLinkToken())
       const rows = await repo.insertMany(
@@ -180,14 +181,13 @@ export function createInvitationService(deps: {
     const r = await rounds.getVisible(actor, roundId)
     if (actor.role === 'collector' && !(await rounds.collectorVillages(r.id, actor.id)).includes(villageId)) throw notFound('village')
     if (actor.role === 'council') throw notFound('village')
-    const village = targetVillages(r, [villageId])[0]
+    const village = (await targetVillages(r, [villageId]))[0]
     if (!village) throw notFound('village')
     const invited = await repo.invitedHouseholds(r.id)
     const took = await repo.participatedHouseholds(r.id)
     const withContact = canSeeContact(actor)
     const needle = query ? foldVi(query) : null
-    const rows = (await repo
-      .activeHouseholdsWithNames([village.id]))
+    const rows = (await repo.activeHouseholdsWithNames([village.id]))
       .map((h) => ({
         id: h.id,
         code: h.code,
@@ -220,7 +220,7 @@ export function createInvitationService(deps: {
       roundId: string,
       q: { villageId: string; status?: 'pending' | 'done' | undefined; q?: string | undefined; page: number; limit: number },
     ) {
-      const all = (await statusRows(actor,roundId,q.villageId,q.status,q.q)).rows
+      const all = (await statusRows(actor, roundId, q.villageId, q.status, q.q)).rows
       return { items: all.slice((q.page - 1) * q.limit, q.page * q.limit), page: q.page, limit: q.limit, total: all.length }
     },
 
@@ -229,8 +229,8 @@ export function createInvitationService(deps: {
      * everyone who may read the village's list gets the names; phone and address only for roles that may
      * see contacts (policy.canSeeContact). Never answers, never a token.
      */
-    doorList(actor: Actor, roundId: string, villageId: string) {
-      const { round, village, rows } = statusRows(actor, roundId, villageId, 'pending')
+    async doorList(actor: Actor, roundId: string, villageId: string) {
+      const { round, village, rows } = await statusRows(actor, roundId, villageId, 'pending')
       return { round, village, rows, withContact: canSeeContact(actor) }
     },
 
@@ -261,12 +261,12 @@ export function createInvitationService(deps: {
         await keepLinkBasis(tx, r.id, basis)
         if ((await repo.participatedHouseholds(r.id, tx)).has(householdId))
           throw conflict('already_answered', 'this household has already taken part')
-        const hh = (await repo
-          .activeHouseholds(
+        const hh = (
+          await repo.activeHouseholds(
             (await units.children(r.communeId, 'village')).map((v) => v.id),
             tx,
-          ))
-          .find((h) => h.id === householdId)
+          )
+        ).find((h) => h.id === householdId)
         if (!hh) throw notFound('household')
         // A round limited to some villages counts only their ballots: a link elsewhere would take an answer that is never tallied.
         if (!(await rounds.villagesOf(r)).some((v) => v.id === hh.villageId))
@@ -357,7 +357,7 @@ export function createInvitationService(deps: {
     ): Promise<Buffer> {
       const r = await rounds.getManaged(actor, roundId)
       await assertIssuable(r)
-      const villages = await targetVillages(r,body.villageIds)
+      const villages = await targetVillages(r, body.villageIds)
       if (body.reissue) {
         const targets = new Set(villages.map((v) => v.id))
         await db.transaction(async (tx) => {

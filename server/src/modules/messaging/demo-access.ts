@@ -33,22 +33,28 @@ export function createDemoAccess(deps: {
   key: Buffer
   clock: Clock
   /** users.actorFor: null when the user is gone, disabled, or the token version moved on. */
-  actorFor: (id: string, tv: number) => Actor | null
-  tokenVersion: (id: string) => number
+  actorFor: (id: string, tv: number) => Promise<Actor | null>
+  tokenVersion: (id: string) => Promise<number>
 }) {
   /** jti → expiry of links already opened (one process; a restart within 5 minutes is the only gap). */
   const used = new Map<string, number>()
 
   const mac = (body: string) => createHmac('sha256', deps.key).update(body).digest()
 
-  function sign(kind: Kind, actor: Actor, ttlMs: number): { value: string; expiresAt: Date } {
+  async function sign(kind: Kind, actor: Actor, ttlMs: number): Promise<{ value: string; expiresAt: Date }> {
     const exp = deps.clock.now().getTime() + ttlMs
-    const claims: Claims = { k: kind, sub: actor.id, tv: deps.tokenVersion(actor.id), exp, jti: randomBytes(12).toString('base64url') }
+    const claims: Claims = {
+      k: kind,
+      sub: actor.id,
+      tv: await deps.tokenVersion(actor.id),
+      exp,
+      jti: randomBytes(12).toString('base64url'),
+    }
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url')
     return { value: `${body}.${mac(body).toString('base64url')}`, expiresAt: new Date(exp) }
   }
 
-  function check(kind: Kind, value: string | undefined): DemoAccess {
+  async function check(kind: Kind, value: string | undefined): Promise<DemoAccess> {
     if (!value) return { ok: false, status: 401, reason: 'missing' }
     const m = /^([A-Za-z0-9_-]{1,600})\.([A-Za-z0-9_-]{43})$/.exec(value)
     if (!m) return { ok: false, status: 401, reason: 'invalid' }
@@ -67,7 +73,7 @@ export function createDemoAccess(deps: {
     const now = deps.clock.now().getTime()
     if (claims.exp <= now) return { ok: false, status: 401, reason: 'expired' }
     if (kind === 'link' && used.has(claims.jti)) return { ok: false, status: 401, reason: 'used' }
-    const actor = deps.actorFor(claims.sub, claims.tv)
+    const actor = await deps.actorFor(claims.sub, claims.tv)
     if (!actor) return { ok: false, status: 401, reason: 'revoked' }
     if (actor.role !== 'admin') return { ok: false, status: 403, reason: 'not_admin' }
     return { ok: true, actor, claims }
@@ -76,9 +82,11 @@ export function createDemoAccess(deps: {
   return {
     issueLink: (actor: Actor) => sign('link', actor, LINK_TTL_MS),
     /** Check a link and use it up: a second opening is refused. */
-    redeemLink(value: string | undefined): DemoAccess {
-      const r = check('link', value)
+    async redeemLink(value: string | undefined): Promise<DemoAccess> {
+      const r = await check('link', value)
       if (r.ok) {
+        // checked again after the account lookup: two openings at once must not both pass
+        if (used.has(r.claims.jti)) return { ok: false, status: 401, reason: 'used' }
         const now = deps.clock.now().getTime()
         for (const [j, exp] of used) if (exp <= now) used.delete(j)
         used.set(r.claims.jti, r.claims.exp)

@@ -94,14 +94,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   async function finishSent(row: OutboxRow, providerMessageId: string): Promise<void> {
     const at = iso(nowMs())
     await db.transaction(async (tx) => {
-      if (!repo.transition(row.id, ['sending'], { status: 'sent', providerMessageId, lastError: null }, tx)) return
+      if (!(await repo.transition(row.id, ['sending'], { status: 'sent', providerMessageId, lastError: null }, tx))) return
       await applySent(repo, row, at, tx)
     })
   }
 
   async function failRow(row: OutboxRow, code: string, opts: { invitationFailed: boolean }): Promise<void> {
     await db.transaction(async (tx) => {
-      if (!repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx)) return
+      if (!(await repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx))) return
       if (opts.invitationFailed && row.invitationId && row.kind === 'invitation')
         await repo.invitationUpdate(row.invitationId, { status: 'failed' }, ['queued'], tx)
     })
@@ -119,8 +119,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     const p = payloadOf(row)
     const n = p.reminder
     const payload: OutboxPayload = { phone: p.phone, url: p.url, roundId: p.roundId, fallbackFrom: code, ...(n ? { reminder: n } : {}) }
-    return (await db.transaction(async (tx) => {
-      if (!repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx)) return false
+    return await db.transaction(async (tx) => {
+      if (!(await repo.transition(row.id, ['sending', 'unknown'], { status: 'failed', lastError: code }, tx))) return false
       const trackingId = n ? `smsrem${n}${row.invitationId}` : `sms${row.invitationId}`
       const fresh = {
         invitationId: row.invitationId,
@@ -130,13 +130,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         payload,
         nextAttemptAt: iso(nowMs()),
       }
-      if (!repo.insertIfAbsent(fresh, tx)) {
+      if (!(await repo.insertIfAbsent(fresh, tx))) {
         // a later reminder: the (invitation, sms, reminder) row of an earlier one is re-armed
-        const prev = (await repo.forInvitation(row.invitationId!,tx)).find((r) => r.channel === 'sms' && r.kind === row.kind)
-        if (prev && prev.trackingId !== trackingId) await repo.rearm(prev.id, { trackingId, payload, nextAttemptAt: fresh.nextAttemptAt }, tx)
+        const prev = (await repo.forInvitation(row.invitationId!, tx)).find((r) => r.channel === 'sms' && r.kind === row.kind)
+        if (prev && prev.trackingId !== trackingId)
+          await repo.rearm(prev.id, { trackingId, payload, nextAttemptAt: fresh.nextAttemptAt }, tx)
       }
       return true
-    }))
+    })
   }
 
   async function retryLater(row: OutboxRow, code: string): Promise<void> {
@@ -193,7 +194,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         return
       case 'recipient': {
         const n = Number(code.slice(5))
-        if (SMS_FALLBACK_CODES.has(n) && await fallBackToSms(row,code)) return
+        if (SMS_FALLBACK_CODES.has(n) && (await fallBackToSms(row, code))) return
         await failRow(row, code, { invitationFailed: true })
         return
       }
@@ -215,7 +216,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
 
   // ── one row ──────────────────────────────────────────────────────────────────────────────────────────────
   /** Send-time checks: the state may have changed since the row was queued. */
-  async function checkStillWanted(row: OutboxRow, ctx: SendContext | undefined): Promise<"deferred"|"cancelled"|"ok"> {
+  async function checkStillWanted(row: OutboxRow, ctx: SendContext | undefined): Promise<'deferred' | 'cancelled' | 'ok'> {
     if (!ctx) {
       await cancelRow(row, 'invitation_missing')
       return 'cancelled'
@@ -260,7 +261,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     const row = await repo.claim(id)
     if (!row) return
     const ctx = row.invitationId ? await repo.sendContext(row.invitationId) : undefined
-    if (await checkStillWanted(row,ctx) !== 'ok' || !ctx) return
+    if ((await checkStillWanted(row, ctx)) !== 'ok' || !ctx) return
     if (row.channel === 'zalo' && (ctx.round.messagingHaltedAt || !deps.zalo || nowMs() < zaloPausedUntil)) {
       // halted (config error) or paused since the batch was read: give the row back untouched
       await repo.transition(row.id, ['sending'], { status: 'pending', attempts: Math.max(0, row.attempts - 1) })
@@ -314,7 +315,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
 
   // ── unknown outcomes whose receipt never came ─────────────────────────────────────────────────────────────
   async function resolveUnknown(now: number): Promise<void> {
-    for (const row of await repo.dueUnknown(iso(now),200)) {
+    for (const row of await repo.dueUnknown(iso(now), 200)) {
       if (row.channel === 'sms') {
         // the gateway dedupes RequestId: resending is safe
         await repo.transition(row.id, ['unknown'], { status: 'pending', nextAttemptAt: iso(now) })
@@ -330,9 +331,13 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       const resends = p.unknownResends ?? 0
       if (policyNow === 'resend' && resends < 1) {
         // resend once with the same tracking_id, accepting a small duplicate risk (§8.3)
-        await repo.transition(row.id, ['unknown'], { status: 'pending', nextAttemptAt: iso(now), payload: { ...p, unknownResends: resends + 1 } })
+        await repo.transition(row.id, ['unknown'], {
+          status: 'pending',
+          nextAttemptAt: iso(now),
+          payload: { ...p, unknownResends: resends + 1 },
+        })
         log.warn({ outboxId: row.id }, 'zalo: no receipt after an unknown outcome, resending once with the same tracking_id')
-      } else if (!fallBackToSms(row, 'unknown_outcome')) {
+      } else if (!(await fallBackToSms(row, 'unknown_outcome'))) {
         await failRow(row, 'unknown_outcome', { invitationFailed: true })
       }
     }
@@ -341,7 +346,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   // ── reminders ────────────────────────────────────────────────────────────────────────────────────────────
   async function scheduleReminders(now: number): Promise<number> {
     let armed = 0
-    for (const c of await repo.reminderCandidates(iso(now),policy.reminders)) {
+    for (const c of await repo.reminderCandidates(iso(now), policy.reminders)) {
       const max = c.reminderMax ?? policy.reminders.max
       const gapMs = (c.reminderGapHours ?? policy.reminders.gapHours) * 3_600_000
       if (c.reminderCount >= max) continue
@@ -359,8 +364,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       const trackingId = `${via.channel === 'sms' ? 'smsrem' : 'rem'}${n}${c.id}`
       const existing = rows.find((r) => r.kind === 'reminder' && r.channel === via.channel)
       const ok = await (existing
-? repo.rearm(existing.id,{ trackingId,payload,nextAttemptAt: iso(now) })
-:repo.insertIfAbsent({ invitationId: c.id,channel: via.channel,kind: 'reminder',trackingId,payload,nextAttemptAt: iso(now) }))
+        ? repo.rearm(existing.id, { trackingId, payload, nextAttemptAt: iso(now) })
+        : repo.insertIfAbsent({ invitationId: c.id, channel: via.channel, kind: 'reminder', trackingId, payload, nextAttemptAt: iso(now) }))
       if (ok) armed++
     }
     return armed
@@ -370,7 +375,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   async function channelsOpen(now: number): Promise<Channel[]> {
     if (!inSendWindow(now, policy.sendHours)) return []
     const out: Channel[] = []
-    if (deps.zalo && now >= zaloPausedUntil && await deps.zalo.tokens.state() === 'ok') out.push('zalo')
+    if (deps.zalo && now >= zaloPausedUntil && (await deps.zalo.tokens.state()) === 'ok') out.push('zalo')
     if (deps.sms) out.push('sms')
     return out
   }
@@ -392,7 +397,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     let exhausted = false
     const refill = async () => {
       const channels = await channelsOpen(nowMs())
-      const batch = (await repo.dueIdsWithChannel(iso(nowMs()),channels,concurrency*4)).filter((d) => !seen.has(d.id))
+      const batch = (await repo.dueIdsWithChannel(iso(nowMs()), channels, concurrency * 4)).filter((d) => !seen.has(d.id))
       if (batch.length === 0) exhausted = true
       for (const d of batch) {
         seen.add(d.id)
@@ -443,7 +448,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       stopCtl = new AbortController()
       killCtl = new AbortController()
       const recovered = repo.recoverSending(iso(nowMs() + policy.receiptWaitMinutes * MINUTE))
-      if (await recovered > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
+      if ((await recovered) > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
       loopDone = loop()
     },
     /** Graceful: stop claiming, let in-flight calls finish (each bounded by the request timeout). */

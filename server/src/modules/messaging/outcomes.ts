@@ -3,7 +3,12 @@ import type { Conn } from '@app/db'
 import type { MessagingRepo, OutboxRow } from './repo.js'
 
 /** Invitation row → `sent` (+ sent_at); reminder row → reminder_count + 1. Call inside the transition's transaction. */
-export async function applySent(repo: MessagingRepo, row: Pick<OutboxRow, 'invitationId' | 'kind'>, atIso: string, tx: Conn): Promise<void> {
+export async function applySent(
+  repo: MessagingRepo,
+  row: Pick<OutboxRow, 'invitationId' | 'kind'>,
+  atIso: string,
+  tx: Conn,
+): Promise<void> {
   if (!row.invitationId) return
   if (row.kind === 'reminder') {
     await repo.bumpReminder(row.invitationId, atIso, tx)

@@ -1,7 +1,17 @@
-import { affected } from '@app/db'
-import { first } from '@app/db'
 /** All SQL of the messaging module: outbox, Zalo tokens, webhook inbox, and the invitation/round columns it owns. */
-import { type Conn, households, invitations, outbox, participations, rounds, units, webhookEvents, zaloTokens } from '@app/db'
+import {
+  affected,
+  type Conn,
+  first,
+  households,
+  invitations,
+  outbox,
+  participations,
+  rounds,
+  units,
+  webhookEvents,
+  zaloTokens,
+} from '@app/db'
 import type { UnknownOutcomePolicy } from '@app/shared'
 import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm'
 
@@ -65,13 +75,20 @@ export function createMessagingRepo(db: Conn) {
     // ── outbox: claiming and finishing ───────────────────────────────────────────────────────────────────
     /** After a crash, rows still `sending` may or may not have reached Zalo: they become `unknown` (ZALO.md §8.3). */
     async recoverSending(untilIso: string, tx: Conn = db): Promise<number> {
-      return affected(await tx
-        .update(outbox)
-        .set({ status: 'unknown', nextAttemptAt: untilIso, lastError: 'unknown_outcome' })
-        .where(eq(outbox.status, 'sending')))
+      return affected(
+        await tx
+          .update(outbox)
+          .set({ status: 'unknown', nextAttemptAt: untilIso, lastError: 'unknown_outcome' })
+          .where(eq(outbox.status, 'sending')),
+      )
     },
     /** Ids of rows due now on the given channels, oldest first; rows of halted rounds wait (Zalo only). */
-    async dueIdsWithChannel(nowIso: string, channels: Channel[], limit: number, tx: Conn = db): Promise<{ id: string; channel: Channel }[]> {
+    async dueIdsWithChannel(
+      nowIso: string,
+      channels: Channel[],
+      limit: number,
+      tx: Conn = db,
+    ): Promise<{ id: string; channel: Channel }[]> {
       if (channels.length === 0) return []
       return await tx
         .select({ id: outbox.id, channel: outbox.channel })
@@ -99,19 +116,23 @@ export function createMessagingRepo(db: Conn) {
     },
     /** pending|deferred → sending, attempts + 1; undefined when another worker (or a cancel) got there first. */
     async claim(id: string, tx: Conn = db): Promise<OutboxRow | undefined> {
-      return await first(tx
-        .update(outbox)
-        .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1` })
-        .where(and(eq(outbox.id, id), inArray(outbox.status, ['pending', 'deferred'])))
-        .returning())
+      return await first(
+        tx
+          .update(outbox)
+          .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1` })
+          .where(and(eq(outbox.id, id), inArray(outbox.status, ['pending', 'deferred'])))
+          .returning(),
+      )
     },
     /** Move a row on only if it is still in one of `from`; returns whether it moved. */
     async transition(id: string, from: OutboxStatus[], patch: Partial<typeof outbox.$inferInsert>, tx: Conn = db): Promise<boolean> {
       return (
-        affected(await tx
-          .update(outbox)
-          .set(patch)
-          .where(and(eq(outbox.id, id), inArray(outbox.status, from)))) > 0
+        affected(
+          await tx
+            .update(outbox)
+            .set(patch)
+            .where(and(eq(outbox.id, id), inArray(outbox.status, from))),
+        ) > 0
       )
     },
     async byId(id: string, tx: Conn = db): Promise<OutboxRow | undefined> {
@@ -133,33 +154,39 @@ export function createMessagingRepo(db: Conn) {
     /** Re-arm a finished row for the next reminder (one row per invitation × channel × kind, unique). */
     async rearm(id: string, patch: { trackingId: string; payload: OutboxPayload; nextAttemptAt: string }, tx: Conn = db): Promise<boolean> {
       return (
-        affected(await tx
-          .update(outbox)
-          .set({ ...patch, status: 'pending', attempts: 0, lastError: null, providerMessageId: null })
-          .where(and(eq(outbox.id, id), inArray(outbox.status, ['sent', 'failed', 'cancelled'])))) > 0
+        affected(
+          await tx
+            .update(outbox)
+            .set({ ...patch, status: 'pending', attempts: 0, lastError: null, providerMessageId: null })
+            .where(and(eq(outbox.id, id), inArray(outbox.status, ['sent', 'failed', 'cancelled']))),
+        ) > 0
       )
     },
 
     /** Everything the send-time checks need, in one read. */
     async sendContext(invitationId: string, tx: Conn = db): Promise<SendContext | undefined> {
-      const row = await first(tx
-        .select({
-          invitation: invitations,
-          round: rounds,
-          headName: households.headName,
-          phone: households.phone,
-          active: households.active,
-        })
-        .from(invitations)
-        .innerJoin(rounds, eq(rounds.id, invitations.roundId))
-        .innerJoin(households, eq(households.id, invitations.householdId))
-        .where(eq(invitations.id, invitationId)))
+      const row = await first(
+        tx
+          .select({
+            invitation: invitations,
+            round: rounds,
+            headName: households.headName,
+            phone: households.phone,
+            active: households.active,
+          })
+          .from(invitations)
+          .innerJoin(rounds, eq(rounds.id, invitations.roundId))
+          .innerJoin(households, eq(households.id, invitations.householdId))
+          .where(eq(invitations.id, invitationId)),
+      )
       if (!row) return undefined
       const commune = await first(tx.select({ name: units.name }).from(units).where(eq(units.id, row.round.communeId)))
-      const took = await first(tx
-        .select({ h: participations.householdId })
-        .from(participations)
-        .where(and(eq(participations.roundId, row.round.id), eq(participations.householdId, row.invitation.householdId))))
+      const took = await first(
+        tx
+          .select({ h: participations.householdId })
+          .from(participations)
+          .where(and(eq(participations.roundId, row.round.id), eq(participations.householdId, row.invitation.householdId))),
+      )
       return {
         invitation: row.invitation,
         round: row.round,
@@ -170,21 +197,29 @@ export function createMessagingRepo(db: Conn) {
     },
 
     // ── invitations and rounds (columns this module owns) ───────────────────────────────────────────────────
-    async invitationUpdate(id: string, patch: Partial<typeof invitations.$inferInsert>, onlyFrom?: string[], tx: Conn = db): Promise<boolean> {
+    async invitationUpdate(
+      id: string,
+      patch: Partial<typeof invitations.$inferInsert>,
+      onlyFrom?: string[],
+      tx: Conn = db,
+    ): Promise<boolean> {
       const cond = onlyFrom ? and(eq(invitations.id, id), inArray(invitations.status, onlyFrom as never[])) : eq(invitations.id, id)
       return affected(await tx.update(invitations).set(patch).where(cond)) > 0
     },
     async bumpReminder(id: string, atIso: string, tx: Conn = db): Promise<void> {
-      await tx.update(invitations)
+      await tx
+        .update(invitations)
         .set({ reminderCount: sql`${invitations.reminderCount} + 1`, lastRemindedAt: atIso })
         .where(eq(invitations.id, id))
     },
     /** Set delivered_at once (the first receipt wins) and move sent/queued/failed to delivered. */
     async markDelivered(id: string, deliveredAtIso: string, tx: Conn = db): Promise<void> {
-      await tx.update(invitations)
+      await tx
+        .update(invitations)
         .set({ deliveredAt: deliveredAtIso })
         .where(and(eq(invitations.id, id), isNull(invitations.deliveredAt)))
-      await tx.update(invitations)
+      await tx
+        .update(invitations)
         .set({ status: 'delivered' })
         .where(and(eq(invitations.id, id), inArray(invitations.status, ['queued', 'sent', 'failed'])))
     },
@@ -277,17 +312,19 @@ export function createMessagingRepo(db: Conn) {
     },
     /** Invited (Zalo/SMS, live) households of a round that took part, by any channel. */
     async answeredCount(roundId: string, tx: Conn = db): Promise<number> {
-      const r = await first(tx
-        .select({ n: sql<number>`count(*)` })
-        .from(invitations)
-        .where(
-          and(
-            eq(invitations.roundId, roundId),
-            eq(invitations.revoked, false),
-            inArray(invitations.channel, ['zalo', 'sms']),
-            sql`exists (select 1 from ${participations} p where p.round_id = ${invitations.roundId} and p.household_id = ${invitations.householdId})`,
+      const r = await first(
+        tx
+          .select({ n: sql<number>`count(*)` })
+          .from(invitations)
+          .where(
+            and(
+              eq(invitations.roundId, roundId),
+              eq(invitations.revoked, false),
+              inArray(invitations.channel, ['zalo', 'sms']),
+              sql`exists (select 1 from ${participations} p where p.round_id = ${invitations.roundId} and p.household_id = ${invitations.householdId})`,
+            ),
           ),
-        ))
+      )
       return Number(r?.n ?? 0)
     },
     async outboxCounts(roundId: string, tx: Conn = db) {

@@ -84,7 +84,7 @@ export const zaloWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      const r = await app.services.messaging.ingestZaloWebhook(raw,req.headers)
+      const r = await app.services.messaging.ingestZaloWebhook(raw, req.headers)
       if (r.ignored)
         req.log.info({ bytes: raw.length }, 'unsigned webhook POST (a URL check when the webhook is registered?): answered 200, ignored')
       return { received: true as const, duplicate: r.duplicate }
@@ -100,8 +100,8 @@ export const zaloDemoRoutes: FastifyPluginAsyncZod = async (app) => {
   const access = createDemoAccess({
     key: app.purposeKey('demo-inbox'),
     clock: app.clock,
-    actorFor: async (id, tv) => (await app.services.users.actorFor(id, tv)),
-    tokenVersion: async (id) => (await app.services.users.tokenVersion(id)),
+    actorFor: async (id, tv) => await app.services.users.actorFor(id, tv),
+    tokenVersion: async (id) => await app.services.users.tokenVersion(id),
   })
   const secure = app.config.links.publicBaseUrl.startsWith('https:')
   const REFUSED: Record<401 | 403, string> = {
@@ -121,7 +121,7 @@ export const zaloDemoRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       if (req.actor.role !== 'admin') throw new AppError('forbidden', REFUSED[403], 403)
-      const { value, expiresAt } = access.issueLink(req.actor)
+      const { value, expiresAt } = await access.issueLink(req.actor)
       return { url: `/demo/zalo?t=${value}`, expiresAt: expiresAt.toISOString() }
     },
   )
@@ -129,12 +129,12 @@ export const zaloDemoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/demo/zalo', { schema: { hide: true, querystring: z.object({ t: z.string().max(1000).optional() }) } }, async (req, reply) => {
     reply.header('cache-control', 'no-store')
     if (req.query.t !== undefined) {
-      const link = access.redeemLink(req.query.t)
+      const link = await access.redeemLink(req.query.t)
       if (!link.ok) {
         req.log.warn({ reason: link.reason }, 'demo inbox link refused')
         throw new AppError(link.status === 403 ? 'forbidden' : 'unauthorized', REFUSED[link.status], link.status)
       }
-      const session = access.issueSession(link.actor)
+      const session = await access.issueSession(link.actor)
       const cookie = [
         `${DEMO_COOKIE}=${session.value}`,
         'Path=/demo/zalo',
@@ -145,10 +145,10 @@ export const zaloDemoRoutes: FastifyPluginAsyncZod = async (app) => {
       ].join('; ')
       return reply.header('set-cookie', cookie).redirect('/demo/zalo', 303)
     }
-    const session = access.checkSession(readCookie(req.headers.cookie, DEMO_COOKIE))
+    const session = await access.checkSession(readCookie(req.headers.cookie, DEMO_COOKIE))
     if (!session.ok) throw new AppError(session.status === 403 ? 'forbidden' : 'unauthorized', REFUSED[session.status], session.status)
     const cfg = app.config
-    const inbox = await (loadInbox(cfg.zalo.znsBaseUrl, cfg.sms.mode === 'fake' ? cfg.sms.baseUrl : null))
+    const inbox = await loadInbox(cfg.zalo.znsBaseUrl, cfg.sms.mode === 'fake' ? cfg.sms.baseUrl : null)
     return reply.type('text/html; charset=utf-8').send(renderInboxPage(inbox, '/app/admin'))
   })
 }

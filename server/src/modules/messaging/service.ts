@@ -5,7 +5,7 @@
 import type { AppDb } from '@app/db'
 import { type RoundMessaging, type UnknownOutcomePolicy, type ZaloTemplateLimits, zaloTextLength } from '@app/shared'
 import type { Config } from '../../config.js'
-import { AppError, conflict } from '../../lib/app-error.js'
+import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import type { Actor } from '../policy.js'
@@ -49,7 +49,8 @@ export function createMessagingService(deps: {
     const msg = obj(ev.message)
     const trackingId = idStr(msg.tracking_id)
     const msgId = idStr(msg.msg_id)
-    const row = (trackingId ? await repo.byTrackingId(trackingId) : undefined) ?? (msgId ? await repo.byProviderMessageId(msgId) : undefined)
+    const row =
+      (trackingId ? await repo.byTrackingId(trackingId) : undefined) ?? (msgId ? await repo.byProviderMessageId(msgId) : undefined)
     if (row?.channel !== 'zalo') return
     const dt = idStr(msg.delivery_time)
     // the receipt time is message.delivery_time, not the envelope timestamp (§0.6)
@@ -59,11 +60,11 @@ export function createMessagingService(deps: {
       // a receipt proves the send: settle an unknown/in-flight row, and cancel a pending resend of the same tracking_id
       if (
         await repo.transition(
-row.id,
-['sending','unknown','pending','deferred'],
-{ status: 'sent',providerMessageId: msgId,lastError: null },
-tx
-)
+          row.id,
+          ['sending', 'unknown', 'pending', 'deferred'],
+          { status: 'sent', providerMessageId: msgId, lastError: null },
+          tx,
+        )
       )
         await applySent(repo, row, clock.now().toISOString(), tx)
       if (row.kind === 'invitation' && row.invitationId) await repo.markDelivered(row.invitationId, deliveredAt, tx)
@@ -116,9 +117,9 @@ tx
      * A round title is the Zalo text's `round_name` and the resident page's heading: while Zalo is connected it must
      * fit the template's registered limit, or every invitation would carry a cut title. 422 with the limit.
      */
-    assertRoundTitleFits(title: string | undefined): void {
+    async assertRoundTitleFits(title: string | undefined): Promise<void> {
       if (title === undefined) return
-      const { roundTitleMax: max } = titleLimits()
+      const { roundTitleMax: max } = await titleLimits()
       const length = zaloTextLength(title)
       if (max !== null && length > max)
         throw new AppError(
@@ -137,7 +138,10 @@ tx
      * Verify, store once (event-id dedupe), process after. A POST with no signature header at all is what Zalo may send
      * to check a webhook URL when it is registered: answered 200 (`ignored`), nothing stored or processed.
      */
-    async ingestZaloWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): Promise<{ duplicate: boolean; ignored: boolean} > {
+    async ingestZaloWebhook(
+      raw: Buffer,
+      headers: Record<string, string | string[] | undefined>,
+    ): Promise<{ duplicate: boolean; ignored: boolean }> {
       const h = (k: string) => {
         const v = headers[k]
         return Array.isArray(v) ? v[0] : v
@@ -203,13 +207,13 @@ tx
           unknown,
           deferred,
           fellBackToSms,
-          answered: (await repo.answeredCount(r.id)),
+          answered: await repo.answeredCount(r.id),
           revoked: n('revoked'),
           remindersSent,
         },
         policy: policyOf(r),
         alerts,
-        failures: (await repo.failures(r.id,200)).map((f) => ({
+        failures: (await repo.failures(r.id, 200)).map((f) => ({
           invitationId: f.invitationId,
           householdId: f.householdId,
           householdCode: f.householdCode,
@@ -225,21 +229,23 @@ tx
     },
 
     /** Re-queue a round's failed sends (live invitations of households that have not taken part) and lift a halt. */
-    async retry(actor: Actor, roundId: string): Promise<{ retried: number} > {
+    async retry(actor: Actor, roundId: string): Promise<{ retried: number }> {
       const r = await rounds.getManaged(actor, roundId)
       if (r.status !== 'open' && r.status !== 'draft') throw conflict('invalid_transition', `cannot retry sends of a ${r.status} round`)
       const now = clock.now().toISOString()
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         let retried = 0
-        for (const row of await repo.retryableFailed(r.id,tx)) {
-          if (!repo.transition(row.id, ['failed'], { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null }, tx)) continue
-          if (row.kind === 'invitation' && row.invitationId) await repo.invitationUpdate(row.invitationId, { status: 'queued' }, ['failed'], tx)
+        for (const row of await repo.retryableFailed(r.id, tx)) {
+          if (!(await repo.transition(row.id, ['failed'], { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null }, tx)))
+            continue
+          if (row.kind === 'invitation' && row.invitationId)
+            await repo.invitationUpdate(row.invitationId, { status: 'queued' }, ['failed'], tx)
           retried++
         }
         await repo.unhaltRound(r.id, tx)
         await audit.record(tx, { actorId: actor.id, action: 'messaging.retry', targetType: 'round', targetId: r.id, data: { retried } })
         return { retried }
-      }))
+      })
     },
 
     async setPolicy(
@@ -259,7 +265,8 @@ tx
           await repo.setPolicy(r.id, patch, tx)
           await audit.record(tx, { actorId: actor.id, action: 'messaging.policy', targetType: 'round', targetId: r.id, data: patch })
         })
-      const after = await rounds.findById(r.id)!
+      const after = await rounds.findById(r.id)
+      if (!after) throw notFound('round')
       return policyOf(after)
     },
   }

@@ -71,7 +71,7 @@ export function createTokenManager(deps: {
     }
     const now = clock.now()
     const expires = new Date(now.getTime() + res.expiresInSec * 1000).toISOString()
-    const saved = db.transaction(async (tx) => {
+    const saved = await db.transaction(async (tx) => {
       const ok = await repo.rotateToken(
         OA,
         row.refreshToken,
@@ -161,8 +161,8 @@ export function createTokenManager(deps: {
         rotatedAt: now.toISOString(),
       }
       await db.transaction(async (tx) => {
-        if (await repo.token(OA,tx)) {
-          const cur = await repo.token(OA, tx)!
+        const cur = await repo.token(OA, tx)
+        if (cur) {
           await repo.rotateToken(OA, cur.refreshToken, row, tx)
         } else await repo.insertToken({ id: OA, ...row }, tx)
         await audit.record(tx, { actorId: null, action: 'zalo.token.set', targetType: 'zalo_oa', targetId: OA })

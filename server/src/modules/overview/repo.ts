@@ -1,5 +1,4 @@
-import { rawAll } from '@app/db'
-import { type Conn, rounds, sealedResults, tallyCounters, units, villageCounters } from '@app/db'
+import { type Conn, rawAll, rounds, sealedResults, tallyCounters, units, villageCounters } from '@app/db'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { RoundRow } from '../rounds/repo.js'
 import type { QuestionCounts, VillageCounts } from '../tally/repo.js'
@@ -8,9 +7,9 @@ import type { UnitRow } from '../units/repo.js'
 /** Bound on the ids bound into one `IN (…)` list. */
 const CHUNK = 500
 
-function chunked<T>(ids: readonly string[], read: (chunk: string[]) => T[]): T[] {
+async function chunked<T>(ids: readonly string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = []
-  for (let i = 0; i < ids.length; i += CHUNK) out.push(...read(ids.slice(i, i + CHUNK)))
+  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await read(ids.slice(i, i + CHUNK))))
   return out
 }
 
@@ -36,15 +35,20 @@ export function createOverviewRepo(db: Conn) {
      * round still open or closed (unsealed), so none in progress is hidden behind another, and the most
      * recently created one.
      */
-    currentByCommune(communeIds: string[], tx: Conn = db): Map<string, RoundRow[]> {
-      const ids = chunked(communeIds, async (chunk) =>
-        (await rawAll<{ id: string }>(tx, sql`
-          SELECT id FROM (
-            SELECT id, status, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, rowid DESC) AS n
-            FROM rounds WHERE ${inArray(rounds.communeId, chunk)}
-          ) WHERE n = 1 OR status IN ('open', 'closed')`)),
+    async currentByCommune(communeIds: string[], tx: Conn = db): Promise<Map<string, RoundRow[]>> {
+      const ids = (
+        await chunked(communeIds, (chunk) =>
+          rawAll<{ id: string }>(
+            tx,
+            sql`
+            SELECT id FROM (
+              SELECT id, status, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, rowid DESC) AS n
+              FROM rounds WHERE ${inArray(rounds.communeId, chunk)}
+            ) WHERE n = 1 OR status IN ('open', 'closed')`,
+          ),
+        )
       ).map((r) => r.id)
-      const rows = chunked(ids, async (chunk) => await tx.select().from(rounds).where(inArray(rounds.id, chunk)))
+      const rows = await chunked(ids, async (chunk) => await tx.select().from(rounds).where(inArray(rounds.id, chunk)))
       const out = new Map<string, RoundRow[]>()
       for (const r of rows.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))) {
         const list = out.get(r.communeId)
@@ -62,13 +66,16 @@ export function createOverviewRepo(db: Conn) {
         .orderBy(asc(rounds.opensAt), asc(rounds.createdAt), asc(sql`rowid`))
     },
     /** The per-village counters of several rounds: round id → village id → counts. */
-    villageCounters(roundIds: string[], tx: Conn = db): Map<string, Map<string, VillageCounts>> {
+    async villageCounters(roundIds: string[], tx: Conn = db): Promise<Map<string, Map<string, VillageCounts>>> {
       const out = new Map<string, Map<string, VillageCounts>>()
       // plain rows (no per-row mapping): a province reads ~10 rows per commune
-      const rows = chunked(roundIds, async (chunk) =>
-        (await rawAll<VillageCounts & { roundId: string; villageId: string }>(tx, sql`
-          SELECT round_id AS roundId, village_id AS villageId, participated, link, paper, meeting, invalid
-          FROM village_counters WHERE ${inArray(villageCounters.roundId, chunk)}`)),
+      const rows = await chunked(roundIds, (chunk) =>
+        rawAll<VillageCounts & { roundId: string; villageId: string }>(
+          tx,
+          sql`
+          SELECT round_id AS "roundId", village_id AS "villageId", participated, link, paper, meeting, invalid
+          FROM village_counters WHERE ${inArray(villageCounters.roundId, chunk)}`,
+        ),
       )
       for (const { roundId, villageId, ...c } of rows) {
         let m = out.get(roundId)
@@ -84,7 +91,7 @@ export function createOverviewRepo(db: Conn) {
      * The counters of one question (the overall one) for several rounds: round id → per-village counts.
      * `keyOf` maps each round to its question key; rounds sharing a key are read in one query.
      */
-    questionCounters(keyOf: Map<string, string>, tx: Conn = db): Map<string, QuestionCounts[]> {
+    async questionCounters(keyOf: Map<string, string>, tx: Conn = db): Promise<Map<string, QuestionCounts[]>> {
       const byKey = new Map<string, string[]>()
       for (const [roundId, key] of keyOf) {
         const ids = byKey.get(key)
@@ -93,10 +100,13 @@ export function createOverviewRepo(db: Conn) {
       }
       const out = new Map<string, QuestionCounts[]>()
       for (const [key, ids] of byKey) {
-        const rows = chunked(ids, async (chunk) =>
-          (await rawAll<QuestionCounts & { roundId: string }>(tx, sql`
-            SELECT round_id AS roundId, village_id AS villageId, question_key AS questionKey, valid, satisfied
-            FROM tally_counters WHERE ${inArray(tallyCounters.roundId, chunk)} AND question_key = ${key}`)),
+        const rows = await chunked(ids, (chunk) =>
+          rawAll<QuestionCounts & { roundId: string }>(
+            tx,
+            sql`
+            SELECT round_id AS "roundId", village_id AS "villageId", question_key AS "questionKey", valid, satisfied
+            FROM tally_counters WHERE ${inArray(tallyCounters.roundId, chunk)} AND question_key = ${key}`,
+          ),
         )
         for (const { roundId, ...c } of rows) {
           const list = out.get(roundId)
@@ -110,12 +120,14 @@ export function createOverviewRepo(db: Conn) {
      * The commune part of the sealed tally JSON of several rounds, as JSON text (SQLite extracts it, so
      * the per-village part of a large sealed record is never parsed in JS): round id → JSON text.
      */
-    sealedCommuneJson(roundIds: string[], tx: Conn = db): Map<string, string> {
-      const rows = chunked(roundIds, async (chunk) =>
-        await tx
-          .select({ roundId: sealedResults.roundId, commune: sql<string>`json_extract(${sealedResults.tallyJson}, '$.commune')` })
-          .from(sealedResults)
-          .where(inArray(sealedResults.roundId, chunk)),
+    async sealedCommuneJson(roundIds: string[], tx: Conn = db): Promise<Map<string, string>> {
+      const rows = await chunked(
+        roundIds,
+        async (chunk) =>
+          await tx
+            .select({ roundId: sealedResults.roundId, commune: sql<string>`json_extract(${sealedResults.tallyJson}, '$.commune')` })
+            .from(sealedResults)
+            .where(inArray(sealedResults.roundId, chunk)),
       )
       return new Map(rows.map((r) => [r.roundId, r.commune]))
     },

@@ -64,13 +64,13 @@ export function createOverviewService(deps: {
    * counters are read: the commune's coverage, rate, verdict and robustness depend on nothing else, and
    * only the commune part of the result is used.
    */
-  async function liveCommunes(rows: RoundRow[]): Promise<Map<string,Tally>> {
+  async function liveCommunes(rows: RoundRow[]): Promise<Map<string, Tally>> {
     const out = new Map<string, Tally>()
     if (rows.length === 0) return out
     const keyOf = new Map<string, string>()
     for (const r of rows) keyOf.set(r.id, (await rounds.questionsOf(r)).find((q) => q.isOverall)?.key ?? '')
-    const villageCounts = repo.villageCounters(rows.map((r) => r.id))
-    const questionCounts = repo.questionCounters(keyOf)
+    const villageCounts = await repo.villageCounters(rows.map((r) => r.id))
+    const questionCounts = await repo.questionCounters(keyOf)
     for (const r of rows) {
       const overallKey = keyOf.get(r.id) ?? ''
       const t = buildRoundTally({
@@ -86,7 +86,7 @@ export function createOverviewService(deps: {
           questionKeys: [overallKey],
         },
         // village names appear only in the per-village part, which is not used here
-        villages: Object.entries(rounds.frameOf(r)).map(([id, households]) => ({ id, name: id, households })),
+        villages: Object.entries(await rounds.frameOf(r)).map(([id, households]) => ({ id, name: id, households })),
         villageCounts: villageCounts.get(r.id) ?? new Map(),
         questionCounts: questionCounts.get(r.id) ?? [],
       })
@@ -102,11 +102,11 @@ export function createOverviewService(deps: {
    * number of queries whatever the number of rounds.
    */
   async function summarizeMany(actor: Actor, rows: RoundRow[]): Promise<RoundSummary[]> {
-    const sealedJson = repo.sealedCommuneJson(rows.filter((r) => r.status === 'sealed' || r.status === 'returned').map((r) => r.id))
+    const sealedJson = await repo.sealedCommuneJson(rows.filter((r) => r.status === 'sealed' || r.status === 'returned').map((r) => r.id))
     const frozen = new Map([...sealedJson].map(([id, json]) => [id, JSON.parse(json) as Tally]))
     // the council reads results once sealed; a draft has no figures yet
     const hidden = (r: RoundRow) => r.status === 'draft' || (actor.role === 'council' && !frozen.has(r.id))
-    const live = await liveCommunes(rows.filter((r) => !frozen.has(r.id)&&!hidden(r)))
+    const live = await liveCommunes(rows.filter((r) => !frozen.has(r.id) && !hidden(r)))
     return rows.map((r) => {
       const c = frozen.get(r.id) ?? live.get(r.id)
       if (c && (resultsWithheld(r.status) || r.disclosedAt === null))
@@ -150,8 +150,8 @@ export function createOverviewService(deps: {
     })
   }
 
-  function summarize(actor: Actor, r: RoundRow): RoundSummary {
-    return summarizeMany(actor, [r])[0] as RoundSummary
+  async function summarize(actor: Actor, r: RoundRow): Promise<RoundSummary> {
+    return (await summarizeMany(actor, [r]))[0] as RoundSummary
   }
 
   function sortItems(items: CommuneOverview[], q: OverviewQuery): CommuneOverview[] {
@@ -184,9 +184,9 @@ export function createOverviewService(deps: {
           issues: [{ path: 'id', message: 'a village' }],
         })
       const communes = await repo.communesUnder(unit.id)
-      const current = repo.currentByCommune(communes.map((c) => c.id))
+      const current = await repo.currentByCommune(communes.map((c) => c.id))
       const roundRows = communes.flatMap((c) => current.get(c.id) ?? [])
-      const summaries = new Map((await summarizeMany(actor,roundRows)).map((s) => [s.id, s]))
+      const summaries = new Map((await summarizeMany(actor, roundRows)).map((s) => [s.id, s]))
       // one row per round shown (a commune with two rounds in progress has two rows), one for a commune without any
       const items = communes.flatMap((c) => {
         const item = { communeId: c.id, communeName: c.name, communeCode: c.code, parentId: c.parentId }
@@ -211,13 +211,14 @@ export function createOverviewService(deps: {
         for (const u of next) former.set(u.id, u.name)
         frontier = next.map((u) => u.id)
       }
-      const rows = await [unit.id, ...former.keys()]
-        .flatMap((id) => repo.roundsOfCommune(id))
-        .sort((a, b) => a.opensAt.localeCompare(b.opensAt) || a.createdAt.localeCompare(b.createdAt))
+      const rows: RoundRow[] = []
+      for (const id of [unit.id, ...former.keys()]) rows.push(...(await repo.roundsOfCommune(id)))
+      rows.sort((a, b) => a.opensAt.localeCompare(b.opensAt) || a.createdAt.localeCompare(b.createdAt))
+      const summaries = await summarizeMany(actor, rows)
       return {
         communeId: unit.id,
         communeName: unit.name,
-        rounds: (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await summarizeMany(actor, (((((((((((((((await await await await await await await await await await await await await await await rows))))))))))))))))).map(async (s, i) => ({ ...s, formerCommune: former.get((await rows[i])?.communeId ?? '') ?? null })))))))))))))))),
+        rounds: summaries.map((s, i) => ({ ...s, formerCommune: former.get(rows[i]?.communeId ?? '') ?? null })),
       }
     },
   }

@@ -1,5 +1,4 @@
-import { first, one } from '@app/db'
-import { type AppDb, type Conn, paperEntries } from '@app/db'
+import { type AppDb, type Conn, one, paperEntries } from '@app/db'
 import { and, asc, eq, sql } from 'drizzle-orm'
 
 export type PaperEntryRow = typeof paperEntries.$inferSelect
@@ -18,18 +17,21 @@ export function createPaperRepo(db: AppDb) {
       return await one(tx.insert(paperEntries).values(row).returning())
     },
     async markPaperMismatch(roundId: string, serial: string, tx: Conn = db): Promise<void> {
-      await tx.update(paperEntries)
+      await tx
+        .update(paperEntries)
         .set({ status: 'mismatch' })
         .where(and(eq(paperEntries.roundId, roundId), eq(paperEntries.serial, serial)))
     },
     async deletePaperEntries(roundId: string, serial: string, tx: Conn = db): Promise<void> {
-      await tx.delete(paperEntries)
-        .where(and(eq(paperEntries.roundId, roundId), eq(paperEntries.serial, serial)))
+      await tx.delete(paperEntries).where(and(eq(paperEntries.roundId, roundId), eq(paperEntries.serial, serial)))
     },
     /** Paper forms of a round keyed but not settled: mismatched ones, and ones waiting for their second keying. */
     async unsettledPaper(roundId: string, tx: Conn = db): Promise<{ mismatches: number; awaitingSecondEntry: number }> {
       const rows = await tx
-        .select({ serial: paperEntries.serial, mismatch: sql<number>`max(${paperEntries.status} = 'mismatch')` })
+        .select({
+          serial: paperEntries.serial,
+          mismatch: sql<number>`max(CASE WHEN ${paperEntries.status} = 'mismatch' THEN 1 ELSE 0 END)`,
+        })
         .from(paperEntries)
         .where(eq(paperEntries.roundId, roundId))
         .groupBy(paperEntries.serial)

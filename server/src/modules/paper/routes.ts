@@ -21,7 +21,7 @@ export const paperRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const res = await s().paper.enterPaper(req.actor,req.params.id,req.body)
+      const res = await s().paper.enterPaper(req.actor, req.params.id, req.body)
       return reply.code(res.status === 'counted' ? 201 : 202).send(res)
     },
   )
@@ -35,7 +35,7 @@ export const paperRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: items(PaperQueueItem), ...Err },
       },
     },
-    async (req) => ({ items: s().paper.paperQueue(req.actor, req.params.id) }),
+    async (req) => ({ items: await s().paper.paperQueue(req.actor, req.params.id) }),
   )
   app.post(
     '/:id/paper-entries/:serial/resolve',
@@ -48,6 +48,6 @@ export const paperRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: PaperResult, ...Err },
       },
     },
-    async (req, reply) => reply.code(201).send(await s().paper.resolvePaper(req.actor,req.params.id,req.params.serial,req.body)),
+    async (req, reply) => reply.code(201).send(await s().paper.resolvePaper(req.actor, req.params.id, req.params.serial, req.body)),
   )
 }

@@ -35,8 +35,8 @@ export function createPaperService(deps: {
   const repo = createPaperRepo(db)
   // a paper form keyed once or twice is a household's answer not counted yet, and its rows name the household
   // (TRUST.md §2.1): the round closes once every form is settled
-  rounds.checkBeforeClose((roundId, tx) => {
-    const { mismatches, awaitingSecondEntry } = repo.unsettledPaper(roundId, tx)
+  rounds.checkBeforeClose(async (roundId, tx) => {
+    const { mismatches, awaitingSecondEntry } = await repo.unsettledPaper(roundId, tx)
     const n = mismatches + awaitingSecondEntry
     if (n === 0) return null
     const parts = [
@@ -61,15 +61,16 @@ export function createPaperService(deps: {
       actor: Actor,
       roundId: string,
       body: PaperBallotBody & { serial?: string | undefined },
-    ): Promise<{ status: 'counted'; receipt: string} |{ status: 'pending'|'mismatch'} > {
+    ): Promise<{ status: 'counted'; receipt: string } | { status: 'pending' | 'mismatch' }> {
       assertRole(actor, ['front_staff', 'collector'])
       const round = await rounds.getVisible(actor, roundId)
       if (actor.role === 'front_staff') await rounds.getManaged(actor, roundId)
       const hh = await households.findById(body.householdId)
       const villages = new Set((await rounds.villagesOf(round)).map((v) => v.id))
       if (!hh || !villages.has(hh.villageId)) throw notFound('household')
-      if (actor.role === 'collector' && !(await rounds.collectorVillages(round.id,actor.id)).includes(hh.villageId)) throw notFound('household')
-      const completing = round.doubleEntry && !!body.serial && (await repo.paperEntriesFor(round.id,body.serial)).length > 0
+      if (actor.role === 'collector' && !(await rounds.collectorVillages(round.id, actor.id)).includes(hh.villageId))
+        throw notFound('household')
+      const completing = round.doubleEntry && !!body.serial && (await repo.paperEntriesFor(round.id, body.serial)).length > 0
       if (completing) assertSettlesPaper(round)
       else assertAcceptsBallots(round, clock.now())
       const questions = await rounds.questionsOf(round)
@@ -77,13 +78,13 @@ export function createPaperService(deps: {
       const answers = cleanAnswers(questions, body.answers)
       const comment = body.comment?.trim() || null
       const contentHash = submissionHash(answers, comment)
-      return db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         // a close may have committed since the check above
-        const current = rounds.windowOf(round.id)
+        const current = await rounds.windowOf(round.id, tx)
         if (!current) throw notFound('round')
         if (completing) assertSettlesPaper(current)
         else assertAcceptsBallots(current, clock.now())
-        if (ballots.participated(round.id, hh.id, tx)) throw alreadyAnswered()
+        if (await ballots.participated(round.id, hh.id, tx)) throw alreadyAnswered()
         if (round.doubleEntry) {
           if (!body.serial)
             throw badRequest('validation_failed', 'this round uses double entry: give the paper serial number', {
@@ -135,7 +136,7 @@ export function createPaperService(deps: {
           }
           await repo.deletePaperEntries(round.id, body.serial, tx)
         }
-        const { receipt } = ballots.acceptKeyed({
+        const { receipt } = await ballots.acceptKeyed({
           round,
           householdId: hh.id,
           villageId: hh.villageId,
@@ -188,10 +189,15 @@ export function createPaperService(deps: {
      * Resolve a mismatched serial with a third keying from the paper form, by Front staff who keyed neither
      * entry: a keyer settling their own disagreement could count whatever they liked (TRUST.md §2.8).
      */
-    async resolvePaper(actor: Actor, roundId: string, serial: string, body: PaperBallotBody): Promise<{ status: 'counted'; receipt: string} > {
+    async resolvePaper(
+      actor: Actor,
+      roundId: string,
+      serial: string,
+      body: PaperBallotBody,
+    ): Promise<{ status: 'counted'; receipt: string }> {
       const round = await rounds.getManaged(actor, roundId)
       assertSettlesPaper(round)
-      const entries = await repo.paperEntriesFor(round.id,serial)
+      const entries = await repo.paperEntriesFor(round.id, serial)
       if (entries.length === 0) throw notFound('paper entry')
       if (entries.some((e) => e.enteredBy === actor.id))
         throw new AppError(
@@ -207,13 +213,13 @@ export function createPaperService(deps: {
       validate(questions, body.answers)
       const answers = cleanAnswers(questions, body.answers)
       const comment = body.comment?.trim() || null
-      return db.transaction(async (tx) => {
-        const current = rounds.windowOf(round.id)
+      return await db.transaction(async (tx) => {
+        const current = await rounds.windowOf(round.id, tx)
         if (!current) throw notFound('round')
         assertSettlesPaper(current)
-        if ((await repo.paperEntriesFor(round.id,serial,tx)).length === 0) throw notFound('paper entry')
+        if ((await repo.paperEntriesFor(round.id, serial, tx)).length === 0) throw notFound('paper entry')
         await repo.deletePaperEntries(round.id, serial, tx)
-        const { receipt } = ballots.acceptKeyed({
+        const { receipt } = await ballots.acceptKeyed({
           round,
           householdId: hh.id,
           villageId: hh.villageId,

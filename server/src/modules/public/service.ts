@@ -51,7 +51,7 @@ export function createPublicService(deps: {
   levels: Readonly<Record<string, LevelRule>>
 }) {
   const { rounds, units, tally, council, levels } = deps
-  async function find(roundId: string, paperRoot?: string): Promise<PublicRoundResult|undefined> {
+  async function find(roundId: string, paperRoot?: string): Promise<PublicRoundResult | undefined> {
     const r = await rounds.findById(roundId)
     const rec = r && (r.status === 'sealed' || r.status === 'returned') ? await tally.sealedRecord(r.id) : undefined
     if (!r || !rec) return undefined
@@ -78,7 +78,7 @@ export function createPublicService(deps: {
       methodVersion: rec.methodVersion,
       rootCheck: paperRoot === undefined ? null : checkRoot(paperRoot, rec.ledgerRootHash, history),
       history,
-      decision: (await council.currentDecision(r.id, rec.sealId)),
+      decision: await council.currentDecision(r.id, rec.sealId),
     }
   }
   return {

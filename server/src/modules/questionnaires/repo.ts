@@ -1,5 +1,4 @@
-import { first, one } from '@app/db'
-import { criteriaSets, type Conn, questionnaireTemplates, ruleSets } from '@app/db'
+import { type Conn, criteriaSets, first, one, questionnaireTemplates, ruleSets } from '@app/db'
 import { and, asc, desc, eq } from 'drizzle-orm'
 
 export type TemplateRow = typeof questionnaireTemplates.$inferSelect
@@ -16,12 +15,16 @@ export function createQuestionnaireRepo(db: Conn) {
     },
     async latestTemplateVersion(code: string, tx: Conn = db): Promise<number> {
       return (
-        (await first(tx
-          .select({ v: questionnaireTemplates.version })
-          .from(questionnaireTemplates)
-          .where(eq(questionnaireTemplates.code, code))
-          .orderBy(desc(questionnaireTemplates.version))
-          .limit(1)))?.v ?? 0
+        (
+          await first(
+            tx
+              .select({ v: questionnaireTemplates.version })
+              .from(questionnaireTemplates)
+              .where(eq(questionnaireTemplates.code, code))
+              .orderBy(desc(questionnaireTemplates.version))
+              .limit(1),
+          )
+        )?.v ?? 0
       )
     },
     async insertTemplate(row: typeof questionnaireTemplates.$inferInsert, tx: Conn = db): Promise<TemplateRow> {
@@ -34,19 +37,25 @@ export function createQuestionnaireRepo(db: Conn) {
       return await first(tx.select().from(criteriaSets).where(eq(criteriaSets.id, id)))
     },
     async criteriaSetByCode(code: string, version: number, tx: Conn = db): Promise<CriteriaSetRow | undefined> {
-      return await first(tx
-        .select()
-        .from(criteriaSets)
-        .where(and(eq(criteriaSets.code, code), eq(criteriaSets.version, version))))
+      return await first(
+        tx
+          .select()
+          .from(criteriaSets)
+          .where(and(eq(criteriaSets.code, code), eq(criteriaSets.version, version))),
+      )
     },
     async latestCriteriaSetVersion(code: string, tx: Conn = db): Promise<number> {
       return (
-        (await first(tx
-          .select({ v: criteriaSets.version })
-          .from(criteriaSets)
-          .where(eq(criteriaSets.code, code))
-          .orderBy(desc(criteriaSets.version))
-          .limit(1)))?.v ?? 0
+        (
+          await first(
+            tx
+              .select({ v: criteriaSets.version })
+              .from(criteriaSets)
+              .where(eq(criteriaSets.code, code))
+              .orderBy(desc(criteriaSets.version))
+              .limit(1),
+          )
+        )?.v ?? 0
       )
     },
     async insertCriteriaSet(row: typeof criteriaSets.$inferInsert, tx: Conn = db): Promise<CriteriaSetRow> {
@@ -60,8 +69,11 @@ export function createQuestionnaireRepo(db: Conn) {
     },
     async latestRuleSetVersion(code: string, tx: Conn = db): Promise<number> {
       return (
-        (await first(tx.select({ v: ruleSets.version }).from(ruleSets).where(eq(ruleSets.code, code)).orderBy(desc(ruleSets.version)).limit(1)))
-          ?.v ?? 0
+        (
+          await first(
+            tx.select({ v: ruleSets.version }).from(ruleSets).where(eq(ruleSets.code, code)).orderBy(desc(ruleSets.version)).limit(1),
+          )
+        )?.v ?? 0
       )
     },
     async insertRuleSet(row: typeof ruleSets.$inferInsert, tx: Conn = db): Promise<RuleSetRow> {

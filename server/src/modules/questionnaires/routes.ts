@@ -40,7 +40,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: items(QuestionnaireTemplate) },
       },
     },
-    async () => ({ items: app.services.questionnaires.listTemplates() }),
+    async () => ({ items: await app.services.questionnaires.listTemplates() }),
   )
   app.get(
     '/questionnaire-templates/:id',
@@ -57,12 +57,12 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: QuestionnaireTemplate, 400: ApiError, 403: ApiError, 404: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.questionnaires.createTemplate(req.actor, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.questionnaires.createTemplate(req.actor, req.body)),
   )
   app.get(
     '/criteria-sets',
     { schema: { tags, summary: 'Criteria sets (all versions)', response: { 200: items(CriteriaSet) } } },
-    async () => ({ items: app.services.questionnaires.listCriteriaSets() }),
+    async () => ({ items: await app.services.questionnaires.listCriteriaSets() }),
   )
   app.post(
     '/criteria-sets',
@@ -74,7 +74,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: CriteriaSet, 400: ApiError, 403: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.questionnaires.createCriteriaSet(req.actor, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.questionnaires.createCriteriaSet(req.actor, req.body)),
   )
   app.get(
     '/rule-sets',
@@ -85,7 +85,7 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: items(RuleSet) },
       },
     },
-    async () => ({ items: app.services.questionnaires.listRuleSets() }),
+    async () => ({ items: await app.services.questionnaires.listRuleSets() }),
   )
   app.get(
     '/rule-sets/:id',
@@ -102,6 +102,6 @@ export const questionnaireRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: RuleSet, 400: ApiError, 403: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.questionnaires.createRuleSet(req.actor, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.questionnaires.createRuleSet(req.actor, req.body)),
   )
 }

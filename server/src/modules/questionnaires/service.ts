@@ -103,23 +103,23 @@ export function createQuestionnaireService(deps: { db: AppDb; audit: AuditServic
         throw badRequest('validation_failed', 'effectiveTo is before effectiveFrom', {
           issues: [{ path: 'legalBasis.effectiveTo', message: 'before effectiveFrom' }],
         })
-      return (await db.transaction(async (tx) => {
-        const version = await repo.latestRuleSetVersion(body.code,tx) + 1
+      return await db.transaction(async (tx) => {
+        const version = (await repo.latestRuleSetVersion(body.code, tx)) + 1
         const row = await repo.insertRuleSet(
-{
-code: body.code,
-version,
-name: body.name,
-legalBasis: body.legalBasis,
-levels: body.levels,
-bars: body.bars,
-provisional: body.provisional||body.bars.some((b) => b.provisional===true),
-note: body.note,
-provinceId,
-createdBy: actor?.id??null,
-},
-tx
-)
+          {
+            code: body.code,
+            version,
+            name: body.name,
+            legalBasis: body.legalBasis,
+            levels: body.levels,
+            bars: body.bars,
+            provisional: body.provisional || body.bars.some((b) => b.provisional === true),
+            note: body.note,
+            provinceId,
+            createdBy: actor?.id ?? null,
+          },
+          tx,
+        )
         await audit.record(tx, {
           actorId: actor?.id ?? null,
           action: 'rule_set.create',
@@ -128,16 +128,16 @@ tx
           data: { code: row.code, version, bars: body.bars },
         })
         return toRuleSetDto(row)
-      }))
+      })
     },
     async listCriteriaSets(): Promise<CriteriaSet[]> {
       return (await repo.criteriaSets()).map(toCriteriaSetDto)
     },
     async createCriteriaSet(actor: Actor | null, body: CreateCriteriaSetBody): Promise<CriteriaSet> {
       if (actor) assertRole(actor, ['admin'])
-      return (await db.transaction(async (tx) => {
-        const version = await repo.latestCriteriaSetVersion(body.code,tx) + 1
-        const row = await repo.insertCriteriaSet({ ...body,version },tx)
+      return await db.transaction(async (tx) => {
+        const version = (await repo.latestCriteriaSetVersion(body.code, tx)) + 1
+        const row = await repo.insertCriteriaSet({ ...body, version }, tx)
         await audit.record(tx, {
           actorId: actor?.id ?? null,
           action: 'criteria_set.create',
@@ -146,7 +146,7 @@ tx
           data: { code: row.code, version },
         })
         return toCriteriaSetDto(row)
-      }))
+      })
     },
     /** A new version of a template (same code → version + 1). Question refs must exist in the criteria set. */
     async createTemplate(actor: Actor | null, body: CreateTemplateBody): Promise<QuestionnaireTemplate> {
@@ -155,7 +155,7 @@ tx
         throw badRequest('validation_failed', 'periodTo is before periodFrom', {
           issues: [{ path: 'periodTo', message: 'before periodFrom' }],
         })
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         if (body.criteriaSetId) {
           const cs = await repo.criteriaSetById(body.criteriaSetId, tx)
           if (!cs) throw notFound('criteria set')
@@ -174,30 +174,30 @@ tx
             issues: [{ path: 'provinceId', message: 'unknown province' }],
           })
         }
-        const version = await repo.latestTemplateVersion(body.code,tx) + 1
+        const version = (await repo.latestTemplateVersion(body.code, tx)) + 1
         const row = await repo.insertTemplate(
-{
-code: body.code,
-version,
-name: body.name,
-criteriaSetId: body.criteriaSetId??null,
-provinceId: body.provinceId??null,
-levels: body.levels??[],
-legalBasis: body.legalBasis??null,
-periodFrom: body.periodFrom??null,
-periodTo: body.periodTo??null,
-translations: body.translations??{},
-questions: body.questions.map((q) => ({
-key: q.key,
-text: q.text,
-criterionRef: q.criterionRef??null,
-isOverall: q.isOverall,
-...(q.answerType? { answerType: q.answerType }:{}),
-...(q.favourable? { favourable: q.favourable }:{}),
-})),
-},
-tx
-)
+          {
+            code: body.code,
+            version,
+            name: body.name,
+            criteriaSetId: body.criteriaSetId ?? null,
+            provinceId: body.provinceId ?? null,
+            levels: body.levels ?? [],
+            legalBasis: body.legalBasis ?? null,
+            periodFrom: body.periodFrom ?? null,
+            periodTo: body.periodTo ?? null,
+            translations: body.translations ?? {},
+            questions: body.questions.map((q) => ({
+              key: q.key,
+              text: q.text,
+              criterionRef: q.criterionRef ?? null,
+              isOverall: q.isOverall,
+              ...(q.answerType ? { answerType: q.answerType } : {}),
+              ...(q.favourable ? { favourable: q.favourable } : {}),
+            })),
+          },
+          tx,
+        )
         await audit.record(tx, {
           actorId: actor?.id ?? null,
           action: 'template.create',
@@ -206,7 +206,7 @@ tx
           data: { code: row.code, version },
         })
         return toTemplateDto(row)
-      }))
+      })
     },
   }
 }

@@ -1,5 +1,4 @@
-import { first } from '@app/db'
-import { ballots, type Conn, roundMinutes } from '@app/db'
+import { ballots, type Conn, first, roundMinutes } from '@app/db'
 import { and, eq, sql } from 'drizzle-orm'
 
 export function createReportsRepo(db: Conn) {
@@ -7,7 +6,7 @@ export function createReportsRepo(db: Conn) {
     /** Invalidated ballots of a round per reason code (for the minutes). */
     async invalidByReason(roundId: string, tx: Conn = db): Promise<{ reason: string; n: number }[]> {
       return await tx
-        .select({ reason: sql<string>`coalesce(${ballots.invalidationReason}, 'other')`, n: sql<number>`count(*)` })
+        .select({ reason: sql<string>`coalesce(${ballots.invalidationReason}, 'other')`, n: sql<number>`CAST(count(*) AS INTEGER)` })
         .from(ballots)
         .where(and(eq(ballots.roundId, roundId), eq(ballots.valid, false)))
         .groupBy(ballots.invalidationReason)

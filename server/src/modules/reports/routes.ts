@@ -91,7 +91,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const stream = s().exportCsv(req.actor, req.params.id, req.query.headers, req.query.delimiter === 'semicolon' ? ';' : ',')
+      const stream = await s().exportCsv(req.actor, req.params.id, req.query.headers, req.query.delimiter === 'semicolon' ? ';' : ',')
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', disposition(`phieu-${req.params.id}.csv`))
@@ -110,7 +110,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const stream = s().exportXlsx(req.actor, req.params.id, req.query.headers)
+      const stream = await s().exportXlsx(req.actor, req.params.id, req.query.headers)
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', disposition(`ket-qua-${req.params.id}.xlsx`))

@@ -90,7 +90,7 @@ export function createReportsService(deps: {
     const data = (e: (typeof entries)[number]) => (e.data ? (JSON.parse(e.data) as Record<string, unknown>) : {})
     const override = entries.filter((e) => e.action === 'round.rule_override').at(-1)
     const od = override ? data(override) : null
-    const villageNames = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
+    const villageNames = new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, v.name]))
     return {
       ruleOverride:
         override && od && od.thresholdBp === r.thresholdBp && od.coverageBp === r.coverageBp
@@ -127,9 +127,9 @@ export function createReportsService(deps: {
     return {
       headers,
       suppressMin: minCell,
-      villageChannels: (await tally.villageChannels(r.id)),
-      questions: (await rounds.questionsOf(r)),
-      villages: new Map((await units.children(r.communeId,'village')).map((v) => [v.id, { code: v.code, name: v.name }])),
+      villageChannels: await tally.villageChannels(r.id),
+      questions: await rounds.questionsOf(r),
+      villages: new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, { code: v.code, name: v.name }])),
       ballots: ballots.iterateRound(r.id),
       tally: t,
     }
@@ -139,7 +139,7 @@ export function createReportsService(deps: {
     verifyUrl,
 
     /** The tallying meeting as the minutes will print it (time, place, participants, recipients, ballots handed out). */
-    async minutesMeta(actor: Actor, roundId: string): Promise<MinutesMeta|null> {
+    async minutesMeta(actor: Actor, roundId: string): Promise<MinutesMeta | null> {
       const r = await rounds.getVisible(actor, roundId)
       assertRole(actor, ['admin', 'front_staff', 'council'])
       const m = await repo.minutesMeta(r.id)
@@ -168,7 +168,7 @@ export function createReportsService(deps: {
         throw new AppError('validation_failed', 'exactly one chair', 400, {
           issues: [{ path: 'participants', message: 'exactly one chair' }],
         })
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         await repo.upsertMinutesMeta({ roundId: r.id, ...body, issued: body.issued ?? null }, tx)
         await audit.record(tx, {
           actorId: actor.id,
@@ -178,49 +178,48 @@ export function createReportsService(deps: {
           data: { participants: body.participants.length },
         })
         return body
-      }))
+      })
     },
 
     async minutesPdf(actor: Actor, roundId: string): Promise<Buffer> {
-      const { r, rec } = sealedFor(actor, roundId, 'minutes')
-      const commune = await units.findById((await r).communeId)
+      const { r, rec } = await sealedFor(actor, roundId, 'minutes')
+      const commune = await units.findById(r.communeId)
       // only the units in force on the round's last day (a district abolished on 01/07/2025 is not printed for a 2026 round)
-      const onDay = ((await r).closedAt ?? (await r).closesAt).slice(0, 10)
-      const parents = (await units
-.ancestorIds((await r).communeId))
-        .slice(1)
-        .map((id) => units.findById(id))
+      const onDay = (r.closedAt ?? r.closesAt).slice(0, 10)
+      const ancestors = []
+      for (const id of (await units.ancestorIds(r.communeId)).slice(1)) ancestors.push(await units.findById(id))
+      const parents = ancestors
         .filter((u) => u !== undefined)
         .filter((u) => (!u.validFrom || u.validFrom <= onDay) && (!u.validTo || onDay <= u.validTo))
         .map((u) => (u.kind === 'province' ? `tỉnh ${u.name}` : u.kind === 'district' ? `huyện ${u.name}` : u.name))
-      const meta = await repo.minutesMeta((await r).id)
+      const meta = await repo.minutesMeta(r.id)
       const reasonTotals = new Map<string, number>()
       let commentTotal = 0
-      for (const c of await feedback.counts((await r).id)) {
+      for (const c of await feedback.counts(r.id)) {
         if (c.kind === 'comment') commentTotal += c.n
         else if (c.questionKey) reasonTotals.set(c.questionKey, (reasonTotals.get(c.questionKey) ?? 0) + c.n)
       }
-      const top = await feedback.topTexts((await r).id,'reason',MINUTES_EXAMPLES_PER_QUESTION)
+      const top = await feedback.topTexts(r.id, 'reason', MINUTES_EXAMPLES_PER_QUESTION)
       const pdf = await renderMinutesPdf({
         communeName: commune?.name ?? '',
         parentNames: parents,
-        villageName: (await r).villageIds?.length === 1 ? ((await units.findById((await r).villageIds[0] as string))?.name ?? null) : null,
+        villageName: r.villageIds?.length === 1 ? ((await units.findById(r.villageIds[0] as string))?.name ?? null) : null,
         round: {
-          id: (await r).id,
-          title: (await r).title,
-          level: (await r).level,
-          levelName: levels[(await r).level]?.name ?? (await r).level,
-          legalBasis: (await r).legalBasis,
-          ruleSet: ((await r).ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
-          opensAt: (await r).opensAt,
-          closesAt: (await r).closesAt,
-          closedAt: (await r).closedAt,
-          historical: (await r).historical,
+          id: r.id,
+          title: r.title,
+          level: r.level,
+          levelName: levels[r.level]?.name ?? r.level,
+          legalBasis: r.legalBasis,
+          ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
+          opensAt: r.opensAt,
+          closesAt: r.closesAt,
+          closedAt: r.closedAt,
+          historical: r.historical,
           // the basis the round sent links under; a round that took link answers before it was kept falls back to the province's
           linkLegalBasis:
-            (await r).linkLegalBasis ??
+            r.linkLegalBasis ??
             ((rec.tally.byChannel.link ?? 0) + (rec.tally.byChannel.assisted ?? 0) > 0
-              ? ((await units.linkChannelOf((await r).communeId))?.legalBasis ?? null)
+              ? ((await units.linkChannelOf(r.communeId))?.legalBasis ?? null)
               : null),
         },
         meeting: meta
@@ -232,7 +231,7 @@ export function createReportsService(deps: {
               issued: meta.issued ?? null,
             }
           : null,
-        questions: (await rounds.questionsOf((await r))),
+        questions: await rounds.questionsOf(r),
         tally: rec.tally,
         minCell,
         methodVersion: rec.methodVersion,
@@ -245,27 +244,27 @@ export function createReportsService(deps: {
         })),
         comments: {
           total: commentTotal,
-          examples: (await feedback.topTexts((await r).id,'comment',MINUTES_EXAMPLES_PER_QUESTION)).map((t) => ({ text: t.text, n: t.n })),
+          examples: (await feedback.topTexts(r.id, 'comment', MINUTES_EXAMPLES_PER_QUESTION)).map((t) => ({ text: t.text, n: t.n })),
         },
-        invalid: (await repo.invalidByReason((await r).id)),
-        verifyUrl: verifyUrl((await r).id, rec.ledgerRootHash),
-        history: (await council.history((await r).id)),
-        governance: governanceOf((await r)),
+        invalid: await repo.invalidByReason(r.id),
+        verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
+        history: await council.history(r.id),
+        governance: await governanceOf(r),
       })
-      await log(actor, (await r), 'report.minutes')
+      await log(actor, r, 'report.minutes')
       return pdf
     },
 
     async noticesPdf(actor: Actor, roundId: string): Promise<Buffer> {
-      const { r, rec } = sealedFor(actor, roundId, 'notices')
+      const { r, rec } = await sealedFor(actor, roundId, 'notices')
       const shown = tally.shown(rec.tally)
       const pdf = await renderNoticesPdf({
-        communeName: (await units.findById((await r).communeId))?.name ?? '',
-        villageName: (await r).villageIds?.length === 1 ? ((await units.findById((await r).villageIds[0] as string))?.name ?? null) : null,
-        levelName: levels[(await r).level]?.name ?? (await r).level,
-        title: (await r).title,
-        opensAt: (await r).opensAt,
-        closesAt: (await r).closesAt,
+        communeName: (await units.findById(r.communeId))?.name ?? '',
+        villageName: r.villageIds?.length === 1 ? ((await units.findById(r.villageIds[0] as string))?.name ?? null) : null,
+        levelName: levels[r.level]?.name ?? r.level,
+        title: r.title,
+        opensAt: r.opensAt,
+        closesAt: r.closesAt,
         thresholdBp: rec.tally.thresholdBp,
         coverageBp: rec.tally.coverageBp,
         coverageScope: rec.tally.coverageScope,
@@ -274,23 +273,23 @@ export function createReportsService(deps: {
         minCell: shown.minCell,
         ledgerRootHash: rec.ledgerRootHash,
         sealedAt: rec.sealedAt,
-        verifyUrl: verifyUrl((await r).id, rec.ledgerRootHash),
+        verifyUrl: verifyUrl(r.id, rec.ledgerRootHash),
       })
-      await log(actor, (await r), 'report.notices')
+      await log(actor, r, 'report.notices')
       return pdf
     },
 
     /** One record per ballot, streamed; checks and the audit entry happen before the first byte. */
     async exportCsv(actor: Actor, roundId: string, headers: ExportHeaders = 'vi', delimiter: CsvDelimiter = ','): Promise<Readable> {
-      const { r, rec } = sealedFor(actor, roundId, 'export')
-      await log(actor, (await r), 'report.export', { format: 'csv' })
-      return csvStream(await exportInput((await r),rec.tally,headers), delimiter)
+      const { r, rec } = await sealedFor(actor, roundId, 'export')
+      await log(actor, r, 'report.export', { format: 'csv' })
+      return csvStream(await exportInput(r, rec.tally, headers), delimiter)
     },
 
     async exportXlsx(actor: Actor, roundId: string, headers: ExportHeaders = 'vi'): Promise<Readable> {
-      const { r, rec } = sealedFor(actor, roundId, 'export')
-      await log(actor, (await r), 'report.export', { format: 'xlsx' })
-      return xlsxStream(await exportInput((await r),rec.tally,headers))
+      const { r, rec } = await sealedFor(actor, roundId, 'export')
+      await log(actor, r, 'report.export', { format: 'xlsx' })
+      return xlsxStream(await exportInput(r, rec.tally, headers))
     },
   }
 }

@@ -1,5 +1,4 @@
-import { first, one } from '@app/db'
-import { type Conn, householdRequests, households } from '@app/db'
+import { type Conn, first, householdRequests, households, one } from '@app/db'
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 
 export type HouseholdRequestRow = typeof householdRequests.$inferSelect
@@ -17,18 +16,20 @@ export function createRequestRepo(db: Conn) {
       q: { roundId: string; villageId: string | null; headName: string; phone: string | null },
       tx: Conn = db,
     ): Promise<HouseholdRequestRow | undefined> {
-      return await first(tx
-        .select()
-        .from(householdRequests)
-        .where(
-          and(
-            eq(householdRequests.roundId, q.roundId),
-            eq(householdRequests.status, 'new'),
-            eq(householdRequests.headName, q.headName),
-            q.villageId ? eq(householdRequests.villageId, q.villageId) : sql`${householdRequests.villageId} IS NULL`,
-            q.phone ? eq(householdRequests.phone, q.phone) : sql`${householdRequests.phone} IS NULL`,
+      return await first(
+        tx
+          .select()
+          .from(householdRequests)
+          .where(
+            and(
+              eq(householdRequests.roundId, q.roundId),
+              eq(householdRequests.status, 'new'),
+              eq(householdRequests.headName, q.headName),
+              q.villageId ? eq(householdRequests.villageId, q.villageId) : sql`${householdRequests.villageId} IS NULL`,
+              q.phone ? eq(householdRequests.phone, q.phone) : sql`${householdRequests.phone} IS NULL`,
+            ),
           ),
-        ))
+      )
     },
     async listByRound(roundId: string, tx: Conn = db): Promise<HouseholdRequestRow[]> {
       return await tx
@@ -50,7 +51,7 @@ export function createRequestRepo(db: Conn) {
     /** Requests of a round per status (for the minutes). */
     async countByStatus(roundId: string, tx: Conn = db): Promise<{ status: HouseholdRequestRow['status']; n: number }[]> {
       return await tx
-        .select({ status: householdRequests.status, n: sql<number>`count(*)` })
+        .select({ status: householdRequests.status, n: sql<number>`CAST(count(*) AS INTEGER)` })
         .from(householdRequests)
         .where(eq(householdRequests.roundId, roundId))
         .groupBy(householdRequests.status)

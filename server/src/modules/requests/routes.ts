@@ -59,7 +59,7 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: HouseholdRequestReceived, 400: ApiError, 404: ApiError, 410: ApiError, 413: ApiError, 429: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send(await s().create(req.params.communeId,req.body)),
+    async (req, reply) => reply.code(201).send(await s().create(req.params.communeId, req.body)),
   )
 
   app.get('/hoi/:communeId', { config: { rateLimit: read }, schema: { hide: true, params: CommuneParams } }, async (req, reply) => {
@@ -82,7 +82,7 @@ export const publicRequestRoutes: FastifyPluginAsyncZod = async (app) => {
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
       try {
         const data = await s().page(req.params.communeId)
-        const res = await s().submitForm(req.params.communeId,req.body??{})
+        const res = await s().submitForm(req.params.communeId, req.body ?? {})
         if (res.ok) return reply.code(201).send(renderReceivedPage(data.commune.name, res.message))
         return reply
           .code(res.status)
@@ -113,7 +113,7 @@ export const requestStaffRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: items(HouseholdRequest), ...Err },
       },
     },
-    async (req) => ({ items: app.services.requests.list(req.actor, req.params.id) }),
+    async (req) => ({ items: await app.services.requests.list(req.actor, req.params.id) }),
   )
   app.post(
     '/:id/requests/:requestId/resolve',

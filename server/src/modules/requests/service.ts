@@ -45,8 +45,7 @@ export function createRequestService(deps: {
   /** Rounds of a commune that accept ballots right now (follow-up rounds included). */
   async function openRounds(communeId: string): Promise<RoundRow[]> {
     const now = clock.now().getTime()
-    return (await rounds
-.listAll({ communeIds: [communeId],status: 'open' }))
+    return (await rounds.listAll({ communeIds: [communeId], status: 'open' }))
       .filter((r) => new Date(r.opensAt).getTime() <= now && now < new Date(r.closesAt).getTime())
       .sort((a, b) => (a.purpose === b.purpose ? a.createdAt.localeCompare(b.createdAt) : a.purpose === 'recognition' ? -1 : 1))
   }
@@ -74,10 +73,10 @@ export function createRequestService(deps: {
    * A resident's request. Always the same answer when accepted (and an identical pending request is
    * not stored twice); 410 when no round of the commune (covering the village) is open.
    */
-  async function create(communeId: string, body: CreateHouseholdRequestBody): Promise<{ status: 'received'; message: string} > {
+  async function create(communeId: string, body: CreateHouseholdRequestBody): Promise<{ status: 'received'; message: string }> {
     const c = await commune(communeId)
-    const open = openRounds(c.id)
-    if ((await open).length === 0) throw roundClosed()
+    const open = await openRounds(c.id)
+    if (open.length === 0) throw roundClosed()
     let round = open[0] as RoundRow
     if (body.villageId) {
       const village = await units.findById(body.villageId)
@@ -85,13 +84,19 @@ export function createRequestService(deps: {
         throw badRequest('validation_failed', 'Thôn/ấp không thuộc xã này.', {
           issues: [{ path: 'villageId', message: 'Thôn/ấp không thuộc xã này.' }],
         })
-      const covering = (await open).find(async (r) => (await rounds.villagesOf(r)).some((v) => v.id === village.id))
+      let covering: RoundRow | undefined
+      for (const r of open) {
+        if ((await rounds.villagesOf(r)).some((v) => v.id === village.id)) {
+          covering = r
+          break
+        }
+      }
       if (!covering) throw roundClosed()
       round = covering
     }
     const row = { roundId: round.id, villageId: body.villageId ?? null, headName: body.headName, phone: body.phone ?? null }
     await db.transaction(async (tx) => {
-      if (await repo.findPendingDuplicate(row,tx)) return
+      if (await repo.findPendingDuplicate(row, tx)) return
       await repo.insert({ ...row, note: body.note || null, createdAt: clock.now().toISOString() }, tx)
     })
     return { status: 'received', message: RECEIVED_MESSAGE }
@@ -109,7 +114,7 @@ export function createRequestService(deps: {
       return { ok: false, status: 400, errors, values }
     }
     try {
-      return { ok: true, message: (await create(communeId,parsed.data)).message }
+      return { ok: true, message: (await create(communeId, parsed.data)).message }
     } catch (e) {
       if (e instanceof AppError && e.code === 'validation_failed')
         return { ok: false, status: 400, errors: { villageId: e.message }, values }
@@ -119,7 +124,7 @@ export function createRequestService(deps: {
 
   /** Staff reading or resolving requests: Front staff in scope (or admin); they carry names and phones. */
   async function managedRound(actor: Actor, roundId: string): Promise<RoundRow> {
-    return actor.role === 'admin' ? (await rounds.getVisible(actor, roundId)) : (await rounds.getManaged(actor, roundId))
+    return actor.role === 'admin' ? await rounds.getVisible(actor, roundId) : await rounds.getManaged(actor, roundId)
   }
 
   async function toDtos(round: RoundRow, rows: HouseholdRequestRow[]): Promise<HouseholdRequest[]> {
@@ -166,8 +171,8 @@ export function createRequestService(deps: {
     submitForm,
 
     async list(actor: Actor, roundId: string): Promise<HouseholdRequest[]> {
-      const round = await managedRound(actor,roundId)
-      return toDtos(round, await repo.listByRound(round.id))
+      const round = await managedRound(actor, roundId)
+      return await toDtos(round, await repo.listByRound(round.id))
     },
 
     /**
@@ -176,7 +181,7 @@ export function createRequestService(deps: {
      * needs a reason. New and visit-planned requests can be resolved; others answer 409.
      */
     async resolve(actor: Actor, roundId: string, requestId: string, body: ResolveHouseholdRequestBody) {
-      const round = await managedRound(actor,roundId)
+      const round = await managedRound(actor, roundId)
       const req = await repo.findById(requestId)
       if (!req || req.roundId !== round.id) throw notFound('request')
       if (req.status !== 'new' && req.status !== 'visit_planned')
@@ -194,21 +199,21 @@ export function createRequestService(deps: {
             })
           householdId = (open[0] as { householdId: string }).householdId
         }
-        link = invitations.reissue(actor, round.id, householdId, body.channel ?? 'print')
+        link = await invitations.reissue(actor, round.id, householdId, body.channel ?? 'print')
       }
       const status = body.action === 'issue_link' ? 'link_issued' : body.action === 'visit' ? 'visit_planned' : 'rejected'
       const row = await db.transaction(async (tx) => {
-const updated=repo.resolve(req.id,{ status,resolution: body.reason??null,resolvedBy: actor.id,resolvedAt: now },tx)
-await audit.record(tx,{
-actorId: actor.id,
-action: 'request.resolve',
-targetType: 'household_request',
-targetId: req.id,
-reason: body.reason??null,
-data: { roundId: round.id,action: body.action,...(link? { householdId: link.householdId }:{}) },
-})
-return updated
-})
+        const updated = await repo.resolve(req.id, { status, resolution: body.reason ?? null, resolvedBy: actor.id, resolvedAt: now }, tx)
+        await audit.record(tx, {
+          actorId: actor.id,
+          action: 'request.resolve',
+          targetType: 'household_request',
+          targetId: req.id,
+          reason: body.reason ?? null,
+          data: { roundId: round.id, action: body.action, ...(link ? { householdId: link.householdId } : {}) },
+        })
+        return updated
+      })
       return { id: row.id, status: row.status, ...(link ? { link } : {}) }
     },
 

@@ -1,27 +1,19 @@
-import { first, one } from '@app/db'
-import { collectorAssignments, type AppDb, type Conn, rounds, users } from '@app/db'
-import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
+import { type Conn, collectorAssignments, first, one, rounds, users } from '@app/db'
+import { and, desc, eq, inArray, lte } from 'drizzle-orm'
 
 export type RoundRow = typeof rounds.$inferSelect
 export type RoundWindow = Pick<RoundRow, 'status' | 'opensAt' | 'closesAt'>
 
 export function createRoundRepo(db: Conn) {
-  // read on every resident request: compiled once per connection (a transaction of the same AppDb shares it)
-  const byId = db
-    .select()
-    .from(rounds)
-    .where(eq(rounds.id, sql.placeholder('id')))
-    .prepare()
-  const sqlite = (db as AppDb).$client
-  let windowStmt: ReturnType<typeof sqlite.prepare<[string], RoundWindow>> | undefined
   return {
-    async findById(id: string, _tx?: Conn): Promise<RoundRow|undefined> {
-      return (await byId.get({ id }))
+    async findById(id: string, tx: Conn = db): Promise<RoundRow | undefined> {
+      return await first(tx.select().from(rounds).where(eq(rounds.id, id)))
     },
-    /** Just what decides whether a round takes ballots now: re-read inside every ballot write. */
-    windowOf(id: string): RoundWindow | undefined {
-      windowStmt ??= sqlite.prepare('SELECT status, opens_at AS opensAt, closes_at AS closesAt FROM rounds WHERE id = ?')
-      return windowStmt.get(id)
+    /** Just what decides whether a round takes ballots now. */
+    async windowOf(id: string, tx: Conn = db): Promise<RoundWindow | undefined> {
+      return await first(
+        tx.select({ status: rounds.status, opensAt: rounds.opensAt, closesAt: rounds.closesAt }).from(rounds).where(eq(rounds.id, id)),
+      )
     },
     async list(filter: { communeIds?: string[]; status?: RoundRow['status'] }): Promise<RoundRow[]> {
       if (filter.communeIds && filter.communeIds.length === 0) return []
@@ -53,18 +45,17 @@ export function createRoundRepo(db: Conn) {
         .where(and(eq(rounds.status, 'open'), lte(rounds.closesAt, nowIso)))
     },
     async assignCollector(roundId: string, userId: string, villageIds: string[], tx: Conn = db): Promise<void> {
-      await tx.delete(collectorAssignments)
-        .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
+      await tx.delete(collectorAssignments).where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
       if (villageIds.length > 0)
-        await tx.insert(collectorAssignments)
-          .values(villageIds.map((villageId) => ({ roundId, userId, villageId })))
+        await tx.insert(collectorAssignments).values(villageIds.map((villageId) => ({ roundId, userId, villageId })))
     },
     async collectorVillages(roundId: string, userId: string, tx: Conn = db): Promise<string[]> {
-      return (await tx
-        .select({ v: collectorAssignments.villageId })
-        .from(collectorAssignments)
-        .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId))))
-        .map((r) => r.v)
+      return (
+        await tx
+          .select({ v: collectorAssignments.villageId })
+          .from(collectorAssignments)
+          .where(and(eq(collectorAssignments.roundId, roundId), eq(collectorAssignments.userId, userId)))
+      ).map((r) => r.v)
     },
     /** Every collector assignment of a round, with the collector's username. */
     async assignments(roundId: string, tx: Conn = db): Promise<{ userId: string; username: string; villageId: string }[]> {
@@ -75,19 +66,16 @@ export function createRoundRepo(db: Conn) {
         .where(eq(collectorAssignments.roundId, roundId))
     },
     async userById(id: string, tx: Conn = db) {
-      return await first(tx
-        .select({ id: users.id, role: users.role, unitId: users.unitId, disabled: users.disabled })
-        .from(users)
-        .where(eq(users.id, id)))
+      return await first(
+        tx.select({ id: users.id, role: users.role, unitId: users.unitId, disabled: users.disabled }).from(users).where(eq(users.id, id)),
+      )
     },
     async collectorRoundIds(userId: string): Promise<string[]> {
       return [
         ...new Set(
-          (await db
-            .select({ r: collectorAssignments.roundId })
-            .from(collectorAssignments)
-            .where(eq(collectorAssignments.userId, userId)))
-            .map((r) => r.r),
+          (
+            await db.select({ r: collectorAssignments.roundId }).from(collectorAssignments).where(eq(collectorAssignments.userId, userId))
+          ).map((r) => r.r),
         ),
       ]
     },

@@ -34,13 +34,13 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => ({
-      items: s().rounds.list(req.actor, req.query),
+      items: await s().rounds.list(req.actor, req.query),
     }),
   )
   app.post(
     '/',
     { schema: { tags, summary: 'Create a draft round', body: CreateRoundBody, response: { 201: Round, ...Err } } },
-    async (req, reply) => reply.code(201).send(await s().rounds.create(req.actor,req.body)),
+    async (req, reply) => reply.code(201).send(await s().rounds.create(req.actor, req.body)),
   )
   app.get('/:id', { schema: { tags, summary: 'One round', params: IdParams, response: { 200: Round, 404: ApiError } } }, async (req) =>
     s().rounds.get(req.actor, req.params.id),
@@ -112,6 +112,6 @@ export const roundRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: items(RoundCollector), ...Err },
       },
     },
-    async (req) => ({ items: s().rounds.collectors(req.actor, req.params.id) }),
+    async (req) => ({ items: await s().rounds.collectors(req.actor, req.params.id) }),
   )
 }

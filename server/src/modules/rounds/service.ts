@@ -121,9 +121,9 @@ export function createRoundService(deps: {
    */
   const closeChecks: ((roundId: string, tx: Conn) => Promise<AppError | null>)[] = []
   /** Checks a title given by staff must pass (the messaging service: the Zalo template's limit). */
-  const titleChecks: ((title: string) => void)[] = []
-  const checkTitle = (title: string | undefined) => {
-    if (title !== undefined) for (const c of titleChecks) c(title)
+  const titleChecks: ((title: string) => Promise<void>)[] = []
+  const checkTitle = async (title: string | undefined) => {
+    if (title !== undefined) for (const c of titleChecks) await c(title)
   }
   const closeBlocker = async (roundId: string, tx: Conn): Promise<AppError | null> => {
     for (const c of closeChecks) {
@@ -150,7 +150,7 @@ export function createRoundService(deps: {
   async function scopeKey(r: Pick<RoundRow, 'communeId' | 'villageIds'>): Promise<string> {
     if (!r.villageIds) return 'commune'
     const covered = (await villagesOf(r)).map((v) => v.id)
-    if (covered.length === (await units.children(r.communeId,'village')).length) return 'commune'
+    if (covered.length === (await units.children(r.communeId, 'village')).length) return 'commune'
     return [...covered].sort().join(',')
   }
 
@@ -160,16 +160,11 @@ export function createRoundService(deps: {
    */
   async function assertNoOtherOpen(r: RoundRow): Promise<void> {
     const key = scopeKey(r)
-    const other = (await repo
-.list({ communeIds: [r.communeId],status: 'open' }))
-      .find((o) => o.id !== r.id && o.purpose === r.purpose && scopeKey(o) === key)
+    const other = (await repo.list({ communeIds: [r.communeId], status: 'open' })).find(
+      (o) => o.id !== r.id && o.purpose === r.purpose && scopeKey(o) === key,
+    )
     if (!other) return
-    const scope =
-      await key === 'commune'
-        ? 'toàn xã'
-        : (await villagesOf(other))
-            .map((v) => v.name)
-            .join(', ')
+    const scope = (await key) === 'commune' ? 'toàn xã' : (await villagesOf(other)).map((v) => v.name).join(', ')
     const purpose = other.purpose === 'follow_up' ? 'khảo sát lại' : 'lấy ý kiến'
     throw new AppError(
       'round_already_open',
@@ -179,7 +174,7 @@ export function createRoundService(deps: {
     )
   }
 
-  async function frameOf(r: RoundRow): Promise<Record<string,number>> {
+  async function frameOf(r: RoundRow): Promise<Record<string, number>> {
     if (r.frameSnapshot) return r.frameSnapshot as Record<string, number>
     const counts = await units.activeHouseholdCounts()
     return Object.fromEntries((await villagesOf(r)).map((v) => [v.id, counts.get(v.id) ?? 0]))
@@ -211,7 +206,7 @@ export function createRoundService(deps: {
       sealedAt: r.sealedAt,
       disclosedAt: r.disclosedAt,
       createdAt: r.createdAt,
-      questions: (await questionsOf(r)),
+      questions: await questionsOf(r),
       ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
       households: Object.values(frameOf(r)).reduce((a, b) => a + b, 0),
     }
@@ -220,16 +215,16 @@ export function createRoundService(deps: {
   /** A round the actor may see, else 404. */
   async function getVisible(actor: Actor, id: string): Promise<RoundRow> {
     const r = await repo.findById(id)
-    if (!r || !canViewRound(actor, r, within, async () => (await repo.collectorVillages(r.id, actor.id)))) throw notFound('round')
+    if (!r || !(await canViewRound(actor, r, within, async () => await repo.collectorVillages(r.id, actor.id)))) throw notFound('round')
     return r
   }
 
   async function getManaged(actor: Actor, id: string): Promise<RoundRow> {
     const r = await repo.findById(id)
     if (!r) throw notFound('round')
-    if (!canViewRound(actor, r, within, async () => (await repo.collectorVillages(r.id, actor.id)))) throw notFound('round')
+    if (!(await canViewRound(actor, r, within, async () => await repo.collectorVillages(r.id, actor.id)))) throw notFound('round')
     assertRole(actor, ['front_staff'])
-    assertCanManageRound(actor, r, within)
+    await assertCanManageRound(actor, r, within)
     return r
   }
 
@@ -307,7 +302,12 @@ export function createRoundService(deps: {
    * a reason: 403 rule_below_level for anyone else, 422 reason_required without one. Returns the audit entry
    * to record with the round, or null when the numbers meet the rule.
    */
-  function checkRuleFloor(actor: Actor, level: string, numbers: { thresholdBp: number; coverageBp: number }, reason: string | undefined) {
+  async function checkRuleFloor(
+    actor: Actor,
+    level: string,
+    numbers: { thresholdBp: number; coverageBp: number },
+    reason: string | undefined,
+  ) {
     const rule = levelRule(level)
     if (numbers.thresholdBp >= rule.thresholdBp && numbers.coverageBp >= rule.coverageBp) return null
     const below = [
@@ -319,7 +319,7 @@ export function createRoundService(deps: {
         : null,
     ].filter(Boolean)
     const details = { level, ...numbers, levelThresholdBp: rule.thresholdBp, levelCoverageBp: rule.coverageBp }
-    if (!isProvinceStaff(actor))
+    if (!(await isProvinceStaff(actor)))
       throw new AppError(
         'rule_below_level',
         `Mức đặt thấp hơn quy định của cấp ${rule.name}: ${below.join('; ')}. Chỉ Ban Thường trực MTTQ tỉnh được đặt mức thấp hơn, kèm lý do.`,
@@ -342,8 +342,7 @@ export function createRoundService(deps: {
    * later period first.
    */
   async function defaultTemplate(level: string, period: RoundDays) {
-    const fits = (await questionnaires
-.templates())
+    const fits = (await questionnaires.templates())
       .filter((t) => t.levels.includes(level) && covers(t.periodFrom, t.periodTo, period))
       .sort((a, b) => (b.periodFrom ?? '').localeCompare(a.periodFrom ?? '') || a.code.localeCompare(b.code) || b.version - a.version)
     const t = fits[0]
@@ -362,7 +361,7 @@ export function createRoundService(deps: {
    * level over the round's days, the province's own before a national one, the newest version. None:
    * the level's configured numbers, as before rule sets.
    */
-  async function defaultRuleSetId(level: string, communeId: string, period: RoundDays): Promise<string|undefined> {
+  async function defaultRuleSetId(level: string, communeId: string, period: RoundDays): Promise<string | undefined> {
     let provinceId: string | undefined
     for (const id of await units.ancestorIds(communeId)) {
       const u = await units.findById(id)
@@ -371,7 +370,7 @@ export function createRoundService(deps: {
         break
       }
     }
-    const latest = new Map<string, ReturnType<typeof questionnaires.ruleSets>[number]>()
+    const latest = new Map<string, Awaited<ReturnType<typeof questionnaires.ruleSets>>[number]>()
     for (const rs of await questionnaires.ruleSets()) {
       const key = `${rs.provinceId ?? ''}/${rs.code}`
       const cur = latest.get(key)
@@ -511,7 +510,7 @@ export function createRoundService(deps: {
       closingHooks.push(hook)
     },
     /** Register a check of titles given by staff (throws the refusal). */
-    checkTitle(check: (title: string) => void): void {
+    checkTitle(check: (title: string) => Promise<void>): void {
       titleChecks.push(check)
     },
     /** Register a condition a close must meet (checked inside the closing transaction). */
@@ -521,7 +520,7 @@ export function createRoundService(deps: {
     findById: (id: string, tx?: Conn) => repo.findById(id, tx),
     /** Rounds by commune / status, unscoped (for the server's own jobs and scripts, never a route). */
     listAll: (q: Parameters<typeof repo.list>[0]) => repo.list(q),
-    windowOf: (id: string) => repo.windowOf(id),
+    windowOf: (id: string, tx?: Conn) => repo.windowOf(id, tx),
     collectorVillages: (roundId: string, userId: string) => repo.collectorVillages(roundId, userId),
     /** Demo seeding only: give a round a window (and times) in the past, as if collected months ago (not audited, no route). */
     backdateWindow: (id: string, w: { opensAt: string; closesAt: string; openedAt?: string; closedAt?: string; sealedAt?: string }) =>
@@ -535,25 +534,21 @@ export function createRoundService(deps: {
     async list(actor: Actor, q: { communeId?: string | undefined; status?: RoundRow['status'] | undefined }): Promise<Round[]> {
       let communeIds: string[] | undefined
       if (actor.role === 'collector') {
-        const ids = new Set((await repo.collectorRoundIds(actor.id)))
-        return (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await repo.list({ status: q.status }))
-          .filter((r) => ids.has(r.id) && (!q.communeId || r.communeId === q.communeId))
-          .map(toDto))))))))))))))))
+        const ids = new Set(await repo.collectorRoundIds(actor.id))
+        const mine = (await repo.list({ status: q.status })).filter((r) => ids.has(r.id) && (!q.communeId || r.communeId === q.communeId))
+        return Promise.all(mine.map(toDto))
       }
       if (q.communeId) {
         await units.getVisible(actor, q.communeId)
         communeIds = [q.communeId]
       } else if (actor.role !== 'admin') {
-        communeIds = (await units
-.subtree(actor.unitId))
-          .filter((u) => u.kind === 'commune')
-          .map((u) => u.id)
+        communeIds = (await units.subtree(actor.unitId)).filter((u) => u.kind === 'commune').map((u) => u.id)
       }
-      return (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await (await repo.list({ communeIds, status: q.status })).map(toDto))))))))))))))))
+      return Promise.all((await repo.list({ communeIds, status: q.status })).map(toDto))
     },
 
     async get(actor: Actor, id: string): Promise<Round> {
-      return (await toDto(await getVisible(actor,id)))
+      return await toDto(await getVisible(actor, id))
     },
 
     async create(actor: Actor, body: CreateRoundBody, opts: { previousRoundId?: string } = {}): Promise<Round> {
@@ -570,48 +565,51 @@ export function createRoundService(deps: {
       assertTemplateFits(template, body.level)
       if (!body.historical) assertTemplateInPeriod(template, period)
       const numbers = body.thresholdBp !== undefined || body.coverageBp !== undefined || body.coverageScope !== undefined
-      const ruleSetId = body.ruleSetId ?? (numbers ? undefined : defaultRuleSetId(body.level, commune.id, period))
-      const rs = ruleSetId ? ruleSetFor(ruleSetId, body.level, body, period) : undefined
-      checkTitle(body.title)
-      if (body.villageIds && (await villagesOf({ communeId: commune.id,villageIds: body.villageIds })).length !== new Set(body.villageIds).size) {
+      const ruleSetId = await (body.ruleSetId ?? (numbers ? undefined : defaultRuleSetId(body.level, commune.id, period)))
+      const rs = await (ruleSetId ? ruleSetFor(ruleSetId, body.level, body, period) : undefined)
+      await checkTitle(body.title)
+      if (
+        body.villageIds &&
+        (await villagesOf({ communeId: commune.id, villageIds: body.villageIds })).length !== new Set(body.villageIds).size
+      ) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
         })
       }
       const previousRoundId = opts.previousRoundId ?? body.previousRoundId
       if (previousRoundId && (await repo.findById(previousRoundId))?.communeId !== commune.id) throw notFound('previous round')
-      const override = rs
+      const override = await (rs
         ? null
         : checkRuleFloor(
             actor,
             body.level,
             { thresholdBp: body.thresholdBp ?? rule.thresholdBp, coverageBp: body.coverageBp ?? rule.coverageBp },
             body.ruleOverrideReason,
-          )
+          ))
       const criteria = template.criteriaSetId ? await questionnaires.criteriaSetById(template.criteriaSetId) : undefined
       return db.transaction(async (tx) => {
         const row = await repo.insert(
-{
-communeId: commune.id,
-level: body.level,
-legalBasis: criteria?.legalBasis??null,
-title: body.title??`Lấy ý kiến sự hài lòng của người dân — ${rule.name} — xã ${commune.name}`,
-templateId: template.id,
-thresholdBp: (await rs)?.thresholdBp??body.thresholdBp??rule.thresholdBp,
-coverageBp: (await rs)?.coverageBp??body.coverageBp??rule.coverageBp,
-coverageScope: (await rs)?.coverageScope??body.coverageScope??'village',
-ruleSetSnapshot: (await rs)?.snapshot??null,
-doubleEntry: body.doubleEntry??false,
-historical: body.historical??false,
-purpose: body.purpose??'recognition',
-villageIds: body.villageIds? [...new Set(body.villageIds)]:null,
-opensAt: new Date(body.opensAt).toISOString(),
-closesAt: new Date(body.closesAt).toISOString(),
-createdBy: actor.id,
-previousRoundId: previousRoundId??null,
-},
-tx
-)
+          {
+            communeId: commune.id,
+            level: body.level,
+            legalBasis: criteria?.legalBasis ?? null,
+            title: body.title ?? `Lấy ý kiến sự hài lòng của người dân — ${rule.name} — xã ${commune.name}`,
+            templateId: template.id,
+            thresholdBp: (await rs)?.thresholdBp ?? body.thresholdBp ?? rule.thresholdBp,
+            coverageBp: (await rs)?.coverageBp ?? body.coverageBp ?? rule.coverageBp,
+            coverageScope: (await rs)?.coverageScope ?? body.coverageScope ?? 'village',
+            ruleSetSnapshot: (await rs)?.snapshot ?? null,
+            doubleEntry: body.doubleEntry ?? false,
+            historical: body.historical ?? false,
+            purpose: body.purpose ?? 'recognition',
+            villageIds: body.villageIds ? [...new Set(body.villageIds)] : null,
+            opensAt: new Date(body.opensAt).toISOString(),
+            closesAt: new Date(body.closesAt).toISOString(),
+            createdBy: actor.id,
+            previousRoundId: previousRoundId ?? null,
+          },
+          tx,
+        )
         await audit.record(tx, {
           actorId: actor.id,
           action: 'round.create',
@@ -634,14 +632,14 @@ tx
     },
 
     async update(actor: Actor, id: string, body: UpdateRoundBody): Promise<Round> {
-      const r = await getManaged(actor,id)
+      const r = await getManaged(actor, id)
       if (r.status !== 'draft') throw invalidTransition(r.status, 'edit')
       if (body.level) levelRule(body.level)
       const level = body.level ?? r.level
       const template = await questionnaires.templateById(body.templateId ?? r.templateId)
       if (!template) throw notFound('questionnaire template')
       if (body.templateId || body.level) assertTemplateFits(template, level)
-      checkTitle(body.title)
+      await checkTitle(body.title)
       const { ruleSetId, ruleOverrideReason, historical: givenHistorical, ...fields } = body
       // stored on the round: an edit of a historical round keeps its earlier period unless the flag is cleared
       const historical = givenHistorical ?? r.historical
@@ -672,7 +670,7 @@ tx
         )
       let ruleFields: Record<string, unknown> = {}
       if (ruleSetId) {
-        const rs = await ruleSetFor(ruleSetId,level,body,period)
+        const rs = await ruleSetFor(ruleSetId, level, body, period)
         ruleFields = {
           ruleSetSnapshot: rs.snapshot,
           thresholdBp: rs.thresholdBp ?? r.thresholdBp,
@@ -688,7 +686,10 @@ tx
         // explicit numbers replace the rule set: the round goes back to the two-bar rule
         ruleFields = { ruleSetSnapshot: null }
       }
-      if (body.villageIds && (await villagesOf({ communeId: r.communeId,villageIds: body.villageIds })).length !== new Set(body.villageIds).size) {
+      if (
+        body.villageIds &&
+        (await villagesOf({ communeId: r.communeId, villageIds: body.villageIds })).length !== new Set(body.villageIds).size
+      ) {
         throw badRequest('validation_failed', 'villages must belong to the commune', {
           issues: [{ path: 'villageIds', message: 'unknown village' }],
         })
@@ -697,17 +698,16 @@ tx
       const touchesRule = body.thresholdBp !== undefined || body.coverageBp !== undefined || body.level !== undefined
       // a rule set governs its own bars; explicit numbers (or a level change without a rule set) meet the level's rule
       const withoutRuleSet = !ruleSetId && (!snapshot || ruleFields.ruleSetSnapshot === null)
-      const override =
-        withoutRuleSet && touchesRule
-          ? checkRuleFloor(
-              actor,
-              level,
-              { thresholdBp: body.thresholdBp ?? r.thresholdBp, coverageBp: body.coverageBp ?? r.coverageBp },
-              ruleOverrideReason,
-            )
-          : null
+      const override = await (withoutRuleSet && touchesRule
+        ? checkRuleFloor(
+            actor,
+            level,
+            { thresholdBp: body.thresholdBp ?? r.thresholdBp, coverageBp: body.coverageBp ?? r.coverageBp },
+            ruleOverrideReason,
+          )
+        : null)
       return db.transaction(async (tx) => {
-        const row = await repo.update(id,{ ...fields,...ruleFields,opensAt,closesAt,historical },tx)
+        const row = await repo.update(id, { ...fields, ...ruleFields, opensAt, closesAt, historical }, tx)
         if (override) await recordOverride(tx, actor, id, override)
         await audit.record(tx, {
           actorId: actor.id,
@@ -722,7 +722,7 @@ tx
 
     /** draft → open: snapshot the questionnaire and the household frame; refuse a commune without households. */
     async open(actor: Actor, id: string): Promise<Round> {
-      const r = await getManaged(actor,id)
+      const r = await getManaged(actor, id)
       if (r.status !== 'draft') throw invalidTransition(r.status, 'open')
       const now = clock.now()
       if (new Date(r.closesAt).getTime() <= now.getTime())
@@ -732,31 +732,31 @@ tx
       const frame = frameOf(r)
       const total = Object.values(frame).reduce((a, b) => a + b, 0)
       if (total === 0) throw conflict('no_households', 'the commune has no active households; import them first')
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         await assertNoOtherOpen(r)
-        const row = await transition(tx,r,'open',actor,null,{
-patch: {
-openedAt: now.toISOString(),
-questionnaireSnapshot: template.questions.map((q) => ({
-key: q.key,
-text: q.text,
-criterionRef: q.criterionRef??null,
-isOverall: q.isOverall,
-...(q.answerType? { answerType: q.answerType }:{}),
-...(q.favourable? { favourable: q.favourable }:{}),
-})),
-frameSnapshot: frame,
-},
-data: { households: total,templateId: template.id,templateVersion: template.version },
-})
+        const row = await transition(tx, r, 'open', actor, null, {
+          patch: {
+            openedAt: now.toISOString(),
+            questionnaireSnapshot: template.questions.map((q) => ({
+              key: q.key,
+              text: q.text,
+              criterionRef: q.criterionRef ?? null,
+              isOverall: q.isOverall,
+              ...(q.answerType ? { answerType: q.answerType } : {}),
+              ...(q.favourable ? { favourable: q.favourable } : {}),
+            })),
+            frameSnapshot: frame,
+          },
+          data: { households: total, templateId: template.id, templateVersion: template.version },
+        })
         return toDto(row)
-      }))
+      })
     },
 
     async close(actor: Actor, id: string, reason?: string): Promise<Round> {
-      const r = await getManaged(actor,id)
+      const r = await getManaged(actor, id)
       if (r.status !== 'open') throw invalidTransition(r.status, 'close')
-      return (await db.transaction(async (tx) => toDto(await transition(tx,r,'closed',actor,reason??null))))
+      return await db.transaction(async (tx) => toDto(await transition(tx, r, 'closed', actor, reason ?? null)))
     },
 
     /**
@@ -764,7 +764,7 @@ data: { households: total,templateId: template.id,templateVersion: template.vers
      * result was disclosed (a round closed by mistake); afterwards more answers go to a follow-up round.
      */
     async reopen(actor: Actor, id: string, body: { reason: string; closesAt?: string | undefined }): Promise<Round> {
-      const r = await getManaged(actor,id)
+      const r = await getManaged(actor, id)
       const unit = await units.findById(actor.unitId)
       if (unit?.kind !== 'province') throw forbidden('only province-level Front staff may reopen a round')
       if (r.status !== 'closed') throw invalidTransition(r.status, 'reopen')
@@ -775,10 +775,10 @@ data: { households: total,templateId: template.id,templateVersion: template.vers
           issues: [{ path: 'closesAt', message: 'must be in the future' }],
         })
       }
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         await assertNoOtherOpen(r)
-        return toDto(await transition(tx,r,'open',actor,body.reason,{ patch: { closesAt },data: { closesAt } }))
-      }))
+        return toDto(await transition(tx, r, 'open', actor, body.reason, { patch: { closesAt }, data: { closesAt } }))
+      })
     },
 
     /** Close every open round whose window has ended (run periodically by the server). */
@@ -800,8 +800,8 @@ data: { households: total,templateId: template.id,templateVersion: template.vers
     },
 
     /** Collectors of a round and their villages: all of them for front staff, one's own for a collector. */
-    async collectors(actor: Actor, id: string): Promise<{ userId: string; username: string; villageIds: string[]} []> {
-      const r = await getVisible(actor,id)
+    async collectors(actor: Actor, id: string): Promise<{ userId: string; username: string; villageIds: string[] }[]> {
+      const r = await getVisible(actor, id)
       if (actor.role === 'council') throw forbidden()
       const byUser = new Map<string, { userId: string; username: string; villageIds: string[] }>()
       for (const a of await repo.assignments(r.id)) {
@@ -814,12 +814,16 @@ data: { households: total,templateId: template.id,templateVersion: template.vers
     },
 
     /** Assign a collector (a user with role collector in scope) to some villages of the round. */
-    async assignCollector(actor: Actor, id: string, body: { userId: string; villageIds: string[] }): Promise<{ userId: string; villageIds: string[]} > {
-      const r = await getManaged(actor,id)
+    async assignCollector(
+      actor: Actor,
+      id: string,
+      body: { userId: string; villageIds: string[] },
+    ): Promise<{ userId: string; villageIds: string[] }> {
+      const r = await getManaged(actor, id)
       // An unknown user used to reach the foreign key and answer 500 (found by fuzzing): the assignee must
       // be a collector account in the caller's scope, else 404 like any id outside it.
       const user = await repo.userById(body.userId)
-      if (user?.role !== 'collector' || user.disabled || !within(user.unitId, actor.unitId)) throw notFound('collector')
+      if (user?.role !== 'collector' || user.disabled || !(await within(user.unitId, actor.unitId))) throw notFound('collector')
       const villages = new Set((await villagesOf(r)).map((v) => v.id))
       const bad = body.villageIds.filter((v) => !villages.has(v))
       if (bad.length)

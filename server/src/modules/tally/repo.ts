@@ -1,6 +1,4 @@
-import { rawAll } from '@app/db'
-import { first } from '@app/db'
-import { ballots, type Conn, participations, sealedResults, tallyCounters, villageCounters } from '@app/db'
+import { ballots, type Conn, first, participations, rawAll, sealedResults, tallyCounters, villageCounters } from '@app/db'
 import { and, eq, sql } from 'drizzle-orm'
 
 export type SealedRow = typeof sealedResults.$inferSelect
@@ -56,34 +54,44 @@ export function createTallyRepo(db: Conn) {
         }
         return c
       }
-      for (const r of (await tx
-        .select({ villageId: participations.villageId, channel: participations.channel, n: sql<number>`count(*)` })
+      const byChannel = await tx
+        .select({ villageId: participations.villageId, channel: participations.channel, n: sql<number>`CAST(count(*) AS INTEGER)` })
         .from(participations)
         .where(eq(participations.roundId, roundId))
-        .groupBy(participations.villageId, participations.channel))) {
+        .groupBy(participations.villageId, participations.channel)
+      for (const r of byChannel) {
         const c = get(r.villageId)
         c.participated += r.n
         c[r.channel] += r.n
       }
-      for (const r of (await tx
-        .select({ villageId: ballots.villageId, n: sql<number>`count(*)` })
+      const invalid = await tx
+        .select({ villageId: ballots.villageId, n: sql<number>`CAST(count(*) AS INTEGER)` })
         .from(ballots)
         .where(and(eq(ballots.roundId, roundId), eq(ballots.valid, false)))
-        .groupBy(ballots.villageId))) {
+        .groupBy(ballots.villageId)
+      for (const r of invalid) {
         get(r.villageId).invalid = r.n
       }
       return out
     },
     /** Per village × question counts recomputed from the valid ballots (json_each over answers). */
     async recountQuestions(roundId: string, tx: Conn = db): Promise<QuestionCounts[]> {
-      return (await rawAll<QuestionCounts>(tx, sql`
-        SELECT b.village_id AS villageId, j.key AS questionKey, count(*) AS valid,
-               sum(CASE WHEN json_extract(j.value, '$.satisfied') THEN 1 ELSE 0 END) AS satisfied
+      return await rawAll<QuestionCounts>(
+        tx,
+        sql`
+        SELECT b.village_id AS "villageId", j.key AS "questionKey", CAST(count(*) AS INTEGER) AS valid,
+               CAST(sum(CASE WHEN json_extract(j.value, '$.satisfied') THEN 1 ELSE 0 END) AS INTEGER) AS satisfied
         FROM ballots b, json_each(b.answers) j
         WHERE b.round_id = ${roundId} AND b.valid = 1
-        GROUP BY b.village_id, j.key`))
+        GROUP BY b.village_id, j.key`,
+      )
     },
-    async replaceCounters(roundId: string, villages: Map<string, VillageCounts>, questions: QuestionCounts[], tx: Conn = db): Promise<void> {
+    async replaceCounters(
+      roundId: string,
+      villages: Map<string, VillageCounts>,
+      questions: QuestionCounts[],
+      tx: Conn = db,
+    ): Promise<void> {
       await tx.delete(villageCounters).where(eq(villageCounters.roundId, roundId))
       await tx.delete(tallyCounters).where(eq(tallyCounters.roundId, roundId))
       const vrows = [...villages.entries()].map(([villageId, c]) => ({ roundId, villageId, ...c }))

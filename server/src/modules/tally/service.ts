@@ -38,11 +38,16 @@ export function createTallyService(deps: {
   const { db, clock, audit, rounds, units, ballots, integrity, minCell } = deps
   const repo = createTallyRepo(db)
   /** Work inside the unsealing transaction, given the seal undone (the council voids its decision on it). */
-  const unsealingHooks: ((e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: Conn) => void)[] = []
+  const unsealingHooks: ((e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: Conn) => Promise<void>)[] = []
 
-  async function inputFor(r: RoundRow, status: RoundRow['status'], villageCounts: Map<string, VillageCounts>, questionCounts: QuestionCounts[]) {
-    const frame = rounds.frameOf(r)
-    const names = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
+  async function inputFor(
+    r: RoundRow,
+    status: RoundRow['status'],
+    villageCounts: Map<string, VillageCounts>,
+    questionCounts: QuestionCounts[],
+  ) {
+    const frame = await rounds.frameOf(r)
+    const names = new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, v.name]))
     const questions = await rounds.questionsOf(r)
     const commune = await units.findById(r.communeId)
     return {
@@ -66,12 +71,12 @@ export function createTallyService(deps: {
 
   /** The tally from the live counters. */
   async function live(r: RoundRow): Promise<RoundTally> {
-    return buildRoundTally((await inputFor(r, r.status, await repo.villageCounters(r.id), (await repo.questionCounters(r.id)))))
+    return buildRoundTally(await inputFor(r, r.status, await repo.villageCounters(r.id), await repo.questionCounters(r.id)))
   }
 
   /** The tally recomputed from the ballots themselves (ignores the counters). */
   async function fromBallots(r: RoundRow, status: RoundRow['status'] = r.status): Promise<RoundTally> {
-    return buildRoundTally((await inputFor(r, status, await repo.recountVillages(r.id), (await repo.recountQuestions(r.id)))))
+    return buildRoundTally(await inputFor(r, status, await repo.recountVillages(r.id), await repo.recountQuestions(r.id)))
   }
 
   function assertMayReadTally(actor: Actor, r: RoundRow) {
@@ -83,7 +88,7 @@ export function createTallyService(deps: {
     live,
     fromBallots,
     /** Register work to run inside every unseal, after the move, with the id of the seal undone. */
-    onUnsealing(hook: (e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: Conn) => void): void {
+    onUnsealing(hook: (e: { roundId: string; sealId: string; actor: Actor; reason: string }, tx: Conn) => Promise<void>): void {
       unsealingHooks.push(hook)
     },
 
@@ -97,7 +102,7 @@ export function createTallyService(deps: {
       assertMayReadTally(actor, r)
       await rounds.disclose(actor, r, 'tally')
       const sealed = r.status === 'sealed' ? await repo.sealed(r.id) : undefined
-      const t = sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r)
+      const t = sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : await live(r)
       // results are out once the round is closed; before that coverage (per village and channel) stays live and
       // whether any result of an open round is served at all is the disclosure rule's business
       if (r.status === 'draft' || r.status === 'open') return suppressRoundTally(t, 1)
@@ -110,13 +115,16 @@ export function createTallyService(deps: {
      */
     async hiddenVillagesOf(r: RoundRow): Promise<Set<string>> {
       const sealed = r.status === 'sealed' || r.status === 'returned' ? await repo.sealed(r.id) : undefined
-      return hiddenVillages(sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : live(r), minCell)
+      return hiddenVillages(sealed ? (JSON.parse(sealed.tallyJson) as RoundTally) : await live(r), minCell)
     },
 
     /** Ballots per village and channel (participations; every one landed once the round is closed). */
-    async villageChannels(roundId: string): Promise<Map<string,Record<string,number>>> {
+    async villageChannels(roundId: string): Promise<Map<string, Record<string, number>>> {
       return new Map(
-        [...await repo.villageCounters(roundId)].map(([v, c]) => [v, { link: c.link, paper: c.paper, meeting: c.meeting, assisted: c.assisted }]),
+        [...(await repo.villageCounters(roundId))].map(([v, c]) => [
+          v,
+          { link: c.link, paper: c.paper, meeting: c.meeting, assisted: c.assisted },
+        ]),
       )
     },
 
@@ -134,7 +142,9 @@ export function createTallyService(deps: {
       const r = await rounds.getVisible(actor, roundId)
       if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
       const counts = await repo.villageCounters(r.id)
-      const names = new Map((await units.children(r.communeId,'village')).map((v) => [v.id, v.name]))
+      const names = new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, v.name]))
+      const frame = await rounds.frameOf(r)
+      const communeName = (await units.findById(r.communeId))?.name ?? ''
       const unit = (unitId: string, name: string, households: number, participated: number): Omit<UnitCoverage, 'verdict'> => ({
         unitId,
         name,
@@ -142,7 +152,7 @@ export function createTallyService(deps: {
         participated,
         coverage: households > 0 ? participated / households : null,
       })
-      const villages: UnitCoverage[] = Object.entries(rounds.frameOf(r)).map(([id, households]) => {
+      const villages: UnitCoverage[] = Object.entries(frame).map(([id, households]) => {
         const participated = counts.get(id)?.participated ?? 0
         return {
           ...unit(id, names.get(id) ?? id, households, participated),
@@ -171,7 +181,7 @@ export function createTallyService(deps: {
         status: r.status,
         coverageBp: r.coverageBp,
         coverageScope: r.coverageScope,
-        commune: { ...unit(r.communeId, (await units.findById(r.communeId))?.name ?? '', households, participated), verdict: communeVerdict },
+        commune: { ...unit(r.communeId, communeName, households, participated), verdict: communeVerdict },
         villages,
         byChannel,
         resultsAvailable: !resultsWithheld(r.status) && (actor.role !== 'council' || r.status === 'sealed' || r.status === 'returned'),
@@ -184,16 +194,16 @@ export function createTallyService(deps: {
      * recount (logged). Never needed in normal operation; it is the check that they agree.
      */
     async recount(actor: Actor | null, roundId: string, opts: { repair?: boolean } = {}) {
-      const r = await (actor ? rounds.getVisible(actor, roundId) : rounds.findById(roundId))
+      const r = actor ? await rounds.getVisible(actor, roundId) : await rounds.findById(roundId)
       if (!r) throw new AppError('not_found', 'round not found', 404)
       if (actor) assertRole(actor, ['admin', 'front_staff'])
-      const counted = canonicalJson(live(r))
-      const recounted = canonicalJson(fromBallots(r))
+      const counted = canonicalJson(await live(r))
+      const recounted = canonicalJson(await fromBallots(r))
       const matches = counted === recounted
       if (!matches && opts.repair) {
         if (r.status === 'sealed') throw conflict('invalid_transition', 'a sealed round cannot be changed')
         await db.transaction(async (tx) => {
-          await repo.replaceCounters(r.id, await repo.recountVillages(r.id,tx), (await repo.recountQuestions(r.id, tx)), tx)
+          await repo.replaceCounters(r.id, await repo.recountVillages(r.id, tx), await repo.recountQuestions(r.id, tx), tx)
           await audit.record(tx, { actorId: actor?.id ?? null, action: 'tally.repair', targetType: 'round', targetId: r.id })
         })
       }
@@ -208,16 +218,16 @@ export function createTallyService(deps: {
       const r = await rounds.getManaged(actor, roundId)
       if (r.status !== 'closed')
         throw new AppError('invalid_transition', `cannot seal a round that is ${r.status}`, 409, { status: r.status, action: 'seal' })
-      const ledger = ballots.verifyLedger(r.id)
+      const ledger = await ballots.verifyLedger(r.id)
       if (!ledger.ok) throw conflict('conflict', `the ballot ledger does not verify (${ledger.reason}); the round cannot be sealed`)
-      const recounted = fromBallots(r)
+      const recounted = await fromBallots(r)
       const tally: RoundTally = { ...recounted, status: 'sealed' }
-      if (canonicalJson(live(r)) !== canonicalJson(recounted))
+      if (canonicalJson(await live(r)) !== canonicalJson(recounted))
         throw conflict('conflict', 'the live counters disagree with the ballots; run a recount first')
       const now = clock.now().toISOString()
       // IMMEDIATE: read-then-write; deferred, a seal committed by another process in between
       // failed the lock upgrade with SQLITE_BUSY_SNAPSHOT (500) instead of answering 409 below.
-      const sealed = db.transaction(
+      const sealed = await db.transaction(
         async (tx) => {
           const config = {
             thresholdBp: r.thresholdBp,
@@ -229,7 +239,7 @@ export function createTallyService(deps: {
           }
           // the move first: a seal committed by another process in between answers 409 there, not a 500 on the
           // sealed_results key
-          const row = rounds.transition(tx, r, 'sealed', actor, null, {
+          const row = await rounds.transition(tx, r, 'sealed', actor, null, {
             patch: { sealedAt: now },
             data: { ledgerRootHash: ledger.rootHash, ballots: ledger.count },
           })
@@ -249,13 +259,13 @@ export function createTallyService(deps: {
           )
           // the signals go into the sealed record first, then the fingerprints they were built on (TRUST.md §2.4)
           await integrity.freeze(r, tx)
-          ballots.forgetFingerprints(r.id, tx)
-          return rounds.toDto((await rounds.findById(r.id, tx) ?? row))
+          await ballots.forgetFingerprints(r.id, tx)
+          return await rounds.toDto((await rounds.findById(r.id, tx)) ?? row)
         },
         { behavior: 'immediate' },
       )
       // the deleted fingerprints must not linger in the WAL either
-      ballots.truncateWal()
+      await ballots.truncateWal()
       return sealed
     },
 
@@ -264,12 +274,12 @@ export function createTallyService(deps: {
       assertRole(actor, ['admin'])
       const r = await rounds.getVisible(actor, roundId)
       if (r.status !== 'sealed') throw new AppError('invalid_transition', `cannot unseal a round that is ${r.status}`, 409)
-      return db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         const prior = await repo.sealed(r.id, tx)
         await repo.deleteSealed(r.id, tx)
         const row = await rounds.transition(tx, r, 'closed', actor, reason, { data: { ledgerRootHash: prior?.ledgerRootHash ?? null } })
-        if (prior) for (const h of unsealingHooks) h({ roundId: r.id, sealId: prior.sealId, actor, reason }, tx)
-        return rounds.toDto(row)
+        if (prior) for (const h of unsealingHooks) await h({ roundId: r.id, sealId: prior.sealId, actor, reason }, tx)
+        return await rounds.toDto(row)
       })
     },
 

@@ -1,6 +1,4 @@
-import { rawAll } from '@app/db'
-import { first } from '@app/db'
-import { type Conn, households, units } from '@app/db'
+import { type Conn, first, households, one, rawAll, units } from '@app/db'
 import type { UnitKind } from '@app/shared'
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 
@@ -12,10 +10,12 @@ export function createUnitRepo(db: Conn) {
       return await first(tx.select().from(units).where(eq(units.id, id)))
     },
     async findChildByCode(parentId: string | null, code: string, tx: Conn = db): Promise<UnitRow | undefined> {
-      return await first(tx
-        .select()
-        .from(units)
-        .where(and(parentId ? eq(units.parentId, parentId) : isNull(units.parentId), eq(units.code, code))))
+      return await first(
+        tx
+          .select()
+          .from(units)
+          .where(and(parentId ? eq(units.parentId, parentId) : isNull(units.parentId), eq(units.code, code))),
+      )
     },
     /** Units of a kind with this code (codes are unique among siblings only, so there may be several). */
     async findByCode(kind: UnitKind, code: string, tx: Conn = db): Promise<UnitRow[]> {
@@ -33,15 +33,15 @@ export function createUnitRepo(db: Conn) {
     /** All units of the subtree rooted at rootId (inclusive), or all units when rootId is null. */
     async subtree(rootId: string | null, tx: Conn = db): Promise<UnitRow[]> {
       if (rootId === null) return await tx.select().from(units)
-      const ids = await rawAll<{ id: string}>(tx, sql`
+      const ids = await rawAll<{ id: string }>(
+        tx,
+        sql`
         WITH RECURSIVE sub(id) AS (SELECT ${rootId} UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)
-        SELECT id FROM sub`)
+        SELECT id FROM sub`,
+      )
       if (ids.length === 0) return []
       const set = new Set(ids.map((r) => r.id))
-      return (await tx
-        .select()
-        .from(units))
-        .filter((u) => set.has(u.id))
+      return (await tx.select().from(units)).filter((u) => set.has(u.id))
     },
     /** Units whose successor is one of these (communes merged into them). */
     async predecessorsOf(ids: string[], tx: Conn = db): Promise<UnitRow[]> {
@@ -50,12 +50,16 @@ export function createUnitRepo(db: Conn) {
     },
     /** Ids from the unit itself up to the root. */
     async ancestorIds(id: string, tx: Conn = db): Promise<string[]> {
-      return (await rawAll<{ id: string}>(tx, sql`
+      return (
+        await rawAll<{ id: string }>(
+          tx,
+          sql`
         WITH RECURSIVE up(id, parent_id) AS (
           SELECT id, parent_id FROM units WHERE id = ${id}
           UNION ALL SELECT u.id, u.parent_id FROM units u JOIN up ON u.id = up.parent_id)
-        SELECT id FROM up`))
-        .map((r) => r.id)
+        SELECT id FROM up`,
+        )
+      ).map((r) => r.id)
     },
     /** Active households per village id. */
     async activeHouseholdCounts(tx: Conn = db): Promise<Map<string, number>> {

@@ -19,7 +19,7 @@ export const unitRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     { schema: { tags, summary: 'Units in your scope', querystring: UnitListQuery, response: { 200: items(Unit) } } },
-    async (req) => ({ items: app.services.units.list(req.actor, req.query) }),
+    async (req) => ({ items: await app.services.units.list(req.actor, req.query) }),
   )
 
   app.get(
@@ -38,7 +38,7 @@ export const unitRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: Unit, 400: ApiError, 404: ApiError, 409: ApiError },
       },
     },
-    async (req, reply) => reply.code(201).send((await app.services.units.create(req.actor, req.body))),
+    async (req, reply) => reply.code(201).send(await app.services.units.create(req.actor, req.body)),
   )
 
   app.patch(

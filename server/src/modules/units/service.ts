@@ -1,5 +1,4 @@
-import { first } from '@app/db'
-import { type AppDb, provinceSettings } from '@app/db'
+import { type AppDb, first, provinceSettings } from '@app/db'
 import {
   type CreateUnitBody,
   foldVi,
@@ -47,7 +46,7 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
   const within: ScopeResolver = async (unitId, scopeId) => (await repo.ancestorIds(unitId)).includes(scopeId)
 
   /** Household totals for every unit of a list of units that forms whole subtrees. */
-  async function householdTotals(all: UnitRow[]): Promise<Map<string,number>> {
+  async function householdTotals(all: UnitRow[]): Promise<Map<string, number>> {
     const perVillage = await repo.activeHouseholdCounts()
     const totals = new Map<string, number>()
     const byId = new Map(all.map((u) => [u.id, u]))
@@ -63,7 +62,7 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
     return totals
   }
 
-  async function provinceOf(unitId: string): Promise<UnitRow|undefined> {
+  async function provinceOf(unitId: string): Promise<UnitRow | undefined> {
     for (const id of await repo.ancestorIds(unitId)) {
       const u = await repo.findById(id)
       if (u?.kind === 'province') return u
@@ -87,7 +86,7 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
 
   async function getVisible(actor: Actor, id: string): Promise<UnitRow> {
     const u = await repo.findById(id)
-    if (!u || !canSeeUnit(actor, id, within)) throw notFound('unit')
+    if (!u || !(await canSeeUnit(actor, id, within))) throw notFound('unit')
     return u
   }
 
@@ -103,8 +102,8 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
     predecessorsOf: repo.predecessorsOf,
 
     async list(actor: Actor, q: UnitListQuery): Promise<Unit[]> {
-      const all = await (repo.subtree(actor.role === 'admin' ? null : actor.unitId))
-      const totals = await householdTotals(await (actor.role==='admin'? all:repo.subtree(actor.unitId)))
+      const all = await repo.subtree(actor.role === 'admin' ? null : actor.unitId)
+      const totals = await householdTotals(await (actor.role === 'admin' ? all : repo.subtree(actor.unitId)))
       const needle = q.q ? foldVi(q.q) : null
       return all
         .filter((u) => (q.parentId ? u.parentId === q.parentId : true))
@@ -115,7 +114,7 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
     },
 
     async get(actor: Actor, id: string): Promise<Unit> {
-      const u = await getVisible(actor,id)
+      const u = await getVisible(actor, id)
       const totals = await householdTotals(await repo.subtree(u.id))
       return toUnitDto(u, totals.get(u.id) ?? 0)
     },
@@ -125,7 +124,7 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
       assertRole(actor, ['admin', 'front_staff'])
       const parentId = body.parentId ?? null
       const parent = parentId ? await repo.findById(parentId) : undefined
-      if (parentId && (!parent || !canSeeUnit(actor, parentId, within))) throw notFound('parent unit')
+      if (parentId && (!parent || !(await canSeeUnit(actor, parentId, within)))) throw notFound('parent unit')
       if (!parentId && actor.role !== 'admin') throw notFound('parent unit')
       assertDateOrder(body.validFrom ?? null, body.validTo ?? null)
       if (!PARENT_KINDS[body.kind].includes(parent?.kind ?? null)) {
@@ -133,8 +132,8 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
           issues: [{ path: 'parentId', message: 'wrong parent kind' }],
         })
       }
-      return (await db.transaction(async (tx) => {
-        const siblings = parentId ? repo.children(parentId, undefined, tx) : (await repo.subtree(null,tx)).filter((u) => !u.parentId)
+      return await db.transaction(async (tx) => {
+        const siblings = parentId ? await repo.children(parentId, undefined, tx) : (await repo.subtree(null, tx)).filter((u) => !u.parentId)
         let code = body.code
         if (!code) {
           const prefix = parent?.code ? `${parent.code}-` : ''
@@ -144,12 +143,18 @@ export function createUnitService(deps: { db: AppDb; audit: AuditService }) {
         }
         if (siblings.some((s) => s.code === code)) throw conflict('already_exists', `code ${code} is already used under this parent`)
         const row = await repo.insert(
-{ kind: body.kind,name: body.name,code,parentId,validFrom: body.validFrom??null,validTo: body.validTo??null },
-tx
-)
-        await audit.record(tx, { actorId: actor.id, action: 'unit.create', targetType: 'unit', targetId: row.id, data: { kind: row.kind, code } })
+          { kind: body.kind, name: body.name, code, parentId, validFrom: body.validFrom ?? null, validTo: body.validTo ?? null },
+          tx,
+        )
+        await audit.record(tx, {
+          actorId: actor.id,
+          action: 'unit.create',
+          targetType: 'unit',
+          targetId: row.id,
+          data: { kind: row.kind, code },
+        })
         return toUnitDto(row, 0)
-      }))
+      })
     },
 
     /** The province a unit belongs to (itself for a province). */
@@ -167,7 +172,7 @@ tx
     /** Admin, or the Front staff of that province (not a commune's): the province's own decision. */
     async setLinkChannel(actor: Actor, id: string, body: SetLinkChannelBody): Promise<LinkChannelSetting> {
       assertRole(actor, ['admin', 'front_staff'])
-      const u = await getVisible(actor,id)
+      const u = await getVisible(actor, id)
       if (u.kind !== 'province')
         throw badRequest('validation_failed', 'Chỉ cấp tỉnh mới thiết lập kênh lấy ý kiến qua đường link/Zalo', {
           issues: [{ path: 'id', message: 'not a province' }],
@@ -175,7 +180,8 @@ tx
       if (actor.role !== 'admin' && actor.unitId !== u.id) throw forbidden()
       const legalBasis = body.legalBasis ?? null
       await db.transaction(async (tx) => {
-        await tx.insert(provinceSettings)
+        await tx
+          .insert(provinceSettings)
           .values({ provinceId: u.id, linkEnabled: body.enabled, linkLegalBasis: legalBasis, updatedBy: actor.id })
           .onConflictDoUpdate({
             target: provinceSettings.provinceId,
@@ -189,18 +195,18 @@ tx
           data: { enabled: body.enabled, legalBasis },
         })
       })
-      return linkChannelOf(u.id) as LinkChannelSetting
+      return (await linkChannelOf(u.id)) as LinkChannelSetting
     },
 
     async update(actor: Actor, id: string, body: UpdateUnitBody): Promise<Unit> {
       assertRole(actor, ['admin', 'front_staff'])
-      const u = await getVisible(actor,id)
+      const u = await getVisible(actor, id)
       if (actor.role !== 'admin' && u.id === actor.unitId) throw notFound('unit')
       if (body.successorId) {
         // an unknown successor is a 404 like a foreign one (and never reaches the foreign key as a 500)
         const successor = await repo.findById(body.successorId)
         if (!successor) throw notFound('successor unit')
-        assertUnitInScope(actor, successor.id, within, 'successor unit')
+        await assertUnitInScope(actor, successor.id, within, 'successor unit')
         if (successor.id === u.id || successor.kind !== u.kind) {
           throw badRequest('validation_failed', 'the successor must be another unit of the same kind', {
             issues: [{ path: 'successorId', message: successor.id === u.id ? 'a unit cannot succeed itself' : `not a ${u.kind}` }],
@@ -209,9 +215,9 @@ tx
       }
       // check the dates as they will be stored, not only when both are in the patch
       assertDateOrder(body.validFrom === undefined ? u.validFrom : body.validFrom, body.validTo === undefined ? u.validTo : body.validTo)
-      return (await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         if (body.code && body.code !== u.code) {
-          const clash = await repo.findChildByCode(u.parentId,body.code,tx)
+          const clash = await repo.findChildByCode(u.parentId, body.code, tx)
           if (clash) throw conflict('already_exists', `code ${body.code} is already used under this parent`)
         }
         const row = await repo.update(id, body, tx)
@@ -224,7 +230,7 @@ tx
           data: { fields: Object.keys(body) },
         })
         return toUnitDto(row)
-      }))
+      })
     },
   }
 }

@@ -1,6 +1,4 @@
-import { rawAll } from '@app/db'
-import { first } from '@app/db'
-import { type Conn, loginThrottle, users } from '@app/db'
+import { type Conn, first, loginThrottle, one, rawAll, users } from '@app/db'
 import { asc, eq, inArray, lt, sql } from 'drizzle-orm'
 
 export type UserRow = typeof users.$inferSelect
@@ -28,22 +26,26 @@ export function createUserRepo(db: Conn) {
      * attempts can read the same count.
      */
     async countAttempt(keys: readonly string[], now: string, since: string): Promise<number[]> {
-      const rows = await rawAll<{ key: string; count: number}>(db, sql`
+      const rows = await rawAll<{ key: string; count: number }>(
+        db,
+        sql`
         INSERT INTO login_throttle (key, window_start, count)
         VALUES ${sql.join(
-keys.map((k) => sql`(${k}, ${now}, 1)`),
-sql`, `
-)}
+          keys.map((k) => sql`(${k}, ${now}, 1)`),
+          sql`, `,
+        )}
         ON CONFLICT (key) DO UPDATE SET
           count = CASE WHEN login_throttle.window_start < ${since} THEN 1 ELSE login_throttle.count + 1 END,
           window_start = CASE WHEN login_throttle.window_start < ${since} THEN excluded.window_start ELSE login_throttle.window_start END
-        RETURNING key, count`)
+        RETURNING key, count`,
+      )
       const byKey = new Map(rows.map((r) => [r.key, r.count]))
       return keys.map((k) => byKey.get(k) ?? 0)
     },
     /** Take an attempt back off the counters (it was refused unchecked, or it succeeded). */
     async uncountAttempt(keys: readonly string[]): Promise<void> {
-      await db.update(loginThrottle)
+      await db
+        .update(loginThrottle)
         .set({ count: sql`max(${loginThrottle.count} - 1, 0)` })
         .where(inArray(loginThrottle.key, [...keys]))
     },
@@ -55,7 +57,8 @@ sql`, `
     },
     /** Every token issued before this call stops working (users.token_version is in each token). */
     async bumpTokenVersion(id: string, tx: Conn = db): Promise<void> {
-      await tx.update(users)
+      await tx
+        .update(users)
         .set({ tokenVersion: sql`${users.tokenVersion} + 1` })
         .where(eq(users.id, id))
     },

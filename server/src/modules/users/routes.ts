@@ -17,7 +17,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: items(User), 403: ApiError },
       },
     },
-    async (req) => ({ items: app.services.users.list(req.actor, req.query) }),
+    async (req) => ({ items: await app.services.users.list(req.actor, req.query) }),
   )
 
   app.post(

@@ -41,17 +41,17 @@ export function createUserService(deps: {
   audit: AuditService
   within: ScopeResolver
   /** The kind of a unit; undefined when there is no such unit. */
-  unitKind: (id: string) => UnitKind | undefined
+  unitKind: (id: string) => Promise<UnitKind | undefined>
   login: LoginPolicy
 }) {
   const { db, clock, audit, within, login } = deps
   const repo = createUserRepo(db)
 
   /** A user belongs to a province, district or commune; a village is where households live, not staff. */
-  function assertStaffUnit(unitId: string): void {
-    const kind = deps.unitKind(unitId)
+  async function assertStaffUnit(unitId: string): Promise<void> {
+    const kind = await deps.unitKind(unitId)
     if (!kind) throw notFound('unit')
-    if (kind === 'village')
+    if ((await kind) === 'village')
       throw badRequest('validation_failed', 'a user belongs to a province, district or commune, not a village', {
         issues: [{ path: 'unitId', message: 'village' }],
       })
@@ -69,11 +69,11 @@ export function createUserService(deps: {
 
   return {
     /** A user's login name, for naming who keyed ballots (never the account itself). */
-    async usernameOf(id: string): Promise<string|undefined> {
+    async usernameOf(id: string): Promise<string | undefined> {
       return (await repo.findById(id))?.username
     },
     /** The actor behind a verified token; null when the user is gone, disabled or the token's version is old. */
-    async actorFor(id: string, tokenVersion: number): Promise<Actor|null> {
+    async actorFor(id: string, tokenVersion: number): Promise<Actor | null> {
       const u = await repo.findById(id)
       if (!u || u.disabled || u.tokenVersion !== tokenVersion) return null
       return { id: u.id, username: u.username, role: u.role, unitId: u.unitId }
@@ -141,18 +141,20 @@ export function createUserService(deps: {
       assertRole(actor, ['admin', 'front_staff'])
       const all = (await repo.list()).filter((u) => !q.role || u.role === q.role)
       if (actor.role === 'admin') return all.map(toUserDto)
-      return all.filter((u) => u.role === 'collector' && within(u.unitId, actor.unitId)).map(toUserDto)
+      const mine = []
+      for (const u of all) if (u.role === 'collector' && (await within(u.unitId, actor.unitId))) mine.push(u)
+      return mine.map(toUserDto)
     },
 
     async create(actor: Actor, body: CreateUserBody): Promise<User> {
       assertRole(actor, ['admin'])
-      assertStaffUnit(body.unitId)
-      assertUnitInScope(actor, body.unitId, within)
+      await assertStaffUnit(body.unitId)
+      await assertUnitInScope(actor, body.unitId, within)
       const passwordHash = await hashPassword(body.password)
       return db.transaction(async (tx) => {
         await assertStillAdmin(actor, tx)
         if (await repo.findByUsername(body.username)) throw conflict('already_exists', `username ${body.username} is taken`)
-        const row = await repo.insert({ username: body.username,passwordHash,role: body.role,unitId: body.unitId },tx)
+        const row = await repo.insert({ username: body.username, passwordHash, role: body.role, unitId: body.unitId }, tx)
         await audit.record(tx, {
           actorId: actor.id,
           action: 'user.create',
@@ -166,8 +168,8 @@ export function createUserService(deps: {
 
     async update(actor: Actor, id: string, body: UpdateUserBody): Promise<User> {
       assertRole(actor, ['admin'])
-      if (!repo.findById(id)) throw notFound('user')
-      if (body.unitId) assertStaffUnit(body.unitId)
+      if (!(await repo.findById(id))) throw notFound('user')
+      if (body.unitId) await assertStaffUnit(body.unitId)
       // An admin cannot lock himself out: no disabling or demoting his own account, no new password for
       // it from here (that ends his own session while the new password is on the screen).
       if (id === actor.id && (body.disabled || (body.role && body.role !== 'admin') || body.password)) {
@@ -205,7 +207,7 @@ export function createUserService(deps: {
      */
     async resetPassword(actor: Actor, id: string, body: ResetPasswordBody): Promise<ResetPasswordResult> {
       assertRole(actor, ['admin'])
-      if (!repo.findById(id)) throw notFound('user')
+      if (!(await repo.findById(id))) throw notFound('user')
       if (id === actor.id) throw conflict('self_lockout', 'you cannot reset the password of your own account here')
       const made = body.password ? null : temporaryPassword()
       const passwordHash = await hashPassword(body.password ?? (made as string))

@@ -89,7 +89,7 @@ export function createVerifyService(deps: {
       if (!r) throw notFound('round')
       const differences: Difference[] = []
 
-      const chain = ballots.verifyLedger(r.id)
+      const chain = await ballots.verifyLedger(r.id)
       const lines = await repo.ledger(r.id)
       const rootHash = lines.at(-1)?.hash ?? GENESIS_HASH
       if (!chain.ok)
@@ -113,7 +113,7 @@ export function createVerifyService(deps: {
         if (e.kind === 'ballot' && e.ballotId) expected.set(e.ballotId, e.receipt ?? receiptFromHash(l.hash))
       }
       const badReceipts: string[] = []
-      for (const b of (await repo.receipts(r.id))) {
+      for (const b of await repo.receipts(r.id)) {
         const want = expected.get(b.id)
         if (want !== undefined && want !== b.receipt)
           badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ ledger ${want}`)
@@ -137,7 +137,7 @@ export function createVerifyService(deps: {
       if (sealed) {
         if (sealed.ledgerRootHash !== rootHash)
           differences.push({ check: 'sealed_root', message: `ledger root ${rootHash} ≠ sealed root ${sealed.ledgerRootHash}` })
-        const recount = { ...tally.fromBallots(r, 'closed'), status: 'sealed' }
+        const recount = { ...(await tally.fromBallots(r, 'closed')), status: 'sealed' }
         const frozen = JSON.parse(sealed.tallyJson) as unknown
         if (canonicalJson(frozen) !== canonicalJson(recount))
           differences.push(
@@ -151,8 +151,8 @@ export function createVerifyService(deps: {
         differences.push({ check: 'sealed_root', message: `the round is ${r.status} but has no sealed record` })
       }
 
-      const live = tally.live(r)
-      const counted = tally.fromBallots(r)
+      const live = await tally.live(r)
+      const counted = await tally.fromBallots(r)
       if (canonicalJson(live) !== canonicalJson(counted))
         differences.push(
           ...capped(
