@@ -83,7 +83,7 @@ export const respondPagePlugin = fp(
       const rl = await limit(req)
       if (!rl.isAllowed && rl.isExceeded) return fromError(req, tooManyRequests(Math.max(1, rl.ttlInSeconds), RATE_LIMITED))
       try {
-        return { status: 200, body: app.services.ballots.form(token) }
+        return { status: 200, body: await app.services.ballots.form(token) }
       } catch (e) {
         if (e instanceof AppError && e.statusCode < 500) return fromError(req, e)
         throw e

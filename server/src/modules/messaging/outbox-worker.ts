@@ -447,8 +447,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       running = true
       stopCtl = new AbortController()
       killCtl = new AbortController()
-      const recovered = repo.recoverSending(iso(nowMs() + policy.receiptWaitMinutes * MINUTE))
-      if ((await recovered) > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
+      const recovered = await repo.recoverSending(iso(nowMs() + policy.receiptWaitMinutes * MINUTE))
+      if (recovered > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
       loopDone = loop()
     },
     /** Graceful: stop claiming, let in-flight calls finish (each bounded by the request timeout). */

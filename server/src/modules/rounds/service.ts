@@ -208,7 +208,7 @@ export function createRoundService(deps: {
       createdAt: r.createdAt,
       questions: await questionsOf(r),
       ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
-      households: Object.values(frameOf(r)).reduce((a, b) => a + b, 0),
+      households: Object.values(await frameOf(r)).reduce((a, b) => a + b, 0),
     }
   }
 
@@ -729,7 +729,7 @@ export function createRoundService(deps: {
         throw conflict('invalid_transition', 'the collection window has already ended; edit closesAt first')
       const template = await questionnaires.templateById(r.templateId)
       if (!template) throw notFound('questionnaire template')
-      const frame = frameOf(r)
+      const frame = await frameOf(r)
       const total = Object.values(frame).reduce((a, b) => a + b, 0)
       if (total === 0) throw conflict('no_households', 'the commune has no active households; import them first')
       return await db.transaction(async (tx) => {
