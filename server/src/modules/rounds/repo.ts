@@ -1,12 +1,16 @@
-import { type Conn, collectorAssignments, first, one, rounds, users } from '@app/db'
-import { and, desc, eq, inArray, lte } from 'drizzle-orm'
+import { type Conn, collectorAssignments, first, isPostgres, one, rounds, users } from '@app/db'
+import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 
 export type RoundRow = typeof rounds.$inferSelect
 export type RoundWindow = Pick<RoundRow, 'status' | 'opensAt' | 'closesAt'>
 
 export function createRoundRepo(db: Conn) {
+  // read on every resident request: on SQLite compiled once per connection (building the query costs ~50 times
+  // running it); a transaction of the same connection runs it inside itself (the write lock sees to that)
+  const byId = isPostgres(db) ? undefined : db.select().from(rounds).where(eq(rounds.id, sql.placeholder('id'))).prepare()
   return {
     async findById(id: string, tx: Conn = db): Promise<RoundRow | undefined> {
+      if (byId) return await byId.get({ id })
       return await first(tx.select().from(rounds).where(eq(rounds.id, id)))
     },
     /** Just what decides whether a round takes ballots now. */
