@@ -18,9 +18,9 @@ mkdirSync(dirname(dest), { recursive: true })
 const raw = src.db.$client
 raw.exec('BEGIN')
 raw.prepare('SELECT count(*) FROM sqlite_master').get()
-let before: ReturnType<typeof fingerprintRounds>
+let before: Awaited<ReturnType<typeof fingerprintRounds>>
 try {
-  before = fingerprintRounds(src.services)
+  before = await fingerprintRounds(src.services)
   await raw.backup(dest)
 } finally {
   raw.exec('COMMIT')
@@ -28,7 +28,7 @@ try {
 src.close()
 
 const copy = openContext({ ...process.env, DATABASE_PATH: dest }, { migrate: false })
-const after = fingerprintRounds(copy.services)
+const after = await fingerprintRounds(copy.services)
 copy.close()
 const same = JSON.stringify(before) === JSON.stringify(after)
 console.log(`backup written to ${dest}`)

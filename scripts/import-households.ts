@@ -37,11 +37,11 @@ function parseCli() {
 }
 
 /** The commune by id, or by code when that code names exactly one commune. */
-function findCommune(ctx: CliContext, ref: string) {
-  const repo = createUnitRepo(ctx.db)
-  const byId = repo.findById(ref)
+async function findCommune(ctx: CliContext, ref: string) {
+  const repo = createUnitRepo(ctx.adb)
+  const byId = await repo.findById(ref)
   if (byId?.kind === 'commune') return byId
-  const matches = repo.findByCode('commune', ref)
+  const matches = await repo.findByCode('commune', ref)
   if (matches.length === 1) return matches[0]!
   if (matches.length === 0) return fail(`No commune has the code or id "${ref}".`)
   const list = matches.map((c) => `  ${c.id}  ${c.name}`).join('\n')
@@ -49,10 +49,8 @@ function findCommune(ctx: CliContext, ref: string) {
 }
 
 /** Scripts act as the first active admin so the import is audited under a real account. */
-function systemActor(ctx: CliContext): Actor {
-  const admin = createUserRepo(ctx.db)
-    .list()
-    .find((u) => u.role === 'admin' && !u.disabled)
+async function systemActor(ctx: CliContext): Promise<Actor> {
+  const admin = (await createUserRepo(ctx.adb).list()).find((u) => u.role === 'admin' && !u.disabled)
   if (!admin) return fail('No active admin user exists; create one first (the import is recorded in the audit log under an admin).')
   return { id: admin.id, username: admin.username, role: admin.role, unitId: admin.unitId }
 }
@@ -69,8 +67,8 @@ async function main() {
   try {
     if (size > ctx.config.imports.maxBytes)
       fail(`The file is ${size} bytes; at most ${ctx.config.imports.maxBytes} are accepted (IMPORT_MAX_BYTES).`)
-    const commune = findCommune(ctx, args.commune)
-    const actor = systemActor(ctx)
+    const commune = await findCommune(ctx, args.commune)
+    const actor = await systemActor(ctx)
     const buffer = readFileSync(args.file)
     const kind = detectKind(extname(args.file).toLowerCase() === '.xlsx' ? XLSX_TYPE : undefined, buffer)
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { closeDb, createDb, type Db, migrateDb } from '@app/db'
+import { type AppDb, asyncDb, closeDb, createDb, type Db, migrateDb } from '@app/db'
 import { type Config, ConfigError, loadConfig } from '@app/server/config.ts'
 import { systemClock } from '@app/server/lib/clock.ts'
 import { createServices, type Services } from '@app/server/services.ts'
@@ -7,6 +7,8 @@ import { createServices, type Services } from '@app/server/services.ts'
 export interface CliContext {
   config: Config
   db: Db
+  /** The asynchronous query API over `db` (the one the services and repositories use). */
+  adb: AppDb
   services: Services
   close: () => void
 }
@@ -29,7 +31,7 @@ export function openContext(env: Record<string, string | undefined>, opts: { mig
   const db = createDb(config.db.path)
   if (opts.migrate !== false) migrateDb(db)
   const services = createServices({ db, config, clock: systemClock })
-  return { config, db, services, close: () => closeDb(db) }
+  return { config, db, adb: asyncDb(db), services, close: () => closeDb(db) }
 }
 
 /** Print a message to stderr and exit 1. */

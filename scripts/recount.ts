@@ -7,7 +7,7 @@
 import { AppError } from '@app/server/lib/app-error.ts'
 import { openContext } from './lib-cli.js'
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => !a.startsWith('--'))
   const repair = argv.includes('--repair')
   const unknown = argv.filter((a) => a.startsWith('--') && a !== '--repair')
@@ -18,7 +18,7 @@ function main(argv: string[]): number {
   const { services, close } = openContext(process.env)
   try {
     const started = performance.now()
-    const res = services.tally.recount(null, args[0] as string, { repair })
+    const res = await services.tally.recount(null, args[0] as string, { repair })
     const ms = Math.round(performance.now() - started)
     if (res.matches) console.log(`round ${res.roundId}: counters match the ballots (${ms} ms)`)
     else if (res.repaired) console.log(`round ${res.roundId}: counters differed and were replaced by the recount (${ms} ms)`)
@@ -35,4 +35,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))

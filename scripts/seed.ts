@@ -12,12 +12,12 @@ import { fail, openContext } from './lib-cli.js'
 
 const ctx = openContext(process.env)
 const path = resolve(ctx.config.db.path)
-if (!isEmpty(ctx.services)) {
+if (!(await isEmpty(ctx.services))) {
   ctx.close()
   fail(`Refusing to seed: ${path} already holds data. Seed only a fresh database (point DATABASE_PATH at a new file).`)
 }
-const summary = await seedDemo(ctx.db, ctx.services)
-seedDemoRounds(ctx.db, ctx.services)
+const summary = await seedDemo(ctx.adb, ctx.services)
+await seedDemoRounds(ctx.adb, ctx.services)
 ctx.close()
 console.log(`Seeded ${path}: ${summary.units} units, ${summary.households} households.`)
 console.log(`Demo logins (password "${seedData.DEMO_PASSWORD}"): ${summary.users.join(', ')}`)

@@ -8,14 +8,14 @@ import { openContext } from './lib-cli.js'
 
 const { services, close } = openContext(process.env, { migrate: false })
 const only = process.argv[2]
-const rounds = services.rounds.listAll({}).filter((r) => !only || r.id === only)
+const rounds = (await services.rounds.listAll({})).filter((r) => !only || r.id === only)
 if (only && rounds.length === 0) {
   console.error(`no round ${only}`)
   process.exit(2)
 }
 let broken = 0
 for (const r of rounds) {
-  const res = services.verify.verifyRound(r.id)
+  const res = await services.verify.verifyRound(r.id)
   const sealed = res.sealedRootHash ? `  sealed root ${res.sealedRootHash}` : ''
   if (res.ok) console.log(`ok      ${r.id}  ${res.count} entries  root ${res.rootHash}${sealed}  (${r.title})`)
   else {

@@ -102,12 +102,12 @@ function pollLatency(url: string) {
 export async function seal(db: TallyDb): Promise<void> {
   const ctx = openBenchContext(db.path)
   try {
-    const user = createUserRepo(ctx.db).findByUsername(db.username)
+    const user = await createUserRepo(ctx.adb).findByUsername(db.username)
     if (!user) throw new Error('bench user missing')
     const actor = { id: user.id, username: user.username, role: user.role, unitId: user.unitId }
-    const r = ctx.services.rounds.findById(db.roundId)
-    if (r?.status === 'open') ctx.services.rounds.close(actor, db.roundId)
-    if (r?.status !== 'sealed') ctx.services.tally.seal(actor, db.roundId)
+    const r = await ctx.services.rounds.findById(db.roundId)
+    if (r?.status === 'open') await ctx.services.rounds.close(actor, db.roundId)
+    if (r?.status !== 'sealed') await ctx.services.tally.seal(actor, db.roundId)
   } finally {
     ctx.close()
   }

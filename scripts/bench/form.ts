@@ -76,9 +76,9 @@ async function prepare(dbPath: string, n: number): Promise<string[]> {
   const ctx = openBenchContext(dbPath)
   try {
     const frame = await makeFrame(ctx)
-    const commune = makeCommune(ctx, frame, { code: 'FM', villages: 2, perVillage: n })
-    const r = openRound(ctx, frame, commune.communeId)
-    return printTokens(ctx, frame, r.id)
+    const commune = await makeCommune(ctx, frame, { code: 'FM', villages: 2, perVillage: n })
+    const r = await openRound(ctx, frame, commune.communeId)
+    return await printTokens(ctx, frame, r.id)
   } finally {
     ctx.close()
   }

@@ -3,7 +3,7 @@
  * the HTTP route (app.inject), best of 5 runs, each on a fresh database. The issue requires < 2 s.
  * Usage: pnpm tsx scripts/bench/import-households.ts [households=5000] [runs=5]
  */
-import { createTestDb } from '@app/db'
+import { asyncDb, createTestDb } from '@app/db'
 import { buildApp } from '@app/server'
 import { loadConfig } from '@app/server/config.ts'
 import { fixedClock } from '@app/server/lib/clock.ts'
@@ -32,14 +32,15 @@ async function oneRun(csv: string, passwordHash: string) {
   const config = loadConfig({ JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', LOG_LEVEL: 'silent', SEED_DEMO: 'false' })
   const clock = fixedClock('2025-06-01T08:00:00Z')
   // the commune and an admin, inserted through the same repositories the seed uses
-  const units = createUnitRepo(db)
-  const province = units.insert({ kind: 'province', name: 'Tỉnh Thử', code: '99', parentId: null })
-  const commune = units.insert({ kind: 'commune', name: 'Xã Thử', code: 'BN', parentId: province.id })
+  const adb = asyncDb(db)
+  const units = createUnitRepo(adb)
+  const province = await units.insert({ kind: 'province', name: 'Tỉnh Thử', code: '99', parentId: null })
+  const commune = await units.insert({ kind: 'commune', name: 'Xã Thử', code: 'BN', parentId: province.id })
   for (let v = 1; v <= VILLAGES; v++) {
     const code = `BN-${String(v).padStart(2, '0')}`
-    units.insert({ kind: 'village', name: `Ấp ${v}`, code, parentId: commune.id })
+    await units.insert({ kind: 'village', name: `Ấp ${v}`, code, parentId: commune.id })
   }
-  createUserRepo(db).insert({ username: 'bench', passwordHash, role: 'admin', unitId: province.id })
+  await createUserRepo(adb).insert({ username: 'bench', passwordHash, role: 'admin', unitId: province.id })
 
   const app = await buildApp({ config, db, clock, logger: false })
   await app.ready()

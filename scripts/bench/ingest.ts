@@ -41,15 +41,15 @@ async function prepare(dbPath: string, rounds: number): Promise<Job[]> {
     const perRound: string[][] = []
     let keys: string[] = []
     for (let r = 0; r < rounds; r++) {
-      const commune = makeCommune(ctx, frame, {
+      const commune = await makeCommune(ctx, frame, {
         code: `IN${r}`,
         villages: 20,
         perVillage: HOUSEHOLDS_PER_ROUND / 20,
         onProgress: (n) => p.update(`round ${r + 1}/${rounds}: ${n} households`),
       })
-      const row = openRound(ctx, frame, commune.communeId)
-      keys = ctx.services.rounds.questionsOf(row).map((q) => q.key)
-      perRound.push(printTokens(ctx, frame, row.id))
+      const row = await openRound(ctx, frame, commune.communeId)
+      keys = (await ctx.services.rounds.questionsOf(row)).map((q) => q.key)
+      perRound.push(await printTokens(ctx, frame, row.id))
     }
     // Rounds collect at the same time: interleave their links.
     const rand = rng(7)
@@ -115,7 +115,7 @@ async function inProcessCeiling(opts: { tmp: string; rounds: number; durationMs:
     const landed = pendingOf()
     const l = progress('landing')
     const t1 = performance.now()
-    ctx.services.ballots.landRound(roundId)
+    await ctx.services.ballots.landRound(roundId)
     const landMs = performance.now() - t1
     l.done(`${landed} ballots landed in ${landMs.toFixed(0)} ms`)
     return { acceptPerSec, landed, landMs }

@@ -7,7 +7,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { closeDb, createDb, type Db, migrateDb } from '@app/db'
+import { type AppDb, asyncDb, closeDb, createDb, type Db, migrateDb } from '@app/db'
 import { type Config, loadConfig } from '@app/server/config.ts'
 import { systemClock } from '@app/server/lib/clock.ts'
 import { createServices, type Services } from '@app/server/services.ts'
@@ -37,6 +37,8 @@ export interface Figure {
 export interface BenchContext {
   config: Config
   db: Db
+  /** The asynchronous query API over `db` (the one the services and repositories use). */
+  adb: AppDb
   services: Services
   close: () => void
 }
@@ -59,6 +61,7 @@ export function openBenchContext(dbPath: string, opts: { bulk?: boolean } = {}):
   return {
     config,
     db,
+    adb: asyncDb(db),
     services,
     close: () => {
       // leave a compact file behind: the next process opens it without replaying a large WAL

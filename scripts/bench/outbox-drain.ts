@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { closeDb, createDb, migrateDb } from '@app/db'
+import { asyncDb, closeDb, createDb, migrateDb } from '@app/db'
 import { FakeClock, startFakeZalo } from '@app/fake-zalo'
 import { loadConfig } from '@app/server/config.ts'
 import { createHouseholdRepo } from '@app/server/modules/households/repo.ts'
@@ -80,18 +80,19 @@ export async function drainOutbox(opts: { tmp?: string; n: number; rate: number;
   try {
     migrateDb(db)
     const services = createServices({ db, config, clock: serverClock })
-    const ctx: BenchContext = { config, db, services, close: () => closeDb(db) }
+    const adb = asyncDb(db)
+    const ctx: BenchContext = { config, db, adb, services, close: () => closeDb(db) }
 
     // ── the world: one commune, 20 villages, N households with phones, an open round ────────────────────────
     const p = progress('outbox world')
     const frame = await makeFrame(ctx, 'OB')
-    const units = createUnitRepo(db)
-    const commune = units.insert({ kind: 'commune', name: 'Xã Đo Tốc Độ', code: 'XD', parentId: frame.provinceId })
-    const villages = Array.from({ length: 20 }, (_, i) =>
-      units.insert({ kind: 'village', name: `Ấp ${i + 1}`, code: `XD-${i + 1}`, parentId: commune.id }),
-    )
-    db.transaction((tx) =>
-      createHouseholdRepo(db).insertMany(
+    const units = createUnitRepo(adb)
+    const commune = await units.insert({ kind: 'commune', name: 'Xã Đo Tốc Độ', code: 'XD', parentId: frame.provinceId })
+    const villages: { id: string }[] = []
+    for (let i = 0; i < 20; i++)
+      villages.push(await units.insert({ kind: 'village', name: `Ấp ${i + 1}`, code: `XD-${i + 1}`, parentId: commune.id }))
+    await adb.transaction((tx) =>
+      createHouseholdRepo(tx).insertMany(
         Array.from({ length: N }, (_, k) => ({
           villageId: (villages[k % villages.length] as (typeof villages)[number]).id,
           code: `H${String(k).padStart(6, '0')}`,
@@ -104,23 +105,23 @@ export async function drainOutbox(opts: { tmp?: string; n: number; rate: number;
         tx,
       ),
     )
-    const r = services.rounds.create(frame.actor, {
+    const r = await services.rounds.create(frame.actor, {
       communeId: commune.id,
       level: 'xa_ntm',
       templateId: frame.templateId,
       opensAt: '2025-06-01T00:00:00Z',
       closesAt: '2025-06-30T00:00:00Z',
     })
-    services.rounds.open(frame.actor, r.id)
-    const issued = services.invitations.issue(frame.actor, r.id, { channel: 'zalo' })
+    await services.rounds.open(frame.actor, r.id)
+    const issued = await services.invitations.issue(frame.actor, r.id, { channel: 'zalo' })
     p.done(
       `${issued.created.toLocaleString('en')} Zalo invitations queued; fake limit ${RATE}/s (burst ${RATE}); concurrency ${concurrency}`,
     )
 
     // ── drain ────────────────────────────────────────────────────────────────────────────────────────────────
-    const repo = createMessagingRepo(db)
+    const repo = createMessagingRepo(adb)
     const runtime = createMessagingRuntime({
-      db,
+      db: adb,
       clock: serverClock,
       config,
       audit: services.audit,
@@ -132,10 +133,10 @@ export async function drainOutbox(opts: { tmp?: string; n: number; rate: number;
     const deadline = Math.max(60, (3 * N) / RATE)
     let gaveUp = false
     const started = performance.now()
-    runtime.worker.start()
+    await runtime.worker.start()
     for (;;) {
       await sleep(POLL_MS)
-      const c = repo.statusCounts()
+      const c = await repo.statusCounts()
       const s = (performance.now() - started) / 1000
       const sent = c.sent ?? 0
       samples.push([s, sent])
@@ -168,7 +169,7 @@ export async function drainOutbox(opts: { tmp?: string; n: number; rate: number;
       duplicates: stats.duplicateTrackingIds.length,
       fakeAccepted: stats.sent,
       rejected: templateCalls - stats.sent,
-      outbox: repo.statusCounts(),
+      outbox: await repo.statusCounts(),
       gaveUp,
     }
   } finally {

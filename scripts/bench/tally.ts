@@ -97,15 +97,15 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
   try {
     frame = await makeFrame(ctx)
     const p1 = progress('households')
-    const commune = makeCommune(ctx, frame, {
+    const commune = await makeCommune(ctx, frame, {
       code: 'TL',
       villages,
       perVillage: total / villages,
       onProgress: (n) => p1.update(`${n.toLocaleString('en')} / ${total.toLocaleString('en')}`),
     })
-    const r = openRound(ctx, frame, commune.communeId)
+    const r = await openRound(ctx, frame, commune.communeId)
     roundId = r.id
-    const households = interleave(communeHouseholds(ctx, commune))
+    const households = interleave(await communeHouseholds(ctx, commune))
     p1.done(`${households.length.toLocaleString('en')} households in ${villages} villages, round open`)
 
     const app = opts.measure ? await appFor(ctx) : undefined
@@ -117,7 +117,7 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
       const p = progress(`count to ${size.toLocaleString('en')} ballots`)
       const t0 = performance.now()
       const from = done
-      bulkRecord(ctx, r, households, {
+      await bulkRecord(ctx, r, households, {
         from,
         to: size,
         onProgress: (n) => p.update(`${n.toLocaleString('en')} (${Math.round(((n - from) / (performance.now() - t0)) * 1000)}/s)`),
@@ -132,7 +132,7 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
       ctx.db.$client.pragma('wal_checkpoint(TRUNCATE)')
       // results are served only once the round stopped collecting (TRUST.md §2.2); the bench keeps counting
       // into the closed round through recordBallot, which reads no window
-      if (ctx.services.rounds.findById(r.id)?.status === 'open') ctx.services.rounds.close(frame.actor, r.id)
+      if ((await ctx.services.rounds.findById(r.id))?.status === 'open') await ctx.services.rounds.close(frame.actor, r.id)
       const s = await onServer(ctx, 'server-tally.log', frame.username, (origin, h) =>
         timeHttpGets(origin, `/api/rounds/${r.id}/tally`, h, calls),
       )
@@ -189,9 +189,9 @@ async function overview(
   const prov = await makeFrame(ctx, 'OV')
   let oneCommune = ''
   for (let c = 0; c < communes; c++) {
-    const commune = makeCommune(ctx, prov, { code: `OV${c}`, villages: 10, perVillage: 100 })
-    const r = openRound(ctx, prov, commune.communeId)
-    bulkRecord(ctx, r, interleave(communeHouseholds(ctx, commune)), { from: 0, to: 600, seed: c })
+    const commune = await makeCommune(ctx, prov, { code: `OV${c}`, villages: 10, perVillage: 100 })
+    const r = await openRound(ctx, prov, commune.communeId)
+    await bulkRecord(ctx, r, interleave(await communeHouseholds(ctx, commune)), { from: 0, to: 600, seed: c })
     oneCommune = commune.communeId
     p.update(`${c + 1} / ${communes} communes with an open round`)
   }

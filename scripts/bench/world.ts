@@ -24,16 +24,15 @@ export interface Frame {
 
 /** A province, its front_staff officer (password STAFF_PASSWORD) and the reference questionnaires. */
 export async function makeFrame(ctx: BenchContext, code = 'BP'): Promise<Frame> {
-  const { services, db } = ctx
-  seedReferenceData(services)
-  const template = services.questionnaires
-    .templates()
+  const { services, adb } = ctx
+  await seedReferenceData(services)
+  const template = (await services.questionnaires.templates())
     .filter((t) => t.code === seedData.TEMPLATE_HD90_9.code)
     .sort((a, b) => b.version - a.version)[0]
   if (!template) throw new Error('the 9-question template is missing after seeding the reference data')
-  const province = createUnitRepo(db).insert({ kind: 'province', name: `Tỉnh Đo ${code}`, code, parentId: null })
+  const province = await createUnitRepo(adb).insert({ kind: 'province', name: `Tỉnh Đo ${code}`, code, parentId: null })
   const username = `bench.${code.toLowerCase()}`
-  const user = createUserRepo(db).insert({
+  const user = await createUserRepo(adb).insert({
     username,
     passwordHash: await hashPassword(STAFF_PASSWORD),
     role: 'front_staff',
@@ -41,7 +40,7 @@ export async function makeFrame(ctx: BenchContext, code = 'BP'): Promise<Frame> 
   })
   const actor: Actor = { id: user.id, username, role: 'front_staff', unitId: province.id }
   // the benches send links: the province allows the channel first, as a real one must
-  services.units.setLinkChannel(actor, province.id, { enabled: true, legalBasis: 'Kế hoạch đo hiệu năng của tỉnh' })
+  await services.units.setLinkChannel(actor, province.id, { enabled: true, legalBasis: 'Kế hoạch đo hiệu năng của tỉnh' })
   return {
     actor,
     username,
@@ -56,25 +55,25 @@ export interface Commune {
 }
 
 /** A commune with `villages` villages of `perVillage` households each (fake names and phones). */
-export function makeCommune(
+export async function makeCommune(
   ctx: BenchContext,
   frame: Frame,
   opts: { code: string; villages: number; perVillage: number; onProgress?: (done: number) => void },
-): Commune {
-  const { db } = ctx
-  const units = createUnitRepo(db)
-  const households = createHouseholdRepo(db)
-  const commune = units.insert({ kind: 'commune', name: `Xã Đo ${opts.code}`, code: opts.code, parentId: frame.provinceId })
+): Promise<Commune> {
+  const { adb } = ctx
+  const units = createUnitRepo(adb)
+  const households = createHouseholdRepo(adb)
+  const commune = await units.insert({ kind: 'commune', name: `Xã Đo ${opts.code}`, code: opts.code, parentId: frame.provinceId })
   const villageIds: string[] = []
   let done = 0
   for (let v = 1; v <= opts.villages; v++) {
     const vcode = `${opts.code}-${String(v).padStart(3, '0')}`
-    const village = units.insert({ kind: 'village', name: `Ấp ${v}`, code: vcode, parentId: commune.id })
+    const village = await units.insert({ kind: 'village', name: `Ấp ${v}`, code: vcode, parentId: commune.id })
     villageIds.push(village.id)
     for (let from = 0; from < opts.perVillage; from += 10_000) {
       const n = Math.min(10_000, opts.perVillage - from)
-      db.transaction((tx) => {
-        households.insertMany(
+      await adb.transaction(async (tx) => {
+        await households.insertMany(
           Array.from({ length: n }, (_, i) => {
             const k = from + i + 1
             return {
@@ -98,10 +97,10 @@ export function makeCommune(
 }
 
 /** Create and open a round (window: yesterday → in two weeks) with the 9-question template. */
-export function openRound(ctx: BenchContext, frame: Frame, communeId: string): RoundRow {
+export async function openRound(ctx: BenchContext, frame: Frame, communeId: string): Promise<RoundRow> {
   const { services } = ctx
   const now = Date.now()
-  const round = services.rounds.create(frame.actor, {
+  const round = await services.rounds.create(frame.actor, {
     communeId,
     level: 'xa_ntm',
     templateId: frame.templateId,
@@ -111,15 +110,15 @@ export function openRound(ctx: BenchContext, frame: Frame, communeId: string): R
     opensAt: new Date(now - 86_400_000).toISOString(),
     closesAt: new Date(now + 14 * 86_400_000).toISOString(),
   })
-  services.rounds.open(frame.actor, round.id)
-  const row = services.rounds.findById(round.id)
+  await services.rounds.open(frame.actor, round.id)
+  const row = await services.rounds.findById(round.id)
   if (!row) throw new Error('round vanished')
   return row
 }
 
 /** Issue print links for every household of the round; returns the one-time tokens (the URL ends in the token). */
-export function printTokens(ctx: BenchContext, frame: Frame, roundId: string): string[] {
-  const res = ctx.services.invitations.issue(frame.actor, roundId, { channel: 'print' })
+export async function printTokens(ctx: BenchContext, frame: Frame, roundId: string): Promise<string[]> {
+  const res = await ctx.services.invitations.issue(frame.actor, roundId, { channel: 'print' })
   return (res.links ?? []).map((l) => l.url.slice(l.url.lastIndexOf('/') + 1))
 }
 
@@ -140,10 +139,10 @@ export function answersFor(keys: readonly string[], rand: () => number): Record<
 }
 
 /** Households of a commune in a stable order (village by village), for bulk counting. */
-export function communeHouseholds(ctx: BenchContext, commune: Commune): { id: string; villageId: string }[] {
+export async function communeHouseholds(ctx: BenchContext, commune: Commune): Promise<{ id: string; villageId: string }[]> {
   const out: { id: string; villageId: string }[] = []
-  for (const v of commune.villageIds)
-    for (const h of createHouseholdRepo(ctx.db).listByVillage(v)) out.push({ id: h.id, villageId: h.villageId })
+  const repo = createHouseholdRepo(ctx.adb)
+  for (const v of commune.villageIds) for (const h of await repo.listByVillage(v)) out.push({ id: h.id, villageId: h.villageId })
   return out
 }
 
@@ -151,19 +150,20 @@ export function communeHouseholds(ctx: BenchContext, commune: Commune): { id: st
  * Count ballots for households[from, to) through ballots.recordBallot, `batch` per transaction.
  * Households are interleaved across villages so every village fills up at the same pace.
  */
-export function bulkRecord(
+export async function bulkRecord(
   ctx: BenchContext,
   round: RoundRow,
   households: { id: string; villageId: string }[],
   opts: { from: number; to: number; batch?: number; seed?: number; onProgress?: (done: number) => void },
-): void {
-  const { services, db } = ctx
-  const keys = services.rounds.questionsOf(round).map((q) => q.key)
+): Promise<void> {
+  const { services, adb } = ctx
+  const keys = (await services.rounds.questionsOf(round)).map((q) => q.key)
   const rand = rng(opts.seed ?? 42)
   const batch = opts.batch ?? 10_000
   for (let start = opts.from; start < opts.to; start += batch) {
     const end = Math.min(opts.to, start + batch)
-    db.transaction((tx) => {
+    // recordBallot is synchronous: the whole batch runs inside the one transaction, with no await between ballots
+    await adb.transaction(async (tx) => {
       for (let i = start; i < end; i++) {
         const h = households[i]
         if (!h) throw new Error(`not enough households (${households.length}) for ballot ${i + 1}`)
