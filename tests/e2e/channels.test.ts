@@ -18,7 +18,7 @@ let slips: { url: string }[] | undefined
 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()])
-  const seeded = seedDemoRounds(server.db, server.app.services)
+  const seeded = await seedDemoRounds(server.app.db, server.app.services)
   roundId = seeded.rounds.find((r) => r.commune === 'Biển Bạch' && r.status === 'open')?.roundId ?? ''
 }, 180_000)
 afterAll(async () => {
@@ -55,7 +55,9 @@ describe('the link channel setting on the units page', () => {
       await card.getByRole('button', { name: 'Lưu thiết lập' }).click()
       await expect
         .poll(
-          () => server.app.services.units.linkChannelOf(createUnitRepo(server.db).findByCode('province', '96')[0]?.id ?? '')?.legalBasis,
+          async () =>
+            (await server.app.services.units.linkChannelOf((await createUnitRepo(server.app.db).findByCode('province', '96'))[0]?.id ?? ''))
+              ?.legalBasis,
         )
         .toBe(basis)
       // switching it on with no basis is refused before sending
@@ -115,18 +117,18 @@ describe('answering with the help of the community digital technology team', () 
     it(`at ${size.width} px: the officer opens a household's link, the resident answers, the ballot counts as assisted`, async () => {
       expect(roundId).not.toBe('')
       const s = server.app.services
-      const round = s.rounds.findById(roundId)
+      const round = await s.rounds.findById(roundId)
       if (!round) throw new Error('no round')
       // a household of the round without a link yet gets a printed one (its invitation slip)
-      const villageIds = s.rounds.villagesOf(round).map((v) => v.id)
-      const user = createUserRepo(server.db).findByUsername('mttq.xa')
+      const villageIds = (await s.rounds.villagesOf(round)).map((v) => v.id)
+      const user = await createUserRepo(server.app.db).findByUsername('mttq.xa')
       if (!user) throw new Error('no demo user')
       const actor = { id: user.id, username: 'mttq.xa', role: 'front_staff' as const, unitId: user.unitId }
       // once for both sizes: a second issue finds every household of the village with a link already
-      slips ??= s.invitations.issue(actor, roundId, { channel: 'print', villageIds: villageIds.slice(0, 1) }).links ?? []
+      slips ??= (await s.invitations.issue(actor, roundId, { channel: 'print', villageIds: villageIds.slice(0, 1) })).links ?? []
       const url = slips[size.width === 1366 ? 0 : 1]?.url
       if (!url) throw new Error('no link issued')
-      const before = s.tally.coverage(actor, roundId).byChannel.assisted ?? 0
+      const before = (await s.tally.coverage(actor, roundId)).byChannel.assisted ?? 0
 
       const { page, errors } = await signedInPage(browser, server.url, 'mttq.xa', size)
       await page.goto(`${server.url}/app/rounds/${roundId}`)
@@ -143,7 +145,7 @@ describe('answering with the help of the community digital technology team', () 
       await page.screenshot({ path: `/tmp/legal-assisted-${size.width}.png`, fullPage: true })
       await page.getByRole('button', { name: 'Gửi phiếu' }).click()
       await page.getByTestId('assisted-receipt').waitFor()
-      expect(s.tally.coverage(actor, roundId).byChannel.assisted).toBe(before + 1)
+      expect((await s.tally.coverage(actor, roundId)).byChannel.assisted).toBe(before + 1)
       expect(errors).toEqual([])
       await page.close()
     })

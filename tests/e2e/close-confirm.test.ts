@@ -16,7 +16,7 @@ let roundId = ''
 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()])
-  const seeded = seedDemoRounds(server.db, server.app.services)
+  const seeded = await seedDemoRounds(server.app.db, server.app.services)
   roundId = seeded.rounds.find((r) => r.commune === 'Biển Bạch' && r.status === 'open')?.roundId ?? ''
 }, 180_000)
 afterAll(async () => {
@@ -31,7 +31,7 @@ async function roundPage(width: number, height: number): Promise<{ page: Page; e
   return { page, errors }
 }
 
-const status = () => server.app.services.rounds.findById(roundId)?.status
+const status = async () => (await server.app.services.rounds.findById(roundId))?.status
 
 /** Nothing wider than the window. */
 async function noSideways(page: Page): Promise<void> {
@@ -57,13 +57,13 @@ describe('closing a round, confirmed with the facts', () => {
     expect(await confirm.isDisabled()).toBe(true)
     await dialog.getByRole('button', { name: 'Huỷ' }).click()
     await dialog.waitFor({ state: 'hidden' })
-    expect(status()).toBe('open')
+    expect(await status()).toBe('open')
     // Esc closes it too, and reopening it starts with an empty phrase
     await page.getByRole('button', { name: 'Kết thúc thu phiếu' }).click()
     expect(await dialog.getByLabel(/Gõ ĐÓNG ĐỢT/).inputValue()).toBe('')
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })
-    expect(status()).toBe('open')
+    expect(await status()).toBe('open')
     await noSideways(page)
     expect(errors).toEqual([])
     await page.close()

@@ -37,7 +37,7 @@ async function api<T>(token: string, path: string, body?: unknown): Promise<T> {
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()])
   // the demo's sealed round (recognised 20/0/0), unsealed by the admin and sealed again: its decision is void, the new seal has none
-  const seeded = seedDemoRounds(server.db, server.app.services)
+  const seeded = await seedDemoRounds(server.app.db, server.app.services)
   roundId = seeded.rounds.find((r) => r.status === 'sealed')?.roundId ?? ''
   await api(await apiLogin('admin'), `/api/rounds/${roundId}/unseal`, { reason: 'Kiểm tra lại phiếu giấy của ấp Kênh Tư' })
   await api(await apiLogin('mttq.tinh'), `/api/rounds/${roundId}/seal`, {})

@@ -20,7 +20,7 @@ const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp'
 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true, env: { HOTLINE } }), launchBrowser()])
-  const seeded = seedDemoRounds(server.db, server.app.services)
+  const seeded = await seedDemoRounds(server.app.db, server.app.services)
   roundId = seeded.rounds.find((r) => r.commune === 'Biển Bạch' && r.status === 'open')?.roundId ?? ''
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',

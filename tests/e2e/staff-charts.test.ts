@@ -36,16 +36,13 @@ interface Question {
 }
 
 /** `n` households of the village answer on paper; the first question is satisfied by `firstShare` of them. */
-function answer(roundId: string, villageId: string, n: number, firstShare: number): void {
+async function answer(roundId: string, villageId: string, n: number, firstShare: number): Promise<void> {
   const { services } = server.app
-  const round = services.rounds.findById(roundId)
+  const round = await services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
-  const questions = services.rounds.questionsOf(round) as Question[]
-  const hhs = createHouseholdRepo(server.db)
-    .listByVillage(villageId)
-    .filter((h) => h.active)
-    .slice(0, n)
-  server.db.transaction((tx) => {
+  const questions = (await services.rounds.questionsOf(round)) as Question[]
+  const hhs = (await createHouseholdRepo(server.app.db).listByVillage(villageId)).filter((h) => h.active).slice(0, n)
+  await server.app.db.transaction(async (tx) => {
     hhs.forEach((h, i) => {
       const answers = Object.fromEntries(
         questions.map((q, qi) => {
@@ -91,8 +88,8 @@ beforeAll(async () => {
   const first = await api<{ id: string }>('/api/rounds', { communeId, level: 'xa_ntm', templateId, ...window })
   firstRound = first.id
   await api(`/api/rounds/${firstRound}/open`, {})
-  answer(firstRound, v0, 30, 0.5)
-  answer(firstRound, v1, 30, 0.6)
+  await answer(firstRound, v0, 30, 0.5)
+  await answer(firstRound, v1, 30, 0.6)
   await api(`/api/rounds/${firstRound}/close`, { reason: 'kết thúc để kiểm thử biểu đồ' })
   await api(`/api/rounds/${firstRound}/tally`) // the disclosure
   // the follow-up in the first village after the remedy, closed the same day
@@ -107,7 +104,7 @@ beforeAll(async () => {
   })
   followRound = follow.id
   await api(`/api/rounds/${followRound}/open`, {})
-  answer(followRound, v0, 30, 0.97)
+  await answer(followRound, v0, 30, 0.97)
   await api(`/api/rounds/${followRound}/close`, { reason: 'kết thúc để kiểm thử biểu đồ' })
   await api(`/api/rounds/${followRound}/tally`)
 }, 240_000)
@@ -251,7 +248,7 @@ describe('result charts and the commune trend', () => {
     })
     await api(`/api/rounds/${open.id}/open`, {})
     const villages = (await api<{ items: { id: string }[] }>(`/api/units?parentId=${communeId}&kind=village`)).items
-    answer(open.id, villages[0]?.id ?? '', 30, 1)
+    await answer(open.id, villages[0]?.id ?? '', 30, 1)
     const { page, problems } = await staffPage(360)
     await page.goto(`${server.url}/app/rounds/${open.id}`)
     const legend = page.getByTestId('coverage-chart-legend')

@@ -21,7 +21,7 @@ let bienBachOpenId = ''
 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()])
-  const seeded = seedDemoRounds(server.db, server.app.services)
+  const seeded = await seedDemoRounds(server.app.db, server.app.services)
   const find = (commune: string, status: string) => seeded.rounds.find((r) => r.commune === commune && r.status === status)?.roundId ?? ''
   draftId = find('Trí Phải', 'draft')
   bienBachOpenId = find('Biển Bạch', 'open')
@@ -75,7 +75,7 @@ async function tall(page: Page, name: string | RegExp): Promise<void> {
 describe('editing a draft round in the wizard', () => {
   it('at 1366 px: "Sửa đợt" opens the three steps prefilled (commune fixed), with the same checks; saving keeps it a draft', async () => {
     expect(draftId).not.toBe('')
-    const before = round(draftId)
+    const before = await round(draftId)
     const { page, problems } = await staffPage('mttq.tinh', 1366)
     await page.goto(`${server.url}/app/rounds/${draftId}`)
     await page.getByRole('link', { name: 'Sửa đợt' }).click()
@@ -102,7 +102,7 @@ describe('editing a draft round in the wizard', () => {
     await page.getByRole('button', { name: 'Lưu thay đổi, mở sau' }).click()
     await page.waitForURL(`${server.url}/app/rounds/${draftId}`)
     await page.getByRole('link', { name: 'Sửa đợt' }).waitFor()
-    const after = round(draftId)
+    const after = await round(draftId)
     expect(after?.status).toBe('draft')
     expect(after?.title).toBe('Lấy ý kiến sự hài lòng xã Trí Phải năm 2026')
     expect(after?.closesAt).not.toBe(before?.closesAt)
@@ -238,8 +238,8 @@ describe('the draft round on a phone, then opened', () => {
     await page.getByRole('button', { name: 'Tiếp tục →' }).click()
     await page.getByRole('button', { name: 'Lưu và mở đợt' }).click()
     await page.waitForURL(`${server.url}/app/rounds/${draftId}`)
-    await expect.poll(() => round(draftId)?.status).toBe('open')
-    expect(round(draftId)?.doubleEntry).toBe(true)
+    await expect.poll(async () => (await round(draftId))?.status).toBe('open')
+    expect((await round(draftId))?.doubleEntry).toBe(true)
     await page.getByRole('button', { name: 'Kết thúc thu phiếu' }).waitFor()
     expect(await page.getByRole('link', { name: 'Sửa đợt' }).count()).toBe(0)
     // the open round's panels load first (leaving mid-load would abort them)

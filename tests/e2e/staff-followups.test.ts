@@ -17,7 +17,7 @@ let openRoundId = ''
 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()])
-  const seeded = seedDemoRounds(server.db, server.app.services)
+  const seeded = await seedDemoRounds(server.app.db, server.app.services)
   openRoundId = seeded.rounds.find((r) => r.commune === 'Biển Bạch' && r.status === 'open')?.roundId ?? ''
 })
 afterAll(async () => {

@@ -25,7 +25,7 @@ interface Counts {
 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()])
-  const seeded = seedDemoRounds(server.db, server.app.services)
+  const seeded = await seedDemoRounds(server.app.db, server.app.services)
   roundId = seeded.rounds.find((r) => r.commune === 'Biển Bạch' && r.status === 'open')?.roundId ?? ''
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',

@@ -32,13 +32,13 @@ describe('landing pending ballots', () => {
       receipts.push(res.json().receipt)
     }
     for (const t of mine.slice(0, 5)) await submit(t)
-    expect(app.services.ballots.landReady()).toBe(0)
+    expect(await app.services.ballots.landReady()).toBe(0)
     const coverage = () => db.select().from(villageCounters).where(eq(villageCounters.villageId, village)).get()?.participated
     expect(coverage()).toBe(5)
-    expect(app.services.ballots.pendingCounts(round.id)).toEqual([{ villageId: village, channel: 'link', n: 5 }])
+    expect(await app.services.ballots.pendingCounts(round.id)).toEqual([{ villageId: village, channel: 'link', n: 5 }])
 
     await submit(mine[5] as string)
-    expect(app.services.ballots.landReady()).toBe(3)
+    expect(await app.services.ballots.landReady()).toBe(3)
     expect(db.select().from(ballots).all()).toHaveLength(3)
     expect(db.select().from(pendingBallots).all()).toHaveLength(3)
     expect(coverage()).toBe(6)
@@ -60,7 +60,7 @@ describe('landing pending ballots', () => {
     expect(closed.statusCode, closed.body).toBe(200)
     expect(db.select().from(pendingBallots).all()).toHaveLength(0)
     expect(db.select().from(ballots).all()).toHaveLength(6)
-    expect(app.services.ballots.verifyLedger(round.id)).toMatchObject({ ok: true, count: 6 })
+    expect(await app.services.ballots.verifyLedger(round.id)).toMatchObject({ ok: true, count: 6 })
     for (const r of receipts) expect((await app.inject({ method: 'GET', url: `/api/receipts/${r}` })).json().status).toBe('counted')
   })
 

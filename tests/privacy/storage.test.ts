@@ -161,7 +161,7 @@ describe('migrating a database written before these rules', () => {
     const verifyAll = async (d: Db) => {
       const app = await buildApp({ config: testConfig(), db: d, logger: false })
       await app.ready()
-      const out = Object.keys(roots).map((id) => app.services.ballots.verifyLedger(id))
+      const out = await Promise.all(Object.keys(roots).map((id) => app.services.ballots.verifyLedger(id)))
       const checks = await Promise.all(receipts.map((r) => app.inject({ method: 'GET', url: `/api/receipts/${r}` })))
       await app.close()
       return { out, checks }

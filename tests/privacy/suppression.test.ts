@@ -79,9 +79,9 @@ beforeAll(async () => {
   expect(created.statusCode, created.body).toBe(201)
   roundId = created.json().id
   expect((await app.inject({ method: 'POST', url: `/api/rounds/${roundId}/open`, headers: auth.xa })).statusCode).toBe(200)
-  const round = app.services.rounds.findById(roundId)
+  const round = await app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
-  db.transaction((tx) => {
+  await app.db.transaction(async (tx) => {
     for (const [name, channels, satisfied] of PLAN) {
       const villageId = ids.get(name) as string
       const hh = world.households.filter((h) => h.villageId === villageId)

@@ -90,15 +90,14 @@ describe('backup while the server takes ballots, then restore', () => {
     const r = openFile(join(restoreDir, 'hailong.db'))
     const l = openFile(live)
     try {
-      const fb = fingerprintRounds(b.services)
-      const fr = fingerprintRounds(r.services)
+      const [fb, fr] = await Promise.all([fingerprintRounds(b.services), fingerprintRounds(r.services)])
       expect(fr).toEqual(fb)
       expect(fr.every((x) => x.ledgerOk)).toBe(true)
-      const round = r.services.rounds.findById(roundId)
+      const round = await r.services.rounds.findById(roundId)
       if (!round) throw new Error('no round in the restore')
-      expect(r.services.tally.recount(null, roundId)).toMatchObject({ matches: true })
+      expect(await r.services.tally.recount(null, roundId)).toMatchObject({ matches: true })
       // …and the copy is a consistent snapshot of the live chain: its root is the live entry at its length.
-      const copy = r.services.ballots.verifyLedger(roundId)
+      const copy = await r.services.ballots.verifyLedger(roundId)
       if (!copy.ok) throw new Error('restored ledger does not verify')
       expect(copy.count).toBeGreaterThanOrEqual(before)
       expect(copy.count).toBeLessThanOrEqual(written)
@@ -108,7 +107,7 @@ describe('backup while the server takes ballots, then restore', () => {
         .where(and(eq(ledger.roundId, roundId), eq(ledger.seq, copy.count)))
         .get()
       expect(liveEntry?.hash).toBe(copy.rootHash)
-      expect(l.services.ballots.verifyLedger(roundId)).toMatchObject({ ok: true })
+      expect(await l.services.ballots.verifyLedger(roundId)).toMatchObject({ ok: true })
       console.log(`restore: ${copy.count} ballots in the copy, root ${copy.rootHash?.slice(0, 16)}…`)
     } finally {
       b.close()

@@ -172,7 +172,7 @@ describe('two server processes on one database file', () => {
       const hh = f.db.select().from(households).all()
       expect(new Set(hh.map((h) => `${h.villageId}/${h.code}`)).size).toBe(hh.length)
       expect(hh.filter((h) => h.code.startsWith('NK'))).toHaveLength(400)
-      expect(f.services.audit.verify(f.db)).toMatchObject({ ok: true })
+      expect(await f.services.audit.verify(f.adb)).toMatchObject({ ok: true })
     } finally {
       f.close()
     }

@@ -134,11 +134,11 @@ describe('crash consistency under kill -9', () => {
       expect(n(ledger)).toBe(landed.length)
       expect(stored.length).toBeGreaterThanOrEqual(acknowledged.length + lateCounted)
       expect(stored.length).toBeLessThanOrEqual(acknowledged.length + unknown.length)
-      const round = f.services.rounds.findById(roundId)
+      const round = await f.services.rounds.findById(roundId)
       if (!round) throw new Error('no round')
-      expect(f.services.tally.live(round).commune.participated).toBe(stored.length)
-      expect(f.services.tally.recount(null, roundId)).toMatchObject({ matches: true })
-      expect(f.services.ballots.verifyLedger(roundId)).toMatchObject({ ok: true, count: landed.length })
+      expect((await f.services.tally.live(round)).commune.participated).toBe(stored.length)
+      expect(await f.services.tally.recount(null, roundId)).toMatchObject({ matches: true })
+      expect(await f.services.ballots.verifyLedger(roundId)).toMatchObject({ ok: true, count: landed.length })
       console.log(
         `crash: ${TRIALS} trials, ${acknowledged.length} acknowledged receipts checked, ${unknown.length} cut off (${lateCounted} of a sample of 200 counted on retry), ${stored.length} ballots`,
       )

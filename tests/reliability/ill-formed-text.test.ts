@@ -75,7 +75,7 @@ describe('ill-formed resident text', () => {
       for (const t of [t4, t5]) expect((await post(app, t, { answers: allSatisfied })).statusCode).toBe(201)
 
       // Stored exactly as hashed: NFC in ballots and feedback, never U+FFFD (landed now, as a full batch would be).
-      landNow(app, round.id)
+      await landNow(app, round.id)
       const raw = new Database(path, { readonly: true })
       const texts = raw.prepare('SELECT text FROM feedback').pluck().all() as string[]
       const answers = raw.prepare('SELECT answers FROM ballots').pluck().all() as string[]

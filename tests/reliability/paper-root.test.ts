@@ -78,7 +78,7 @@ beforeAll(async () => {
   const pdf = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/minutes.pdf`, headers: w.auth.xa })
   expect(pdf.statusCode).toBe(200)
   paper = rootOnPaper(await pdfText(pdf.rawPayload, 'minutes-paper-root'))
-  expect(paper).toBe(app.services.tally.sealedRecord(round.id)?.ledgerRootHash)
+  expect(paper).toBe((await app.services.tally.sealedRecord(round.id))?.ledgerRootHash)
   await app.close()
   closeDb(db)
 }, 120_000)
@@ -134,7 +134,7 @@ function rewrite(raw: Database.Database, opts: { receipts: boolean }): string {
 
 /** The public page and its API, on a copy, asked with the root printed on paper (what the QR code carries). */
 async function paperCheck(app: Awaited<ReturnType<typeof buildApp>>) {
-  const stored = app.services.tally.sealedRecord(roundId)?.ledgerRootHash
+  const stored = (await app.services.tally.sealedRecord(roundId))?.ledgerRootHash
   expect(stored).toMatch(/^[0-9a-f]{64}$/)
   expect(stored).not.toBe(paper)
   const res = await app.inject({ method: 'GET', url: `/api/public/rounds/${roundId}?root=${paper}` })
@@ -196,17 +196,17 @@ describe('the sealed root on paper against a rewritten copy of the database', ()
     })()
     raw.close()
     await withApp(copy, async (app, db) => {
-      const repo = createTallyRepo(db)
-      repo.replaceCounters(roundId, repo.recountVillages(roundId), repo.recountQuestions(roundId))
-      const r = app.services.rounds.findById(roundId)
+      const repo = createTallyRepo(app.db)
+      await repo.replaceCounters(roundId, await repo.recountVillages(roundId), await repo.recountQuestions(roundId))
+      const r = await app.services.rounds.findById(roundId)
       if (!r) throw new Error('round gone')
-      const tally = canonicalJson({ ...app.services.tally.fromBallots(r, 'closed'), status: 'sealed' })
+      const tally = canonicalJson({ ...(await app.services.tally.fromBallots(r, 'closed')), status: 'sealed' })
       db.$client.prepare('UPDATE sealed_results SET tally_json = ? WHERE round_id = ?').run(tally, roundId)
       // the database alone can no longer tell (everything in it agrees: TRUST.md §1, actor D with our code) ...
-      const report = app.services.verify.verifyRound(roundId)
+      const report = await app.services.verify.verifyRound(roundId)
       expect(report.differences).toEqual([])
       expect(report.ok).toBe(true)
-      expect(JSON.parse(app.services.tally.sealedRecord(roundId)?.tallyJson ?? '{}').commune.notSatisfied).toBe(0)
+      expect(JSON.parse((await app.services.tally.sealedRecord(roundId))?.tallyJson ?? '{}').commune.notSatisfied).toBe(0)
       // ... the paper can: the root printed on the minutes and carried by its QR code is not the stored one
       await paperCheck(app)
     })

@@ -91,11 +91,14 @@ function sql(path: string, f: (raw: Database.Database) => void) {
 }
 
 /** Open the app on a file to compute what an attacker with our code would compute. */
-async function withApp<T>(path: string, f: (app: Awaited<ReturnType<typeof buildApp>>, db: ReturnType<typeof createDb>) => T): Promise<T> {
+async function withApp<T>(
+  path: string,
+  f: (app: Awaited<ReturnType<typeof buildApp>>, db: ReturnType<typeof createDb>) => T | Promise<T>,
+): Promise<T> {
   const db = createDb(path)
   const app = await buildApp({ config: testConfig({ DATABASE_PATH: path }), db, jwtSecret: TEST_JWT_SECRET, logger: false })
   try {
-    return f(app, db)
+    return await f(app, db)
   } finally {
     await app.close()
     closeDb(db)
@@ -160,15 +163,15 @@ describe('verify-ledger on a tampered copy of a sealed round', () => {
       raw.prepare("DELETE FROM feedback WHERE round_id = ? AND kind = 'reason'").run(roundId)
       rechain(raw)
     })
-    await withApp(p, (app, db) => {
-      const repo = createTallyRepo(db)
-      repo.replaceCounters(roundId, repo.recountVillages(roundId), repo.recountQuestions(roundId))
-      const r = app.services.rounds.findById(roundId)!
-      const tally = canonicalJson({ ...app.services.tally.fromBallots(r, 'closed'), status: 'sealed' })
+    await withApp(p, async (app, db) => {
+      const repo = createTallyRepo(app.db)
+      await repo.replaceCounters(roundId, await repo.recountVillages(roundId), await repo.recountQuestions(roundId))
+      const r = (await app.services.rounds.findById(roundId))!
+      const tally = canonicalJson({ ...(await app.services.tally.fromBallots(r, 'closed')), status: 'sealed' })
       db.$client.prepare('UPDATE sealed_results SET tally_json = ? WHERE round_id = ?').run(tally, roundId)
       // the recount agrees: only the receipts still tell
-      expect(app.services.tally.recount(null, roundId).matches).toBe(true)
-      expect(app.services.ballots.verifyLedger(roundId).ok).toBe(true)
+      expect((await app.services.tally.recount(null, roundId)).matches).toBe(true)
+      expect((await app.services.ballots.verifyLedger(roundId)).ok).toBe(true)
     })
     const r = verifyCli(p)
     expect(r.code).toBe(1)
@@ -235,7 +238,7 @@ describe('verify-ledger on a tampered copy of a sealed round', () => {
     const p = copy()
     sql(p, (raw) => raw.prepare('DELETE FROM ballots WHERE round_id = ? AND ledger_seq = 3').run(roundId))
     await withApp(p, async (app) => {
-      const report = app.services.verify.verifyRound(roundId)
+      const report = await app.services.verify.verifyRound(roundId)
       expect(report).toMatchObject({ ok: false, status: 'sealed', reason: 'missing_ballot', seq: 3 })
       expect(report.differences.map((d) => d.check)).toContain('chain')
     })

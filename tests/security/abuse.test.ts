@@ -203,7 +203,7 @@ describe('free text is data, never markup or formulas', () => {
     }
     for (const t of tokens.slice(texts.length, texts.length + 5))
       await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
-    landNow(app, round.id)
+    await landNow(app, round.id)
     // Stored as given.
     const stored = db.select().from(ballots).where(eq(ballots.roundId, round.id)).all()
     expect(stored.map((b) => b.comment)).toEqual(expect.arrayContaining(texts.map((t) => t.trim())))

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
 import { craftJwt, nowSeconds } from '../helpers/tokens.js'
 import { AUTHZ_MATRIX, type Entry, type Outcome } from './authz-matrix.js'
+import { nestAppTransactions, openCase, rollBackCase } from './helpers/case-savepoint.js'
 import { fillParams, queryString } from './helpers/fill.js'
 import { type RouteInfo, routeTable } from './helpers/route-table.js'
 import { type AuthzWorld, makeAuthzWorld, ROLES, type ScopeFixtures } from './helpers/world.js'
@@ -22,6 +23,8 @@ let routes: RouteInfo[]
 
 beforeAll(async () => {
   db = createTestDb()
+  // each case runs in a savepoint rolled back afterwards: the app's transactions nest in it
+  nestAppTransactions(db.$client)
   app = await buildApp({
     config: testConfig({ LINK_RATE_LIMIT_PER_MIN: '1000000' }),
     db,
@@ -44,7 +47,7 @@ async function call(key: string, entry: Entry, f: ScopeFixtures, headers: Record
   const url = fillParams(path, f, entry) + queryString(entry.query?.(f))
   const body = entry.body?.(f)
   const h = { ...headers, ...(entry.contentType ? { 'content-type': entry.contentType } : {}) }
-  db.$client.exec('SAVEPOINT authz_case')
+  await openCase(db.$client, 'authz_case')
   try {
     return await app.inject({
       method: method as 'GET',
@@ -53,7 +56,7 @@ async function call(key: string, entry: Entry, f: ScopeFixtures, headers: Record
       ...(body === undefined ? {} : { payload: body as string }),
     })
   } finally {
-    db.$client.exec('ROLLBACK TO authz_case; RELEASE authz_case')
+    await rollBackCase(db.$client, 'authz_case')
   }
 }
 

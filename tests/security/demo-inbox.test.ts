@@ -18,7 +18,7 @@ async function inboxWorld() {
   const admin = await makeUser(m.db, { username: 'quantri', role: 'admin', unitId: m.world.province.id })
   const adminAuth = await loginAs(m.app, 'quantri')
   await openRoundWithZalo(m)
-  m.runtime().worker.start()
+  await m.runtime().worker.start()
   await waitFor(() => m.fake.control.messages().length === 2, 5_000, 'sent')
   return { m, admin, adminAuth }
 }

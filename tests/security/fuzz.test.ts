@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { testConfig } from '../helpers/test-config.js'
 import { AUTHZ_MATRIX } from './authz-matrix.js'
+import { nestAppTransactions, openCase, rollBackCase } from './helpers/case-savepoint.js'
 import { changedTables, hashTables } from './helpers/db-hash.js'
 import { fillParams } from './helpers/fill.js'
 import { type RouteInfo, routeTable } from './helpers/route-table.js'
@@ -36,6 +37,8 @@ let baseline: Record<string, string>
 
 beforeAll(async () => {
   db = createTestDb()
+  // each case runs in a savepoint rolled back afterwards: the app's transactions nest in it
+  nestAppTransactions(db.$client)
   app = await buildApp({
     config: testConfig({ LINK_RATE_LIMIT_PER_MIN: '1000000', REQUEST_RATE_LIMIT_PER_HOUR: '1000000', LOGIN_MAX_FAILURES: '10000' }),
     db,
@@ -240,7 +243,7 @@ describe('fuzzing every route', () => {
               c.query
             const headers: Record<string, string> = c.auth === 'anonymous' ? {} : { ...w.auth[c.auth] }
             if (c.body) headers['content-type'] = c.body.type
-            db.$client.exec('SAVEPOINT fuzz_case')
+            await openCase(db.$client, 'fuzz_case')
             const writesBefore = totalChanges()
             let res: Awaited<ReturnType<FastifyInstance['inject']>>
             try {
@@ -264,7 +267,7 @@ describe('fuzzing every route', () => {
               }
               return true
             } finally {
-              db.$client.exec('ROLLBACK TO fuzz_case; RELEASE fuzz_case')
+              await rollBackCase(db.$client, 'fuzz_case')
             }
           }),
           { numRuns: RUNS_PER_ROUTE, seed: SEED, endOnFailure: true },
@@ -340,7 +343,7 @@ describe('fuzzing household files', () => {
         fc.asyncProperty(hostile, async (make) => {
           cases++
           const { type, payload } = await make()
-          db.$client.exec('SAVEPOINT fuzz_file')
+          await openCase(db.$client, 'fuzz_file')
           try {
             const res = await app.inject({ method: 'POST', url, headers: { ...w.auth.communeStaff, 'content-type': type }, payload })
             const problem = check(route, res) ?? (/Z{101}/.test(res.body) ? `echoed the file: ${res.body.slice(0, 200)}` : null)
@@ -348,7 +351,7 @@ describe('fuzzing household files', () => {
             if (problem) failures.push(`${res.statusCode} ${problem}`)
             return problem === null
           } finally {
-            db.$client.exec('ROLLBACK TO fuzz_file; RELEASE fuzz_file')
+            await rollBackCase(db.$client, 'fuzz_file')
           }
         }),
         { numRuns: Math.max(10, Math.round(RUNS_PER_ROUTE / 2)), seed: SEED, endOnFailure: true },
@@ -415,7 +418,7 @@ describe('ill-formed text in any field of any route', () => {
       for (const leaf of stringLeaves(valid)) {
         for (const bad of ILL_FORMED) {
           probed++
-          db.$client.exec('SAVEPOINT ill')
+          await openCase(db.$client, 'ill')
           try {
             const res = await app.inject({
               method: route.method as 'POST',
@@ -428,7 +431,7 @@ describe('ill-formed text in any field of any route', () => {
             if (res.statusCode !== 400 || err?.code !== 'validation_failed' || !named)
               failures.push(`${route.key} ${leaf.join('.')}=${JSON.stringify(bad)}: ${res.statusCode} ${res.body.slice(0, 160)}`)
           } finally {
-            db.$client.exec('ROLLBACK TO ill; RELEASE ill')
+            await rollBackCase(db.$client, 'ill')
           }
         }
       }

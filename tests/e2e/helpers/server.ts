@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { closeDb, createDb, type Db, migrateDb } from '@app/db'
+import { asyncDb, closeDb, createDb, type Db, migrateDb } from '@app/db'
 import { buildApp } from '@app/server'
 import { systemClock } from '@app/server/lib/clock.ts'
 import { seedDemo } from '@app/server/seed.ts'
@@ -25,7 +25,7 @@ export async function startServer(opts: { demo?: boolean; env?: Record<string, s
   const config = testConfig({ DATABASE_PATH: join(dir, 'e2e.db'), LINK_RATE_LIMIT_PER_MIN: '10000', ...opts.env })
   const db = createDb(config.db.path)
   migrateDb(db)
-  if (opts.demo) await seedDemo(db, createServices({ db, config, clock: systemClock }))
+  if (opts.demo) await seedDemo(asyncDb(db), createServices({ db, config, clock: systemClock }))
   const app = await buildApp({ config, db, jwtSecret: TEST_JWT_SECRET, logger: false })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { closeDb, createDb, migrateDb, seedData } from '@app/db'
+import { asyncDb, closeDb, createDb, migrateDb, seedData } from '@app/db'
 import { loadConfig } from '@app/server/config.ts'
 import { systemClock } from '@app/server/lib/clock.ts'
 import type { Actor } from '@app/server/modules/policy.ts'
@@ -57,7 +57,7 @@ export async function prepareRound(dbPath: string, households: number) {
   const user = await makeUser(db, { username: 'xa', role: 'front_staff', unitId: w.commune.id })
   const actor: Actor = { id: user.id, username: user.username, role: 'front_staff', unitId: w.commune.id }
   const now = Date.now()
-  const round = services.rounds.create(actor, {
+  const round = await services.rounds.create(actor, {
     communeId: w.commune.id,
     level: 'xa_ntm',
     templateId: template.id,
@@ -65,8 +65,8 @@ export async function prepareRound(dbPath: string, households: number) {
     opensAt: new Date(now - 86_400_000).toISOString(),
     closesAt: new Date(now + 86_400_000).toISOString(),
   } as Parameters<Services['rounds']['create']>[1])
-  services.rounds.open(actor, round.id)
-  const issued = services.invitations.issue(actor, round.id, { channel: 'print' })
+  await services.rounds.open(actor, round.id)
+  const issued = await services.invitations.issue(actor, round.id, { channel: 'print' })
   const tokens = (issued.links ?? []).map((l) => l.url.split('/r/')[1] as string)
   closeDb(db)
   return { roundId: round.id, tokens, communeId: w.commune.id }
@@ -83,7 +83,8 @@ export function openFile(dbPath: string) {
     LOG_LEVEL: 'silent',
   })
   const services = createServices({ db, config, clock: systemClock })
-  return { db, services, close: () => closeDb(db) }
+  // adb: the asynchronous API over the same connection, for repositories and services that take a Conn
+  return { db, adb: asyncDb(db), services, close: () => closeDb(db) }
 }
 
 export async function freePort(): Promise<number> {

@@ -145,7 +145,7 @@ async function buildScope(
 
   // the open round's ballots land now, as a full batch would, so its ballot routes have targets; feedback is read
   // (and moved on) once its round has closed (TRUST.md §2.2), so its target is in the closed round
-  landNow(app, open.id)
+  await landNow(app, open.id)
   const ballot = db.select().from(ballots).where(eq(ballots.roundId, open.id)).all()[0]
   const fb = db
     .select()
@@ -162,15 +162,17 @@ async function buildScope(
     spareUserId: who.spareUserId,
     collectorId: who.collectorId,
     templateId: s.templateId,
-    ruleSetId: app.services.questionnaires.createRuleSet(null, {
-      code: 'AUTHZ',
-      name: 'Bộ quy tắc thử',
-      legalBasis: { text: 'Văn bản thử', number: '1/HD', date: '2025-01-01', effectiveFrom: '2025-01-01', effectiveTo: null },
-      levels: ['xa_ntm'],
-      bars: [{ kind: 'overall', minBp: 9000 }],
-      provisional: false,
-      note: null,
-    }).id,
+    ruleSetId: (
+      await app.services.questionnaires.createRuleSet(null, {
+        code: 'AUTHZ',
+        name: 'Bộ quy tắc thử',
+        legalBasis: { text: 'Văn bản thử', number: '1/HD', date: '2025-01-01', effectiveFrom: '2025-01-01', effectiveTo: null },
+        levels: ['xa_ntm'],
+        bars: [{ kind: 'overall', minBp: 9000 }],
+        provisional: false,
+        note: null,
+      })
+    ).id,
     rounds: { draft, open: open.id, closed: closed.id, sealed: sealed.id, returned: returned.id, doubleEntry: paper.id },
     invitedHouseholdId,
     villageHouseholdId: db
