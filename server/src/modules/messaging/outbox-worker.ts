@@ -395,20 +395,29 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     const seen = new Set<string>()
     let attempted = 0
     let exhausted = false
-    const refill = async () => {
-      const channels = await channelsOpen(nowMs())
-      const batch = (await repo.dueIdsWithChannel(iso(nowMs()), channels, concurrency * 4)).filter((d) => !seen.has(d.id))
-      if (batch.length === 0) exhausted = true
-      for (const d of batch) {
-        seen.add(d.id)
-        queue.push(d)
-      }
-    }
+    // one refill at a time: lanes finding the queue empty together wait for the same read (else all but the first
+    // read the same rows, drop them as seen, and take the empty remainder for the end of the work)
+    let refilling: Promise<void> | undefined
+    const refill = () =>
+      (refilling ??= (async () => {
+        const channels = await channelsOpen(nowMs())
+        const batch = (await repo.dueIdsWithChannel(iso(nowMs()), channels, concurrency * 4)).filter((d) => !seen.has(d.id))
+        if (batch.length === 0) exhausted = true
+        for (const d of batch) {
+          seen.add(d.id)
+          queue.push(d)
+        }
+      })().finally(() => {
+        refilling = undefined
+      }))
     const lane = async () => {
       while (!stopping && !killed) {
         if (queue.length === 0 && !exhausted) await refill()
         const d = queue.shift()
-        if (!d) return
+        if (!d) {
+          if (exhausted) return
+          continue
+        }
         if (d.channel === 'zalo' && nowMs() < zaloPausedUntil) continue
         attempted++
         await processOne(d.id, d.channel)

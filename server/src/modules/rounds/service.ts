@@ -159,12 +159,16 @@ export function createRoundService(deps: {
    * split their answers and requests between rounds. Checked inside the transaction that opens.
    */
   async function assertNoOtherOpen(r: RoundRow): Promise<void> {
-    const key = scopeKey(r)
-    const other = (await repo.list({ communeIds: [r.communeId], status: 'open' })).find(
-      (o) => o.id !== r.id && o.purpose === r.purpose && scopeKey(o) === key,
-    )
+    const key = await scopeKey(r)
+    let other: RoundRow | undefined
+    for (const o of await repo.list({ communeIds: [r.communeId], status: 'open' })) {
+      if (o.id !== r.id && o.purpose === r.purpose && (await scopeKey(o)) === key) {
+        other = o
+        break
+      }
+    }
     if (!other) return
-    const scope = (await key) === 'commune' ? 'toàn xã' : (await villagesOf(other)).map((v) => v.name).join(', ')
+    const scope = key === 'commune' ? 'toàn xã' : (await villagesOf(other)).map((v) => v.name).join(', ')
     const purpose = other.purpose === 'follow_up' ? 'khảo sát lại' : 'lấy ý kiến'
     throw new AppError(
       'round_already_open',
