@@ -1,4 +1,4 @@
-import type { Db } from '@app/db'
+import type { AppDb, Db } from '@app/db'
 import { questionnaireTemplates } from '@app/db'
 import type { FastifyInstance } from 'fastify'
 import { loginAs } from './build-test-app.js'
@@ -90,7 +90,7 @@ export async function openRoundWithLinks(app: FastifyInstance, w: World, body: R
  * Land every pending ballot of a round now, as closing it would (TRUST.md §2.3): for tests that look at
  * ballots, counters or feedback of an open round without simulating enough residents for a batch.
  */
-export function landNow(app: FastifyInstance, roundId: string): number {
+export function landNow(app: FastifyInstance, roundId: string): Promise<number> {
   return app.services.ballots.landRound(roundId)
 }
 
@@ -99,17 +99,18 @@ export function landNow(app: FastifyInstance, roundId: string): number {
  * worked examples: the first `n` households of `householdIds` answer, `satisfied` of them
  * satisfied on every question.
  */
-export function bulkBallots(
+export async function bulkBallots(
   app: FastifyInstance,
-  db: Db,
+  // kept for callers: the ballots go through the app's own asynchronous connection (the same SQLite database)
+  _db: Db | AppDb,
   roundId: string,
   householdIds: { id: string; villageId: string }[],
   n: number,
   satisfied: number,
-) {
-  const round = app.services.rounds.findById(roundId)
+): Promise<void> {
+  const round = await app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
-  db.transaction((tx) => {
+  await app.db.transaction(async (tx) => {
     for (let i = 0; i < n; i++) {
       const h = householdIds[i]
       if (!h) throw new Error('not enough households')

@@ -38,31 +38,31 @@ describe('audit log hash chain', () => {
     expect(rows[0]?.prevHash).toBe('0'.repeat(64))
     expect(rows[1]?.prevHash).toBe(rows[0]?.hash)
     expect(rows[2]?.at).toBe('2025-06-01T08:01:00.000Z')
-    expect(app.services.audit.verify(db)).toEqual({ ok: true, brokenAt: null, count: 3 })
+    expect(await app.services.audit.verify(app.db)).toEqual({ ok: true, brokenAt: null, count: 3 })
   })
 
   it('detects a row edited directly in SQL', async () => {
     const { app, db } = await withAuditTrail()
     db.$client.prepare(`UPDATE audit_log SET data = '{"code":"XX","kind":"village"}' WHERE seq = 2`).run()
-    expect(app.services.audit.verify(db)).toEqual({ ok: false, brokenAt: 2, count: 3 })
+    expect(await app.services.audit.verify(app.db)).toEqual({ ok: false, brokenAt: 2, count: 3 })
   })
 
   it('detects an edited actor or timestamp', async () => {
     const { app, db } = await withAuditTrail()
     db.$client.prepare('UPDATE audit_log SET actor_id = NULL WHERE seq = 3').run()
-    expect(app.services.audit.verify(db)).toMatchObject({ ok: false, brokenAt: 3 })
+    expect(await app.services.audit.verify(app.db)).toMatchObject({ ok: false, brokenAt: 3 })
   })
 
   it('detects a deleted row', async () => {
     const { app, db } = await withAuditTrail()
     db.$client.prepare('DELETE FROM audit_log WHERE seq = 1').run()
-    expect(app.services.audit.verify(db)).toMatchObject({ ok: false, brokenAt: 2 })
+    expect(await app.services.audit.verify(app.db)).toMatchObject({ ok: false, brokenAt: 2 })
   })
 
   it('detects a row whose stored hash was replaced', async () => {
     const { app, db } = await withAuditTrail()
     db.$client.prepare('UPDATE audit_log SET hash = ? WHERE seq = 1').run('f'.repeat(64))
-    expect(app.services.audit.verify(db)).toMatchObject({ ok: false, brokenAt: 1 })
+    expect(await app.services.audit.verify(app.db)).toMatchObject({ ok: false, brokenAt: 1 })
   })
 
   it("detects a forger who also recomputes the edited row's own hash: the next link breaks", async () => {
@@ -83,11 +83,11 @@ describe('audit log hash chain', () => {
         }),
     )
     db.$client.prepare('UPDATE audit_log SET reason = ?, hash = ? WHERE seq = 1').run('forged', hash)
-    expect(app.services.audit.verify(db)).toMatchObject({ ok: false, brokenAt: 2 })
+    expect(await app.services.audit.verify(app.db)).toMatchObject({ ok: false, brokenAt: 2 })
   })
 
   it('verifies an empty log as intact', async () => {
-    const { app, db } = await buildTestApp()
-    expect(app.services.audit.verify(db)).toEqual({ ok: true, brokenAt: null, count: 0 })
+    const { app } = await buildTestApp()
+    expect(await app.services.audit.verify(app.db)).toEqual({ ok: true, brokenAt: null, count: 0 })
   })
 })

@@ -30,7 +30,7 @@ describe('GET/POST /api/ballots/:token', () => {
     expect(check.json()).toEqual({ included: true, status: 'pending', roundId: round.id, day: '2025-06-01' })
     expect(db.select().from(ballots).all()).toHaveLength(0)
     expect((await app.inject({ method: 'GET', url: '/api/receipts/0000-0000-0000' })).statusCode).toBe(404)
-    expect(landNow(app, round.id)).toBe(1)
+    expect(await landNow(app, round.id)).toBe(1)
     // landed with the receipt fixed at acceptance: "đã kiểm"
     const counted = await app.inject({ method: 'GET', url: `/api/receipts/${receipt}` })
     expect(counted.json()).toEqual({ included: true, status: 'counted', roundId: round.id, day: '2025-06-01' })
@@ -63,7 +63,7 @@ describe('GET/POST /api/ballots/:token', () => {
     const changed = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: { ...body, answers: overallNo } })
     expect(changed.statusCode).toBe(409)
     expect((await app.inject({ method: 'GET', url: `/api/ballots/${tokens[1]}` })).statusCode).toBe(409)
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
     // and after landing the replay still answers the same receipt
     const late = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: body })

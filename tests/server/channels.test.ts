@@ -99,7 +99,7 @@ describe('the link channel, allowed per province with its legal basis', () => {
     const { app, db } = await buildTestApp()
     const p = makeUnit(db, { kind: 'province', name: 'Tỉnh Mới', linkChannel: false })
     expect(db.select().from(provinceSettings).where(eq(provinceSettings.provinceId, p.id)).get()).toBeUndefined()
-    expect(app.services.units.linkChannelOf(p.id)).toMatchObject({ enabled: false, legalBasis: null })
+    expect(await app.services.units.linkChannelOf(p.id)).toMatchObject({ enabled: false, legalBasis: null })
   })
 
   it('the minutes print the basis the round sent links under, and the assisted channel in the method', async () => {
@@ -186,14 +186,14 @@ describe('the assisted channel (tổ công nghệ số cộng đồng)', () => {
     expect(cov.json().byChannel).toEqual({ link: 0, paper: 0, meeting: 0, assisted: 2 })
     // own batch: the pending store groups (round, village, channel) and the assisted ones wait apart from link ones
     expect((await app.inject({ method: 'POST', url: `/api/ballots/${inV1[2]}`, payload: { answers: allSatisfied } })).statusCode).toBe(201)
-    const groups = app.services.ballots.pendingCounts(round.id)
+    const groups = await app.services.ballots.pendingCounts(round.id)
     expect(groups).toEqual(
       expect.arrayContaining([
         { villageId: v1, channel: 'assisted', n: 2 },
         { villageId: v1, channel: 'link', n: 1 },
       ]),
     )
-    landNow(app, round.id)
+    await landNow(app, round.id)
     const rows = db.$client
       .prepare('SELECT channel, device_fingerprint AS fp, entered_by AS by FROM ballots WHERE round_id = ? ORDER BY channel')
       .all(round.id) as { channel: string; fp: string | null; by: string | null }[]
@@ -244,7 +244,7 @@ describe('the assisted channel (tổ công nghệ số cộng đồng)', () => {
       })
       expect(r.statusCode).toBe(201)
     }
-    landNow(app, round.id)
+    await landNow(app, round.id)
     const sharedSignals = async () => {
       const res = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/integrity`, headers: w.auth.tinh })
       expect(res.statusCode).toBe(200)
@@ -256,7 +256,7 @@ describe('the assisted channel (tổ công nghệ số cộng đồng)', () => {
       expect(
         (await app.inject({ method: 'POST', url: `/api/ballots/${t}`, headers: tablet, payload: { answers: allSatisfied } })).statusCode,
       ).toBe(201)
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect((await sharedSignals()).some((s) => s.triggered)).toBe(true)
   })
 })

@@ -28,7 +28,7 @@ describe('one ballot per household under concurrency', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(1)
     expect(statuses.filter((s) => s === 409)).toHaveLength(49)
     expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'already_answered')).toBe(true)
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
   })
 
@@ -54,7 +54,7 @@ describe('one ballot per household under concurrency', () => {
     )
     expect(results.filter((s) => s === 201)).toHaveLength(5)
     expect(results.filter((s) => s === 409)).toHaveLength(5)
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(5)
     expect(db.select().from(participations).all()).toHaveLength(5)
   })

@@ -174,13 +174,13 @@ describe('amending a decision', () => {
     await seal(app, w, round.id)
     const c = api(app, w, round.id)
     const ret = (await c.decide(body({ decision: 'return_for_resurvey' }))).json()
-    expect(app.services.rounds.findById(round.id)?.status).toBe('returned')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('returned')
     const back = await c.amend(ret.id, body({ decision: 'reject', reason: 'Hội đồng họp lại, không cần lấy ý kiến lại' }))
     expect(back.statusCode).toBe(201)
-    expect(app.services.rounds.findById(round.id)?.status).toBe('sealed')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('sealed')
     const ret2 = await c.amend(back.json().id, body({ decision: 'return_for_resurvey', reason: 'Theo ý kiến của tỉnh' }))
     expect(ret2.statusCode).toBe(201)
-    expect(app.services.rounds.findById(round.id)?.status).toBe('returned')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('returned')
     const next = await app.inject({
       method: 'POST',
       url: `/api/rounds/${round.id}/resurvey`,
@@ -191,7 +191,7 @@ describe('amending a decision', () => {
     const refused = await c.amend(ret2.json().id, body({ decision: 'reject', reason: 'Đổi ý' }))
     expect(refused.statusCode).toBe(409)
     expect(refused.json().error).toMatchObject({ code: 'resurvey_exists', details: { roundId: next.json().id } })
-    expect(app.services.rounds.findById(round.id)?.status).toBe('returned')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('returned')
     expect((await c.list()).items).toHaveLength(3)
   })
 })
@@ -202,7 +202,7 @@ describe('unseal and reseal', () => {
     const w = await makeWorld(app, db)
     const round = await closedRound(app, w, 2)
     await seal(app, w, round.id)
-    const firstRoot = app.services.tally.sealedRecord(round.id)?.ledgerRootHash as string
+    const firstRoot = (await app.services.tally.sealedRecord(round.id))?.ledgerRootHash as string
     const c = api(app, w, round.id)
     const d1 = (
       await c.decide(body({ decision: 'recognise', votesFor: 20, votesAgainst: 0, votesAbstain: 0, reason: 'Đã khắc phục' }))
@@ -303,7 +303,7 @@ describe('the sealed root on paper and on the public page', () => {
     const w = await makeWorld(app, db)
     const round = await closedRound(app, w, 2)
     await seal(app, w, round.id)
-    const root = app.services.tally.sealedRecord(round.id)?.ledgerRootHash as string
+    const root = (await app.services.tally.sealedRecord(round.id))?.ledgerRootHash as string
     expect(root).toMatch(/^[0-9a-f]{64}$/)
     expect(app.services.reports.verifyUrl(round.id, root)).toBe(`https://hailong.example.vn/v/${round.id}?root=${root}`)
 

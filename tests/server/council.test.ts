@@ -66,7 +66,7 @@ describe('POST /api/rounds/:id/council-decisions', () => {
     expect(list.statusCode).toBe(200)
     expect(list.json().items).toHaveLength(1)
     expect((await app.inject({ method: 'GET', url, headers: w.auth.khac })).statusCode).toBe(404)
-    expect(app.services.rounds.findById(round.id)?.status).toBe('sealed')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('sealed')
     const logged = db.select().from(auditLog).where(eq(auditLog.action, 'council.decide')).all()
     expect(logged).toHaveLength(1)
     expect(JSON.parse(logged[0]?.data ?? '{}')).toMatchObject({ decision: 'recognise', votesFor: 20 })
@@ -89,7 +89,7 @@ describe('return_for_resurvey → POST /api/rounds/:id/resurvey', () => {
       payload: decision({ votesFor: 8, votesAgainst: 11, votesAbstain: 1, decision: 'return_for_resurvey' }),
     })
     expect(d.statusCode).toBe(201)
-    expect(app.services.rounds.findById(round.id)?.status).toBe('returned')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('returned')
     // the sealed documents stay available for the dossier
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/minutes.pdf`, headers: w.auth.hoidong })).statusCode).toBe(200)
 

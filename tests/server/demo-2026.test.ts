@@ -19,7 +19,7 @@ const QD51_FROM = '2026-02-15'
 
 let app: FastifyInstance
 let all: (typeof units.$inferSelect)[]
-let summary: ReturnType<typeof seedDemoRounds>
+let summary: Awaited<ReturnType<typeof seedDemoRounds>>
 let tinh: Record<string, string>
 let xa: Record<string, string>
 /** Names only abolished units carry (a merged commune may keep an old commune's name: that one is current). */
@@ -30,8 +30,8 @@ const db = createTestDb()
 beforeAll(async () => {
   app = await buildApp({ config: testConfig(), db, clock: fixedClock(NOW), logger: false })
   await app.ready()
-  await seedDemo(db, app.services)
-  summary = seedDemoRounds(db, app.services, { now: new Date(NOW) })
+  await seedDemo(app.db, app.services)
+  summary = await seedDemoRounds(app.db, app.services, { now: new Date(NOW) })
   all = db.select().from(units).all()
   const current = new Set(all.filter((u) => u.validTo === null).map((u) => u.name))
   abolished = [...new Set(all.filter((u) => u.validTo !== null && !current.has(u.name)).map((u) => u.name))]

@@ -22,7 +22,7 @@ async function setup() {
     expect(res.statusCode, res.body).toBe(201)
   }
   // landed as a batch would while open: the answers are in the counters, ballots and feedback
-  landNow(t.app, round.id)
+  await landNow(t.app, round.id)
   const get = (url: string, who: keyof typeof w.auth = 'xa') => t.app.inject({ method: 'GET', url, headers: w.auth[who] })
   const disclosures = () =>
     t.db
@@ -117,7 +117,7 @@ describe('disclosure', () => {
     expect(refused.statusCode).toBe(409)
     expect(refused.json().error).toMatchObject({ code: 'results_disclosed', details: { disclosedAt } })
     expect(refused.json().error.message).toContain('đợt lấy ý kiến bổ sung')
-    expect(app.services.rounds.findById(round.id)?.status).toBe('closed')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('closed')
   })
 
   it('sealing publishes: a sealed round is disclosed, and after an unseal it still cannot be reopened', async () => {
@@ -148,7 +148,7 @@ describe('disclosure', () => {
   it('a round reopened between a read and its disclosure is not served: the disclosure re-checks the status', async () => {
     const { app, w, round } = await setup()
     await closeRound(app, round.id, w.auth.xa)
-    const stale = app.services.rounds.findById(round.id)
+    const stale = await app.services.rounds.findById(round.id)
     if (!stale) throw new Error('no round')
     const reopened = await app.inject({
       method: 'POST',
@@ -157,7 +157,7 @@ describe('disclosure', () => {
       payload: { reason: 'Đóng nhầm, còn hộ chưa hỏi' },
     })
     expect(reopened.statusCode).toBe(200)
-    expect(() => app.services.rounds.disclose(null, stale, 'tally')).toThrow(/Kết quả chỉ hiển thị/)
-    expect(app.services.rounds.findById(round.id)?.disclosedAt).toBeNull()
+    await expect(app.services.rounds.disclose(null, stale, 'tally')).rejects.toThrow(/Kết quả chỉ hiển thị/)
+    expect((await app.services.rounds.findById(round.id))?.disclosedAt).toBeNull()
   })
 })

@@ -52,8 +52,8 @@ async function roundWithNastyBallots(app: FastifyInstance, w: World, seal = true
   ]
   for (const [i, p] of payloads.entries())
     expect((await app.inject({ method: 'POST', url: `/api/ballots/${tokens[i]}`, payload: p })).statusCode).toBe(201)
-  landNow(app, round.id)
-  const b = app.db.select().from(ballots).where(eq(ballots.roundId, round.id)).all()[4]
+  await landNow(app, round.id)
+  const b = (await app.db.select().from(ballots).where(eq(ballots.roundId, round.id)))[4]
   const inv = await app.inject({
     method: 'POST',
     url: `/api/rounds/${round.id}/ballots/${b?.id}/invalidate`,
@@ -150,7 +150,7 @@ describe('GET /api/rounds/:id/export.csv', () => {
     const big = makeCommune(db, { province: w.province, name: 'Tân Phú', code: 'TPH', villages: 3, perVillage: 4000 })
     const r = await createRound(app, w, { communeId: big.commune.id }, w.auth.tinh)
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.tinh })
-    bulkBallots(app, db, r.id, big.households, 12_000, 11_000)
+    await bulkBallots(app, db, r.id, big.households, 12_000, 11_000)
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.tinh, payload: {} })
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/seal`, headers: w.auth.tinh })).statusCode).toBe(200)
     const res = await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/export.csv`, headers: w.auth.tinh })

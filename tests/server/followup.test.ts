@@ -13,15 +13,15 @@ async function setup(env: Record<string, string> = {}) {
   return { ...t, w }
 }
 
-function answer(
+async function answer(
   t: Awaited<ReturnType<typeof setup>>,
   roundId: string,
   hhs: { id: string; villageId: string }[],
   pick: (i: number) => Answers,
 ) {
-  const round = t.app.services.rounds.findById(roundId)
+  const round = await t.app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
-  t.db.transaction((tx) => {
+  await t.app.db.transaction(async (tx) => {
     hhs.forEach((h, i) => {
       t.app.services.ballots.recordBallot(tx, {
         round,
@@ -47,16 +47,16 @@ describe('GET /api/rounds/:id/follow-up-candidates', () => {
     const { round } = await openRoundWithLinks(t.app, w)
     const [a, b] = [w.villages[0]?.id, w.villages[1]?.id]
     // Ấp 1: 10 ballots, 6 dissatisfied on q1 (criterion 2) → 60 % ≥ 50 %
-    answer(t, round.id, w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 6 ? roadNo : allSatisfied))
+    await answer(t, round.id, w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 6 ? roadNo : allSatisfied))
     // Ấp 2: 4 ballots all dissatisfied → fewer than 5: not listed, and neither is Ấp 1, its complement (the
     // commune's figure minus Ấp 1's would give Ấp 2's back)
-    answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(0, 4), () => roadNo)
+    await answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(0, 4), () => roadNo)
     // results of an open round are served to nobody (TRUST.md §2.2)
     const early = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
     expect(early.statusCode).toBe(409)
     expect(early.json().error.code).toBe('results_not_disclosed')
     // two more in Ấp 2 (6 ballots, 4 dissatisfied of 6 = 67 %): both villages are shown once closed
-    answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(4, 6), () => allSatisfied)
+    await answer(t, round.id, w.households.filter((h) => h.villageId === b).slice(4, 6), () => allSatisfied)
     await closeRound(t.app, round.id, w.auth.xa)
     const res = await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: w.auth.xa })
     expect(res.statusCode).toBe(200)
@@ -92,7 +92,7 @@ describe('GET /api/rounds/:id/follow-up-candidates', () => {
     const t = await setup({ FOLLOWUP_DISSATISFIED_BP: '7000' })
     const { round } = await openRoundWithLinks(t.app, t.w)
     const a = t.w.villages[0]?.id
-    answer(t, round.id, t.w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 7 ? roadNo : allSatisfied))
+    await answer(t, round.id, t.w.households.filter((h) => h.villageId === a).slice(0, 10), (i) => (i < 7 ? roadNo : allSatisfied))
     await closeRound(t.app, round.id, t.w.auth.xa)
     const res = (await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/follow-up-candidates`, headers: t.w.auth.xa })).json()
     expect(res.thresholdBp).toBe(7000)
@@ -122,7 +122,7 @@ describe('GET /api/units/:communeId/criteria-trend', () => {
     const first = await openRoundWithLinks(t.app, w)
     const a = w.villages[0]?.id as string
     const inA = w.households.filter((h) => h.villageId === a)
-    answer(t, first.round.id, inA.slice(0, 10), (i) => (i < 6 ? roadNo : allSatisfied))
+    await answer(t, first.round.id, inA.slice(0, 10), (i) => (i < 6 ? roadNo : allSatisfied))
     expect(
       (await t.app.inject({ method: 'POST', url: `/api/rounds/${first.round.id}/close`, headers: w.auth.xa, payload: {} })).statusCode,
     ).toBe(200)
@@ -139,7 +139,7 @@ describe('GET /api/units/:communeId/criteria-trend', () => {
       closesAt: '2025-07-10T00:00:00Z',
     })
     expect((await t.app.inject({ method: 'POST', url: `/api/rounds/${follow.id}/open`, headers: w.auth.xa })).statusCode).toBe(200)
-    answer(t, follow.id, inA.slice(0, 10), (i) => (i < 1 ? roadNo : allSatisfied))
+    await answer(t, follow.id, inA.slice(0, 10), (i) => (i < 1 ? roadNo : allSatisfied))
     const open = await t.app.inject({ method: 'GET', url: `/api/units/${w.commune.id}/criteria-trend`, headers: w.auth.xa })
     expect(open.json().criteria.find((c: { criterionRef: string }) => c.criterionRef === '2').points).toHaveLength(1)
     await t.app.inject({ method: 'POST', url: `/api/rounds/${follow.id}/close`, headers: w.auth.xa, payload: {} })

@@ -12,7 +12,7 @@ describe('questionnaire templates per level and period', () => {
   it('ships the QĐ 51/2025 forms for 2026 and the HD 90 forms for 2021–2025 with their legal basis', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    seedReferenceData(app.services)
+    await seedReferenceData(app.services)
     const items = (await app.inject({ method: 'GET', url: '/api/questionnaire-templates', headers: w.auth.xa })).json().items as {
       code: string
       levels: string[]
@@ -38,7 +38,7 @@ describe('questionnaire templates per level and period', () => {
   it('refuses a criterion reference outside the set, also inside a list, and an overall question answered yes/no', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    seedReferenceData(app.services)
+    await seedReferenceData(app.services)
     const sets = (await app.inject({ method: 'GET', url: '/api/criteria-sets', headers: w.auth.admin })).json().items as {
       id: string
       code: string

@@ -25,11 +25,11 @@ interface Cast {
 }
 
 /** Count ballots through the ballot service (same transaction code as the API) with chosen paradata. */
-function cast(t: TestApp, roundId: string, hhs: { id: string; villageId: string }[], specs: Cast[]) {
-  const round = t.app.services.rounds.findById(roundId)
+async function cast(t: TestApp, roundId: string, hhs: { id: string; villageId: string }[], specs: Cast[]) {
+  const round = await t.app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
   if (specs.length > hhs.length) throw new Error('not enough households')
-  t.db.transaction((tx) => {
+  await t.app.db.transaction(async (tx) => {
     specs.forEach((s, i) => {
       const h = hhs[i] as { id: string; villageId: string }
       const channel = s.channel ?? 'link'
@@ -109,7 +109,7 @@ describe('GET /api/rounds/:id/integrity', () => {
     for (const v of [0, 1] as const) {
       const hh = of(w, v)
       // day 1: 20 link ballots, seconds 180–370, 10 devices
-      cast(
+      await cast(
         t,
         round.id,
         hh.slice(0, 20),
@@ -117,7 +117,7 @@ describe('GET /api/rounds/:id/integrity', () => {
       )
       t.clock.advance(24 * 3600_000)
       // day 2: 20 paper ballots keyed by two people
-      cast(
+      await cast(
         t,
         round.id,
         hh.slice(20, 40),
@@ -148,13 +148,13 @@ describe('GET /api/rounds/:id/integrity', () => {
 
   it('flags very fast completions in the village where many link ballots are far below the round median', async () => {
     const { t, w, round } = await world()
-    cast(
+    await cast(
       t,
       round.id,
       of(w, 0).slice(0, 20),
       Array.from({ length: 20 }, () => ({ seconds: 300 })),
     )
-    cast(
+    await cast(
       t,
       round.id,
       of(w, 1).slice(0, 20),
@@ -168,13 +168,13 @@ describe('GET /api/rounds/:id/integrity', () => {
 
   it('flags straight-lining in a village that stands out from the rest of the commune, not the common all-satisfied pattern', async () => {
     const { t, w, round } = await world()
-    cast(
+    await cast(
       t,
       round.id,
       of(w, 0).slice(0, 30),
       Array.from({ length: 30 }, () => ({ answers: allSatisfied })),
     )
-    cast(
+    await cast(
       t,
       round.id,
       of(w, 1).slice(0, 30),
@@ -187,7 +187,7 @@ describe('GET /api/rounds/:id/integrity', () => {
     // both villages 95 % all satisfied: the honest common pattern, no flag
     const other = await world()
     for (const v of [0, 1] as const)
-      cast(
+      await cast(
         other.t,
         other.round.id,
         of(other.w, v).slice(0, 40),
@@ -198,7 +198,7 @@ describe('GET /api/rounds/:id/integrity', () => {
 
   it('flags many link ballots behind one device fingerprint, not many devices', async () => {
     const { t, w, round } = await world()
-    cast(
+    await cast(
       t,
       round.id,
       of(w, 0).slice(0, 40),
@@ -209,7 +209,7 @@ describe('GET /api/rounds/:id/integrity', () => {
     expect(dev[0]).toMatchObject({ scope: 'round', value: 0.5, n: 20, threshold: 0.25 })
 
     const other = await world()
-    cast(
+    await cast(
       other.t,
       other.round.id,
       of(other.w, 0).slice(0, 40),
@@ -221,7 +221,7 @@ describe('GET /api/rounds/:id/integrity', () => {
   it('flags one person keying many paper ballots on one day, not the same number over several days', async () => {
     const { t, w, round } = await world()
     const thuky = userId(t, 'thuky')
-    cast(
+    await cast(
       t,
       round.id,
       w.households.slice(0, 60),
@@ -234,14 +234,14 @@ describe('GET /api/rounds/:id/integrity', () => {
 
     const other = await world()
     const k = userId(other.t, 'thuky')
-    cast(
+    await cast(
       other.t,
       other.round.id,
       other.w.households.slice(0, 30),
       Array.from({ length: 30 }, () => ({ channel: 'paper', enteredBy: k })),
     )
     other.t.clock.advance(24 * 3600_000)
-    cast(
+    await cast(
       other.t,
       other.round.id,
       other.w.households.slice(30, 60),
@@ -285,13 +285,13 @@ describe('GET /api/rounds/:id/integrity', () => {
     const { t, w, round } = await world()
     const thuky = userId(t, 'thuky')
     const hh = of(w, 0)
-    cast(
+    await cast(
       t,
       round.id,
       hh.slice(0, 30),
       Array.from({ length: 30 }, (_, i) => ({ answers: i < 15 ? allSatisfied : overallNo })),
     )
-    cast(
+    await cast(
       t,
       round.id,
       hh.slice(30, 60),
@@ -305,13 +305,13 @@ describe('GET /api/rounds/:id/integrity', () => {
     const other = await world()
     const k = userId(other.t, 'thuky')
     const oh = of(other.w, 0)
-    cast(
+    await cast(
       other.t,
       other.round.id,
       oh.slice(0, 30),
       Array.from({ length: 30 }, (_, i) => ({ answers: i < 24 ? allSatisfied : overallNo })),
     )
-    cast(
+    await cast(
       other.t,
       other.round.id,
       oh.slice(30, 60),
@@ -322,7 +322,7 @@ describe('GET /api/rounds/:id/integrity', () => {
 
   it('flags a village at exactly 100 % with high coverage reached in a single day, not the same over two days', async () => {
     const { t, w, round } = await world(25)
-    cast(
+    await cast(
       t,
       round.id,
       of(w, 0),
@@ -340,14 +340,14 @@ describe('GET /api/rounds/:id/integrity', () => {
     expect(p[0]).toMatchObject({ scope: 'village', unitId: w.villages[0]?.id, value: 1, n: 25 })
 
     const other = await world(25)
-    cast(
+    await cast(
       other.t,
       other.round.id,
       of(other.w, 0).slice(0, 12),
       Array.from({ length: 12 }, () => ({})),
     )
     other.t.clock.advance(24 * 3600_000)
-    cast(
+    await cast(
       other.t,
       other.round.id,
       of(other.w, 0).slice(12),
@@ -359,7 +359,7 @@ describe('GET /api/rounds/:id/integrity', () => {
   it('flags invalidations concentrated on dissatisfied ballots, not invalidations of satisfied ones', async () => {
     const run = async (pick: (b: { overallSatisfied: boolean }) => boolean) => {
       const { t, w, round } = await world()
-      cast(
+      await cast(
         t,
         round.id,
         of(w, 0).slice(0, 40),
@@ -389,7 +389,7 @@ describe('GET /api/rounds/:id/integrity', () => {
     const t = await buildTestApp({ env: { INTEGRITY_JSON: JSON.stringify({ bursts: { paperPerCollectorDay: 10 } }) } })
     const w = await makeWorld(t.app, t.db, { perVillage: 20 })
     const { round } = await openRoundWithLinks(t.app, w)
-    cast(
+    await cast(
       t,
       round.id,
       w.households.slice(0, 12),
@@ -417,7 +417,7 @@ describe('GET /api/rounds/:id/integrity', () => {
     expect((await get('khac')).statusCode).toBe(404)
     expect((await get('thuky')).statusCode).toBe(404)
     expect((await t.app.inject({ method: 'GET', url: `/api/rounds/${round.id}/integrity` })).statusCode).toBe(401)
-    cast(
+    await cast(
       t,
       round.id,
       w.households.slice(0, 6),

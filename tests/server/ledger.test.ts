@@ -40,7 +40,7 @@ async function fileRound() {
     expect(res.statusCode).toBe(201)
   }
   void loginAs
-  landNow(app, round.id)
+  await landNow(app, round.id)
   await app.close()
   closeDb(db)
   return { path, roundId: round.id }

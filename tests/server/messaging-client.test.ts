@@ -1,5 +1,5 @@
 import { createServer } from 'node:net'
-import { createTestDb } from '@app/db'
+import { asyncDb, createTestDb } from '@app/db'
 import { startFakeZalo } from '@app/fake-zalo'
 import { loadConfig } from '@app/server/config.ts'
 import { fixedClock } from '@app/server/lib/clock.ts'
@@ -118,8 +118,8 @@ describe('token manager (ZALO.md §8.5)', () => {
     const t = fake.control.tokens()
     const clock = fixedClock('2025-06-02T03:00:00Z')
     const tokens = createTokenManager({
-      db,
-      repo: createMessagingRepo(db),
+      db: asyncDb(db),
+      repo: createMessagingRepo(asyncDb(db)),
       client,
       clock,
       audit: createAuditService({ clock }),
@@ -130,7 +130,7 @@ describe('token manager (ZALO.md §8.5)', () => {
     expect(new Set(fresh).size).toBe(1)
     expect(fresh[0]).not.toBe(old)
     expect(fake.control.stats().tokenRefreshes).toBe(1)
-    const row = createMessagingRepo(db).token('oa')!
+    const row = (await createMessagingRepo(asyncDb(db)).token('oa'))!
     expect(row.accessToken).toBe(fresh[0])
     expect(row.refreshToken).toBe(fake.control.tokens().refreshToken)
     // a late caller holding the old token gets the stored one without a second rotation

@@ -3,7 +3,7 @@
  * listening on a real port (the fake posts receipts to it), one FakeClock shared by both sides (it runs in real
  * time from a chosen instant, and can be set or advanced), and the outbox worker built from config.
  */
-import { createTestDb, invitations, outbox } from '@app/db'
+import { asyncDb, createTestDb, invitations, outbox } from '@app/db'
 import { FakeClock, type FakeZaloOptions, startFakeZalo } from '@app/fake-zalo'
 import { startFakeSmsGateway } from '@app/fake-zalo/sms-gateway'
 import { buildApp } from '@app/server'
@@ -74,7 +74,7 @@ export async function startMessaging(
   fake.control.configure({ webhook: { url: webhookUrl } })
   const makeRuntime = () =>
     createMessagingRuntime({
-      db,
+      db: asyncDb(db),
       clock: serverClock,
       config,
       audit: app.services.audit,
@@ -149,13 +149,13 @@ export function invitation(m: MessagingWorld, id: string) {
 }
 
 /** Poll until `fn` is truthy (real time), or throw with the last value. */
-export async function waitFor<T>(fn: () => T, timeoutMs = 5_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5_000, what = 'condition'): Promise<NonNullable<T>> {
   const start = Date.now()
-  let last: T = fn()
+  let last: T = await fn()
   while (!last) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
-    last = fn()
+    last = await fn()
   }
   return last as NonNullable<T>
 }

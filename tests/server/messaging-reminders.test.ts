@@ -8,7 +8,7 @@ describe('reminders', () => {
     const m = await startMessaging({ perVillage: 1 })
     const round = await openRoundWithZalo(m)
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     await waitFor(() => invitationRows(m).every((i) => i.status === 'delivered'), 5_000, 'delivered')
     const [answered, waiting] = m.world.households
     const paper = await m.app.inject({
@@ -26,10 +26,10 @@ describe('reminders', () => {
 
     // 47 h later: too early
     m.clock.advance(47 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(0)
+    expect(await rt.worker.scheduleReminders()).toBe(0)
     // 49 h: the first reminder, to the household that has not answered only
     m.clock.advance(2 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(1)
+    expect(await rt.worker.scheduleReminders()).toBe(1)
     await waitFor(() => invOf(waiting!.id).reminderCount === 1, 5_000, 'reminder 1')
     expect(invOf(answered!.id).reminderCount).toBe(0)
     const rem1 = m.fake.control.messages().filter((x) => x.trackingId?.startsWith('rem1'))
@@ -40,12 +40,12 @@ describe('reminders', () => {
     expect(rem1[0]!.templateData.survey_url).toBe(first.templateData.survey_url)
 
     m.clock.advance(24 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(0) // gap counts from the last reminder
+    expect(await rt.worker.scheduleReminders()).toBe(0) // gap counts from the last reminder
     m.clock.advance(25 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(1)
+    expect(await rt.worker.scheduleReminders()).toBe(1)
     await waitFor(() => invOf(waiting!.id).reminderCount === 2, 5_000, 'reminder 2')
     m.clock.advance(72 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(0) // max 2
+    expect(await rt.worker.scheduleReminders()).toBe(0) // max 2
     expect(m.fake.control.stats().duplicateTrackingIds).toEqual([])
     expect(
       outboxRows(m)
@@ -68,24 +68,24 @@ describe('reminders', () => {
     })
     expect(pol.json()).toEqual({ reminderMax: 1, reminderGapHours: 24, unknownOutcome: 'resend' })
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     await waitFor(() => invitationRows(m).every((i) => i.status === 'delivered'), 5_000, 'delivered')
     m.clock.advance(25 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(2)
+    expect(await rt.worker.scheduleReminders()).toBe(2)
     await waitFor(() => invitationRows(m).every((i) => i.reminderCount === 1), 5_000, 'reminded')
     m.clock.advance(25 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(0)
+    expect(await rt.worker.scheduleReminders()).toBe(0)
   })
 
   it('a reminder queued before the household answers is cancelled at send time', async () => {
     const m = await startMessaging({ perVillage: 1, now: '2025-06-02T03:00:00Z' })
     const round = await openRoundWithZalo(m)
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     await waitFor(() => invitationRows(m).every((i) => i.status === 'delivered'), 5_000, 'delivered')
     await rt.worker.stop()
     m.clock.advance(49 * HOUR)
-    expect(rt.worker.scheduleReminders()).toBe(2)
+    expect(await rt.worker.scheduleReminders()).toBe(2)
     const hh = m.world.households[0]!
     await m.app.inject({
       method: 'POST',
@@ -98,7 +98,7 @@ describe('reminders', () => {
       },
     })
     const again = m.runtime()
-    again.worker.start()
+    await again.worker.start()
     await waitFor(
       () =>
         outboxRows(m)
@@ -116,13 +116,13 @@ describe('reminders', () => {
     const m = await startMessaging({ perVillage: 1 })
     await openRoundWithZalo(m)
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     await waitFor(() => invitationRows(m).every((i) => i.status === 'delivered'), 5_000, 'delivered')
     // both households share the phone 84901000000; it leaves Zalo after the invitation
     m.fake.control.setRecipient('84901000000', 'not_on_zalo')
     for (const n of [1, 2]) {
       m.clock.advance(49 * HOUR)
-      expect(rt.worker.scheduleReminders()).toBe(2)
+      expect(await rt.worker.scheduleReminders()).toBe(2)
       await waitFor(() => invitationRows(m).every((i) => i.reminderCount === n), 5_000, `reminder ${n}`)
     }
     const sms = m.gw.control.messages.map((x) => x.requestId.slice(0, -32)).sort()

@@ -47,7 +47,7 @@ describe('eSMS answers → what staff see', () => {
     // the server sends the default texts; the gateway knows only others
     const m = await startMessaging({ perVillage: 1, smsRegistered: [...REGISTERED.invitation, ...REGISTERED.reminder] })
     const round = await openRoundWithZalo(m, 'sms')
-    m.runtime().worker.start()
+    await m.runtime().worker.start()
     await waitFor(() => outboxRows(m).every((r) => r.status === 'failed'), 5_000, 'failed')
     expect(m.gw.control.messages).toHaveLength(0)
     expect(outboxRows(m).every((r) => r.lastError === 'sms:146')).toBe(true)
@@ -59,7 +59,7 @@ describe('eSMS answers → what staff see', () => {
     const registered = [...REGISTERED.invitation, ...REGISTERED.reminder]
     const m = await startMessaging({ perVillage: 1, smsRegistered: registered, env: { SMS_TEMPLATES_JSON: JSON.stringify(REGISTERED) } })
     await openRoundWithZalo(m, 'sms')
-    m.runtime().worker.start()
+    await m.runtime().worker.start()
     await waitFor(() => outboxRows(m).every((r) => r.status === 'sent'), 5_000, 'sent')
     expect(m.gw.control.messages.length).toBeGreaterThan(0)
     expect(m.gw.control.messages.every((x) => x.content.startsWith('UBMTTQ '))).toBe(true)
@@ -76,7 +76,7 @@ describe('eSMS answers → what staff see', () => {
     )
     const blocked = `84${[...phones][0]!.replace(/^(\+?84|0)/, '')}`
     m.gw.control.blockedPhones.add(blocked)
-    m.runtime().worker.start()
+    await m.runtime().worker.start()
     await waitFor(() => outboxRows(m).every((r) => r.status === 'sent' || r.status === 'failed'), 5_000, 'settled')
     const toBlocked = outboxRows(m).filter((r) => (r.payload as { phone: string }).phone === blocked)
     expect(toBlocked.length).toBeGreaterThan(0)

@@ -16,7 +16,7 @@ describe('GET /api/rounds/:id/messaging and POST …/retry', () => {
     m.fake.control.setRecipient('84901000000', 'cannot_receive') // → SMS
     m.fake.control.setRecipient('84901000001', 'refused_template') // -139: fails, no SMS
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     await waitFor(() => outboxRows(m).every((r) => ['sent', 'failed'].includes(r.status)) && outboxRows(m).length === 8, 5_000, 'settled')
     await waitFor(() => invitationRows(m).filter((i) => i.status === 'delivered').length === 2, 5_000, 'receipts')
     const view = (await m.app.inject({ url: `/api/rounds/${round.id}/messaging`, headers: m.world.auth.xa })).json()
@@ -73,7 +73,7 @@ describe('GET /demo/zalo', () => {
     m.db.update(households).set({ headName: '<img src=x onerror=alert(1)>' }).where(eq(households.id, m.world.households[0]!.id)).run()
     await openRoundWithZalo(m)
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     await waitFor(() => m.fake.control.messages().length === 2, 5_000, 'sent')
     // the admin's one-time link sets the session cookie the page asks for (tests/security/demo-inbox.test.ts)
     await makeUser(m.db, { username: 'quantri', role: 'admin', unitId: m.world.province.id })

@@ -26,7 +26,7 @@ describe('ZNS template limits from /template/info/v2', () => {
     })
     const title = 'Lấy ý kiến sự hài lòng của người dân về xây dựng nông thôn mới nâng cao'
     await openRoundWithZalo(m, 'zalo', { title })
-    m.runtime().worker.start()
+    await m.runtime().worker.start()
     await waitFor(() => outboxRows(m).every((r) => r.status === 'sent'), 5_000, 'all sent')
     const sent = m.fake.control.messages()
     expect(sent.length).toBeGreaterThan(0)

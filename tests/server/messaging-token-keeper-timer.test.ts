@@ -4,7 +4,7 @@
  * runs at start-up and then every 24 h, rotates the pair each day (the access token still has an hour, the refresh
  * token ~89 days), and once refreshes fail, warns in the log and the staff API 14 days before a re-consent.
  */
-import { createTestDb } from '@app/db'
+import { asyncDb, createTestDb } from '@app/db'
 import { FakeClock, startFakeZalo } from '@app/fake-zalo'
 import { buildApp } from '@app/server'
 import { createMessagingRepo } from '@app/server/modules/messaging/repo.ts'
@@ -56,7 +56,7 @@ describe('token keeper timer (daily, fake clock)', () => {
     await app.register(backgroundPlugin, { roundSweepMs: HOUR })
     await app.ready()
 
-    const repo = createMessagingRepo(db)
+    const repo = createMessagingRepo(asyncDb(db))
     const KEPT = 'zalo token keeper ran'
     const WARNED = 'zalo: an OA admin must re-consent soon (or now) unless the token can be refreshed'
     const runs = () => logs.filter((l) => l.msg === KEPT || l.msg === WARNED)
@@ -75,7 +75,7 @@ describe('token keeper timer (daily, fake clock)', () => {
     expect(refreshCalls()).toBe(1)
 
     for (let day = 1; day <= 3; day++) {
-      const before = repo.token('oa')!
+      const before = (await repo.token('oa'))!
       // a minute short of a day: the timer has not fired
       clock.advance(DAY - 60_000)
       vi.advanceTimersByTime(DAY - 60_000)
@@ -90,14 +90,14 @@ describe('token keeper timer (daily, fake clock)', () => {
       const now = clock.now()
       expect(Date.parse(before.accessExpiresAt) - now).toBeGreaterThanOrEqual(HOUR)
       expect(Date.parse(before.rotatedAt) + REFRESH_TOKEN_TTL_MS - now).toBeGreaterThanOrEqual(89 * DAY)
-      const after = repo.token('oa')!
+      const after = (await repo.token('oa'))!
       expect(after.rotatedAt).toBe(new Date(now).toISOString())
       expect(after.refreshToken).toBe(fake.control.tokens().refreshToken)
     }
 
     // from now on Zalo's token endpoint fails; quiet months pass (the timer still fires daily: here 3 of those days)
     fake.control.addFault({ kind: 'http_error', route: '/v4/oa/access_token', status: 503, times: 0 })
-    const rotated = Date.parse(repo.token('oa')!.rotatedAt)
+    const rotated = Date.parse((await repo.token('oa'))!.rotatedAt)
     clock.set(rotated + 73 * DAY)
     const seen: (number | undefined)[] = []
     for (let d = 74; d <= 76; d++) {
@@ -107,7 +107,7 @@ describe('token keeper timer (daily, fake clock)', () => {
       expect(last.msg, `day ${d}`).toBe(d < 76 ? KEPT : WARNED)
     }
     expect(seen).toEqual([16, 15, 14])
-    expect(repo.token('oa')!.rotatedAt).toBe(new Date(rotated).toISOString())
+    expect((await repo.token('oa'))!.rotatedAt).toBe(new Date(rotated).toISOString())
 
     // the staff app shows the same warning (admins and front staff)
     const province = makeUnit(db, { kind: 'province', name: 'Tỉnh Thử' })

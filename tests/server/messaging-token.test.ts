@@ -2,7 +2,7 @@
  * The OA token between rounds: which token-endpoint failures are retried and which need a human (OAuth v4), against
  * the fake Zalo's token endpoint and its faults.
  */
-import { createTestDb, zaloTokens } from '@app/db'
+import { asyncDb, createTestDb, zaloTokens } from '@app/db'
 import { startFakeZalo } from '@app/fake-zalo'
 import { fixedClock } from '@app/server/lib/clock.ts'
 import { createAuditService } from '@app/server/modules/audit/service.ts'
@@ -34,11 +34,11 @@ async function world() {
     db.$client.close()
   })
   const clock = fixedClock(T0)
-  const repo = createMessagingRepo(db)
+  const repo = createMessagingRepo(asyncDb(db))
   const logs: { level: string; msg: string }[] = []
   const t = fake.control.tokens()
   const tokens = createTokenManager({
-    db,
+    db: asyncDb(db),
     repo,
     client,
     clock,
@@ -47,7 +47,7 @@ async function world() {
     log: { warn: (_o, msg) => logs.push({ level: 'warn', msg }), error: (_o, msg) => logs.push({ level: 'error', msg }) },
     retry: { attempts: 3, baseMs: 1, capMs: 5 },
   })
-  tokens.state()
+  await tokens.state()
   const refreshCalls = () => fake.control.requests({ path: '/v4/oa/access_token' }).length
   return { fake, client, db, clock, repo, tokens, logs, refreshCalls, first: t }
 }
@@ -60,7 +60,7 @@ describe('OAuth v4 refresh failures: retried unless Zalo says the refresh token 
     expect(fresh).toBe(w.fake.control.tokens().accessToken)
     expect(fresh).not.toBe(w.first.accessToken)
     expect(w.refreshCalls()).toBe(3)
-    expect(w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: null, refreshToken: w.fake.control.tokens().refreshToken })
+    expect(await w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: null, refreshToken: w.fake.control.tokens().refreshToken })
   })
 
   it('an HTTP 200 with an unknown or internal error is transient: no re-consent, the reason is kept, a later run succeeds', async () => {
@@ -68,27 +68,27 @@ describe('OAuth v4 refresh failures: retried unless Zalo says the refresh token 
     w.fake.control.addFault({ kind: 'zalo_error', route: '/v4/oa/access_token', code: -14099, times: 3 })
     expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
     expect(w.refreshCalls()).toBe(3)
-    expect(w.tokens.state()).toBe('ok')
-    expect(w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: 'oauth:-14099', refreshToken: w.first.refreshToken })
+    expect(await w.tokens.state()).toBe('ok')
+    expect(await w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: 'oauth:-14099', refreshToken: w.first.refreshToken })
     expect(w.logs.some((l) => l.msg.includes('transient'))).toBe(true)
     // Zalo recovers: the same (still valid) refresh token rotates
     expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBe(w.fake.control.tokens().accessToken)
-    expect(w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: null })
+    expect(await w.repo.token('oa')).toMatchObject({ state: 'ok', lastError: null })
   })
 
   it('a token endpoint that does not answer in time is transient', async () => {
     const w = await world()
     w.fake.control.addFault({ kind: 'hang', route: '/v4/oa/access_token', phase: 'before', times: 3 })
     expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
-    expect(w.tokens.state()).toBe('ok')
-    expect(w.repo.token('oa')?.lastError).toMatch(/^(net|http):/)
+    expect(await w.tokens.state()).toBe('ok')
+    expect((await w.repo.token('oa'))?.lastError).toMatch(/^(net|http):/)
   })
 
   it('an unknown code with a 5xx status is transient too', async () => {
     const w = await world()
     w.fake.control.addFault({ kind: 'html', route: '/v4/oa/access_token', status: 502, times: 3 })
     expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
-    expect(w.tokens.state()).toBe('ok')
+    expect(await w.tokens.state()).toBe('ok')
   })
 
   it('a wrong app secret is a configuration error: logged as such, no re-consent, not retried at once', async () => {
@@ -96,17 +96,17 @@ describe('OAuth v4 refresh failures: retried unless Zalo says the refresh token 
     w.fake.control.configure({ appSecret: 'another-secret-0123456789abcdef' })
     expect(await w.tokens.afterAuthFailure(w.first.accessToken)).toBeNull()
     expect(w.refreshCalls()).toBe(1)
-    expect(w.tokens.state()).toBe('ok')
-    expect(w.repo.token('oa')?.lastError).toBe('oauth:-14004')
+    expect(await w.tokens.state()).toBe('ok')
+    expect((await w.repo.token('oa'))?.lastError).toBe('oauth:-14004')
     expect(w.logs.some((l) => l.level === 'error' && l.msg.includes('ZALO_APP_SECRET'))).toBe(true)
   })
 
   it('a refresh token already used (invalid) → needs_reconsent at once, one call', async () => {
     const w = await world()
-    w.tokens.setPair({ accessToken: 'stale', refreshToken: 'rotated-elsewhere' })
+    await w.tokens.setPair({ accessToken: 'stale', refreshToken: 'rotated-elsewhere' })
     expect(await w.tokens.afterAuthFailure('stale')).toBeNull()
     expect(w.refreshCalls()).toBe(1)
-    expect(w.repo.token('oa')).toMatchObject({ state: 'needs_reconsent', lastError: 'oauth:-14014' })
+    expect(await w.repo.token('oa')).toMatchObject({ state: 'needs_reconsent', lastError: 'oauth:-14014' })
   })
 
   it('a refresh token past its 3 months → needs_reconsent', async () => {
@@ -114,7 +114,7 @@ describe('OAuth v4 refresh failures: retried unless Zalo says the refresh token 
     w.fake.control.advanceClock(91 * 86_400_000)
     w.clock.advance(91 * 86_400_000)
     expect(await w.tokens.accessToken()).toBeNull()
-    expect(w.tokens.state()).toBe('needs_reconsent')
+    expect(await w.tokens.state()).toBe('needs_reconsent')
   })
 })
 
@@ -123,7 +123,7 @@ describe('token keeper (daily and at start-up)', () => {
     const w = await world()
     await w.tokens.keep(24 * 3_600_000)
     expect(w.refreshCalls()).toBe(1)
-    const row = w.repo.token('oa')!
+    const row = (await w.repo.token('oa'))!
     expect(row.refreshToken).toBe(w.fake.control.tokens().refreshToken)
     const s = tokenStatus('fake', row, w.clock.now(), null)
     expect(s).toMatchObject({ state: 'ok', daysUntilReconsent: 90, warning: null })
@@ -132,7 +132,7 @@ describe('token keeper (daily and at start-up)', () => {
     w.fake.control.advanceClock(24 * 3_600_000)
     await w.tokens.keep(24 * 3_600_000)
     expect(w.refreshCalls()).toBe(2)
-    expect(w.tokens.state()).toBe('ok')
+    expect(await w.tokens.state()).toBe('ok')
   })
 
   it('when refreshes keep failing, warns 14 days before the refresh token would die — with the date and the reason', async () => {
@@ -141,7 +141,7 @@ describe('token keeper (daily and at start-up)', () => {
     w.db.$client.prepare('update zalo_tokens set rotated_at = ?').run(new Date(w.clock.now().getTime() - 77 * 86_400_000).toISOString())
     w.fake.control.addFault({ kind: 'http_error', route: '/v4/oa/access_token', status: 503, times: 0 })
     await w.tokens.keep(24 * 3_600_000)
-    const s = tokenStatus('live', w.repo.token('oa'), w.clock.now(), null)
+    const s = tokenStatus('live', await w.repo.token('oa'), w.clock.now(), null)
     expect(s.state).toBe('ok')
     expect(s.daysUntilReconsent).toBe(13)
     expect(s.warning).toBe(
@@ -149,7 +149,7 @@ describe('token keeper (daily and at start-up)', () => {
     )
     // 15 days before, nothing to say yet
     w.db.$client.prepare('update zalo_tokens set rotated_at = ?').run(new Date(w.clock.now().getTime() - 75 * 86_400_000).toISOString())
-    expect(tokenStatus('live', w.repo.token('oa'), w.clock.now(), null).warning).toBeNull()
+    expect(tokenStatus('live', await w.repo.token('oa'), w.clock.now(), null).warning).toBeNull()
   })
 })
 
@@ -159,8 +159,8 @@ describe('GET /api/zalo/token and the re-consent flow', () => {
     await makeUser(m.db, { username: 'quantri', role: 'admin', unitId: m.world.province.id })
     const admin = await loginAs(m.app, 'quantri')
     const tokens = m.runtime().tokens!
-    tokens.state()
-    tokens.setPair({ accessToken: 'stale', refreshToken: 'rotated-elsewhere' })
+    await tokens.state()
+    await tokens.setPair({ accessToken: 'stale', refreshToken: 'rotated-elsewhere' })
     expect(await tokens.afterAuthFailure('stale')).toBeNull()
 
     const staff = await m.app.inject({ url: '/api/zalo/token', headers: m.world.auth.xa })

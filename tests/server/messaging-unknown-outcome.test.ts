@@ -11,7 +11,7 @@ describe('unknown outcome: never a blind resend (ZALO.md §8.3)', () => {
     m.fake.control.addFault({ kind: 'delay', delayMs: 1_500, times: 1 })
     m.fake.control.configure({ autoReceipts: false })
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     const unknown = await waitFor(() => outboxRows(m).find((r) => r.status === 'unknown'), 5_000, 'unknown row')
     expect(unknown.lastError).toBe('unknown_outcome')
     const recorded = m.fake.control.messages({ trackingId: unknown.trackingId })
@@ -34,7 +34,7 @@ describe('unknown outcome: never a blind resend (ZALO.md §8.3)', () => {
     await openRoundWithZalo(m)
     m.fake.control.addFault({ kind: 'hang', phase: 'before', times: 1 }) // never reached Zalo
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     const unknown = await waitFor(() => outboxRows(m).find((r) => r.status === 'unknown'), 5_000, 'unknown row')
     await new Promise((r) => setTimeout(r, 50))
     expect(m.fake.control.messages({ trackingId: unknown.trackingId })).toHaveLength(0)
@@ -60,7 +60,7 @@ describe('unknown outcome: never a blind resend (ZALO.md §8.3)', () => {
     m.fake.control.addFault({ kind: 'reset', phase: 'after', times: 1 })
     m.fake.control.configure({ autoReceipts: false })
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     const unknown = await waitFor(() => outboxRows(m).find((r) => r.status === 'unknown'), 5_000, 'unknown row')
     m.clock.advance(31 * MIN)
     await waitFor(() => m.gw.control.messages.length === 1, 5_000, 'sms sent')
@@ -76,7 +76,7 @@ describe('unknown outcome: never a blind resend (ZALO.md §8.3)', () => {
     m.fake.control.addFault({ kind: 'hang', phase: 'after', times: 2, skip: 5 })
     m.fake.control.addFault({ kind: 'hang', phase: 'before', times: 1, skip: 7 })
     const first = m.runtime()
-    first.worker.start()
+    await first.worker.start()
     await waitFor(
       () => {
         const rows = outboxRows(m)
@@ -90,7 +90,7 @@ describe('unknown outcome: never a blind resend (ZALO.md §8.3)', () => {
     expect(outboxRows(m).filter((r) => r.status === 'sending')).toHaveLength(3)
 
     const second = m.runtime()
-    second.worker.start()
+    await second.worker.start()
     await waitFor(() => outboxRows(m).filter((r) => r.status === 'unknown').length === 3, 5_000, 'recovered as unknown')
     // Zalo's receipts for the two it recorded settle those rows
     for (const r of hanging) for (const msg of m.fake.control.messages({ trackingId: r.trackingId })) m.fake.control.deliver(msg.msgId)

@@ -97,7 +97,7 @@ describe('POST /api/webhooks/zalo (ZALO.md §8.4)', () => {
     await openRoundWithZalo(m)
     m.fake.control.configure({ autoReceipts: false })
     const rt = m.runtime()
-    rt.worker.start()
+    await rt.worker.start()
     await waitFor(() => outboxRows(m).every((r) => r.status === 'sent'), 5_000, 'sent')
     const msg = m.fake.control.messages()[0]!
     const deliveryTime = m.clock.now() + 5_000

@@ -196,7 +196,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     expect(flat).toContain('Cần thêm đèn đường')
     expect(flat).toContain('Wilson')
     expect(flat).toContain('90,00 %')
-    const rec = app.services.tally.sealedRecord(round.id)
+    const rec = await app.services.tally.sealedRecord(round.id)
     expect(flat).toContain(rec?.ledgerRootHash)
     // commune totals: 10 households, 8 ballots, all satisfied on the overall question
     expect(text).toMatch(/Toàn xã\s+10\s+8\s+8\s+8\s+0\s+100,00 %\s+80,00 %/)
@@ -235,7 +235,7 @@ describe('GET /api/rounds/:id/minutes.pdf', () => {
     const { bulkBallots, createRound } = await import('../helpers/rounds.js')
     const r = await createRound(app, w, { communeId: big.commune.id }, w.auth.tinh)
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.tinh })).statusCode).toBe(200)
-    bulkBallots(app, db, r.id, big.households, 170, 160)
+    await bulkBallots(app, db, r.id, big.households, 170, 160)
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.tinh, payload: {} })).statusCode).toBe(200)
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/seal`, headers: w.auth.tinh })).statusCode).toBe(200)
     const res = await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/minutes.pdf`, headers: w.auth.tinh })

@@ -26,7 +26,7 @@ describe('opening a second round of the same commune, purpose and scope', () => 
       expect(err.message).toMatch(/đang mở/)
       expect(err.details).toMatchObject({ roundId: first.id, title: 'Lấy ý kiến xã NTM 2025 — đợt chính' })
     }
-    expect(app.services.rounds.findById(second.id)?.status).toBe('draft')
+    expect((await app.services.rounds.findById(second.id))?.status).toBe('draft')
     // once the first one is closed, the second opens
     expect((await app.inject({ method: 'POST', url: `/api/rounds/${first.id}/close`, headers: w.auth.xa, payload: {} })).statusCode).toBe(
       200,
@@ -77,7 +77,7 @@ describe('the province overview never hides a round', () => {
       .set({
         status: 'open',
         openedAt: '2025-06-01T08:00:00.000Z',
-        frameSnapshot: app.services.rounds.frameOf(app.services.rounds.findById(a.id) as never),
+        frameSnapshot: await app.services.rounds.frameOf((await app.services.rounds.findById(a.id)) as never),
       })
       .where(eq(rounds.id, b.id))
       .run()

@@ -29,7 +29,7 @@ async function post(app: FastifyInstance, w: World, url: string) {
 async function roundWith(app: FastifyInstance, w: World, c: Commune, n: number, yes: number, end: 'open' | 'closed' | 'sealed') {
   const r = await createRound(app, w, { communeId: c.commune.id }, w.auth.tinh)
   await post(app, w, `/api/rounds/${r.id}/open`)
-  bulkBallots(app, app.db, r.id, c.households, n, yes)
+  await bulkBallots(app, app.db, r.id, c.households, n, yes)
   if (end !== 'open') await post(app, w, `/api/rounds/${r.id}/close`)
   if (end === 'closed') await tallyOf(app, w, r.id)
   if (end === 'sealed') await post(app, w, `/api/rounds/${r.id}/seal`)

@@ -1,4 +1,4 @@
-import { ballots } from '@app/db'
+import { ballots, type Db } from '@app/db'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
@@ -22,16 +22,16 @@ async function closeAndSeal(app: FastifyInstance, w: World, id: string) {
  * Under the test province: Ân Phú (sealed, 9/10 → 90 %), Bình Minh (open, 4 of 10, all satisfied),
  * Xã Thử (no round), and a legacy district with Đông Hải (draft).
  */
-async function province(app: FastifyInstance, w: World) {
-  const anPhu = makeCommune(app.db, { province: w.province, name: 'Ân Phú', code: 'AP', villages: 1, perVillage: 10 })
-  const binhMinh = makeCommune(app.db, { province: w.province, name: 'Bình Minh', code: 'BM', villages: 2, perVillage: 5 })
-  const district = makeUnit(app.db, { kind: 'district', name: 'Thới Bình', parentId: w.province.id, validTo: '2025-06-30' })
-  const dongHai = makeUnit(app.db, { kind: 'commune', name: 'Đông Hải', code: 'DH', parentId: district.id })
+async function province(app: FastifyInstance, db: Db, w: World) {
+  const anPhu = makeCommune(db, { province: w.province, name: 'Ân Phú', code: 'AP', villages: 1, perVillage: 10 })
+  const binhMinh = makeCommune(db, { province: w.province, name: 'Bình Minh', code: 'BM', villages: 2, perVillage: 5 })
+  const district = makeUnit(db, { kind: 'district', name: 'Thới Bình', parentId: w.province.id, validTo: '2025-06-30' })
+  const dongHai = makeUnit(db, { kind: 'commune', name: 'Đông Hải', code: 'DH', parentId: district.id })
   const sealed = await openRound(app, w, anPhu)
-  bulkBallots(app, app.db, sealed.id, anPhu.households, 10, 9)
+  await bulkBallots(app, app.db, sealed.id, anPhu.households, 10, 9)
   await closeAndSeal(app, w, sealed.id)
   const open = await openRound(app, w, binhMinh)
-  bulkBallots(app, app.db, open.id, binhMinh.households, 4, 4)
+  await bulkBallots(app, app.db, open.id, binhMinh.households, 4, 4)
   const draft = await createRound(app, w, { communeId: dongHai.id, level: 'xa_ntm_nang_cao' }, w.auth.tinh)
   return { anPhu, binhMinh, district, dongHai, sealed, open, draft }
 }
@@ -40,7 +40,7 @@ describe('GET /api/units/:id/overview', () => {
   it("lists every commune's latest round with coverage, rate, verdict and status, sorted the Vietnamese way", async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const p = await province(app, w)
+    const p = await province(app, db, w)
     const res = await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview`, headers: w.auth.tinh })
     expect(res.statusCode).toBe(200)
     const o = res.json()
@@ -111,7 +111,7 @@ describe('GET /api/units/:id/overview', () => {
   it('reads the counters, never the ballots; a closed round gets its figures once its result is disclosed', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    const p = await province(app, w)
+    const p = await province(app, db, w)
     await app.inject({ method: 'POST', url: `/api/rounds/${p.open.id}/close`, headers: w.auth.tinh, payload: {} })
     const binhMinh = async () =>
       (await app.inject({ method: 'GET', url: `/api/units/${w.province.id}/overview`, headers: w.auth.tinh }))
@@ -128,7 +128,7 @@ describe('GET /api/units/:id/overview', () => {
   it('is scoped: 404 outside, 403 for collectors, 400 for a village; the council sees figures only once sealed', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)
-    await province(app, w)
+    await province(app, db, w)
     const url = `/api/units/${w.province.id}/overview`
     const foreign = await app.inject({ method: 'GET', url, headers: w.auth.khac })
     expect(foreign.statusCode).toBe(404)
@@ -160,10 +160,10 @@ describe('GET /api/units/:communeId/trend', () => {
       w.auth.tinh,
     )
     const first = await openRound(app, w, c, { opensAt: '2025-05-20T00:00:00Z' })
-    bulkBallots(app, db, first.id, c.households, 18, 17)
+    await bulkBallots(app, db, first.id, c.households, 18, 17)
     await closeAndSeal(app, w, first.id)
     const second = await openRound(app, w, c, { level: 'xa_ntm_nang_cao', opensAt: '2025-06-01T00:00:00Z' })
-    bulkBallots(app, db, second.id, c.households, 10, 10)
+    await bulkBallots(app, db, second.id, c.households, 10, 10)
     const res = await app.inject({ method: 'GET', url: `/api/units/${c.commune.id}/trend`, headers: w.auth.tinh })
     expect(res.statusCode).toBe(200)
     const t = res.json()

@@ -29,7 +29,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     // the household's link is now used too
     const link = await app.inject({ method: 'POST', url: `/api/ballots/${tokens[0]}`, payload: { answers: allSatisfied } })
     expect(link.statusCode).toBe(409)
-    landNow(app, round.id)
+    await landNow(app, round.id)
     const b = db.select().from(ballots).all()
     expect(b).toHaveLength(1)
     expect(b[0]?.channel).toBe('paper')
@@ -142,7 +142,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     })
     expect(sameUser.statusCode).toBe(409)
     expect(sameUser.json().error.code).toBe('same_enterer')
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(0)
     const match = await app.inject({
       method: 'POST',
@@ -151,7 +151,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
       payload: { householdId: h1, channel: 'paper', answers: allSatisfied, serial: 'P-001' },
     })
     expect(match.statusCode).toBe(201)
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
     expect(db.select().from(paperEntries).all()).toHaveLength(0)
 
@@ -169,7 +169,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
     })
     expect(mismatch.statusCode).toBe(202)
     expect(mismatch.json().status).toBe('mismatch')
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(1)
     const queue = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/paper-entries`, headers: w.auth.xa })
     expect(queue.json().items).toEqual([
@@ -192,7 +192,7 @@ describe('POST /api/rounds/:id/paper-ballots', () => {
       payload: { householdId: h2, channel: 'paper', answers: overallNo },
     })
     expect(resolve.statusCode).toBe(201)
-    landNow(app, round.id)
+    await landNow(app, round.id)
     expect(db.select().from(ballots).all()).toHaveLength(2)
     expect(db.select().from(paperEntries).all()).toHaveLength(0)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/paper-entries`, headers: w.auth.xa })).json().items).toEqual([])
@@ -228,7 +228,7 @@ describe('invalidation', () => {
     const { round, tokens } = await openRoundWithLinks(app, w)
     await app.inject({ method: 'POST', url: `/api/ballots/${tokens[0]}`, payload: { answers: overallNo } })
     await app.inject({ method: 'POST', url: `/api/ballots/${tokens[1]}`, payload: { answers: allSatisfied } })
-    landNow(app, round.id)
+    await landNow(app, round.id)
     const target = db.select().from(ballots).where(eq(ballots.overallSatisfied, false)).get()
     const url = `/api/rounds/${round.id}/ballots/${target?.id}/invalidate`
     expect((await app.inject({ method: 'POST', url, headers: w.auth.xa, payload: { reasonCode: 'not_resident' } })).statusCode).toBe(403)
@@ -260,7 +260,7 @@ describe('invalidation', () => {
     const verify = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/ledger/verify`, headers: w.auth.tinh })
     // the round is still open: the API says ok / not ok and nothing else (TRUST §2.2)
     expect(verify.json()).toEqual({ ok: true })
-    expect(app.services.verify.verifyRound(round.id)).toMatchObject({ ok: true, count: 3 })
+    expect(await app.services.verify.verifyRound(round.id)).toMatchObject({ ok: true, count: 3 })
     expect(db.select().from(participations).all()).toHaveLength(2)
   })
 })

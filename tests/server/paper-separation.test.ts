@@ -125,13 +125,13 @@ describe('double entry: no close while a form is unsettled', () => {
     await key(w.auth.xa, 'S-201', hh[0] as string, allSatisfied)
     await key(w.auth.thuky, 'S-201', hh[0] as string, overallNo)
     clock.set('2025-06-15T00:00:01Z')
-    expect(app.services.rounds.closeExpired()).toBe(0)
-    expect(app.services.rounds.findById(round.id)?.status).toBe('open')
+    expect(await app.services.rounds.closeExpired()).toBe(0)
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('open')
     // no new form after the window, but the one keyed within it is settled
     expect((await key(w.auth.xa, 'S-202', hh[1] as string, allSatisfied)).json().error.code).toBe('round_closed')
     expect((await resolve(w.auth.tinh, 'S-201', hh[0] as string, overallNo)).statusCode).toBe(201)
-    expect(app.services.rounds.closeExpired()).toBe(1)
-    expect(app.services.rounds.findById(round.id)?.status).toBe('closed')
+    expect(await app.services.rounds.closeExpired()).toBe(1)
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('closed')
   })
 })
 

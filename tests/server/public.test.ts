@@ -52,7 +52,7 @@ describe('GET /api/public/rounds/:id', () => {
         suppressed: false,
         verdict: 'insufficient_coverage',
       },
-      ledgerRootHash: app.services.tally.sealedRecord(round.id)?.ledgerRootHash,
+      ledgerRootHash: (await app.services.tally.sealedRecord(round.id))?.ledgerRootHash,
     })
     expect(p.commune.rate).toBeCloseTo(7 / 8, 10)
     // Ấp 1 (5 ballots) is withheld too: the commune's 8 minus its 5 would give Ấp 2's 3 back
@@ -94,7 +94,7 @@ describe('GET /v/:roundId', () => {
     expect(html).not.toContain('<script')
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;')
     expect(html).toContain('Đợt &lt;b&gt;1&lt;/b&gt; &amp; &quot;thử&quot;')
-    expect(html).toContain(app.services.tally.sealedRecord(round.id)?.ledgerRootHash)
+    expect(html).toContain((await app.services.tally.sealedRecord(round.id))?.ledgerRootHash)
     expect(html).toContain('dưới 5 phiếu hoặc gộp để bảo vệ bí mật phiếu')
     expect(html).toContain('87,50 %')
     expect(html).not.toContain('Bí mật')

@@ -6,7 +6,7 @@ import { makeCommune, makeUser } from '../helpers/factories.js'
 
 async function setup() {
   const t = await buildTestApp()
-  seedReferenceData(t.app.services)
+  await seedReferenceData(t.app.services)
   const a = makeCommune(t.db, { code: 'AA' })
   const b = makeCommune(t.db, { code: 'BB', provinceName: 'Tỉnh Khác' })
   await makeUser(t.db, { username: 'root', role: 'admin', unitId: a.province.id })

@@ -219,7 +219,13 @@ describe('staff side: GET /api/rounds/:id/requests and resolve', () => {
     expect((await resolve(items[1].id, { action: 'visit' })).json()).toEqual({ id: items[1].id, status: 'visit_planned' })
     const rejected = await resolve(items[1].id, { action: 'reject', reason: 'Không thuộc địa bàn xã' })
     expect(rejected.json().status).toBe('rejected')
-    expect(app.services.requests.requestSummary(round.id)).toEqual({ total: 2, new: 0, link_issued: 1, visit_planned: 0, rejected: 1 })
+    expect(await app.services.requests.requestSummary(round.id)).toEqual({
+      total: 2,
+      new: 0,
+      link_issued: 1,
+      visit_planned: 0,
+      rejected: 1,
+    })
     const audit = db.select().from(auditLog).where(eq(auditLog.action, 'request.resolve')).all()
     expect(audit).toHaveLength(3)
     expect(audit.map((a) => a.data).join()).not.toContain('Người Lạ')

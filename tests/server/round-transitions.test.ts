@@ -38,7 +38,7 @@ describe('the round state machine on the server', () => {
       decidedAt: '2025-06-20',
     })
     expect(back.statusCode).toBe(201)
-    expect(app.services.rounds.findById(round.id)?.status).toBe('returned')
+    expect((await app.services.rounds.findById(round.id))?.status).toBe('returned')
     const moves = db
       .select()
       .from(auditLog)
@@ -72,17 +72,17 @@ describe('the round state machine on the server', () => {
     const w = await makeWorld(app, db)
     const round = await answered(app, w)
     const r = app.services.rounds
-    const stale = r.findById(round.id)!
-    expect(() => db.transaction((tx) => r.transition(tx, stale, 'sealed', null, null))).toThrow(
+    const stale = (await r.findById(round.id))!
+    await expect(app.db.transaction((tx) => r.transition(tx, stale, 'sealed', null, null))).rejects.toThrow(
       expect.objectContaining({ code: 'invalid_transition', statusCode: 409 }),
     )
-    expect(() => db.transaction((tx) => r.transition(tx, stale, 'draft', null, null))).toThrow(
+    await expect(app.db.transaction((tx) => r.transition(tx, stale, 'draft', null, null))).rejects.toThrow(
       expect.objectContaining({ code: 'invalid_transition' }),
     )
     expect((await call(app, w.auth.xa, `/api/rounds/${round.id}/close`)).statusCode).toBe(200)
     // `stale` still says open; the machine reads the status inside the transaction
     const before = db.select().from(auditLog).all().length
-    expect(() => db.transaction((tx) => r.transition(tx, stale, 'closed', null, 'twice'))).toThrow(
+    await expect(app.db.transaction((tx) => r.transition(tx, stale, 'closed', null, 'twice'))).rejects.toThrow(
       expect.objectContaining({ code: 'invalid_transition', details: { status: 'closed', action: 'close' } }),
     )
     expect(db.select().from(auditLog).all().length).toBe(before)

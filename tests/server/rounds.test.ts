@@ -141,7 +141,7 @@ describe('rounds lifecycle', () => {
     const tinhId = db.$client.prepare(`SELECT id FROM users WHERE username='tinh'`).get() as { id: string }
     expect(log.at(-1)?.actorId).toBe(tinhId.id)
     const { createAuditService } = await import('@app/server/modules/audit/service.ts')
-    expect(createAuditService({ clock: { now: () => new Date() } }).verify(db).ok).toBe(true)
+    expect((await createAuditService({ clock: { now: () => new Date() } }).verify(app.db)).ok).toBe(true)
   })
 
   it('closes open rounds automatically at closesAt', async () => {
@@ -149,9 +149,9 @@ describe('rounds lifecycle', () => {
     const w = await makeWorld(app, db)
     const r = await createRound(app, w)
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/open`, headers: w.auth.xa })
-    expect(app.services.rounds.closeExpired()).toBe(0)
+    expect(await app.services.rounds.closeExpired()).toBe(0)
     clock.set('2025-06-15T00:00:00Z')
-    expect(app.services.rounds.closeExpired()).toBe(1)
+    expect(await app.services.rounds.closeExpired()).toBe(1)
     const got = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}`, headers: w.auth.xa })).json()
     expect(got.status).toBe('closed')
   })

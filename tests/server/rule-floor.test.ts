@@ -41,7 +41,7 @@ describe('threshold and coverage below the level rule', () => {
     expect(patch.json().error.code).toBe('rule_below_level')
     const title = await app.inject({ method: 'PATCH', url: `/api/rounds/${draft.id}`, headers: w.auth.xa, payload: { title: 'Tên mới' } })
     expect(title.statusCode).toBe(200)
-    expect(app.services.rounds.findById(draft.id)).toMatchObject({ thresholdBp: 9500, coverageBp: 7000 })
+    expect(await app.services.rounds.findById(draft.id)).toMatchObject({ thresholdBp: 9500, coverageBp: 7000 })
   })
 
   it('province staff: 422 reason_required without a reason; with one it is accepted and recorded', async () => {

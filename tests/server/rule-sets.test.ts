@@ -3,7 +3,6 @@
  * verdict naming each failed bar, and worked examples with published figures (Tân Phước; the
  * Triệu Sơn-shaped 92 / 95 / 98 rule).
  */
-import type { Db } from '@app/db'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
@@ -24,10 +23,10 @@ async function addRuleSet(app: FastifyInstance, headers: Record<string, string>,
 type Answers = Record<string, { satisfied: boolean; reason?: string }>
 
 /** Record ballots through the ballot service (the API's own code path), one per household. */
-function cast(app: FastifyInstance, db: Db, roundId: string, w: World, answers: Answers[]) {
-  const round = app.services.rounds.findById(roundId)
+async function cast(app: FastifyInstance, roundId: string, w: World, answers: Answers[]) {
+  const round = await app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
-  db.transaction((tx) => {
+  await app.db.transaction(async (tx) => {
     answers.forEach((a, i) => {
       const h = w.households[i]
       if (!h) throw new Error('not enough households')
@@ -168,7 +167,7 @@ describe('rule sets', () => {
       ],
     })
     const round = await openRound(app, w, { ruleSetId: rs.json().id })
-    cast(app, db, round.id, w, [
+    await cast(app, round.id, w, [
       ...Array.from({ length: 11_679 }, () => ({ q1: yes, q2: yes, q9: yes })),
       ...Array.from({ length: 4 }, () => ({ q1: yes, q2: yes, q9: no })),
     ])
@@ -196,9 +195,8 @@ describe('rule sets', () => {
       coverageScope: 'commune',
       ruleSet: { code: 'TRIEU_SON', version: 1 },
     })
-    cast(
+    await cast(
       app,
-      db,
       failing.id,
       w,
       Array.from({ length: 93 }, (_, i) => ({ q1: i < 80 ? yes : no, q2: yes, q9: yes })),
@@ -241,9 +239,8 @@ describe('rule sets', () => {
     ).json()
     const round = await openRound(app, w, { level: 'xa_ntm_nang_cao', ruleSetId: rs.id })
     // 92 households: q1 all, q2 83/92 (90,22 %) → average 95,11 %; q9 91/92 (98,91 %)
-    cast(
+    await cast(
       app,
-      db,
       round.id,
       w,
       Array.from({ length: 92 }, (_, i) => ({ q1: yes, q2: i < 83 ? yes : no, q9: i < 91 ? yes : no })),

@@ -1,4 +1,4 @@
-import { createTestDb, criteriaSets, type Db, households, questionnaireTemplates, seedData, units } from '@app/db'
+import { asyncDb, createTestDb, criteriaSets, type Db, households, questionnaireTemplates, seedData, units } from '@app/db'
 import { fixedClock } from '@app/server/lib/clock.ts'
 import { isEmpty, seedDemo } from '@app/server/seed.ts'
 import { createServices } from '@app/server/services.ts'
@@ -34,8 +34,8 @@ async function seeded() {
     db.$client.close()
   })
   const services = servicesFor(db)
-  expect(isEmpty(services)).toBe(true)
-  const summary = await seedDemo(db, services)
+  expect(await isEmpty(services)).toBe(true)
+  const summary = await seedDemo(asyncDb(db), services)
   return { db, services, summary }
 }
 
@@ -45,7 +45,7 @@ describe('seedDemo', () => {
     const two = await seeded()
     expect(one.summary).toEqual(two.summary)
     expect(snapshot(one.db)).toEqual(snapshot(two.db))
-    expect(isEmpty(one.services)).toBe(false)
+    expect(await isEmpty(one.services)).toBe(false)
     // two seeds of ~24,000 households each: beyond the default timeout on a busy machine
   }, 120_000)
 
@@ -149,7 +149,7 @@ describe('seedDemo', () => {
 describe('demo logins', () => {
   it('every demo user logs in with the password hailong-demo and has the documented role', async () => {
     const { app, db } = await buildTestApp()
-    await seedDemo(db, app.services)
+    await seedDemo(app.db, app.services)
     const communeBB = db
       .select()
       .from(units)
@@ -168,7 +168,7 @@ describe('demo logins', () => {
 
   it('scopes the second province away from Cà Mau staff, and the reverse; every demo user sits in a current unit', async () => {
     const { app, db } = await buildTestApp()
-    await seedDemo(db, app.services)
+    await seedDemo(app.db, app.services)
     const all = db.select().from(units).all()
     const vinhlong = all.find((u) => u.name === 'Vĩnh Long')!
     const bb = all.find((u) => u.name === 'Biển Bạch' && u.validTo === null)!

@@ -22,7 +22,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const w = await makeWorld(app, db)
     const big = makeCommune(db, { province: w.province, name: 'Tân Phước', code: 'TPC', villages: 2, perVillage: 8113 })
     const r = await openRound(app, w, big.commune.id, { coverageBp: 7000, coverageScope: 'commune' })
-    bulkBallots(app, db, r.id, big.households, 11_683, 11_679)
+    await bulkBallots(app, db, r.id, big.households, 11_683, 11_679)
     await closeRound(app, r.id, w.auth.tinh)
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.tinh })).json()
     expect(t.commune).toMatchObject({
@@ -40,7 +40,7 @@ describe('GET /api/rounds/:id/tally', () => {
     expect(t.commune.interval.high).toBeGreaterThanOrEqual(t.commune.rate)
     expect(t.questions.find((q: { key: string }) => q.key === 'q9')).toMatchObject({ valid: 11_683, satisfied: 11_679 })
     expect(t.byChannel).toEqual({ link: 5842, paper: 5841, meeting: 0, assisted: 0 })
-    expect(app.services.tally.recount(null, r.id).matches).toBe(true)
+    expect((await app.services.tally.recount(null, r.id)).matches).toBe(true)
   })
 
   it('reproduces Thăng Bình: 76 households, 72 ballots, 71 satisfied → 0.9861 and coverage 0.9474', async () => {
@@ -48,7 +48,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const w = await makeWorld(app, db)
     const c = makeCommune(db, { province: w.province, name: 'Thăng Bình', code: 'TBI', villages: 1, perVillage: 76 })
     const r = await openRound(app, w, c.commune.id)
-    bulkBallots(app, db, r.id, c.households, 72, 71)
+    await bulkBallots(app, db, r.id, c.households, 72, 71)
     await closeRound(app, r.id, w.auth.tinh)
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.tinh })).json()
     expect(t.commune.rate.toFixed(4)).toBe('0.9861')
@@ -62,7 +62,7 @@ describe('GET /api/rounds/:id/tally', () => {
     const w = await makeWorld(app, db)
     const c = makeCommune(db, { province: w.province, name: 'Biên', code: 'BIEN', villages: 1, perVillage: 1000 })
     const r1 = await openRound(app, w, c.commune.id)
-    bulkBallots(app, db, r1.id, c.households, 1000, 900)
+    await bulkBallots(app, db, r1.id, c.households, 1000, 900)
     await closeRound(app, r1.id, w.auth.tinh)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r1.id}/tally`, headers: w.auth.tinh })).json().commune.verdict).toBe(
       'meets',
@@ -70,7 +70,7 @@ describe('GET /api/rounds/:id/tally', () => {
     // one open round per commune, purpose and scope: the first closes before the second opens
     await app.inject({ method: 'POST', url: `/api/rounds/${r1.id}/close`, headers: w.auth.tinh, payload: {} })
     const r2 = await openRound(app, w, c.commune.id)
-    bulkBallots(app, db, r2.id, c.households, 1000, 899)
+    await bulkBallots(app, db, r2.id, c.households, 1000, 899)
     await closeRound(app, r2.id, w.auth.tinh)
     const t2 = (await app.inject({ method: 'GET', url: `/api/rounds/${r2.id}/tally`, headers: w.auth.tinh })).json()
     expect(t2.commune.verdict).toBe('below_threshold')
@@ -85,14 +85,14 @@ describe('GET /api/rounds/:id/tally', () => {
     const v2 = c.households.filter((h) => h.villageId === c.villages[1]?.id)
     const households = [...v1, ...v2.slice(0, 6)] // village 1: 10/10, village 2: 6/10 (60 % < 70 %)
     const r = await openRound(app, w, c.commune.id)
-    bulkBallots(app, db, r.id, households, 16, 16)
+    await bulkBallots(app, db, r.id, households, 16, 16)
     await closeRound(app, r.id, w.auth.tinh)
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${r.id}/tally`, headers: w.auth.tinh })).json()
     expect(t.villages.map((v: { verdict: string }) => v.verdict)).toEqual(['meets_coverage', 'insufficient_coverage'])
     expect(t.commune.verdict).toBe('insufficient_coverage')
     await app.inject({ method: 'POST', url: `/api/rounds/${r.id}/close`, headers: w.auth.tinh, payload: {} })
     const r2 = await openRound(app, w, c.commune.id, { coverageScope: 'commune' })
-    bulkBallots(app, db, r2.id, households, 16, 16)
+    await bulkBallots(app, db, r2.id, households, 16, 16)
     await closeRound(app, r2.id, w.auth.tinh)
     expect((await app.inject({ method: 'GET', url: `/api/rounds/${r2.id}/tally`, headers: w.auth.tinh })).json().commune.verdict).toBe(
       'meets',
@@ -126,9 +126,9 @@ describe('seal', () => {
       app.inject({ method: 'POST', url: `/api/rounds/${round.id}/seal`, headers: w.auth.tinh }),
     ])
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409])
-    const rec = app.services.tally.sealedRecord(round.id)
-    const r = app.services.rounds.findById(round.id)
-    expect(rec?.tallyJson).toBe(canonicalJson(app.services.tally.fromBallots(r as NonNullable<typeof r>, 'sealed')))
+    const rec = await app.services.tally.sealedRecord(round.id)
+    const r = await app.services.rounds.findById(round.id)
+    expect(rec?.tallyJson).toBe(canonicalJson(await app.services.tally.fromBallots(r as NonNullable<typeof r>, 'sealed')))
     expect(rec?.ledgerRootHash).toMatch(/^[0-9a-f]{64}$/)
     expect(rec?.config).toMatchObject({ thresholdBp: 9000, coverageBp: 7000, coverageScope: 'village' })
     const t = (await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/tally`, headers: w.auth.hoidong })).json()
@@ -161,7 +161,7 @@ describe('seal', () => {
     })
     expect(un.statusCode).toBe(200)
     expect(un.json().status).toBe('closed')
-    expect(app.services.tally.sealedRecord(round.id)).toBeUndefined()
+    expect(await app.services.tally.sealedRecord(round.id)).toBeUndefined()
   })
 
   it('recount detects counters that drifted from the ballots and repairs them', async () => {
@@ -169,7 +169,7 @@ describe('seal', () => {
     const w = await makeWorld(app, db)
     const { round, tokens } = await openRoundWithLinks(app, w)
     for (const t of tokens.slice(0, 3)) await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
-    landNow(app, round.id)
+    await landNow(app, round.id)
     const ok = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/recount`, headers: w.auth.xa, payload: {} })
     expect(ok.json()).toMatchObject({ matches: true, repaired: false })
     db.$client

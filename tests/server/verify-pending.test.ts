@@ -9,7 +9,7 @@ describe('ledger verification while ballots wait to land', () => {
     const { round, tokens } = await openRoundWithLinks(app, w)
     for (const t of tokens.slice(0, 3))
       expect((await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })).statusCode).toBe(201)
-    expect(app.services.ballots.pendingCounts(round.id).reduce((s, g) => s + g.n, 0)).toBe(3)
+    expect((await app.services.ballots.pendingCounts(round.id)).reduce((s, g) => s + g.n, 0)).toBe(3)
     const res = await app.inject({ method: 'GET', url: `/api/rounds/${round.id}/ledger/verify`, headers: w.auth.xa })
     expect(res.statusCode).toBe(200)
     expect(res.json().ok).toBe(true)
