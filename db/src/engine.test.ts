@@ -30,7 +30,10 @@ describe('the asynchronous API over one SQLite connection', () => {
       throw new Error('roll back')
     })
     // issued while the transaction is open: must not become part of it
-    const outside = db.insert(units).values(unit('B')).then(() => 'written')
+    const outside = db
+      .insert(units)
+      .values(unit('B'))
+      .then(() => 'written')
     await new Promise((r) => setTimeout(r, 20))
     expect(writeLockOf(sync).busy).toBe(true)
     release()

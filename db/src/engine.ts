@@ -183,7 +183,9 @@ export async function rawAll<T>(conn: Conn, query: SQL): Promise<T[]> {
   const lock = writeLockOf(client)
   return lock.exclusive(() => {
     const st = client.prepare(sql)
-    return (st.reader ? st.all(...params) : (st.run(...params), [])) as T[]
+    if (st.reader) return st.all(...params) as T[]
+    st.run(...params)
+    return []
   })
 }
 

@@ -7,7 +7,13 @@ export type RoundWindow = Pick<RoundRow, 'status' | 'opensAt' | 'closesAt'>
 export function createRoundRepo(db: Conn) {
   // read on every resident request: on SQLite compiled once per connection (building the query costs ~50 times
   // running it); a transaction of the same connection runs it inside itself (the write lock sees to that)
-  const byId = isPostgres(db) ? undefined : db.select().from(rounds).where(eq(rounds.id, sql.placeholder('id'))).prepare()
+  const byId = isPostgres(db)
+    ? undefined
+    : db
+        .select()
+        .from(rounds)
+        .where(eq(rounds.id, sql.placeholder('id')))
+        .prepare()
   return {
     async findById(id: string, tx: Conn = db): Promise<RoundRow | undefined> {
       if (byId) return await byId.get({ id })
