@@ -196,8 +196,9 @@ export async function rawGet<T>(conn: Conn, query: SQL): Promise<T | undefined> 
 /** Raw SQL that changes rows; the number of rows it changed. */
 export async function rawRun(conn: Conn, query: SQL): Promise<number> {
   if (isPg(conn)) {
-    const res = await (conn as unknown as { execute(q: SQL): Promise<{ rowCount: number | null }> }).execute(query)
-    return res.rowCount ?? 0
+    const res = await (conn as unknown as { execute(q: SQL): Promise<{ rowCount?: number | null; affectedRows?: number }> }).execute(query)
+    // node-postgres says rowCount, PGlite affectedRows
+    return res.rowCount ?? res.affectedRows ?? 0
   }
   const client = sqliteClientOf(conn)
   if (!client) throw new Error('rawRun: not a Hài Lòng database handle')
@@ -213,8 +214,8 @@ export async function first<T>(rows: PromiseLike<T[]>): Promise<T | undefined> {
 
 /** How many rows an awaited insert/update/delete without RETURNING changed, on either engine. */
 export function affected(result: unknown): number {
-  const r = result as { changes?: number; rowCount?: number | null }
-  return r.changes ?? r.rowCount ?? 0
+  const r = result as { changes?: number; rowCount?: number | null; affectedRows?: number }
+  return r.changes ?? r.rowCount ?? r.affectedRows ?? 0
 }
 
 /** Whether `conn` is a PostgreSQL handle (for the few places where the engines differ on purpose). */

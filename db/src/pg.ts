@@ -10,7 +10,12 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgliteDatabase } from 'drizzle-orm/pglite'
 import { migrate as migratePgliteDb } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
+import { PG_TYPE_PARSERS } from './engine-pg.js'
 import { pgSchema } from './schema-pg.js'
+
+// drizzle's node-postgres session reads pg's global parsers (it overrides only the date types per query), so they
+// are set there, once, for every pool of the process
+for (const [oid, parse] of Object.entries(PG_TYPE_PARSERS)) pg.types.setTypeParser(Number(oid), parse)
 
 export { pgSchema } from './schema-pg.js'
 

@@ -4,6 +4,7 @@
  */
 import { PGlite } from '@electric-sql/pglite'
 import { drizzle, type PgliteDatabase } from 'drizzle-orm/pglite'
+import { PG_TYPE_PARSERS } from './engine-pg.js'
 import { migratePglite } from './pg.js'
 import { pgSchema } from './schema-pg.js'
 
@@ -11,7 +12,7 @@ export type PgliteDb = PgliteDatabase<typeof pgSchema> & { $client: PGlite }
 
 /** A fresh in-memory PGlite database with the real PostgreSQL migrations applied. Close it with closePgliteDb. */
 export async function createPgliteTestDb(): Promise<PgliteDb> {
-  const client = new PGlite()
+  const client = new PGlite({ parsers: PG_TYPE_PARSERS })
   const db = drizzle(client, { schema: pgSchema }) as PgliteDb
   await migratePglite(db)
   return db

@@ -1,0 +1,62 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { AppDb, AppTx } from './engine.js'
+
+/**
+ * Type parsers for the PostgreSQL drivers, so rows read through the SQLite tables of schema.ts map as they do on
+ * SQLite: json/jsonb come back as their JSON text (the SQLite json columns JSON.parse what they read; an object
+ * would not survive that) and int8 (bigint columns, count(*)) as a JS number (every such value stays below 2^53:
+ * epoch milliseconds, row counts, sequence numbers). Keyed by type oid.
+ */
+export const PG_TYPE_PARSERS: Record<number, (value: string) => unknown> = {
+  114: (v) => v,
+  3802: (v) => v,
+  20: (v) => Number(v),
+}
+
+/** The drizzle PostgreSQL database (node-postgres or PGlite) pgAppDb wraps: only what it calls is typed. */
+interface PgDrizzle {
+  transaction(work: (tx: any) => Promise<unknown>, config?: unknown): Promise<unknown>
+}
+
+/** The methods of a drizzle database that issue a statement: inside a transaction's async context they go to it. */
+const ROUTED = new Set<PropertyKey>([
+  'select',
+  'selectDistinct',
+  'selectDistinctOn',
+  'insert',
+  'update',
+  'delete',
+  'execute',
+  '$count',
+  'with',
+  '$with',
+  'query',
+])
+
+const pgScope = new AsyncLocalStorage<{ tx: AppTx }>()
+
+/**
+ * A drizzle node-postgres or PGlite database as the AppDb every repository uses (tables of schema.ts work on it
+ * as they are: same table and column names; see PG_TYPE_PARSERS for the reads). Transactions behave as on SQLite's
+ * single connection: a `db.transaction` opened inside a transaction's async context is a savepoint of it (not a
+ * second pool connection, which would wait on the first one's row locks), and a statement issued on `db` there
+ * runs inside that transaction (on PGlite, whose one connection a transaction holds, it would otherwise wait forever).
+ */
+export function pgAppDb(pgdb: PgDrizzle): AppDb {
+  const begin = pgdb.transaction.bind(pgdb)
+  const transaction = async (work: (tx: AppTx) => Promise<unknown>): Promise<unknown> => {
+    const current = pgScope.getStore()
+    if (current) return (current.tx as AppTx).transaction((sp) => pgScope.run({ tx: sp }, () => work(sp)))
+    // SQLite's `{ behavior }` means nothing here: PostgreSQL's default (READ COMMITTED, row locks) serves
+    return begin((tx: AppTx) => pgScope.run({ tx }, () => work(tx)))
+  }
+  return new Proxy(pgdb as object, {
+    get(target, prop) {
+      if (prop === 'transaction') return transaction
+      const scope = ROUTED.has(prop) ? pgScope.getStore() : undefined
+      const source = (scope ? scope.tx : target) as Record<PropertyKey, unknown>
+      const value = Reflect.get(source, prop, source)
+      return typeof value === 'function' ? value.bind(source) : value
+    },
+  }) as AppDb
+}
