@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Db } from '@app/db'
+import type { AppDb, Db } from '@app/db'
 import { Health } from '@app/shared'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify'
@@ -40,7 +40,8 @@ import { webPlugin } from './plugins/web.js'
 
 export interface AppDeps {
   config: Config
-  db: Db
+  /** A SQLite connection (createDb, createTestDb) or a PostgreSQL AppDb (openDatabase({ url }), pgAppDb). */
+  db: Db | AppDb
   /** Required unless config.auth.jwtSecret is set. */
   jwtSecret?: string
   clock?: Clock

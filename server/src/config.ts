@@ -87,6 +87,13 @@ export const EnvSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/hailong.db'),
+  /** postgres://… selects PostgreSQL (several instances may share it); unset, the SQLite file at DATABASE_PATH. */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must be a postgres:// URL'),
   SEED_DEMO: envBool(true),
   /** `production` turns the start-up refusals on (productionRefusals below). */
   NODE_ENV: z.string().optional(),
@@ -223,7 +230,8 @@ export interface Config {
     readonly connectionTimeoutMs: number
     readonly keepAliveTimeoutMs: number
   }
-  readonly db: { readonly path: string; readonly seedDemo: boolean }
+  /** `url` set: PostgreSQL at that URL; else SQLite at `path` (which also locates the generated JWT secret). */
+  readonly db: { readonly path: string; readonly url?: string | undefined; readonly seedDemo: boolean }
   /** NODE_ENV=production: server.ts also refuses a database holding a demo user. */
   readonly production: boolean
   readonly auth: {
@@ -468,7 +476,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
-    db: { path: e.DATABASE_PATH, seedDemo: e.SEED_DEMO },
+    db: { path: e.DATABASE_PATH, url: e.DATABASE_URL, seedDemo: e.SEED_DEMO },
     production: e.NODE_ENV === 'production',
     auth: {
       jwtSecret: e.JWT_SECRET,

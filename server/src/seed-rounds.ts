@@ -121,7 +121,7 @@ export async function seedDemoRounds(db: AppDb, services: Services, opts: { now?
           }
           const comment = rand() < 0.04 ? (COMMENTS[Math.floor(rand() * COMMENTS.length)] as string) : null
           const channel = rand() < 0.45 ? 'link' : rand() < 0.7 ? 'paper' : 'meeting'
-          services.ballots.recordBallot(tx, {
+          await services.ballots.recordBallot(tx, {
             round,
             householdId: h.id,
             villageId: v.id,

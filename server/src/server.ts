@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { asyncDb, closeDb, createDb, migrateDb, seedData, users } from '@app/db'
+import { openDatabase, seedData, users } from '@app/db'
 import closeWithGrace from 'close-with-grace'
 import { inArray } from 'drizzle-orm'
 import { buildApp } from './app.js'
@@ -28,6 +28,17 @@ function jwtSecretFor(dbPath: string, configured: string | undefined): { secret:
   return { secret, generated: true }
 }
 
+/** The URL without its password, for the start-up banner. */
+function redactDbUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return 'postgres://…'
+  }
+}
+
 async function main() {
   let config: ReturnType<typeof loadConfig>
   try {
@@ -39,8 +50,21 @@ async function main() {
     }
     throw e
   }
-  const db = createDb(config.db.path)
-  migrateDb(db)
+  if (config.db.url && !config.auth.jwtSecret) {
+    // every instance on the database must sign and accept the same tokens: a secret generated per machine would not
+    console.error('DATABASE_URL is set: set JWT_SECRET too (≥ 32 characters, the same for every instance)')
+    process.exit(1)
+  }
+  const database = await openDatabase(config.db.url ? { url: config.db.url } : { path: config.db.path })
+  // PostgreSQL: instances starting together migrate one after the other (an advisory lock)
+  await database.migrate()
+  const db = database.db
+  let closed = false
+  const closeDatabase = async () => {
+    if (closed) return
+    closed = true
+    await database.close()
+  }
   if (config.production) {
     // the demo accounts have published passwords: a production database must not hold one
     const demo = seedData.DEMO_USERS.map((u) => u.username)
@@ -49,23 +73,23 @@ async function main() {
       console.error(
         `Refusing to start with NODE_ENV=production: demo user(s) ${found.map((u) => u.username).join(', ')} in the database (published passwords); remove them or use a fresh database`,
       )
-      closeDb(db)
+      await closeDatabase()
       process.exit(1)
     }
   }
   const { secret, generated } = jwtSecretFor(config.db.path, config.auth.jwtSecret)
   // demo mode: the fake Zalo and SMS gateway run as a child process (lib/fake-messaging.ts)
-  const fakes = await startFakeMessaging(config, await createMessagingRepo(asyncDb(db)).token('oa'))
+  const fakes = await startFakeMessaging(config, await createMessagingRepo(db).token('oa'))
   config = fakes.config
   fakes.ready.catch((err) => console.error(`ZALO_MODE=fake: ${err instanceof Error ? err.message : String(err)}`))
-  const app = await buildApp({ config, db, jwtSecret: secret, clock: systemClock })
+  const app = await buildApp({ config, db: database.sync ?? db, jwtSecret: secret, clock: systemClock })
   if (generated) app.log.warn('JWT_SECRET not set: generated one and stored it beside the database; set JWT_SECRET in production')
 
   const services = app.services
   let seeded = false
   if (config.db.seedDemo && (await isEmpty(services))) {
-    const s = await seedDemo(asyncDb(db), services)
-    const { rounds } = await seedDemoRounds(asyncDb(db), services)
+    const s = await seedDemo(db, services)
+    const { rounds } = await seedDemoRounds(db, services)
     app.log.info(
       { units: s.units, households: s.households, rounds: rounds.length },
       'seeded the demo data (tỉnh Cà Mau and tỉnh Vĩnh Long after the 2025 mergers, with the old tree until 30/06/2025)',
@@ -78,12 +102,12 @@ async function main() {
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'closing after error')
     await app.close()
-    closeDb(db)
+    await closeDatabase()
   })
   // outbox worker, reminders, round sweeper: started on ready, stopped before the fakes and the database close
   await app.register(backgroundPlugin)
   app.addHook('onClose', async () => fakes.close())
-  app.addHook('onClose', async () => closeDb(db))
+  app.addHook('onClose', closeDatabase)
 
   await app.listen({ port: config.http.port, host: config.http.host })
   const addr = app.server.address()
@@ -99,7 +123,7 @@ async function main() {
   const lines = [
     '',
     `  Hài Lòng is running at ${base}  (API docs: ${base}/api/docs${config.publicApiDocs ? '' : ', staff token required; PUBLIC_API_DOCS=true opens them'})`,
-    `  Database: ${resolve(config.db.path)}${seeded ? '  (demo data seeded)' : ''}`,
+    `  Database: ${config.db.url ? `PostgreSQL ${redactDbUrl(config.db.url)}` : resolve(config.db.path)}${seeded ? '  (demo data seeded)' : ''}`,
     `  Zalo: ${config.zalo.mode}${config.zalo.mode === 'off' ? ' (no invitation is sent by Zalo or SMS; the fakes run only with the demo seed or ZALO_MODE=fake)' : ''}${config.zalo.mode === 'fake' ? ` (fake at ${config.zalo.znsBaseUrl}; inbox: an admin opens it from the staff app's admin page; sends ${config.zalo.sendHours.start}:00–${config.zalo.sendHours.end}:00 VN)` : ''}`,
   ]
   if (config.db.seedDemo) {

@@ -1,4 +1,4 @@
-import { asyncDb, type Db } from '@app/db'
+import { type AppDb, asyncDb, type Db, syncSqliteOf } from '@app/db'
 import type { Config } from './config.js'
 import type { Clock } from './lib/clock.js'
 import { defaultSecretFile, loadOrCreateSecret, privacyKeys } from './lib/privacy.js'
@@ -24,10 +24,20 @@ import { createUserService } from './modules/users/service.js'
 import { createVerifyService } from './modules/verify/service.js'
 
 /** Every service, wired once. Used by the app, the scripts and the tests alike. */
-export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
+/** The asynchronous API over `db`: a SQLite connection gets asyncDb's, a PostgreSQL AppDb is one already. */
+export function appDbOf(db: Db | AppDb): AppDb {
+  const sync = syncSqliteOf(db)
+  return sync ? asyncDb(sync) : (db as AppDb)
+}
+
+/**
+ * Every service, wired once. `db` is a SQLite connection (createDb/createTestDb) or a PostgreSQL AppDb (pgAppDb,
+ * openDatabase({ url })).
+ */
+export function createServices(deps: { db: Db | AppDb; config: Config; clock: Clock }) {
   const { config, clock } = deps
   // every module queries through the asynchronous API; the ballot path keeps SQLite's synchronous group commit
-  const db = asyncDb(deps.db)
+  const db = appDbOf(deps.db)
   const audit = createAuditService({ clock })
   const units = createUnitService({ db, audit })
   const users = createUserService({
@@ -56,7 +66,7 @@ export function createServices(deps: { db: Db; config: Config; clock: Clock }) {
     sms: { enabled: config.sms.mode !== 'off', costVnd: config.sms.costVnd },
   })
   const ballots = createBallotService({
-    db: deps.db,
+    db: syncSqliteOf(deps.db) ?? db,
     clock,
     audit,
     rounds,

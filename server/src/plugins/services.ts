@@ -1,9 +1,9 @@
-import { type AppDb, asyncDb, type Db } from '@app/db'
+import type { AppDb, Db } from '@app/db'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { Clock } from '../lib/clock.js'
-import { createServices, type Services } from '../services.js'
+import { appDbOf, createServices, type Services } from '../services.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,8 +17,8 @@ declare module 'fastify' {
 
 /** Infrastructure as decorators: db, config, clock and the services built on them. */
 export const servicesPlugin = fp(
-  async (app: FastifyInstance, opts: { db: Db; config: Config; clock: Clock }) => {
-    app.decorate('db', asyncDb(opts.db))
+  async (app: FastifyInstance, opts: { db: Db | AppDb; config: Config; clock: Clock }) => {
+    app.decorate('db', appDbOf(opts.db))
     app.decorate('config', opts.config)
     app.decorate('clock', opts.clock)
     app.decorate('services', createServices(opts))

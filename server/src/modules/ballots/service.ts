@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
-import type { Conn, Db } from '@app/db'
-import { asyncDb, createGroupCommit, newId, rawRun, writeLockOf } from '@app/db'
+import type { AppDb, Conn, Db } from '@app/db'
+import { asyncDb, createGroupCommit, newId, rawRun, syncSqliteOf, writeLockOf } from '@app/db'
 import type { Question } from '@app/shared'
 import {
   type BallotChannel,
@@ -24,7 +24,7 @@ import { villageSubjectVi } from '../reports/format-vi.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
-import { createBallotRepo, type PendingRow } from './repo.js'
+import { type BallotPageRow, createBallotRepo, type PendingRow } from './repo.js'
 import {
   type Answers,
   assertAcceptsBallots as acceptsBallots,
@@ -33,6 +33,7 @@ import {
   submissionHash,
   validateAnswers as validate,
 } from './rules.js'
+import { createPgBallotService } from './service-pg.js'
 
 type Channel = BallotChannel
 
@@ -41,9 +42,9 @@ export interface ClientMeta {
   userAgent: string | undefined
 }
 
-const linkNotFound = () => new AppError('link_not_found', 'Đường dẫn không đúng hoặc đã hết hiệu lực.', 404)
+export const linkNotFound = () => new AppError('link_not_found', 'Đường dẫn không đúng hoặc đã hết hiệu lực.', 404)
 /** How long a ready group waits before its landing pass (ms): batches the landings and WAL truncations of a busy minute. */
-const NUDGE_DELAY_MS = 200
+export const NUDGE_DELAY_MS = 200
 /** Shortest time between two WAL truncations of the landing worker (ms); the worker ticks every LANDING_INTERVAL_MS. */
 const CHECKPOINT_MIN_MS = 1_000
 
@@ -70,7 +71,7 @@ export function deviceFingerprint(keys: PrivacyKeys, ip: string, ua: string | un
 }
 
 /** What a pending ballot holds, sealed: everything needed to land it later, nothing about the household. */
-interface PendingPayload {
+export interface PendingPayload {
   v: 1
   answers: Answers
   comment: string | null
@@ -84,11 +85,11 @@ interface PendingPayload {
 }
 
 /** What the receipt commits to (with a random nonce): the ballot's content, never the household. */
-const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
+export const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
   `${p.id}|${p.roundId}|${p.villageId}|${p.channel}|${p.receipt}`
 
 /** Fisher–Yates with crypto.randomInt: the landing order must owe nothing to arrival order. */
-function shuffled<T>(items: readonly T[]): T[] {
+export function shuffled<T>(items: readonly T[]): T[] {
   const a = [...items]
   for (let i = a.length - 1; i > 0; i--) {
     const j = randomInt(i + 1)
@@ -97,7 +98,39 @@ function shuffled<T>(items: readonly T[]): T[] {
   return a
 }
 
-export function createBallotService(deps: {
+interface BallotDeps {
+  clock: Clock
+  audit: AuditService
+  rounds: RoundService
+  units: UnitService
+  keys: PrivacyKeys
+  /** Land a group while open only with 2 × this many pending, keeping at least this many back. */
+  mixMinBatch: number
+  landingIntervalMs?: number
+}
+
+type SqliteBallotService = ReturnType<typeof createSqliteBallotService>
+type RecordInput = Parameters<SqliteBallotService['recordBallot']>[1]
+
+/** The ballot service, whichever the engine: where they differ, the PostgreSQL one is asynchronous. */
+export type BallotService = Omit<SqliteBallotService, 'recordBallot' | 'iterateRound'> & {
+  /** Synchronous on SQLite (inside the caller's transaction); await it on either engine. */
+  recordBallot(tx: Conn, input: RecordInput): { receipt: string; ballotId: string } | Promise<{ receipt: string; ballotId: string }>
+  /** A round's ballots in ledger order: a synchronous iterable on SQLite, an asynchronous one on PostgreSQL. */
+  iterateRound(roundId: string): Iterable<BallotPageRow> | AsyncIterable<BallotPageRow>
+}
+
+/**
+ * The ballot service on a SQLite connection (synchronous group commit and landing, service.ts) or on a
+ * PostgreSQL AppDb (service-pg.ts): the same behaviour, chosen by the handle.
+ */
+export function createBallotService(deps: BallotDeps & { db: Db | AppDb }): BallotService {
+  const sync = syncSqliteOf(deps.db)
+  if (sync) return createSqliteBallotService({ ...deps, db: sync })
+  return createPgBallotService({ ...deps, db: deps.db as AppDb })
+}
+
+function createSqliteBallotService(deps: {
   db: Db
   clock: Clock
   audit: AuditService
@@ -748,4 +781,3 @@ export function createBallotService(deps: {
     },
   }
 }
-export type BallotService = ReturnType<typeof createBallotService>

@@ -122,6 +122,17 @@ export function createReportsService(deps: {
 
   const verifyUrl = (roundId: string, root?: string) => `${publicBaseUrl}/v/${roundId}${root ? `?root=${root}` : ''}`
 
+  /**
+   * The export writers pull ballots synchronously, as SQLite's paged walk yields them. PostgreSQL's walk is
+   * asynchronous: its ballots are read whole first (memory grows with the round; streaming it is still to do).
+   */
+  async function syncIterable<T>(source: Iterable<T> | AsyncIterable<T>): Promise<Iterable<T>> {
+    if (Symbol.iterator in source) return source
+    const all: T[] = []
+    for await (const b of source) all.push(b)
+    return all
+  }
+
   /** Every reader, the council too, gets small groups withheld with their complements (TRUST.md §2.2). */
   async function exportInput(r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): Promise<ExportInput> {
     return {
@@ -130,7 +141,7 @@ export function createReportsService(deps: {
       villageChannels: await tally.villageChannels(r.id),
       questions: await rounds.questionsOf(r),
       villages: new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, { code: v.code, name: v.name }])),
-      ballots: ballots.iterateRound(r.id),
+      ballots: await syncIterable(ballots.iterateRound(r.id)),
       tally: t,
     }
   }

@@ -1,0 +1,723 @@
+import { createHash } from 'node:crypto'
+import {
+  type AppDb,
+  ballots,
+  type Conn,
+  feedback,
+  invitations,
+  ledger,
+  newId,
+  participations,
+  pendingBallots,
+  rawAll,
+  rawRun,
+  rounds as roundsTable,
+} from '@app/db'
+import type { Question } from '@app/shared'
+import {
+  type BallotChannel,
+  type BallotForm,
+  cleanLinkToken,
+  type InvalidationReason,
+  type PaperChannel,
+  type SubmitBallotBody,
+  vnDay,
+} from '@app/shared'
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm'
+import { AppError, conflict, notFound } from '../../lib/app-error.js'
+import type { Clock } from '../../lib/clock.js'
+import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
+import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
+import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
+import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
+import type { AuditService } from '../audit/service.js'
+import { type Actor, assertRole } from '../policy.js'
+import { villageSubjectVi } from '../reports/format-vi.js'
+import type { RoundRow } from '../rounds/repo.js'
+import type { RoundService } from '../rounds/service.js'
+import type { UnitService } from '../units/service.js'
+import type { BallotPageRow, LedgerRow, PendingRow } from './repo.js'
+import {
+  type Answers,
+  assertAcceptsBallots as acceptsBallots,
+  alreadyAnswered,
+  cleanAnswers,
+  submissionHash,
+  validateAnswers as validate,
+} from './rules.js'
+import { type ClientMeta, deviceFingerprint, linkNotFound, NUDGE_DELAY_MS, type PendingPayload, pendingAad, shuffled } from './service.js'
+
+type Channel = BallotChannel
+type Group = { villageId: string; channel: Channel }
+
+/**
+ * The advisory lock key of a round's ballot writes (pg_advisory_xact_lock's bigint, as text). Landing, sealing,
+ * invalidation and bulk recording take it exclusively (they append to the round's ledger); an acceptance takes it
+ * shared, so a close that lands everything cannot miss a ballot accepted meanwhile: the acceptance either
+ * commits before the close takes the lock (and is landed) or waits for the close and finds the round closed.
+ */
+export function roundLockKey(roundId: string): string {
+  return createHash('sha256').update(`hailong-ballots:${roundId}`).digest().readBigInt64BE(0).toString()
+}
+
+const lockRound = (tx: Conn, roundId: string) => rawAll(tx, sql`SELECT pg_advisory_xact_lock(${roundLockKey(roundId)}::bigint)`)
+const lockRoundShared = (tx: Conn, roundId: string) =>
+  rawAll(tx, sql`SELECT pg_advisory_xact_lock_shared(${roundLockKey(roundId)}::bigint)`)
+
+const pendingColumns = {
+  id: pendingBallots.id,
+  roundId: pendingBallots.roundId,
+  villageId: pendingBallots.villageId,
+  channel: pendingBallots.channel,
+  receipt: pendingBallots.receipt,
+  clientKey: pendingBallots.clientKey,
+  sealed: pendingBallots.sealed,
+}
+
+/**
+ * The ballot service on PostgreSQL: the same guarantees and API as the SQLite one (service.ts), without its
+ * synchronous group commit. Several instances may run on one database: one ballot per household is the
+ * participations primary key, acceptance is one transaction, and landing a (round, village, channel) group runs
+ * in one transaction under the round's advisory lock, so two instances never land the same pending row.
+ */
+export function createPgBallotService(deps: {
+  db: AppDb
+  clock: Clock
+  audit: AuditService
+  rounds: RoundService
+  units: UnitService
+  keys: PrivacyKeys
+  mixMinBatch: number
+  landingIntervalMs?: number
+}) {
+  const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
+  rounds.onClosing((roundId) => landRound(roundId))
+
+  const windowOf = async (tx: Conn, roundId: string) =>
+    (
+      await tx
+        .select({ status: roundsTable.status, opensAt: roundsTable.opensAt, closesAt: roundsTable.closesAt })
+        .from(roundsTable)
+        .where(eq(roundsTable.id, roundId))
+    )[0]
+  const participatedIn = async (tx: Conn, roundId: string, householdId: string) =>
+    (
+      await tx
+        .select({ one: sql<number>`1` })
+        .from(participations)
+        .where(and(eq(participations.roundId, roundId), eq(participations.householdId, householdId)))
+    ).length > 0
+  const pendingWhere = (tx: Conn, where: ReturnType<typeof eq>) => tx.select(pendingColumns).from(pendingBallots).where(where)
+
+  async function bumpVillageCounters(
+    tx: Conn,
+    roundId: string,
+    villageId: string,
+    delta: { participated?: number; invalid?: number } & Partial<Record<Channel, number>>,
+  ) {
+    const d = { participated: 0, link: 0, paper: 0, meeting: 0, assisted: 0, invalid: 0, ...delta }
+    await rawRun(
+      tx,
+      sql`INSERT INTO village_counters (round_id, village_id, participated, link, paper, meeting, assisted, invalid)
+        VALUES (${roundId}, ${villageId}, ${d.participated}, ${d.link}, ${d.paper}, ${d.meeting}, ${d.assisted}, ${d.invalid})
+        ON CONFLICT (round_id, village_id) DO UPDATE SET participated = village_counters.participated + excluded.participated,
+          link = village_counters.link + excluded.link, paper = village_counters.paper + excluded.paper,
+          meeting = village_counters.meeting + excluded.meeting, assisted = village_counters.assisted + excluded.assisted,
+          invalid = village_counters.invalid + excluded.invalid`,
+    )
+  }
+
+  async function addQuestionCounts(
+    tx: Conn,
+    roundId: string,
+    villageId: string,
+    counts: ReadonlyMap<string, { valid: number; satisfied: number }>,
+  ) {
+    for (const [questionKey, c] of counts)
+      await rawRun(
+        tx,
+        sql`INSERT INTO tally_counters (round_id, village_id, question_key, valid, satisfied)
+          VALUES (${roundId}, ${villageId}, ${questionKey}, ${c.valid}, ${c.satisfied})
+          ON CONFLICT (round_id, village_id, question_key)
+          DO UPDATE SET valid = tally_counters.valid + excluded.valid, satisfied = tally_counters.satisfied + excluded.satisfied`,
+      )
+  }
+
+  const answerCounts = (answers: Answers, sign: 1 | -1) =>
+    new Map(Object.entries(answers).map(([k, a]) => [k, { valid: sign, satisfied: a.satisfied ? sign : 0 }]))
+
+  async function lastLedger(tx: Conn, roundId: string) {
+    const [last] = await tx
+      .select({ seq: ledger.seq, hash: ledger.hash })
+      .from(ledger)
+      .where(eq(ledger.roundId, roundId))
+      .orderBy(desc(ledger.seq))
+      .limit(1)
+    return last
+  }
+
+  interface BallotInput {
+    round: RoundRow
+    questions: Question[]
+    householdId: string
+    villageId: string
+    channel: Channel
+    answers: Answers
+    comment: string | null
+    clientKey: string | null
+    contentHash: string
+    secondsToComplete: number | null
+    fingerprint: string | null
+    enteredBy: string | null
+    paperSerial?: string | null
+  }
+
+  /** The household side (participation, coverage counters, open time forgotten). Throws already_answered. */
+  async function participate(tx: Conn, input: Omit<BallotInput, 'questions'>, day: string): Promise<void> {
+    const { round } = input
+    // the primary key decides, across instances: a concurrent insert of the same household waits, then does nothing
+    const inserted = await tx
+      .insert(participations)
+      .values({ roundId: round.id, householdId: input.householdId, villageId: input.villageId, channel: input.channel, day })
+      .onConflictDoNothing()
+      .returning({ roundId: participations.roundId })
+    if (inserted.length === 0) throw alreadyAnswered()
+    await bumpVillageCounters(tx, round.id, input.villageId, { participated: 1, [input.channel]: 1 })
+    await rawRun(
+      tx,
+      sql`UPDATE invitations SET first_opened_at = NULL
+        WHERE round_id = ${round.id} AND household_id = ${input.householdId} AND first_opened_at IS NOT NULL`,
+    )
+  }
+
+  /** The ballot side, written at landing (see service.ts `land`). The caller holds the round's lock. */
+  async function land(
+    tx: Conn,
+    round: RoundRow,
+    questions: Question[],
+    villageId: string,
+    channel: Channel,
+    receipt: string,
+    clientKey: string | null,
+    p: PendingPayload,
+    counts?: Map<string, { valid: number; satisfied: number }>,
+  ) {
+    const overall = questions.find((q) => q.isOverall)
+    const overallSatisfied = overall ? p.answers[overall.key]?.satisfied === true : false
+    const last = await lastLedger(tx, round.id)
+    const seq = (last?.seq ?? 0) + 1
+    const prevHash = last?.hash ?? GENESIS_HASH
+    const id = newId()
+    const digest = ballotDigest({ id, roundId: round.id, villageId, channel, answers: p.answers, comment: p.comment, day: p.day })
+    const entry: LedgerEntry = { v: 2, kind: 'ballot', roundId: round.id, seq, ballotId: id, digest, receipt, day: p.day }
+    const hash = entryHash(prevHash, entry)
+    await tx.insert(ledger).values({ roundId: round.id, seq, kind: 'ballot', entry: canonicalJson(entry), prevHash, hash })
+    await tx.insert(ballots).values({
+      id,
+      roundId: round.id,
+      villageId,
+      channel,
+      answers: p.answers,
+      overallSatisfied,
+      comment: p.comment,
+      clientId: clientKey,
+      contentHash: p.contentHash,
+      secondsToComplete: p.secondsToComplete,
+      deviceFingerprint: p.fingerprint,
+      enteredBy: p.enteredBy,
+      day: p.day,
+      receipt,
+      receiptNonce: p.nonce,
+      ledgerSeq: seq,
+      paperSerial: p.paperSerial,
+    })
+    if (counts)
+      for (const [key, a] of Object.entries(p.answers)) {
+        const c = counts.get(key) ?? { valid: 0, satisfied: 0 }
+        c.valid++
+        if (a.satisfied) c.satisfied++
+        counts.set(key, c)
+      }
+    else await addQuestionCounts(tx, round.id, villageId, answerCounts(p.answers, 1))
+    const rows = [
+      ...Object.entries(p.answers)
+        .filter(([, a]) => !a.satisfied && a.reason)
+        .map(([questionKey, a]) => ({ roundId: round.id, villageId, questionKey, kind: 'reason' as const, text: a.reason as string })),
+      ...(p.comment ? [{ roundId: round.id, villageId, questionKey: null, kind: 'comment' as const, text: p.comment }] : []),
+    ]
+    if (rows.length > 0) await tx.insert(feedback).values(rows)
+    return { ballotId: id }
+  }
+
+  function payloadOf(input: Omit<BallotInput, 'questions'>, day: string, nonce: string): PendingPayload {
+    return {
+      v: 1,
+      answers: input.answers,
+      comment: input.comment,
+      contentHash: input.contentHash,
+      secondsToComplete: bucketSeconds(input.secondsToComplete),
+      fingerprint: input.fingerprint,
+      enteredBy: input.enteredBy,
+      paperSerial: input.paperSerial ?? null,
+      day,
+      nonce,
+    }
+  }
+
+  /** Accept a ballot durably inside `tx` (which holds the round's shared lock): participation now, ballot sealed. */
+  async function accept(tx: Conn, input: BallotInput): Promise<{ receipt: string }> {
+    const day = vnDay(clock.now())
+    await participate(tx, input, day)
+    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
+    const row = { id: newId(), roundId: input.round.id, villageId: input.villageId, channel: input.channel, receipt }
+    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payloadOf(input, day, nonce)))
+    await tx.insert(pendingBallots).values({ ...row, clientKey: input.clientKey, sealed })
+    return { receipt }
+  }
+
+  function openPending(row: PendingRow): PendingPayload {
+    return JSON.parse(openBox(keys.roundKey(row.roundId), pendingAad(row), row.sealed)) as PendingPayload
+  }
+
+  /** Count one ballot at once, bypassing the pending store (seed, bulk fixtures), inside the caller's transaction. */
+  async function recordBallot(tx: Conn, input: Omit<BallotInput, 'questions'>): Promise<{ receipt: string; ballotId: string }> {
+    const questions = input.round.questionnaireSnapshot as Question[] | null
+    if (!questions) throw new Error(`round ${input.round.id} has no questionnaire snapshot (not opened)`)
+    await lockRound(tx, input.round.id)
+    const day = vnDay(clock.now())
+    await participate(tx, input, day)
+    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
+    const { ballotId } = await land(
+      tx,
+      input.round,
+      questions,
+      input.villageId,
+      input.channel,
+      receipt,
+      input.clientKey,
+      payloadOf(input, day, nonce),
+    )
+    return { receipt, ballotId }
+  }
+
+  /**
+   * Land one group (see service.ts `landGroup`: random order, mixMinBatch kept back while open, the batch in one
+   * savepoint, else row by row). In one transaction under the round's exclusive advisory lock (a savepoint of the
+   * closing transaction at close); the rows are read after the lock, so another instance's landing is seen.
+   */
+  async function landGroup(round: RoundRow, questions: Question[], g: Group, all: boolean): Promise<number> {
+    return db.transaction(async (tx) => {
+      await lockRound(tx, round.id)
+      const rows = await pendingWhere(
+        tx,
+        and(
+          eq(pendingBallots.roundId, round.id),
+          eq(pendingBallots.villageId, g.villageId),
+          eq(pendingBallots.channel, g.channel),
+        ) as ReturnType<typeof eq>,
+      )
+      if (!all && rows.length < 2 * mixMinBatch) return 0
+      const chosen = shuffled(rows).slice(0, all ? rows.length : rows.length - mixMinBatch)
+      try {
+        await tx.transaction(async (sp) => {
+          const counts = new Map<string, { valid: number; satisfied: number }>()
+          for (const row of chosen) {
+            await land(sp, round, questions, g.villageId, g.channel, row.receipt, row.clientKey, openPending(row), counts)
+            await sp.delete(pendingBallots).where(eq(pendingBallots.id, row.id))
+          }
+          await addQuestionCounts(sp, round.id, g.villageId, counts)
+        })
+        return chosen.length
+      } catch {
+        // fall through: find the row that fails
+      }
+      let landed = 0
+      for (const row of chosen) {
+        try {
+          await tx.transaction(async (sp) => {
+            await land(sp, round, questions, g.villageId, g.channel, row.receipt, row.clientKey, openPending(row))
+            await sp.delete(pendingBallots).where(eq(pendingBallots.id, row.id))
+          })
+          landed++
+        } catch (err) {
+          landingErrors++
+          lastLandingError = err
+        }
+      }
+      return landed
+    })
+  }
+
+  const groupsOf = (roundId: string) =>
+    db
+      .selectDistinct({ villageId: pendingBallots.villageId, channel: pendingBallots.channel })
+      .from(pendingBallots)
+      .where(eq(pendingBallots.roundId, roundId))
+
+  /** Land every pending ballot of a round (at close, inside the closing transaction). */
+  async function landRound(roundId: string): Promise<number> {
+    const round = await rounds.findById(roundId)
+    if (!round) return 0
+    const questions = await rounds.questionsOf(round)
+    let landed = 0
+    for (const g of await groupsOf(roundId)) landed += await landGroup(round, questions, g, true)
+    return landed
+  }
+
+  let landingErrors = 0
+  let lastLandingError: unknown
+  let timer: NodeJS.Timeout | undefined
+  let soon: NodeJS.Timeout | undefined
+  let landingOnError: ((err: unknown) => void) | undefined
+
+  const groupsAtLeast = (min: number) =>
+    rawAll<{ roundId: string; villageId: string; channel: Channel; n: number }>(
+      db,
+      sql`SELECT round_id AS "roundId", village_id AS "villageId", channel, count(*)::int AS n FROM pending_ballots
+        GROUP BY round_id, village_id, channel HAVING count(*) >= ${min}`,
+    )
+
+  /** Land every group that is ready; the landing worker's tick. Each group is its own transaction. */
+  async function landReady(): Promise<number> {
+    const ready = await groupsAtLeast(2 * mixMinBatch)
+    if (ready.length === 0) return 0
+    const roundsOf = new Map<string, { round: RoundRow; questions: Question[] }>()
+    for (const g of ready) {
+      if (roundsOf.has(g.roundId)) continue
+      const round = await rounds.findById(g.roundId)
+      if (round) roundsOf.set(g.roundId, { round, questions: await rounds.questionsOf(round) })
+    }
+    let landed = 0
+    for (const g of ready) {
+      const found = roundsOf.get(g.roundId)
+      if (!found) continue
+      try {
+        // re-read: a round closed since lands everything under the same lock, so this group then finds no rows
+        const status = (await windowOf(db, g.roundId))?.status ?? found.round.status
+        landed += await landGroup({ ...found.round, status }, found.questions, g, status !== 'open')
+      } catch (err) {
+        landingErrors++
+        lastLandingError = err
+      }
+    }
+    return landed
+  }
+
+  async function tick(onError?: (err: unknown) => void): Promise<void> {
+    try {
+      await landReady()
+    } catch (err) {
+      onError?.(err)
+    }
+    if (landingErrors > 0) {
+      onError?.(lastLandingError)
+      landingErrors = 0
+    }
+  }
+
+  async function nudge(roundId: string, villageId: string, channel: Channel): Promise<void> {
+    if (!timer || soon) return
+    const [row] = await rawAll<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId} AND village_id = ${villageId} AND channel = ${channel}`,
+    )
+    if ((row?.n ?? 0) < 2 * mixMinBatch || soon) return
+    soon = setTimeout(() => {
+      soon = undefined
+      void tick(landingOnError)
+    }, NUDGE_DELAY_MS)
+    soon.unref()
+  }
+
+  async function lookupToken(raw: string) {
+    const token = cleanLinkToken(raw)
+    if (!LINK_TOKEN_RE.test(token)) return undefined
+    const [inv] = await db
+      .select({
+        id: invitations.id,
+        roundId: invitations.roundId,
+        householdId: invitations.householdId,
+        villageId: invitations.villageId,
+        tokenHash: invitations.tokenHash,
+        revoked: invitations.revoked,
+        firstOpenedAt: invitations.firstOpenedAt,
+      })
+      .from(invitations)
+      .where(eq(invitations.tokenHash, hashLinkToken(token)))
+    return inv && !inv.revoked ? inv : undefined
+  }
+
+  async function submitByLink(
+    token: string,
+    body: SubmitBallotBody,
+    meta: ClientMeta | null,
+    assistant: Actor | null,
+  ): Promise<{ receipt: string; replay: boolean }> {
+    const inv = await lookupToken(token)
+    if (!inv) throw linkNotFound()
+    const round = await rounds.findById(inv.roundId)
+    if (!round) throw linkNotFound()
+    const questions = await rounds.questionsOf(round)
+    const answers = cleanAnswers(questions, body.answers)
+    const comment = body.comment?.trim() || null
+    const contentHash = submissionHash(answers, comment)
+    const clientKey = body.clientId ? keys.mac('client', `${inv.tokenHash}:${body.clientId}`) : null
+    const answered = async (tx: Conn) => {
+      const [prior] = clientKey
+        ? await tx
+            .select({ receipt: ballots.receipt, contentHash: ballots.contentHash })
+            .from(ballots)
+            .where(and(eq(ballots.roundId, round.id), eq(ballots.clientId, clientKey)))
+        : []
+      if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
+      const [pending] =
+        clientKey && !prior
+          ? await pendingWhere(
+              tx,
+              and(eq(pendingBallots.roundId, round.id), eq(pendingBallots.clientKey, clientKey)) as ReturnType<typeof eq>,
+            )
+          : []
+      if (pending && openPending(pending).contentHash === contentHash) return { receipt: pending.receipt, replay: true }
+      throw alreadyAnswered()
+    }
+    if (await participatedIn(db, round.id, inv.householdId)) return answered(db)
+    assertAcceptsBallots(round)
+    validate(questions, body.answers)
+    const now = clock.now().getTime()
+    const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
+    const channel: Channel = assistant ? 'assisted' : 'link'
+    const fingerprint = meta ? deviceFingerprint(keys, meta.ip, meta.userAgent) : null
+    let accepted: { receipt: string; replay: boolean }
+    try {
+      accepted = await db.transaction(async (tx) => {
+        await lockRoundShared(tx, round.id)
+        // the state may have moved since the reads above (a close, the same link twice)
+        const current = await windowOf(tx, round.id)
+        if (!current) throw linkNotFound()
+        if (await participatedIn(tx, round.id, inv.householdId)) return answered(tx)
+        assertAcceptsBallots(current)
+        const { receipt } = await accept(tx, {
+          round,
+          questions,
+          householdId: inv.householdId,
+          villageId: inv.villageId,
+          channel,
+          answers,
+          comment,
+          clientKey,
+          contentHash,
+          secondsToComplete: fromOpen ?? body.paradata?.secondsToComplete ?? null,
+          fingerprint,
+          enteredBy: assistant?.id ?? null,
+        })
+        await tx.update(invitations).set({ status: 'used', firstOpenedAt: null }).where(eq(invitations.id, inv.id))
+        return { receipt, replay: false }
+      })
+    } catch (err) {
+      // the same link submitted twice at once (two instances): the loser's insert met the winner's participation
+      if (err instanceof AppError && err.code === 'already_answered') return answered(db)
+      throw err
+    }
+    if (!accepted.replay) void nudge(round.id, inv.villageId, channel).catch((err) => landingOnError?.(err))
+    return accepted
+  }
+
+  function assertAcceptsBallots(r: Parameters<typeof acceptsBallots>[0]) {
+    acceptsBallots(r, clock.now())
+  }
+
+  async function* iterateRound(roundId: string): AsyncGenerator<BallotPageRow> {
+    let after = 0
+    for (;;) {
+      const page = await db
+        .select({
+          id: ballots.id,
+          roundId: ballots.roundId,
+          villageId: ballots.villageId,
+          channel: ballots.channel,
+          answers: ballots.answers,
+          comment: ballots.comment,
+          day: ballots.day,
+          ledgerSeq: ballots.ledgerSeq,
+          valid: ballots.valid,
+          invalidationReason: ballots.invalidationReason,
+          receipt: ballots.receipt,
+        })
+        .from(ballots)
+        .where(and(eq(ballots.roundId, roundId), gt(ballots.ledgerSeq, after)))
+        .orderBy(asc(ballots.ledgerSeq))
+        .limit(1000)
+      if (page.length === 0) return
+      yield* page
+      after = (page.at(-1) as BallotPageRow).ledgerSeq
+    }
+  }
+
+  return {
+    recordBallot,
+    iterateRound,
+    async participated(roundId: string, householdId: string, tx?: Conn): Promise<boolean> {
+      return participatedIn(tx ?? db, roundId, householdId)
+    },
+    async acceptKeyed(input: {
+      round: RoundRow
+      householdId: string
+      villageId: string
+      channel: PaperChannel
+      answers: Answers
+      comment: string | null
+      contentHash: string
+      enteredBy: string
+      paperSerial: string | null
+    }): Promise<{ receipt: string }> {
+      const questions = await rounds.questionsOf(input.round)
+      // a savepoint of the caller's transaction when there is one
+      return db.transaction(async (tx) => {
+        await lockRoundShared(tx, input.round.id)
+        return accept(tx, { ...input, questions, clientKey: null, secondsToComplete: null, fingerprint: null })
+      })
+    },
+    async form(token: string): Promise<BallotForm> {
+      const inv = await lookupToken(token)
+      if (!inv) throw linkNotFound()
+      const round = await rounds.findById(inv.roundId)
+      if (!round) throw linkNotFound()
+      assertAcceptsBallots(round)
+      const now = clock.now().toISOString()
+      if (await participatedIn(db, round.id, inv.householdId)) throw alreadyAnswered()
+      if (!inv.firstOpenedAt) {
+        await db.transaction(async (tx) => {
+          const opened = await rawRun(
+            tx,
+            sql`UPDATE invitations SET first_opened_at = ${now} WHERE id = ${inv.id} AND first_opened_at IS NULL`,
+          )
+          if (opened === 1)
+            await rawRun(
+              tx,
+              sql`INSERT INTO link_open_counts (round_id, village_id, bucket, n) VALUES (${round.id}, ${inv.villageId}, ${now.slice(0, 16)}, 1)
+                ON CONFLICT (round_id, village_id, bucket) DO UPDATE SET n = link_open_counts.n + 1`,
+            )
+        })
+      }
+      const commune = await units.findById(round.communeId)
+      const village = round.villageIds?.length === 1 ? await units.findById(round.villageIds[0] as string) : undefined
+      const questions = await rounds.questionsOf(round)
+      return {
+        round: {
+          id: round.id,
+          title: round.title,
+          commune: commune?.name ?? '',
+          closesAt: round.closesAt,
+          ...(round.villageIds?.length === 1 ? { village: villageSubjectVi(village?.name ?? '') } : {}),
+        },
+        questions: questions.map((q) => ({
+          key: q.key,
+          text: q.text,
+          isOverall: q.isOverall,
+          ...(q.answerType ? { answerType: q.answerType } : {}),
+          ...(q.favourable ? { favourable: q.favourable } : {}),
+        })),
+      }
+    },
+    async submit(token: string, body: SubmitBallotBody, meta: ClientMeta): Promise<{ receipt: string; replay: boolean }> {
+      return submitByLink(token, body, meta, null)
+    },
+    async submitAssisted(actor: Actor, token: string, body: SubmitBallotBody): Promise<{ receipt: string; replay: boolean }> {
+      assertRole(actor, ['front_staff', 'collector'])
+      const inv = await lookupToken(token)
+      if (!inv) throw linkNotFound()
+      const round = await rounds.getVisible(actor, inv.roundId)
+      if (actor.role === 'collector' && !(await rounds.collectorVillages(round.id, actor.id)).includes(inv.villageId)) throw linkNotFound()
+      return submitByLink(token, body, null, actor)
+    },
+    async checkReceipt(input: string): Promise<{ included: true; status: 'pending' | 'counted'; roundId: string; day: string }> {
+      const receipt = normalizeReceipt(input)
+      if (!receipt) throw notFound('receipt')
+      const [b] = await db.select({ roundId: ballots.roundId, day: ballots.day }).from(ballots).where(eq(ballots.receipt, receipt))
+      if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
+      const [p] = await pendingWhere(db, eq(pendingBallots.receipt, receipt))
+      if (!p) throw notFound('receipt')
+      return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
+    },
+    pendingCounts(roundId: string): Promise<{ villageId: string; channel: Channel; n: number }[]> {
+      return rawAll(
+        db,
+        sql`SELECT village_id AS "villageId", channel, count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId}
+          GROUP BY village_id, channel ORDER BY village_id, channel`,
+      )
+    },
+    landRound,
+    landReady,
+    forgetFingerprints(roundId: string, tx: Conn): Promise<number> {
+      return rawRun(tx, sql`UPDATE ballots SET device_fingerprint = NULL WHERE round_id = ${roundId} AND device_fingerprint IS NOT NULL`)
+    },
+    /** SQLite's WAL truncation: PostgreSQL has nothing to do here. */
+    async truncateWal(): Promise<void> {},
+    startLanding(onError?: (err: unknown) => void): void {
+      if (timer) return
+      landingOnError = onError
+      timer = setInterval(() => void tick(onError), deps.landingIntervalMs ?? 2_000)
+      timer.unref()
+    },
+    stopLanding(): void {
+      if (timer) clearInterval(timer)
+      if (soon) clearTimeout(soon)
+      timer = undefined
+      soon = undefined
+    },
+    async invalidate(actor: Actor, roundId: string, ballotId: string, body: { reasonCode: InvalidationReason; note?: string | undefined }) {
+      assertRole(actor, ['front_staff', 'admin'])
+      const round = await rounds.getVisible(actor, roundId)
+      if (actor.role === 'front_staff') {
+        const unit = await units.findById(actor.unitId)
+        if (!unit || unit.kind === 'commune' || unit.kind === 'village')
+          throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
+      }
+      if (round.status === 'sealed') throw conflict('invalid_transition', 'the round is sealed')
+      return db.transaction(async (tx) => {
+        // the ledger is appended to under the round's lock, as landing does
+        await lockRound(tx, round.id)
+        const [b] = await tx.select().from(ballots).where(eq(ballots.id, ballotId))
+        if (!b || b.roundId !== round.id) throw notFound('ballot')
+        if (!b.valid) throw conflict('conflict', 'the ballot is already invalid')
+        const last = await lastLedger(tx, round.id)
+        const seq = (last?.seq ?? 0) + 1
+        const prevHash = last?.hash ?? GENESIS_HASH
+        const entry: LedgerEntry = {
+          v: 1,
+          kind: 'invalidation',
+          roundId: round.id,
+          seq,
+          ballotId,
+          reasonCode: body.reasonCode,
+          day: vnDay(clock.now()),
+        }
+        await tx
+          .insert(ledger)
+          .values({ roundId: round.id, seq, kind: 'invalidation', entry: canonicalJson(entry), prevHash, hash: entryHash(prevHash, entry) })
+        await tx.update(ballots).set({ valid: false, invalidationReason: body.reasonCode }).where(eq(ballots.id, ballotId))
+        await addQuestionCounts(tx, round.id, b.villageId, answerCounts(b.answers, -1))
+        await bumpVillageCounters(tx, round.id, b.villageId, { invalid: 1 })
+        await audit.record(tx, {
+          actorId: actor.id,
+          action: 'ballot.invalidate',
+          targetType: 'ballot',
+          targetId: ballotId,
+          reason: body.note ?? body.reasonCode,
+          data: { roundId: round.id, reasonCode: body.reasonCode },
+        })
+        return { ballotId, valid: false as const, reasonCode: body.reasonCode }
+      })
+    },
+    async verifyLedger(roundId: string): Promise<LedgerCheck> {
+      // ballots and ledger read under the round's shared lock: no landing or invalidation in between
+      return db.transaction(async (tx) => {
+        await lockRoundShared(tx, roundId)
+        const ballotsById = new Map<string, Parameters<typeof verifyChain>[1] extends Map<string, infer V> ? V : never>()
+        for await (const b of iterateRound(roundId)) ballotsById.set(b.id, b)
+        const rows: LedgerRow[] = await tx.select().from(ledger).where(eq(ledger.roundId, roundId)).orderBy(asc(ledger.seq))
+        return verifyChain(rows, ballotsById)
+      })
+    },
+  }
+}
