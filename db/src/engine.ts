@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type Database from 'better-sqlite3'
-import { is, type SQL } from 'drizzle-orm'
+import { is, type SQL, sql } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
-import type { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
+import type { SQLiteAsyncDialect, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { type AsyncRemoteCallback, drizzle as drizzleProxy, type SqliteRemoteDatabase } from 'drizzle-orm/sqlite-proxy'
 import type { Db } from './client.js'
 import * as schema from './schema.js'
@@ -221,6 +221,18 @@ export function affected(result: unknown): number {
 /** Whether `conn` is a PostgreSQL handle (for the few places where the engines differ on purpose). */
 export function isPostgres(conn: Conn): boolean {
   return isPg(conn)
+}
+
+/**
+ * ORDER BY terms for "in the order rows were inserted": SQLite's rowid; PostgreSQL has none, so its creation time,
+ * then its physical position (ctid: append order for rows never moved by an update) for rows of the same tick.
+ */
+export function insertionOrder(conn: Conn, table: SQLiteTable): SQL[] {
+  if (isPg(conn)) {
+    const created = (table as unknown as Record<string, unknown>).createdAt
+    return created ? [sql`${created}`, sql`${table}.ctid`] : [sql`${table}.ctid`]
+  }
+  return [sql`${table}.rowid`]
 }
 
 /** The SQLite connection behind an async handle (SQLite-only paths: pragmas, checkpoints, the group commit). */

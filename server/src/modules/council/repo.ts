@@ -1,4 +1,4 @@
-import { type Conn, councilDecisions, first, one, rounds, users } from '@app/db'
+import { type Conn, councilDecisions, first, insertionOrder, one, rounds, users } from '@app/db'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 
 export type CouncilDecisionRow = typeof councilDecisions.$inferSelect
@@ -18,7 +18,7 @@ export function createCouncilRepo(db: Conn) {
         .from(councilDecisions)
         .leftJoin(users, eq(users.id, councilDecisions.recordedBy))
         .where(eq(councilDecisions.roundId, roundId))
-        .orderBy(sql`${councilDecisions}.rowid`)
+        .orderBy(...insertionOrder(tx, councilDecisions))
       return rows.map((r) => ({ ...r.row, recordedByName: r.recordedByName }))
     },
     /** The version in force on one seal: the latest, unless voided. */

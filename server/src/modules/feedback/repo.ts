@@ -72,7 +72,7 @@ export function createFeedbackRepo(db: Conn) {
           SELECT question_key, text, CAST(count(*) AS INTEGER) AS n,
                  ROW_NUMBER() OVER (PARTITION BY question_key ORDER BY count(*) DESC, text) AS rn
           FROM feedback WHERE round_id = ${roundId} AND kind = ${kind}
-          GROUP BY question_key, text)
+          GROUP BY question_key, text) AS t
         WHERE rn <= ${perGroup}
         ORDER BY question_key, n DESC, text`,
       )

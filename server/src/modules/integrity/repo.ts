@@ -1,4 +1,4 @@
-import { type Conn, rawAll } from '@app/db'
+import { type Conn, isPostgres, rawAll } from '@app/db'
 import { sql } from 'drizzle-orm'
 import type { EntererDayRow, OpenBucketRow } from './signals/bursts.js'
 import type { ChannelRow } from './signals/collector-vs-link.js'
@@ -20,22 +20,26 @@ export function createIntegrityRepo(db: Conn) {
         sql`
         SELECT village_id AS "villageId", seconds_to_complete AS seconds, CAST(count(*) AS INTEGER) AS n
         FROM ballots
-        WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND seconds_to_complete IS NOT NULL
+        WHERE round_id = ${roundId} AND valid = true AND channel = 'link' AND seconds_to_complete IS NOT NULL
         GROUP BY village_id, seconds_to_complete`,
       )
     },
     /** Per village: valid ballots and those with one and the same answer on every question. */
     async straightLined(roundId: string): Promise<StraightRow[]> {
+      // the answers' distinct "satisfied" values, per ballot: one means the same answer everywhere
+      const straight = isPostgres(db)
+        ? sql`(SELECT count(DISTINCT coalesce(j.value->>'satisfied', 'false')) FROM jsonb_each(b.answers) j) = 1`
+        : sql`(SELECT count(DISTINCT coalesce(json_extract(j.value, '$.satisfied'), 0)) FROM json_each(b.answers) j) = 1`
       return await rawAll<StraightRow>(
         db,
         sql`
-        SELECT village_id AS "villageId", CAST(count(*) AS INTEGER) AS n, CAST(coalesce(sum(straight), 0) AS INTEGER) AS straight
+        SELECT village_id AS "villageId", CAST(count(*) AS INTEGER) AS n,
+               CAST(coalesce(sum(CASE WHEN straight THEN 1 ELSE 0 END), 0) AS INTEGER) AS straight
         FROM (
-          SELECT b.village_id,
-                 (SELECT count(DISTINCT coalesce(json_extract(j.value, '$.satisfied'), 0)) FROM json_each(b.answers) j) = 1 AS straight
+          SELECT b.village_id, ${straight} AS straight
           FROM ballots b
-          WHERE b.round_id = ${roundId} AND b.valid = 1
-        )
+          WHERE b.round_id = ${roundId} AND b.valid = true
+        ) AS t
         GROUP BY village_id`,
       )
     },
@@ -46,7 +50,7 @@ export function createIntegrityRepo(db: Conn) {
         sql`
         SELECT device_fingerprint AS fingerprint, CAST(count(*) AS INTEGER) AS n
         FROM ballots
-        WHERE round_id = ${roundId} AND valid = 1 AND channel = 'link' AND device_fingerprint IS NOT NULL
+        WHERE round_id = ${roundId} AND valid = true AND channel = 'link' AND device_fingerprint IS NOT NULL
         GROUP BY device_fingerprint`,
       )
     },
@@ -71,11 +75,15 @@ export function createIntegrityRepo(db: Conn) {
         db,
         sql`
         SELECT village_id AS "villageId",
-               strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', bucket || ':00Z') AS INTEGER) / ${w}) * ${w}, 'unixepoch') AS "windowStart",
+               ${
+                 isPostgres(db)
+                   ? sql`to_char(to_timestamp((floor(extract(epoch from (bucket || ':00Z')::timestamptz) / ${w}::int) * ${w}::int)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
+                   : sql`strftime('%Y-%m-%dT%H:%M:%SZ', (CAST(strftime('%s', bucket || ':00Z') AS INTEGER) / ${w}) * ${w}, 'unixepoch')`
+               } AS "windowStart",
                CAST(sum(n) AS INTEGER) AS n
         FROM link_open_counts
         WHERE round_id = ${roundId}
-        GROUP BY village_id, "windowStart"`,
+        GROUP BY 1, 2`,
       )
     },
     /**
@@ -103,9 +111,9 @@ export function createIntegrityRepo(db: Conn) {
         db,
         sql`
         SELECT village_id AS "villageId", channel, entered_by AS "enteredBy", CAST(count(*) AS INTEGER) AS n,
-               CAST(coalesce(sum(overall_satisfied), 0) AS INTEGER) AS satisfied
+               CAST(coalesce(sum(CASE WHEN overall_satisfied THEN 1 ELSE 0 END), 0) AS INTEGER) AS satisfied
         FROM ballots
-        WHERE round_id = ${roundId} AND valid = 1
+        WHERE round_id = ${roundId} AND valid = true
         GROUP BY village_id, channel, entered_by`,
       )
     },
@@ -124,21 +132,22 @@ export function createIntegrityRepo(db: Conn) {
       return await rawAll(
         db,
         sql`
-        SELECT village_id AS "villageId", CAST(count(*) AS INTEGER) AS valid, CAST(coalesce(sum(overall_satisfied), 0) AS INTEGER) AS satisfied
-        FROM ballots WHERE round_id = ${roundId} AND valid = 1
+        SELECT village_id AS "villageId", CAST(count(*) AS INTEGER) AS valid, CAST(coalesce(sum(CASE WHEN overall_satisfied THEN 1 ELSE 0 END), 0) AS INTEGER) AS satisfied
+        FROM ballots WHERE round_id = ${roundId} AND valid = true
         GROUP BY village_id`,
       )
     },
     /** Ballots by validity × overall answer. */
     async validity(roundId: string): Promise<ValidityRow[]> {
-      const rows = await rawAll<{ valid: number; overallSatisfied: number; n: number }>(
+      // 1/0 on SQLite, true/false on PostgreSQL
+      const rows = await rawAll<{ valid: number | boolean; overallSatisfied: number | boolean; n: number }>(
         db,
         sql`
           SELECT valid, overall_satisfied AS "overallSatisfied", CAST(count(*) AS INTEGER) AS n
           FROM ballots WHERE round_id = ${roundId}
           GROUP BY valid, overall_satisfied`,
       )
-      return rows.map((r) => ({ valid: r.valid === 1, overallSatisfied: r.overallSatisfied === 1, n: r.n }))
+      return rows.map((r) => ({ valid: Number(r.valid) === 1, overallSatisfied: Number(r.overallSatisfied) === 1, n: r.n }))
     },
   }
 }

@@ -1,4 +1,4 @@
-import { type Conn, rawAll, rounds, sealedResults, tallyCounters, units, villageCounters } from '@app/db'
+import { type Conn, insertionOrder, isPostgres, rawAll, rounds, sealedResults, tallyCounters, units, villageCounters } from '@app/db'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { RoundRow } from '../rounds/repo.js'
 import type { QuestionCounts, VillageCounts } from '../tally/repo.js'
@@ -28,7 +28,11 @@ export function createOverviewRepo(db: Conn) {
           SELECT id, kind FROM units WHERE id = ${unitId}
           UNION ALL SELECT u.id, u.kind FROM units u JOIN sub ON u.parent_id = sub.id WHERE sub.kind IN ('province', 'district')
         ) SELECT id FROM sub WHERE kind = 'commune'`
-      return await tx.select().from(units).where(sql`${units.id} IN (${sub})`).orderBy(asc(sql`rowid`))
+      return await tx
+        .select()
+        .from(units)
+        .where(sql`${units.id} IN (${sub})`)
+        .orderBy(...insertionOrder(tx, units))
     },
     /**
      * The rounds the overview shows per commune, newest first (two queries: the ids, then those rows): every
@@ -42,9 +46,9 @@ export function createOverviewRepo(db: Conn) {
             tx,
             sql`
             SELECT id FROM (
-              SELECT id, status, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, rowid DESC) AS n
+              SELECT id, status, row_number() OVER (PARTITION BY commune_id ORDER BY created_at DESC, ${isPostgres(tx) ? sql`ctid` : sql`rowid`} DESC) AS n
               FROM rounds WHERE ${inArray(rounds.communeId, chunk)}
-            ) WHERE n = 1 OR status IN ('open', 'closed')`,
+            ) AS t WHERE n = 1 OR status IN ('open', 'closed')`,
           ),
         )
       ).map((r) => r.id)
@@ -63,7 +67,7 @@ export function createOverviewRepo(db: Conn) {
         .select()
         .from(rounds)
         .where(eq(rounds.communeId, communeId))
-        .orderBy(asc(rounds.opensAt), asc(rounds.createdAt), asc(sql`rowid`))
+        .orderBy(asc(rounds.opensAt), ...insertionOrder(tx, rounds))
     },
     /** The per-village counters of several rounds: round id → village id → counts. */
     async villageCounters(roundIds: string[], tx: Conn = db): Promise<Map<string, Map<string, VillageCounts>>> {
@@ -125,7 +129,12 @@ export function createOverviewRepo(db: Conn) {
         roundIds,
         async (chunk) =>
           await tx
-            .select({ roundId: sealedResults.roundId, commune: sql<string>`json_extract(${sealedResults.tallyJson}, '$.commune')` })
+            .select({
+              roundId: sealedResults.roundId,
+              commune: isPostgres(tx)
+                ? sql<string>`((${sealedResults.tallyJson})::jsonb -> 'commune')::text`
+                : sql<string>`json_extract(${sealedResults.tallyJson}, '$.commune')`,
+            })
             .from(sealedResults)
             .where(inArray(sealedResults.roundId, chunk)),
       )

@@ -1,4 +1,4 @@
-import { ballots, type Conn, first, participations, rawAll, sealedResults, tallyCounters, villageCounters } from '@app/db'
+import { ballots, type Conn, first, isPostgres, participations, rawAll, sealedResults, tallyCounters, villageCounters } from '@app/db'
 import { and, eq, sql } from 'drizzle-orm'
 
 export type SealedRow = typeof sealedResults.$inferSelect
@@ -76,13 +76,15 @@ export function createTallyRepo(db: Conn) {
     },
     /** Per village × question counts recomputed from the valid ballots (json_each over answers). */
     async recountQuestions(roundId: string, tx: Conn = db): Promise<QuestionCounts[]> {
+      const pg = isPostgres(tx)
+      const satisfied = pg ? sql`coalesce((j.value->>'satisfied')::boolean, false)` : sql`json_extract(j.value, '$.satisfied')`
       return await rawAll<QuestionCounts>(
         tx,
         sql`
         SELECT b.village_id AS "villageId", j.key AS "questionKey", CAST(count(*) AS INTEGER) AS valid,
-               CAST(sum(CASE WHEN json_extract(j.value, '$.satisfied') THEN 1 ELSE 0 END) AS INTEGER) AS satisfied
-        FROM ballots b, json_each(b.answers) j
-        WHERE b.round_id = ${roundId} AND b.valid = 1
+               CAST(sum(CASE WHEN ${satisfied} THEN 1 ELSE 0 END) AS INTEGER) AS satisfied
+        FROM ballots b, ${pg ? sql`jsonb_each(b.answers)` : sql`json_each(b.answers)`} j
+        WHERE b.round_id = ${roundId} AND b.valid = true
         GROUP BY b.village_id, j.key`,
       )
     },

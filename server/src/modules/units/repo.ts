@@ -36,7 +36,7 @@ export function createUnitRepo(db: Conn) {
       const ids = await rawAll<{ id: string }>(
         tx,
         sql`
-        WITH RECURSIVE sub(id) AS (SELECT ${rootId} UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)
+        WITH RECURSIVE sub(id) AS (SELECT CAST(${rootId} AS TEXT) UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)
         SELECT id FROM sub`,
       )
       if (ids.length === 0) return []

@@ -1,4 +1,4 @@
-import { type Conn, first, loginThrottle, one, rawAll, users } from '@app/db'
+import { type Conn, first, isPostgres, loginThrottle, one, rawAll, users } from '@app/db'
 import { asc, eq, inArray, lt, sql } from 'drizzle-orm'
 
 export type UserRow = typeof users.$inferSelect
@@ -46,7 +46,7 @@ export function createUserRepo(db: Conn) {
     async uncountAttempt(keys: readonly string[]): Promise<void> {
       await db
         .update(loginThrottle)
-        .set({ count: sql`max(${loginThrottle.count} - 1, 0)` })
+        .set({ count: isPostgres(db) ? sql`greatest(${loginThrottle.count} - 1, 0)` : sql`max(${loginThrottle.count} - 1, 0)` })
         .where(inArray(loginThrottle.key, [...keys]))
     },
     async clearAttempts(key: string): Promise<void> {
