@@ -3,6 +3,7 @@ import {
   affected,
   type Conn,
   first,
+  isPostgres,
   households,
   invitations,
   outbox,
@@ -333,7 +334,10 @@ export function createMessagingRepo(db: Conn) {
           channel: outbox.channel,
           kind: outbox.kind,
           status: outbox.status,
-          fallback: sql<number>`json_extract(${outbox.payload}, '$.fallbackFrom') is not null`,
+          // 1/0 on SQLite, true/false on PostgreSQL (jsonb there)
+          fallback: isPostgres(tx)
+            ? sql<number>`(${outbox.payload} ->> 'fallbackFrom') is not null`
+            : sql<number>`json_extract(${outbox.payload}, '$.fallbackFrom') is not null`,
           n: sql<number>`count(*)`,
         })
         .from(outbox)

@@ -98,7 +98,8 @@ export function createUserService(deps: {
       const now = clock.now()
       const since = new Date(now.getTime() - login.windowMinutes * 60_000).toISOString()
       const retry = login.windowMinutes * 60
-      const keys = [`u:${username}\u0000${ip}`, `ip:${ip}`] as const
+      // U+001F between the two: no username or address holds it, and PostgreSQL's text cannot hold U+0000
+      const keys = [`u:${username}\u001f${ip}`, `ip:${ip}`] as const
       const [mine = 0, fromIp = 0] = await repo.countAttempt(keys, now.toISOString(), since)
       if (mine > login.maxFailures || fromIp > login.maxFailuresPerIp) {
         // a refused attempt costs nothing: the counters keep meaning "passwords checked in this window"
