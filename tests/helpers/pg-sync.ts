@@ -48,6 +48,9 @@ interface Answer {
 const SQLITE_NOW = `(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`
 const PG_NOW = `to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
+const BOOLEAN_LITERAL =
+  /\b(active|disabled|revoked|provisional|double_entry|historical|link_enabled|overall_satisfied|against_verdict)(\s*=\s*)([01])\b/g
+
 /** SQLite SQL as the tests send it → PostgreSQL: `?` → `$n` (outside quotes), the few SQLite-only spellings. */
 function translate(sqlText: string): string {
   let n = 0
@@ -63,7 +66,13 @@ function translate(sqlText: string): string {
     }
     out += ch
   }
-  return out.replace(/sqlite_master WHERE type = 'table' AND name =/gi, "pg_tables WHERE schemaname = 'public' AND tablename =")
+  return (
+    out
+      .replace(/sqlite_master WHERE type = 'table' AND name =/gi, "pg_tables WHERE schemaname = 'public' AND tablename =")
+      // SQLite's booleans are 1/0 in the tests' SQL (`SET active = 0`); PostgreSQL's are not integers. Only the
+      // boolean columns whose name no integer column shares (`valid` is also a counter of tally_counters).
+      .replace(BOOLEAN_LITERAL, (_m, col: string, eq: string, v: string) => `${col}${eq}${v === '1' ? 'true' : 'false'}`)
+  )
 }
 
 /** A better-sqlite3-shaped connection over a PostgreSQL database (see the module comment). */

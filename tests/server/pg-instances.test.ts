@@ -1,0 +1,80 @@
+/**
+ * Two app instances on one PostgreSQL database (each with its own pool, as two processes would have): one ballot
+ * per household holds across them, and landing by both at once lands every pending ballot exactly once.
+ */
+import { ballots, participations, pendingBallots, pgAppDb } from '@app/db'
+import { closePgDb, createPgDb } from '@app/db/pg'
+import { buildApp } from '@app/server'
+import { fixedClock } from '@app/server/lib/clock.ts'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { cloneTemplate, migratedTemplate, PG_SKIP_REASON, testDatabaseUrl } from '../helpers/pg-provision.js'
+import { syncPgDb } from '../helpers/pg-sync.js'
+import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { testConfig } from '../helpers/test-config.js'
+
+const server = testDatabaseUrl()
+
+async function twoInstances() {
+  const clone = await cloneTemplate(await migratedTemplate())
+  const clock = fixedClock('2025-06-01T08:00:00Z')
+  const pools = [createPgDb(clone.url, { max: 4 }), createPgDb(clone.url, { max: 4 })]
+  // MIX_MIN_BATCH=2: a group of 4 pending is ready to land while the round is open
+  const apps = await Promise.all(
+    pools.map((p) => buildApp({ config: testConfig({ MIX_MIN_BATCH: '2' }), db: pgAppDb(p), clock, logger: false })),
+  )
+  await Promise.all(apps.map((a) => a.ready()))
+  const sync = syncPgDb(clone.url)
+  onTestFinished(async () => {
+    await Promise.all(apps.map((a) => a.close()))
+    sync.$client.close()
+    await Promise.all(pools.map((p) => closePgDb(p)))
+    await clone.drop()
+  })
+  return { apps: apps as [(typeof apps)[0], (typeof apps)[0]], db: sync }
+}
+
+describe.skipIf(!server)(`two instances on one PostgreSQL database${server ? '' : ` (skipped: ${PG_SKIP_REASON})`}`, () => {
+  it('accepts one ballot per household when the same link is submitted on both at once', async () => {
+    const { apps, db } = await twoInstances()
+    const [a, b] = apps
+    const w = await makeWorld(a, db)
+    const { tokens } = await openRoundWithLinks(a, w)
+    const results = await Promise.all(
+      tokens
+        .slice(0, 5)
+        .flatMap((t, i) => [
+          a.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied, clientId: `client-a-${i}xx` } }),
+          b.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied, clientId: `client-b-${i}xx` } }),
+        ]),
+    )
+    const codes = results.map((r) => r.statusCode)
+    expect(codes.filter((c) => c === 201)).toHaveLength(5)
+    expect(codes.filter((c) => c === 409)).toHaveLength(5)
+    expect(db.select().from(participations).all()).toHaveLength(5)
+    expect(db.select().from(pendingBallots).all()).toHaveLength(5)
+  })
+
+  it('lands every pending ballot exactly once when both instances land at the same time', async () => {
+    const { apps, db } = await twoInstances()
+    const [a, b] = apps
+    const w = await makeWorld(a, db)
+    const { round, tokens } = await openRoundWithLinks(a, w)
+    const receipts: string[] = []
+    for (const [i, t] of tokens.entries()) {
+      const res = await (i % 2 ? b : a).inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
+      expect(res.statusCode).toBe(201)
+      receipts.push(res.json().receipt)
+    }
+    const [n1, n2] = await Promise.all([a.services.ballots.landReady(), b.services.ballots.landReady()])
+    const landed = db.select().from(ballots).all()
+    expect(landed.length).toBe(n1 + n2)
+    const pending = db.select().from(pendingBallots).all()
+    expect(landed.length + pending.length).toBe(tokens.length)
+    // every receipt exactly once, landed or pending; the ledger chain verifies
+    expect(new Set([...landed.map((x) => x.receipt), ...pending.map((x) => x.receipt)])).toEqual(new Set(receipts))
+    expect((await b.services.ballots.verifyLedger(round.id)).ok).toBe(true)
+    // closing lands the rest, on the other instance
+    expect(await a.services.ballots.landRound(round.id)).toBe(pending.length)
+    expect(db.select().from(ballots).all()).toHaveLength(tokens.length)
+  })
+})
