@@ -116,7 +116,7 @@ export async function bulkBallots(
       if (!h) throw new Error('not enough households')
       const yes = i < satisfied
       const answers = yes ? allSatisfied : overallNo
-      app.services.ballots.recordBallot(tx, {
+      await app.services.ballots.recordBallot(tx, {
         round,
         householdId: h.id,
         villageId: h.villageId,
