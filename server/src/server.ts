@@ -50,9 +50,10 @@ async function main() {
     }
     throw e
   }
-  if (config.db.url && !config.auth.jwtSecret) {
-    // every instance on the database must sign and accept the same tokens: a secret generated per machine would not
-    console.error('DATABASE_URL is set: set JWT_SECRET too (≥ 32 characters, the same for every instance)')
+  if (config.db.url && (!config.auth.jwtSecret || !config.privacy.secret)) {
+    // every instance on the database must sign and accept the same tokens and open the pending ballots another
+    // sealed: secrets generated per machine would not be shared
+    console.error('DATABASE_URL is set: set JWT_SECRET and PRIVACY_SECRET too (≥ 32 characters each, the same for every instance)')
     process.exit(1)
   }
   const database = await openDatabase(config.db.url ? { url: config.db.url } : { path: config.db.path })
