@@ -69,6 +69,11 @@ function translate(sqlText: string): string {
   return (
     out
       .replace(/sqlite_master WHERE type = 'table' AND name =/gi, "pg_tables WHERE schemaname = 'public' AND tablename =")
+      // the columns of a table (structural checks such as "no household column on ballots")
+      .replace(
+        /^\s*PRAGMA table_info\((\w+)\)\s*$/i,
+        "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '$1' ORDER BY ordinal_position",
+      )
       // SQLite's booleans are 1/0 in the tests' SQL (`SET active = 0`); PostgreSQL's are not integers. Only the
       // boolean columns whose name no integer column shares (`valid` is also a counter of tally_counters).
       .replace(BOOLEAN_LITERAL, (_m, col: string, eq: string, v: string) => `${col}${eq}${v === '1' ? 'true' : 'false'}`)
