@@ -60,7 +60,15 @@ export function roundLockKey(roundId: string): string {
   return createHash('sha256').update(`hailong-ballots:${roundId}`).digest().readBigInt64BE(0).toString()
 }
 
-const lockRound = (tx: Conn, roundId: string) => rawAll(tx, sql`SELECT pg_advisory_xact_lock(${roundLockKey(roundId)}::bigint)`)
+/** Transactions known to hold a round's exclusive lock already (bulk recording takes it once, not per ballot). */
+const lockedRounds = new WeakMap<object, Set<string>>()
+async function lockRound(tx: Conn, roundId: string): Promise<void> {
+  const held = lockedRounds.get(tx)
+  if (held?.has(roundId)) return
+  await rawAll(tx, sql`SELECT pg_advisory_xact_lock(${roundLockKey(roundId)}::bigint)`)
+  if (held) held.add(roundId)
+  else lockedRounds.set(tx, new Set([roundId]))
+}
 const lockRoundShared = (tx: Conn, roundId: string) =>
   rawAll(tx, sql`SELECT pg_advisory_xact_lock_shared(${roundLockKey(roundId)}::bigint)`)
 
@@ -133,14 +141,16 @@ export function createPgBallotService(deps: {
     villageId: string,
     counts: ReadonlyMap<string, { valid: number; satisfied: number }>,
   ) {
-    for (const [questionKey, c] of counts)
-      await rawRun(
-        tx,
-        sql`INSERT INTO tally_counters (round_id, village_id, question_key, valid, satisfied)
-          VALUES (${roundId}, ${villageId}, ${questionKey}, ${c.valid}, ${c.satisfied})
-          ON CONFLICT (round_id, village_id, question_key)
-          DO UPDATE SET valid = tally_counters.valid + excluded.valid, satisfied = tally_counters.satisfied + excluded.satisfied`,
-      )
+    if (counts.size === 0) return
+    // one statement for the whole map (a ballot's questions, a landed batch's sums)
+    const rows = [...counts].map(([questionKey, c]) => sql`(${roundId}, ${villageId}, ${questionKey}, ${c.valid}, ${c.satisfied})`)
+    await rawRun(
+      tx,
+      sql`INSERT INTO tally_counters (round_id, village_id, question_key, valid, satisfied)
+        VALUES ${sql.join(rows, sql`, `)}
+        ON CONFLICT (round_id, village_id, question_key)
+        DO UPDATE SET valid = tally_counters.valid + excluded.valid, satisfied = tally_counters.satisfied + excluded.satisfied`,
+    )
   }
 
   const answerCounts = (answers: Answers, sign: 1 | -1) =>
