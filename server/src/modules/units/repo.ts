@@ -1,4 +1,4 @@
-import { type Conn, first, households, one, rawAll, units } from '@app/db'
+import { type Conn, first, households, insertionOrder, one, rawAll, units } from '@app/db'
 import type { UnitKind } from '@app/shared'
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 
@@ -24,11 +24,13 @@ export function createUnitRepo(db: Conn) {
         .from(units)
         .where(and(eq(units.kind, kind), eq(units.code, code)))
     },
+    /** In the order they were created (SQLite's scan gives that by itself; PostgreSQL's heap order need not). */
     async children(parentId: string, kind?: UnitKind, tx: Conn = db): Promise<UnitRow[]> {
       return await tx
         .select()
         .from(units)
         .where(and(eq(units.parentId, parentId), kind ? eq(units.kind, kind) : undefined))
+        .orderBy(...insertionOrder(tx, units))
     },
     /** All units of the subtree rooted at rootId (inclusive), or all units when rootId is null. */
     async subtree(rootId: string | null, tx: Conn = db): Promise<UnitRow[]> {
