@@ -1,5 +1,5 @@
 import { type Conn, councilDecisions, first, insertionOrder, one, rounds, users } from '@app/db'
-import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull } from 'drizzle-orm'
 
 export type CouncilDecisionRow = typeof councilDecisions.$inferSelect
 
