@@ -87,7 +87,8 @@ async function verifyRound(client: pg.Client, round: { id: string; title: string
       roundId: b.round_id,
       villageId: b.village_id,
       channel: b.channel,
-      answers: b.answers,
+      // jsonb arrives as text where the process set pg's parsers for the server's engine (db/src/pg.ts), else parsed
+      answers: typeof b.answers === 'string' ? (JSON.parse(b.answers) as BallotForDigest['answers']) : b.answers,
       comment: b.comment,
       day: b.day,
       ledgerSeq: b.ledger_seq,

@@ -136,9 +136,21 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
       }
       const row = await withPg(
         target.url,
-        async (c) => (await c.query('SELECT answers, overall_satisfied, ledger_seq FROM ballots WHERE id = $1', [one.id])).rows[0],
+        async (c) =>
+          (
+            await c.query(
+              // jsonb_typeof: the column holds JSON, whatever text parser the process set for jsonb (db/src/pg.ts)
+              `SELECT answers::text AS answers, jsonb_typeof(answers) AS kind, overall_satisfied, ledger_seq FROM ballots WHERE id = $1`,
+              [one.id],
+            )
+          ).rows[0],
       )
-      expect(row).toEqual({ answers: JSON.parse(one.answers), overall_satisfied: one.overall_satisfied === 1, ledger_seq: one.ledger_seq })
+      expect({ ...row, answers: JSON.parse(row.answers) }).toEqual({
+        answers: JSON.parse(one.answers),
+        kind: 'object',
+        overall_satisfied: one.overall_satisfied === 1,
+        ledger_seq: one.ledger_seq,
+      })
     } finally {
       sqlite.close()
     }
