@@ -8,7 +8,6 @@ const envExample = read('hailong.env.example')
 const nginx = read('nginx/hailong.conf')
 const unit = read('systemd/hailong@.service')
 
-
 /** The example's active lines, as the environment systemd would pass. */
 function exampleEnv(): Record<string, string> {
   const env: Record<string, string> = {}
