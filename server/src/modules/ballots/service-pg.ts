@@ -26,16 +26,23 @@ import {
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
-import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
-import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
-import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
+import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
+import { canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole } from '../policy.js'
-import { villageSubjectVi } from '../reports/format-vi.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
+import {
+  ballotFormOf,
+  countAnswers,
+  invalidationRows,
+  landedRows,
+  type PendingPayload,
+  payloadOf,
+  roundToInvalidateIn,
+} from './ballot-rows.js'
 import type { BallotPageRow, LedgerRow, PendingRow } from './repo.js'
 import {
   type Answers,
@@ -45,7 +52,7 @@ import {
   submissionHash,
   validateAnswers as validate,
 } from './rules.js'
-import { type ClientMeta, deviceFingerprint, linkNotFound, NUDGE_DELAY_MS, type PendingPayload, pendingAad, shuffled } from './service.js'
+import { type ClientMeta, deviceFingerprint, linkNotFound, NUDGE_DELAY_MS, pendingAad, shuffled } from './service.js'
 
 type Channel = BallotChannel
 type Group = { villageId: string; channel: Channel }
@@ -212,66 +219,13 @@ export function createPgBallotService(deps: {
     p: PendingPayload,
     counts?: Map<string, { valid: number; satisfied: number }>,
   ) {
-    const overall = questions.find((q) => q.isOverall)
-    const overallSatisfied = overall ? p.answers[overall.key]?.satisfied === true : false
-    const last = await lastLedger(tx, round.id)
-    const seq = (last?.seq ?? 0) + 1
-    const prevHash = last?.hash ?? GENESIS_HASH
-    const id = newId()
-    const digest = ballotDigest({ id, roundId: round.id, villageId, channel, answers: p.answers, comment: p.comment, day: p.day })
-    const entry: LedgerEntry = { v: 2, kind: 'ballot', roundId: round.id, seq, ballotId: id, digest, receipt, day: p.day }
-    const hash = entryHash(prevHash, entry)
-    await tx.insert(ledger).values({ roundId: round.id, seq, kind: 'ballot', entry: canonicalJson(entry), prevHash, hash })
-    await tx.insert(ballots).values({
-      id,
-      roundId: round.id,
-      villageId,
-      channel,
-      answers: p.answers,
-      overallSatisfied,
-      comment: p.comment,
-      clientId: clientKey,
-      contentHash: p.contentHash,
-      secondsToComplete: p.secondsToComplete,
-      deviceFingerprint: p.fingerprint,
-      enteredBy: p.enteredBy,
-      day: p.day,
-      receipt,
-      receiptNonce: p.nonce,
-      ledgerSeq: seq,
-      paperSerial: p.paperSerial,
-    })
-    if (counts)
-      for (const [key, a] of Object.entries(p.answers)) {
-        const c = counts.get(key) ?? { valid: 0, satisfied: 0 }
-        c.valid++
-        if (a.satisfied) c.satisfied++
-        counts.set(key, c)
-      }
+    const rows = landedRows(round, questions, { villageId, channel }, receipt, clientKey, p, await lastLedger(tx, round.id))
+    await tx.insert(ledger).values(rows.ledger)
+    await tx.insert(ballots).values(rows.ballot)
+    if (counts) countAnswers(counts, p.answers)
     else await addQuestionCounts(tx, round.id, villageId, answerCounts(p.answers, 1))
-    const rows = [
-      ...Object.entries(p.answers)
-        .filter(([, a]) => !a.satisfied && a.reason)
-        .map(([questionKey, a]) => ({ roundId: round.id, villageId, questionKey, kind: 'reason' as const, text: a.reason as string })),
-      ...(p.comment ? [{ roundId: round.id, villageId, questionKey: null, kind: 'comment' as const, text: p.comment }] : []),
-    ]
-    if (rows.length > 0) await tx.insert(feedback).values(rows)
-    return { ballotId: id }
-  }
-
-  function payloadOf(input: Omit<BallotInput, 'questions'>, day: string, nonce: string): PendingPayload {
-    return {
-      v: 1,
-      answers: input.answers,
-      comment: input.comment,
-      contentHash: input.contentHash,
-      secondsToComplete: bucketSeconds(input.secondsToComplete),
-      fingerprint: input.fingerprint,
-      enteredBy: input.enteredBy,
-      paperSerial: input.paperSerial ?? null,
-      day,
-      nonce,
-    }
+    if (rows.feedback.length > 0) await tx.insert(feedback).values(rows.feedback)
+    return { ballotId: rows.ballotId }
   }
 
   /** Accept a ballot durably inside `tx` (which holds the round's shared lock): participation now, ballot sealed. */
@@ -611,23 +565,7 @@ export function createPgBallotService(deps: {
       }
       const commune = await units.findById(round.communeId)
       const village = round.villageIds?.length === 1 ? await units.findById(round.villageIds[0] as string) : undefined
-      const questions = await rounds.questionsOf(round)
-      return {
-        round: {
-          id: round.id,
-          title: round.title,
-          commune: commune?.name ?? '',
-          closesAt: round.closesAt,
-          ...(round.villageIds?.length === 1 ? { village: villageSubjectVi(village?.name ?? '') } : {}),
-        },
-        questions: questions.map((q) => ({
-          key: q.key,
-          text: q.text,
-          isOverall: q.isOverall,
-          ...(q.answerType ? { answerType: q.answerType } : {}),
-          ...(q.favourable ? { favourable: q.favourable } : {}),
-        })),
-      }
+      return ballotFormOf(round, await rounds.questionsOf(round), commune?.name, village?.name)
     },
     async submit(token: string, body: SubmitBallotBody, meta: ClientMeta): Promise<{ receipt: string; replay: boolean }> {
       return submitByLink(token, body, meta, null)
@@ -676,49 +614,23 @@ export function createPgBallotService(deps: {
       soon = undefined
     },
     async invalidate(actor: Actor, roundId: string, ballotId: string, body: { reasonCode: InvalidationReason; note?: string | undefined }) {
-      assertRole(actor, ['front_staff', 'admin'])
-      const round = await rounds.getVisible(actor, roundId)
-      if (actor.role === 'front_staff') {
-        const unit = await units.findById(actor.unitId)
-        if (!unit || unit.kind === 'commune' || unit.kind === 'village')
-          throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
-      }
-      if (round.status === 'sealed') throw conflict('invalid_transition', 'the round is sealed')
+      const round = await roundToInvalidateIn(actor, roundId, { rounds, units })
       return db.transaction(async (tx) => {
         // the ledger is appended to under the round's lock, as landing does
         await lockRound(tx, round.id)
         const [b] = await tx.select().from(ballots).where(eq(ballots.id, ballotId))
         if (!b || b.roundId !== round.id) throw notFound('ballot')
         if (!b.valid) throw conflict('conflict', 'the ballot is already invalid')
-        const last = await lastLedger(tx, round.id)
-        const seq = (last?.seq ?? 0) + 1
-        const prevHash = last?.hash ?? GENESIS_HASH
-        const entry: LedgerEntry = {
-          v: 1,
-          kind: 'invalidation',
-          roundId: round.id,
-          seq,
-          ballotId,
-          reasonCode: body.reasonCode,
-          day: vnDay(clock.now()),
-        }
-        await tx
-          .insert(ledger)
-          .values({ roundId: round.id, seq, kind: 'invalidation', entry: canonicalJson(entry), prevHash, hash: entryHash(prevHash, entry) })
+        const rows = invalidationRows(actor, round.id, ballotId, body, vnDay(clock.now()), await lastLedger(tx, round.id))
+        await tx.insert(ledger).values(rows.ledger)
         await tx.update(ballots).set({ valid: false, invalidationReason: body.reasonCode }).where(eq(ballots.id, ballotId))
         await addQuestionCounts(tx, round.id, b.villageId, answerCounts(b.answers, -1))
         await bumpVillageCounters(tx, round.id, b.villageId, { invalid: 1 })
-        await audit.record(tx, {
-          actorId: actor.id,
-          action: 'ballot.invalidate',
-          targetType: 'ballot',
-          targetId: ballotId,
-          reason: body.note ?? body.reasonCode,
-          data: { roundId: round.id, reasonCode: body.reasonCode },
-        })
+        await audit.record(tx, rows.audit)
         return { ballotId, valid: false as const, reasonCode: body.reasonCode }
       })
     },
+
     async verifyLedger(roundId: string): Promise<LedgerCheck> {
       // ballots and ledger read under the round's shared lock: no landing or invalidation in between
       return db.transaction(async (tx) => {

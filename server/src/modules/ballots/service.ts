@@ -14,16 +14,23 @@ import {
 import { sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
-import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
-import { ballotDigest, entryHash, type LedgerCheck, type LedgerEntry, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
-import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
+import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
+import { canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole } from '../policy.js'
-import { villageSubjectVi } from '../reports/format-vi.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
+import {
+  ballotFormOf,
+  countAnswers,
+  invalidationRows,
+  landedRows,
+  type PendingPayload,
+  payloadOf,
+  roundToInvalidateIn,
+} from './ballot-rows.js'
 import { type BallotPageRow, createBallotRepo, type PendingRow } from './repo.js'
 import {
   type Answers,
@@ -70,19 +77,7 @@ export function deviceFingerprint(keys: PrivacyKeys, ip: string, ua: string | un
   return keys.mac('device', `fp:${net}|${os}|${app}`).slice(0, 16)
 }
 
-/** What a pending ballot holds, sealed: everything needed to land it later, nothing about the household. */
-export interface PendingPayload {
-  v: 1
-  answers: Answers
-  comment: string | null
-  contentHash: string
-  secondsToComplete: number | null
-  fingerprint: string | null
-  enteredBy: string | null
-  paperSerial: string | null
-  day: string
-  nonce: string
-}
+export type { PendingPayload } from './ballot-rows.js'
 
 /** What the receipt commits to (with a random nonce): the ballot's content, never the household. */
 export const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
@@ -254,65 +249,13 @@ function createSqliteBallotService(deps: {
     p: PendingPayload,
     counts?: Map<string, { valid: number; satisfied: number }>,
   ) {
-    const overall = questions.find((q) => q.isOverall)
-    const overallSatisfied = overall ? p.answers[overall.key]?.satisfied === true : false
-    const last = repo.lastLedger(round.id)
-    const seq = (last?.seq ?? 0) + 1
-    const prevHash = last?.hash ?? GENESIS_HASH
-    const id = newId()
-    const digest = ballotDigest({ id, roundId: round.id, villageId, channel, answers: p.answers, comment: p.comment, day: p.day })
-    const entry: LedgerEntry = { v: 2, kind: 'ballot', roundId: round.id, seq, ballotId: id, digest, receipt, day: p.day }
-    const hash = entryHash(prevHash, entry)
-    repo.insertLedger({ roundId: round.id, seq, kind: 'ballot', entry: canonicalJson(entry), prevHash, hash })
-    repo.insertBallot({
-      id,
-      roundId: round.id,
-      villageId,
-      channel,
-      answers: p.answers,
-      overallSatisfied,
-      comment: p.comment,
-      clientId: clientKey,
-      contentHash: p.contentHash,
-      secondsToComplete: p.secondsToComplete,
-      deviceFingerprint: p.fingerprint,
-      enteredBy: p.enteredBy,
-      day: p.day,
-      receipt,
-      receiptNonce: p.nonce,
-      ledgerSeq: seq,
-      paperSerial: p.paperSerial,
-    })
-    if (counts)
-      for (const [key, a] of Object.entries(p.answers)) {
-        const c = counts.get(key) ?? { valid: 0, satisfied: 0 }
-        c.valid++
-        if (a.satisfied) c.satisfied++
-        counts.set(key, c)
-      }
+    const rows = landedRows(round, questions, { villageId, channel }, receipt, clientKey, p, repo.lastLedger(round.id))
+    repo.insertLedger(rows.ledger)
+    repo.insertBallot(rows.ballot)
+    if (counts) countAnswers(counts, p.answers)
     else repo.bumpQuestionCounters(round.id, villageId, p.answers, 1)
-    repo.insertFeedback([
-      ...Object.entries(p.answers)
-        .filter(([, a]) => !a.satisfied && a.reason)
-        .map(([questionKey, a]) => ({ roundId: round.id, villageId, questionKey, kind: 'reason' as const, text: a.reason as string })),
-      ...(p.comment ? [{ roundId: round.id, villageId, questionKey: null, kind: 'comment' as const, text: p.comment }] : []),
-    ])
-    return { ballotId: id }
-  }
-
-  function payloadOf(input: Omit<BallotInput, 'questions'>, day: string, nonce: string): PendingPayload {
-    return {
-      v: 1,
-      answers: input.answers,
-      comment: input.comment,
-      contentHash: input.contentHash,
-      secondsToComplete: bucketSeconds(input.secondsToComplete),
-      fingerprint: input.fingerprint,
-      enteredBy: input.enteredBy,
-      paperSerial: input.paperSerial ?? null,
-      day,
-      nonce,
-    }
+    repo.insertFeedback(rows.feedback)
+    return { ballotId: rows.ballotId }
   }
 
   /**
@@ -628,23 +571,7 @@ function createSqliteBallotService(deps: {
       })
       const commune = await units.findById(round.communeId)
       const village = round.villageIds?.length === 1 ? await units.findById(round.villageIds[0] as string) : undefined
-      const questions = await rounds.questionsOf(round)
-      return {
-        round: {
-          id: round.id,
-          title: round.title,
-          commune: commune?.name ?? '',
-          closesAt: round.closesAt,
-          ...(round.villageIds?.length === 1 ? { village: villageSubjectVi(village?.name ?? '') } : {}),
-        },
-        questions: questions.map((q) => ({
-          key: q.key,
-          text: q.text,
-          isOverall: q.isOverall,
-          ...(q.answerType ? { answerType: q.answerType } : {}),
-          ...(q.favourable ? { favourable: q.favourable } : {}),
-        })),
-      }
+      return ballotFormOf(round, await rounds.questionsOf(round), commune?.name, village?.name)
     },
 
     /**
@@ -723,50 +650,18 @@ function createSqliteBallotService(deps: {
      * code. The ballot stays (marked invalid), the counters drop it, the ledger and audit log record it.
      */
     async invalidate(actor: Actor, roundId: string, ballotId: string, body: { reasonCode: InvalidationReason; note?: string | undefined }) {
-      assertRole(actor, ['front_staff', 'admin'])
-      const round = await rounds.getVisible(actor, roundId)
-      if (actor.role === 'front_staff') {
-        const unit = await units.findById(actor.unitId)
-        if (!unit || unit.kind === 'commune' || unit.kind === 'village')
-          throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
-      }
-      if (round.status === 'sealed') throw conflict('invalid_transition', 'the round is sealed')
+      const round = await roundToInvalidateIn(actor, roundId, { rounds, units })
       // the ballot repository's statements are synchronous: they join this transaction (it holds the write lock)
       return adb.transaction(async (tx) => {
         const b = repo.byId(ballotId)
         if (!b || b.roundId !== round.id) throw notFound('ballot')
         if (!b.valid) throw conflict('conflict', 'the ballot is already invalid')
-        const last = repo.lastLedger(round.id)
-        const seq = (last?.seq ?? 0) + 1
-        const prevHash = last?.hash ?? GENESIS_HASH
-        const entry: LedgerEntry = {
-          v: 1,
-          kind: 'invalidation',
-          roundId: round.id,
-          seq,
-          ballotId,
-          reasonCode: body.reasonCode,
-          day: vnDay(clock.now()),
-        }
-        repo.insertLedger({
-          roundId: round.id,
-          seq,
-          kind: 'invalidation',
-          entry: canonicalJson(entry),
-          prevHash,
-          hash: entryHash(prevHash, entry),
-        })
+        const rows = invalidationRows(actor, round.id, ballotId, body, vnDay(clock.now()), repo.lastLedger(round.id))
+        repo.insertLedger(rows.ledger)
         repo.markInvalid(ballotId, body.reasonCode)
         repo.bumpQuestionCounters(round.id, b.villageId, b.answers, -1)
         repo.bumpVillageCounters(round.id, b.villageId, { invalid: 1 })
-        await audit.record(tx, {
-          actorId: actor.id,
-          action: 'ballot.invalidate',
-          targetType: 'ballot',
-          targetId: ballotId,
-          reason: body.note ?? body.reasonCode,
-          data: { roundId: round.id, reasonCode: body.reasonCode },
-        })
+        await audit.record(tx, rows.audit)
         return { ballotId, valid: false, reasonCode: body.reasonCode }
       })
     },

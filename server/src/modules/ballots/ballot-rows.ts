@@ -1,0 +1,187 @@
+import { newId } from '@app/db'
+import type { BallotChannel, BallotForm, InvalidationReason, Question } from '@app/shared'
+import { AppError, conflict } from '../../lib/app-error.js'
+import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
+import { ballotDigest, entryHash, type LedgerEntry } from '../../lib/ledger.js'
+import { bucketSeconds } from '../../lib/privacy.js'
+import { type Actor, assertRole } from '../policy.js'
+import { villageSubjectVi } from '../reports/format-vi.js'
+import type { RoundRow } from '../rounds/repo.js'
+import type { RoundService } from '../rounds/service.js'
+import type { UnitService } from '../units/service.js'
+import type { Answers } from './rules.js'
+
+/**
+ * What both engines' ballot services write, built the same way: the sealed payload of a pending ballot, and the rows
+ * a landing ballot becomes (its ledger entry, the ballot, its feedback). Pure: the services do the reading and writing.
+ */
+
+/** What a pending ballot holds, sealed: everything needed to land it later, nothing about the household. */
+export interface PendingPayload {
+  v: 1
+  answers: Answers
+  comment: string | null
+  contentHash: string
+  secondsToComplete: number | null
+  fingerprint: string | null
+  enteredBy: string | null
+  paperSerial: string | null
+  day: string
+  nonce: string
+}
+
+export interface PayloadInput {
+  answers: Answers
+  comment: string | null
+  contentHash: string
+  secondsToComplete: number | null
+  fingerprint: string | null
+  enteredBy: string | null
+  paperSerial?: string | null
+}
+
+export function payloadOf(input: PayloadInput, day: string, nonce: string): PendingPayload {
+  return {
+    v: 1,
+    answers: input.answers,
+    comment: input.comment,
+    contentHash: input.contentHash,
+    secondsToComplete: bucketSeconds(input.secondsToComplete),
+    fingerprint: input.fingerprint,
+    enteredBy: input.enteredBy,
+    paperSerial: input.paperSerial ?? null,
+    day,
+    nonce,
+  }
+}
+
+/**
+ * The rows of one landing ballot after the round's last ledger entry `last`: the ledger entry carrying the receipt
+ * fixed at acceptance, the ballot (no household id) and its feedback rows.
+ */
+export function landedRows(
+  round: RoundRow,
+  questions: Question[],
+  place: { villageId: string; channel: BallotChannel },
+  receipt: string,
+  clientKey: string | null,
+  p: PendingPayload,
+  last: { seq: number; hash: string } | undefined,
+) {
+  const { villageId, channel } = place
+  const overall = questions.find((q) => q.isOverall)
+  const seq = (last?.seq ?? 0) + 1
+  const prevHash = last?.hash ?? GENESIS_HASH
+  const id = newId()
+  const digest = ballotDigest({ id, roundId: round.id, villageId, channel, answers: p.answers, comment: p.comment, day: p.day })
+  const entry: LedgerEntry = { v: 2, kind: 'ballot', roundId: round.id, seq, ballotId: id, digest, receipt, day: p.day }
+  return {
+    ballotId: id,
+    ledger: { roundId: round.id, seq, kind: 'ballot' as const, entry: canonicalJson(entry), prevHash, hash: entryHash(prevHash, entry) },
+    ballot: {
+      id,
+      roundId: round.id,
+      villageId,
+      channel,
+      answers: p.answers,
+      overallSatisfied: overall ? p.answers[overall.key]?.satisfied === true : false,
+      comment: p.comment,
+      clientId: clientKey,
+      contentHash: p.contentHash,
+      secondsToComplete: p.secondsToComplete,
+      deviceFingerprint: p.fingerprint,
+      enteredBy: p.enteredBy,
+      day: p.day,
+      receipt,
+      receiptNonce: p.nonce,
+      ledgerSeq: seq,
+      paperSerial: p.paperSerial,
+    },
+    feedback: [
+      ...Object.entries(p.answers)
+        .filter(([, a]) => !a.satisfied && a.reason)
+        .map(([questionKey, a]) => ({ roundId: round.id, villageId, questionKey, kind: 'reason' as const, text: a.reason as string })),
+      ...(p.comment ? [{ roundId: round.id, villageId, questionKey: null, kind: 'comment' as const, text: p.comment }] : []),
+    ],
+  }
+}
+
+/** Add one ballot's answers to a batch's per-question counts (one upsert per question per batch, not per ballot). */
+export function countAnswers(counts: Map<string, { valid: number; satisfied: number }>, answers: Answers): void {
+  for (const [key, a] of Object.entries(answers)) {
+    const c = counts.get(key) ?? { valid: 0, satisfied: 0 }
+    c.valid++
+    if (a.satisfied) c.satisfied++
+    counts.set(key, c)
+  }
+}
+
+/** What a resident's link shows: the round as the resident reads it, and its questions. */
+export function ballotFormOf(
+  round: RoundRow,
+  questions: Question[],
+  communeName: string | undefined,
+  villageName: string | undefined,
+): BallotForm {
+  return {
+    round: {
+      id: round.id,
+      title: round.title,
+      commune: communeName ?? '',
+      closesAt: round.closesAt,
+      ...(round.villageIds?.length === 1 ? { village: villageSubjectVi(villageName ?? '') } : {}),
+    },
+    questions: questions.map((q) => ({
+      key: q.key,
+      text: q.text,
+      isOverall: q.isOverall,
+      ...(q.answerType ? { answerType: q.answerType } : {}),
+      ...(q.favourable ? { favourable: q.favourable } : {}),
+    })),
+  }
+}
+
+/**
+ * Who may invalidate a ballot of a round: front_staff of a unit above the commune, or admin, in scope, before the
+ * seal. Returns the round.
+ */
+export async function roundToInvalidateIn(
+  actor: Actor,
+  roundId: string,
+  deps: { rounds: Pick<RoundService, 'getVisible'>; units: Pick<UnitService, 'findById'> },
+): Promise<RoundRow> {
+  assertRole(actor, ['front_staff', 'admin'])
+  const round = await deps.rounds.getVisible(actor, roundId)
+  if (actor.role === 'front_staff') {
+    const unit = await deps.units.findById(actor.unitId)
+    if (!unit || unit.kind === 'commune' || unit.kind === 'village')
+      throw new AppError('forbidden', 'only Front staff above the commune may invalidate a ballot', 403)
+  }
+  if (round.status === 'sealed') throw conflict('invalid_transition', 'the round is sealed')
+  return round
+}
+
+/** The invalidation's ledger row (after the round's last entry `last`) and its audit entry. */
+export function invalidationRows(
+  actor: Actor,
+  roundId: string,
+  ballotId: string,
+  body: { reasonCode: InvalidationReason; note?: string | undefined },
+  day: string,
+  last: { seq: number; hash: string } | undefined,
+) {
+  const seq = (last?.seq ?? 0) + 1
+  const prevHash = last?.hash ?? GENESIS_HASH
+  const entry: LedgerEntry = { v: 1, kind: 'invalidation', roundId, seq, ballotId, reasonCode: body.reasonCode, day }
+  return {
+    ledger: { roundId, seq, kind: 'invalidation' as const, entry: canonicalJson(entry), prevHash, hash: entryHash(prevHash, entry) },
+    audit: {
+      actorId: actor.id,
+      action: 'ballot.invalidate',
+      targetType: 'ballot',
+      targetId: ballotId,
+      reason: body.note ?? body.reasonCode,
+      data: { roundId, reasonCode: body.reasonCode },
+    },
+  }
+}
