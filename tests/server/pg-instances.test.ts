@@ -2,36 +2,16 @@
  * Two app instances on one PostgreSQL database (each with its own pool, as two processes would have): one ballot
  * per household holds across them, and landing by both at once lands every pending ballot exactly once.
  */
-import { ballots, participations, pendingBallots, pgAppDb } from '@app/db'
-import { closePgDb, createPgDb } from '@app/db/pg'
-import { buildApp } from '@app/server'
-import { fixedClock } from '@app/server/lib/clock.ts'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { cloneTemplate, migratedTemplate, PG_SKIP_REASON, testDatabaseUrl } from '../helpers/pg-provision.js'
-import { syncPgDb } from '../helpers/pg-sync.js'
+import { ballots, participations, pendingBallots } from '@app/db'
+import { describe, expect, it } from 'vitest'
+import { twoPgInstances } from '../helpers/pg-instances.js'
+import { PG_SKIP_REASON, testDatabaseUrl } from '../helpers/pg-provision.js'
 import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
-import { testConfig } from '../helpers/test-config.js'
 
 const server = testDatabaseUrl()
 
-async function twoInstances() {
-  const clone = await cloneTemplate(await migratedTemplate())
-  const clock = fixedClock('2025-06-01T08:00:00Z')
-  const pools = [createPgDb(clone.url, { max: 4 }), createPgDb(clone.url, { max: 4 })]
-  // MIX_MIN_BATCH=2: a group of 4 pending is ready to land while the round is open
-  const apps = await Promise.all(
-    pools.map((p) => buildApp({ config: testConfig({ MIX_MIN_BATCH: '2' }), db: pgAppDb(p), clock, logger: false })),
-  )
-  await Promise.all(apps.map((a) => a.ready()))
-  const sync = syncPgDb(clone.url)
-  onTestFinished(async () => {
-    await Promise.all(apps.map((a) => a.close()))
-    sync.$client.close()
-    await Promise.all(pools.map((p) => closePgDb(p)))
-    await clone.drop()
-  })
-  return { apps: apps as [(typeof apps)[0], (typeof apps)[0]], db: sync }
-}
+// MIX_MIN_BATCH=2: a group of 4 pending is ready to land while the round is open
+const twoInstances = () => twoPgInstances({ env: { MIX_MIN_BATCH: '2' } })
 
 describe.skipIf(!server)(`two instances on one PostgreSQL database${server ? '' : ` (skipped: ${PG_SKIP_REASON})`}`, () => {
   it('accepts one ballot per household when the same link is submitted on both at once', async () => {
