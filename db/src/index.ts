@@ -1,4 +1,5 @@
 export * from './client.js'
+export * from './cluster-locks.js'
 export * from './engine.js'
 export * from './engine-pg.js'
 export * from './group-commit.js'

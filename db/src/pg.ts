@@ -10,6 +10,7 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgliteDatabase } from 'drizzle-orm/pglite'
 import { migrate as migratePgliteDb } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
+import { PG_LOCK_KEYS } from './cluster-locks.js'
 import { PG_TYPE_PARSERS } from './engine-pg.js'
 import { pgSchema } from './schema-pg.js'
 
@@ -24,9 +25,9 @@ export const MIGRATIONS_FOLDER_PG = resolve(dirname(fileURLToPath(import.meta.ur
 /**
  * The advisory lock (pg_advisory_lock's bigint key) held while migrations run, so instances starting together
  * migrate one after the other: drizzle reads the last applied migration before its transaction, and two
- * instances reading it at once would both apply the next one. Other advisory locks must use other keys.
+ * instances reading it at once would both apply the next one. Every fixed key is listed in cluster-locks.ts.
  */
-export const PG_MIGRATION_LOCK_KEY = 7_283_562_001
+export const PG_MIGRATION_LOCK_KEY = PG_LOCK_KEYS.migration
 
 export type PgDb = NodePgDatabase<typeof pgSchema> & { $client: pg.Pool }
 

@@ -2,9 +2,12 @@
  * Everything the server does on its own, outside requests, as one plugin: the Zalo/SMS outbox worker (which also
  * sends reminders and sweeps the webhook inbox), the sweeper that closes rounds at the end of their window, and the
  * Zalo token keeper (at start-up and daily: rotate the pair, warn 14 days before a re-consent would be needed).
+ * With several instances on PostgreSQL each runs all of these; what must happen once per cluster takes an advisory
+ * lock (@app/db cluster-locks.ts): the sweeper's tick, the reminder scan, the token refresh.
  * Started when the app is ready, stopped when it closes, before the database does. Registered by server.ts only:
  * tests that build the app drive these by hand.
  */
+import { onceInCluster, PG_LOCK_KEYS } from '@app/db'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createMessagingRepo } from '../modules/messaging/repo.js'
@@ -21,6 +24,18 @@ declare module 'fastify' {
 const ROUND_SWEEP_MS = 30_000
 /** The token keeper runs at start-up and then once a day: a commune may not send anything for months. */
 export const TOKEN_KEEPER_MS = 24 * 3_600_000
+
+/**
+ * One tick of the round sweeper: close the rounds whose window has ended; how many it closed. With several
+ * instances on PostgreSQL one of them sweeps per tick: the others skip it (an advisory lock), rather than race to
+ * close the same round.
+ */
+export async function sweepRounds(app: FastifyInstance): Promise<number> {
+  const tick = await onceInCluster(app.db, PG_LOCK_KEYS.roundSweep, () => app.services.rounds.closeExpired())
+  const n = tick.ran ? tick.value : 0
+  if (n > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
+  return n
+}
 
 export const backgroundPlugin = fp(
   async (app: FastifyInstance, opts: { roundSweepMs?: number }) => {
@@ -51,13 +66,8 @@ export const backgroundPlugin = fp(
     }
 
     app.addHook('onReady', async () => {
-      sweeper = setInterval(async () => {
-        try {
-          const n = app.services.rounds.closeExpired()
-          if ((await n) > 0) app.log.info({ closed: n }, 'closed rounds at the end of their window')
-        } catch (err) {
-          app.log.error({ err }, 'round sweeper failed')
-        }
+      sweeper = setInterval(() => {
+        sweepRounds(app).catch((err: unknown) => app.log.error({ err }, 'round sweeper failed'))
       }, opts.roundSweepMs ?? ROUND_SWEEP_MS)
       sweeper.unref()
       await runtime.worker.start()

@@ -10,7 +10,7 @@
  * Send-time checks (revoked, household already took part, round closed) run after the row is claimed, so a staff
  * revoke or a ballot that lands while the row waits is honoured. Sends happen only inside the VN sending window.
  */
-import type { AppDb } from '@app/db'
+import { type AppDb, onceInCluster, PG_LOCK_KEYS } from '@app/db'
 import { nextVnHour, nextVnMidnight, type UnknownOutcomePolicy } from '@app/shared'
 import type { Clock } from '../../lib/clock.js'
 import { applySent } from './outcomes.js'
@@ -344,7 +344,15 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   }
 
   // ── reminders ────────────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Arm the reminders that are due. With several instances on PostgreSQL one of them scans at a time and the others
+   * skip their scan (an advisory lock): two scans reading the same invitations would both arm its next reminder.
+   */
   async function scheduleReminders(now: number): Promise<number> {
+    const scan = await onceInCluster(db, PG_LOCK_KEYS.reminderScan, () => armReminders(now))
+    return scan.ran ? scan.value : 0
+  }
+  async function armReminders(now: number): Promise<number> {
     let armed = 0
     for (const c of await repo.reminderCandidates(iso(now), policy.reminders)) {
       const max = c.reminderMax ?? policy.reminders.max

@@ -1,14 +1,15 @@
 /**
  * The OA token pair (ZALO.md §8.5): stored in `zalo_tokens`, refreshed proactively at 80 % of `expires_in` and on
- * any auth-class error, single-flight (one refresh in flight per process; a compare-and-swap on the refresh token in
- * the DB guards against a second writer), and persisted in one transaction **before** the new token is used —
+ * any auth-class error, single-flight (one refresh in flight per process; with several instances on PostgreSQL, one
+ * at a time in the cluster under an advisory lock, each re-reading the pair once it has the lock; a compare-and-swap
+ * on the refresh token in the DB guards against a second writer), and persisted in one transaction **before** the new token is used —
  * refresh tokens are single-use, so losing the new one means an OA admin must re-consent in a browser.
  */
-import type { AppDb } from '@app/db'
+import { type AppDb, inClusterTurn, isPostgres, PG_LOCK_KEYS } from '@app/db'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
 import { backoffMs, sleep } from './rate.js'
-import type { MessagingRepo } from './repo.js'
+import type { MessagingRepo, ZaloTokenRow } from './repo.js'
 import type { ZaloClient } from './zalo-client.js'
 
 const OA = 'oa'
@@ -88,10 +89,23 @@ export function createTokenManager(deps: {
     return res.accessToken
   }
 
-  /** Single-flight: concurrent callers share one refresh. */
-  function refreshOnce(reason: string): Promise<string | null> {
+  /**
+   * PostgreSQL, several instances: wait for the cluster's turn, then refresh only if the pair read now is still
+   * due — the instance that held the lock may have rotated it, and its refresh token is the one Zalo now accepts.
+   */
+  function refreshInTurn(reason: string, stillDue: (row: ZaloTokenRow) => boolean): Promise<string | null> {
+    return inClusterTurn(db, PG_LOCK_KEYS.zaloTokenRefresh, async () => {
+      const row = await repo.token(OA)
+      if (row?.state !== 'ok') return null
+      if (!stillDue(row)) return row.accessToken || null
+      return await doRefresh(reason)
+    })
+  }
+
+  /** Single-flight: concurrent callers share one refresh (on PostgreSQL, across instances too). */
+  function refreshOnce(reason: string, stillDue: (row: ZaloTokenRow) => boolean): Promise<string | null> {
     if (!inflight) {
-      inflight = doRefresh(reason).finally(() => {
+      inflight = (isPostgres(db) ? refreshInTurn(reason, stillDue) : doRefresh(reason)).finally(() => {
         inflight = null
       })
     }
@@ -119,7 +133,7 @@ export function createTokenManager(deps: {
       if (inflight) return inflight
       const row = await repo.token(OA)
       if (row?.state !== 'ok') return null
-      if (dueForRefresh(row)) return refreshOnce('proactive')
+      if (dueForRefresh(row)) return refreshOnce('proactive', dueForRefresh)
       return row.accessToken
     },
     /**
@@ -131,7 +145,7 @@ export function createTokenManager(deps: {
       const row = await repo.token(OA)
       if (row?.state !== 'ok') return null
       if (row.accessToken !== failedToken && row.accessToken) return row.accessToken
-      return refreshOnce('auth_error')
+      return refreshOnce('auth_error', (r) => !r.accessToken || r.accessToken === failedToken)
     },
     /**
      * The token keeper's run (daily and at start-up, plugins/background.ts): rotate the pair whenever the access
@@ -142,9 +156,10 @@ export function createTokenManager(deps: {
       await ensureRow()
       const row = await repo.token(OA)
       if (row?.state !== 'ok') return
-      const left = new Date(row.accessExpiresAt).getTime() - clock.now().getTime()
-      if (row.accessToken && left > nextRunInMs + 3_600_000) return
-      await refreshOnce('scheduled')
+      const outlives = (r: ZaloTokenRow) =>
+        !!r.accessToken && new Date(r.accessExpiresAt).getTime() - clock.now().getTime() > nextRunInMs + 3_600_000
+      if (outlives(row)) return
+      await refreshOnce('scheduled', (r) => !outlives(r))
     },
     /** A refreshed token was rejected too: stop and ask a human (§8.2 "second failure → config alert"). */
     async markBroken(code: string): Promise<void> {
