@@ -5,17 +5,21 @@
 import { pgAppDb } from '@app/db'
 import { closePgDb, createPgDb } from '@app/db/pg'
 import { buildApp } from '@app/server'
-import { fixedClock } from '@app/server/lib/clock.ts'
+import { type Clock, fixedClock } from '@app/server/lib/clock.ts'
 import { onTestFinished } from 'vitest'
 import { cloneTemplate, migratedTemplate } from './pg-provision.js'
 import { syncPgDb } from './pg-sync.js'
 import { testConfig } from './test-config.js'
 
-export async function twoPgInstances(opts: { env?: Record<string, string>; now?: string } = {}) {
+export async function twoPgInstances<C extends Clock = ReturnType<typeof fixedClock>>(
+  opts: { env?: Record<string, string>; now?: string; clock?: C } = {},
+) {
   const clone = await cloneTemplate(await migratedTemplate())
-  const clock = fixedClock(opts.now ?? '2025-06-01T08:00:00Z')
+  // a caller's clock when it must be shared with something else (the fake Zalo server)
+  const clock = (opts.clock ?? fixedClock(opts.now ?? '2025-06-01T08:00:00Z')) as C
   const pools = [createPgDb(clone.url, { max: 4 }), createPgDb(clone.url, { max: 4 })]
-  const apps = await Promise.all(pools.map((p) => buildApp({ config: testConfig(opts.env ?? {}), db: pgAppDb(p), clock, logger: false })))
+  const appDbs = pools.map((p) => pgAppDb(p))
+  const apps = await Promise.all(appDbs.map((db) => buildApp({ config: testConfig(opts.env ?? {}), db, clock, logger: false })))
   await Promise.all(apps.map((a) => a.ready()))
   const sync = syncPgDb(clone.url)
   onTestFinished(async () => {
@@ -24,5 +28,11 @@ export async function twoPgInstances(opts: { env?: Record<string, string>; now?:
     await Promise.all(pools.map((p) => closePgDb(p)))
     await clone.drop()
   })
-  return { apps: apps as [(typeof apps)[0], (typeof apps)[0]], db: sync, clock }
+  return {
+    apps: apps as [(typeof apps)[0], (typeof apps)[0]],
+    /** Each instance's own database handle (for what runs beside the app, like the outbox worker). */
+    appDbs: appDbs as [(typeof appDbs)[0], (typeof appDbs)[0]],
+    db: sync,
+    clock,
+  }
 }

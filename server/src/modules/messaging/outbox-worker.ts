@@ -10,7 +10,7 @@
  * Send-time checks (revoked, household already took part, round closed) run after the row is claimed, so a staff
  * revoke or a ballot that lands while the row waits is honoured. Sends happen only inside the VN sending window.
  */
-import { type AppDb, onceInCluster, PG_LOCK_KEYS } from '@app/db'
+import { type AppDb, isPostgres, onceInCluster, PG_LOCK_KEYS } from '@app/db'
 import { nextVnHour, nextVnMidnight, type UnknownOutcomePolicy } from '@app/shared'
 import type { Clock } from '../../lib/clock.js'
 import { applySent } from './outcomes.js'
@@ -37,6 +37,11 @@ export interface WorkerPolicy {
   pollMs: number
   /** Parallel HTTP calls (the token bucket sets the rate; this only has to cover the latency). */
   concurrency?: number
+  /**
+   * PostgreSQL: how long a claimed row stays leased to this instance before another may take it for crashed
+   * (→ unknown). Must outlast a send (template limits read + HTTP call, each bounded by the request timeout).
+   */
+  leaseMs?: number
 }
 
 export interface WorkerLogger {
@@ -63,12 +68,18 @@ export interface OutboxWorkerDeps {
 
 const MINUTE = 60_000
 const JITTER_MS = 5 * MINUTE
+const LEASE_MS = 10 * MINUTE
 
 export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const { db, clock, policy, log } = deps
   const repo = createMessagingRepo(db)
   const random = deps.random ?? Math.random
   const concurrency = policy.concurrency ?? 8
+  // several instances may share a PostgreSQL outbox: claims carry a lease, recovery takes only expired ones
+  const shared = isPostgres(db)
+  const leaseMs = policy.leaseMs ?? LEASE_MS
+  /** Rows this instance claimed and has not finished with: in doubt after a kill, recovered by the next start. */
+  const held = new Set<string>()
   const buckets: Record<Channel, TokenBucket> = {
     zalo: new TokenBucket(policy.ratePerSec),
     sms: new TokenBucket(policy.ratePerSec),
@@ -258,13 +269,28 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       return
     }
     if (killed || stopping) return
-    const row = await repo.claim(id)
+    const row = await repo.claim(id, iso(nowMs() + leaseMs))
     if (!row) return
+    held.add(row.id)
+    try {
+      await sendClaimed(row)
+    } finally {
+      // killed: the row may still be `sending`, and is this instance's to recover on its next start
+      if (!killed) held.delete(row.id)
+    }
+  }
+
+  async function sendClaimed(row: OutboxRow): Promise<void> {
     const ctx = row.invitationId ? await repo.sendContext(row.invitationId) : undefined
     if ((await checkStillWanted(row, ctx)) !== 'ok' || !ctx) return
     if (row.channel === 'zalo' && (ctx.round.messagingHaltedAt || !deps.zalo || nowMs() < zaloPausedUntil)) {
-      // halted (config error) or paused since the batch was read: give the row back untouched
-      await repo.transition(row.id, ['sending'], { status: 'pending', attempts: Math.max(0, row.attempts - 1) })
+      // halted (config error) or paused since the batch was read: give the row back untouched (due now: on
+      // PostgreSQL its next_attempt_at holds the lease)
+      await repo.transition(row.id, ['sending'], {
+        status: 'pending',
+        attempts: Math.max(0, row.attempts - 1),
+        ...(shared ? { nextAttemptAt: iso(nowMs()) } : {}),
+      })
       return
     }
     const p = payloadOf(row)
@@ -379,6 +405,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     return armed
   }
 
+  async function recoverLeases(now: number, mine: string[]): Promise<void> {
+    const recovered = await repo.recoverExpiredLeases(iso(now), iso(now + policy.receiptWaitMinutes * MINUTE), mine)
+    if (recovered > 0) log.warn({ recovered }, 'outbox: rows whose sender crashed are now unknown (waiting for receipts)')
+  }
+
   // ── the loop ─────────────────────────────────────────────────────────────────────────────────────────────
   async function channelsOpen(now: number): Promise<Channel[]> {
     if (!inSendWindow(now, policy.sendHours)) return []
@@ -396,6 +427,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       lastReminderScan = real
       await scheduleReminders(now)
     }
+    if (shared) await recoverLeases(now, [])
     await resolveUnknown(now)
     deps.sweepInbox?.()
     // lanes pull from a shared queue refilled from the DB, so one slow call never holds back the others
@@ -464,8 +496,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       running = true
       stopCtl = new AbortController()
       killCtl = new AbortController()
-      const recovered = await repo.recoverSending(iso(nowMs() + policy.receiptWaitMinutes * MINUTE))
-      if (recovered > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
+      if (shared) {
+        // other instances may be sending right now: only expired leases and this instance's own rows are in doubt
+        await recoverLeases(nowMs(), [...held])
+        held.clear()
+      } else {
+        const recovered = await repo.recoverSending(iso(nowMs() + policy.receiptWaitMinutes * MINUTE))
+        if (recovered > 0) log.warn({ recovered }, 'outbox: rows left sending by a crash are now unknown (waiting for receipts)')
+      }
       loopDone = loop()
     },
     /** Graceful: stop claiming, let in-flight calls finish (each bounded by the request timeout). */

@@ -115,14 +115,51 @@ export function createMessagingRepo(db: Conn) {
         .orderBy(asc(outbox.nextAttemptAt))
         .limit(limit)
     },
-    /** pending|deferred → sending, attempts + 1; undefined when another worker (or a cancel) got there first. */
-    async claim(id: string, tx: Conn = db): Promise<OutboxRow | undefined> {
+    /**
+     * pending|deferred → sending, attempts + 1; undefined when another worker (or a cancel) got there first.
+     *
+     * On PostgreSQL several instances drain the same outbox: the row is locked with FOR UPDATE SKIP LOCKED (a row
+     * another instance is claiming right now is skipped, not waited for) and moved to `sending` in the same
+     * statement, with a lease: next_attempt_at becomes `leaseUntilIso`, the time after which any instance may
+     * treat the row as left by a crashed one (recoverExpiredLeases). SQLite has one process: no lease there.
+     */
+    async claim(id: string, leaseUntilIso: string, tx: Conn = db): Promise<OutboxRow | undefined> {
+      if (isPostgres(tx))
+        return await first(
+          tx
+            .update(outbox)
+            .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, nextAttemptAt: leaseUntilIso })
+            .where(
+              and(
+                inArray(outbox.status, ['pending', 'deferred']),
+                sql`${outbox.id} = (select o.id from ${outbox} o where o.id = ${id} and o.status in ('pending', 'deferred') for update skip locked)`,
+              ),
+            )
+            .returning(),
+        )
       return await first(
         tx
           .update(outbox)
           .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1` })
           .where(and(eq(outbox.id, id), inArray(outbox.status, ['pending', 'deferred'])))
           .returning(),
+      )
+    },
+    /**
+     * PostgreSQL, several instances: `sending` rows whose lease ran out (their instance crashed or hung), or that
+     * this instance itself held when it stopped, become `unknown` — never rows another live instance is sending.
+     */
+    async recoverExpiredLeases(nowIso: string, untilIso: string, mine: string[], tx: Conn = db): Promise<number> {
+      return affected(
+        await tx
+          .update(outbox)
+          .set({ status: 'unknown', nextAttemptAt: untilIso, lastError: 'unknown_outcome' })
+          .where(
+            and(
+              eq(outbox.status, 'sending'),
+              mine.length > 0 ? or(lte(outbox.nextAttemptAt, nowIso), inArray(outbox.id, mine)) : lte(outbox.nextAttemptAt, nowIso),
+            ),
+          ),
       )
     },
     /** Move a row on only if it is still in one of `from`; returns whether it moved. */
