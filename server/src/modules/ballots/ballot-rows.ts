@@ -30,15 +30,8 @@ export interface PendingPayload {
   nonce: string
 }
 
-export interface PayloadInput {
-  answers: Answers
-  comment: string | null
-  contentHash: string
-  secondsToComplete: number | null
-  fingerprint: string | null
-  enteredBy: string | null
-  paperSerial?: string | null
-}
+/** What the payload is made of: the pending ballot's content and paradata, before its day and nonce. */
+export type PayloadInput = Omit<PendingPayload, 'v' | 'day' | 'nonce' | 'paperSerial'> & { paperSerial?: string | null }
 
 export function payloadOf(input: PayloadInput, day: string, nonce: string): PendingPayload {
   return {

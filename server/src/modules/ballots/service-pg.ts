@@ -25,15 +25,12 @@ import {
 } from '@app/shared'
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
-import type { Clock } from '../../lib/clock.js'
 import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
-import { canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
+import { canonicalBallot, newReceipt, openBox, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
-import type { AuditService } from '../audit/service.js'
+import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
-import type { RoundService } from '../rounds/service.js'
-import type { UnitService } from '../units/service.js'
 import {
   ballotFormOf,
   countAnswers,
@@ -52,7 +49,7 @@ import {
   submissionHash,
   validateAnswers as validate,
 } from './rules.js'
-import { type ClientMeta, deviceFingerprint, linkNotFound, NUDGE_DELAY_MS, pendingAad, shuffled } from './service.js'
+import { type BallotDeps, type ClientMeta, deviceFingerprint, linkNotFound, NUDGE_DELAY_MS, pendingAad, shuffled } from './service.js'
 
 type Channel = BallotChannel
 type Group = { villageId: string; channel: Channel }
@@ -95,17 +92,9 @@ const pendingColumns = {
  * participations primary key, acceptance is one transaction, and landing a (round, village, channel) group runs
  * in one transaction under the round's advisory lock, so two instances never land the same pending row.
  */
-export function createPgBallotService(deps: {
-  db: AppDb
-  clock: Clock
-  audit: AuditService
-  rounds: RoundService
-  units: UnitService
-  keys: PrivacyKeys
-  mixMinBatch: number
-  landingIntervalMs?: number
-}) {
+export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
+  const invitationRepo = createInvitationRepo(db)
   rounds.onClosing((roundId) => landRound(roundId))
 
   const windowOf = async (tx: Conn, roundId: string) =>
@@ -396,18 +385,7 @@ export function createPgBallotService(deps: {
   async function lookupToken(raw: string) {
     const token = cleanLinkToken(raw)
     if (!LINK_TOKEN_RE.test(token)) return undefined
-    const [inv] = await db
-      .select({
-        id: invitations.id,
-        roundId: invitations.roundId,
-        householdId: invitations.householdId,
-        villageId: invitations.villageId,
-        tokenHash: invitations.tokenHash,
-        revoked: invitations.revoked,
-        firstOpenedAt: invitations.firstOpenedAt,
-      })
-      .from(invitations)
-      .where(eq(invitations.tokenHash, hashLinkToken(token)))
+    const inv = await invitationRepo.findByTokenHash(hashLinkToken(token))
     return inv && !inv.revoked ? inv : undefined
   }
 

@@ -93,7 +93,7 @@ export function shuffled<T>(items: readonly T[]): T[] {
   return a
 }
 
-interface BallotDeps {
+export interface BallotDeps {
   clock: Clock
   audit: AuditService
   rounds: RoundService
@@ -125,17 +125,7 @@ export function createBallotService(deps: BallotDeps & { db: Db | AppDb }): Ball
   return createPgBallotService({ ...deps, db: deps.db as AppDb })
 }
 
-function createSqliteBallotService(deps: {
-  db: Db
-  clock: Clock
-  audit: AuditService
-  rounds: RoundService
-  units: UnitService
-  keys: PrivacyKeys
-  /** Land a group while open only with 2 × this many pending, keeping at least this many back. */
-  mixMinBatch: number
-  landingIntervalMs?: number
-}) {
+function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
   const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
   const repo = createBallotRepo(db)
   // resident ballots arriving together share one durable commit (see createGroupCommit)
