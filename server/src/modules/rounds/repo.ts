@@ -1,4 +1,4 @@
-import { type Conn, collectorAssignments, first, isPostgres, one, rounds, users } from '@app/db'
+import { type Conn, collectorAssignments, first, isPostgres, one, rawAll, rounds, users } from '@app/db'
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 
 export type RoundRow = typeof rounds.$inferSelect
@@ -18,6 +18,13 @@ export function createRoundRepo(db: Conn) {
     async findById(id: string, tx: Conn = db): Promise<RoundRow | undefined> {
       if (byId) return await byId.get({ id })
       return await first(tx.select().from(rounds).where(eq(rounds.id, id)))
+    },
+    /**
+     * Take the round's row for a status transition, inside `tx`. PostgreSQL: a row lock (NO KEY, so the foreign-key
+     * checks of ballots accepted meanwhile are not held up); SQLite's write lock already serialises transactions.
+     */
+    async lockForTransition(id: string, tx: Conn): Promise<void> {
+      if (isPostgres(tx)) await rawAll(tx, sql`SELECT id FROM rounds WHERE id = ${id} FOR NO KEY UPDATE`)
     },
     /** Just what decides whether a round takes ballots now. */
     async windowOf(id: string, tx: Conn = db): Promise<RoundWindow | undefined> {

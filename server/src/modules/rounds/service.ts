@@ -1,5 +1,4 @@
 import type { AppDb, Conn } from '@app/db'
-import { isPostgres, rawAll } from '@app/db'
 import {
   type CreateRoundBody,
   type Question,
@@ -13,7 +12,6 @@ import {
   vnDateVi,
   vnDay,
 } from '@app/shared'
-import { sql } from 'drizzle-orm'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import type { AuditService } from '../audit/service.js'
@@ -451,10 +449,9 @@ export function createRoundService(deps: {
     reason: string | null,
     opts: TransitionOptions = {},
   ): Promise<RoundRow> {
-    // PostgreSQL: transitions of one round (two seals at once, on one instance or two) take turns on its row, so
-    // the second reads the first's status and answers 409; SQLite's write lock already serialises them. NO KEY:
-    // the foreign-key checks of ballots being accepted meanwhile (KEY SHARE) are not held up.
-    if (isPostgres(tx)) await rawAll(tx, sql`SELECT id FROM rounds WHERE id = ${round.id} FOR NO KEY UPDATE`)
+    // transitions of one round (two seals at once, on one instance or two) take turns: the second reads the first's
+    // status and answers 409
+    await repo.lockForTransition(round.id, tx)
     const fresh = await repo.findById(round.id, tx)
     if (!fresh) throw notFound('round')
     const action = roundAction(fresh.status, to)
