@@ -18,10 +18,10 @@ import { buildServer, SERVER_BUNDLE } from '../build-server.js'
 import { type Figure, freePort, JWT_SECRET, openBenchContext, peakRssMb, progress, round, sleep, spawnServer, summarize } from './lib.js'
 import type { TallyDb } from './tally.js'
 
-const CSV_GOAL = 100_000
-const RSS_GOAL_MB = 300
+export const CSV_GOAL = 100_000
+export const RSS_GOAL_MB = 300
 /** Each export is bounded in time: past this, the download is cut and the rate is taken from what arrived. */
-const CAP_MS = 90_000
+export const CAP_MS = 90_000
 
 /** Current resident set (VmRSS) of a process, MB. */
 function rssMb(pid: number): number | null {
@@ -124,16 +124,18 @@ export async function fetchExport(opts: {
   /** true: `script` is TypeScript, run through tsx. */
   tsx?: boolean
   nodeArgs?: string[]
+  /** Extra environment for the server (DATABASE_URL: the same export from PostgreSQL). */
+  env?: Record<string, string>
 }) {
   const cpuProfDir = process.env.BENCH_CPU_PROF
   const child = await spawnServer({
     script: opts.script ?? SERVER_BUNDLE,
     tsx: opts.tsx ?? false,
     nodeArgs: [...(opts.nodeArgs ?? []), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])],
-    env: { DATABASE_PATH: opts.db.path, SEED_DEMO: 'false', JWT_SECRET, LOG_LEVEL: 'info' },
+    env: { DATABASE_PATH: opts.db.path, SEED_DEMO: 'false', JWT_SECRET, LOG_LEVEL: 'info', ...opts.env },
     port: await freePort(),
     healthPath: '/api/health',
-    logFile: join(opts.tmp, `server-export-${opts.format}.log`),
+    logFile: join(opts.tmp, `server-export-${opts.format}${opts.env?.DATABASE_URL ? '-pg' : ''}.log`),
   })
   try {
     const login = await request(`${child.url}/api/auth/login`, {

@@ -24,16 +24,16 @@ import {
 import { type LoadResult, runLoad, statusSummary } from './load.js'
 import { answersFor, makeCommune, makeFrame, openRound, printTokens, rng } from './world.js'
 
-const HOUSEHOLDS_PER_ROUND = 20_000
-const CONNECTIONS = 50
+export const HOUSEHOLDS_PER_ROUND = 20_000
+export const CONNECTIONS = 50
 
-interface Job {
+export interface Job {
   token: string
   body: string
 }
 
 /** Build the DB through the services (one commune per round), then close it: the server owns it from here. */
-async function prepare(dbPath: string, rounds: number): Promise<Job[]> {
+export async function prepare(dbPath: string, rounds: number): Promise<Job[]> {
   const ctx = openBenchContext(dbPath, { bulk: true })
   const p = progress('ingest setup')
   try {
@@ -124,7 +124,7 @@ async function inProcessCeiling(opts: { tmp: string; rounds: number; durationMs:
   }
 }
 
-function figures(label: string, r: LoadResult) {
+export function figures(label: string, r: LoadResult) {
   const s = summarize(r.latencies)
   const okPerSec = (r.ok.length / r.elapsedMs) * 1000
   return { label, okPerSec, p50: s.p50, p99: s.p99, n: r.latencies.length, statuses: statusSummary(r.statuses), errors: r.errors }

@@ -24,6 +24,8 @@ export const LOAD_RATE_LIMIT = '1000000'
 /** One row of docs/benchmarks.md. `ratio` is value ÷ baseline (see the README for each figure's direction). */
 export interface Figure {
   bench: string
+  /** Set on figures measured on PostgreSQL (`--engine postgres`); absent: SQLite. */
+  engine?: 'postgres'
   figure: string
   value: number | null
   unit: string

@@ -15,14 +15,18 @@ export interface LoadResult {
 }
 
 export async function runLoad(opts: {
-  origin: string
+  /** Several origins (instances of one app): the connections are split evenly, worker i on origin i mod n. */
+  origin: string | string[]
   connections: number
   durationMs: number
   next: () => { index: number; path: string; body: string } | undefined
   expect: number
   onTick?: (done: number, elapsedMs: number) => void
 }): Promise<LoadResult> {
-  const pool = new Pool(opts.origin, { connections: opts.connections, pipelining: 1, keepAliveTimeout: 30_000 })
+  const origins = Array.isArray(opts.origin) ? opts.origin : [opts.origin]
+  const pools = origins.map(
+    (o) => new Pool(o, { connections: Math.ceil(opts.connections / origins.length), pipelining: 1, keepAliveTimeout: 30_000 }),
+  )
   const statuses = new Map<number, number>()
   const latencies: number[] = []
   const ok: number[] = []
@@ -30,7 +34,8 @@ export async function runLoad(opts: {
   const t0 = performance.now()
   const end = t0 + opts.durationMs
   const tick = setInterval(() => opts.onTick?.(latencies.length, performance.now() - t0), 250)
-  async function worker() {
+  async function worker(w: number) {
+    const pool = pools[w % pools.length] as Pool
     while (performance.now() < end) {
       const job = opts.next()
       if (!job) return
@@ -51,10 +56,10 @@ export async function runLoad(opts: {
       }
     }
   }
-  await Promise.all(Array.from({ length: opts.connections }, worker))
+  await Promise.all(Array.from({ length: opts.connections }, (_, w) => worker(w)))
   const elapsedMs = performance.now() - t0
   clearInterval(tick)
-  await pool.close()
+  await Promise.all(pools.map((p) => p.close()))
   return { elapsedMs, statuses, latencies, errors, ok }
 }
 

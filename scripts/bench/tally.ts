@@ -23,7 +23,7 @@ export interface TallyDb {
   ballots: number
 }
 
-const GOAL_MS = 50
+export const GOAL_MS = 50
 
 async function appFor(ctx: BenchContext): Promise<FastifyInstance> {
   const app = await buildApp({ config: ctx.config, db: ctx.db, jwtSecret: JWT_SECRET, logger: false })
@@ -71,7 +71,7 @@ async function onServer<T>(
 }
 
 /** Latency of `calls` GETs over HTTP to a server process, after 5 warm-up calls; every answer must be 200. */
-async function timeHttpGets(origin: string, url: string, headers: Record<string, string>, calls: number) {
+export async function timeHttpGets(origin: string, url: string, headers: Record<string, string>, calls: number) {
   const samples: number[] = []
   for (let i = 0; i < calls + 5; i++) {
     const t = performance.now()
@@ -84,7 +84,13 @@ async function timeHttpGets(origin: string, url: string, headers: Record<string,
   return summarize(samples)
 }
 
-export async function benchTally(opts: { tmp: string; quick: boolean; measure: boolean }): Promise<{ db: TallyDb; figures: Figure[] }> {
+export async function benchTally(opts: {
+  tmp: string
+  quick: boolean
+  measure: boolean
+  /** Called after each size is counted (and measured): the PostgreSQL bench copies the world there. */
+  onSize?: (size: number, ctx: BenchContext, frame: Frame, roundId: string) => Promise<void>
+}): Promise<{ db: TallyDb; figures: Figure[] }> {
   const sizes = opts.quick ? [1_000, 10_000, 50_000] : [10_000, 100_000, 1_000_000]
   const villages = opts.quick ? 50 : 100
   const total = sizes.at(-1) as number
@@ -126,7 +132,10 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
       p.done(
         `${size.toLocaleString('en')} ballots (${Math.round(((size - from) / (performance.now() - t0)) * 1000)} ballots/s through recordBallot)`,
       )
-      if (!app) continue
+      if (!app) {
+        await opts.onSize?.(size, ctx, frame, r.id)
+        continue
+      }
       // the bench's own bulk writes sit in the WAL; folded here so the server's first write (the disclosure)
       // does not pay for checkpointing them
       ctx.db.$client.pragma('wal_checkpoint(TRUNCATE)')
@@ -150,6 +159,7 @@ export async function benchTally(opts: { tmp: string; quick: boolean; measure: b
         pass: ok,
         note: `p99 ${s.p99.toFixed(2)} ms over ${s.n} calls (HTTP to node server/dist/server.mjs on the same file, bearer auth); ${villages} villages × 9 questions; baseline = the smallest size`,
       })
+      await opts.onSize?.(size, ctx, frame, r.id)
     }
     // let the 1 M household objects go before the overview is timed: marking them is this process's GC
     // work, not the server's (a server never holds them), and it showed up as the overview's p99
