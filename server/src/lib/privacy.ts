@@ -14,14 +14,14 @@ export interface PrivacyKeys {
   /** AES-256 key that seals a round's pending ballots. */
   roundKey(roundId: string): Buffer
   /** Keyed hash for paradata and replay keys: cannot be recomputed (or reversed by enumeration) without the secret. */
-  mac(purpose: 'device' | 'client', value: string): string
+  mac(purpose: 'device' | 'client' | 'pending', value: string): string
 }
 
 export function privacyKeys(secret: string): PrivacyKeys {
   const ikm = Buffer.from(secret, 'utf8')
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, 'hailong/privacy/v1', info, 32))
   const roundKeys = new Map<string, Buffer>()
-  const macKeys = { device: derive('device-fingerprint'), client: derive('client-key') }
+  const macKeys = { device: derive('device-fingerprint'), client: derive('client-key'), pending: derive('pending-row') }
   return {
     roundKey(roundId) {
       let k = roundKeys.get(roundId)

@@ -18,7 +18,7 @@ import type { Answers } from './rules.js'
 
 /** What a pending ballot holds, sealed: everything needed to land it later, nothing about the household. */
 export interface PendingPayload {
-  v: 1
+  v: 1 | 2
   answers: Answers
   comment: string | null
   contentHash: string
@@ -28,14 +28,29 @@ export interface PendingPayload {
   paperSerial: string | null
   day: string
   nonce: string
+  /**
+   * v2: the receipt and client key the landed ballot will carry. The pending row holds them only as keyed hashes
+   * (pendingKey in service.ts); a v1 payload's row holds them in clear.
+   */
+  receipt?: string
+  clientKey?: string | null
 }
 
 /** What the payload is made of: the pending ballot's content and paradata, before its day and nonce. */
-export type PayloadInput = Omit<PendingPayload, 'v' | 'day' | 'nonce' | 'paperSerial'> & { paperSerial?: string | null }
+export type PayloadInput = Omit<PendingPayload, 'v' | 'day' | 'nonce' | 'paperSerial' | 'receipt' | 'clientKey'> & {
+  paperSerial?: string | null
+}
 
-export function payloadOf(input: PayloadInput, day: string, nonce: string): PendingPayload {
+/** The payload; `carried` (a pending ballot's receipt and client key) makes it v2. */
+export function payloadOf(
+  input: PayloadInput,
+  day: string,
+  nonce: string,
+  carried?: { receipt: string; clientKey: string | null },
+): PendingPayload {
   return {
-    v: 1,
+    v: carried ? 2 : 1,
+    ...(carried ? { receipt: carried.receipt, clientKey: carried.clientKey } : {}),
     answers: input.answers,
     comment: input.comment,
     contentHash: input.contentHash,
@@ -46,6 +61,11 @@ export function payloadOf(input: PayloadInput, day: string, nonce: string): Pend
     day,
     nonce,
   }
+}
+
+/** The receipt and client key a pending ballot lands with: from its sealed payload (v2), else from its row (v1). */
+export function carriedBy(row: { receipt: string; clientKey: string | null }, p: PendingPayload) {
+  return { receipt: p.receipt ?? row.receipt, clientKey: p.clientKey !== undefined ? p.clientKey : row.clientKey }
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   type SubmitBallotBody,
   vnDay,
 } from '@app/shared'
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
 import { canonicalBallot, newReceipt, openBox, sealBox } from '../../lib/privacy.js'
@@ -33,6 +33,7 @@ import { type Actor, assertRole } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
 import {
   ballotFormOf,
+  carriedBy,
   countAnswers,
   invalidationRows,
   landedRows,
@@ -49,7 +50,16 @@ import {
   submissionHash,
   validateAnswers as validate,
 } from './rules.js'
-import { type BallotDeps, type ClientMeta, deviceFingerprint, linkNotFound, NUDGE_DELAY_MS, pendingAad, shuffled } from './service.js'
+import {
+  type BallotDeps,
+  type ClientMeta,
+  deviceFingerprint,
+  linkNotFound,
+  NUDGE_DELAY_MS,
+  pendingAad,
+  pendingKey,
+  shuffled,
+} from './service.js'
 
 type Channel = BallotChannel
 type Group = { villageId: string; channel: Channel }
@@ -222,9 +232,16 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     const day = vnDay(clock.now())
     await participate(tx, input, day)
     const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
-    const row = { id: newId(), roundId: input.round.id, villageId: input.villageId, channel: input.channel, receipt }
-    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payloadOf(input, day, nonce)))
-    await tx.insert(pendingBallots).values({ ...row, clientKey: input.clientKey, sealed })
+    const row = {
+      id: newId(),
+      roundId: input.round.id,
+      villageId: input.villageId,
+      channel: input.channel,
+      receipt: pendingKey(keys, 'receipt', receipt),
+    }
+    const payload = payloadOf(input, day, nonce, { receipt, clientKey: input.clientKey })
+    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payload))
+    await tx.insert(pendingBallots).values({ ...row, clientKey: input.clientKey && pendingKey(keys, 'client', input.clientKey), sealed })
     return { receipt }
   }
 
@@ -274,9 +291,18 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       try {
         await tx.transaction(async (sp) => {
           const counts = new Map<string, { valid: number; satisfied: number }>()
+          // the batch's pending rows go first, in one statement (the WAL then records their deletions in heap order):
+          // deleting each beside its ballot would write, in the WAL, which pending row became which ballot
+          await sp.delete(pendingBallots).where(
+            inArray(
+              pendingBallots.id,
+              chosen.map((r) => r.id),
+            ),
+          )
           for (const row of chosen) {
-            await land(sp, round, questions, g.villageId, g.channel, row.receipt, row.clientKey, openPending(row), counts)
-            await sp.delete(pendingBallots).where(eq(pendingBallots.id, row.id))
+            const p = openPending(row)
+            const { receipt, clientKey } = carriedBy(row, p)
+            await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p, counts)
           }
           await addQuestionCounts(sp, round.id, g.villageId, counts)
         })
@@ -288,7 +314,9 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       for (const row of chosen) {
         try {
           await tx.transaction(async (sp) => {
-            await land(sp, round, questions, g.villageId, g.channel, row.receipt, row.clientKey, openPending(row))
+            const p = openPending(row)
+            const { receipt, clientKey } = carriedBy(row, p)
+            await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p)
             await sp.delete(pendingBallots).where(eq(pendingBallots.id, row.id))
           })
           landed++
@@ -416,10 +444,14 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
         clientKey && !prior
           ? await pendingWhere(
               tx,
-              and(eq(pendingBallots.roundId, round.id), eq(pendingBallots.clientKey, clientKey)) as ReturnType<typeof eq>,
+              and(
+                eq(pendingBallots.roundId, round.id),
+                inArray(pendingBallots.clientKey, [pendingKey(keys, 'client', clientKey), clientKey]),
+              ) as ReturnType<typeof eq>,
             )
           : []
-      if (pending && openPending(pending).contentHash === contentHash) return { receipt: pending.receipt, replay: true }
+      const p = pending && openPending(pending)
+      if (pending && p?.contentHash === contentHash) return { receipt: carriedBy(pending, p).receipt, replay: true }
       throw alreadyAnswered()
     }
     if (await participatedIn(db, round.id, inv.householdId)) return answered(db)
@@ -561,7 +593,8 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       if (!receipt) throw notFound('receipt')
       const [b] = await db.select({ roundId: ballots.roundId, day: ballots.day }).from(ballots).where(eq(ballots.receipt, receipt))
       if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
-      const [p] = await pendingWhere(db, eq(pendingBallots.receipt, receipt))
+      // a row written before receipts were keyed holds its receipt in clear
+      const [p] = await pendingWhere(db, inArray(pendingBallots.receipt, [pendingKey(keys, 'receipt', receipt), receipt]))
       if (!p) throw notFound('receipt')
       return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
     },

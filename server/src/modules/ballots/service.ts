@@ -24,6 +24,7 @@ import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
 import {
   ballotFormOf,
+  carriedBy,
   countAnswers,
   invalidationRows,
   landedRows,
@@ -82,6 +83,14 @@ export type { PendingPayload } from './ballot-rows.js'
 /** What the receipt commits to (with a random nonce): the ballot's content, never the household. */
 export const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
   `${p.id}|${p.roundId}|${p.villageId}|${p.channel}|${p.receipt}`
+
+/**
+ * What a pending row stores in place of its receipt and client key: keyed hashes. The landed ballot carries both in
+ * clear, so a pending row holding them would name its ballot to whoever ties the row to its household: the
+ * acceptance writes the participation and the pending row together (on PostgreSQL under one transaction id, in xmin
+ * and in the WAL; on SQLite in one WAL commit). The clear values travel sealed in the payload (v2).
+ */
+export const pendingKey = (keys: PrivacyKeys, kind: 'receipt' | 'client', value: string) => keys.mac('pending', `${kind}:${value}`)
 
 /** Fisher–Yates with crypto.randomInt: the landing order must owe nothing to arrival order. */
 export function shuffled<T>(items: readonly T[]): T[] {
@@ -257,9 +266,16 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
     const day = vnDay(clock.now())
     participate(input, day)
     const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
-    const row = { id: newId(), roundId: input.round.id, villageId: input.villageId, channel: input.channel, receipt }
-    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payloadOf(input, day, nonce)))
-    repo.insertPending({ ...row, clientKey: input.clientKey, sealed })
+    const row = {
+      id: newId(),
+      roundId: input.round.id,
+      villageId: input.villageId,
+      channel: input.channel,
+      receipt: pendingKey(keys, 'receipt', receipt),
+    }
+    const payload = payloadOf(input, day, nonce, { receipt, clientKey: input.clientKey })
+    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payload))
+    repo.insertPending({ ...row, clientKey: input.clientKey && pendingKey(keys, 'client', input.clientKey), sealed })
     return { receipt }
   }
 
@@ -309,7 +325,9 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
           sqlite.transaction(() => {
             const counts = new Map<string, { valid: number; satisfied: number }>()
             for (const row of chosen) {
-              land(round, questions, villageId, channel, row.receipt, row.clientKey, openPending(row), counts)
+              const p = openPending(row)
+              const { receipt, clientKey } = carriedBy(row, p)
+              land(round, questions, villageId, channel, receipt, clientKey, p, counts)
               repo.deletePending(row.id)
             }
             repo.addQuestionCounts(round.id, villageId, counts)
@@ -322,7 +340,9 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
         for (const row of chosen) {
           try {
             sqlite.transaction(() => {
-              land(round, questions, villageId, channel, row.receipt, row.clientKey, openPending(row))
+              const p = openPending(row)
+              const { receipt, clientKey } = carriedBy(row, p)
+              land(round, questions, villageId, channel, receipt, clientKey, p)
               repo.deletePending(row.id)
             })()
             landed++
@@ -474,8 +494,12 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
     const answered = () => {
       const prior = clientKey ? repo.priorByClientKey(round.id, clientKey) : undefined
       if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
-      const pending = clientKey && !prior ? repo.pendingByClientKey(round.id, clientKey) : undefined
-      if (pending && openPending(pending).contentHash === contentHash) return { receipt: pending.receipt, replay: true }
+      const pending =
+        clientKey && !prior
+          ? (repo.pendingByClientKey(round.id, pendingKey(keys, 'client', clientKey)) ?? repo.pendingByClientKey(round.id, clientKey))
+          : undefined
+      const p = pending && openPending(pending)
+      if (pending && p?.contentHash === contentHash) return { receipt: carriedBy(pending, p).receipt, replay: true }
       throw alreadyAnswered()
     }
     const early = await lock.exclusive(() => (repo.participated(round.id, inv.householdId) ? answered() : null))
@@ -596,7 +620,10 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
       if (!receipt) throw notFound('receipt')
       const [b, p] = await lock.exclusive(() => {
         const counted = repo.byReceipt(receipt)
-        return [counted, counted ? undefined : repo.pendingByReceipt(receipt)] as const
+        const pending = counted
+          ? undefined
+          : (repo.pendingByReceipt(pendingKey(keys, 'receipt', receipt)) ?? repo.pendingByReceipt(receipt))
+        return [counted, pending] as const
       })
       if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
       if (!p) throw notFound('receipt')
