@@ -64,6 +64,35 @@ describe('landing pending ballots', () => {
     for (const r of receipts) expect((await app.inject({ method: 'GET', url: `/api/receipts/${r}` })).json().status).toBe('counted')
   })
 
+  it('a pending row carries neither the receipt nor the client key of the ballot it lands as (the acceptance writes it beside the household)', async () => {
+    const { app, db } = await buildTestApp({ env: { LINK_RATE_LIMIT_PER_MIN: '100000' } })
+    app.services.ballots.stopLanding()
+    const w = await makeWorld(app, db)
+    const { round, tokens } = await openRoundWithLinks(app, w)
+    const receipts: string[] = []
+    for (const [i, t] of tokens.slice(0, 4).entries()) {
+      const payload = { answers: allSatisfied, clientId: `client-00${i}` }
+      const res = await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload })
+      expect(res.statusCode, res.body).toBe(201)
+      receipts.push(res.json().receipt)
+      // the same submission again while pending: the same receipt, found through the row's keyed client key
+      const again = await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload })
+      expect(again.statusCode, again.body).toBe(200)
+      expect(again.json().receipt).toBe(res.json().receipt)
+      expect((await app.inject({ method: 'GET', url: `/api/receipts/${res.json().receipt}` })).json().status).toBe('pending')
+    }
+    const pending = db.select().from(pendingBallots).all()
+    expect(pending).toHaveLength(4)
+    const closed = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })
+    expect(closed.statusCode, closed.body).toBe(200)
+    const landed = db.select().from(ballots).all()
+    expect(landed.map((b) => b.receipt).sort()).toEqual([...receipts].sort())
+    const onBallots = new Set(landed.flatMap((b) => [b.receipt, b.clientId]))
+    expect(landed.every((b) => b.clientId)).toBe(true)
+    expect(pending.flatMap((p) => [p.receipt, p.clientKey]).filter((v) => onBallots.has(v))).toEqual([])
+    for (const r of receipts) expect((await app.inject({ method: 'GET', url: `/api/receipts/${r}` })).json().status).toBe('counted')
+  })
+
   it('keeps pending content unreadable without the secret, and a tampered sealed box never blocks its batch', async () => {
     const { app, db } = await buildTestApp({ env: { MIX_MIN_BATCH: '5' } })
     app.services.ballots.stopLanding()
