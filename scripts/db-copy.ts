@@ -7,8 +7,10 @@
  * Reads the SQLite file read-only in one read transaction (a consistent snapshot, safe while the server runs; ballots
  * accepted after it started are not in the copy), applies the PostgreSQL migrations to the target, copies every table
  * of the schema in one PostgreSQL transaction, then compares row counts and a content digest per table between
- * the snapshot and the copy and verifies every round's ledger on the copy. Exit 0: identical and verified;
- * 1: a difference or an error; 2: usage, or the target is not empty.
+ * the snapshot and the copy, and runs the whole ledger verification on the copy (`pnpm verify-ledger`'s, through the
+ * server's services on PostgreSQL), reporting every round. Exit 0: identical and verified; 1: a difference or an
+ * error; 2: usage, or the target is not empty. The rest of the configuration comes from the environment as for
+ * every script (loadConfig), read before anything is written.
  */
 import { resolve } from 'node:path'
 import { migratePg } from '@app/db/pg'
@@ -16,7 +18,8 @@ import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { copyPlan, copyTables, pgDigests, quote, sourceSchemaProblem, sqliteDigests, tablesWithRows } from './lib/db-copy.js'
-import { verificationLines, verifyCopy } from './lib/verify-copy.js'
+import { verificationLines, verifyRounds } from './lib/verify.js'
+import { cliConfig, openContext } from './lib-cli.js'
 
 const USAGE = 'usage: pnpm db:copy --to postgres://user:password@host:5432/db [--from ./data/hailong.db]'
 
@@ -50,6 +53,9 @@ const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000)).toLoca
 
 async function main(): Promise<number> {
   const { to, from } = parseArgs(process.argv.slice(2))
+  // the environment the verification opens the copy with: a configuration error stops here, before the copy
+  const verifyEnv = { ...process.env, DATABASE_URL: to }
+  cliConfig(verifyEnv)
   const plan = copyPlan()
 
   let sqlite: Database.Database
@@ -140,10 +146,21 @@ async function main(): Promise<number> {
       for (const d of differing) console.log(d)
     }
 
-    const verification = await verifyCopy(to)
-    console.log(`ledger verification on the copy: ${verification.rounds.length} rounds`)
-    for (const line of verificationLines(verification)) console.log(line)
-    const ok = differing.length === 0 && verification.ok
+    const copyCtx = await openContext(verifyEnv, { migrate: false })
+    let verified: Awaited<ReturnType<typeof verifyRounds>>
+    try {
+      console.log('ledger verification on the copy (pnpm verify-ledger):')
+      verified = await verifyRounds(copyCtx.services, {
+        onRound: (r) => {
+          for (const line of verificationLines(r)) console.log(`  ${line}`)
+        },
+      })
+    } finally {
+      await copyCtx.close()
+    }
+    const broken = verified.filter((r) => !r.report.ok).length
+    console.log(`verified ${verified.length} rounds on the copy: ${broken === 0 ? 'all ok' : `${broken} BROKEN`}`)
+    const ok = differing.length === 0 && broken === 0
     console.log(ok ? `done: ${shown(to)} is an identical, verified copy` : `FAILED: the copy at ${shown(to)} differs from ${from}`)
     return ok ? 0 : 1
   } catch (e) {

@@ -63,7 +63,7 @@ async function main() {
   } catch {
     return fail(`Cannot read ${args.file}.`)
   }
-  const ctx = openContext(process.env)
+  const ctx = await openContext(process.env)
   try {
     if (size > ctx.config.imports.maxBytes)
       fail(`The file is ${size} bytes; at most ${ctx.config.imports.maxBytes} are accepted (IMPORT_MAX_BYTES).`)
@@ -103,7 +103,7 @@ async function main() {
     if (e instanceof AppError) fail(`Import refused (${e.code}): ${e.message}`)
     throw e
   } finally {
-    ctx.close()
+    await ctx.close()
   }
 }
 

@@ -15,7 +15,7 @@ async function main(argv: string[]): Promise<number> {
     console.error('usage: pnpm recount <roundId> [--repair]')
     return 1
   }
-  const { services, close } = openContext(process.env)
+  const { services, close } = await openContext(process.env)
   try {
     const started = performance.now()
     const res = await services.tally.recount(null, args[0] as string, { repair })
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e
   } finally {
-    close()
+    await close()
   }
 }
 
