@@ -2,19 +2,20 @@
  * `pnpm db:copy --to postgres://…`: the demo seed (plus an open round with links, participations and pending
  * ballots) copied from a real SQLite file into a fresh PostgreSQL database by the CLI as a child process. The copy
  * must be identical (row counts and per-table digests, checked here apart from the CLI's own check), verified
- * (every round's ledger), keep no answering order in PostgreSQL's heap, refuse a target that holds rows (exit 2),
- * and the verification must name a ballot or a sealed root changed in the copy afterwards.
+ * (`pnpm verify-ledger`'s whole check, every round, on PostgreSQL), keep no answering order in PostgreSQL's heap, refuse
+ * a target that holds rows (exit 2); the verification must name a ballot changed in the file before the copy, and
+ * a ballot or a sealed root changed in the copy afterwards.
  *
  * Needs a PostgreSQL server (TEST_DATABASE_URL): the CLI connects to a URL, which PGlite in-process does not give.
  */
 import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyPlan, pgDigests, quote, sqliteDigests } from '../../scripts/lib/db-copy.js'
-import { verifyCopy } from '../../scripts/lib/verify-copy.js'
 import {
   cloneTemplate,
   freshDatabase,
@@ -30,12 +31,17 @@ const url = testDatabaseUrl()
 /** Without a server the tests are reported skipped, and their name says what they need. */
 const title = (t: string) => (url ? t : `${t} (${PG_SKIP_REASON})`)
 
-function run(script: string, args: string[], dbPath: string): Promise<{ code: number | null; out: string; ms: number }> {
+function run(
+  script: string,
+  args: string[],
+  dbPath: string,
+  extra: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; ms: number }> {
   const started = performance.now()
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
-      env: serverEnv(dbPath, 0),
+      env: serverEnv(dbPath, 0, extra),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
@@ -68,11 +74,12 @@ let target: TestDatabase
 let copy: { code: number | null; out: string; ms: number }
 let server: RunningServer | undefined
 
+// several databases to drop, each closing its sessions first
 afterAll(async () => {
   await server?.kill9()
   for (const f of cleanup.reverse()) await f()
   tmp?.cleanup()
-})
+}, 60_000)
 
 describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
   beforeAll(async () => {
@@ -98,8 +105,8 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
   it('copies every table: the CLI reports identical digests and a verified ledger, and says its speed', () => {
     expect(copy.code, copy.out).toBe(0)
     expect(copy.out).toContain('row counts and content digests identical')
-    expect(copy.out).toMatch(/ledger verification on the copy: 5 rounds/)
-    expect(copy.out).not.toContain('MISMATCH')
+    expect(copy.out).toContain('verified 5 rounds on the copy: all ok')
+    expect(copy.out).not.toContain('BROKEN')
     const speed = /copied (\d+) rows of (\d+) tables in one transaction: (\d+) ms, ([\d,]+) rows\/s/.exec(copy.out)
     expect(speed, copy.out).not.toBeNull()
     console.log(
@@ -175,14 +182,52 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
     expect(Math.abs(await rho('ballots', 'round_id, ledger_seq'))).toBeLessThan(0.1)
   })
 
-  it('verifyCopy passes on the copy: every round, with the sealed root', async () => {
-    const v = await verifyCopy(target.url)
-    expect(v.ok, JSON.stringify(v.rounds.filter((r) => !r.ok))).toBe(true)
-    expect(v.rounds).toHaveLength(5)
-    const sealed = v.rounds.filter((r) => r.sealedRootHash !== null)
+  it('reports the whole verification of every round of the copy, the sealed one against its sealed root', async () => {
+    const rounds = await withPg(
+      target.url,
+      async (c) => (await c.query<{ id: string; status: string }>('SELECT id, status FROM rounds')).rows,
+    )
+    expect(rounds).toHaveLength(5)
+    for (const r of rounds) expect(copy.out).toMatch(new RegExp(`^  ok {6}${r.id}  \\d+ entries  root [0-9a-f]{64}`, 'm'))
+    const sealed = rounds.filter((r) => r.status === 'sealed')
     expect(sealed).toHaveLength(1)
-    expect(sealed[0]!.sealedRootHash).toBe(sealed[0]!.rootHash)
-    expect(sealed[0]!.entries).toBeGreaterThan(0)
+    const line = new RegExp(`^  ok {6}${sealed[0]!.id}  (\\d+) entries  root ([0-9a-f]{64})  sealed root ([0-9a-f]{64})`, 'm').exec(
+      copy.out,
+    )
+    expect(line, copy.out).not.toBeNull()
+    expect(Number(line![1])).toBeGreaterThan(0)
+    expect(line![3]).toBe(line![2])
+  })
+
+  it('names a ballot changed in the file before the copy: digests agree, the verification does not (exit 1)', async () => {
+    const bad = join(tmp.dir, 'tampered-source.db')
+    const src = new Database(source, { readonly: true })
+    try {
+      await src.backup(bad)
+    } finally {
+      src.close()
+    }
+    const sqlite = new Database(bad)
+    let ballot: { id: string; round_id: string }
+    try {
+      ballot = sqlite
+        .prepare("SELECT b.id, b.round_id FROM ballots b JOIN rounds r ON r.id = b.round_id WHERE r.status = 'open' ORDER BY b.id LIMIT 1")
+        .get() as { id: string; round_id: string }
+      // a comment rewritten, as someone with the sqlite3 shell could
+      sqlite.prepare("UPDATE ballots SET comment = coalesce(comment, '') || ' (sửa)' WHERE id = ?").run(ballot.id)
+    } finally {
+      sqlite.close()
+    }
+    const db = await freshDatabase('copy_bad_source')
+    cleanup.push(db.drop)
+    const res = await run('scripts/db-copy.ts', ['--to', db.url, '--from', bad], bad)
+    rmSync(bad, { force: true })
+    expect(res.code, res.out).toBe(1)
+    expect(res.out).toContain('row counts and content digests identical')
+    expect(res.out).toMatch(new RegExp(`^  BROKEN  ${ballot.round_id}  open `, 'm'))
+    expect(res.out).toMatch(new RegExp(`chain: ballot_mismatch at ledger seq \\d+, ballot ${ballot.id}`))
+    expect(res.out).toContain('verified 5 rounds on the copy: 1 BROKEN')
+    expect(res.out).toContain('FAILED')
   })
 
   it('refuses a second copy into the same (now filled) database with exit 2 and changes nothing', async () => {
@@ -203,7 +248,7 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
     const res = await run('scripts/db-copy.ts', ['--to', db.url], empty)
     expect(res.code, res.out).toBe(0)
     expect(res.out).toContain('copied 0 rows')
-    expect(res.out).toContain('ledger verification on the copy: 0 rounds')
+    expect(res.out).toContain('verified 0 rounds on the copy: all ok')
   })
 
   it('inserts rows that reference their own table parents first, and rows referencing each other (a successor cycle) too', async () => {
@@ -253,20 +298,19 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
       await c.query(`UPDATE sealed_results SET ledger_root_hash = repeat('a', 64) WHERE round_id = $1`, [sealed.round_id])
       return { ballot: open, sealedRound: sealed.round_id }
     })
-    const v = await verifyCopy(tampered.url)
-    expect(v.ok).toBe(false)
-    const byId = new Map(v.rounds.map((r) => [r.roundId, r]))
-    const ballotRound = byId.get(changed.ballot.round_id)!
-    expect(ballotRound.ok).toBe(false)
-    expect(ballotRound.problems.join('\n')).toContain(`ballot_mismatch`)
-    expect(ballotRound.problems.join('\n')).toContain(changed.ballot.id)
-    const sealedRound = byId.get(changed.sealedRound)!
-    expect(sealedRound.ok).toBe(false)
-    expect(sealedRound.problems.join('\n')).toContain(`≠ sealed root ${'a'.repeat(64)}`)
+    // the verification db:copy ran, run on its own against the changed copy (the same code: pnpm verify-ledger)
+    const res = await run('scripts/verify-ledger.ts', [], source, { DATABASE_URL: tampered.url })
+    expect(res.code, res.out).toBe(1)
+    expect(res.out).toMatch(new RegExp(`^BROKEN  ${changed.ballot.round_id}  open `, 'm'))
+    expect(res.out).toMatch(new RegExp(`chain: ballot_mismatch at ledger seq \\d+, ballot ${changed.ballot.id}`))
+    expect(res.out).toMatch(new RegExp(`^BROKEN  ${changed.sealedRound}  sealed `, 'm'))
+    expect(res.out).toContain(`sealed_root: ledger root`)
+    expect(res.out).toContain(`≠ sealed root ${'a'.repeat(64)}`)
     // the rounds nobody touched still pass
-    expect(v.rounds.filter((r) => r.ok)).toHaveLength(3)
+    expect(res.out.match(/^ok {6}/gm)).toHaveLength(3)
     // the copy the test made first is untouched
-    expect((await verifyCopy(target.url)).ok).toBe(true)
+    const first = await run('scripts/verify-ledger.ts', [], source, { DATABASE_URL: target.url })
+    expect(first.code, first.out).toBe(0)
   })
 
   it('copies a file the server is writing to: one snapshot, identical and verified, without stopping the server', async () => {

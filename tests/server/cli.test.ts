@@ -10,10 +10,10 @@ import { makeCommune, makeUser } from '../helpers/factories.js'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const TSX = join(ROOT, 'node_modules/.bin/tsx')
 
-function run(script: string, args: string[], dbPath: string) {
+function run(script: string, args: string[], dbPath: string, extra: Record<string, string> = {}) {
   const res = spawnSync(TSX, [join(ROOT, script), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_PATH: dbPath, LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_PATH: dbPath, LOG_LEVEL: 'silent', ...extra },
     encoding: 'utf8',
     timeout: 60_000,
   })
@@ -117,5 +117,53 @@ describe('scripts that open a database as it is', () => {
       expect(r.out).toContain(`no database at ${missing}`)
     }
     expect(existsSync(missing)).toBe(false)
+  })
+})
+
+// two script runs each, seconds apiece on a busy machine
+describe('pnpm backup and pnpm restore with DATABASE_URL (PostgreSQL)', { timeout: 90_000 }, () => {
+  // an address nothing answers at: the scripts must not try it, only print what to run
+  const DATABASE_URL = 'postgres://hailong:s3cr%40t-pw@db.invalid:5433/hailong'
+  const PASSWORD = /s3cr/
+
+  it('backup prints the pg_dump command (no password), points to deploy/README.md, exits 3 and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hailong-cli-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const path = join(dir, 'hailong.db')
+    const dest = join(dir, 'out', 'nightly.dump')
+    const r = run('scripts/backup.ts', [dest], path, { DATABASE_URL })
+    expect(r.code, r.out).toBe(3)
+    expect(r.out).toContain("SQLite's backup API does not apply. Nothing was done.")
+    expect(r.out).toContain(`pg_dump -Fc -d 'postgres://hailong@db.invalid:5433/hailong' -f '${dest}'`)
+    expect(r.out).toContain('PGPASSWORD')
+    expect(r.out).toContain('deploy/README.md')
+    expect(r.out).not.toMatch(PASSWORD)
+    // without a destination: a dated file named after the database
+    const dated = run('scripts/backup.ts', [], path, { DATABASE_URL })
+    expect(dated.code, dated.out).toBe(3)
+    expect(dated.out).toMatch(/-f 'hailong-\d{4}-\d\d-\d\dT[\d-]+Z\.dump'/)
+    expect(existsSync(path)).toBe(false)
+    expect(existsSync(dirname(dest))).toBe(false)
+    expect(existsSync(join(dir, 'backups'))).toBe(false)
+  })
+
+  it('restore prints pg_restore into a fresh database and verify-ledger on it (no password), exits 3 and creates nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hailong-cli-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const path = join(dir, 'hailong.db')
+    const to = join(dir, 'restored')
+    const r = run('scripts/restore.ts', ['/var/backups/hailong/hailong-2026-12-01.dump', to], path, { DATABASE_URL })
+    expect(r.code, r.out).toBe(3)
+    expect(r.out).toContain("createdb -h 'db.invalid' -p 5433 -O 'hailong' 'hailong_drill'")
+    expect(r.out).toContain(
+      "pg_restore --no-owner --role='hailong' -d 'postgres://hailong@db.invalid:5433/hailong_drill' '/var/backups/hailong/hailong-2026-12-01.dump'",
+    )
+    expect(r.out).toContain("DATABASE_URL='postgres://hailong@db.invalid:5433/hailong_drill' pnpm verify-ledger")
+    expect(r.out).toContain('deploy/README.md')
+    expect(r.out).not.toMatch(PASSWORD)
+    // the usage error of SQLite does not come first: on PostgreSQL the guidance is what the operator needs
+    expect(run('scripts/restore.ts', [], path, { DATABASE_URL }).code).toBe(3)
+    expect(existsSync(to)).toBe(false)
+    expect(existsSync(path)).toBe(false)
   })
 })

@@ -60,6 +60,20 @@ export function jsonDifferences(a: unknown, b: unknown, path = ''): string[] {
 }
 
 /**
+ * A tally with its villages in unit-id order. A tally lists villages in the order of the keys of the round's frame
+ * snapshot (a JSON object): SQLite keeps the order they were written in, PostgreSQL's jsonb keeps its own, so the
+ * tally frozen on one engine and a recount on the other (a round moved by `pnpm db:copy`) list the same villages
+ * in different orders. The villages are the same set either way; compare them by unit.
+ */
+function villagesByUnit(t: unknown): unknown {
+  if (!t || typeof t !== 'object' || !Array.isArray((t as { villages?: unknown }).villages)) return t
+  const villages = [...(t as { villages: { unitId?: unknown }[] }).villages].sort((a, b) =>
+    String(a?.unitId) < String(b?.unitId) ? -1 : String(a?.unitId) > String(b?.unitId) ? 1 : 0,
+  )
+  return { ...t, villages }
+}
+
+/**
  * The whole-round check behind `pnpm verify-ledger` and GET /api/rounds/:id/ledger/verify (one code
  * path, TRUST §2.6): every ballot against its ledger entry and the chain (ballots.verifyLedger),
  * the chain against the sealed root, every receipt against its entry, the sealed tally against a
@@ -137,8 +151,8 @@ export function createVerifyService(deps: {
       if (sealed) {
         if (sealed.ledgerRootHash !== rootHash)
           differences.push({ check: 'sealed_root', message: `ledger root ${rootHash} ≠ sealed root ${sealed.ledgerRootHash}` })
-        const recount = { ...(await tally.fromBallots(r, 'closed')), status: 'sealed' }
-        const frozen = JSON.parse(sealed.tallyJson) as unknown
+        const recount = villagesByUnit({ ...(await tally.fromBallots(r, 'closed')), status: 'sealed' })
+        const frozen = villagesByUnit(JSON.parse(sealed.tallyJson) as unknown)
         if (canonicalJson(frozen) !== canonicalJson(recount))
           differences.push(
             ...capped(
