@@ -61,9 +61,10 @@ async function query<T extends pg.QueryResultRow>(dbUrl: string, text: string, v
 const count = async (dbUrl: string, table: string) => (await query<{ n: number }>(dbUrl, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
 
 const cleanup: Array<() => Promise<void>> = []
+// about ten databases to drop, each closing its sessions first: longer than a hook's default on a busy machine
 afterAll(async () => {
   for (const f of cleanup.reverse()) await f()
-})
+}, 120_000)
 
 async function fresh(suffix: string): Promise<TestDatabase> {
   const db = await freshDatabase(suffix)
