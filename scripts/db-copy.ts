@@ -19,7 +19,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { copyPlan, copyTables, pgDigests, quote, sourceSchemaProblem, sqliteDigests, tablesWithRows } from './lib/db-copy.js'
 import { verificationLines, verifyRounds } from './lib/verify.js'
-import { cliConfig, openContext } from './lib-cli.js'
+import { cliConfig, openContext, shownUrl } from './lib-cli.js'
 
 const USAGE = 'usage: pnpm db:copy --to postgres://user:password@host:5432/db [--from ./data/hailong.db]'
 
@@ -41,12 +41,6 @@ function parseArgs(argv: string[]): { to: string; from: string } {
   if (!opts.to) refuse(USAGE)
   if (!/^postgres(ql)?:\/\//.test(opts.to)) refuse(`--to must be a postgres:// URL\n${USAGE}`)
   return { to: opts.to, from: resolve(opts.from ?? process.env.DATABASE_PATH ?? './data/hailong.db') }
-}
-
-/** The target as printed: host, port and database, never the password. */
-function shown(url: string): string {
-  const u = new URL(url)
-  return `postgres://${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}${u.pathname}`
 }
 
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en-US')
@@ -78,18 +72,18 @@ async function main(): Promise<number> {
   try {
     await client.connect()
   } catch (e) {
-    console.error(`cannot connect to ${shown(to)}: ${(e as Error).message}`)
+    console.error(`cannot connect to ${shownUrl(to)}: ${(e as Error).message}`)
     return 1
   }
   try {
     const occupied = await tablesWithRows(client, plan)
     if (occupied.length > 0)
       refuse(
-        `Refusing to copy: ${shown(to)} already holds data (rows in ${occupied.join(', ')}). db:copy only fills an empty database; it never merges into one in use.`,
+        `Refusing to copy: ${shownUrl(to)} already holds data (rows in ${occupied.join(', ')}). db:copy only fills an empty database; it never merges into one in use.`,
       )
     await migratePg(drizzle(client))
 
-    console.log(`copying ${from} → ${shown(to)}`)
+    console.log(`copying ${from} → ${shownUrl(to)}`)
     const started = performance.now()
     // The snapshot: BEGIN is deferred in SQLite, so the first read fixes what every later read of this transaction sees.
     sqlite.exec('BEGIN')
@@ -105,7 +99,7 @@ async function main(): Promise<number> {
         const raced = await tablesWithRows(client, plan)
         if (raced.length > 0) {
           await client.query('ROLLBACK')
-          refuse(`Refusing to copy: rows appeared in ${raced.join(', ')} of ${shown(to)} while preparing; nothing was copied.`)
+          refuse(`Refusing to copy: rows appeared in ${raced.join(', ')} of ${shownUrl(to)} while preparing; nothing was copied.`)
         }
         const copied = await copyTables(sqlite, client, plan, (t) => {
           if (t.rows > 0) console.log(`  ${t.table.padEnd(24)} ${String(t.rows).padStart(9)} rows  ${Math.round(t.ms)} ms`)
@@ -161,13 +155,13 @@ async function main(): Promise<number> {
     const broken = verified.filter((r) => !r.report.ok).length
     console.log(`verified ${verified.length} rounds on the copy: ${broken === 0 ? 'all ok' : `${broken} BROKEN`}`)
     const ok = differing.length === 0 && broken === 0
-    console.log(ok ? `done: ${shown(to)} is an identical, verified copy` : `FAILED: the copy at ${shown(to)} differs from ${from}`)
+    console.log(ok ? `done: ${shownUrl(to)} is an identical, verified copy` : `FAILED: the copy at ${shownUrl(to)} differs from ${from}`)
     return ok ? 0 : 1
   } catch (e) {
     console.error(
       committed
-        ? `db:copy failed after the copy was committed to ${shown(to)}: ${(e as Error).message}`
-        : `db:copy failed; nothing was written to ${shown(to)} but the migrations: ${(e as Error).message}`,
+        ? `db:copy failed after the copy was committed to ${shownUrl(to)}: ${(e as Error).message}`
+        : `db:copy failed; nothing was written to ${shownUrl(to)} but the migrations: ${(e as Error).message}`,
     )
     return 1
   } finally {
