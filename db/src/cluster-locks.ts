@@ -16,6 +16,8 @@ export const PG_LOCK_KEYS = {
   reminderScan: 7_283_562_003,
   /** The Zalo OA token refresh: Zalo's refresh token is single-use, so one rotation at a time in the cluster. */
   zaloTokenRefresh: 7_283_562_004,
+  /** Transactions SQLite would begin IMMEDIATE (read, then write what was read): one at a time (engine-pg.ts). */
+  immediateWrites: 7_283_562_005,
 } as const
 
 /**

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { sql } from 'drizzle-orm'
+import { PG_LOCK_KEYS } from './cluster-locks.js'
 import type { AppDb, AppTx } from './engine.js'
 
 /**
@@ -36,6 +38,20 @@ const ROUTED = new Set<PropertyKey>([
 const pgScope = new AsyncLocalStorage<{ tx: AppTx }>()
 
 /**
+ * SQLite's `{ behavior: 'immediate' }` marks a transaction that reads and then writes what it read (a household
+ * code free in the village, a decision not yet recorded): it takes the write lock before reading, so two of them
+ * run one after the other. READ COMMITTED alone would let two such transactions both read "free" and both write,
+ * one of them then failing on a unique key (a 500) or, without one, writing a duplicate. They take one cluster-wide
+ * advisory lock instead, held to the end of the transaction: the same order as on SQLite, among these transactions
+ * only (the ballot paths lock per round, sealing locks the round's row). They are staff operations, a few per minute.
+ */
+async function takeWriteTurn(tx: AppTx): Promise<void> {
+  await (tx as unknown as { execute(q: unknown): Promise<unknown> }).execute(
+    sql`SELECT pg_advisory_xact_lock(${PG_LOCK_KEYS.immediateWrites}::bigint)`,
+  )
+}
+
+/**
  * A drizzle node-postgres or PGlite database as the AppDb every repository uses (tables of schema.ts work on it
  * as they are: same table and column names; see PG_TYPE_PARSERS for the reads). Transactions behave as on SQLite's
  * single connection: a `db.transaction` opened inside a transaction's async context is a savepoint of it (not a
@@ -44,11 +60,18 @@ const pgScope = new AsyncLocalStorage<{ tx: AppTx }>()
  */
 export function pgAppDb(pgdb: PgDrizzle): AppDb {
   const begin = pgdb.transaction.bind(pgdb)
-  const transaction = async (work: (tx: AppTx) => Promise<unknown>): Promise<unknown> => {
+  const transaction = async (work: (tx: AppTx) => Promise<unknown>, config?: { behavior?: string }): Promise<unknown> => {
+    const immediate = config?.behavior === 'immediate'
     const current = pgScope.getStore()
-    if (current) return (current.tx as AppTx).transaction((sp) => pgScope.run({ tx: sp }, () => work(sp)))
-    // SQLite's `{ behavior }` means nothing here: PostgreSQL's default (READ COMMITTED, row locks) serves
-    return begin((tx: AppTx) => pgScope.run({ tx }, () => work(tx)))
+    if (current)
+      return (current.tx as AppTx).transaction(async (sp) => {
+        if (immediate) await takeWriteTurn(sp)
+        return await pgScope.run({ tx: sp }, () => work(sp))
+      })
+    return begin(async (tx: AppTx) => {
+      if (immediate) await takeWriteTurn(tx)
+      return await pgScope.run({ tx }, () => work(tx))
+    })
   }
   return new Proxy(pgdb as object, {
     get(target, prop) {

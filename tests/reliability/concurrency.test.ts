@@ -85,6 +85,33 @@ describe('two staff at once, one process', () => {
   })
 })
 
+describe('staff adding the same household at once', () => {
+  // On PostgreSQL each request has its own connection: both read "code free" unless the read-then-write
+  // transaction waits its turn (SQLite's IMMEDIATE, engine-pg.ts); the loser then hit the unique key as a 500.
+  it('eight requests for one household code: one 201, seven 409 already_exists naming the household, one row', async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db, { perVillage: 0 })
+    const village = w.villages[0] as { id: string }
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        fetch(`${base}/api/units/${village.id}/households`, {
+          method: 'POST',
+          headers: { ...(i % 2 ? w.auth.xa : w.auth.tinh), 'content-type': 'application/json' },
+          body: JSON.stringify({ code: 'TRUNG01', headName: `Người nhập ${i}` }),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { code: string; message: string } } })),
+      ),
+    )
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409])
+    for (const r of results.filter((x) => x.status === 409)) {
+      expect(r.body.error?.code).toBe('already_exists')
+      expect(r.body.error?.message).toContain('TRUNG01')
+    }
+    expect(db.select().from(households).where(eq(households.villageId, village.id)).all()).toHaveLength(1)
+  })
+})
+
 describe('two server processes on one database file', () => {
   const tmp = tempDir('hailong-race-')
   const servers: RunningServer[] = []

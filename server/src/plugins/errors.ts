@@ -33,6 +33,21 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message: 
 }
 
 /**
+ * PostgreSQL refusals that mean two requests changed the same rows at once (a unique key taken meanwhile, a
+ * serialization failure, a deadlock): the request did nothing and can be repeated, so 409 `conflict`, not 500.
+ * SQLite has one writer at a time and never raises these. A path that meets one often wants its own lock.
+ */
+const PG_CONFLICTS = new Set(['23505', '40001', '40P01'])
+function pgConflictOf(err: unknown): { code: string; constraint?: string } | undefined {
+  // drizzle wraps the driver's error (DrizzleQueryError) and keeps it as the cause
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, severity, constraint } = e as { code?: unknown; severity?: unknown; constraint?: string }
+    if (typeof code === 'string' && typeof severity === 'string' && PG_CONFLICTS.has(code)) return { code, constraint }
+  }
+  return undefined
+}
+
+/**
  * The one error funnel: every error leaves as `{ error: { code, message, details? } }`.
  * Unknown errors answer 500 `internal` without their cause; the cause is logged.
  */
@@ -52,6 +67,11 @@ export const errorsPlugin = fp(
         }))
         req.log.warn({ issues: issues.length }, 'validation failed')
         return reply.code(400).send(envelope('validation_failed', 'the request does not match the expected shape', { issues }))
+      }
+      const pgConflict = pgConflictOf(err)
+      if (pgConflict) {
+        req.log.warn(pgConflict, 'concurrent change')
+        return reply.code(409).send(envelope('conflict', 'the same records were changed at the same time; try again'))
       }
       const fe = err as FastifyError
       const known = fe.code ? FASTIFY_CODES[fe.code] : undefined
