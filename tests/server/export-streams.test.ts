@@ -95,7 +95,7 @@ function ballot(i: number): ExportBallot {
   }
 }
 
-function input(ballots: Iterable<ExportBallot>, suppressMin: number | null = 5, headers: ExportHeaders = 'codes'): ExportInput {
+function input(ballots: ExportInput['ballots'], suppressMin: number | null = 5, headers: ExportHeaders = 'codes'): ExportInput {
   return { questions: QUESTIONS, villages: VILLAGES, ballots, tally: TALLY, suppressMin, headers }
 }
 
@@ -282,8 +282,11 @@ describe('CSV and XLSX export streams', () => {
   })
 })
 
-/** A million ballots made on demand, counting how many were taken and whether the source was closed. */
-function meteredSource(failAt?: number) {
+/**
+ * A million ballots made on demand, counting how many were taken and whether the source was closed; `async`: as
+ * PostgreSQL's cursor gives them (an async generator awaiting a read now and then).
+ */
+function meteredSource(failAt?: number, async = false) {
   const meter = { pulled: 0, closed: false }
   function* source(): Generator<ExportBallot> {
     try {
@@ -296,7 +299,28 @@ function meteredSource(failAt?: number) {
       meter.closed = true
     }
   }
-  return { meter, ballots: { [Symbol.iterator]: source } }
+  async function* asyncSource(): AsyncGenerator<ExportBallot> {
+    try {
+      for (let i = 0; i < 1_000_000; i++) {
+        if (i % 500 === 0) await new Promise((r) => setImmediate(r))
+        if (i === failAt) throw new Error('disk I/O error')
+        meter.pulled++
+        yield ballot(i)
+      }
+    } finally {
+      meter.closed = true
+    }
+  }
+  return { meter, ballots: async ? { [Symbol.asyncIterator]: asyncSource } : { [Symbol.iterator]: source } }
+}
+
+/** The same items, given one at a time by an async generator that yields to the event loop now and then. */
+async function* asyncOf<T>(items: Iterable<T>): AsyncGenerator<T> {
+  let i = 0
+  for (const x of items) {
+    if (i++ % 700 === 0) await new Promise((r) => setImmediate(r))
+    yield x
+  }
 }
 
 /** Read until `bytes` have arrived, then stop reading (the for-await exit destroys the stream, as a closed socket does). */
@@ -313,29 +337,53 @@ describe('back-pressure and failures', () => {
   for (const [format, make] of [
     ['CSV', csvStream],
     ['XLSX', xlsxStream],
-  ] as const) {
-    it(`${format}: ballots are pulled only as the reader consumes; a reader that stops ends the source`, async () => {
-      const { meter, ballots } = meteredSource()
-      const stream = make(input(ballots))
-      // nothing is read from the database before the first read
-      await new Promise((r) => setImmediate(r))
-      expect(meter.pulled).toBe(0)
-      expect(await readSome(stream, 256 * 1024)).toBeGreaterThanOrEqual(256 * 1024)
-      expect(meter.pulled).toBeGreaterThan(0)
-      // the stream ran a little ahead of the reader (its buffers), nowhere near the whole round
-      expect(meter.pulled).toBeLessThan(50_000)
-      await new Promise((r) => setImmediate(r))
-      expect(stream.destroyed).toBe(true)
-      expect(meter.closed).toBe(true)
-    })
+  ] as const)
+    for (const async of [false, true]) {
+      const kind = async ? 'an async source' : 'a source'
+      it(`${format}, ${kind}: ballots are pulled only as the reader consumes; a reader that stops ends the source`, async () => {
+        const { meter, ballots } = meteredSource(undefined, async)
+        const stream = make(input(ballots))
+        // nothing is read from the database before the first read
+        await new Promise((r) => setImmediate(r))
+        expect(meter.pulled).toBe(0)
+        expect(await readSome(stream, 256 * 1024)).toBeGreaterThanOrEqual(256 * 1024)
+        expect(meter.pulled).toBeGreaterThan(0)
+        // the stream ran a little ahead of the reader (its buffers), nowhere near the whole round
+        expect(meter.pulled).toBeLessThan(50_000)
+        await new Promise((r) => setImmediate(r))
+        expect(stream.destroyed).toBe(true)
+        // an async generator runs its finally (a cursor's connection released) once its pending read is back
+        await new Promise((r) => setTimeout(r, 20))
+        expect(meter.closed).toBe(true)
+      })
 
-    it(`${format}: a ballot source that fails mid-way fails the download`, async () => {
-      const { meter, ballots } = meteredSource(2_000)
-      await expect(collect(make(input(ballots)))).rejects.toThrow('disk I/O error')
-      expect(meter.pulled).toBe(2_000)
-      expect(meter.closed).toBe(true)
-    })
-  }
+      it(`${format}, ${kind}: a ballot source that fails mid-way fails the download`, async () => {
+        const { meter, ballots } = meteredSource(2_000, async)
+        await expect(collect(make(input(ballots)))).rejects.toThrow('disk I/O error')
+        expect(meter.pulled).toBe(2_000)
+        expect(meter.closed).toBe(true)
+      })
+    }
+
+  it('an async source gives the same bytes as a synchronous one (CSV) and the same cells (XLSX)', async () => {
+    const ballots = Array.from({ length: N }, (_, i) => ballot(i))
+    for (const headers of ['codes', 'vi'] as const) {
+      const sync = await collect(csvStream(input(ballots, 5, headers), ';'))
+      const async = await collect(csvStream(input(asyncOf(ballots), 5, headers), ';'))
+      expect(sync.length).toBeGreaterThan(2 * 64 * 1024)
+      expect(async.equals(sync)).toBe(true)
+    }
+    const cells = async (wb: ExcelJS.Workbook) =>
+      wb.worksheets.map((s) => {
+        const rows: unknown[] = []
+        s.eachRow((r) => rows.push(r.values))
+        return rows
+      })
+    const sync = await readXlsx(await collect(xlsxStream(input(ballots))))
+    const async = await readXlsx(await collect(xlsxStream(input(asyncOf(ballots)))))
+    expect(await cells(async)).toEqual(await cells(sync))
+    expect((async.getWorksheet('Phiếu') as ExcelJS.Worksheet).rowCount).toBe(1 + N)
+  })
 })
 
 describe('xlsx writer', () => {

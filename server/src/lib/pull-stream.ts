@@ -11,16 +11,20 @@ import { Readable } from 'node:stream'
  * - `head` and `tail` frame the items (a header line, closing XML tags).
  * - A throwing source or encoder destroys the stream; destroying it (the client went away) ends the
  *   source's iterator, e.g. a generator paging through the database.
+ * - The source may be asynchronous (PostgreSQL's cursor): the same bytes come out, each chunk filled by awaiting
+ *   items; the generator's finally (releasing its connection) runs when the stream is destroyed.
  */
 export function pullStream<T>(opts: {
-  source: Iterable<T>
+  source: Iterable<T> | AsyncIterable<T>
   encode: (item: T, index: number) => string
   head?: string
   tail?: string
   chunkBytes?: number
 }): Readable {
   const chunkBytes = opts.chunkBytes ?? 64 * 1024
+  const source = opts.source
   let it: Iterator<T> | undefined
+  let asyncIt: AsyncIterator<T> | undefined
   let index = 0
   /** Text waiting for room in a chunk; null when the next item must be pulled. */
   let pending: string | null = opts.head || null
@@ -29,19 +33,19 @@ export function pullStream<T>(opts: {
   const stream = new Readable({
     highWaterMark: chunkBytes,
     read() {
-      let chunk: Buffer
-      try {
-        chunk = fill()
-      } catch (err) {
-        this.destroy(err as Error)
+      if (Symbol.iterator in source) {
+        let chunk: Buffer
+        try {
+          chunk = fill(source)
+        } catch (err) {
+          this.destroy(err as Error)
+          return
+        }
+        hand(chunk)
         return
       }
-      const done = ended && pending === null
-      setImmediate(() => {
-        if (stream.destroyed) return
-        if (chunk.length > 0) stream.push(chunk)
-        if (done) stream.push(null)
-      })
+      // an asynchronous source (a database cursor): Readable calls read() again only after a push
+      fillAsync(source).then(hand, (err: Error) => stream.destroy(err))
     },
     destroy(err, cb) {
       try {
@@ -49,34 +53,84 @@ export function pullStream<T>(opts: {
       } catch {
         // the original error, if any, is the one to report
       }
+      // an async generator paused at a yield runs its finally (releasing a connection) now; one waiting on the
+      // database does so as soon as that read is back
+      asyncIt?.return?.().catch(() => {})
       cb(err)
     },
   })
 
-  /** Encode items into one chunk, until the next one might not fit (UTF-8 takes at most 3 bytes per UTF-16 unit). */
-  function fill(): Buffer {
+  /** Push a filled chunk on the next turn of the event loop; end the stream after the last one. */
+  function hand(chunk: Buffer): void {
+    const done = ended && pending === null
+    setImmediate(() => {
+      if (stream.destroyed) return
+      if (chunk.length > 0) stream.push(chunk)
+      if (done) stream.push(null)
+    })
+  }
+
+  /** Take the next item's text (or the tail after the last item). */
+  function take(next: IteratorResult<T>): void {
+    if (next.done) {
+      ended = true
+      pending = opts.tail || null
+    } else pending = opts.encode(next.value, index++)
+  }
+
+  /**
+   * Write `pending` into the chunk at `n` when it fits: the new length, or -1 when the chunk is full (UTF-8 takes
+   * at most 3 bytes per UTF-16 unit).
+   */
+  function put(buf: Buffer, n: number): number {
+    const text = pending as string
+    if (text.length * 3 > chunkBytes - n) return -1
+    pending = null
+    return n + buf.write(text, n, 'utf8')
+  }
+
+  /** An item larger than a whole chunk travels alone. */
+  function alone(): Buffer {
+    const big = Buffer.from(pending as string, 'utf8')
+    pending = null
+    return big
+  }
+
+  /** Encode items into one chunk, until the next one might not fit. */
+  function fill(src: Iterable<T>): Buffer {
     const buf = Buffer.allocUnsafe(chunkBytes)
     let n = 0
     for (;;) {
       if (pending === null) {
         if (ended) break
-        it ??= opts.source[Symbol.iterator]()
-        const next = it.next()
-        if (next.done) {
-          ended = true
-          pending = opts.tail || null
-          if (pending === null) break
-        } else pending = opts.encode(next.value, index++)
+        it ??= src[Symbol.iterator]()
+        take(it.next())
+        if (pending === null) break
       }
-      if (pending.length * 3 > chunkBytes - n) {
-        if (n > 0) break
-        // an item larger than a whole chunk travels alone
-        const big = Buffer.from(pending, 'utf8')
-        pending = null
-        return big
+      const m = put(buf, n)
+      if (m < 0) return n > 0 ? buf.subarray(0, n) : alone()
+      n = m
+    }
+    return buf.subarray(0, n)
+  }
+
+  /** fill() for an asynchronous source: the same chunks, awaiting each item. */
+  async function fillAsync(src: AsyncIterable<T>): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(chunkBytes)
+    let n = 0
+    for (;;) {
+      if (pending === null) {
+        if (ended) break
+        asyncIt ??= src[Symbol.asyncIterator]()
+        const next = await asyncIt.next()
+        // the reader went away while the item was on its way: nothing more to encode
+        if (stream.destroyed) return Buffer.alloc(0)
+        take(next)
+        if (pending === null) break
       }
-      n += buf.write(pending, n, 'utf8')
-      pending = null
+      const m = put(buf, n)
+      if (m < 0) return n > 0 ? buf.subarray(0, n) : alone()
+      n = m
     }
     return buf.subarray(0, n)
   }

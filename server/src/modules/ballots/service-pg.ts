@@ -23,7 +23,7 @@ import {
   type SubmitBallotBody,
   vnDay,
 } from '@app/shared'
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
 import { canonicalBallot, newReceipt, openBox, sealBox } from '../../lib/privacy.js'
@@ -41,7 +41,8 @@ import {
   payloadOf,
   roundToInvalidateIn,
 } from './ballot-rows.js'
-import type { BallotPageRow, LedgerRow, PendingRow } from './repo.js'
+import type { LedgerRow, PendingRow } from './repo.js'
+import { createPgBallotRepo } from './repo-pg.js'
 import {
   type Answers,
   assertAcceptsBallots as acceptsBallots,
@@ -105,6 +106,7 @@ const pendingColumns = {
 export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
   const invitationRepo = createInvitationRepo(db)
+  const repo = createPgBallotRepo(db)
   rounds.onClosing((roundId) => landRound(roundId))
 
   const windowOf = async (tx: Conn, roundId: string) =>
@@ -500,36 +502,9 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     acceptsBallots(r, clock.now())
   }
 
-  async function* iterateRound(roundId: string): AsyncGenerator<BallotPageRow> {
-    let after = 0
-    for (;;) {
-      const page = await db
-        .select({
-          id: ballots.id,
-          roundId: ballots.roundId,
-          villageId: ballots.villageId,
-          channel: ballots.channel,
-          answers: ballots.answers,
-          comment: ballots.comment,
-          day: ballots.day,
-          ledgerSeq: ballots.ledgerSeq,
-          valid: ballots.valid,
-          invalidationReason: ballots.invalidationReason,
-          receipt: ballots.receipt,
-        })
-        .from(ballots)
-        .where(and(eq(ballots.roundId, roundId), gt(ballots.ledgerSeq, after)))
-        .orderBy(asc(ballots.ledgerSeq))
-        .limit(1000)
-      if (page.length === 0) return
-      yield* page
-      after = (page.at(-1) as BallotPageRow).ledgerSeq
-    }
-  }
-
   return {
     recordBallot,
-    iterateRound,
+    iterateRound: repo.iterateRound,
     async participated(roundId: string, householdId: string, tx?: Conn): Promise<boolean> {
       return participatedIn(tx ?? db, roundId, householdId)
     },
@@ -647,7 +622,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       return db.transaction(async (tx) => {
         await lockRoundShared(tx, roundId)
         const ballotsById = new Map<string, Parameters<typeof verifyChain>[1] extends Map<string, infer V> ? V : never>()
-        for await (const b of iterateRound(roundId)) ballotsById.set(b.id, b)
+        for await (const b of repo.ballotsIn(roundId, tx)) ballotsById.set(b.id, b)
         const rows: LedgerRow[] = await tx.select().from(ledger).where(eq(ledger.roundId, roundId)).orderBy(asc(ledger.seq))
         return verifyChain(rows, ballotsById)
       })

@@ -34,7 +34,8 @@ export interface ExportBallot {
 export interface ExportInput {
   questions: Question[]
   villages: Map<string, { code: string; name: string }>
-  ballots: Iterable<ExportBallot>
+  /** Read as the stream is consumed: SQLite's paged walk (synchronous) or PostgreSQL's cursor (asynchronous). */
+  ballots: Iterable<ExportBallot> | AsyncIterable<ExportBallot>
   tally: RoundTally
   /**
    * Small-group suppression (PRIVACY_MIN_CELL, for every reader): withheld villages (1 … min−1 valid ballots and
@@ -314,19 +315,26 @@ export function xlsxStream(input: ExportInput): Readable {
   }
 
   const row = ballotRows(input, small, hiddenChannelCells(input, small))
-  function* ballotSheet(): Generator<XlsxRow> {
-    yield { cells: ballotHeader(input.questions, input.headers), bold: true }
-    for (const b of input.ballots) {
-      const cells = row(b)
-      for (let i = 0; i < cells.length; i++) cells[i] = cellValue(cells[i] as Cell)
-      yield { cells }
-    }
+  const header: XlsxRow = { cells: ballotHeader(input.questions, input.headers), bold: true }
+  const ballotRow = (b: ExportBallot): XlsxRow => {
+    const cells = row(b)
+    for (let i = 0; i < cells.length; i++) cells[i] = cellValue(cells[i] as Cell)
+    return { cells }
+  }
+  const source = input.ballots
+  function* ballotSheet(ballots: Iterable<ExportBallot>): Generator<XlsxRow> {
+    yield header
+    for (const b of ballots) yield ballotRow(b)
+  }
+  async function* ballotSheetAsync(ballots: AsyncIterable<ExportBallot>): AsyncGenerator<XlsxRow> {
+    yield header
+    for await (const b of ballots) yield ballotRow(b)
   }
 
   const sheets: XlsxSheet[] = [
     { name: 'Tổng hợp', widths: [12, 28, 10, 14, 12, 10, 14, 14, 14, 22], percentColumns: [7, 8], rows: summary },
     { name: 'Câu hỏi', widths: [10, 60, 10, 12, 12, 10, 14], percentColumns: [6], rows: questions },
-    { name: 'Phiếu', rows: ballotSheet() },
+    { name: 'Phiếu', rows: Symbol.iterator in source ? ballotSheet(source) : ballotSheetAsync(source) },
   ]
   return xlsxWorkbookStream(sheets)
 }

@@ -122,17 +122,6 @@ export function createReportsService(deps: {
 
   const verifyUrl = (roundId: string, root?: string) => `${publicBaseUrl}/v/${roundId}${root ? `?root=${root}` : ''}`
 
-  /**
-   * The export writers pull ballots synchronously, as SQLite's paged walk yields them. PostgreSQL's walk is
-   * asynchronous: its ballots are read whole first (memory grows with the round; streaming it is still to do).
-   */
-  async function syncIterable<T>(source: Iterable<T> | AsyncIterable<T>): Promise<Iterable<T>> {
-    if (Symbol.iterator in source) return source
-    const all: T[] = []
-    for await (const b of source) all.push(b)
-    return all
-  }
-
   /** Every reader, the council too, gets small groups withheld with their complements (TRUST.md §2.2). */
   async function exportInput(r: RoundRow, t: ExportInput['tally'], headers: ExportHeaders): Promise<ExportInput> {
     return {
@@ -141,7 +130,9 @@ export function createReportsService(deps: {
       villageChannels: await tally.villageChannels(r.id),
       questions: await rounds.questionsOf(r),
       villages: new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, { code: v.code, name: v.name }])),
-      ballots: await syncIterable(ballots.iterateRound(r.id)),
+      // read as the client downloads: SQLite pages through the (round, ledger_seq) index, PostgreSQL fetches from a
+      // cursor on a connection of its own, taken at the first read and given back when the download ends or is cut
+      ballots: ballots.iterateRound(r.id),
       tally: t,
     }
   }

@@ -30,7 +30,8 @@ export interface XlsxSheet {
   widths?: readonly (number | undefined)[]
   /** 0-based indexes of columns whose numbers are shown as percentages (0.00%). */
   percentColumns?: readonly number[]
-  rows: Iterable<XlsxRow>
+  /** Synchronous, or asynchronous (rows read from a PostgreSQL cursor). */
+  rows: Iterable<XlsxRow> | AsyncIterable<XlsxRow>
 }
 
 /** cellXfs indexes in styles.xml */
