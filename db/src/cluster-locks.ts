@@ -1,7 +1,7 @@
 /**
  * PostgreSQL advisory locks with fixed keys (pg_advisory_lock's bigint), all listed here so no two uses share one,
  * and the two ways the server takes them. Per-round ballot locks hash the round id into the same key space
- * (server/src/modules/ballots/service-pg.ts); a 64-bit hash meeting one of these few keys is not a concern.
+ * (server/src/modules/ballots/repo-pg.ts); a 64-bit hash meeting one of these few keys is not a concern.
  * SQLite has one process per database: there the work simply runs.
  */
 import { sql } from 'drizzle-orm'

@@ -1,6 +1,34 @@
-import { type AppDb, ballots, type Conn } from '@app/db'
-import { and, asc, eq, gt } from 'drizzle-orm'
-import type { BallotPageRow, BallotRow } from './repo.js'
+import { createHash } from 'node:crypto'
+import { type AppDb, ballots, type Conn, feedback, invitations, ledger, participations, pendingBallots, rawAll, rawRun } from '@app/db'
+import type { BallotChannel } from '@app/shared'
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
+import type { BallotPageRow, BallotRow, LedgerRow, PendingRow } from './repo.js'
+
+type Channel = BallotChannel
+type Counts = ReadonlyMap<string, { valid: number; satisfied: number }>
+
+/**
+ * The advisory lock key of a round's ballot writes (pg_advisory_xact_lock's bigint, as text). Landing, sealing,
+ * invalidation and bulk recording take it exclusively (they append to the round's ledger); an acceptance takes it
+ * shared, so a close that lands everything cannot miss a ballot accepted meanwhile: the acceptance either
+ * commits before the close takes the lock (and is landed) or waits for the close and finds the round closed.
+ */
+export function roundLockKey(roundId: string): string {
+  return createHash('sha256').update(`hailong-ballots:${roundId}`).digest().readBigInt64BE(0).toString()
+}
+
+/** Transactions known to hold a round's exclusive lock already (bulk recording takes it once, not per ballot). */
+const lockedRounds = new WeakMap<object, Set<string>>()
+
+const pendingColumns = {
+  id: pendingBallots.id,
+  roundId: pendingBallots.roundId,
+  villageId: pendingBallots.villageId,
+  channel: pendingBallots.channel,
+  receipt: pendingBallots.receipt,
+  clientKey: pendingBallots.clientKey,
+  sealed: pendingBallots.sealed,
+}
 
 /** How many ballots one FETCH of an export's cursor brings: a few MB of rows at a time, whatever the round's size. */
 export const EXPORT_BATCH = 2_000
@@ -61,8 +89,10 @@ const pageColumns = {
 }
 
 /**
- * The ballot repository's PostgreSQL side: what service-pg.ts reads and writes that differs from the SQLite
- * repository (repo.ts), whose hot paths are prepared better-sqlite3 statements.
+ * Every statement of the ballot path on PostgreSQL (service-pg.ts), as repo.ts holds SQLite's: the same method
+ * names, asynchronous, each inside the caller's transaction `tx` when given (a service transaction or savepoint).
+ * Besides the ballot tables, the few writes the path makes elsewhere (the link's open time and use, the per-minute
+ * open counts) live here too, as the SQLite service keeps them beside its own.
  */
 export function createPgBallotRepo(db: AppDb) {
   /** Keyset pages of a round's ballots inside `tx` (a transaction's own snapshot and locks). */
@@ -88,6 +118,19 @@ export function createPgBallotRepo(db: AppDb) {
    * stream does); one whose rollback fails is discarded rather than handed to the next request mid-transaction.
    * Without a pool (PGlite, tests only: one connection a held transaction would block) it pages by the index.
    */
+  /** Add summed answer counts (a ballot's questions, a landed batch of one village) in one upsert. */
+  async function addQuestionCounts(roundId: string, villageId: string, counts: Counts, tx: Conn = db): Promise<void> {
+    if (counts.size === 0) return
+    const rows = [...counts].map(([questionKey, c]) => sql`(${roundId}, ${villageId}, ${questionKey}, ${c.valid}, ${c.satisfied})`)
+    await rawRun(
+      tx,
+      sql`INSERT INTO tally_counters (round_id, village_id, question_key, valid, satisfied)
+        VALUES ${sql.join(rows, sql`, `)}
+        ON CONFLICT (round_id, village_id, question_key)
+        DO UPDATE SET valid = tally_counters.valid + excluded.valid, satisfied = tally_counters.satisfied + excluded.satisfied`,
+    )
+  }
+
   async function* roundBatches(roundId: string, size = EXPORT_BATCH): AsyncGenerator<BallotPageRow[]> {
     const pool = poolOf(db)
     if (!pool) {
@@ -121,6 +164,204 @@ export function createPgBallotRepo(db: AppDb) {
   }
 
   return {
+    /** Take the round's exclusive lock for the rest of `tx` (once per transaction). */
+    async lockRound(roundId: string, tx: Conn): Promise<void> {
+      const held = lockedRounds.get(tx)
+      if (held?.has(roundId)) return
+      await rawAll(tx, sql`SELECT pg_advisory_xact_lock(${roundLockKey(roundId)}::bigint)`)
+      if (held) held.add(roundId)
+      else lockedRounds.set(tx, new Set([roundId]))
+    },
+    /** Take the round's shared lock for the rest of `tx` (acceptances, the ledger check). */
+    async lockRoundShared(roundId: string, tx: Conn): Promise<void> {
+      await rawAll(tx, sql`SELECT pg_advisory_xact_lock_shared(${roundLockKey(roundId)}::bigint)`)
+    },
+
+    /** Has this household taken part in the round (by any channel)? */
+    async participated(roundId: string, householdId: string, tx: Conn = db): Promise<boolean> {
+      const rows = await tx
+        .select({ one: sql<number>`1` })
+        .from(participations)
+        .where(and(eq(participations.roundId, roundId), eq(participations.householdId, householdId)))
+      return rows.length > 0
+    },
+    /**
+     * Insert the participation; false when the household already took part. The primary key decides, across
+     * instances: a concurrent insert of the same household waits, then does nothing.
+     */
+    async insertParticipation(row: typeof participations.$inferInsert, tx: Conn = db): Promise<boolean> {
+      const inserted = await tx.insert(participations).values(row).onConflictDoNothing().returning({ roundId: participations.roundId })
+      return inserted.length > 0
+    },
+    /** A household that answered (by any channel) leaves no open time behind (TRUST.md §2.1, §2.4). */
+    async forgetOpenTime(roundId: string, householdId: string, tx: Conn = db): Promise<void> {
+      await rawRun(
+        tx,
+        sql`UPDATE invitations SET first_opened_at = NULL
+          WHERE round_id = ${roundId} AND household_id = ${householdId} AND first_opened_at IS NOT NULL`,
+      )
+    },
+    /** A used link forgets when it was first opened (TRUST.md §2.1): per-village counts keep the signal. */
+    async markUsed(invitationId: string, tx: Conn = db): Promise<void> {
+      await tx.update(invitations).set({ status: 'used', firstOpenedAt: null }).where(eq(invitations.id, invitationId))
+    },
+    /** Record a link's first opening; false when it was opened before. */
+    async markOpened(invitationId: string, at: string, tx: Conn = db): Promise<boolean> {
+      return (
+        (await rawRun(tx, sql`UPDATE invitations SET first_opened_at = ${at} WHERE id = ${invitationId} AND first_opened_at IS NULL`)) === 1
+      )
+    },
+    /** One more first opening in the village's minute (the burst signal). */
+    async bumpOpens(roundId: string, villageId: string, bucket: string, tx: Conn = db): Promise<void> {
+      await rawRun(
+        tx,
+        sql`INSERT INTO link_open_counts (round_id, village_id, bucket, n) VALUES (${roundId}, ${villageId}, ${bucket}, 1)
+          ON CONFLICT (round_id, village_id, bucket) DO UPDATE SET n = link_open_counts.n + 1`,
+      )
+    },
+
+    async lastLedger(roundId: string, tx: Conn = db): Promise<Pick<LedgerRow, 'seq' | 'hash'> | undefined> {
+      const [last] = await tx
+        .select({ seq: ledger.seq, hash: ledger.hash })
+        .from(ledger)
+        .where(eq(ledger.roundId, roundId))
+        .orderBy(desc(ledger.seq))
+        .limit(1)
+      return last
+    },
+    async insertLedger(row: Omit<typeof ledger.$inferInsert, 'createdAt'>, tx: Conn = db): Promise<void> {
+      await tx.insert(ledger).values(row)
+    },
+    async insertBallot(row: typeof ballots.$inferInsert, tx: Conn = db): Promise<void> {
+      await tx.insert(ballots).values(row)
+    },
+    async insertFeedback(rows: (typeof feedback.$inferInsert)[], tx: Conn = db): Promise<void> {
+      if (rows.length > 0) await tx.insert(feedback).values(rows)
+    },
+    async bumpVillageCounters(
+      roundId: string,
+      villageId: string,
+      delta: { participated?: number; invalid?: number } & Partial<Record<Channel, number>>,
+      tx: Conn = db,
+    ): Promise<void> {
+      const d = { participated: 0, link: 0, paper: 0, meeting: 0, assisted: 0, invalid: 0, ...delta }
+      await rawRun(
+        tx,
+        sql`INSERT INTO village_counters (round_id, village_id, participated, link, paper, meeting, assisted, invalid)
+          VALUES (${roundId}, ${villageId}, ${d.participated}, ${d.link}, ${d.paper}, ${d.meeting}, ${d.assisted}, ${d.invalid})
+          ON CONFLICT (round_id, village_id) DO UPDATE SET participated = village_counters.participated + excluded.participated,
+            link = village_counters.link + excluded.link, paper = village_counters.paper + excluded.paper,
+            meeting = village_counters.meeting + excluded.meeting, assisted = village_counters.assisted + excluded.assisted,
+            invalid = village_counters.invalid + excluded.invalid`,
+      )
+    },
+    addQuestionCounts,
+    /** Add (+1) or remove (−1) one ballot's answers from the per-question counters. */
+    bumpQuestionCounters(
+      roundId: string,
+      villageId: string,
+      answers: Record<string, { satisfied: boolean }>,
+      sign: 1 | -1,
+      tx: Conn = db,
+    ): Promise<void> {
+      const counts = new Map(Object.entries(answers).map(([k, a]) => [k, { valid: sign, satisfied: a.satisfied ? sign : 0 }]))
+      return addQuestionCounts(roundId, villageId, counts, tx)
+    },
+
+    /** The receipt and content hash of the ballot a link already submitted with this client key, if any. */
+    async priorByClientKey(
+      roundId: string,
+      clientKey: string,
+      tx: Conn = db,
+    ): Promise<{ receipt: string; contentHash: string } | undefined> {
+      const [prior] = await tx
+        .select({ receipt: ballots.receipt, contentHash: ballots.contentHash })
+        .from(ballots)
+        .where(and(eq(ballots.roundId, roundId), eq(ballots.clientId, clientKey)))
+      return prior
+    },
+    async insertPending(row: PendingRow, tx: Conn = db): Promise<void> {
+      await tx.insert(pendingBallots).values(row)
+    },
+    /** The pending row of a round whose client key is any of `clientKeys` (its keyed hash, or a clear one of old). */
+    async pendingByClientKey(roundId: string, clientKeys: string[], tx: Conn = db): Promise<PendingRow | undefined> {
+      const [row] = await tx
+        .select(pendingColumns)
+        .from(pendingBallots)
+        .where(and(eq(pendingBallots.roundId, roundId), inArray(pendingBallots.clientKey, clientKeys)))
+      return row
+    },
+    /** The pending row whose receipt is any of `receipts` (its keyed hash, or a clear one of old). */
+    async pendingByReceipt(receipts: string[], tx: Conn = db): Promise<PendingRow | undefined> {
+      const [row] = await tx.select(pendingColumns).from(pendingBallots).where(inArray(pendingBallots.receipt, receipts))
+      return row
+    },
+    /** A (round, village, channel) group's pending rows (random ids: no arrival order). */
+    async pendingGroup(roundId: string, villageId: string, channel: Channel, tx: Conn = db): Promise<PendingRow[]> {
+      return await tx
+        .select(pendingColumns)
+        .from(pendingBallots)
+        .where(and(eq(pendingBallots.roundId, roundId), eq(pendingBallots.villageId, villageId), eq(pendingBallots.channel, channel)))
+    },
+    async pendingGroupCount(roundId: string, villageId: string, channel: Channel, tx: Conn = db): Promise<number> {
+      const [row] = await rawAll<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId} AND village_id = ${villageId} AND channel = ${channel}`,
+      )
+      return row?.n ?? 0
+    },
+    /**
+     * Pending ballots per village and channel, counted without opening any (verification: participations =
+     * ballots + pending per village and channel).
+     */
+    pendingCounts(roundId: string, tx: Conn = db): Promise<{ villageId: string; channel: Channel; n: number }[]> {
+      return rawAll(
+        tx,
+        sql`SELECT village_id AS "villageId", channel, count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId}
+          GROUP BY village_id, channel ORDER BY village_id, channel`,
+      )
+    },
+    /** Groups of every round with at least `min` pending ballots. */
+    groupsAtLeast(min: number, tx: Conn = db): Promise<{ roundId: string; villageId: string; channel: Channel; n: number }[]> {
+      return rawAll(
+        tx,
+        sql`SELECT round_id AS "roundId", village_id AS "villageId", channel, count(*)::int AS n FROM pending_ballots
+          GROUP BY round_id, village_id, channel HAVING count(*) >= ${min}`,
+      )
+    },
+    async pendingGroupsOf(roundId: string, tx: Conn = db): Promise<{ villageId: string; channel: Channel }[]> {
+      return await tx
+        .selectDistinct({ villageId: pendingBallots.villageId, channel: pendingBallots.channel })
+        .from(pendingBallots)
+        .where(eq(pendingBallots.roundId, roundId))
+    },
+    async deletePending(id: string, tx: Conn = db): Promise<void> {
+      await tx.delete(pendingBallots).where(eq(pendingBallots.id, id))
+    },
+    /** Several pending rows in one statement (a landing batch: the WAL records the deletions in heap order). */
+    async deletePendings(ids: string[], tx: Conn = db): Promise<void> {
+      if (ids.length > 0) await tx.delete(pendingBallots).where(inArray(pendingBallots.id, ids))
+    },
+
+    async byId(id: string, tx: Conn = db): Promise<BallotRow | undefined> {
+      const [b] = await tx.select().from(ballots).where(eq(ballots.id, id))
+      return b
+    },
+    async byReceipt(receipt: string, tx: Conn = db): Promise<Pick<BallotRow, 'roundId' | 'day'> | undefined> {
+      const [b] = await tx.select({ roundId: ballots.roundId, day: ballots.day }).from(ballots).where(eq(ballots.receipt, receipt))
+      return b
+    },
+    async markInvalid(id: string, reason: string, tx: Conn = db): Promise<void> {
+      await tx.update(ballots).set({ valid: false, invalidationReason: reason }).where(eq(ballots.id, id))
+    },
+    /** Delete a round's device fingerprints; how many ballots had one. */
+    forgetFingerprints(roundId: string, tx: Conn = db): Promise<number> {
+      return rawRun(tx, sql`UPDATE ballots SET device_fingerprint = NULL WHERE round_id = ${roundId} AND device_fingerprint IS NOT NULL`)
+    },
+    async ledgerRows(roundId: string, tx: Conn = db): Promise<LedgerRow[]> {
+      return await tx.select().from(ledger).where(eq(ledger.roundId, roundId)).orderBy(asc(ledger.seq))
+    },
+
     roundBatches,
     /** roundBatches, ballot by ballot (what the export writers consume). */
     async *iterateRound(roundId: string): AsyncGenerator<BallotPageRow> {

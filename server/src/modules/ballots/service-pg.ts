@@ -1,18 +1,4 @@
-import { createHash } from 'node:crypto'
-import {
-  type AppDb,
-  ballots,
-  type Conn,
-  feedback,
-  invitations,
-  ledger,
-  newId,
-  participations,
-  pendingBallots,
-  rawAll,
-  rawRun,
-  rounds as roundsTable,
-} from '@app/db'
+import { type AppDb, type Conn, newId } from '@app/db'
 import type { Question } from '@app/shared'
 import {
   type BallotChannel,
@@ -23,14 +9,13 @@ import {
   type SubmitBallotBody,
   vnDay,
 } from '@app/shared'
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
 import { canonicalBallot, newReceipt, openBox, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
-import type { RoundRow } from '../rounds/repo.js'
+import { createRoundRepo, type RoundRow } from '../rounds/repo.js'
 import {
   ballotFormOf,
   carriedBy,
@@ -41,7 +26,7 @@ import {
   payloadOf,
   roundToInvalidateIn,
 } from './ballot-rows.js'
-import type { LedgerRow, PendingRow } from './repo.js'
+import type { PendingRow } from './repo.js'
 import { createPgBallotRepo } from './repo-pg.js'
 import {
   type Answers,
@@ -66,38 +51,6 @@ type Channel = BallotChannel
 type Group = { villageId: string; channel: Channel }
 
 /**
- * The advisory lock key of a round's ballot writes (pg_advisory_xact_lock's bigint, as text). Landing, sealing,
- * invalidation and bulk recording take it exclusively (they append to the round's ledger); an acceptance takes it
- * shared, so a close that lands everything cannot miss a ballot accepted meanwhile: the acceptance either
- * commits before the close takes the lock (and is landed) or waits for the close and finds the round closed.
- */
-export function roundLockKey(roundId: string): string {
-  return createHash('sha256').update(`hailong-ballots:${roundId}`).digest().readBigInt64BE(0).toString()
-}
-
-/** Transactions known to hold a round's exclusive lock already (bulk recording takes it once, not per ballot). */
-const lockedRounds = new WeakMap<object, Set<string>>()
-async function lockRound(tx: Conn, roundId: string): Promise<void> {
-  const held = lockedRounds.get(tx)
-  if (held?.has(roundId)) return
-  await rawAll(tx, sql`SELECT pg_advisory_xact_lock(${roundLockKey(roundId)}::bigint)`)
-  if (held) held.add(roundId)
-  else lockedRounds.set(tx, new Set([roundId]))
-}
-const lockRoundShared = (tx: Conn, roundId: string) =>
-  rawAll(tx, sql`SELECT pg_advisory_xact_lock_shared(${roundLockKey(roundId)}::bigint)`)
-
-const pendingColumns = {
-  id: pendingBallots.id,
-  roundId: pendingBallots.roundId,
-  villageId: pendingBallots.villageId,
-  channel: pendingBallots.channel,
-  receipt: pendingBallots.receipt,
-  clientKey: pendingBallots.clientKey,
-  sealed: pendingBallots.sealed,
-}
-
-/**
  * The ballot service on PostgreSQL: the same guarantees and API as the SQLite one (service.ts), without its
  * synchronous group commit. Several instances may run on one database: one ballot per household is the
  * participations primary key, acceptance is one transaction, and landing a (round, village, channel) group runs
@@ -107,72 +60,8 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
   const invitationRepo = createInvitationRepo(db)
   const repo = createPgBallotRepo(db)
+  const roundRepo = createRoundRepo(db)
   rounds.onClosing((roundId) => landRound(roundId))
-
-  const windowOf = async (tx: Conn, roundId: string) =>
-    (
-      await tx
-        .select({ status: roundsTable.status, opensAt: roundsTable.opensAt, closesAt: roundsTable.closesAt })
-        .from(roundsTable)
-        .where(eq(roundsTable.id, roundId))
-    )[0]
-  const participatedIn = async (tx: Conn, roundId: string, householdId: string) =>
-    (
-      await tx
-        .select({ one: sql<number>`1` })
-        .from(participations)
-        .where(and(eq(participations.roundId, roundId), eq(participations.householdId, householdId)))
-    ).length > 0
-  const pendingWhere = (tx: Conn, where: ReturnType<typeof eq>) => tx.select(pendingColumns).from(pendingBallots).where(where)
-
-  async function bumpVillageCounters(
-    tx: Conn,
-    roundId: string,
-    villageId: string,
-    delta: { participated?: number; invalid?: number } & Partial<Record<Channel, number>>,
-  ) {
-    const d = { participated: 0, link: 0, paper: 0, meeting: 0, assisted: 0, invalid: 0, ...delta }
-    await rawRun(
-      tx,
-      sql`INSERT INTO village_counters (round_id, village_id, participated, link, paper, meeting, assisted, invalid)
-        VALUES (${roundId}, ${villageId}, ${d.participated}, ${d.link}, ${d.paper}, ${d.meeting}, ${d.assisted}, ${d.invalid})
-        ON CONFLICT (round_id, village_id) DO UPDATE SET participated = village_counters.participated + excluded.participated,
-          link = village_counters.link + excluded.link, paper = village_counters.paper + excluded.paper,
-          meeting = village_counters.meeting + excluded.meeting, assisted = village_counters.assisted + excluded.assisted,
-          invalid = village_counters.invalid + excluded.invalid`,
-    )
-  }
-
-  async function addQuestionCounts(
-    tx: Conn,
-    roundId: string,
-    villageId: string,
-    counts: ReadonlyMap<string, { valid: number; satisfied: number }>,
-  ) {
-    if (counts.size === 0) return
-    // one statement for the whole map (a ballot's questions, a landed batch's sums)
-    const rows = [...counts].map(([questionKey, c]) => sql`(${roundId}, ${villageId}, ${questionKey}, ${c.valid}, ${c.satisfied})`)
-    await rawRun(
-      tx,
-      sql`INSERT INTO tally_counters (round_id, village_id, question_key, valid, satisfied)
-        VALUES ${sql.join(rows, sql`, `)}
-        ON CONFLICT (round_id, village_id, question_key)
-        DO UPDATE SET valid = tally_counters.valid + excluded.valid, satisfied = tally_counters.satisfied + excluded.satisfied`,
-    )
-  }
-
-  const answerCounts = (answers: Answers, sign: 1 | -1) =>
-    new Map(Object.entries(answers).map(([k, a]) => [k, { valid: sign, satisfied: a.satisfied ? sign : 0 }]))
-
-  async function lastLedger(tx: Conn, roundId: string) {
-    const [last] = await tx
-      .select({ seq: ledger.seq, hash: ledger.hash })
-      .from(ledger)
-      .where(eq(ledger.roundId, roundId))
-      .orderBy(desc(ledger.seq))
-      .limit(1)
-    return last
-  }
 
   interface BallotInput {
     round: RoundRow
@@ -193,19 +82,10 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   /** The household side (participation, coverage counters, open time forgotten). Throws already_answered. */
   async function participate(tx: Conn, input: Omit<BallotInput, 'questions'>, day: string): Promise<void> {
     const { round } = input
-    // the primary key decides, across instances: a concurrent insert of the same household waits, then does nothing
-    const inserted = await tx
-      .insert(participations)
-      .values({ roundId: round.id, householdId: input.householdId, villageId: input.villageId, channel: input.channel, day })
-      .onConflictDoNothing()
-      .returning({ roundId: participations.roundId })
-    if (inserted.length === 0) throw alreadyAnswered()
-    await bumpVillageCounters(tx, round.id, input.villageId, { participated: 1, [input.channel]: 1 })
-    await rawRun(
-      tx,
-      sql`UPDATE invitations SET first_opened_at = NULL
-        WHERE round_id = ${round.id} AND household_id = ${input.householdId} AND first_opened_at IS NOT NULL`,
-    )
+    const row = { roundId: round.id, householdId: input.householdId, villageId: input.villageId, channel: input.channel, day }
+    if (!(await repo.insertParticipation(row, tx))) throw alreadyAnswered()
+    await repo.bumpVillageCounters(round.id, input.villageId, { participated: 1, [input.channel]: 1 }, tx)
+    await repo.forgetOpenTime(round.id, input.householdId, tx)
   }
 
   /** The ballot side, written at landing (see service.ts `land`). The caller holds the round's lock. */
@@ -220,12 +100,12 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     p: PendingPayload,
     counts?: Map<string, { valid: number; satisfied: number }>,
   ) {
-    const rows = landedRows(round, questions, { villageId, channel }, receipt, clientKey, p, await lastLedger(tx, round.id))
-    await tx.insert(ledger).values(rows.ledger)
-    await tx.insert(ballots).values(rows.ballot)
+    const rows = landedRows(round, questions, { villageId, channel }, receipt, clientKey, p, await repo.lastLedger(round.id, tx))
+    await repo.insertLedger(rows.ledger, tx)
+    await repo.insertBallot(rows.ballot, tx)
     if (counts) countAnswers(counts, p.answers)
-    else await addQuestionCounts(tx, round.id, villageId, answerCounts(p.answers, 1))
-    if (rows.feedback.length > 0) await tx.insert(feedback).values(rows.feedback)
+    else await repo.bumpQuestionCounters(round.id, villageId, p.answers, 1, tx)
+    await repo.insertFeedback(rows.feedback, tx)
     return { ballotId: rows.ballotId }
   }
 
@@ -243,7 +123,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     }
     const payload = payloadOf(input, day, nonce, { receipt, clientKey: input.clientKey })
     const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payload))
-    await tx.insert(pendingBallots).values({ ...row, clientKey: input.clientKey && pendingKey(keys, 'client', input.clientKey), sealed })
+    await repo.insertPending({ ...row, clientKey: input.clientKey && pendingKey(keys, 'client', input.clientKey), sealed }, tx)
     return { receipt }
   }
 
@@ -255,7 +135,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   async function recordBallot(tx: Conn, input: Omit<BallotInput, 'questions'>): Promise<{ receipt: string; ballotId: string }> {
     const questions = input.round.questionnaireSnapshot as Question[] | null
     if (!questions) throw new Error(`round ${input.round.id} has no questionnaire snapshot (not opened)`)
-    await lockRound(tx, input.round.id)
+    await repo.lockRound(input.round.id, tx)
     const day = vnDay(clock.now())
     await participate(tx, input, day)
     const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
@@ -279,15 +159,8 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
    */
   async function landGroup(round: RoundRow, questions: Question[], g: Group, all: boolean): Promise<number> {
     return db.transaction(async (tx) => {
-      await lockRound(tx, round.id)
-      const rows = await pendingWhere(
-        tx,
-        and(
-          eq(pendingBallots.roundId, round.id),
-          eq(pendingBallots.villageId, g.villageId),
-          eq(pendingBallots.channel, g.channel),
-        ) as ReturnType<typeof eq>,
-      )
+      await repo.lockRound(round.id, tx)
+      const rows = await repo.pendingGroup(round.id, g.villageId, g.channel, tx)
       if (!all && rows.length < 2 * mixMinBatch) return 0
       const chosen = shuffled(rows).slice(0, all ? rows.length : rows.length - mixMinBatch)
       try {
@@ -295,18 +168,16 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
           const counts = new Map<string, { valid: number; satisfied: number }>()
           // the batch's pending rows go first, in one statement (the WAL then records their deletions in heap order):
           // deleting each beside its ballot would write, in the WAL, which pending row became which ballot
-          await sp.delete(pendingBallots).where(
-            inArray(
-              pendingBallots.id,
-              chosen.map((r) => r.id),
-            ),
+          await repo.deletePendings(
+            chosen.map((r) => r.id),
+            sp,
           )
           for (const row of chosen) {
             const p = openPending(row)
             const { receipt, clientKey } = carriedBy(row, p)
             await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p, counts)
           }
-          await addQuestionCounts(sp, round.id, g.villageId, counts)
+          await repo.addQuestionCounts(round.id, g.villageId, counts, sp)
         })
         return chosen.length
       } catch {
@@ -319,7 +190,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
             const p = openPending(row)
             const { receipt, clientKey } = carriedBy(row, p)
             await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p)
-            await sp.delete(pendingBallots).where(eq(pendingBallots.id, row.id))
+            await repo.deletePending(row.id, sp)
           })
           landed++
         } catch (err) {
@@ -331,19 +202,13 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     })
   }
 
-  const groupsOf = (roundId: string) =>
-    db
-      .selectDistinct({ villageId: pendingBallots.villageId, channel: pendingBallots.channel })
-      .from(pendingBallots)
-      .where(eq(pendingBallots.roundId, roundId))
-
   /** Land every pending ballot of a round (at close, inside the closing transaction). */
   async function landRound(roundId: string): Promise<number> {
     const round = await rounds.findById(roundId)
     if (!round) return 0
     const questions = await rounds.questionsOf(round)
     let landed = 0
-    for (const g of await groupsOf(roundId)) landed += await landGroup(round, questions, g, true)
+    for (const g of await repo.pendingGroupsOf(roundId)) landed += await landGroup(round, questions, g, true)
     return landed
   }
 
@@ -353,16 +218,9 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   let soon: NodeJS.Timeout | undefined
   let landingOnError: ((err: unknown) => void) | undefined
 
-  const groupsAtLeast = (min: number) =>
-    rawAll<{ roundId: string; villageId: string; channel: Channel; n: number }>(
-      db,
-      sql`SELECT round_id AS "roundId", village_id AS "villageId", channel, count(*)::int AS n FROM pending_ballots
-        GROUP BY round_id, village_id, channel HAVING count(*) >= ${min}`,
-    )
-
   /** Land every group that is ready; the landing worker's tick. Each group is its own transaction. */
   async function landReady(): Promise<number> {
-    const ready = await groupsAtLeast(2 * mixMinBatch)
+    const ready = await repo.groupsAtLeast(2 * mixMinBatch)
     if (ready.length === 0) return 0
     const roundsOf = new Map<string, { round: RoundRow; questions: Question[] }>()
     for (const g of ready) {
@@ -376,7 +234,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       if (!found) continue
       try {
         // re-read: a round closed since lands everything under the same lock, so this group then finds no rows
-        const status = (await windowOf(db, g.roundId))?.status ?? found.round.status
+        const status = (await roundRepo.windowOf(g.roundId))?.status ?? found.round.status
         landed += await landGroup({ ...found.round, status }, found.questions, g, status !== 'open')
       } catch (err) {
         landingErrors++
@@ -400,11 +258,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
 
   async function nudge(roundId: string, villageId: string, channel: Channel): Promise<void> {
     if (!timer || soon) return
-    const [row] = await rawAll<{ n: number }>(
-      db,
-      sql`SELECT count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId} AND village_id = ${villageId} AND channel = ${channel}`,
-    )
-    if ((row?.n ?? 0) < 2 * mixMinBatch || soon) return
+    if ((await repo.pendingGroupCount(roundId, villageId, channel)) < 2 * mixMinBatch || soon) return
     soon = setTimeout(() => {
       soon = undefined
       void tick(landingOnError)
@@ -435,28 +289,16 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     const contentHash = submissionHash(answers, comment)
     const clientKey = body.clientId ? keys.mac('client', `${inv.tokenHash}:${body.clientId}`) : null
     const answered = async (tx: Conn) => {
-      const [prior] = clientKey
-        ? await tx
-            .select({ receipt: ballots.receipt, contentHash: ballots.contentHash })
-            .from(ballots)
-            .where(and(eq(ballots.roundId, round.id), eq(ballots.clientId, clientKey)))
-        : []
+      const prior = clientKey ? await repo.priorByClientKey(round.id, clientKey, tx) : undefined
       if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
-      const [pending] =
-        clientKey && !prior
-          ? await pendingWhere(
-              tx,
-              and(
-                eq(pendingBallots.roundId, round.id),
-                inArray(pendingBallots.clientKey, [pendingKey(keys, 'client', clientKey), clientKey]),
-              ) as ReturnType<typeof eq>,
-            )
-          : []
+      // a row written before client keys were keyed holds its key in clear
+      const pending =
+        clientKey && !prior ? await repo.pendingByClientKey(round.id, [pendingKey(keys, 'client', clientKey), clientKey], tx) : undefined
       const p = pending && openPending(pending)
       if (pending && p?.contentHash === contentHash) return { receipt: carriedBy(pending, p).receipt, replay: true }
       throw alreadyAnswered()
     }
-    if (await participatedIn(db, round.id, inv.householdId)) return answered(db)
+    if (await repo.participated(round.id, inv.householdId)) return answered(db)
     assertAcceptsBallots(round)
     validate(questions, body.answers)
     const now = clock.now().getTime()
@@ -466,11 +308,11 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     let accepted: { receipt: string; replay: boolean }
     try {
       accepted = await db.transaction(async (tx) => {
-        await lockRoundShared(tx, round.id)
+        await repo.lockRoundShared(round.id, tx)
         // the state may have moved since the reads above (a close, the same link twice)
-        const current = await windowOf(tx, round.id)
+        const current = await roundRepo.windowOf(round.id, tx)
         if (!current) throw linkNotFound()
-        if (await participatedIn(tx, round.id, inv.householdId)) return answered(tx)
+        if (await repo.participated(round.id, inv.householdId, tx)) return answered(tx)
         assertAcceptsBallots(current)
         const { receipt } = await accept(tx, {
           round,
@@ -486,7 +328,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
           fingerprint,
           enteredBy: assistant?.id ?? null,
         })
-        await tx.update(invitations).set({ status: 'used', firstOpenedAt: null }).where(eq(invitations.id, inv.id))
+        await repo.markUsed(inv.id, tx)
         return { receipt, replay: false }
       })
     } catch (err) {
@@ -506,7 +348,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     recordBallot,
     iterateRound: repo.iterateRound,
     async participated(roundId: string, householdId: string, tx?: Conn): Promise<boolean> {
-      return participatedIn(tx ?? db, roundId, householdId)
+      return repo.participated(roundId, householdId, tx)
     },
     async acceptKeyed(input: {
       round: RoundRow
@@ -522,7 +364,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       const questions = await rounds.questionsOf(input.round)
       // a savepoint of the caller's transaction when there is one
       return db.transaction(async (tx) => {
-        await lockRoundShared(tx, input.round.id)
+        await repo.lockRoundShared(input.round.id, tx)
         return accept(tx, { ...input, questions, clientKey: null, secondsToComplete: null, fingerprint: null })
       })
     },
@@ -533,19 +375,11 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       if (!round) throw linkNotFound()
       assertAcceptsBallots(round)
       const now = clock.now().toISOString()
-      if (await participatedIn(db, round.id, inv.householdId)) throw alreadyAnswered()
+      if (await repo.participated(round.id, inv.householdId)) throw alreadyAnswered()
       if (!inv.firstOpenedAt) {
+        // per-village counts per minute feed the burst signal; the household's own open time lives only until it answers
         await db.transaction(async (tx) => {
-          const opened = await rawRun(
-            tx,
-            sql`UPDATE invitations SET first_opened_at = ${now} WHERE id = ${inv.id} AND first_opened_at IS NULL`,
-          )
-          if (opened === 1)
-            await rawRun(
-              tx,
-              sql`INSERT INTO link_open_counts (round_id, village_id, bucket, n) VALUES (${round.id}, ${inv.villageId}, ${now.slice(0, 16)}, 1)
-                ON CONFLICT (round_id, village_id, bucket) DO UPDATE SET n = link_open_counts.n + 1`,
-            )
+          if (await repo.markOpened(inv.id, now, tx)) await repo.bumpOpens(round.id, inv.villageId, now.slice(0, 16), tx)
         })
       }
       const commune = await units.findById(round.communeId)
@@ -566,24 +400,20 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     async checkReceipt(input: string): Promise<{ included: true; status: 'pending' | 'counted'; roundId: string; day: string }> {
       const receipt = normalizeReceipt(input)
       if (!receipt) throw notFound('receipt')
-      const [b] = await db.select({ roundId: ballots.roundId, day: ballots.day }).from(ballots).where(eq(ballots.receipt, receipt))
+      const b = await repo.byReceipt(receipt)
       if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
       // a row written before receipts were keyed holds its receipt in clear
-      const [p] = await pendingWhere(db, inArray(pendingBallots.receipt, [pendingKey(keys, 'receipt', receipt), receipt]))
+      const p = await repo.pendingByReceipt([pendingKey(keys, 'receipt', receipt), receipt])
       if (!p) throw notFound('receipt')
       return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
     },
     pendingCounts(roundId: string): Promise<{ villageId: string; channel: Channel; n: number }[]> {
-      return rawAll(
-        db,
-        sql`SELECT village_id AS "villageId", channel, count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId}
-          GROUP BY village_id, channel ORDER BY village_id, channel`,
-      )
+      return repo.pendingCounts(roundId)
     },
     landRound,
     landReady,
     forgetFingerprints(roundId: string, tx: Conn): Promise<number> {
-      return rawRun(tx, sql`UPDATE ballots SET device_fingerprint = NULL WHERE round_id = ${roundId} AND device_fingerprint IS NOT NULL`)
+      return repo.forgetFingerprints(roundId, tx)
     },
     /** SQLite's WAL truncation: PostgreSQL has nothing to do here. */
     async truncateWal(): Promise<void> {},
@@ -603,15 +433,15 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       const round = await roundToInvalidateIn(actor, roundId, { rounds, units })
       return db.transaction(async (tx) => {
         // the ledger is appended to under the round's lock, as landing does
-        await lockRound(tx, round.id)
-        const [b] = await tx.select().from(ballots).where(eq(ballots.id, ballotId))
+        await repo.lockRound(round.id, tx)
+        const b = await repo.byId(ballotId, tx)
         if (!b || b.roundId !== round.id) throw notFound('ballot')
         if (!b.valid) throw conflict('conflict', 'the ballot is already invalid')
-        const rows = invalidationRows(actor, round.id, ballotId, body, vnDay(clock.now()), await lastLedger(tx, round.id))
-        await tx.insert(ledger).values(rows.ledger)
-        await tx.update(ballots).set({ valid: false, invalidationReason: body.reasonCode }).where(eq(ballots.id, ballotId))
-        await addQuestionCounts(tx, round.id, b.villageId, answerCounts(b.answers, -1))
-        await bumpVillageCounters(tx, round.id, b.villageId, { invalid: 1 })
+        const rows = invalidationRows(actor, round.id, ballotId, body, vnDay(clock.now()), await repo.lastLedger(round.id, tx))
+        await repo.insertLedger(rows.ledger, tx)
+        await repo.markInvalid(ballotId, body.reasonCode, tx)
+        await repo.bumpQuestionCounters(round.id, b.villageId, b.answers, -1, tx)
+        await repo.bumpVillageCounters(round.id, b.villageId, { invalid: 1 }, tx)
         await audit.record(tx, rows.audit)
         return { ballotId, valid: false as const, reasonCode: body.reasonCode }
       })
@@ -620,11 +450,10 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     async verifyLedger(roundId: string): Promise<LedgerCheck> {
       // ballots and ledger read under the round's shared lock: no landing or invalidation in between
       return db.transaction(async (tx) => {
-        await lockRoundShared(tx, roundId)
+        await repo.lockRoundShared(roundId, tx)
         const ballotsById = new Map<string, Parameters<typeof verifyChain>[1] extends Map<string, infer V> ? V : never>()
         for await (const b of repo.ballotsIn(roundId, tx)) ballotsById.set(b.id, b)
-        const rows: LedgerRow[] = await tx.select().from(ledger).where(eq(ledger.roundId, roundId)).orderBy(asc(ledger.seq))
-        return verifyChain(rows, ballotsById)
+        return verifyChain(await repo.ledgerRows(roundId, tx), ballotsById)
       })
     },
   }
