@@ -22,8 +22,9 @@ async function answer(
   const round = await t.app.services.rounds.findById(roundId)
   if (!round) throw new Error('no round')
   await t.app.db.transaction(async (tx) => {
-    hhs.forEach((h, i) => {
-      t.app.services.ballots.recordBallot(tx, {
+    // each awaited: on PostgreSQL recordBallot is asynchronous, and a dropped call would outlive the transaction
+    for (const [i, h] of hhs.entries()) {
+      await t.app.services.ballots.recordBallot(tx, {
         round,
         householdId: h.id,
         villageId: h.villageId,
@@ -36,7 +37,7 @@ async function answer(
         fingerprint: null,
         enteredBy: null,
       })
-    })
+    }
   })
 }
 

@@ -30,10 +30,12 @@ async function cast(t: TestApp, roundId: string, hhs: { id: string; villageId: s
   if (!round) throw new Error('no round')
   if (specs.length > hhs.length) throw new Error('not enough households')
   await t.app.db.transaction(async (tx) => {
-    specs.forEach((s, i) => {
+    // one after another, each awaited: on PostgreSQL recordBallot is asynchronous, and a dropped call would run
+    // after the transaction ended (or never)
+    for (const [i, s] of specs.entries()) {
       const h = hhs[i] as { id: string; villageId: string }
       const channel = s.channel ?? 'link'
-      t.app.services.ballots.recordBallot(tx, {
+      await t.app.services.ballots.recordBallot(tx, {
         round,
         householdId: h.id,
         villageId: h.villageId,
@@ -46,7 +48,7 @@ async function cast(t: TestApp, roundId: string, hhs: { id: string; villageId: s
         fingerprint: s.fp ?? (channel === 'link' ? `fp${i % 12}` : null),
         enteredBy: s.enteredBy ?? null,
       })
-    })
+    }
   })
 }
 
