@@ -5,6 +5,7 @@
  * bundle (`node server/dist/server.mjs`) with DATABASE_URL. The SQLite benches are not changed by any of this.
  */
 import { readFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { type AppDb, openDatabase } from '@app/db'
 import { loadConfig } from '@app/server/config.ts'
@@ -159,6 +160,7 @@ export async function benchIngestPg(opts: { tmp: string; quick: boolean }): Prom
         const cpu0 = servers.map((s) => cpuTimeMs(s.pid))
         const pg0 = await backendCpuMs(db.name)
         const self0 = process.cpuUsage()
+        const load0 = loadavg()[0] as number
         const p = progress(`ingest on PostgreSQL, ${instances} instance(s)`)
         const r = await runLoad({
           origin: servers.map((s) => s.url),
@@ -176,6 +178,7 @@ export async function benchIngestPg(opts: { tmp: string; quick: boolean }): Prom
           onTick: (n, ms) => p.update(`${n} ballots, ${Math.round((n / ms) * 1000)}/s`),
         })
         const self = process.cpuUsage(self0)
+        const load1 = loadavg()[0] as number
         const f = loadFigures(`pg${instances}`, r)
         await new Promise((res) => setTimeout(res, 500))
         const serverMs = servers.reduce((n, s, k) => n + cpuTimeMs(s.pid) - (cpu0[k] as number), 0)
@@ -189,7 +192,7 @@ export async function benchIngestPg(opts: { tmp: string; quick: boolean }): Prom
         p.done(
           `${Math.round(f.okPerSec)} ballots/s, p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms [${f.statuses}]; cores used: server(s) ${share.server.toFixed(2)}, PostgreSQL ${share.pg.toFixed(2)}, load generator ${share.load.toFixed(2)}`,
         )
-        return { ...f, perOk, share, exhausted }
+        return { ...f, perOk, share, exhausted, load: [load0, load1] as const }
       } finally {
         for (const s of servers) await s.stop()
       }
@@ -198,7 +201,7 @@ export async function benchIngestPg(opts: { tmp: string; quick: boolean }): Prom
     const r2 = await run(two, 2)
     const secs = `${(durationMs / 1000).toFixed(0)} s`
     const split = (r: typeof r1) =>
-      `cores busy over the run: server process(es) ${r.share.server.toFixed(2)}, PostgreSQL backends ${r.share.pg.toFixed(2)}, the load generator ${r.share.load.toFixed(2)} (of ${2})`
+      `cores busy over the run: server process(es) ${r.share.server.toFixed(2)}, PostgreSQL backends ${r.share.pg.toFixed(2)}, the load generator ${r.share.load.toFixed(2)} (of ${cpus().length}); the machine's 1-min load average ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} (other work on the box included)`
     const pgCpuOk = procReadable()
     return [
       {
