@@ -104,8 +104,8 @@ function markdown(m: Machine, figures: Figure[], totalS: number, resumed: string
 /** Result of one figure in a cell: value, ÷ baseline = ratio, pass/FAIL. */
 function cell(f: Figure | undefined, missing: string): string {
   if (!f) return missing
-  if (f.value === null)
-    return f.pass === false ? `**FAIL** (${f.note?.split(':')[0] ?? 'error'})` : f.note?.startsWith('skipped') ? 'skipped' : '—'
+  // no value: the note says why (an error, a time cap)
+  if (f.value === null) return f.pass === false ? '— · **FAIL**' : f.note?.startsWith('skipped') ? 'skipped' : '—'
   const ratio = f.baseline === undefined || f.baseline === null ? '' : ` ÷ ${fmt(f.baseline)} = ${fmt(f.ratio)}`
   const result = f.pass === true ? ' · pass' : f.pass === false ? ' · **FAIL**' : ''
   return `${fmt(f.value)} ${f.unit}${ratio}${result}`.replace(/ +/g, ' ')
