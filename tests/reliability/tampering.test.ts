@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url'
 import { closeDb, createDb, migrateDb } from '@app/db'
 import { buildApp } from '@app/server'
 import { fixedClock } from '@app/server/lib/clock.ts'
-import { canonicalJson, GENESIS_HASH } from '@app/server/lib/hash.ts'
-import { ballotDigest, entryHash, type LedgerEntry } from '@app/server/lib/ledger.ts'
+import { canonicalJson } from '@app/server/lib/hash.ts'
 import { createTallyRepo } from '@app/server/modules/tally/repo.ts'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
+import { rechain } from './helpers/tamper.js'
 
 /**
  * TRUST §3.2: tampering, the way whoever holds a copy of the database file would, on a real sealed
@@ -105,34 +105,6 @@ async function withApp<T>(
   }
 }
 
-/** Rewrite the whole chain from the ballots as they are now, and the sealed root with it. */
-function rechain(raw: Database.Database) {
-  const rows = raw.prepare('SELECT seq, entry FROM ledger WHERE round_id = ? ORDER BY seq').all(roundId) as { seq: number; entry: string }[]
-  const ballot = raw.prepare('SELECT id, round_id, village_id, channel, answers, comment, day FROM ballots WHERE id = ?')
-  let prev = GENESIS_HASH
-  for (const r of rows) {
-    const e = JSON.parse(r.entry) as LedgerEntry
-    if (e.kind === 'ballot') {
-      const b = ballot.get(e.ballotId) as Record<string, string>
-      e.digest = ballotDigest({
-        id: b.id as string,
-        roundId: b.round_id as string,
-        villageId: b.village_id as string,
-        channel: b.channel as string,
-        answers: JSON.parse(b.answers as string),
-        comment: b.comment ?? null,
-        day: b.day as string,
-      })
-    }
-    const hash = entryHash(prev, e)
-    raw
-      .prepare('UPDATE ledger SET entry = ?, prev_hash = ?, hash = ? WHERE round_id = ? AND seq = ?')
-      .run(canonicalJson(e), prev, hash, roundId, r.seq)
-    prev = hash
-  }
-  raw.prepare('UPDATE sealed_results SET ledger_root_hash = ? WHERE round_id = ?').run(prev, roundId)
-}
-
 describe('verify-ledger on a tampered copy of a sealed round', () => {
   it('passes the untouched file, printing the sealed root', () => {
     const r = verifyCli(copy())
@@ -161,7 +133,7 @@ describe('verify-ledger on a tampered copy of a sealed round', () => {
         .run(JSON.stringify(allSatisfied), roundId)
       expect(flipped.changes).toBeGreaterThanOrEqual(5)
       raw.prepare("DELETE FROM feedback WHERE round_id = ? AND kind = 'reason'").run(roundId)
-      rechain(raw)
+      rechain(raw, roundId)
     })
     await withApp(p, async (app, db) => {
       const repo = createTallyRepo(app.db)
