@@ -18,6 +18,8 @@ export const PG_LOCK_KEYS = {
   zaloTokenRefresh: 7_283_562_004,
   /** Transactions SQLite would begin IMMEDIATE (read, then write what was read): one at a time (engine-pg.ts). */
   immediateWrites: 7_283_562_005,
+  /** Seeding at start-up (reference data, or the demo): instances starting together seed one after the other. */
+  seed: 7_283_562_006,
 } as const
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { openDatabase, seedData, users } from '@app/db'
+import { inClusterTurn, openDatabase, PG_LOCK_KEYS, seedData, users } from '@app/db'
 import closeWithGrace from 'close-with-grace'
 import { inArray } from 'drizzle-orm'
 import { buildApp } from './app.js'
@@ -87,18 +87,21 @@ async function main() {
   if (generated) app.log.warn('JWT_SECRET not set: generated one and stored it beside the database; set JWT_SECRET in production')
 
   const services = app.services
-  let seeded = false
-  if (config.db.seedDemo && (await isEmpty(services))) {
-    const s = await seedDemo(db, services)
-    const { rounds } = await seedDemoRounds(db, services)
-    app.log.info(
-      { units: s.units, households: s.households, rounds: rounds.length },
-      'seeded the demo data (tỉnh Cà Mau and tỉnh Vĩnh Long after the 2025 mergers, with the old tree until 30/06/2025)',
-    )
-    seeded = true
-  } else {
+  // instances starting together on one PostgreSQL database seed one after the other; the later ones find it done
+  // (both inserting the reference data at once, one died on its unique key)
+  const seeded = await inClusterTurn(db, PG_LOCK_KEYS.seed, async () => {
+    if (config.db.seedDemo && (await isEmpty(services))) {
+      const s = await seedDemo(db, services)
+      const { rounds } = await seedDemoRounds(db, services)
+      app.log.info(
+        { units: s.units, households: s.households, rounds: rounds.length },
+        'seeded the demo data (tỉnh Cà Mau and tỉnh Vĩnh Long after the 2025 mergers, with the old tree until 30/06/2025)',
+      )
+      return true
+    }
     await seedReferenceData(services)
-  }
+    return false
+  })
 
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'closing after error')

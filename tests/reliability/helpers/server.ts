@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { asyncDb, closeDb, createDb, migrateDb, seedData } from '@app/db'
+import { asyncDb, closeDb, createDb, type Db, migrateDb, pgAppDb, seedData } from '@app/db'
+import { closePgDb, createPgDb } from '@app/db/pg'
 import { loadConfig } from '@app/server/config.ts'
 import { systemClock } from '@app/server/lib/clock.ts'
 import type { Actor } from '@app/server/modules/policy.ts'
 import { createServices, type Services } from '@app/server/services.ts'
 import { makeCommune, makeUser } from '../../helpers/factories.js'
+import { syncPgDb } from '../../helpers/pg-sync.js'
 import { makeTemplate } from '../../helpers/rounds.js'
 import { TEST_JWT_SECRET, TEST_PRIVACY_SECRET } from '../../helpers/test-config.js'
 
@@ -19,13 +21,19 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-/** Env for the real server and the scripts: no demo seed, silent logs, a fixed secret, limits raised. */
+/** DATABASE_URL for a postgres:// address, else DATABASE_PATH. */
+const databaseEnv = (db: string) => (/^postgres(ql)?:\/\//.test(db) ? { DATABASE_URL: db } : { DATABASE_PATH: db })
+
+/**
+ * Env for the real server and the scripts: no demo seed, silent logs, a fixed secret, limits raised. `dbPath` is a
+ * SQLite file or a postgres:// URL (every instance on one database gets the same secrets).
+ */
 export function serverEnv(dbPath: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
-    DATABASE_PATH: dbPath,
+    ...databaseEnv(dbPath),
     PORT: String(port),
     HOST: '127.0.0.1',
     SEED_DEMO: 'false',
@@ -39,18 +47,41 @@ export function serverEnv(dbPath: string, port: number, extra: Record<string, st
   }
 }
 
-/** A round open now (real clock) in a fresh file DB with `households` print links; returns the tokens. */
-export async function prepareRound(dbPath: string, households: number) {
-  const db = createDb(dbPath)
-  migrateDb(db)
-  const config = loadConfig({
-    DATABASE_PATH: dbPath,
+const configFor = (db: string) =>
+  loadConfig({
+    ...databaseEnv(db),
     JWT_SECRET: TEST_JWT_SECRET,
     PRIVACY_SECRET: TEST_PRIVACY_SECRET,
     SEED_DEMO: 'false',
     LOG_LEVEL: 'silent',
   })
-  const services: Services = createServices({ db, config, clock: systemClock })
+
+/** A round open now (real clock) in a fresh file DB with `households` print links; returns the tokens. */
+export async function prepareRound(dbPath: string, households: number) {
+  const db = createDb(dbPath)
+  migrateDb(db)
+  const services: Services = createServices({ db, config: configFor(dbPath), clock: systemClock })
+  try {
+    return await roundWithLinks(db, services, households)
+  } finally {
+    closeDb(db)
+  }
+}
+
+/** The same on a migrated PostgreSQL database (a clone of the test template). */
+export async function prepareRoundPg(url: string, households: number) {
+  const pool = createPgDb(url, { max: 4 })
+  const sync = syncPgDb(url)
+  try {
+    return await roundWithLinks(sync, createServices({ db: pgAppDb(pool), config: configFor(url), clock: systemClock }), households)
+  } finally {
+    sync.$client.close()
+    await closePgDb(pool)
+  }
+}
+
+/** A commune of four villages, a round open now with a print link per household; `db` is for the factories. */
+async function roundWithLinks(db: Db, services: Services, households: number) {
   const villages = 4
   const w = makeCommune(db, { villages, perVillage: Math.ceil(households / villages) })
   const template = makeTemplate(db)
@@ -68,23 +99,30 @@ export async function prepareRound(dbPath: string, households: number) {
   await services.rounds.open(actor, round.id)
   const issued = await services.invitations.issue(actor, round.id, { channel: 'print' })
   const tokens = (issued.links ?? []).map((l) => l.url.split('/r/')[1] as string)
-  closeDb(db)
   return { roundId: round.id, tokens, communeId: w.commune.id }
 }
 
 /** Open the DB file with the API's services (after the server is gone). */
 export function openFile(dbPath: string) {
   const db = createDb(dbPath)
-  const config = loadConfig({
-    DATABASE_PATH: dbPath,
-    JWT_SECRET: TEST_JWT_SECRET,
-    PRIVACY_SECRET: TEST_PRIVACY_SECRET,
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
-  })
-  const services = createServices({ db, config, clock: systemClock })
+  const services = createServices({ db, config: configFor(dbPath), clock: systemClock })
   // adb: the asynchronous API over the same connection, for repositories and services that take a Conn
   return { db, adb: asyncDb(db), services, close: () => closeDb(db) }
+}
+
+/** A PostgreSQL database with the API's services, and the synchronous handle for selects (pg-sync.ts). */
+export function openPg(url: string) {
+  const pool = createPgDb(url, { max: 4 })
+  const db = syncPgDb(url)
+  const services = createServices({ db: pgAppDb(pool), config: configFor(url), clock: systemClock })
+  return {
+    db,
+    services,
+    close: async () => {
+      db.$client.close()
+      await closePgDb(pool)
+    },
+  }
 }
 
 export async function freePort(): Promise<number> {

@@ -400,10 +400,12 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     async checkReceipt(input: string): Promise<{ included: true; status: 'pending' | 'counted'; roundId: string; day: string }> {
       const receipt = normalizeReceipt(input)
       if (!receipt) throw notFound('receipt')
-      const b = await repo.byReceipt(receipt)
-      if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
+      // the pending store first: a landing (which moves a ballot from it to ballots in one transaction) committing
+      // between the two reads then leaves the ballot in the second; read the other way round, it was in neither (404)
       // a row written before receipts were keyed holds its receipt in clear
       const p = await repo.pendingByReceipt([pendingKey(keys, 'receipt', receipt), receipt])
+      const b = await repo.byReceipt(receipt)
+      if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
       if (!p) throw notFound('receipt')
       return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
     },
