@@ -1,9 +1,13 @@
 /**
  * TRUST §3.2 on PostgreSQL: a real sealed round on a PostgreSQL database; the holder (the server's superuser) edits
- * rows with SQL, each tamper on its own copy (CREATE DATABASE … TEMPLATE the sealed one), and the verification
- * (services.verify.verifyRound on that database, what `pnpm verify-ledger` and the API run) must fail and name what
- * differs, every time. The same cases as tampering.test.ts (SQLite), plus an edited ledger entry and sealed root.
+ * rows with SQL, each tamper on its own copy (CREATE DATABASE … TEMPLATE the sealed one), and `pnpm verify-ledger`
+ * (the CLI, in a child process, DATABASE_URL on that copy) must exit non-zero and name what differs, every time; the
+ * API's verification (services.verify.verifyRound) says the same. The same cases as tampering.test.ts (SQLite),
+ * plus an edited ledger entry and sealed root.
  */
+import { spawn } from 'node:child_process'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type Db, pgAppDb, rawRun } from '@app/db'
 import { closePgDb, createPgDb } from '@app/db/pg'
 import { buildApp } from '@app/server'
@@ -18,6 +22,8 @@ import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpe
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
 import { rechain } from './helpers/tamper.js'
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const TSX = join(ROOT, 'node_modules/.bin/tsx')
 const server = testDatabaseUrl()
 const skipped = server ? '' : ` (skipped: ${PG_SKIP_REASON})`
 
@@ -101,20 +107,27 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
     return copy.url
   }
 
-  /** What `pnpm verify-ledger` prints and its exit code, from the verification it runs (scripts/verify-ledger.ts). */
-  async function verify(url: string) {
-    return withApp(url, async (app) => {
-      const res = await app.services.verify.verifyRound(roundId)
-      const head = res.ok ? 'ok' : 'BROKEN'
-      const sealedRoot = res.sealedRootHash ? `  sealed root ${res.sealedRootHash}` : ''
-      const lines = [`${head}      ${roundId}  ${res.count} entries  root ${res.rootHash}${sealedRoot}`]
-      for (const d of res.differences) lines.push(`        ${d.check}: ${d.message}`)
-      return { code: res.ok ? 0 : 1, out: lines.join('\n'), report: res }
+  /** `pnpm verify-ledger <round>` on a database: its exit code and what it prints. */
+  function verifyCli(url: string): Promise<{ code: number | null; out: string }> {
+    return new Promise((res, rej) => {
+      const child = spawn(TSX, [join(ROOT, 'scripts/verify-ledger.ts'), roundId], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, LOG_LEVEL: 'silent' },
+      })
+      let out = ''
+      child.stdout.on('data', (d) => {
+        out += d
+      })
+      child.stderr.on('data', (d) => {
+        out += d
+      })
+      child.once('error', rej)
+      child.once('close', (code) => res({ code, out }))
     })
   }
 
   it('passes the untouched copy, with its sealed root', async () => {
-    const r = await verify(await tampered())
+    const r = await verifyCli(await tampered())
     expect(r.out).toMatch(/^ok\s/m)
     expect(r.out).toMatch(/sealed root [0-9a-f]{64}/)
     expect(r.code).toBe(0)
@@ -126,7 +139,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
       const fake = JSON.parse(row.tally_json, (k, v) => (k === 'satisfied' && typeof v === 'number' ? v + 3 : v))
       raw.prepare('UPDATE sealed_results SET tally_json = ? WHERE round_id = ?').run(canonicalJson(fake), roundId)
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/sealed_tally: sealed ≠ recount from ballots at \S*satisfied/)
   })
@@ -150,7 +163,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
       expect((await app.services.tally.recount(null, roundId)).matches).toBe(true)
       expect((await app.services.ballots.verifyLedger(roundId)).ok).toBe(true)
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/receipts: ballot \S+ \(seq \d+\): receipt \S+ ≠ (ledger|content) \S+/)
     expect(r.out).not.toMatch(/chain:|sealed_root:|sealed_tally:|counters:/)
@@ -174,7 +187,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
           .run(roundId, h.villageId)
       }
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/participations: village\/channel \S+\/link: \d+ participations ≠ \d+ ballots/)
   })
@@ -183,7 +196,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
     const url = await tampered((raw) => {
       expect(raw.prepare('DELETE FROM ballots WHERE round_id = ? AND ledger_seq = 4').run(roundId).changes).toBe(1)
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/chain: missing_ballot at ledger seq 4/)
   })
@@ -197,7 +210,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
         .run(roundId)
       expect(changed.changes).toBe(1)
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/chain: ballot_mismatch at ledger seq 2, ballot \S+/)
     expect(r.out).toMatch(/sealed_tally:/)
@@ -212,7 +225,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
       raw.prepare('UPDATE ledger SET entry = ? WHERE round_id = ? AND seq = 5').run(canonicalJson(entry), roundId)
       rechain(raw, roundId)
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out, r.out).toMatch(/receipts: ballot \S+ \(seq 5\): receipt \S+ ≠ ledger AAAA-BBBB-CCCC/)
     // the chain holds together, but its entry no longer matches the ballot's receipt
@@ -224,7 +237,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
     const url = await tampered((raw) => {
       raw.prepare('UPDATE sealed_results SET ledger_root_hash = ? WHERE round_id = ?').run('0'.repeat(64), roundId)
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/sealed_root: ledger root [0-9a-f]{64} ≠ sealed root 0{64}/)
   })
@@ -233,7 +246,7 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
     const url = await tampered((raw) => {
       expect(raw.prepare("UPDATE audit_log SET reason = 'đã sửa' WHERE action = 'round.close'").run().changes).toBe(1)
     })
-    const r = await verify(url)
+    const r = await verifyCli(url)
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/audit: audit log chain broken at seq \d+/)
   })
@@ -242,8 +255,10 @@ describe.skipIf(!server)(`verification on a tampered copy of a sealed round on P
     const url = await tampered((raw) => {
       raw.prepare('DELETE FROM ballots WHERE round_id = ? AND ledger_seq = 3').run(roundId)
     })
-    const r = await verify(url)
-    expect(r.report).toMatchObject({ ok: false, status: 'sealed', reason: 'missing_ballot', seq: 3 })
-    expect(r.report.differences.map((d) => d.check)).toContain('chain')
+    await withApp(url, async (app) => {
+      const report = await app.services.verify.verifyRound(roundId)
+      expect(report).toMatchObject({ ok: false, status: 'sealed', reason: 'missing_ballot', seq: 3 })
+      expect(report.differences.map((d) => d.check)).toContain('chain')
+    })
   })
 })
