@@ -1,4 +1,4 @@
-import { createTestDb, type Db, users } from '@app/db'
+import { type Db, users } from '@app/db'
 import { buildApp } from '@app/server'
 import { fixedClock } from '@app/server/lib/clock.ts'
 import { eq } from 'drizzle-orm'
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
 import { craftJwt, nowSeconds } from '../helpers/tokens.js'
 import { AUTHZ_MATRIX, type Entry, type Outcome } from './authz-matrix.js'
-import { nestAppTransactions, openCase, rollBackCase } from './helpers/case-savepoint.js'
+import { type CaseDb, openCaseDb } from './helpers/case-db.js'
 import { fillParams, queryString } from './helpers/fill.js'
 import { type RouteInfo, routeTable } from './helpers/route-table.js'
 import { type AuthzWorld, makeAuthzWorld, ROLES, type ScopeFixtures } from './helpers/world.js'
@@ -18,16 +18,17 @@ const ERROR_CODE: Partial<Record<Outcome, string>> = { 401: 'unauthorized', 403:
 
 let app: FastifyInstance
 let db: Db
+let cdb: CaseDb
 let w: AuthzWorld
 let routes: RouteInfo[]
 
 beforeAll(async () => {
-  db = createTestDb()
-  // each case runs in a savepoint rolled back afterwards: the app's transactions nest in it
-  nestAppTransactions(db.$client)
+  // each case runs in a savepoint (PostgreSQL: a transaction) rolled back afterwards: the app's transactions nest in it
+  cdb = await openCaseDb()
+  db = cdb.db
   app = await buildApp({
     config: testConfig({ LINK_RATE_LIMIT_PER_MIN: '1000000' }),
-    db,
+    db: cdb.appDb,
     clock: fixedClock('2025-06-01T08:00:00Z'),
     logger: false,
   })
@@ -38,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close()
-  db?.$client.close()
+  await cdb?.close()
 })
 
 /** One request against a target, inside a savepoint rolled back afterwards: every case sees the same world. */
@@ -47,7 +48,7 @@ async function call(key: string, entry: Entry, f: ScopeFixtures, headers: Record
   const url = fillParams(path, f, entry) + queryString(entry.query?.(f))
   const body = entry.body?.(f)
   const h = { ...headers, ...(entry.contentType ? { 'content-type': entry.contentType } : {}) }
-  await openCase(db.$client, 'authz_case')
+  await cdb.openCase('authz_case')
   try {
     return await app.inject({
       method: method as 'GET',
@@ -56,7 +57,7 @@ async function call(key: string, entry: Entry, f: ScopeFixtures, headers: Record
       ...(body === undefined ? {} : { payload: body as string }),
     })
   } finally {
-    await rollBackCase(db.$client, 'authz_case')
+    await cdb.rollBackCase('authz_case')
   }
 }
 

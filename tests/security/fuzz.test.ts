@@ -1,4 +1,3 @@
-import { createTestDb, type Db } from '@app/db'
 import { buildApp } from '@app/server'
 import { fixedClock } from '@app/server/lib/clock.ts'
 import fc from 'fast-check'
@@ -6,8 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { testConfig } from '../helpers/test-config.js'
 import { AUTHZ_MATRIX } from './authz-matrix.js'
-import { nestAppTransactions, openCase, rollBackCase } from './helpers/case-savepoint.js'
-import { changedTables, hashTables } from './helpers/db-hash.js'
+import { type CaseDb, openCaseDb } from './helpers/case-db.js'
+import { changedTables } from './helpers/db-hash.js'
 import { fillParams } from './helpers/fill.js'
 import { type RouteInfo, routeTable } from './helpers/route-table.js'
 import { type AuthzWorld, makeAuthzWorld, ROLES } from './helpers/world.js'
@@ -29,32 +28,31 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647)
 const MAY_CHANGE_ON_REJECT: Record<string, readonly string[]> = { 'POST /api/auth/login': ['login_throttle'] }
 
 let app: FastifyInstance
-let db: Db
+let cdb: CaseDb
 let w: AuthzWorld
 let routes: RouteInfo[]
 let cases = 0
 let baseline: Record<string, string>
 
 beforeAll(async () => {
-  db = createTestDb()
-  // each case runs in a savepoint rolled back afterwards: the app's transactions nest in it
-  nestAppTransactions(db.$client)
+  // each case runs in a savepoint (PostgreSQL: a transaction) rolled back afterwards: the app's transactions nest in it
+  cdb = await openCaseDb()
   app = await buildApp({
     config: testConfig({ LINK_RATE_LIMIT_PER_MIN: '1000000', REQUEST_RATE_LIMIT_PER_HOUR: '1000000', LOGIN_MAX_FAILURES: '10000' }),
-    db,
+    db: cdb.appDb,
     clock: fixedClock('2025-06-01T08:00:00Z'),
     logger: false,
   })
   await app.ready()
   routes = routeTable(app)
-  w = await makeAuthzWorld(app, db)
-  baseline = hashTables(db)
+  w = await makeAuthzWorld(app, cdb.db)
+  baseline = await cdb.hash()
 }, 60_000)
 
 afterAll(async () => {
   console.log(`fuzz: ${cases} cases over ${routes?.length} routes (FUZZ_RUNS=${RUNS_PER_ROUTE}, FUZZ_SEED=${SEED})`)
   await app?.close()
-  db?.$client.close()
+  await cdb?.close()
 })
 
 // ── arbitraries ──────────────────────────────────────────────────────────────────────
@@ -243,8 +241,8 @@ describe('fuzzing every route', () => {
               c.query
             const headers: Record<string, string> = c.auth === 'anonymous' ? {} : { ...w.auth[c.auth] }
             if (c.body) headers['content-type'] = c.body.type
-            await openCase(db.$client, 'fuzz_case')
-            const writesBefore = totalChanges()
+            await cdb.openCase('fuzz_case')
+            const writesBefore = await cdb.writeMark()
             let res: Awaited<ReturnType<FastifyInstance['inject']>>
             try {
               res = await app.inject({ method: route.method as 'GET', url, headers, ...(c.body ? { payload: c.body.payload } : {}) })
@@ -254,10 +252,10 @@ describe('fuzzing every route', () => {
                 return false
               }
               // No statement wrote anything → unchanged for sure; otherwise compare every table's content.
-              if (res.statusCode >= 400 && totalChanges() !== writesBefore) {
+              if (res.statusCode >= 400 && (await cdb.writeMark()) !== writesBefore) {
                 // Every case is rolled back, so the world before each case is the baseline.
                 const skip = MAY_CHANGE_ON_REJECT[route.key] ?? []
-                const changed = changedTables(baseline, hashTables(db)).filter((t) => !skip.includes(t))
+                const changed = changedTables(baseline, await cdb.hash()).filter((t) => !skip.includes(t))
                 if (changed.length) {
                   failures.push(
                     `${route.key} ${url.slice(0, 200)} as ${c.auth}: rejected with ${res.statusCode} but changed ${changed.join(', ')}`,
@@ -267,7 +265,7 @@ describe('fuzzing every route', () => {
               }
               return true
             } finally {
-              await rollBackCase(db.$client, 'fuzz_case')
+              await cdb.rollBackCase('fuzz_case')
             }
           }),
           { numRuns: RUNS_PER_ROUTE, seed: SEED, endOnFailure: true },
@@ -343,15 +341,15 @@ describe('fuzzing household files', () => {
         fc.asyncProperty(hostile, async (make) => {
           cases++
           const { type, payload } = await make()
-          await openCase(db.$client, 'fuzz_file')
+          await cdb.openCase('fuzz_file')
           try {
             const res = await app.inject({ method: 'POST', url, headers: { ...w.auth.communeStaff, 'content-type': type }, payload })
             const problem = check(route, res) ?? (/Z{101}/.test(res.body) ? `echoed the file: ${res.body.slice(0, 200)}` : null)
-            if (!problem && res.statusCode >= 400 && changedTables(baseline, hashTables(db)).length) failures.push(`rejected but wrote`)
+            if (!problem && res.statusCode >= 400 && changedTables(baseline, await cdb.hash()).length) failures.push(`rejected but wrote`)
             if (problem) failures.push(`${res.statusCode} ${problem}`)
             return problem === null
           } finally {
-            await rollBackCase(db.$client, 'fuzz_file')
+            await cdb.rollBackCase('fuzz_file')
           }
         }),
         { numRuns: Math.max(10, Math.round(RUNS_PER_ROUTE / 2)), seed: SEED, endOnFailure: true },
@@ -362,8 +360,6 @@ describe('fuzzing household files', () => {
 })
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-
-const totalChanges = () => (db.$client.prepare('SELECT total_changes() AS n').get() as { n: number }).n
 
 /** The response rule: never 5xx; API errors carry the envelope. */
 function check(route: RouteInfo, res: { statusCode: number; body: string; headers: Record<string, unknown> }): string | null {
@@ -418,7 +414,7 @@ describe('ill-formed text in any field of any route', () => {
       for (const leaf of stringLeaves(valid)) {
         for (const bad of ILL_FORMED) {
           probed++
-          await openCase(db.$client, 'ill')
+          await cdb.openCase('ill')
           try {
             const res = await app.inject({
               method: route.method as 'POST',
@@ -431,7 +427,7 @@ describe('ill-formed text in any field of any route', () => {
             if (res.statusCode !== 400 || err?.code !== 'validation_failed' || !named)
               failures.push(`${route.key} ${leaf.join('.')}=${JSON.stringify(bad)}: ${res.statusCode} ${res.body.slice(0, 160)}`)
           } finally {
-            await rollBackCase(db.$client, 'ill')
+            await cdb.rollBackCase('ill')
           }
         }
       }
