@@ -4,6 +4,7 @@ import { fixedClock } from '@app/server/lib/clock.ts'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { onPostgres } from '../helpers/pg-test-db.js'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
 import { craftJwt, nowSeconds } from '../helpers/tokens.js'
 import { AUTHZ_MATRIX, type Entry, type Outcome } from './authz-matrix.js'
@@ -13,6 +14,9 @@ import { type RouteInfo, routeTable } from './helpers/route-table.js'
 import { type AuthzWorld, makeAuthzWorld, ROLES, type ScopeFixtures } from './helpers/world.js'
 
 vi.mock('fastify', async (orig) => (await import('./helpers/route-table.js')).recordRoutes(orig))
+
+/** On PostgreSQL every statement is a network round trip, and each one outside an app transaction three (pg-case-savepoint.ts). */
+const SLOW = onPostgres ? 3 : 1
 
 const ERROR_CODE: Partial<Record<Outcome, string>> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }
 
@@ -35,7 +39,7 @@ beforeAll(async () => {
   await app.ready()
   routes = routeTable(app)
   w = await makeAuthzWorld(app, db)
-}, 60_000)
+}, SLOW * 60_000)
 
 afterAll(async () => {
   await app?.close()
@@ -113,27 +117,31 @@ describe('authorisation matrix (tests/security/authz-matrix.ts)', () => {
     expect(checked).toBeGreaterThan(40 * 5)
   })
 
-  it('gives each role the expected outcome on own-scope and foreign-scope targets', async () => {
-    const failures: string[] = []
-    let checked = 0
-    for (const r of routes) {
-      const entry = AUTHZ_MATRIX[r.key]
-      if (entry?.kind !== 'staff') continue
-      for (const role of ROLES) {
-        const scopes: ['own' | 'foreign', ScopeFixtures, Outcome][] = [['own', w.own, entry.own[role]]]
-        if (entry.foreign !== 'same') scopes.push(['foreign', w.foreign, entry.foreign[role]])
-        for (const [scope, f, expected] of scopes) {
-          const res = await call(r.key, entry, f, w.auth[role])
-          checked++
-          if (res.statusCode >= 500) failures.push(`${r.key} as ${role} (${scope}): 5xx ${res.body.slice(0, 200)}`)
-          else if (!matches(expected, res))
-            failures.push(`${r.key} as ${role} (${scope}): expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`)
+  it(
+    'gives each role the expected outcome on own-scope and foreign-scope targets',
+    async () => {
+      const failures: string[] = []
+      let checked = 0
+      for (const r of routes) {
+        const entry = AUTHZ_MATRIX[r.key]
+        if (entry?.kind !== 'staff') continue
+        for (const role of ROLES) {
+          const scopes: ['own' | 'foreign', ScopeFixtures, Outcome][] = [['own', w.own, entry.own[role]]]
+          if (entry.foreign !== 'same') scopes.push(['foreign', w.foreign, entry.foreign[role]])
+          for (const [scope, f, expected] of scopes) {
+            const res = await call(r.key, entry, f, w.auth[role])
+            checked++
+            if (res.statusCode >= 500) failures.push(`${r.key} as ${role} (${scope}): 5xx ${res.body.slice(0, 200)}`)
+            else if (!matches(expected, res))
+              failures.push(`${r.key} as ${role} (${scope}): expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`)
+          }
         }
       }
-    }
-    console.log(`authz matrix: ${checked} route × role × scope cases`)
-    expect(failures).toEqual([])
-  }, 120_000)
+      console.log(`authz matrix: ${checked} route × role × scope cases`)
+      expect(failures).toEqual([])
+    },
+    SLOW * 120_000,
+  )
 
   it('serves every public route to an anonymous caller', async () => {
     const failures: string[] = []

@@ -3,6 +3,7 @@ import { fixedClock } from '@app/server/lib/clock.ts'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { onPostgres } from '../helpers/pg-test-db.js'
 import { testConfig } from '../helpers/test-config.js'
 import { AUTHZ_MATRIX } from './authz-matrix.js'
 import { type CaseDb, openCaseDb } from './helpers/case-db.js'
@@ -13,6 +14,11 @@ import { type AuthzWorld, makeAuthzWorld, ROLES } from './helpers/world.js'
 import { repeated, sheetXml, sstXml, xlsxParts, zipOf } from './helpers/xlsx-zip.js'
 
 vi.mock('fastify', async (orig) => (await import('./helpers/route-table.js')).recordRoutes(orig))
+
+/** On PostgreSQL every statement is a network round trip, and each one outside an app transaction three (pg-case-savepoint.ts). */
+const SLOW = onPostgres ? 3 : 1
+const LONG = SLOW * 120_000
+const SHORT = SLOW * 60_000
 
 /**
  * Fuzzing every route of the registered route table. FUZZ_RUNS = cases per route
@@ -47,7 +53,7 @@ beforeAll(async () => {
   routes = routeTable(app)
   w = await makeAuthzWorld(app, cdb.db)
   baseline = await cdb.hash()
-}, 60_000)
+}, SLOW * 60_000)
 
 afterAll(async () => {
   console.log(`fuzz: ${cases} cases over ${routes?.length} routes (FUZZ_RUNS=${RUNS_PER_ROUTE}, FUZZ_SEED=${SEED})`)
@@ -211,70 +217,74 @@ function bodyArb(valid: unknown) {
 const authArb = fc.constantFrom(...ROLES, 'anonymous' as const)
 
 describe('fuzzing every route', () => {
-  it('answers arbitrary params, queries and bodies with 2xx or an enveloped 4xx, never 5xx, and rejected requests change nothing', async () => {
-    const failures: string[] = []
-    for (const route of routes) {
-      const entry = AUTHZ_MATRIX[route.key] ?? { kind: 'staff' as const, own: {} as never, foreign: 'same' as const }
-      const path = route.url
-      // The valid own-scope value of each param: fill the path, then read it back segment by segment.
-      const filled = fillParams(path, w.own, entry).split('/')
-      const validParams = Object.fromEntries(
-        path
-          .split('/')
-          .map((seg, i) => [seg, filled[i]] as const)
-          .filter(([seg]) => seg.startsWith(':'))
-          .map(([seg, v]) => [seg.slice(1), decodeURIComponent(v ?? 'x')]),
-      )
-      const validBody = entry.body?.(w.own)
-      const arb = fc.record({
-        params: fc.record(Object.fromEntries(route.params.map((p) => [p, paramArb(validParams[p] as string)]))),
-        query: queryArb,
-        body: route.hasBody ? fc.option(bodyArb(validBody), { nil: undefined }) : fc.constant(undefined),
-        auth: authArb,
-      })
-      await fc
-        .assert(
-          fc.asyncProperty(arb, async (c) => {
-            cases++
-            const url =
-              path.replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => (c.params as Record<string, string>)[n] ?? 'x').replace(/\*$/, 'x') +
-              c.query
-            const headers: Record<string, string> = c.auth === 'anonymous' ? {} : { ...w.auth[c.auth] }
-            if (c.body) headers['content-type'] = c.body.type
-            await cdb.openCase('fuzz_case')
-            const writesBefore = await cdb.writeMark()
-            let res: Awaited<ReturnType<FastifyInstance['inject']>>
-            try {
-              res = await app.inject({ method: route.method as 'GET', url, headers, ...(c.body ? { payload: c.body.payload } : {}) })
-              const problem = check(route, res)
-              if (problem) {
-                failures.push(`${route.key} ${url.slice(0, 200)} as ${c.auth}: ${problem}`)
-                return false
-              }
-              // No statement wrote anything → unchanged for sure; otherwise compare every table's content.
-              if (res.statusCode >= 400 && (await cdb.writeMark()) !== writesBefore) {
-                // Every case is rolled back, so the world before each case is the baseline.
-                const skip = MAY_CHANGE_ON_REJECT[route.key] ?? []
-                const changed = changedTables(baseline, await cdb.hash()).filter((t) => !skip.includes(t))
-                if (changed.length) {
-                  failures.push(
-                    `${route.key} ${url.slice(0, 200)} as ${c.auth}: rejected with ${res.statusCode} but changed ${changed.join(', ')}`,
-                  )
+  it(
+    'answers arbitrary params, queries and bodies with 2xx or an enveloped 4xx, never 5xx, and rejected requests change nothing',
+    async () => {
+      const failures: string[] = []
+      for (const route of routes) {
+        const entry = AUTHZ_MATRIX[route.key] ?? { kind: 'staff' as const, own: {} as never, foreign: 'same' as const }
+        const path = route.url
+        // The valid own-scope value of each param: fill the path, then read it back segment by segment.
+        const filled = fillParams(path, w.own, entry).split('/')
+        const validParams = Object.fromEntries(
+          path
+            .split('/')
+            .map((seg, i) => [seg, filled[i]] as const)
+            .filter(([seg]) => seg.startsWith(':'))
+            .map(([seg, v]) => [seg.slice(1), decodeURIComponent(v ?? 'x')]),
+        )
+        const validBody = entry.body?.(w.own)
+        const arb = fc.record({
+          params: fc.record(Object.fromEntries(route.params.map((p) => [p, paramArb(validParams[p] as string)]))),
+          query: queryArb,
+          body: route.hasBody ? fc.option(bodyArb(validBody), { nil: undefined }) : fc.constant(undefined),
+          auth: authArb,
+        })
+        await fc
+          .assert(
+            fc.asyncProperty(arb, async (c) => {
+              cases++
+              const url =
+                path.replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => (c.params as Record<string, string>)[n] ?? 'x').replace(/\*$/, 'x') +
+                c.query
+              const headers: Record<string, string> = c.auth === 'anonymous' ? {} : { ...w.auth[c.auth] }
+              if (c.body) headers['content-type'] = c.body.type
+              await cdb.openCase('fuzz_case')
+              const writesBefore = await cdb.writeMark()
+              let res: Awaited<ReturnType<FastifyInstance['inject']>>
+              try {
+                res = await app.inject({ method: route.method as 'GET', url, headers, ...(c.body ? { payload: c.body.payload } : {}) })
+                const problem = check(route, res)
+                if (problem) {
+                  failures.push(`${route.key} ${url.slice(0, 200)} as ${c.auth}: ${problem}`)
                   return false
                 }
+                // No statement wrote anything → unchanged for sure; otherwise compare every table's content.
+                if (res.statusCode >= 400 && (await cdb.writeMark()) !== writesBefore) {
+                  // Every case is rolled back, so the world before each case is the baseline.
+                  const skip = MAY_CHANGE_ON_REJECT[route.key] ?? []
+                  const changed = changedTables(baseline, await cdb.hash()).filter((t) => !skip.includes(t))
+                  if (changed.length) {
+                    failures.push(
+                      `${route.key} ${url.slice(0, 200)} as ${c.auth}: rejected with ${res.statusCode} but changed ${changed.join(', ')}`,
+                    )
+                    return false
+                  }
+                }
+                return true
+              } finally {
+                await cdb.rollBackCase('fuzz_case')
               }
-              return true
-            } finally {
-              await cdb.rollBackCase('fuzz_case')
-            }
-          }),
-          { numRuns: RUNS_PER_ROUTE, seed: SEED, endOnFailure: true },
-        )
-        .catch((e: Error) => failures.push(`${route.key}: ${e.message.split('\n').slice(0, 6).join(' | ')}`))
-    }
-    expect(failures.slice(0, 20)).toEqual([])
-    expect(cases).toBeGreaterThanOrEqual(routes.length * Math.min(RUNS_PER_ROUTE, 1))
-  }, 120_000)
+            }),
+            { numRuns: RUNS_PER_ROUTE, seed: SEED, endOnFailure: true },
+          )
+          .catch((e: Error) => failures.push(`${route.key}: ${e.message.split('\n').slice(0, 6).join(' | ')}`))
+      }
+      expect(failures.slice(0, 20)).toEqual([])
+      expect(cases).toBeGreaterThanOrEqual(routes.length * Math.min(RUNS_PER_ROUTE, 1))
+    },
+    LONG,
+  )
 })
 
 /**
@@ -330,33 +340,37 @@ describe('fuzzing household files', () => {
       payload: `village_code,household_code,head_name${',x'.repeat(cols)}\nAA,H1,${'Z'.repeat(cell)}\n`,
     })),
   )
-  it('answers every hostile file with 2xx or an enveloped 4xx, echoes at most 100 characters of it, and writes nothing when rejecting', async () => {
-    const route = routes.find((r) => r.key === 'POST /api/units/:communeId/households/import')
-    const entry = AUTHZ_MATRIX['POST /api/units/:communeId/households/import']
-    if (!route || !entry) throw new Error('no import route')
-    const url = fillParams(route.url, w.own, entry)
-    const failures: string[] = []
-    await fc
-      .assert(
-        fc.asyncProperty(hostile, async (make) => {
-          cases++
-          const { type, payload } = await make()
-          await cdb.openCase('fuzz_file')
-          try {
-            const res = await app.inject({ method: 'POST', url, headers: { ...w.auth.communeStaff, 'content-type': type }, payload })
-            const problem = check(route, res) ?? (/Z{101}/.test(res.body) ? `echoed the file: ${res.body.slice(0, 200)}` : null)
-            if (!problem && res.statusCode >= 400 && changedTables(baseline, await cdb.hash()).length) failures.push(`rejected but wrote`)
-            if (problem) failures.push(`${res.statusCode} ${problem}`)
-            return problem === null
-          } finally {
-            await cdb.rollBackCase('fuzz_file')
-          }
-        }),
-        { numRuns: Math.max(10, Math.round(RUNS_PER_ROUTE / 2)), seed: SEED, endOnFailure: true },
-      )
-      .catch((e: Error) => failures.push(e.message.split('\n').slice(0, 6).join(' | ')))
-    expect(failures.slice(0, 10)).toEqual([])
-  }, 120_000)
+  it(
+    'answers every hostile file with 2xx or an enveloped 4xx, echoes at most 100 characters of it, and writes nothing when rejecting',
+    async () => {
+      const route = routes.find((r) => r.key === 'POST /api/units/:communeId/households/import')
+      const entry = AUTHZ_MATRIX['POST /api/units/:communeId/households/import']
+      if (!route || !entry) throw new Error('no import route')
+      const url = fillParams(route.url, w.own, entry)
+      const failures: string[] = []
+      await fc
+        .assert(
+          fc.asyncProperty(hostile, async (make) => {
+            cases++
+            const { type, payload } = await make()
+            await cdb.openCase('fuzz_file')
+            try {
+              const res = await app.inject({ method: 'POST', url, headers: { ...w.auth.communeStaff, 'content-type': type }, payload })
+              const problem = check(route, res) ?? (/Z{101}/.test(res.body) ? `echoed the file: ${res.body.slice(0, 200)}` : null)
+              if (!problem && res.statusCode >= 400 && changedTables(baseline, await cdb.hash()).length) failures.push(`rejected but wrote`)
+              if (problem) failures.push(`${res.statusCode} ${problem}`)
+              return problem === null
+            } finally {
+              await cdb.rollBackCase('fuzz_file')
+            }
+          }),
+          { numRuns: Math.max(10, Math.round(RUNS_PER_ROUTE / 2)), seed: SEED, endOnFailure: true },
+        )
+        .catch((e: Error) => failures.push(e.message.split('\n').slice(0, 6).join(' | ')))
+      expect(failures.slice(0, 10)).toEqual([])
+    },
+    LONG,
+  )
 })
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
@@ -401,38 +415,42 @@ function setAt(v: unknown, path: string[], value: string): unknown {
 const ILL_FORMED = ['\udfff', 'a\ud800b', 'Nguy\u0000ễn', 'x\u0007y']
 
 describe('ill-formed text in any field of any route', () => {
-  it('answers 400 validation_failed naming the field, and writes nothing', async () => {
-    const failures: string[] = []
-    let probed = 0
-    for (const route of routes) {
-      const entry = AUTHZ_MATRIX[route.key]
-      const valid = entry?.body?.(w.own)
-      if (!entry || !valid || typeof valid !== 'object' || entry.contentType) continue
-      const role = entry.kind === 'staff' ? ROLES.find((r) => entry.own[r] !== 401 && entry.own[r] !== 403) : undefined
-      if (entry.kind === 'staff' && !role) continue
-      const url = fillParams(route.url, w.own, entry)
-      for (const leaf of stringLeaves(valid)) {
-        for (const bad of ILL_FORMED) {
-          probed++
-          await cdb.openCase('ill')
-          try {
-            const res = await app.inject({
-              method: route.method as 'POST',
-              url,
-              headers: role ? w.auth[role] : {},
-              payload: setAt(valid, leaf, bad) as object,
-            })
-            const err = res.json().error as { code?: string; details?: { issues?: { path: string }[] } } | undefined
-            const named = err?.details?.issues?.some((i) => i.path.endsWith(leaf.join('/')))
-            if (res.statusCode !== 400 || err?.code !== 'validation_failed' || !named)
-              failures.push(`${route.key} ${leaf.join('.')}=${JSON.stringify(bad)}: ${res.statusCode} ${res.body.slice(0, 160)}`)
-          } finally {
-            await cdb.rollBackCase('ill')
+  it(
+    'answers 400 validation_failed naming the field, and writes nothing',
+    async () => {
+      const failures: string[] = []
+      let probed = 0
+      for (const route of routes) {
+        const entry = AUTHZ_MATRIX[route.key]
+        const valid = entry?.body?.(w.own)
+        if (!entry || !valid || typeof valid !== 'object' || entry.contentType) continue
+        const role = entry.kind === 'staff' ? ROLES.find((r) => entry.own[r] !== 401 && entry.own[r] !== 403) : undefined
+        if (entry.kind === 'staff' && !role) continue
+        const url = fillParams(route.url, w.own, entry)
+        for (const leaf of stringLeaves(valid)) {
+          for (const bad of ILL_FORMED) {
+            probed++
+            await cdb.openCase('ill')
+            try {
+              const res = await app.inject({
+                method: route.method as 'POST',
+                url,
+                headers: role ? w.auth[role] : {},
+                payload: setAt(valid, leaf, bad) as object,
+              })
+              const err = res.json().error as { code?: string; details?: { issues?: { path: string }[] } } | undefined
+              const named = err?.details?.issues?.some((i) => i.path.endsWith(leaf.join('/')))
+              if (res.statusCode !== 400 || err?.code !== 'validation_failed' || !named)
+                failures.push(`${route.key} ${leaf.join('.')}=${JSON.stringify(bad)}: ${res.statusCode} ${res.body.slice(0, 160)}`)
+            } finally {
+              await cdb.rollBackCase('ill')
+            }
           }
         }
       }
-    }
-    expect(failures).toEqual([])
-    expect(probed).toBeGreaterThan(40)
-  }, 60_000)
+      expect(failures).toEqual([])
+      expect(probed).toBeGreaterThan(40)
+    },
+    SHORT,
+  )
 })

@@ -41,7 +41,9 @@ export async function openCaseDb(): Promise<CaseDb> {
       rollBackCase: (name) => rollBackCase(db.$client, name),
       writeMark: async () => (db.$client.prepare('SELECT total_changes() AS n').get() as { n: number }).n,
       hash: async (skip) => hashTables(db, skip),
-      close: async () => db.$client.close(),
+      close: async () => {
+        db.$client.close()
+      },
     }
   }
   const url = testDatabaseUrl()
