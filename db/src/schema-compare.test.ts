@@ -379,7 +379,7 @@ describe('one schema, two dialects', () => {
     const actual = new Map(rows.map((r) => [`${r.table_name}.${r.column_name}`, r.data_type]))
     const expected: Record<string, string[]> = {
       SQLiteText: ['text'],
-      SQLiteTextJson: ['jsonb'],
+      SQLiteTextJson: ['json'],
       SQLiteBoolean: ['boolean'],
       SQLiteInteger: ['integer', 'bigint'],
       SQLiteReal: ['double precision'],

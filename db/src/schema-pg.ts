@@ -4,10 +4,11 @@
  * column, key or index added there is here too (and in the PostgreSQL migrations drizzle-kit generates from this
  * file). What cannot be translated (a column type or an SQL default without a mapping below) throws at load.
  *
- * Types: text → text (enum values kept), text json → jsonb, integer → integer (bigint, read as a JS number, where
+ * Types: text → text (enum values kept), text json → json (its text kept as written, key order included: a
+ * village list keeps its order, as on SQLite; jsonb would re-sort the keys), integer → integer (bigint, read as a JS number, where
  * SQLite's 64 bits are needed: a lone integer primary key, SQLite's rowid alias, and epoch milliseconds, named
  * `*_ms`), integer boolean → boolean, real → double precision, blob → bytea. Defaults: SQLite's ISO timestamp
- * (`strftime('%Y-%m-%dT%H:%M:%fZ','now')`) becomes the same text from to_char; JSON literals become jsonb literals;
+ * (`strftime('%Y-%m-%dT%H:%M:%fZ','now')`) becomes the same text from to_char; JSON literals become json literals;
  * `$defaultFn` / `$onUpdate` functions are the same functions.
  *
  * Each table is exported under its schema.ts name and typed as the SQLite table, so repository code is written
@@ -24,7 +25,7 @@ import {
   foreignKey,
   index,
   integer,
-  jsonb,
+  json,
   type PgColumn,
   type PgColumnBuilderBase,
   type PgTable,
@@ -97,7 +98,7 @@ function pgColumn(table: string, col: SQLiteColumn, tableConfig: ReturnType<type
       break
     case 'SQLiteTextJson':
     case 'SQLiteBlobJson':
-      b = jsonb(name)
+      b = json(name)
       break
     case 'SQLiteInteger':
       if ((col as { autoIncrement?: boolean }).autoIncrement) {

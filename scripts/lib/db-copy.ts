@@ -123,7 +123,7 @@ function toPg(value: unknown, kind: ColumnKind, where: () => string): unknown {
       if (typeof value === 'bigint' || typeof value === 'number') return value.toString()
       throw new Error(`db-copy: ${where()} holds ${typeof value} ${JSON.stringify(value)}, not an integer`)
     case 'json':
-      // the text goes as it is; PostgreSQL parses it into jsonb (and refuses it, naming the row's table, if it is not JSON)
+      // the text goes as it is; PostgreSQL checks it is JSON (and refuses it, naming the row's table, if not) and keeps it
       if (typeof value === 'string') return value
       throw new Error(`db-copy: ${where()} holds ${typeof value}, not JSON text`)
     default:
@@ -134,7 +134,7 @@ function toPg(value: unknown, kind: ColumnKind, where: () => string): unknown {
 /** Rows per INSERT: one array parameter per column, so no parameter limit; this bounds the statement's memory. */
 const ROWS_PER_INSERT = 5_000
 
-/** The PostgreSQL type of each column of `table` in the target (int4 or int8, jsonb…), for the arrays' casts. */
+/** The PostgreSQL type of each column of `table` in the target (int4 or int8, json…), for the arrays' casts. */
 async function targetTypes(client: pg.ClientBase, table: TablePlan): Promise<Map<string, string>> {
   const res = await client.query<{ name: string; type: string }>(
     `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
@@ -295,7 +295,7 @@ export async function tablesWithRows(client: pg.ClientBase, plan: TablePlan[]): 
   return found
 }
 
-/** A value as both sides must agree on it: integers as decimal text, JSON canonical (jsonb reorders keys), bytes as hex. */
+/** A value as both sides must agree on it: integers as decimal text, JSON canonical (a database made before json kept its text held jsonb, which reorders keys), bytes as hex. */
 function normalise(value: unknown, kind: ColumnKind): unknown {
   if (value === null || value === undefined) return null
   switch (kind) {

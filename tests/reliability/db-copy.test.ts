@@ -134,7 +134,7 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
       const target_ = await withPg(target.url, (c) => pgDigests(c, plan))
       expect(target_).toEqual(sqliteDigests(sqlite, plan))
 
-      // values have PostgreSQL's types, not SQLite's storage: jsonb objects, booleans, integers
+      // values have PostgreSQL's types, not SQLite's storage: json objects, booleans, integers
       const one = sqlite.prepare('SELECT id, answers, overall_satisfied, ledger_seq FROM ballots ORDER BY id LIMIT 1').get() as {
         id: string
         answers: string
@@ -146,8 +146,8 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
         async (c) =>
           (
             await c.query(
-              // jsonb_typeof: the column holds JSON, whatever text parser the process set for jsonb (db/src/pg.ts)
-              `SELECT answers::text AS answers, jsonb_typeof(answers) AS kind, overall_satisfied, ledger_seq FROM ballots WHERE id = $1`,
+              // jsonb_typeof: the column holds JSON, whatever text parser the process set for json (db/src/pg.ts)
+              `SELECT answers::text AS answers, json_typeof(answers) AS kind, overall_satisfied, ledger_seq FROM ballots WHERE id = $1`,
               [one.id],
             )
           ).rows[0],
@@ -285,13 +285,13 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
     const changed = await withPg(tampered.url, async (c) => {
       const open = (
         await c.query<{ id: string; round_id: string; key: string }>(
-          `SELECT b.id, b.round_id, (SELECT k FROM jsonb_object_keys(b.answers) k ORDER BY k LIMIT 1) AS key
+          `SELECT b.id, b.round_id, (SELECT k FROM json_object_keys(b.answers) k ORDER BY k LIMIT 1) AS key
              FROM ballots b JOIN rounds r ON r.id = b.round_id WHERE r.status = 'open' ORDER BY b.id COLLATE "C" LIMIT 1`,
         )
       ).rows[0]!
       // one answer flipped, as an administrator with psql would
       await c.query(
-        `UPDATE ballots SET answers = jsonb_set(answers, ARRAY[$2, 'satisfied'], to_jsonb(NOT (answers -> $2 ->> 'satisfied')::boolean)) WHERE id = $1`,
+        `UPDATE ballots SET answers = jsonb_set(answers::jsonb, ARRAY[$2, 'satisfied'], to_jsonb(NOT (answers -> $2 ->> 'satisfied')::boolean)) WHERE id = $1`,
         [open.id, open.key],
       )
       const sealed = (await c.query<{ round_id: string }>('SELECT round_id FROM sealed_results')).rows[0]!

@@ -178,12 +178,12 @@ describe.skipIf(!url)(title('CLI scripts on PostgreSQL (DATABASE_URL)'), { timeo
       const db = await copyOf(seeded, 'cli_tampered')
       const [ballot] = await query<{ id: string; round_id: string; key: string }>(
         db.url,
-        `SELECT b.id, b.round_id, (SELECT k FROM jsonb_object_keys(b.answers) k ORDER BY k LIMIT 1) AS key
+        `SELECT b.id, b.round_id, (SELECT k FROM json_object_keys(b.answers) k ORDER BY k LIMIT 1) AS key
            FROM ballots b JOIN rounds r ON r.id = b.round_id WHERE r.status = 'open' ORDER BY b.id COLLATE "C" LIMIT 1`,
       )
       await query(
         db.url,
-        `UPDATE ballots SET answers = jsonb_set(answers, ARRAY[$2, 'satisfied'], to_jsonb(NOT (answers -> $2 ->> 'satisfied')::boolean)) WHERE id = $1`,
+        `UPDATE ballots SET answers = jsonb_set(answers::jsonb, ARRAY[$2, 'satisfied'], to_jsonb(NOT (answers -> $2 ->> 'satisfied')::boolean)) WHERE id = $1`,
         [ballot!.id, ballot!.key],
       )
       const r = run('scripts/verify-ledger.ts', [], db.url)

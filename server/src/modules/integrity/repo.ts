@@ -28,7 +28,7 @@ export function createIntegrityRepo(db: Conn) {
     async straightLined(roundId: string): Promise<StraightRow[]> {
       // the answers' distinct "satisfied" values, per ballot: one means the same answer everywhere
       const straight = isPostgres(db)
-        ? sql`(SELECT count(DISTINCT coalesce(j.value->>'satisfied', 'false')) FROM jsonb_each(b.answers) j) = 1`
+        ? sql`(SELECT count(DISTINCT coalesce(j.value->>'satisfied', 'false')) FROM json_each(b.answers) j) = 1`
         : sql`(SELECT count(DISTINCT coalesce(json_extract(j.value, '$.satisfied'), 0)) FROM json_each(b.answers) j) = 1`
       return await rawAll<StraightRow>(
         db,

@@ -371,7 +371,7 @@ export function createMessagingRepo(db: Conn) {
           channel: outbox.channel,
           kind: outbox.kind,
           status: outbox.status,
-          // 1/0 on SQLite, true/false on PostgreSQL (jsonb there)
+          // 1/0 on SQLite, true/false on PostgreSQL (json there)
           fallback: isPostgres(tx)
             ? sql<number>`(${outbox.payload} ->> 'fallbackFrom') is not null`
             : sql<number>`json_extract(${outbox.payload}, '$.fallbackFrom') is not null`,
