@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { sql } from 'drizzle-orm'
 import { PG_LOCK_KEYS } from './cluster-locks.js'
-import type { AppDb, AppTx } from './engine.js'
+import { type AppDb, type AppTx, READ_SNAPSHOT } from './engine.js'
 
 /**
  * Type parsers for the PostgreSQL drivers, so rows read through the SQLite tables of schema.ts map as they do on
@@ -73,9 +73,18 @@ export function pgAppDb(pgdb: PgDrizzle): AppDb {
       return await pgScope.run({ tx }, () => work(tx))
     })
   }
+  const readSnapshot = async <T>(work: () => Promise<T>): Promise<T> => {
+    // inside a transaction already: its statements are the ones to read with
+    if (pgScope.getStore()) return await work()
+    return (await begin((tx: AppTx) => pgScope.run({ tx }, () => work()), {
+      isolationLevel: 'repeatable read',
+      accessMode: 'read only',
+    })) as T
+  }
   return new Proxy(pgdb as object, {
     get(target, prop) {
       if (prop === 'transaction') return transaction
+      if (prop === READ_SNAPSHOT) return readSnapshot
       const scope = ROUTED.has(prop) ? pgScope.getStore() : undefined
       const source = (scope ? scope.tx : target) as Record<PropertyKey, unknown>
       const value = Reflect.get(source, prop, source)

@@ -246,3 +246,18 @@ export async function one<T>(rows: PromiseLike<T[]>): Promise<T> {
   if (row === undefined) throw new Error('expected a row back')
   return row
 }
+
+/** Where a PostgreSQL AppDb keeps its one-snapshot read (engine-pg.ts); SQLite's has none. */
+export const READ_SNAPSHOT = Symbol.for('hailong.readSnapshot')
+
+/**
+ * Run reads that must agree with one another (a ledger against its ballots, counters against a recount) as of one
+ * moment. PostgreSQL: in a REPEATABLE READ, READ ONLY transaction, every statement on `db` inside going to it, so a
+ * landing or an acceptance that commits meanwhile is either wholly seen or not at all (under READ COMMITTED each
+ * statement saw the latest commits, and a check could pair the ballots from before a landing with the counters from
+ * after it). SQLite: as they are, on its one connection, where each landing is one synchronous transaction.
+ */
+export async function inReadSnapshot<T>(db: AppDb, work: () => Promise<T>): Promise<T> {
+  const snapshot = (db as unknown as Record<symbol, ((w: () => Promise<T>) => Promise<T>) | undefined>)[READ_SNAPSHOT]
+  return snapshot ? await snapshot(work) : await work()
+}

@@ -7,12 +7,10 @@
  * no response of the open round may change at all, and none may carry a resident's words. After close the
  * results are there, and the first read of them is recorded as the disclosure.
  */
-import { ballots, createTestDb } from '@app/db'
-import { buildApp } from '@app/server'
-import { fixedClock } from '@app/server/lib/clock.ts'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { ballots } from '@app/db'
+import { describe, expect, it, vi } from 'vitest'
+import { buildTestApp } from '../helpers/build-test-app.js'
 import { makeWorld } from '../helpers/rounds.js'
-import { testConfig } from '../helpers/test-config.js'
 import { routeTable } from '../security/helpers/route-table.js'
 
 vi.mock('fastify', async (orig) => (await import('../security/helpers/route-table.js')).recordRoutes(orig))
@@ -59,26 +57,14 @@ interface Sample {
 }
 
 describe('staff polling an open round', () => {
-  const cleanup: (() => Promise<void>)[] = []
-  afterAll(async () => {
-    for (const c of cleanup.reverse()) await c()
-  })
-
   it('learns coverage only: no figure, reason, comment, rate, verdict or answer-based signal changes until close', async () => {
-    const db = createTestDb()
-    const app = await buildApp({
+    // on either engine (TEST_ENGINE=postgres: a PostgreSQL database, as several instances would share)
+    const { app, db } = await buildTestApp({
       // batches of MIX_MIN_BATCH = 1: ballots land (two pending → one lands, one kept back) while the round is open
-      config: testConfig({ MIX_MIN_BATCH: '1', LANDING_INTERVAL_MS: '50', LINK_RATE_LIMIT_PER_MIN: '1000000' }),
-      db,
-      clock: fixedClock('2025-06-01T08:00:00Z'),
-      logger: false,
+      env: { MIX_MIN_BATCH: '1', LANDING_INTERVAL_MS: '50', LINK_RATE_LIMIT_PER_MIN: '1000000' },
+      now: '2025-06-01T08:00:00Z',
     })
-    await app.ready()
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    cleanup.push(async () => {
-      await app.close()
-      db.$client.close()
-    })
     const routes = routeTable(app).filter((r) => r.method === 'GET')
 
     const w = await makeWorld(app, db, { perVillage: 10 })
@@ -159,6 +145,11 @@ describe('staff polling an open round', () => {
     }
     const samples = new Map<string, Sample[]>()
     let polling = true
+    // sweeps each actor finished: a slow server (PostgreSQL under load) must not leave the attack with one sample
+    const sweeps = new Map<string, number>()
+    const sweepsAfter = async (n: (name: string) => number) => {
+      while (Object.keys(actors).some((name) => (sweeps.get(name) ?? 0) < n(name))) await new Promise((r) => setTimeout(r, 50))
+    }
     const pollAs = async (name: string, headers: Record<string, string>) => {
       while (polling) {
         const started = Date.now()
@@ -169,10 +160,13 @@ describe('staff polling an open round', () => {
           list.push(res)
           samples.set(k, list)
         }
+        sweeps.set(name, (sweeps.get(name) ?? 0) + 1)
         await new Promise((r) => setTimeout(r, Math.max(0, POLL_MS - (Date.now() - started))))
       }
     }
     const pollers = Object.entries(actors).map(([name, h]) => pollAs(name, h))
+    // every actor has seen the round before anyone answers
+    await sweepsAfter(() => 1)
 
     // ten residents answer one by one, each with a different mind and words of their own
     const words: string[] = []
@@ -193,6 +187,9 @@ describe('staff polling an open round', () => {
         await new Promise((r) => setTimeout(r, POLL_MS + 100))
       }
       await new Promise((r) => setTimeout(r, 4 * POLL_MS))
+      // and every actor sweeps again, whole, after the last answer
+      const done = new Map(sweeps)
+      await sweepsAfter((name) => (done.get(name) ?? 0) + 2)
     } finally {
       polling = false
       await Promise.all(pollers)

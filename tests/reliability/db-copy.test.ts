@@ -311,7 +311,7 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
     // the copy the test made first is untouched
     const first = await run('scripts/verify-ledger.ts', [], source, { DATABASE_URL: target.url })
     expect(first.code, first.out).toBe(0)
-  })
+  }, 180_000)
 
   it('copies a file the server is writing to: one snapshot, identical and verified, without stopping the server', async () => {
     const live = join(tmp.dir, 'live', 'hailong.db')

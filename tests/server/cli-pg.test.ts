@@ -43,7 +43,7 @@ function run(script: string, args: string[], dbUrl: string, extra: Record<string
       ...extra,
     },
     encoding: 'utf8',
-    timeout: 180_000,
+    timeout: 300_000,
   })
   return { code: res.status, out: `${res.stdout}${res.stderr}` }
 }

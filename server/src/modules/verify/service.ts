@@ -1,4 +1,4 @@
-import type { AppDb } from '@app/db'
+import { type AppDb, inReadSnapshot } from '@app/db'
 import { notFound } from '../../lib/app-error.js'
 import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
 import { receiptFromHash } from '../../lib/ledger.js'
@@ -98,114 +98,118 @@ export function createVerifyService(deps: {
   }
 
   return {
+    /** Every check reads the round as of one moment (inReadSnapshot): a landing meanwhile is not a difference. */
     async verifyRound(roundId: string): Promise<VerifyReport> {
-      const r = await rounds.findById(roundId)
-      if (!r) throw notFound('round')
-      const differences: Difference[] = []
+      return await inReadSnapshot(db, () => verifyRoundNow(roundId))
+    },
+  }
 
-      const chain = await ballots.verifyLedger(r.id)
-      const lines = await repo.ledger(r.id)
-      const rootHash = lines.at(-1)?.hash ?? GENESIS_HASH
-      if (!chain.ok)
-        differences.push({
-          check: 'chain',
-          message: `${chain.reason} at ledger seq ${chain.seq ?? '-'}${chain.ballotId ? `, ballot ${chain.ballotId}` : ''}`,
-        })
+  async function verifyRoundNow(roundId: string): Promise<VerifyReport> {
+    const r = await rounds.findById(roundId)
+    if (!r) throw notFound('round')
+    const differences: Difference[] = []
 
-      // Receipts: the one a resident holds must be the one its entry carries (or, for entries
-      // written before receipts were part of the entry, the one derived from the entry's hash,
-      // which the chain covers). A rewritten chain changes every later hash, so old receipts stop
-      // matching even when ballots, chain, root and counters were recomputed consistently.
-      const expected = new Map<string, string>()
-      for (const l of lines) {
-        let e: { kind?: string; ballotId?: string; receipt?: string }
+    const chain = await ballots.verifyLedger(r.id)
+    const lines = await repo.ledger(r.id)
+    const rootHash = lines.at(-1)?.hash ?? GENESIS_HASH
+    if (!chain.ok)
+      differences.push({
+        check: 'chain',
+        message: `${chain.reason} at ledger seq ${chain.seq ?? '-'}${chain.ballotId ? `, ballot ${chain.ballotId}` : ''}`,
+      })
+
+    // Receipts: the one a resident holds must be the one its entry carries (or, for entries
+    // written before receipts were part of the entry, the one derived from the entry's hash,
+    // which the chain covers). A rewritten chain changes every later hash, so old receipts stop
+    // matching even when ballots, chain, root and counters were recomputed consistently.
+    const expected = new Map<string, string>()
+    for (const l of lines) {
+      let e: { kind?: string; ballotId?: string; receipt?: string }
+      try {
+        e = JSON.parse(l.entry)
+      } catch {
+        continue
+      }
+      if (e.kind === 'ballot' && e.ballotId) expected.set(e.ballotId, e.receipt ?? receiptFromHash(l.hash))
+    }
+    const badReceipts: string[] = []
+    for (const b of await repo.receipts(r.id)) {
+      const want = expected.get(b.id)
+      if (want !== undefined && want !== b.receipt)
+        badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ ledger ${want}`)
+      // A receipt fixed at acceptance commits to the content: answers rewritten together with the
+      // chain, the root and the counters no longer hash to the receipt the resident holds.
+      else if (b.receiptNonce !== null) {
+        let answers: unknown
         try {
-          e = JSON.parse(l.entry)
+          answers = JSON.parse(b.answers)
         } catch {
-          continue
+          answers = b.answers
         }
-        if (e.kind === 'ballot' && e.ballotId) expected.set(e.ballotId, e.receipt ?? receiptFromHash(l.hash))
+        const recomputed = receiptFor(b.receiptNonce, canonicalBallot(r.id, b.villageId, b.channel, answers, b.comment))
+        if (recomputed !== b.receipt) badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ content ${recomputed}`)
       }
-      const badReceipts: string[] = []
-      for (const b of await repo.receipts(r.id)) {
-        const want = expected.get(b.id)
-        if (want !== undefined && want !== b.receipt)
-          badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ ledger ${want}`)
-        // A receipt fixed at acceptance commits to the content: answers rewritten together with the
-        // chain, the root and the counters no longer hash to the receipt the resident holds.
-        else if (b.receiptNonce !== null) {
-          let answers: unknown
-          try {
-            answers = JSON.parse(b.answers)
-          } catch {
-            answers = b.answers
-          }
-          const recomputed = receiptFor(b.receiptNonce, canonicalBallot(r.id, b.villageId, b.channel, answers, b.comment))
-          if (recomputed !== b.receipt)
-            badReceipts.push(`ballot ${b.id} (seq ${b.ledgerSeq}): receipt ${b.receipt} ≠ content ${recomputed}`)
-        }
-      }
-      differences.push(...capped('receipts', badReceipts, 'receipts'))
+    }
+    differences.push(...capped('receipts', badReceipts, 'receipts'))
 
-      const sealed = await tally.sealedRecord(r.id)
-      if (sealed) {
-        if (sealed.ledgerRootHash !== rootHash)
-          differences.push({ check: 'sealed_root', message: `ledger root ${rootHash} ≠ sealed root ${sealed.ledgerRootHash}` })
-        const recount = villagesByUnit({ ...(await tally.fromBallots(r, 'closed')), status: 'sealed' })
-        const frozen = villagesByUnit(JSON.parse(sealed.tallyJson) as unknown)
-        if (canonicalJson(frozen) !== canonicalJson(recount))
-          differences.push(
-            ...capped(
-              'sealed_tally',
-              jsonDifferences(frozen, recount).map((d) => `sealed ≠ recount from ballots at ${d}`),
-              'differences',
-            ),
-          )
-      } else if (r.status === 'sealed' || r.status === 'returned') {
-        differences.push({ check: 'sealed_root', message: `the round is ${r.status} but has no sealed record` })
-      }
-
-      const live = await tally.live(r)
-      const counted = await tally.fromBallots(r)
-      if (canonicalJson(live) !== canonicalJson(counted))
+    const sealed = await tally.sealedRecord(r.id)
+    if (sealed) {
+      if (sealed.ledgerRootHash !== rootHash)
+        differences.push({ check: 'sealed_root', message: `ledger root ${rootHash} ≠ sealed root ${sealed.ledgerRootHash}` })
+      const recount = villagesByUnit({ ...(await tally.fromBallots(r, 'closed')), status: 'sealed' })
+      const frozen = villagesByUnit(JSON.parse(sealed.tallyJson) as unknown)
+      if (canonicalJson(frozen) !== canonicalJson(recount))
         differences.push(
           ...capped(
-            'counters',
-            jsonDifferences(live, counted).map((d) => `counters ≠ ballots at ${d}`),
+            'sealed_tally',
+            jsonDifferences(frozen, recount).map((d) => `sealed ≠ recount from ballots at ${d}`),
             'differences',
           ),
         )
+    } else if (r.status === 'sealed' || r.status === 'returned') {
+      differences.push({ check: 'sealed_root', message: `the round is ${r.status} but has no sealed record` })
+    }
 
-      const key = (g: GroupCount) => `${g.villageId}/${g.channel}`
-      // a household takes part when its ballot is accepted; the ballot lands later (TRUST.md §2.3)
-      const cast = new Map<string, number>()
-      for (const g of [...(await repo.ballotsBy(r.id)), ...(await repo.pendingBy(r.id))]) cast.set(key(g), (cast.get(key(g)) ?? 0) + g.n)
-      const took = new Map((await repo.participationsBy(r.id)).map((g) => [key(g), g.n]))
-      const groups = [...new Set([...cast.keys(), ...took.keys()])].sort()
+    const live = await tally.live(r)
+    const counted = await tally.fromBallots(r)
+    if (canonicalJson(live) !== canonicalJson(counted))
       differences.push(
         ...capped(
-          'participations',
-          groups
-            .filter((k) => (cast.get(k) ?? 0) !== (took.get(k) ?? 0))
-            .map((k) => `village/channel ${k}: ${took.get(k) ?? 0} participations ≠ ${cast.get(k) ?? 0} ballots (landed + pending)`),
-          'groups',
+          'counters',
+          jsonDifferences(live, counted).map((d) => `counters ≠ ballots at ${d}`),
+          'differences',
         ),
       )
 
-      const log = await audit.verify(db)
-      if (!log.ok) differences.push({ check: 'audit', message: `audit log chain broken at seq ${log.brokenAt}` })
+    const key = (g: GroupCount) => `${g.villageId}/${g.channel}`
+    // a household takes part when its ballot is accepted; the ballot lands later (TRUST.md §2.3)
+    const cast = new Map<string, number>()
+    for (const g of [...(await repo.ballotsBy(r.id)), ...(await repo.pendingBy(r.id))]) cast.set(key(g), (cast.get(key(g)) ?? 0) + g.n)
+    const took = new Map((await repo.participationsBy(r.id)).map((g) => [key(g), g.n]))
+    const groups = [...new Set([...cast.keys(), ...took.keys()])].sort()
+    differences.push(
+      ...capped(
+        'participations',
+        groups
+          .filter((k) => (cast.get(k) ?? 0) !== (took.get(k) ?? 0))
+          .map((k) => `village/channel ${k}: ${took.get(k) ?? 0} participations ≠ ${cast.get(k) ?? 0} ballots (landed + pending)`),
+        'groups',
+      ),
+    )
 
-      return {
-        roundId: r.id,
-        status: r.status,
-        ok: differences.length === 0,
-        count: lines.length,
-        rootHash,
-        sealedRootHash: sealed?.ledgerRootHash ?? null,
-        ...(chain.ok ? {} : { reason: chain.reason, seq: chain.seq }),
-        differences,
-      }
-    },
+    const log = await audit.verify(db)
+    if (!log.ok) differences.push({ check: 'audit', message: `audit log chain broken at seq ${log.brokenAt}` })
+
+    return {
+      roundId: r.id,
+      status: r.status,
+      ok: differences.length === 0,
+      count: lines.length,
+      rootHash,
+      sealedRootHash: sealed?.ledgerRootHash ?? null,
+      ...(chain.ok ? {} : { reason: chain.reason, seq: chain.seq }),
+      differences,
+    }
   }
 }
 export type VerifyService = ReturnType<typeof createVerifyService>
