@@ -5,9 +5,9 @@ import ExcelJS from 'exceljs'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { onPostgres } from '../helpers/pg-test-db.js'
 import { parseCsv } from '../helpers/csv.js'
 import { makeCommune } from '../helpers/factories.js'
+import { onPostgres } from '../helpers/pg-test-db.js'
 import { allSatisfied, bulkBallots, createRound, landNow, makeWorld, openRoundWithLinks, type World } from '../helpers/rounds.js'
 
 const HEADER = [
