@@ -23,6 +23,16 @@ import type { UnitService } from '../units/service.js'
 import { buildRoundTally, METHOD_VERSION, Z } from './queries/get-round-tally.js'
 import { createTallyRepo, type QuestionCounts, type VillageCounts } from './repo.js'
 
+/**
+ * A round's frame (village → households) in the commune's village order. The frame is stored as JSON, and
+ * PostgreSQL's jsonb keeps an object's keys sorted, not in the order written: the villages would come out in id
+ * order there and in creation order on SQLite. Villages no longer among the commune's come last.
+ */
+function inVillageOrder(frame: Record<string, number>, villages: { id: string }[]): [string, number][] {
+  const rank = new Map(villages.map((v, i) => [v.id, i]))
+  return Object.entries(frame).sort(([a], [b]) => (rank.get(a) ?? rank.size) - (rank.get(b) ?? rank.size))
+}
+
 export function createTallyService(deps: {
   db: AppDb
   clock: Clock
@@ -46,8 +56,9 @@ export function createTallyService(deps: {
     villageCounts: Map<string, VillageCounts>,
     questionCounts: QuestionCounts[],
   ) {
-    const frame = await rounds.frameOf(r)
-    const names = new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, v.name]))
+    const children = await units.children(r.communeId, 'village')
+    const frame = inVillageOrder(await rounds.frameOf(r), children)
+    const names = new Map(children.map((v) => [v.id, v.name]))
     const questions = await rounds.questionsOf(r)
     const commune = await units.findById(r.communeId)
     return {
@@ -63,7 +74,7 @@ export function createTallyService(deps: {
         questionKeys: questions.map((q) => q.key),
         ruleSet: (r.ruleSetSnapshot as RuleSetSnapshot | null) ?? null,
       },
-      villages: Object.entries(frame).map(([id, households]) => ({ id, name: names.get(id) ?? id, households })),
+      villages: frame.map(([id, households]) => ({ id, name: names.get(id) ?? id, households })),
       villageCounts,
       questionCounts,
     }
@@ -142,8 +153,9 @@ export function createTallyService(deps: {
       const r = await rounds.getVisible(actor, roundId)
       if (actor.role === 'collector') throw forbidden('collectors see their own entry counts only')
       const counts = await repo.villageCounters(r.id)
-      const names = new Map((await units.children(r.communeId, 'village')).map((v) => [v.id, v.name]))
-      const frame = await rounds.frameOf(r)
+      const children = await units.children(r.communeId, 'village')
+      const names = new Map(children.map((v) => [v.id, v.name]))
+      const frame = inVillageOrder(await rounds.frameOf(r), children)
       const communeName = (await units.findById(r.communeId))?.name ?? ''
       const unit = (unitId: string, name: string, households: number, participated: number): Omit<UnitCoverage, 'verdict'> => ({
         unitId,
@@ -152,7 +164,7 @@ export function createTallyService(deps: {
         participated,
         coverage: households > 0 ? participated / households : null,
       })
-      const villages: UnitCoverage[] = Object.entries(frame).map(([id, households]) => {
+      const villages: UnitCoverage[] = frame.map(([id, households]) => {
         const participated = counts.get(id)?.participated ?? 0
         return {
           ...unit(id, names.get(id) ?? id, households, participated),
