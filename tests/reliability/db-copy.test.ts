@@ -146,7 +146,7 @@ describe.skipIf(!url)(title('pnpm db:copy: SQLite → PostgreSQL'), () => {
         async (c) =>
           (
             await c.query(
-              // jsonb_typeof: the column holds JSON, whatever text parser the process set for json (db/src/pg.ts)
+              // json_typeof: the column holds JSON, whatever text parser the process set for json (db/src/pg.ts)
               `SELECT answers::text AS answers, json_typeof(answers) AS kind, overall_satisfied, ledger_seq FROM ballots WHERE id = $1`,
               [one.id],
             )

@@ -211,7 +211,7 @@ describe.skipIf(!server)(
       const url = await tampered((raw) => {
         const changed = raw
           .prepare(
-            `UPDATE ballots SET answers = jsonb_set(answers, '{q1}', '{"satisfied": false, "reason": "x"}'::jsonb) WHERE round_id = ? AND ledger_seq = 2`,
+            `UPDATE ballots SET answers = jsonb_set(answers::jsonb, '{q1}', '{"satisfied": false, "reason": "x"}'::jsonb) WHERE round_id = ? AND ledger_seq = 2`,
           )
           .run(roundId)
         expect(changed.changes).toBe(1)

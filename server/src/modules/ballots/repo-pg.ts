@@ -54,7 +54,7 @@ interface RawBallotPageRow {
   roundId: string
   villageId: string
   channel: BallotRow['channel']
-  /** jsonb comes back as its text (PG_TYPE_PARSERS), as SQLite's json columns are read */
+  /** json comes back as its text (PG_TYPE_PARSERS), as SQLite's json columns are read */
   answers: string
   comment: string | null
   day: string

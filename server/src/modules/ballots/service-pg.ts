@@ -15,7 +15,7 @@ import { canonicalBallot, newReceipt, openBox, sealBox } from '../../lib/privacy
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
-import { createRoundRepo, type RoundRow } from '../rounds/repo.js'
+import type { RoundRow } from '../rounds/repo.js'
 import {
   ballotFormOf,
   carriedBy,
@@ -60,7 +60,6 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   const { db, clock, audit, rounds, units, keys, mixMinBatch } = deps
   const invitationRepo = createInvitationRepo(db)
   const repo = createPgBallotRepo(db)
-  const roundRepo = createRoundRepo(db)
   rounds.onClosing((roundId) => landRound(roundId))
 
   interface BallotInput {
@@ -234,7 +233,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       if (!found) continue
       try {
         // re-read: a round closed since lands everything under the same lock, so this group then finds no rows
-        const status = (await roundRepo.windowOf(g.roundId))?.status ?? found.round.status
+        const status = (await rounds.windowOf(g.roundId))?.status ?? found.round.status
         landed += await landGroup({ ...found.round, status }, found.questions, g, status !== 'open')
       } catch (err) {
         landingErrors++
@@ -310,7 +309,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       accepted = await db.transaction(async (tx) => {
         await repo.lockRoundShared(round.id, tx)
         // the state may have moved since the reads above (a close, the same link twice)
-        const current = await roundRepo.windowOf(round.id, tx)
+        const current = await rounds.windowOf(round.id, tx)
         if (!current) throw linkNotFound()
         if (await repo.participated(round.id, inv.householdId, tx)) return answered(tx)
         assertAcceptsBallots(current)
