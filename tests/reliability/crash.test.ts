@@ -1,6 +1,6 @@
 import { ballots, ledger, participations, pendingBallots } from '@app/db'
 import { privacyKeys } from '@app/server/lib/privacy.ts'
-import { pendingKey } from '@app/server/modules/ballots/service.ts'
+import { pendingKey } from '@app/server/modules/ballots/ballot-rows.ts'
 import { count, eq } from 'drizzle-orm'
 import { Pool } from 'undici'
 import { afterAll, describe, expect, it } from 'vitest'

@@ -4,7 +4,7 @@
  */
 import { ballots, participations, pendingBallots } from '@app/db'
 import { privacyKeys } from '@app/server/lib/privacy.ts'
-import { pendingKey } from '@app/server/modules/ballots/service.ts'
+import { pendingKey } from '@app/server/modules/ballots/ballot-rows.ts'
 import { describe, expect, it } from 'vitest'
 import { twoPgInstances } from '../helpers/pg-instances.js'
 import { PG_SKIP_REASON, testDatabaseUrl } from '../helpers/pg-provision.js'

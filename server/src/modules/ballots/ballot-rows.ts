@@ -1,20 +1,134 @@
+import { randomInt } from 'node:crypto'
 import { newId } from '@app/db'
 import type { BallotChannel, BallotForm, InvalidationReason, Question } from '@app/shared'
 import { AppError, conflict } from '../../lib/app-error.js'
 import { canonicalJson, GENESIS_HASH } from '../../lib/hash.js'
 import { ballotDigest, entryHash, type LedgerEntry } from '../../lib/ledger.js'
-import { bucketSeconds } from '../../lib/privacy.js'
+import { bucketSeconds, canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
 import { type Actor, assertRole } from '../policy.js'
 import { villageSubjectVi } from '../reports/format-vi.js'
 import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
-import type { Answers } from './rules.js'
+import type { PendingRow } from './repo.js'
+import { type Answers, alreadyAnswered } from './rules.js'
 
 /**
- * What both engines' ballot services write, built the same way: the sealed payload of a pending ballot, and the rows
- * a landing ballot becomes (its ledger entry, the ballot, its feedback). Pure: the services do the reading and writing.
+ * What both engines' ballot services write, built the same way: the sealed pending row of an accepted ballot, which
+ * pending rows land in a pass, and the rows a landing ballot becomes (its ledger entry, the ballot, its feedback).
+ * What keeps a ballot apart from its household is decided here, once, for both engines. Pure: the services do the
+ * reading and writing.
  */
+
+/** A ballot being accepted (link, assisted, paper, meeting), with what was read before the write. */
+export interface BallotInput {
+  round: RoundRow
+  /** The round's questions (its snapshot). */
+  questions: Question[]
+  householdId: string
+  villageId: string
+  channel: BallotChannel
+  answers: Answers
+  comment: string | null
+  clientKey: string | null
+  contentHash: string
+  secondsToComplete: number | null
+  fingerprint: string | null
+  enteredBy: string | null
+  paperSerial?: string | null
+}
+
+/** What the seal of a pending row binds it to: moving the box to another row, round, village or channel breaks it. */
+export const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
+  `${p.id}|${p.roundId}|${p.villageId}|${p.channel}|${p.receipt}`
+
+/**
+ * What a pending row stores in place of its receipt and client key: keyed hashes. The landed ballot carries both in
+ * clear, so a pending row holding them would name its ballot to whoever ties the row to its household: the
+ * acceptance writes the participation and the pending row together (on PostgreSQL under one transaction id, in xmin
+ * and in the WAL; on SQLite in one WAL commit). The clear values travel sealed in the payload (v2).
+ */
+export const pendingKey = (keys: PrivacyKeys, kind: 'receipt' | 'client', value: string) => keys.mac('pending', `${kind}:${value}`)
+
+/** A resident's replay key for a link: keyed, so a database holder cannot test a guessed client id against it. */
+export const clientKeyOf = (keys: PrivacyKeys, tokenHash: string, clientId: string | undefined) =>
+  clientId ? keys.mac('client', `${tokenHash}:${clientId}`) : null
+
+/**
+ * A ballot accepted on `day`: its receipt (fixed here, it never changes) and the pending row that holds it until it
+ * lands: nothing in clear but its round, village and channel; its content, receipt and client key sealed under the
+ * round's key, bound to the row.
+ */
+export function sealedPending(keys: PrivacyKeys, input: BallotInput, day: string): { receipt: string; row: PendingRow } {
+  const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
+  const head = {
+    id: newId(),
+    roundId: input.round.id,
+    villageId: input.villageId,
+    channel: input.channel,
+    receipt: pendingKey(keys, 'receipt', receipt),
+  }
+  const payload = payloadOf(input, day, nonce, { receipt, clientKey: input.clientKey })
+  return {
+    receipt,
+    row: {
+      ...head,
+      clientKey: input.clientKey && pendingKey(keys, 'client', input.clientKey),
+      sealed: sealBox(keys.roundKey(input.round.id), pendingAad(head), JSON.stringify(payload)),
+    },
+  }
+}
+
+/** A pending row's sealed payload, opened; throws if the box was moved or altered. */
+export function openPending(keys: PrivacyKeys, row: PendingRow): PendingPayload {
+  return JSON.parse(openBox(keys.roundKey(row.roundId), pendingAad(row), row.sealed)) as PendingPayload
+}
+
+/** A ballot counted at once, without the pending store (seed, bench, bulk fixtures): its receipt and payload. */
+export function directBallot(input: Omit<BallotInput, 'questions'>, day: string): { receipt: string; payload: PendingPayload } {
+  const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
+  return { receipt, payload: payloadOf(input, day, nonce) }
+}
+
+/** Fisher–Yates with crypto.randomInt: the landing order must owe nothing to arrival order. */
+export function shuffled<T>(items: readonly T[]): T[] {
+  const a = [...items]
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1)
+    ;[a[i], a[j]] = [a[j] as T, a[i] as T]
+  }
+  return a
+}
+
+/**
+ * Which of a group's pending rows land in this pass, in the order they land: all of them at close (`all`); while
+ * open, none until at least 2 × mixMinBatch wait, then a random subset that keeps mixMinBatch back, so the last
+ * ballots accepted never land alone.
+ */
+export function chosenToLand<T>(rows: readonly T[], all: boolean, mixMinBatch: number): T[] {
+  if (!all && rows.length < 2 * mixMinBatch) return []
+  return shuffled(rows).slice(0, all ? rows.length : rows.length - mixMinBatch)
+}
+
+/**
+ * A household that has taken part sends again: the same content from the same device (client key) is a replay and
+ * gets its receipt again, whether its ballot has landed (`prior`) or is still pending; anything else is refused.
+ */
+export function replayOrRefuse(
+  keys: PrivacyKeys,
+  contentHash: string,
+  prior: { receipt: string; contentHash: string } | undefined,
+  pending: PendingRow | undefined,
+): { receipt: string; replay: true } {
+  if (prior?.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
+  const p = pending && openPending(keys, pending)
+  if (pending && p?.contentHash === contentHash) return { receipt: carriedBy(pending, p).receipt, replay: true }
+  throw alreadyAnswered()
+}
+
+/** Seconds from the link's first opening to now, when it was opened (paradata, bucketed when sealed). */
+export const secondsSinceOpened = (firstOpenedAt: string | null, now: Date) =>
+  firstOpenedAt ? Math.round((now.getTime() - new Date(firstOpenedAt).getTime()) / 1000) : null
 
 /** What a pending ballot holds, sealed: everything needed to land it later, nothing about the household. */
 export interface PendingPayload {
@@ -30,7 +144,7 @@ export interface PendingPayload {
   nonce: string
   /**
    * v2: the receipt and client key the landed ballot will carry. The pending row holds them only as keyed hashes
-   * (pendingKey in service.ts); a v1 payload's row holds them in clear.
+   * (pendingKey); a v1 payload's row holds them in clear.
    */
   receipt?: string
   clientKey?: string | null

@@ -1,4 +1,4 @@
-import { type AppDb, type Conn, newId } from '@app/db'
+import type { AppDb, Conn } from '@app/db'
 import type { Question } from '@app/shared'
 import {
   type BallotChannel,
@@ -11,22 +11,28 @@ import {
 } from '@app/shared'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
-import { canonicalBallot, newReceipt, openBox, sealBox } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import { createInvitationRepo } from '../invitations/repo.js'
 import { type Actor, assertRole } from '../policy.js'
 import type { RoundRow } from '../rounds/repo.js'
 import {
+  type BallotInput,
   ballotFormOf,
   carriedBy,
+  chosenToLand,
+  clientKeyOf,
   countAnswers,
+  directBallot,
   invalidationRows,
   landedRows,
+  openPending,
   type PendingPayload,
-  payloadOf,
+  pendingKey,
+  replayOrRefuse,
   roundToInvalidateIn,
+  sealedPending,
+  secondsSinceOpened,
 } from './ballot-rows.js'
-import type { PendingRow } from './repo.js'
 import { createPgBallotRepo } from './repo-pg.js'
 import {
   type Answers,
@@ -36,16 +42,7 @@ import {
   submissionHash,
   validateAnswers as validate,
 } from './rules.js'
-import {
-  type BallotDeps,
-  type ClientMeta,
-  deviceFingerprint,
-  linkNotFound,
-  NUDGE_DELAY_MS,
-  pendingAad,
-  pendingKey,
-  shuffled,
-} from './service.js'
+import { type BallotDeps, type ClientMeta, deviceFingerprint, linkNotFound, NUDGE_DELAY_MS } from './service.js'
 
 type Channel = BallotChannel
 type Group = { villageId: string; channel: Channel }
@@ -61,22 +58,6 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   const invitationRepo = createInvitationRepo(db)
   const repo = createPgBallotRepo(db)
   rounds.onClosing((roundId) => landRound(roundId))
-
-  interface BallotInput {
-    round: RoundRow
-    questions: Question[]
-    householdId: string
-    villageId: string
-    channel: Channel
-    answers: Answers
-    comment: string | null
-    clientKey: string | null
-    contentHash: string
-    secondsToComplete: number | null
-    fingerprint: string | null
-    enteredBy: string | null
-    paperSerial?: string | null
-  }
 
   /** The household side (participation, coverage counters, open time forgotten). Throws already_answered. */
   async function participate(tx: Conn, input: Omit<BallotInput, 'questions'>, day: string): Promise<void> {
@@ -112,22 +93,9 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   async function accept(tx: Conn, input: BallotInput): Promise<{ receipt: string }> {
     const day = vnDay(clock.now())
     await participate(tx, input, day)
-    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
-    const row = {
-      id: newId(),
-      roundId: input.round.id,
-      villageId: input.villageId,
-      channel: input.channel,
-      receipt: pendingKey(keys, 'receipt', receipt),
-    }
-    const payload = payloadOf(input, day, nonce, { receipt, clientKey: input.clientKey })
-    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payload))
-    await repo.insertPending({ ...row, clientKey: input.clientKey && pendingKey(keys, 'client', input.clientKey), sealed }, tx)
+    const { receipt, row } = sealedPending(keys, input, day)
+    await repo.insertPending(row, tx)
     return { receipt }
-  }
-
-  function openPending(row: PendingRow): PendingPayload {
-    return JSON.parse(openBox(keys.roundKey(row.roundId), pendingAad(row), row.sealed)) as PendingPayload
   }
 
   /** Count one ballot at once, bypassing the pending store (seed, bulk fixtures), inside the caller's transaction. */
@@ -137,17 +105,8 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     await repo.lockRound(input.round.id, tx)
     const day = vnDay(clock.now())
     await participate(tx, input, day)
-    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
-    const { ballotId } = await land(
-      tx,
-      input.round,
-      questions,
-      input.villageId,
-      input.channel,
-      receipt,
-      input.clientKey,
-      payloadOf(input, day, nonce),
-    )
+    const { receipt, payload } = directBallot(input, day)
+    const { ballotId } = await land(tx, input.round, questions, input.villageId, input.channel, receipt, input.clientKey, payload)
     return { receipt, ballotId }
   }
 
@@ -159,9 +118,8 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   async function landGroup(round: RoundRow, questions: Question[], g: Group, all: boolean): Promise<number> {
     return db.transaction(async (tx) => {
       await repo.lockRound(round.id, tx)
-      const rows = await repo.pendingGroup(round.id, g.villageId, g.channel, tx)
-      if (!all && rows.length < 2 * mixMinBatch) return 0
-      const chosen = shuffled(rows).slice(0, all ? rows.length : rows.length - mixMinBatch)
+      const chosen = chosenToLand(await repo.pendingGroup(round.id, g.villageId, g.channel, tx), all, mixMinBatch)
+      if (chosen.length === 0) return 0
       try {
         await tx.transaction(async (sp) => {
           const counts = new Map<string, { valid: number; satisfied: number }>()
@@ -172,7 +130,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
             sp,
           )
           for (const row of chosen) {
-            const p = openPending(row)
+            const p = openPending(keys, row)
             const { receipt, clientKey } = carriedBy(row, p)
             await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p, counts)
           }
@@ -186,7 +144,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       for (const row of chosen) {
         try {
           await tx.transaction(async (sp) => {
-            const p = openPending(row)
+            const p = openPending(keys, row)
             const { receipt, clientKey } = carriedBy(row, p)
             await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p)
             await repo.deletePending(row.id, sp)
@@ -286,22 +244,18 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     const answers = cleanAnswers(questions, body.answers)
     const comment = body.comment?.trim() || null
     const contentHash = submissionHash(answers, comment)
-    const clientKey = body.clientId ? keys.mac('client', `${inv.tokenHash}:${body.clientId}`) : null
+    const clientKey = clientKeyOf(keys, inv.tokenHash, body.clientId)
     const answered = async (tx: Conn) => {
       const prior = clientKey ? await repo.priorByClientKey(round.id, clientKey, tx) : undefined
-      if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
       // a row written before client keys were keyed holds its key in clear
       const pending =
         clientKey && !prior ? await repo.pendingByClientKey(round.id, [pendingKey(keys, 'client', clientKey), clientKey], tx) : undefined
-      const p = pending && openPending(pending)
-      if (pending && p?.contentHash === contentHash) return { receipt: carriedBy(pending, p).receipt, replay: true }
-      throw alreadyAnswered()
+      return replayOrRefuse(keys, contentHash, prior, pending)
     }
     if (await repo.participated(round.id, inv.householdId)) return answered(db)
     assertAcceptsBallots(round)
     validate(questions, body.answers)
-    const now = clock.now().getTime()
-    const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
+    const fromOpen = secondsSinceOpened(inv.firstOpenedAt, clock.now())
     const channel: Channel = assistant ? 'assisted' : 'link'
     const fingerprint = meta ? deviceFingerprint(keys, meta.ip, meta.userAgent) : null
     let accepted: { receipt: string; replay: boolean }
@@ -406,7 +360,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       const b = await repo.byReceipt(receipt)
       if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
       if (!p) throw notFound('receipt')
-      return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
+      return { included: true, status: 'pending', roundId: p.roundId, day: openPending(keys, p).day }
     },
     pendingCounts(roundId: string): Promise<{ villageId: string; channel: Channel; n: number }[]> {
       return repo.pendingCounts(roundId)

@@ -1,6 +1,5 @@
-import { randomInt } from 'node:crypto'
 import type { AppDb, Conn, Db } from '@app/db'
-import { asyncDb, createGroupCommit, newId, rawRun, syncSqliteOf, writeLockOf } from '@app/db'
+import { asyncDb, createGroupCommit, rawRun, syncSqliteOf, writeLockOf } from '@app/db'
 import type { Question } from '@app/shared'
 import {
   type BallotChannel,
@@ -15,7 +14,7 @@ import { sql } from 'drizzle-orm'
 import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { Clock } from '../../lib/clock.js'
 import { type LedgerCheck, normalizeReceipt, verifyChain } from '../../lib/ledger.js'
-import { canonicalBallot, newReceipt, openBox, type PrivacyKeys, sealBox } from '../../lib/privacy.js'
+import type { PrivacyKeys } from '../../lib/privacy.js'
 import { hashLinkToken, LINK_TOKEN_RE } from '../../lib/tokens.js'
 import type { AuditService } from '../audit/service.js'
 import { type Actor, assertRole } from '../policy.js'
@@ -23,16 +22,24 @@ import type { RoundRow } from '../rounds/repo.js'
 import type { RoundService } from '../rounds/service.js'
 import type { UnitService } from '../units/service.js'
 import {
+  type BallotInput,
   ballotFormOf,
   carriedBy,
+  chosenToLand,
+  clientKeyOf,
   countAnswers,
+  directBallot,
   invalidationRows,
   landedRows,
+  openPending,
   type PendingPayload,
-  payloadOf,
+  pendingKey,
+  replayOrRefuse,
   roundToInvalidateIn,
+  sealedPending,
+  secondsSinceOpened,
 } from './ballot-rows.js'
-import { type BallotPageRow, createBallotRepo, type PendingRow } from './repo.js'
+import { type BallotPageRow, createBallotRepo } from './repo.js'
 import {
   type Answers,
   assertAcceptsBallots as acceptsBallots,
@@ -81,27 +88,6 @@ export function deviceFingerprint(keys: PrivacyKeys, ip: string, ua: string | un
 export type { PendingPayload } from './ballot-rows.js'
 
 /** What the receipt commits to (with a random nonce): the ballot's content, never the household. */
-export const pendingAad = (p: { id: string; roundId: string; villageId: string; channel: string; receipt: string }) =>
-  `${p.id}|${p.roundId}|${p.villageId}|${p.channel}|${p.receipt}`
-
-/**
- * What a pending row stores in place of its receipt and client key: keyed hashes. The landed ballot carries both in
- * clear, so a pending row holding them would name its ballot to whoever ties the row to its household: the
- * acceptance writes the participation and the pending row together (on PostgreSQL under one transaction id, in xmin
- * and in the WAL; on SQLite in one WAL commit). The clear values travel sealed in the payload (v2).
- */
-export const pendingKey = (keys: PrivacyKeys, kind: 'receipt' | 'client', value: string) => keys.mac('pending', `${kind}:${value}`)
-
-/** Fisher–Yates with crypto.randomInt: the landing order must owe nothing to arrival order. */
-export function shuffled<T>(items: readonly T[]): T[] {
-  const a = [...items]
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1)
-    ;[a[i], a[j]] = [a[j] as T, a[i] as T]
-  }
-  return a
-}
-
 export interface BallotDeps {
   clock: Clock
   audit: AuditService
@@ -196,23 +182,6 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
     acceptsBallots(r, clock.now())
   }
 
-  interface BallotInput {
-    round: RoundRow
-    /** The round's questions (its snapshot), read before the synchronous write. */
-    questions: Question[]
-    householdId: string
-    villageId: string
-    channel: Channel
-    answers: Answers
-    comment: string | null
-    clientKey: string | null
-    contentHash: string
-    secondsToComplete: number | null
-    fingerprint: string | null
-    enteredBy: string | null
-    paperSerial?: string | null
-  }
-
   /**
    * The household side, written at acceptance: the participation (the one-per-household guarantee, day only)
    * and the coverage counters, which stay live. Throws already_answered when the household took part.
@@ -265,22 +234,9 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
   function accept(input: BallotInput): { receipt: string } {
     const day = vnDay(clock.now())
     participate(input, day)
-    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
-    const row = {
-      id: newId(),
-      roundId: input.round.id,
-      villageId: input.villageId,
-      channel: input.channel,
-      receipt: pendingKey(keys, 'receipt', receipt),
-    }
-    const payload = payloadOf(input, day, nonce, { receipt, clientKey: input.clientKey })
-    const sealed = sealBox(keys.roundKey(input.round.id), pendingAad(row), JSON.stringify(payload))
-    repo.insertPending({ ...row, clientKey: input.clientKey && pendingKey(keys, 'client', input.clientKey), sealed })
+    const { receipt, row } = sealedPending(keys, input, day)
+    repo.insertPending(row)
     return { receipt }
-  }
-
-  function openPending(row: PendingRow): PendingPayload {
-    return JSON.parse(openBox(keys.roundKey(row.roundId), pendingAad(row), row.sealed)) as PendingPayload
   }
 
   /**
@@ -293,16 +249,8 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
     if (!questions) throw new Error(`round ${input.round.id} has no questionnaire snapshot (not opened)`)
     const day = vnDay(clock.now())
     participate(input, day)
-    const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))
-    const { ballotId } = land(
-      input.round,
-      questions,
-      input.villageId,
-      input.channel,
-      receipt,
-      input.clientKey,
-      payloadOf(input, day, nonce),
-    )
+    const { receipt, payload } = directBallot(input, day)
+    const { ballotId } = land(input.round, questions, input.villageId, input.channel, receipt, input.clientKey, payload)
     return { receipt, ballotId }
   }
 
@@ -316,16 +264,15 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
     // better-sqlite3's own transaction: BEGIN IMMEDIATE at top level, a savepoint inside the closing transaction
     return sqlite
       .transaction(() => {
-        const rows = repo.pendingGroup(round.id, villageId, channel)
-        if (!all && rows.length < 2 * mixMinBatch) return 0
-        const chosen = shuffled(rows).slice(0, all ? rows.length : rows.length - mixMinBatch)
+        const chosen = chosenToLand(repo.pendingGroup(round.id, villageId, channel), all, mixMinBatch)
+        if (chosen.length === 0) return 0
         // The whole batch in one savepoint with its answer counts summed (one upsert per question, not one per
         // ballot); only if a row fails does the batch roll back and land row by row, so that row stays behind alone.
         try {
           sqlite.transaction(() => {
             const counts = new Map<string, { valid: number; satisfied: number }>()
             for (const row of chosen) {
-              const p = openPending(row)
+              const p = openPending(keys, row)
               const { receipt, clientKey } = carriedBy(row, p)
               land(round, questions, villageId, channel, receipt, clientKey, p, counts)
               repo.deletePending(row.id)
@@ -340,7 +287,7 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
         for (const row of chosen) {
           try {
             sqlite.transaction(() => {
-              const p = openPending(row)
+              const p = openPending(keys, row)
               const { receipt, clientKey } = carriedBy(row, p)
               land(round, questions, villageId, channel, receipt, clientKey, p)
               repo.deletePending(row.id)
@@ -488,26 +435,22 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
     const answers = cleanAnswers(questions, body.answers)
     const comment = body.comment?.trim() || null
     const contentHash = submissionHash(answers, comment)
-    // keyed: a database holder cannot test a guessed client id against a link's token hash
-    const clientKey = body.clientId ? keys.mac('client', `${inv.tokenHash}:${body.clientId}`) : null
+    const clientKey = clientKeyOf(keys, inv.tokenHash, body.clientId)
     /** Answered already: the same submission again is a replay (same receipt), anything else a 409. */
     const answered = () => {
       const prior = clientKey ? repo.priorByClientKey(round.id, clientKey) : undefined
-      if (prior && prior.contentHash === contentHash) return { receipt: prior.receipt, replay: true }
+      // a row written before client keys were keyed holds its key in clear
       const pending =
         clientKey && !prior
           ? (repo.pendingByClientKey(round.id, pendingKey(keys, 'client', clientKey)) ?? repo.pendingByClientKey(round.id, clientKey))
           : undefined
-      const p = pending && openPending(pending)
-      if (pending && p?.contentHash === contentHash) return { receipt: carriedBy(pending, p).receipt, replay: true }
-      throw alreadyAnswered()
+      return replayOrRefuse(keys, contentHash, prior, pending)
     }
     const early = await lock.exclusive(() => (repo.participated(round.id, inv.householdId) ? answered() : null))
     if (early) return early
     assertAcceptsBallots(round)
     validate(questions, body.answers)
-    const now = clock.now().getTime()
-    const fromOpen = inv.firstOpenedAt ? Math.round((now - new Date(inv.firstOpenedAt).getTime()) / 1000) : null
+    const fromOpen = secondsSinceOpened(inv.firstOpenedAt, clock.now())
     const channel: Channel = assistant ? 'assisted' : 'link'
     // the team's tablet is shared by design: no device trace is kept for assisted answers
     const fingerprint = meta ? deviceFingerprint(keys, meta.ip, meta.userAgent) : null
@@ -627,7 +570,7 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
       })
       if (b) return { included: true, status: 'counted', roundId: b.roundId, day: b.day }
       if (!p) throw notFound('receipt')
-      return { included: true, status: 'pending', roundId: p.roundId, day: openPending(p).day }
+      return { included: true, status: 'pending', roundId: p.roundId, day: openPending(keys, p).day }
     },
 
     /** Pending ballots per village and channel, counted without opening any (for verification). */
