@@ -71,6 +71,52 @@ describe('GET/POST /api/ballots/:token', () => {
     expect(late.json().receipt).toBe(first.json().receipt)
   })
 
+  it("an answer uses its link and leaves no open time on any of the household's links; other households keep theirs", async () => {
+    const { app, db } = await buildTestApp()
+    const w = await makeWorld(app, db)
+    const { round, tokens, links } = await openRoundWithLinks(app, w)
+    const open = async (t: string | undefined) =>
+      expect((await app.inject({ method: 'GET', url: `/api/ballots/${t}` })).statusCode).toBe(200)
+    // household 0: its first link opened, then reissued (the old one revoked), the new one opened and answered
+    await open(tokens[0])
+    const hh0 = links[0]?.householdId as string
+    const re = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/invitations/${hh0}/reissue`,
+      headers: w.auth.xa,
+      payload: { channel: 'print' },
+    })
+    expect(re.statusCode).toBe(201)
+    const fresh = (re.json().url as string).split('/r/')[1]
+    await open(fresh)
+    // household 1 opens and does not answer; household 2 opens, then answers on paper
+    await open(tokens[1])
+    await open(tokens[2])
+    const answer = await app.inject({ method: 'POST', url: `/api/ballots/${fresh}`, payload: { answers: allSatisfied } })
+    expect(answer.statusCode).toBe(201)
+    const paper = await app.inject({
+      method: 'POST',
+      url: `/api/rounds/${round.id}/paper-ballots`,
+      headers: w.auth.xa,
+      payload: { householdId: links[2]?.householdId, channel: 'paper', answers: allSatisfied },
+    })
+    expect(paper.statusCode).toBe(201)
+    const rows = (h: string | undefined) =>
+      db
+        .select({ status: invitations.status, revoked: invitations.revoked, firstOpenedAt: invitations.firstOpenedAt })
+        .from(invitations)
+        .where(eq(invitations.householdId, h as string))
+        .all()
+        .sort((a, b) => Number(a.revoked) - Number(b.revoked))
+    expect(rows(hh0)).toEqual([
+      { status: 'used', revoked: false, firstOpenedAt: null },
+      { status: 'revoked', revoked: true, firstOpenedAt: null },
+    ])
+    expect(rows(links[1]?.householdId)).toEqual([{ status: 'issued', revoked: false, firstOpenedAt: expect.any(String) }])
+    // paper does not use the link, but the household's open time goes all the same
+    expect(rows(links[2]?.householdId)).toEqual([{ status: 'issued', revoked: false, firstOpenedAt: null }])
+  })
+
   it('requires every question, a reason when not satisfied, caps lengths and rejects unknown keys', async () => {
     const { app, db } = await buildTestApp()
     const w = await makeWorld(app, db)

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type AppDb, ballots, type Conn, feedback, invitations, ledger, participations, pendingBallots, rawAll, rawRun } from '@app/db'
+import { type AppDb, ballots, type Conn, feedback, ledger, participations, pendingBallots, rawAll, rawRun } from '@app/db'
 import type { BallotChannel } from '@app/shared'
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { BallotPageRow, BallotRow, LedgerRow, PendingRow } from './repo.js'
@@ -194,16 +194,18 @@ export function createPgBallotRepo(db: AppDb) {
       return inserted.length > 0
     },
     /** A household that answered (by any channel) leaves no open time behind (TRUST.md §2.1, §2.4). */
-    async forgetOpenTime(roundId: string, householdId: string, tx: Conn = db): Promise<void> {
+    /**
+     * A household that took part leaves no open time behind (TRUST.md §2.1, §2.4), and the link it answered through
+     * (`usedInvitationId`, none for paper) is used: one statement for both, on the acceptance's path.
+     */
+    async forgetOpenTime(roundId: string, householdId: string, usedInvitationId: string | null, tx: Conn = db): Promise<void> {
       await rawRun(
         tx,
-        sql`UPDATE invitations SET first_opened_at = NULL
-          WHERE round_id = ${roundId} AND household_id = ${householdId} AND first_opened_at IS NOT NULL`,
+        sql`UPDATE invitations SET first_opened_at = NULL,
+            status = CASE WHEN id = ${usedInvitationId} THEN 'used' ELSE status END
+          WHERE round_id = ${roundId} AND household_id = ${householdId}
+            AND (id = ${usedInvitationId} OR first_opened_at IS NOT NULL)`,
       )
-    },
-    /** A used link forgets when it was first opened (TRUST.md §2.1): per-village counts keep the signal. */
-    async markUsed(invitationId: string, tx: Conn = db): Promise<void> {
-      await tx.update(invitations).set({ status: 'used', firstOpenedAt: null }).where(eq(invitations.id, invitationId))
     },
     /** Record a link's first opening; false when it was opened before. */
     async markOpened(invitationId: string, at: string, tx: Conn = db): Promise<boolean> {
@@ -302,13 +304,6 @@ export function createPgBallotRepo(db: AppDb) {
         .select(pendingColumns)
         .from(pendingBallots)
         .where(and(eq(pendingBallots.roundId, roundId), eq(pendingBallots.villageId, villageId), eq(pendingBallots.channel, channel)))
-    },
-    async pendingGroupCount(roundId: string, villageId: string, channel: Channel, tx: Conn = db): Promise<number> {
-      const [row] = await rawAll<{ n: number }>(
-        tx,
-        sql`SELECT count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId} AND village_id = ${villageId} AND channel = ${channel}`,
-      )
-      return row?.n ?? 0
     },
     /**
      * Pending ballots per village and channel, counted without opening any (verification: participations =

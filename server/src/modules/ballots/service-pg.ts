@@ -59,13 +59,21 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   const repo = createPgBallotRepo(db)
   rounds.onClosing((roundId) => landRound(roundId))
 
-  /** The household side (participation, coverage counters, open time forgotten). Throws already_answered. */
-  async function participate(tx: Conn, input: Omit<BallotInput, 'questions'>, day: string): Promise<void> {
+  /**
+   * The household side (participation, coverage counters, open time forgotten, the link it answered through used).
+   * Throws already_answered: the participations key decides, also between instances.
+   */
+  async function participate(
+    tx: Conn,
+    input: Omit<BallotInput, 'questions'>,
+    day: string,
+    usedInvitationId: string | null = null,
+  ): Promise<void> {
     const { round } = input
     const row = { roundId: round.id, householdId: input.householdId, villageId: input.villageId, channel: input.channel, day }
     if (!(await repo.insertParticipation(row, tx))) throw alreadyAnswered()
     await repo.bumpVillageCounters(round.id, input.villageId, { participated: 1, [input.channel]: 1 }, tx)
-    await repo.forgetOpenTime(round.id, input.householdId, tx)
+    await repo.forgetOpenTime(round.id, input.householdId, usedInvitationId, tx)
   }
 
   /** The ballot side, written at landing (see service.ts `land`). The caller holds the round's lock. */
@@ -90,9 +98,9 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   }
 
   /** Accept a ballot durably inside `tx` (which holds the round's shared lock): participation now, ballot sealed. */
-  async function accept(tx: Conn, input: BallotInput): Promise<{ receipt: string }> {
+  async function accept(tx: Conn, input: BallotInput, usedInvitationId: string | null = null): Promise<{ receipt: string }> {
     const day = vnDay(clock.now())
-    await participate(tx, input, day)
+    await participate(tx, input, day, usedInvitationId)
     const { receipt, row } = sealedPending(keys, input, day)
     await repo.insertPending(row, tx)
     return { receipt }
@@ -213,9 +221,12 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     }
   }
 
-  async function nudge(roundId: string, villageId: string, channel: Channel): Promise<void> {
+  /**
+   * After an acceptance: a landing pass soon (never inside the request). It looks for ready groups itself, once per
+   * NUDGE_DELAY_MS however many ballots arrive, rather than each acceptance counting its group on the database.
+   */
+  function nudge(): void {
     if (!timer || soon) return
-    if ((await repo.pendingGroupCount(roundId, villageId, channel)) < 2 * mixMinBatch || soon) return
     soon = setTimeout(() => {
       soon = undefined
       void tick(landingOnError)
@@ -265,31 +276,36 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
         // the state may have moved since the reads above (a close, the same link twice)
         const current = await rounds.windowOf(round.id, tx)
         if (!current) throw linkNotFound()
-        if (await repo.participated(round.id, inv.householdId, tx)) return answered(tx)
         assertAcceptsBallots(current)
-        const { receipt } = await accept(tx, {
-          round,
-          questions,
-          householdId: inv.householdId,
-          villageId: inv.villageId,
-          channel,
-          answers,
-          comment,
-          clientKey,
-          contentHash,
-          secondsToComplete: fromOpen ?? body.paradata?.secondsToComplete ?? null,
-          fingerprint,
-          enteredBy: assistant?.id ?? null,
-        })
-        await repo.markUsed(inv.id, tx)
+        // a household that took part meanwhile (the same link twice, on any instance) is refused by the participation's
+        // key inside accept: already_answered, caught below
+        const { receipt } = await accept(
+          tx,
+          {
+            round,
+            questions,
+            householdId: inv.householdId,
+            villageId: inv.villageId,
+            channel,
+            answers,
+            comment,
+            clientKey,
+            contentHash,
+            secondsToComplete: fromOpen ?? body.paradata?.secondsToComplete ?? null,
+            fingerprint,
+            enteredBy: assistant?.id ?? null,
+          },
+          inv.id,
+        )
         return { receipt, replay: false }
       })
     } catch (err) {
-      // the same link submitted twice at once (two instances): the loser's insert met the winner's participation
+      // the household took part since the first read (the same link twice at once, on one or two instances): the
+      // loser's insert met the winner's participation; the same content from the same device is a replay
       if (err instanceof AppError && err.code === 'already_answered') return answered(db)
       throw err
     }
-    if (!accepted.replay) void nudge(round.id, inv.villageId, channel).catch((err) => landingOnError?.(err))
+    if (!accepted.replay) nudge()
     return accepted
   }
 
