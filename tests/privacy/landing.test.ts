@@ -13,7 +13,8 @@ import { createBallotRepo } from '@app/server/modules/ballots/repo.ts'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { allSatisfied, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
+import { onPostgres } from '../helpers/pg-test-db.js'
+import { allSatisfied, landNow, makeWorld, openRoundWithLinks } from '../helpers/rounds.js'
 import { testConfig } from '../helpers/test-config.js'
 
 describe('landing pending ballots', () => {
@@ -98,10 +99,10 @@ describe('landing pending ballots', () => {
     app.services.ballots.stopLanding()
     const w = await makeWorld(app, db)
     const { round, tokens } = await openRoundWithLinks(app, w)
-    for (const t of tokens.slice(0, 3))
+    for (const t of tokens.slice(0, 6))
       await app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied, comment: 'Bí mật của hộ' } })
     const rows = db.select().from(pendingBallots).all()
-    expect(rows.length).toBe(3)
+    expect(rows.length).toBe(6)
     // the whole comment's bytes: two bytes alone ("Bí") turn up by chance in about one run in a hundred
     const secret = Buffer.from('Bí mật của hộ', 'utf8')
     for (const r of rows) expect(Buffer.from(r.sealed, 'base64').includes(secret)).toBe(false)
@@ -110,7 +111,18 @@ describe('landing pending ballots', () => {
     db.$client.prepare("UPDATE pending_ballots SET sealed = 'AAAA' || substr(sealed, 5) WHERE id = ?").run(victim)
     const closed = await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })
     expect(closed.statusCode, closed.body).toBe(200)
-    expect(db.select().from(ballots).all()).toHaveLength(2)
+    expect(db.select().from(ballots).all()).toHaveLength(5)
+    // ...and they land together: a damaged box (which a database holder can make) must not turn its batch into one
+    // landing per ballot, each deleting its pending row (written beside its household) in the same subtransaction
+    // as it writes the ballot: on PostgreSQL the WAL and xmin would tie them
+    if (onPostgres) {
+      // (each village's group lands in a savepoint of its own: one subtransaction per group, not per ballot)
+      const perGroup = db.$client
+        .prepare('SELECT village_id AS v, count(DISTINCT xmin::text)::int AS n FROM ballots GROUP BY village_id')
+        .all()
+      expect(perGroup.length).toBeGreaterThan(0)
+      for (const g of perGroup) expect(g).toMatchObject({ n: 1 })
+    }
     expect(
       db
         .select()
@@ -118,6 +130,32 @@ describe('landing pending ballots', () => {
         .all()
         .map((r) => r.id),
     ).toEqual([victim])
+  })
+})
+
+describe('a pending row put back after it landed (a database holder replaying the pending store)', () => {
+  it('stays pending alone and is reported; the rest of its batch lands, and the ballot is not counted twice', async () => {
+    const { app, db } = await buildTestApp({ env: { MIX_MIN_BATCH: '5' } })
+    app.services.ballots.stopLanding()
+    const w = await makeWorld(app, db)
+    const { round, tokens } = await openRoundWithLinks(app, w)
+    const post = (t: string | undefined) => app.inject({ method: 'POST', url: `/api/ballots/${t}`, payload: { answers: allSatisfied } })
+    for (const t of tokens.slice(0, 3)) expect((await post(t)).statusCode).toBe(201)
+    const copy = db.select().from(pendingBallots).all()
+    expect(await landNow(app, round.id)).toBe(3)
+    for (const t of tokens.slice(3, 7)) expect((await post(t)).statusCode).toBe(201)
+    db.insert(pendingBallots)
+      .values(copy[0] as (typeof copy)[number])
+      .run()
+    const errors: unknown[] = []
+    expect(await landNow(app, round.id)).toBe(4)
+    expect(db.select().from(ballots).all()).toHaveLength(7)
+    expect(db.select({ id: pendingBallots.id }).from(pendingBallots).all()).toEqual([{ id: copy[0]?.id }])
+    // the worker's next tick tells the operator
+    app.services.ballots.startLanding((err) => errors.push(err))
+    await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThan(0)
+    expect(String(errors[0])).toContain('landed already')
+    app.services.ballots.stopLanding()
   })
 })
 

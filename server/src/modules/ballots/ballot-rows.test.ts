@@ -2,7 +2,17 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { privacyKeys } from '../../lib/privacy.js'
 import type { RoundRow } from '../rounds/repo.js'
-import { type BallotInput, chosenToLand, clientKeyOf, openPending, pendingKey, replayOrRefuse, sealedPending } from './ballot-rows.js'
+import {
+  type BallotInput,
+  chosenToLand,
+  clientKeyOf,
+  notYetLanded,
+  openBatch,
+  openPending,
+  pendingKey,
+  replayOrRefuse,
+  sealedPending,
+} from './ballot-rows.js'
 
 const keys = privacyKeys('ballot-rows-test-secret-ballot-rows-test-secret')
 const round = { id: 'r1', questionnaireSnapshot: null } as unknown as RoundRow
@@ -78,6 +88,24 @@ describe('which pending ballots land in a pass', () => {
     for (let k = 0; k < 200; k++) firstLanded.add(chosenToLand(rows, true, 5)[0] as number)
     // 200 draws over 40 rows: a fixed or arrival-ordered landing would show one value; a uniform one shows ~39
     expect(firstLanded.size).toBeGreaterThan(25)
+  })
+})
+
+describe('a landing batch', () => {
+  it('keeps out, alone, a box that does not open and a ballot landed already; the rest stays one batch', () => {
+    const made = Array.from({ length: 5 }, (_, k) => sealedPending(keys, input({ clientKey: `ck${k}` }), '2026-03-02'))
+    const rows = made.map((m) => m.row)
+    const damaged = { ...(rows[1] as (typeof rows)[number]), sealed: `AAAA${rows[1]?.sealed.slice(4)}` }
+    const { opened, failed } = openBatch(keys, [rows[0], damaged, rows[2], rows[3], rows[4]] as typeof rows)
+    expect(failed.map((f) => f.row.id)).toEqual([rows[1]?.id])
+    expect(opened.map((o) => o.receipt)).toEqual([made[0], made[2], made[3], made[4]].map((m) => m?.receipt))
+    // landed already: one by its receipt, one by its client key
+    const { batch, duplicates } = notYetLanded(opened, [
+      { receipt: made[2]?.receipt as string, clientId: null },
+      { receipt: 'OTHER', clientId: 'ck4' },
+    ])
+    expect(duplicates.map((d) => d.row.id)).toEqual([rows[2]?.id, rows[4]?.id])
+    expect(batch.map((b) => b.row.id)).toEqual([rows[0]?.id, rows[3]?.id])
   })
 })
 

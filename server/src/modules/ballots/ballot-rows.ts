@@ -84,6 +84,42 @@ export function openPending(keys: PrivacyKeys, row: PendingRow): PendingPayload 
   return JSON.parse(openBox(keys.roundKey(row.roundId), pendingAad(row), row.sealed)) as PendingPayload
 }
 
+/**
+ * A landing batch's boxes, opened before anything is written: those that open land together, one batch; a box that
+ * does not open (damaged, moved, sealed under another secret) stays pending alone. Landing the others one by one
+ * instead would give each ballot its own transaction beside the deletion of its pending row, which was written
+ * beside its household: a database holder who damages one box would have the whole batch linked.
+ */
+export function openBatch(keys: PrivacyKeys, rows: readonly PendingRow[]) {
+  const opened: { row: PendingRow; p: PendingPayload; receipt: string; clientKey: string | null }[] = []
+  const failed: { row: PendingRow; error: unknown }[] = []
+  for (const row of rows) {
+    try {
+      const p = openPending(keys, row)
+      opened.push({ row, p, ...carriedBy(row, p) })
+    } catch (error) {
+      failed.push({ row, error })
+    }
+  }
+  return { opened, failed }
+}
+
+/**
+ * Leave out of a batch the ballots a landed ballot already carries (a pending row put back after its landing, by
+ * whoever holds the database): landing it again would break the batch on a unique key; it stays pending alone.
+ */
+export function notYetLanded<T extends { row: PendingRow; receipt: string; clientKey: string | null }>(
+  opened: readonly T[],
+  landed: readonly { receipt: string; clientId: string | null }[],
+): { batch: T[]; duplicates: T[] } {
+  const receipts = new Set(landed.map((l) => l.receipt))
+  const clients = new Set(landed.flatMap((l) => (l.clientId ? [l.clientId] : [])))
+  const batch: T[] = []
+  const duplicates: T[] = []
+  for (const o of opened) (receipts.has(o.receipt) || (o.clientKey !== null && clients.has(o.clientKey)) ? duplicates : batch).push(o)
+  return { batch, duplicates }
+}
+
 /** A ballot counted at once, without the pending store (seed, bench, bulk fixtures): its receipt and payload. */
 export function directBallot(input: Omit<BallotInput, 'questions'>, day: string): { receipt: string; payload: PendingPayload } {
   const { receipt, nonce } = newReceipt(canonicalBallot(input.round.id, input.villageId, input.channel, input.answers, input.comment))

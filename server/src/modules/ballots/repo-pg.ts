@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { type AppDb, ballots, type Conn, feedback, ledger, participations, pendingBallots, rawAll, rawRun } from '@app/db'
 import type { BallotChannel } from '@app/shared'
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
-import type { BallotPageRow, BallotRow, LedgerRow, PendingRow } from './repo.js'
+import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
+import { type BallotPageRow, type BallotRow, LANDED_CHUNK, type LedgerRow, type PendingRow } from './repo.js'
 
 type Channel = BallotChannel
 type Counts = ReadonlyMap<string, { valid: number; satisfied: number }>
@@ -330,9 +330,6 @@ export function createPgBallotRepo(db: AppDb) {
         .from(pendingBallots)
         .where(eq(pendingBallots.roundId, roundId))
     },
-    async deletePending(id: string, tx: Conn = db): Promise<void> {
-      await tx.delete(pendingBallots).where(eq(pendingBallots.id, id))
-    },
     /** Several pending rows in one statement (a landing batch: the WAL records the deletions in heap order). */
     async deletePendings(ids: string[], tx: Conn = db): Promise<void> {
       if (ids.length > 0) await tx.delete(pendingBallots).where(inArray(pendingBallots.id, ids))
@@ -341,6 +338,34 @@ export function createPgBallotRepo(db: AppDb) {
     async byId(id: string, tx: Conn = db): Promise<BallotRow | undefined> {
       const [b] = await tx.select().from(ballots).where(eq(ballots.id, id))
       return b
+    },
+    /** Of a landing batch's receipts and client keys, those a landed ballot already carries (unique in ballots). */
+    async landedAmong(
+      roundId: string,
+      batch: { receipt: string; clientKey: string | null }[],
+      tx: Conn = db,
+    ): Promise<{ receipt: string; clientId: string | null }[]> {
+      const found: { receipt: string; clientId: string | null }[] = []
+      for (let i = 0; i < batch.length; i += LANDED_CHUNK) {
+        const part = batch.slice(i, i + LANDED_CHUNK)
+        const clientKeys = part.flatMap((b) => (b.clientKey ? [b.clientKey] : []))
+        const byClient = clientKeys.length > 0 ? and(eq(ballots.roundId, roundId), inArray(ballots.clientId, clientKeys)) : undefined
+        found.push(
+          ...(await tx
+            .select({ receipt: ballots.receipt, clientId: ballots.clientId })
+            .from(ballots)
+            .where(
+              or(
+                inArray(
+                  ballots.receipt,
+                  part.map((b) => b.receipt),
+                ),
+                byClient,
+              ),
+            )),
+        )
+      }
+      return found
     },
     async byReceipt(receipt: string, tx: Conn = db): Promise<Pick<BallotRow, 'roundId' | 'day'> | undefined> {
       const [b] = await tx.select({ roundId: ballots.roundId, day: ballots.day }).from(ballots).where(eq(ballots.receipt, receipt))

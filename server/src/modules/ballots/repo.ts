@@ -1,6 +1,9 @@
 import { ballots, type Db, type DbOrTx, type feedback, ledger, newId, type participations } from '@app/db'
 import type { BallotChannel } from '@app/shared'
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq, inArray, or } from 'drizzle-orm'
+
+/** How many of a batch's ballots one duplicate check asks about (bound parameters stay well under either engine's limit). */
+export const LANDED_CHUNK = 500
 
 export type BallotRow = typeof ballots.$inferSelect
 export type LedgerRow = typeof ledger.$inferSelect
@@ -216,6 +219,35 @@ export function createBallotRepo(db: DbOrTx) {
     },
     byId(id: string, tx: DbOrTx = db): BallotRow | undefined {
       return tx.select().from(ballots).where(eq(ballots.id, id)).get()
+    },
+    /** Of a landing batch's receipts and client keys, those a landed ballot already carries (unique in ballots). */
+    landedAmong(
+      roundId: string,
+      batch: { receipt: string; clientKey: string | null }[],
+      tx: DbOrTx = db,
+    ): { receipt: string; clientId: string | null }[] {
+      const found: { receipt: string; clientId: string | null }[] = []
+      for (let i = 0; i < batch.length; i += LANDED_CHUNK) {
+        const part = batch.slice(i, i + LANDED_CHUNK)
+        const clientKeys = part.flatMap((b) => (b.clientKey ? [b.clientKey] : []))
+        const byClient = clientKeys.length > 0 ? and(eq(ballots.roundId, roundId), inArray(ballots.clientId, clientKeys)) : undefined
+        found.push(
+          ...tx
+            .select({ receipt: ballots.receipt, clientId: ballots.clientId })
+            .from(ballots)
+            .where(
+              or(
+                inArray(
+                  ballots.receipt,
+                  part.map((b) => b.receipt),
+                ),
+                byClient,
+              ),
+            )
+            .all(),
+        )
+      }
+      return found
     },
     byReceipt(receipt: string, tx: DbOrTx = db): Pick<BallotRow, 'roundId' | 'day'> | undefined {
       // resident receipts are checked against landed ballots first, then the pending store

@@ -18,13 +18,14 @@ import type { RoundRow } from '../rounds/repo.js'
 import {
   type BallotInput,
   ballotFormOf,
-  carriedBy,
   chosenToLand,
   clientKeyOf,
   countAnswers,
   directBallot,
   invalidationRows,
   landedRows,
+  notYetLanded,
+  openBatch,
   openPending,
   type PendingPayload,
   pendingKey,
@@ -119,51 +120,31 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   }
 
   /**
-   * Land one group (see service.ts `landGroup`: random order, mixMinBatch kept back while open, the batch in one
-   * savepoint, else row by row). In one transaction under the round's exclusive advisory lock (a savepoint of the
-   * closing transaction at close); the rows are read after the lock, so another instance's landing is seen.
+   * Land one group (see service.ts `landGroup`: random order, mixMinBatch kept back while open, one batch; a box
+   * that does not open or a ballot landed already stays pending alone, reported). In one transaction under the
+   * round's exclusive advisory lock (a savepoint of the closing transaction at close); the rows are read after the
+   * lock, so another instance's landing is seen. A batch that still fails rolls back whole and is tried again.
    */
   async function landGroup(round: RoundRow, questions: Question[], g: Group, all: boolean): Promise<number> {
     return db.transaction(async (tx) => {
       await repo.lockRound(round.id, tx)
       const chosen = chosenToLand(await repo.pendingGroup(round.id, g.villageId, g.channel, tx), all, mixMinBatch)
       if (chosen.length === 0) return 0
-      try {
-        await tx.transaction(async (sp) => {
-          const counts = new Map<string, { valid: number; satisfied: number }>()
-          // the batch's pending rows go first, in one statement (the WAL then records their deletions in heap order):
-          // deleting each beside its ballot would write, in the WAL, which pending row became which ballot
-          await repo.deletePendings(
-            chosen.map((r) => r.id),
-            sp,
-          )
-          for (const row of chosen) {
-            const p = openPending(keys, row)
-            const { receipt, clientKey } = carriedBy(row, p)
-            await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p, counts)
-          }
-          await repo.addQuestionCounts(round.id, g.villageId, counts, sp)
-        })
-        return chosen.length
-      } catch {
-        // fall through: find the row that fails
-      }
-      let landed = 0
-      for (const row of chosen) {
-        try {
-          await tx.transaction(async (sp) => {
-            const p = openPending(keys, row)
-            const { receipt, clientKey } = carriedBy(row, p)
-            await land(sp, round, questions, g.villageId, g.channel, receipt, clientKey, p)
-            await repo.deletePending(row.id, sp)
-          })
-          landed++
-        } catch (err) {
-          landingErrors++
-          lastLandingError = err
-        }
-      }
-      return landed
+      const { opened, failed } = openBatch(keys, chosen)
+      const { batch, duplicates } = notYetLanded(opened, await repo.landedAmong(round.id, opened, tx))
+      for (const f of failed) landingFailed(f.error)
+      for (const d of duplicates) landingFailed(new Error(`pending ballot ${d.row.id} was landed already`))
+      if (batch.length === 0) return 0
+      const counts = new Map<string, { valid: number; satisfied: number }>()
+      // the batch's pending rows go first, in one statement (the WAL then records their deletions in heap order):
+      // deleting each beside its ballot would write, in the WAL, which pending row became which ballot
+      await repo.deletePendings(
+        batch.map((o) => o.row.id),
+        tx,
+      )
+      for (const o of batch) await land(tx, round, questions, g.villageId, g.channel, o.receipt, o.clientKey, o.p, counts)
+      await repo.addQuestionCounts(round.id, g.villageId, counts, tx)
+      return batch.length
     })
   }
 
@@ -179,6 +160,11 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
 
   let landingErrors = 0
   let lastLandingError: unknown
+  /** A ballot left pending by a landing pass: reported by the worker's next tick (to the log, for the operator). */
+  function landingFailed(err: unknown): void {
+    landingErrors++
+    lastLandingError = err
+  }
   let timer: NodeJS.Timeout | undefined
   let soon: NodeJS.Timeout | undefined
   let landingOnError: ((err: unknown) => void) | undefined
@@ -202,8 +188,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
         const status = (await rounds.windowOf(g.roundId))?.status ?? found.round.status
         landed += await landGroup({ ...found.round, status }, found.questions, g, status !== 'open')
       } catch (err) {
-        landingErrors++
-        lastLandingError = err
+        landingFailed(err)
       }
     }
     return landed

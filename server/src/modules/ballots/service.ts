@@ -24,13 +24,14 @@ import type { UnitService } from '../units/service.js'
 import {
   type BallotInput,
   ballotFormOf,
-  carriedBy,
   chosenToLand,
   clientKeyOf,
   countAnswers,
   directBallot,
   invalidationRows,
   landedRows,
+  notYetLanded,
+  openBatch,
   openPending,
   type PendingPayload,
   pendingKey,
@@ -257,8 +258,9 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
   /**
    * Land one (round, village, channel) group in an order drawn from crypto.randomInt. While the round is open
    * only a random subset lands, and only when at least 2 × MIX_MIN_BATCH wait, always keeping MIX_MIN_BATCH
-   * back; `all` lands everything (close). Runs in its own transaction unless inside one. A row that cannot be
-   * opened or landed stays pending alone (its savepoint rolls back); it never blocks its batch.
+   * back; `all` lands everything (close). Runs in its own transaction unless inside one. The boxes are opened
+   * first: one that cannot be opened, or a ballot landed already, stays pending alone (reported) and the others land
+   * as one batch; a batch that still fails rolls back whole and is tried again (never row by row, see openBatch).
    */
   function landGroup(round: RoundRow, questions: Question[], villageId: string, channel: Channel, all: boolean): number {
     // better-sqlite3's own transaction: BEGIN IMMEDIATE at top level, a savepoint inside the closing transaction
@@ -266,39 +268,18 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
       .transaction(() => {
         const chosen = chosenToLand(repo.pendingGroup(round.id, villageId, channel), all, mixMinBatch)
         if (chosen.length === 0) return 0
-        // The whole batch in one savepoint with its answer counts summed (one upsert per question, not one per
-        // ballot); only if a row fails does the batch roll back and land row by row, so that row stays behind alone.
-        try {
-          sqlite.transaction(() => {
-            const counts = new Map<string, { valid: number; satisfied: number }>()
-            for (const row of chosen) {
-              const p = openPending(keys, row)
-              const { receipt, clientKey } = carriedBy(row, p)
-              land(round, questions, villageId, channel, receipt, clientKey, p, counts)
-              repo.deletePending(row.id)
-            }
-            repo.addQuestionCounts(round.id, villageId, counts)
-          })()
-          return chosen.length
-        } catch {
-          // fall through: find the row that fails
+        const { opened, failed } = openBatch(keys, chosen)
+        const { batch, duplicates } = notYetLanded(opened, repo.landedAmong(round.id, opened))
+        for (const f of failed) landingFailed(f.error)
+        for (const d of duplicates) landingFailed(new Error(`pending ballot ${d.row.id} was landed already`))
+        // the answer counts summed over the batch: one upsert per question, not one per ballot
+        const counts = new Map<string, { valid: number; satisfied: number }>()
+        for (const o of batch) {
+          land(round, questions, villageId, channel, o.receipt, o.clientKey, o.p, counts)
+          repo.deletePending(o.row.id)
         }
-        let landed = 0
-        for (const row of chosen) {
-          try {
-            sqlite.transaction(() => {
-              const p = openPending(keys, row)
-              const { receipt, clientKey } = carriedBy(row, p)
-              land(round, questions, villageId, channel, receipt, clientKey, p)
-              repo.deletePending(row.id)
-            })()
-            landed++
-          } catch (err) {
-            landingErrors++
-            lastLandingError = err
-          }
-        }
-        return landed
+        repo.addQuestionCounts(round.id, villageId, counts)
+        return batch.length
       })
       .immediate()
   }
@@ -320,6 +301,11 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
 
   let landingErrors = 0
   let lastLandingError: unknown
+  /** A ballot left pending by a landing pass: reported by the worker's next tick (to the log, for the operator). */
+  function landingFailed(err: unknown): void {
+    landingErrors++
+    lastLandingError = err
+  }
   let checkpointDue = false
   let lastCheckpoint = Number.NEGATIVE_INFINITY
   let timer: NodeJS.Timeout | undefined
@@ -350,8 +336,7 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
               landed += landGroup(round, found.questions, g.villageId, g.channel, round.status !== 'open')
             } catch (err) {
               // this group's savepoint rolled back; the others land, this one is tried again next tick
-              landingErrors++
-              lastLandingError = err
+              landingFailed(err)
             }
           }
           return landed
