@@ -76,6 +76,13 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 async function dropDatabase(c: pg.Client, name: string): Promise<void> {
   const row = await c.query<{ datistemplate: boolean }>('SELECT datistemplate FROM pg_database WHERE datname = $1', [name])
   if (row.rows[0]?.datistemplate) await c.query(`ALTER DATABASE ${ident(name)} WITH IS_TEMPLATE false ALLOW_CONNECTIONS true`)
+  // sessions still closing (a pool that has just ended sent its Terminate) get a moment to go: FORCE would answer
+  // them with a FATAL 57P01 that a client already ending raises as an uncaught error in the test process
+  for (let i = 0; i < 50; i++) {
+    const open = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])
+    if ((open.rows[0]?.n ?? 0) === 0) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
   // FORCE (PostgreSQL ≥ 13) ends the sessions still on it: a test that failed half-way must not block the drop
   await c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
 }
