@@ -34,5 +34,7 @@ export async function twoPgInstances<C extends Clock = ReturnType<typeof fixedCl
     appDbs: appDbs as [(typeof appDbs)[0], (typeof appDbs)[0]],
     db: sync,
     clock,
+    /** The database's address, for a raw connection that plays a third party (another instance mid-transaction). */
+    url: clone.url,
   }
 }

@@ -4,7 +4,10 @@
  */
 import { ballots, participations, pendingBallots } from '@app/db'
 import { privacyKeys } from '@app/server/lib/privacy.ts'
-import { pendingKey } from '@app/server/modules/ballots/ballot-rows.ts'
+import { pendingKey, sealedPending } from '@app/server/modules/ballots/ballot-rows.ts'
+import { roundLockKey } from '@app/server/modules/ballots/repo-pg.ts'
+import type { RoundRow } from '@app/server/modules/rounds/repo.ts'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { twoPgInstances } from '../helpers/pg-instances.js'
 import { PG_SKIP_REASON, testDatabaseUrl } from '../helpers/pg-provision.js'
@@ -63,5 +66,58 @@ describe.skipIf(!server)(`two instances on one PostgreSQL database${server ? '' 
     // closing lands the rest, on the other instance
     expect(await a.services.ballots.landRound(round.id)).toBe(pending.length)
     expect(db.select().from(ballots).all()).toHaveLength(tokens.length)
+  })
+
+  it('a ballot accepted on one instance while the other closes the round lands with the close, never left pending', async () => {
+    const { apps, db, url } = await twoInstances()
+    const [a] = apps
+    const w = await makeWorld(a, db)
+    const { round, links } = await openRoundWithLinks(a, w)
+    for (const app of apps) app.services.ballots.stopLanding()
+    // the other instance's acceptance, caught mid-transaction: the round's shared lock held, its participation and
+    // sealed pending row written (in a group nobody has pending yet), not committed
+    const hh = links[0] as { householdId: string; villageId: string }
+    const { row } = sealedPending(
+      privacyKeys(TEST_PRIVACY_SECRET),
+      {
+        round: round as RoundRow,
+        questions: [],
+        householdId: hh.householdId,
+        villageId: hh.villageId,
+        channel: 'link',
+        answers: allSatisfied,
+        comment: null,
+        clientKey: null,
+        contentHash: 'h',
+        secondsToComplete: null,
+        fingerprint: null,
+        enteredBy: null,
+      },
+      '2025-06-01',
+    )
+    const other = new pg.Client({ connectionString: url })
+    await other.connect()
+    try {
+      await other.query('BEGIN')
+      await other.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [roundLockKey(round.id)])
+      await other.query(
+        `INSERT INTO participations (round_id, household_id, village_id, channel, day) VALUES ($1, $2, $3, 'link', '2025-06-01')`,
+        [round.id, hh.householdId, hh.villageId],
+      )
+      await other.query(
+        'INSERT INTO pending_ballots (id, round_id, village_id, channel, receipt, client_key, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [row.id, row.roundId, row.villageId, row.channel, row.receipt, row.clientKey, row.sealed],
+      )
+      const closing = a.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })
+      // the close must wait for the acceptance it cannot see yet
+      await new Promise((r) => setTimeout(r, 500))
+      await other.query('COMMIT')
+      const closed = await closing
+      expect(closed.statusCode, closed.body).toBe(200)
+    } finally {
+      await other.end()
+    }
+    expect(db.select().from(pendingBallots).all()).toEqual([])
+    expect(db.select().from(ballots).all()).toHaveLength(1)
   })
 })

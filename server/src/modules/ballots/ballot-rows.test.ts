@@ -6,13 +6,14 @@ import {
   type BallotInput,
   chosenToLand,
   clientKeyOf,
-  notYetLanded,
+  landingBatch,
   openBatch,
   openPending,
   pendingKey,
   replayOrRefuse,
   sealedPending,
 } from './ballot-rows.js'
+import type { PendingRow } from './repo.js'
 
 const keys = privacyKeys('ballot-rows-test-secret-ballot-rows-test-secret')
 const round = { id: 'r1', questionnaireSnapshot: null } as unknown as RoundRow
@@ -92,20 +93,38 @@ describe('which pending ballots land in a pass', () => {
 })
 
 describe('a landing batch', () => {
-  it('keeps out, alone, a box that does not open and a ballot landed already; the rest stays one batch', () => {
-    const made = Array.from({ length: 5 }, (_, k) => sealedPending(keys, input({ clientKey: `ck${k}` }), '2026-03-02'))
+  const group = (n: number) => Array.from({ length: n }, (_, k) => sealedPending(keys, input({ clientKey: `ck${k}` }), '2026-03-02'))
+  const damage = (r: PendingRow): PendingRow => ({ ...r, sealed: `AAAA${r.sealed.slice(4)}` })
+
+  it('keeps out, alone, a box that does not open and a ballot landed already; the rest lands as one batch', () => {
+    const made = group(5)
     const rows = made.map((m) => m.row)
-    const damaged = { ...(rows[1] as (typeof rows)[number]), sealed: `AAAA${rows[1]?.sealed.slice(4)}` }
-    const { opened, failed } = openBatch(keys, [rows[0], damaged, rows[2], rows[3], rows[4]] as typeof rows)
+    const { opened, failed } = openBatch(keys, [rows[0], damage(rows[1] as PendingRow), rows[2], rows[3], rows[4]] as PendingRow[])
     expect(failed.map((f) => f.row.id)).toEqual([rows[1]?.id])
     expect(opened.map((o) => o.receipt)).toEqual([made[0], made[2], made[3], made[4]].map((m) => m?.receipt))
     // landed already: one by its receipt, one by its client key
-    const { batch, duplicates } = notYetLanded(opened, [
+    const landed = [
       { receipt: made[2]?.receipt as string, clientId: null },
       { receipt: 'OTHER', clientId: 'ck4' },
-    ])
-    expect(duplicates.map((d) => d.row.id)).toEqual([rows[2]?.id, rows[4]?.id])
-    expect(batch.map((b) => b.row.id)).toEqual([rows[0]?.id, rows[3]?.id])
+    ]
+    const { batch, leftOut } = landingBatch(opened, failed, landed, true, 5)
+    expect(leftOut).toHaveLength(3)
+    expect(String(leftOut[1])).toContain(`${rows[2]?.id} was landed already`)
+    expect(batch.map((b) => b.row.id).sort()).toEqual([rows[0]?.id, rows[3]?.id].sort())
+  })
+
+  it('counts only rows that can land toward 2 × the batch and the ballots kept back', () => {
+    // 5 real ballots and 10 junk rows while open, batch 5: the junk must not make the group ready (old: 15 ≥ 10 → 10
+    // landed, i.e. the 5 real ones beside junk kept back); 10 real and 10 junk: 5 real land, 5 real stay back
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 14 }), fc.integer({ min: 0, max: 12 }), (real, junk) => {
+        const rows = [...group(real).map((m) => m.row), ...group(junk).map((m) => damage(m.row))]
+        const { opened, failed } = openBatch(keys, rows)
+        const { batch } = landingBatch(opened, failed, [], false, 5)
+        expect(batch.length).toBe(real < 10 ? 0 : real - 5)
+      }),
+      { numRuns: 30 },
+    )
   })
 })
 

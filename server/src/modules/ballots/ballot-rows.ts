@@ -85,8 +85,8 @@ export function openPending(keys: PrivacyKeys, row: PendingRow): PendingPayload 
 }
 
 /**
- * A landing batch's boxes, opened before anything is written: those that open land together, one batch; a box that
- * does not open (damaged, moved, sealed under another secret) stays pending alone. Landing the others one by one
+ * A group's boxes, opened before anything is written: those that open can land together, one batch; a box that does
+ * not open (damaged, moved, sealed under another secret) stays pending alone. Landing the others one by one
  * instead would give each ballot its own transaction beside the deletion of its pending row, which was written
  * beside its household: a database holder who damages one box would have the whole batch linked.
  */
@@ -105,19 +105,29 @@ export function openBatch(keys: PrivacyKeys, rows: readonly PendingRow[]) {
 }
 
 /**
- * Leave out of a batch the ballots a landed ballot already carries (a pending row put back after its landing, by
- * whoever holds the database): landing it again would break the batch on a unique key; it stays pending alone.
+ * What of a group lands in this pass, in landing order: its clean rows (boxes that open, ballots not landed already),
+ * chosen by chosenToLand. Choosing among clean rows only: rows that cannot land must not count toward the 2 × batch a
+ * group needs nor stand in for the ballots it keeps back, or whoever can write junk rows into a group would have each
+ * new ballot land in a batch of one. Left out, with why (they stay pending, reported): a box that does not open, and
+ * a ballot a landed ballot already carries (its receipt or client key), e.g. a pending row put back after its landing.
  */
-export function notYetLanded<T extends { row: PendingRow; receipt: string; clientKey: string | null }>(
+export function landingBatch<T extends { row: PendingRow; receipt: string; clientKey: string | null }>(
   opened: readonly T[],
+  failed: readonly { row: PendingRow; error: unknown }[],
   landed: readonly { receipt: string; clientId: string | null }[],
-): { batch: T[]; duplicates: T[] } {
+  all: boolean,
+  mixMinBatch: number,
+): { batch: T[]; leftOut: unknown[] } {
   const receipts = new Set(landed.map((l) => l.receipt))
   const clients = new Set(landed.flatMap((l) => (l.clientId ? [l.clientId] : [])))
-  const batch: T[] = []
-  const duplicates: T[] = []
-  for (const o of opened) (receipts.has(o.receipt) || (o.clientKey !== null && clients.has(o.clientKey)) ? duplicates : batch).push(o)
-  return { batch, duplicates }
+  const clean: T[] = []
+  const leftOut: unknown[] = failed.map((f) => f.error)
+  for (const o of opened) {
+    if (receipts.has(o.receipt) || (o.clientKey !== null && clients.has(o.clientKey)))
+      leftOut.push(new Error(`pending ballot ${o.row.id} was landed already`))
+    else clean.push(o)
+  }
+  return { batch: chosenToLand(clean, all, mixMinBatch), leftOut }
 }
 
 /** A ballot counted at once, without the pending store (seed, bench, bulk fixtures): its receipt and payload. */

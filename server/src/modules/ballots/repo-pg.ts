@@ -193,7 +193,6 @@ export function createPgBallotRepo(db: AppDb) {
       const inserted = await tx.insert(participations).values(row).onConflictDoNothing().returning({ roundId: participations.roundId })
       return inserted.length > 0
     },
-    /** A household that answered (by any channel) leaves no open time behind (TRUST.md §2.1, §2.4). */
     /**
      * A household that took part leaves no open time behind (TRUST.md §2.1, §2.4), and the link it answered through
      * (`usedInvitationId`, none for paper) is used: one statement for both, on the acceptance's path.
@@ -208,6 +207,13 @@ export function createPgBallotRepo(db: AppDb) {
       )
     },
     /** Record a link's first opening; false when it was opened before. */
+    async pendingGroupCount(roundId: string, villageId: string, channel: Channel, tx: Conn = db): Promise<number> {
+      const [row] = await rawAll<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM pending_ballots WHERE round_id = ${roundId} AND village_id = ${villageId} AND channel = ${channel}`,
+      )
+      return row?.n ?? 0
+    },
     async markOpened(invitationId: string, at: string, tx: Conn = db): Promise<boolean> {
       return (
         (await rawRun(tx, sql`UPDATE invitations SET first_opened_at = ${at} WHERE id = ${invitationId} AND first_opened_at IS NULL`)) === 1
@@ -331,8 +337,10 @@ export function createPgBallotRepo(db: AppDb) {
         .where(eq(pendingBallots.roundId, roundId))
     },
     /** Several pending rows in one statement (a landing batch: the WAL records the deletions in heap order). */
+    /** Delete a batch's pending rows, in statements of at most 10,000 ids (a bind message holds 65,535 parameters). */
     async deletePendings(ids: string[], tx: Conn = db): Promise<void> {
-      if (ids.length > 0) await tx.delete(pendingBallots).where(inArray(pendingBallots.id, ids))
+      for (let i = 0; i < ids.length; i += 10_000)
+        await tx.delete(pendingBallots).where(inArray(pendingBallots.id, ids.slice(i, i + 10_000)))
     },
 
     async byId(id: string, tx: Conn = db): Promise<BallotRow | undefined> {

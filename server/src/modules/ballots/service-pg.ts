@@ -18,13 +18,12 @@ import type { RoundRow } from '../rounds/repo.js'
 import {
   type BallotInput,
   ballotFormOf,
-  chosenToLand,
   clientKeyOf,
   countAnswers,
   directBallot,
   invalidationRows,
   landedRows,
-  notYetLanded,
+  landingBatch,
   openBatch,
   openPending,
   type PendingPayload,
@@ -128,12 +127,9 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   async function landGroup(round: RoundRow, questions: Question[], g: Group, all: boolean): Promise<number> {
     return db.transaction(async (tx) => {
       await repo.lockRound(round.id, tx)
-      const chosen = chosenToLand(await repo.pendingGroup(round.id, g.villageId, g.channel, tx), all, mixMinBatch)
-      if (chosen.length === 0) return 0
-      const { opened, failed } = openBatch(keys, chosen)
-      const { batch, duplicates } = notYetLanded(opened, await repo.landedAmong(round.id, opened, tx))
-      for (const f of failed) landingFailed(f.error)
-      for (const d of duplicates) landingFailed(new Error(`pending ballot ${d.row.id} was landed already`))
+      const { opened, failed } = openBatch(keys, await repo.pendingGroup(round.id, g.villageId, g.channel, tx))
+      const { batch, leftOut } = landingBatch(opened, failed, await repo.landedAmong(round.id, opened, tx), all, mixMinBatch)
+      for (const err of leftOut) landingFailed(err)
       if (batch.length === 0) return 0
       const counts = new Map<string, { valid: number; satisfied: number }>()
       // the batch's pending rows go first, in one statement (the WAL then records their deletions in heap order):
@@ -153,9 +149,16 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     const round = await rounds.findById(roundId)
     if (!round) return 0
     const questions = await rounds.questionsOf(round)
-    let landed = 0
-    for (const g of await repo.pendingGroupsOf(roundId)) landed += await landGroup(round, questions, g, true)
-    return landed
+    // the round's exclusive lock before its groups are listed, held to the end of the closing transaction: an
+    // acceptance (shared lock) that committed is in the list; one still to come waits, then finds the round closed.
+    // Listed first, a ballot accepted meanwhile in a group not listed would stay pending in a closed round, uncounted.
+    // A batch that fails here (not a box that does not open) fails the close, which can be tried again.
+    return db.transaction(async (tx) => {
+      await repo.lockRound(roundId, tx)
+      let landed = 0
+      for (const g of await repo.pendingGroupsOf(roundId, tx)) landed += await landGroup(round, questions, g, true)
+      return landed
+    })
   }
 
   let landingErrors = 0
@@ -207,11 +210,12 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
   }
 
   /**
-   * After an acceptance: a landing pass soon (never inside the request). It looks for ready groups itself, once per
-   * NUDGE_DELAY_MS however many ballots arrive, rather than each acceptance counting its group on the database.
+   * After an acceptance: if its group is now ready, a landing pass soon (never inside the request). Under a stream of
+   * ballots a pass is already due and nothing is counted; one count of the group's index otherwise.
    */
-  function nudge(): void {
+  async function nudge(roundId: string, villageId: string, channel: Channel): Promise<void> {
     if (!timer || soon) return
+    if ((await repo.pendingGroupCount(roundId, villageId, channel)) < 2 * mixMinBatch || soon) return
     soon = setTimeout(() => {
       soon = undefined
       void tick(landingOnError)
@@ -242,10 +246,13 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
     const contentHash = submissionHash(answers, comment)
     const clientKey = clientKeyOf(keys, inv.tokenHash, body.clientId)
     const answered = async (tx: Conn) => {
-      const prior = clientKey ? await repo.priorByClientKey(round.id, clientKey, tx) : undefined
-      // a row written before client keys were keyed holds its key in clear
-      const pending =
-        clientKey && !prior ? await repo.pendingByClientKey(round.id, [pendingKey(keys, 'client', clientKey), clientKey], tx) : undefined
+      // the pending store first: a landing (pending → ballots in one transaction) committing between the two reads
+      // then leaves the ballot in the second; read the other way round, a replay would find it in neither (409).
+      // A row written before client keys were keyed holds its key in clear.
+      const pending = clientKey
+        ? await repo.pendingByClientKey(round.id, [pendingKey(keys, 'client', clientKey), clientKey], tx)
+        : undefined
+      const prior = clientKey && !pending ? await repo.priorByClientKey(round.id, clientKey, tx) : undefined
       return replayOrRefuse(keys, contentHash, prior, pending)
     }
     if (await repo.participated(round.id, inv.householdId)) return answered(db)
@@ -261,7 +268,13 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
         // the state may have moved since the reads above (a close, the same link twice)
         const current = await rounds.windowOf(round.id, tx)
         if (!current) throw linkNotFound()
-        assertAcceptsBallots(current)
+        try {
+          assertAcceptsBallots(current)
+        } catch (err) {
+          // closed since the first read: a household that took part meanwhile still gets its replay
+          if (await repo.participated(round.id, inv.householdId, tx)) return answered(tx)
+          throw err
+        }
         // a household that took part meanwhile (the same link twice, on any instance) is refused by the participation's
         // key inside accept: already_answered, caught below
         const { receipt } = await accept(
@@ -290,7 +303,7 @@ export function createPgBallotService(deps: BallotDeps & { db: AppDb }) {
       if (err instanceof AppError && err.code === 'already_answered') return answered(db)
       throw err
     }
-    if (!accepted.replay) nudge()
+    if (!accepted.replay) void nudge(round.id, inv.villageId, channel).catch((err) => landingOnError?.(err))
     return accepted
   }
 

@@ -24,13 +24,12 @@ import type { UnitService } from '../units/service.js'
 import {
   type BallotInput,
   ballotFormOf,
-  chosenToLand,
   clientKeyOf,
   countAnswers,
   directBallot,
   invalidationRows,
   landedRows,
-  notYetLanded,
+  landingBatch,
   openBatch,
   openPending,
   type PendingPayload,
@@ -59,7 +58,7 @@ export interface ClientMeta {
 }
 
 export const linkNotFound = () => new AppError('link_not_found', 'Đường dẫn không đúng hoặc đã hết hiệu lực.', 404)
-/** How long a ready group waits before its landing pass (ms): batches the landings and WAL truncations of a busy minute. */
+/** How long a ready group waits before its landing pass (ms): batches the landings (and WAL truncations) of a busy minute. */
 export const NUDGE_DELAY_MS = 200
 /** Shortest time between two WAL truncations of the landing worker (ms); the worker ticks every LANDING_INTERVAL_MS. */
 const CHECKPOINT_MIN_MS = 1_000
@@ -88,7 +87,6 @@ export function deviceFingerprint(keys: PrivacyKeys, ip: string, ua: string | un
 
 export type { PendingPayload } from './ballot-rows.js'
 
-/** What the receipt commits to (with a random nonce): the ballot's content, never the household. */
 export interface BallotDeps {
   clock: Clock
   audit: AuditService
@@ -266,12 +264,10 @@ function createSqliteBallotService(deps: BallotDeps & { db: Db }) {
     // better-sqlite3's own transaction: BEGIN IMMEDIATE at top level, a savepoint inside the closing transaction
     return sqlite
       .transaction(() => {
-        const chosen = chosenToLand(repo.pendingGroup(round.id, villageId, channel), all, mixMinBatch)
-        if (chosen.length === 0) return 0
-        const { opened, failed } = openBatch(keys, chosen)
-        const { batch, duplicates } = notYetLanded(opened, repo.landedAmong(round.id, opened))
-        for (const f of failed) landingFailed(f.error)
-        for (const d of duplicates) landingFailed(new Error(`pending ballot ${d.row.id} was landed already`))
+        const { opened, failed } = openBatch(keys, repo.pendingGroup(round.id, villageId, channel))
+        const { batch, leftOut } = landingBatch(opened, failed, repo.landedAmong(round.id, opened), all, mixMinBatch)
+        for (const err of leftOut) landingFailed(err)
+        if (batch.length === 0) return 0
         // the answer counts summed over the batch: one upsert per question, not one per ballot
         const counts = new Map<string, { valid: number; satisfied: number }>()
         for (const o of batch) {
