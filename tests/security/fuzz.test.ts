@@ -29,9 +29,13 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647)
 
 /**
  * Tables a rejected request may legitimately write: a failed login is recorded so the throttle
- * counts it (LOGIN_MAX_FAILURES), and nothing else.
+ * counts it (LOGIN_MAX_FAILURES), and so is a wrong current password on a password change (it is checked like a
+ * login, or the change would be a way round the throttle); nothing else.
  */
-const MAY_CHANGE_ON_REJECT: Record<string, readonly string[]> = { 'POST /api/auth/login': ['login_throttle'] }
+const MAY_CHANGE_ON_REJECT: Record<string, readonly string[]> = {
+  'POST /api/auth/login': ['login_throttle'],
+  'POST /api/auth/password': ['login_throttle'],
+}
 
 let app: FastifyInstance
 let cdb: CaseDb
