@@ -251,7 +251,9 @@ describe.each(WIDTHS)('admin pages at $name width ($width px)', (w) => {
     expect(facts).toContain('Phiên bản sẽ tạo')
     expect(facts).toContain('QD51_XA_NTM')
     await dialog.getByRole('button', { name: 'Lưu', exact: true }).click()
-    await page.getByRole('heading', { name: /Câu hỏi \(\d+\)/ }).waitFor()
+    // the new version's page (the edit form has a "Câu hỏi (n)" heading too: wait for the page, then its heading)
+    await page.waitForURL(/\/app\/admin\/templates\/(?!new)[^/?]+$/)
+    await page.locator('#q-h').waitFor()
     expect(await page.locator('main').textContent()).toContain(`(bản ${w.width})`)
     expect(await page.locator('main').textContent()).toContain('(mới nhất)')
 
