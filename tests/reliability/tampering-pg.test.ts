@@ -18,9 +18,9 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cloneTemplate, migratedTemplate, PG_SKIP_REASON, type TestDatabase, testDatabaseUrl } from '../helpers/pg-provision.js'
 import { syncPgDb } from '../helpers/pg-sync.js'
-import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied } from '../helpers/rounds.js'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
-import { rechain } from './helpers/tamper.js'
+import { rechain, sealedRoundToTamper } from './helpers/tamper.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const TSX = join(ROOT, 'node_modules/.bin/tsx')
@@ -61,28 +61,7 @@ describe.skipIf(!server)(
         logger: false,
       })
       try {
-        const w = await makeWorld(app, sync, { perVillage: 10 })
-        const { round, tokens, links } = await openRoundWithLinks(app, w)
-        roundId = round.id
-        for (let i = 0; i < 14; i++) {
-          const res = await app.inject({
-            method: 'POST',
-            url: `/api/ballots/${tokens[i]}`,
-            payload: { answers: i % 3 === 0 ? overallNo : allSatisfied },
-          })
-          expect(res.statusCode).toBe(201)
-        }
-        const paper = await app.inject({
-          method: 'POST',
-          url: `/api/rounds/${round.id}/paper-ballots`,
-          headers: w.auth.xa,
-          payload: { householdId: links[15]?.householdId, channel: 'paper', answers: overallNo },
-        })
-        expect(paper.statusCode).toBe(201)
-        expect(
-          (await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })).statusCode,
-        ).toBe(200)
-        expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/seal`, headers: w.auth.xa })).statusCode).toBe(200)
+        roundId = await sealedRoundToTamper(app, sync)
       } finally {
         // no connection may stay on the sealed database: it is the template of every copy
         await app.close()

@@ -10,9 +10,9 @@ import { canonicalJson } from '@app/server/lib/hash.ts'
 import { createTallyRepo } from '@app/server/modules/tally/repo.ts'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../helpers/rounds.js'
+import { allSatisfied } from '../helpers/rounds.js'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/test-config.js'
-import { rechain } from './helpers/tamper.js'
+import { rechain, sealedRoundToTamper } from './helpers/tamper.js'
 
 /**
  * TRUST §3.2: tampering, the way whoever holds a copy of the database file would, on a real sealed
@@ -38,26 +38,7 @@ beforeAll(async () => {
     clock: fixedClock('2025-06-01T08:00:00Z'),
     logger: false,
   })
-  const w = await makeWorld(app, db, { perVillage: 10 })
-  const { round, tokens, links } = await openRoundWithLinks(app, w)
-  roundId = round.id
-  for (let i = 0; i < 14; i++) {
-    const res = await app.inject({
-      method: 'POST',
-      url: `/api/ballots/${tokens[i]}`,
-      payload: { answers: i % 3 === 0 ? overallNo : allSatisfied },
-    })
-    expect(res.statusCode).toBe(201)
-  }
-  const paper = await app.inject({
-    method: 'POST',
-    url: `/api/rounds/${round.id}/paper-ballots`,
-    headers: w.auth.xa,
-    payload: { householdId: links[15]?.householdId, channel: 'paper', answers: overallNo },
-  })
-  expect(paper.statusCode).toBe(201)
-  expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })).statusCode).toBe(200)
-  expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/seal`, headers: w.auth.xa })).statusCode).toBe(200)
+  roundId = await sealedRoundToTamper(app, db)
   await app.close()
   closeDb(db)
 }, 60_000)

@@ -2,8 +2,12 @@
  * What a database holder with our code can recompute when tampering (TRUST.md §3.2), on either engine: `raw` is a
  * better-sqlite3 connection or pg-sync's stand-in for one over a PostgreSQL database (same prepare/all/get/run).
  */
+import type { Db } from '@app/db'
 import { canonicalJson, GENESIS_HASH } from '@app/server/lib/hash.ts'
 import { ballotDigest, entryHash, type LedgerEntry } from '@app/server/lib/ledger.ts'
+import type { FastifyInstance } from 'fastify'
+import { expect } from 'vitest'
+import { allSatisfied, makeWorld, openRoundWithLinks, overallNo } from '../../helpers/rounds.js'
 
 interface RawStatement {
   all(...params: unknown[]): unknown[]
@@ -40,4 +44,31 @@ export function rechain(raw: RawDb, roundId: string): void {
     prev = hash
   }
   raw.prepare('UPDATE sealed_results SET ledger_root_hash = ? WHERE round_id = ?').run(prev, roundId)
+}
+
+/**
+ * The sealed round both engines' tampering suites attack: 14 link ballots (every third not satisfied overall) and
+ * one paper ballot, closed and sealed through the API. `db` is the synchronous handle for the fixtures. Its id.
+ */
+export async function sealedRoundToTamper(app: FastifyInstance, db: Db): Promise<string> {
+  const w = await makeWorld(app, db, { perVillage: 10 })
+  const { round, tokens, links } = await openRoundWithLinks(app, w)
+  for (let i = 0; i < 14; i++) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/ballots/${tokens[i]}`,
+      payload: { answers: i % 3 === 0 ? overallNo : allSatisfied },
+    })
+    expect(res.statusCode).toBe(201)
+  }
+  const paper = await app.inject({
+    method: 'POST',
+    url: `/api/rounds/${round.id}/paper-ballots`,
+    headers: w.auth.xa,
+    payload: { householdId: links[15]?.householdId, channel: 'paper', answers: overallNo },
+  })
+  expect(paper.statusCode).toBe(201)
+  expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/close`, headers: w.auth.xa, payload: {} })).statusCode).toBe(200)
+  expect((await app.inject({ method: 'POST', url: `/api/rounds/${round.id}/seal`, headers: w.auth.xa })).statusCode).toBe(200)
+  return round.id
 }
