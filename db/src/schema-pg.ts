@@ -5,9 +5,9 @@
  * file). What cannot be translated (a column type or an SQL default without a mapping below) throws at load.
  *
  * Types: text → text (enum values kept), text json → json (its text kept as written, key order included: a
- * village list keeps its order, as on SQLite; jsonb would re-sort the keys), integer → integer (bigint, read as a JS number, where
- * SQLite's 64 bits are needed: a lone integer primary key, SQLite's rowid alias, and epoch milliseconds, named
- * `*_ms`), integer boolean → boolean, real → double precision, blob → bytea. Defaults: SQLite's ISO timestamp
+ * village list keeps its order, as on SQLite; jsonb would re-sort the keys), integer → integer (bigint, read as a
+ * JS number, where SQLite's 64 bits are needed: a lone integer primary key, SQLite's rowid alias, and epoch
+ * milliseconds, named `*_ms`), integer boolean → boolean, real → double precision, blob → bytea. Defaults: SQLite's ISO timestamp
  * (`strftime('%Y-%m-%dT%H:%M:%fZ','now')`) becomes the same text from to_char; JSON literals become json literals;
  * `$defaultFn` / `$onUpdate` functions are the same functions.
  *

@@ -295,7 +295,10 @@ export async function tablesWithRows(client: pg.ClientBase, plan: TablePlan[]): 
   return found
 }
 
-/** A value as both sides must agree on it: integers as decimal text, JSON canonical (a database made before json kept its text held jsonb, which reorders keys), bytes as hex. */
+/**
+ * A value as both sides must agree on it: integers as decimal text, JSON canonical (a PostgreSQL database made before
+ * migration 0001 held jsonb, which reorders keys), bytes as hex.
+ */
 function normalise(value: unknown, kind: ColumnKind): unknown {
   if (value === null || value === undefined) return null
   switch (kind) {

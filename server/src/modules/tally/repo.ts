@@ -83,7 +83,7 @@ export function createTallyRepo(db: Conn) {
         sql`
         SELECT b.village_id AS "villageId", j.key AS "questionKey", CAST(count(*) AS INTEGER) AS valid,
                CAST(sum(CASE WHEN ${satisfied} THEN 1 ELSE 0 END) AS INTEGER) AS satisfied
-        FROM ballots b, ${pg ? sql`json_each(b.answers)` : sql`json_each(b.answers)`} j
+        FROM ballots b, json_each(b.answers) j
         WHERE b.round_id = ${roundId} AND b.valid = true
         GROUP BY b.village_id, j.key`,
       )

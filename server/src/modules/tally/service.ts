@@ -24,9 +24,9 @@ import { buildRoundTally, METHOD_VERSION, Z } from './queries/get-round-tally.js
 import { createTallyRepo, type QuestionCounts, type VillageCounts } from './repo.js'
 
 /**
- * A round's frame (village → households) in the commune's village order. The frame is stored as JSON, and
- * PostgreSQL's jsonb keeps an object's keys sorted, not in the order written: the villages would come out in id
- * order there and in creation order on SQLite. Villages no longer among the commune's come last.
+ * A round's frame (village → households) in the commune's village order, whatever order its JSON keys are in: a
+ * PostgreSQL database made before migration 0001 stored it as jsonb, which sorts an object's keys, so its villages
+ * would come out in id order. Villages no longer among the commune's come last.
  */
 function inVillageOrder(frame: Record<string, number>, villages: { id: string }[]): [string, number][] {
   const rank = new Map(villages.map((v, i) => [v.id, i]))

@@ -63,7 +63,8 @@ export function jsonDifferences(a: unknown, b: unknown, path = ''): string[] {
  * A tally with its villages in unit-id order. A tally lists villages in the order of the keys of the round's frame
  * snapshot (a JSON object): SQLite and PostgreSQL's json keep the order they were written in, but a PostgreSQL
  * database made before its columns were json (migration 0001) held jsonb, which re-sorted the keys, so a tally
- * frozen there and a recount list the same villages in different orders. The villages are the same set either way; compare them by unit.
+ * frozen there and a recount list the same villages in different orders. The villages are the same set either way:
+ * compare them by unit.
  */
 function villagesByUnit(t: unknown): unknown {
   if (!t || typeof t !== 'object' || !Array.isArray((t as { villages?: unknown }).villages)) return t
